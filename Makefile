@@ -1,0 +1,71 @@
+# nomd: email-driven nomination processor.
+#   make            build build/nomd and build/nomctl
+#   make check      install what the tests need (Debian, as root), build, run all tests
+#   make demo       install what it needs, run nomd end to end on a throwaway mail stack
+#   make SANITIZE=1 ...   build with ASan and UBSan
+
+PREFIX ?= /usr/local
+BUILD ?= build
+CC ?= cc
+PKGS = libetpan gmime-3.0 libcurl sqlite3 libconfig gnutls
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
+	-DNOMD_TEMPLATE_DIR='"$(PREFIX)/share/nomd/templates"' $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS)
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/decide.c \
+	daemon/template.c daemon/reply.c daemon/compose.c daemon/imap.c daemon/smtp.c \
+	daemon/deliver.c daemon/ingest.c parsers/mime.c parsers/form.c
+CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/nomd $(BUILD)/nomctl
+
+$(BUILD)/obj/%.o: %.c $(wildcard daemon/*.h parsers/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libnomd.a: $(CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/nomd: $(BUILD)/obj/daemon/nomd.o $(BUILD)/libnomd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/nomctl: $(BUILD)/obj/daemon/nomctl.o $(BUILD)/libnomd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libnomd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	scripts/install-deps.sh
+
+unit: all $(UNIT_BINS)
+
+# Unit tests first (no servers), then the integration tests on a real
+# Dovecot and Postfix. prove prints TAP and a summary; it fails the target
+# when any test fails.
+check: deps
+	$(MAKE) unit
+	NOMD_BUILD=$(abspath $(BUILD)) prove -j2 $(UNIT_BINS) tests/lib/*.t tests/integration/*.t
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all deps unit check demo clean
+.SECONDARY:

@@ -1,0 +1,20 @@
+/* compose: builds outgoing mail with GMime. Owns every header nomd writes;
+ * values that came from mail are validated or encoded here so they can
+ * never add a header or a line break. Output is strict CRLF, 7-bit. */
+#ifndef NOMD_COMPOSE_H
+#define NOMD_COMPOSE_H
+
+#include <glib.h>
+
+#include "../parsers/mime.h"
+#include "config.h"
+
+#define COMPOSE_ERROR (compose_error_quark())
+GQuark compose_error_quark(void);
+
+/* A reply to `orig` (which must have a valid From) with body `text`.
+ * Sets *message_id (without brackets) to the reply's own identifier. */
+gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_message *orig, const char *text,
+		       GBytes **out, char **message_id, GError **error);
+
+#endif

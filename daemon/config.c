@@ -1,0 +1,431 @@
+/* config: the configuration file, read through one table of keys.
+ *
+ * Every scalar setting is described once in `keys` (path, type, bounds,
+ * default); anything in the file that the table does not know is an error,
+ * so a misspelt key never passes silently. Organisations are a list of
+ * groups and are checked by hand below. Errors read "FILE:LINE: message". */
+#include "config.h"
+
+#include <libconfig.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "util.h"
+
+#ifndef NOMD_TEMPLATE_DIR
+#define NOMD_TEMPLATE_DIR "templates"
+#endif
+
+G_DEFINE_QUARK(nomd-config-error-quark, config_error)
+
+enum key_type { KT_STRING, KT_INT, KT_INT64, KT_SECURITY, KT_ADDRESS_LIST };
+
+struct key {
+	const char *path;
+	enum key_type type;
+	size_t offset;
+	gint64 min, max;
+	const char *def_string;
+	gint64 def_int;
+	gboolean required;
+};
+
+#define OFF(field) offsetof(struct nomd_config, field)
+
+static const struct key keys[] = {
+	{ .path = "database", .type = KT_STRING, .offset = OFF(database), .def_string = "/var/lib/nomd/nomd.db" },
+	{ .path = "templates", .type = KT_STRING, .offset = OFF(templates), .def_string = NOMD_TEMPLATE_DIR },
+	{ .path = "imap.host", .type = KT_STRING, .offset = OFF(imap.host), .required = TRUE },
+	{ .path = "imap.port", .type = KT_INT, .offset = OFF(imap.port), .min = 1, .max = 65535, .def_int = 0 },
+	{ .path = "imap.security", .type = KT_SECURITY, .offset = OFF(imap.security), .def_string = "tls" },
+	{ .path = "imap.ca_file", .type = KT_STRING, .offset = OFF(imap.ca_file) },
+	{ .path = "imap.user", .type = KT_STRING, .offset = OFF(imap.user), .required = TRUE },
+	{ .path = "imap.password", .type = KT_STRING, .offset = OFF(imap.password) },
+	{ .path = "imap.password_file", .type = KT_STRING, .offset = OFF(imap.password_file) },
+	{ .path = "imap.inbox", .type = KT_STRING, .offset = OFF(imap.inbox), .def_string = "INBOX" },
+	{ .path = "imap.processed", .type = KT_STRING, .offset = OFF(imap.processed), .def_string = "Processed" },
+	{ .path = "imap.rejected", .type = KT_STRING, .offset = OFF(imap.rejected), .def_string = "Rejected" },
+	{ .path = "imap.held", .type = KT_STRING, .offset = OFF(imap.held), .def_string = "Held" },
+	{ .path = "imap.timeout_seconds", .type = KT_INT, .offset = OFF(imap.timeout_seconds), .min = 1, .max = 3600, .def_int = 60 },
+	{ .path = "imap.poll_seconds", .type = KT_INT, .offset = OFF(imap.poll_seconds), .min = 1, .max = 86400, .def_int = 60 },
+	{ .path = "imap.max_message_bytes", .type = KT_INT64, .offset = OFF(imap.max_message_bytes), .min = 1024, .max = 1073741824,
+	  .def_int = 10 * 1024 * 1024 },
+	{ .path = "smtp.url", .type = KT_STRING, .offset = OFF(smtp.url), .required = TRUE },
+	{ .path = "smtp.security", .type = KT_SECURITY, .offset = OFF(smtp.security), .def_string = "starttls" },
+	{ .path = "smtp.ca_file", .type = KT_STRING, .offset = OFF(smtp.ca_file) },
+	{ .path = "smtp.user", .type = KT_STRING, .offset = OFF(smtp.user) },
+	{ .path = "smtp.password", .type = KT_STRING, .offset = OFF(smtp.password) },
+	{ .path = "smtp.password_file", .type = KT_STRING, .offset = OFF(smtp.password_file) },
+	{ .path = "smtp.from", .type = KT_STRING, .offset = OFF(smtp.from), .required = TRUE },
+	{ .path = "smtp.timeout_seconds", .type = KT_INT, .offset = OFF(smtp.timeout_seconds), .min = 1, .max = 3600, .def_int = 60 },
+	{ .path = "smtp.max_attempts", .type = KT_INT, .offset = OFF(smtp.max_attempts), .min = 1, .max = 1000, .def_int = 20 },
+	{ .path = "programme.name", .type = KT_STRING, .offset = OFF(programme.name),
+	  .def_string = "Local Government Connect Network" },
+	{ .path = "programme.max_members", .type = KT_INT, .offset = OFF(programme.max_members), .min = 0, .max = 1000, .def_int = 5 },
+	{ .path = "programme.max_mentors", .type = KT_INT, .offset = OFF(programme.max_mentors), .min = 0, .max = 1000, .def_int = 5 },
+	{ .path = "staff.addresses", .type = KT_ADDRESS_LIST, .offset = OFF(staff) },
+};
+
+static const char *const groups[] = { "imap", "smtp", "programme", "staff" };
+static const char *const org_keys[] = { "id", "name", "kind", "nominators", "domains" };
+
+const char *config_security_name(enum security s)
+{
+	switch (s) {
+	case SEC_TLS: return "tls";
+	case SEC_STARTTLS: return "starttls";
+	case SEC_NONE: return "none";
+	}
+	return "?";
+}
+
+static void organisation_free(struct organisation *o)
+{
+	if (!o)
+		return;
+	g_free(o->id);
+	g_free(o->name);
+	g_free(o->kind);
+	g_ptr_array_unref(o->nominators);
+	g_ptr_array_unref(o->domains);
+	g_free(o);
+}
+
+void config_free(struct nomd_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+		void *slot = (char *)cfg + keys[i].offset;
+		if (keys[i].type == KT_STRING)
+			g_free(*(char **)slot);
+	}
+	g_free(cfg->path);
+	g_free(cfg->smtp.from_name);
+	g_free(cfg->smtp.from_address);
+	g_free(cfg->smtp.from_domain);
+	if (cfg->staff)
+		g_ptr_array_unref(cfg->staff);
+	if (cfg->organisations)
+		g_ptr_array_unref(cfg->organisations);
+	g_free(cfg);
+}
+
+/* Fill `error` with "FILE:LINE: message" for a setting. */
+G_GNUC_PRINTF(4, 5)
+static gboolean fail_at(GError **error, const char *path, const config_setting_t *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	const char *file = s ? config_setting_source_file(s) : NULL;
+	unsigned line = s ? config_setting_source_line(s) : 0;
+	g_set_error(error, CONFIG_ERROR, 0, "%s:%u: %s", file ? file : path, line, msg);
+	return FALSE;
+}
+
+static gboolean read_address_list(const char *path, const config_setting_t *s, const char *what,
+				  GPtrArray *out, gboolean domains, GError **error)
+{
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return fail_at(error, path, s, "%s must be a list of strings", what);
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		const char *v = config_setting_get_string(e);
+		if (!v)
+			return fail_at(error, path, e, "%s must be a list of strings", what);
+		g_autofree char *probe = domains ? g_strconcat("x@", v, NULL) : g_strdup(v);
+		if (!email_valid(probe))
+			return fail_at(error, path, e, "%s: '%s' is not a valid %s", what, v,
+				       domains ? "domain" : "email address");
+		g_ptr_array_add(out, g_ascii_strdown(v, -1));
+	}
+	return TRUE;
+}
+
+static gboolean read_key(const char *path, config_t *cf, const struct key *k, struct nomd_config *cfg,
+			 GError **error)
+{
+	void *slot = (char *)cfg + k->offset;
+	const config_setting_t *s = config_lookup(cf, k->path);
+	if (!s) {
+		if (k->required)
+			return fail_at(error, path, NULL, "missing required setting '%s'", k->path);
+		switch (k->type) {
+		case KT_STRING: *(char **)slot = g_strdup(k->def_string); break;
+		case KT_INT: *(int *)slot = (int)k->def_int; break;
+		case KT_INT64: *(gint64 *)slot = k->def_int; break;
+		case KT_SECURITY:
+			*(enum security *)slot = strcmp(k->def_string, "tls") == 0 ? SEC_TLS : SEC_STARTTLS;
+			break;
+		case KT_ADDRESS_LIST: *(GPtrArray **)slot = g_ptr_array_new_with_free_func(g_free); break;
+		}
+		return TRUE;
+	}
+	switch (k->type) {
+	case KT_STRING:
+	case KT_SECURITY: {
+		const char *v = config_setting_get_string(s);
+		if (!v)
+			return fail_at(error, path, s, "'%s' must be a string", k->path);
+		if (k->type == KT_STRING) {
+			if (strpbrk(v, "\r\n"))
+				return fail_at(error, path, s, "'%s' must not contain a line break", k->path);
+			*(char **)slot = g_strdup(v);
+		} else if (strcmp(v, "tls") == 0) {
+			*(enum security *)slot = SEC_TLS;
+		} else if (strcmp(v, "starttls") == 0) {
+			*(enum security *)slot = SEC_STARTTLS;
+		} else if (strcmp(v, "none") == 0) {
+			*(enum security *)slot = SEC_NONE;
+		} else {
+			return fail_at(error, path, s, "'%s' must be tls, starttls or none, not '%s'", k->path, v);
+		}
+		return TRUE;
+	}
+	case KT_INT:
+	case KT_INT64: {
+		int t = config_setting_type(s);
+		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+			return fail_at(error, path, s, "'%s' must be an integer", k->path);
+		/* libconfig wraps large values silently; the bounds catch most. */
+		gint64 v = config_setting_get_int64(s);
+		if (v < k->min || v > k->max)
+			return fail_at(error, path, s, "'%s' must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT,
+				       k->path, k->min, k->max);
+		if (k->type == KT_INT)
+			*(int *)slot = (int)v;
+		else
+			*(gint64 *)slot = v;
+		return TRUE;
+	}
+	case KT_ADDRESS_LIST: {
+		GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
+		*(GPtrArray **)slot = list;
+		return read_address_list(path, s, k->path, list, FALSE, error);
+	}
+	}
+	return TRUE;
+}
+
+static gboolean known_key(const char *path)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (strcmp(keys[i].path, path) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean check_unknown(const char *path, config_t *cf, GError **error)
+{
+	config_setting_t *root = config_root_setting(cf);
+	for (int i = 0; i < config_setting_length(root); i++) {
+		config_setting_t *s = config_setting_get_elem(root, i);
+		const char *name = config_setting_name(s);
+		if (strcmp(name, "organisations") == 0 || known_key(name))
+			continue;
+		gboolean is_group = FALSE;
+		for (size_t g = 0; g < G_N_ELEMENTS(groups); g++)
+			is_group |= strcmp(name, groups[g]) == 0;
+		if (!is_group)
+			return fail_at(error, path, s, "unknown setting '%s'", name);
+		if (!config_setting_is_group(s))
+			return fail_at(error, path, s, "'%s' must be a group { ... }", name);
+		for (int j = 0; j < config_setting_length(s); j++) {
+			config_setting_t *c = config_setting_get_elem(s, j);
+			g_autofree char *full = g_strdup_printf("%s.%s", name, config_setting_name(c));
+			if (!known_key(full))
+				return fail_at(error, path, c, "unknown setting '%s'", full);
+		}
+	}
+	return TRUE;
+}
+
+static gboolean read_organisation(const char *path, config_setting_t *s, struct nomd_config *cfg,
+				  GError **error)
+{
+	if (!config_setting_is_group(s))
+		return fail_at(error, path, s, "each organisation must be a group { id = ...; name = ...; }");
+	for (int j = 0; j < config_setting_length(s); j++) {
+		config_setting_t *c = config_setting_get_elem(s, j);
+		gboolean ok = FALSE;
+		for (size_t k = 0; k < G_N_ELEMENTS(org_keys); k++)
+			ok |= strcmp(config_setting_name(c), org_keys[k]) == 0;
+		if (!ok)
+			return fail_at(error, path, c, "unknown organisation setting '%s'", config_setting_name(c));
+	}
+	struct organisation *o = g_new0(struct organisation, 1);
+	o->nominators = g_ptr_array_new_with_free_func(g_free);
+	o->domains = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(cfg->organisations, o);
+
+	const char *id = NULL, *name = NULL, *kind = "council";
+	if (!config_setting_lookup_string(s, "id", &id) || !*id)
+		return fail_at(error, path, s, "organisation without a string 'id'");
+	for (const char *p = id; *p; p++)
+		if (!(g_ascii_islower(*p) || g_ascii_isdigit(*p) || *p == '-' || *p == '_'))
+			return fail_at(error, path, config_setting_get_member(s, "id"),
+				       "organisation id '%s' may hold only a-z, 0-9, '-' and '_'", id);
+	if (!config_setting_lookup_string(s, "name", &name) || !*name)
+		return fail_at(error, path, s, "organisation '%s' without a string 'name'", id);
+	if (strpbrk(name, "\r\n"))
+		return fail_at(error, path, config_setting_get_member(s, "name"), "organisation name has a line break");
+	config_setting_lookup_string(s, "kind", &kind);
+	if (strcmp(kind, "council") != 0 && strcmp(kind, "partner") != 0)
+		return fail_at(error, path, config_setting_get_member(s, "kind"),
+			       "organisation '%s': kind must be council or partner", id);
+	for (guint i = 0; i + 1 < cfg->organisations->len; i++) {
+		const struct organisation *other = cfg->organisations->pdata[i];
+		if (strcmp(other->id, id) == 0 || g_ascii_strcasecmp(other->name, name) == 0)
+			return fail_at(error, path, s, "organisation '%s' (%s) is listed twice", id, name);
+	}
+	o->id = g_strdup(id);
+	o->name = g_strdup(name);
+	o->kind = g_strdup(kind);
+	config_setting_t *n = config_setting_get_member(s, "nominators");
+	if (n && !read_address_list(path, n, "nominators", o->nominators, FALSE, error))
+		return FALSE;
+	config_setting_t *d = config_setting_get_member(s, "domains");
+	if (d && !read_address_list(path, d, "domains", o->domains, TRUE, error))
+		return FALSE;
+	return TRUE;
+}
+
+/* "Name <addr@domain>" or "addr@domain". */
+static gboolean split_from(struct nomd_config *cfg)
+{
+	const char *from = cfg->smtp.from;
+	const char *lt = strrchr(from, '<');
+	g_autofree char *addr = NULL;
+	if (lt) {
+		const char *gt = strchr(lt, '>');
+		if (!gt || gt[1] != '\0')
+			return FALSE;
+		addr = g_strndup(lt + 1, gt - lt - 1);
+		g_autofree char *name = g_strndup(from, lt - from);
+		g_strstrip(name);
+		if (name[0] == '"' && strlen(name) >= 2 && name[strlen(name) - 1] == '"') {
+			name[strlen(name) - 1] = '\0';
+			memmove(name, name + 1, strlen(name));
+		}
+		cfg->smtp.from_name = *name ? g_steal_pointer(&name) : NULL;
+	} else {
+		addr = g_strstrip(g_strdup(from));
+	}
+	if (!email_valid(addr))
+		return FALSE;
+	cfg->smtp.from_domain = g_ascii_strdown(strchr(addr, '@') + 1, -1);
+	cfg->smtp.from_address = g_steal_pointer(&addr);
+	return TRUE;
+}
+
+static gboolean resolve_password(const char *path, config_t *cf, const char *group, char **password,
+				 char *password_file, GError **error)
+{
+	g_autofree char *pw_key = g_strdup_printf("%s.password", group);
+	g_autofree char *file_key = g_strdup_printf("%s.password_file", group);
+	if (*password && password_file)
+		return fail_at(error, path, config_lookup(cf, file_key),
+			       "'%s' and '%s' are alternatives: set one", pw_key, file_key);
+	if (!password_file)
+		return TRUE;
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *full = g_path_is_absolute(password_file) ? g_strdup(password_file)
+								  : g_build_filename(dir, password_file, NULL);
+	g_autoptr(GError) local = NULL;
+	if (!read_secret_file(full, password, &local))
+		return fail_at(error, path, config_lookup(cf, file_key), "%s", local->message);
+	return TRUE;
+}
+
+gboolean config_load(const char *path, struct nomd_config **out, GError **error)
+{
+	g_autoptr(nomd_config) cfg = g_new0(struct nomd_config, 1);
+	cfg->path = g_strdup(path);
+	cfg->organisations = g_ptr_array_new_with_free_func((GDestroyNotify)organisation_free);
+
+	config_t cf;
+	config_init(&cf);
+	g_autofree char *dir = g_path_get_dirname(path);
+	/* @include resolves against the config file's folder, not the cwd. */
+	config_set_include_dir(&cf, dir);
+	gboolean ok = FALSE;
+
+	if (!config_read_file(&cf, path)) {
+		const char *file = config_error_file(&cf);
+		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO && config_error_line(&cf) == 0)
+			g_set_error(error, CONFIG_ERROR, 0, "%s: cannot read the file", file ? file : path);
+		else
+			g_set_error(error, CONFIG_ERROR, 0, "%s:%d: %s", file ? file : path, config_error_line(&cf),
+				    config_error_text(&cf));
+		goto out;
+	}
+	if (!check_unknown(path, &cf, error))
+		goto out;
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (!read_key(path, &cf, &keys[i], cfg, error))
+			goto out;
+	if (cfg->imap.port == 0)
+		cfg->imap.port = cfg->imap.security == SEC_TLS ? 993 : 143;
+	if (!split_from(cfg)) {
+		fail_at(error, path, config_lookup(&cf, "smtp.from"),
+			"'smtp.from' must be an address or \"Name <address>\"");
+		goto out;
+	}
+	const char *scheme = cfg->smtp.security == SEC_TLS ? "smtps://" : "smtp://";
+	if (!g_str_has_prefix(cfg->smtp.url, scheme)) {
+		fail_at(error, path, config_lookup(&cf, "smtp.url"), "'smtp.url' must start with %s for security %s",
+			scheme, config_security_name(cfg->smtp.security));
+		goto out;
+	}
+	if (!resolve_password(path, &cf, "imap", &cfg->imap.password, cfg->imap.password_file, error) ||
+	    !resolve_password(path, &cf, "smtp", &cfg->smtp.password, cfg->smtp.password_file, error))
+		goto out;
+	if (!cfg->imap.password) {
+		fail_at(error, path, config_lookup(&cf, "imap"), "set 'imap.password' or 'imap.password_file'");
+		goto out;
+	}
+
+	config_setting_t *orgs = config_lookup(&cf, "organisations");
+	if (!orgs || config_setting_length(orgs) == 0) {
+		fail_at(error, path, orgs, "no organisations are configured");
+		goto out;
+	}
+	if (!config_setting_is_list(orgs)) {
+		fail_at(error, path, orgs, "'organisations' must be a list ( { ... }, { ... } )");
+		goto out;
+	}
+	for (int i = 0; i < config_setting_length(orgs); i++)
+		if (!read_organisation(path, config_setting_get_elem(orgs, i), cfg, error))
+			goto out;
+	ok = TRUE;
+out:
+	config_destroy(&cf);
+	if (ok)
+		*out = g_steal_pointer(&cfg);
+	return ok;
+}
+
+const struct organisation *config_find_organisation(const struct nomd_config *cfg, const char *id_or_name)
+{
+	if (!id_or_name)
+		return NULL;
+	for (guint i = 0; i < cfg->organisations->len; i++) {
+		const struct organisation *o = cfg->organisations->pdata[i];
+		if (g_ascii_strcasecmp(o->id, id_or_name) == 0 || g_utf8_collate(o->name, id_or_name) == 0 ||
+		    g_ascii_strcasecmp(o->name, id_or_name) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+gboolean config_is_nominator(const struct organisation *org, const char *address)
+{
+	if (!org || !address)
+		return FALSE;
+	for (guint i = 0; i < org->nominators->len; i++)
+		if (g_ascii_strcasecmp(org->nominators->pdata[i], address) == 0)
+			return TRUE;
+	return FALSE;
+}

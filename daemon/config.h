@@ -1,0 +1,76 @@
+/* config: reads nomd's configuration file (libconfig) into nomd's own types.
+ * Owns the key table (type, bounds, default) and every config error message,
+ * always "FILE:LINE: message". Only this module includes libconfig. */
+#ifndef NOMD_CONFIG_H
+#define NOMD_CONFIG_H
+
+#include <glib.h>
+
+#define CONFIG_ERROR (config_error_quark())
+GQuark config_error_quark(void);
+
+enum security { SEC_TLS, SEC_STARTTLS, SEC_NONE };
+
+struct organisation {
+	char *id;
+	char *name;
+	char *kind;		/* council | partner */
+	GPtrArray *nominators; /* lower-case addresses */
+	GPtrArray *domains;	/* lower-case domains */
+};
+
+struct nomd_config {
+	char *path;
+	char *database;
+	char *templates;
+	struct {
+		char *host;
+		int port;
+		enum security security;
+		char *ca_file;
+		char *user;
+		char *password;
+		char *password_file;
+		char *inbox;
+		char *processed;
+		char *rejected;
+		char *held;
+		int timeout_seconds;
+		int poll_seconds;
+		gint64 max_message_bytes;
+	} imap;
+	struct {
+		char *url;
+		enum security security;
+		char *ca_file;
+		char *user;
+		char *password;
+		char *password_file;
+		char *from;	  /* as configured: "Name <addr>" */
+		char *from_name;   /* display part, may be NULL */
+		char *from_address; /* addr-spec */
+		char *from_domain;
+		int timeout_seconds;
+		int max_attempts;
+	} smtp;
+	struct {
+		char *name;
+		int max_members;
+		int max_mentors;
+	} programme;
+	GPtrArray *staff;	  /* of char *, lower-case addresses */
+	GPtrArray *organisations; /* of struct organisation * */
+};
+
+gboolean config_load(const char *path, struct nomd_config **out, GError **error);
+void config_free(struct nomd_config *cfg);
+const char *config_security_name(enum security s);
+
+/* Lookups used by the rules; all comparisons are case-insensitive. */
+const struct organisation *config_find_organisation(const struct nomd_config *cfg, const char *id_or_name);
+gboolean config_is_nominator(const struct organisation *org, const char *address);
+
+typedef struct nomd_config nomd_config;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(nomd_config, config_free)
+
+#endif

@@ -1,0 +1,325 @@
+/* imap: libetpan client for the nomination inbox.
+ *
+ * libetpan verifies no certificate, so after the TLS handshake and before
+ * LOGIN the peer chain is checked here with GnuTLS against `ca_file` (or
+ * the system store) and the configured host name. Each protocol step logs
+ * its name at debug level; each network wait is bounded by the configured
+ * timeout (mailimap_set_timeout, set before connecting). */
+#include "imap.h"
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <libetpan/libetpan.h>
+#include <string.h>
+
+#include "log.h"
+
+G_DEFINE_QUARK(nomd-imap-error-quark, imap_error)
+typedef struct mailimap_set mailimap_set;
+typedef struct mailimap_fetch_type mailimap_fetch_type;
+typedef struct mailimap_store_att_flags mailimap_store_att_flags;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(mailimap_set, mailimap_set_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(mailimap_fetch_type, mailimap_fetch_type_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(mailimap_store_att_flags, mailimap_store_att_flags_free)
+
+#define MAX_CHAIN 16
+
+struct imap_conn {
+	mailimap *imap;
+	char *host;
+	gboolean has_move;
+	gboolean has_uidplus;
+};
+
+static gboolean fail(struct imap_conn *c, GError **error, const char *step, int r)
+{
+	const char *server = c && c->imap && c->imap->imap_response ? c->imap->imap_response : NULL;
+	g_set_error(error, IMAP_ERROR, r, "IMAP %s on %s failed (libetpan error %d)%s%s", step,
+		    c && c->host ? c->host : "?", r, server ? ": " : "", server ? server : "");
+	return FALSE;
+}
+
+static void set_sni(struct mailstream_ssl_context *ctx, void *data)
+{
+	const char *host = data;
+	/* SNI carries names only, never address literals. */
+	if (!g_hostname_is_ip_address(host))
+		mailstream_ssl_set_server_name(ctx, (char *)host);
+}
+
+static gboolean verify_peer(struct imap_conn *c, const char *ca_file, GError **error)
+{
+	carray *chain = mailstream_get_certificate_chain(c->imap->imap_stream);
+	gnutls_x509_crt_t certs[MAX_CHAIN];
+	unsigned n = 0;
+	gnutls_x509_trust_list_t trust = NULL;
+	gboolean ok = FALSE;
+
+	if (!chain || carray_count(chain) == 0) {
+		g_set_error(error, IMAP_ERROR, 0, "IMAP server %s presented no certificate", c->host);
+		goto out;
+	}
+	for (unsigned i = 0; i < carray_count(chain) && n < MAX_CHAIN; i++) {
+		MMAPString *der = carray_get(chain, i);
+		gnutls_datum_t d = { (unsigned char *)der->str, (unsigned)der->len };
+		if (gnutls_x509_crt_init(&certs[n]) < 0)
+			break;
+		if (gnutls_x509_crt_import(certs[n], &d, GNUTLS_X509_FMT_DER) < 0) {
+			gnutls_x509_crt_deinit(certs[n]);
+			g_set_error(error, IMAP_ERROR, 0, "IMAP server %s sent an unreadable certificate", c->host);
+			goto out;
+		}
+		n++;
+	}
+	if (gnutls_x509_trust_list_init(&trust, 0) < 0) {
+		g_set_error(error, IMAP_ERROR, 0, "cannot set up certificate verification");
+		goto out;
+	}
+	int added = ca_file ? gnutls_x509_trust_list_add_trust_file(trust, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0)
+			    : gnutls_x509_trust_list_add_system_trust(trust, 0, 0);
+	if (added <= 0) {
+		g_set_error(error, IMAP_ERROR, 0, "no trusted certificates could be read from %s",
+			    ca_file ? ca_file : "the system store");
+		goto out;
+	}
+	gnutls_typed_vdata_st vdata = { .type = GNUTLS_DT_DNS_HOSTNAME, .data = (unsigned char *)c->host };
+	unsigned status = 0;
+	if (gnutls_x509_trust_list_verify_crt2(trust, certs, n, &vdata, 1, 0, &status, NULL) < 0 || status != 0) {
+		gnutls_datum_t text = { 0 };
+		gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0);
+		g_set_error(error, IMAP_ERROR, 0, "IMAP server %s: certificate not trusted: %s", c->host,
+			    text.data ? (const char *)text.data : "verification failed");
+		gnutls_free(text.data);
+		goto out;
+	}
+	ok = TRUE;
+out:
+	for (unsigned i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(certs[i]);
+	if (trust)
+		gnutls_x509_trust_list_deinit(trust, 1);
+	if (chain)
+		mailstream_certificate_chain_free(chain);
+	return ok;
+}
+
+static gboolean refresh_capabilities(struct imap_conn *c, GError **error)
+{
+	struct mailimap_capability_data *cap = NULL;
+	log_debug("imap state=capability host=%s", c->host);
+	int r = mailimap_capability(c->imap, &cap);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(c, error, "CAPABILITY", r);
+	mailimap_capability_data_free(cap);
+	c->has_move = mailimap_has_extension(c->imap, "MOVE");
+	c->has_uidplus = mailimap_has_uidplus(c->imap);
+	return TRUE;
+}
+
+gboolean imap_open(const struct nomd_config *cfg, struct imap_conn **out, GError **error)
+{
+	g_autoptr(imap_conn) c = g_new0(struct imap_conn, 1);
+	c->host = g_strdup(cfg->imap.host);
+	c->imap = mailimap_new(0, NULL);
+	if (!c->imap) {
+		g_set_error(error, IMAP_ERROR, 0, "out of memory");
+		return FALSE;
+	}
+	mailimap_set_timeout(c->imap, cfg->imap.timeout_seconds);
+	int r;
+	log_debug("imap state=connect host=%s port=%d security=%s", c->host, cfg->imap.port,
+		  config_security_name(cfg->imap.security));
+	if (cfg->imap.security == SEC_TLS)
+		r = mailimap_ssl_connect_with_callback(c->imap, c->host, cfg->imap.port, set_sni, c->host);
+	else
+		r = mailimap_socket_connect(c->imap, c->host, cfg->imap.port);
+	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED && r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
+		return fail(c, error, "connect", r);
+	if (cfg->imap.security == SEC_STARTTLS) {
+		log_debug("imap state=starttls host=%s", c->host);
+		r = mailimap_socket_starttls_with_callback(c->imap, set_sni, c->host);
+		if (r != MAILIMAP_NO_ERROR)
+			return fail(c, error, "STARTTLS", r);
+	}
+	if (cfg->imap.security != SEC_NONE) {
+		log_debug("imap state=verify host=%s", c->host);
+		if (!verify_peer(c, cfg->imap.ca_file, error))
+			return FALSE;
+	}
+	/* Capabilities seen before STARTTLS are not to be trusted (RFC 3501 6.2.1). */
+	if (!refresh_capabilities(c, error))
+		return FALSE;
+	log_debug("imap state=login host=%s user=%s", c->host, cfg->imap.user);
+	r = mailimap_login(c->imap, cfg->imap.user, cfg->imap.password);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(c, error, "LOGIN", r);
+	if (!refresh_capabilities(c, error))
+		return FALSE;
+	*out = g_steal_pointer(&c);
+	return TRUE;
+}
+
+void imap_close(struct imap_conn *c)
+{
+	if (!c)
+		return;
+	if (c->imap) {
+		if (c->imap->imap_stream)
+			mailimap_logout(c->imap);
+		mailimap_free(c->imap);
+	}
+	g_free(c->host);
+	g_free(c);
+}
+
+gboolean imap_select(struct imap_conn *c, const char *mailbox, guint32 *uidvalidity, guint32 *exists,
+		     GError **error)
+{
+	log_debug("imap state=select mailbox=%s", mailbox);
+	int r = mailimap_select(c->imap, mailbox);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(c, error, "SELECT", r);
+	struct mailimap_selection_info *sel = c->imap->imap_selection_info;
+	*uidvalidity = sel ? sel->sel_uidvalidity : 0;
+	*exists = sel ? sel->sel_exists : 0;
+	return TRUE;
+}
+
+static gint64 date_to_unix(const struct mailimap_date_time *dt)
+{
+	int zone = ABS(dt->dt_zone);
+	g_autoptr(GTimeZone) tz = g_time_zone_new_offset((dt->dt_zone < 0 ? -1 : 1) *
+							 ((zone / 100) * 3600 + (zone % 100) * 60));
+	g_autoptr(GDateTime) t =
+		g_date_time_new(tz, dt->dt_year, dt->dt_month, dt->dt_day, dt->dt_hour, dt->dt_min, dt->dt_sec);
+	return t ? g_date_time_to_unix(t) : 0;
+}
+
+static gint compare_uid(gconstpointer a, gconstpointer b)
+{
+	guint32 x = ((const struct imap_msg_info *)a)->uid, y = ((const struct imap_msg_info *)b)->uid;
+	return x < y ? -1 : x > y;
+}
+
+gboolean imap_list(struct imap_conn *c, GArray **infos, GError **error)
+{
+	g_autoptr(mailimap_set) set = mailimap_set_new_interval(1, 0); /* 1:* */
+	g_autoptr(mailimap_fetch_type) ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
+	clist *result = NULL;
+	log_debug("imap state=list");
+	int r = mailimap_uid_fetch(c->imap, set, ft, &result);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(c, error, "UID FETCH (list)", r);
+	GArray *list = g_array_new(FALSE, TRUE, sizeof(struct imap_msg_info));
+	for (clistiter *it = clist_begin(result); it; it = clist_next(it)) {
+		struct mailimap_msg_att *att = clist_content(it);
+		struct imap_msg_info info = { 0 };
+		for (clistiter *a = clist_begin(att->att_list); a; a = clist_next(a)) {
+			struct mailimap_msg_att_item *item = clist_content(a);
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			struct mailimap_msg_att_static *st = item->att_data.att_static;
+			if (st->att_type == MAILIMAP_MSG_ATT_UID)
+				info.uid = st->att_data.att_uid;
+			else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
+				info.size = st->att_data.att_rfc822_size;
+			else if (st->att_type == MAILIMAP_MSG_ATT_INTERNALDATE && st->att_data.att_internal_date)
+				info.internal_date = date_to_unix(st->att_data.att_internal_date);
+		}
+		if (info.uid)
+			g_array_append_val(list, info);
+	}
+	mailimap_fetch_list_free(result);
+	g_array_sort(list, compare_uid);
+	*infos = list;
+	return TRUE;
+}
+
+gboolean imap_fetch(struct imap_conn *c, guint32 uid, GBytes **body, GError **error)
+{
+	g_autoptr(mailimap_set) set = mailimap_set_new_single(uid);
+	g_autoptr(mailimap_fetch_type) ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(
+		ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	clist *result = NULL;
+	log_debug("imap state=fetch uid=%u", uid);
+	int r = mailimap_uid_fetch(c->imap, set, ft, &result);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(c, error, "UID FETCH (body)", r);
+	*body = NULL;
+	/* Servers may add unsolicited FETCH responses: match on the UID. */
+	for (clistiter *it = clist_begin(result); it && !*body; it = clist_next(it)) {
+		struct mailimap_msg_att *att = clist_content(it);
+		guint32 got = 0;
+		const char *data = NULL;
+		size_t len = 0;
+		for (clistiter *a = clist_begin(att->att_list); a; a = clist_next(a)) {
+			struct mailimap_msg_att_item *item = clist_content(a);
+			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			struct mailimap_msg_att_static *st = item->att_data.att_static;
+			if (st->att_type == MAILIMAP_MSG_ATT_UID)
+				got = st->att_data.att_uid;
+			else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION && st->att_data.att_body_section) {
+				data = st->att_data.att_body_section->sec_body_part;
+				len = st->att_data.att_body_section->sec_length;
+			}
+		}
+		if (got == uid && data)
+			*body = g_bytes_new(data, len);
+	}
+	mailimap_fetch_list_free(result);
+	if (!*body) {
+		g_set_error(error, IMAP_ERROR, 0, "IMAP server returned no body for UID %u", uid);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean imap_ensure_mailbox(struct imap_conn *c, const char *name, GError **error)
+{
+	clist *found = NULL;
+	log_debug("imap state=list-mailbox mailbox=%s", name);
+	int r = mailimap_list(c->imap, "", name, &found);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(c, error, "LIST", r);
+	gboolean exists = clist_count(found) > 0;
+	mailimap_list_result_free(found);
+	if (exists)
+		return TRUE;
+	log_info("creating mailbox %s", name);
+	r = mailimap_create(c->imap, name);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(c, error, "CREATE", r);
+	return TRUE;
+}
+
+gboolean imap_move(struct imap_conn *c, guint32 uid, const char *mailbox, GError **error)
+{
+	g_autoptr(mailimap_set) set = mailimap_set_new_single(uid);
+	int r;
+	if (c->has_move) {
+		log_debug("imap state=move uid=%u mailbox=%s", uid, mailbox);
+		r = mailimap_uid_move(c->imap, set, mailbox);
+		return r == MAILIMAP_NO_ERROR ? TRUE : fail(c, error, "UID MOVE", r);
+	}
+	log_debug("imap state=copy uid=%u mailbox=%s", uid, mailbox);
+	r = mailimap_uid_copy(c->imap, set, mailbox);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(c, error, "UID COPY", r);
+	struct mailimap_flag_list *flags = mailimap_flag_list_new_empty();
+	mailimap_flag_list_add(flags, mailimap_flag_new_deleted());
+	g_autoptr(mailimap_store_att_flags) store = mailimap_store_att_flags_new_add_flags_silent(flags);
+	log_debug("imap state=delete uid=%u", uid);
+	r = mailimap_uid_store(c->imap, set, store);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(c, error, "UID STORE", r);
+	/* Without UIDPLUS a plain EXPUNGE also removes other clients' \Deleted mail. */
+	log_debug("imap state=expunge uid=%u", uid);
+	r = c->has_uidplus ? mailimap_uid_expunge(c->imap, set) : mailimap_expunge(c->imap);
+	return r == MAILIMAP_NO_ERROR ? TRUE : fail(c, error, "EXPUNGE", r);
+}

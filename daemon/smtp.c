@@ -1,0 +1,135 @@
+/* smtp: libcurl SMTP client.
+ *
+ * libcurl 7.88 passes CR/LF in envelope addresses straight into SMTP
+ * commands and does not dot-stuff bare LF, so addresses are checked with
+ * email_valid() and bodies must be strict CRLF before anything is sent.
+ * STARTTLS is required (CURLUSESSL_ALL) when configured, never "try". */
+#include "smtp.h"
+
+#include <curl/curl.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CURL, curl_easy_cleanup)
+
+struct smtp_client {
+	const struct nomd_config *cfg;
+	CURL *curl;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct upload {
+	const char *data;
+	size_t len;
+	size_t pos;
+};
+
+static size_t read_body(char *buf, size_t size, size_t nitems, void *userdata)
+{
+	struct upload *u = userdata;
+	size_t n = MIN(size * nitems, u->len - u->pos);
+	memcpy(buf, u->data + u->pos, n);
+	u->pos += n;
+	return n;
+}
+
+struct smtp_client *smtp_client_new(const struct nomd_config *cfg)
+{
+	static gsize initialised = 0;
+	if (g_once_init_enter(&initialised)) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		g_once_init_leave(&initialised, 1);
+	}
+	struct smtp_client *c = g_new0(struct smtp_client, 1);
+	c->cfg = cfg;
+	return c;
+}
+
+void smtp_client_free(struct smtp_client *c)
+{
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	g_free(c);
+}
+
+static CURL *handle(struct smtp_client *c)
+{
+	if (c->curl)
+		return c->curl;
+	const struct nomd_config *cfg = c->cfg;
+	CURL *curl = curl_easy_init();
+	if (!curl)
+		return NULL;
+	curl_easy_setopt(curl, CURLOPT_URL, cfg->smtp.url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(curl, CURLOPT_USE_SSL, cfg->smtp.security == SEC_NONE ? (long)CURLUSESSL_NONE
+									      : (long)CURLUSESSL_ALL);
+	if (cfg->smtp.ca_file)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->smtp.ca_file);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cfg->smtp.user) {
+		curl_easy_setopt(curl, CURLOPT_USERNAME, cfg->smtp.user);
+		curl_easy_setopt(curl, CURLOPT_PASSWORD, cfg->smtp.password ? cfg->smtp.password : "");
+	}
+	long timeout = cfg->smtp.timeout_seconds;
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeout);
+	curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, timeout);
+	/* Whole-transfer bound so a server that trickles bytes cannot hang us. */
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout * 4);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_body);
+	c->curl = curl;
+	return curl;
+}
+
+enum smtp_result smtp_send(struct smtp_client *c, const char *envelope_from, const char *recipient, GBytes *body,
+			   char **error_text)
+{
+	*error_text = NULL;
+	if (!email_valid(recipient) || (envelope_from && *envelope_from && !email_valid(envelope_from))) {
+		*error_text = g_strdup("refused: envelope address is not a plain valid address");
+		return SMTP_PERMANENT;
+	}
+	CURL *curl = handle(c);
+	if (!curl) {
+		*error_text = g_strdup("could not set up the SMTP client");
+		return SMTP_TEMPORARY;
+	}
+	gsize len = 0;
+	struct upload u = { .data = g_bytes_get_data(body, &len) };
+	u.len = len;
+	g_autofree char *from = envelope_from && *envelope_from ? g_strdup_printf("<%s>", envelope_from) : NULL;
+	/* NULL sends MAIL FROM:<>, the null sender automatic replies use. */
+	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from);
+	g_autofree char *rcpt = g_strdup_printf("<%s>", recipient);
+	struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
+	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(curl, CURLOPT_READDATA, &u);
+	curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	c->errbuf[0] = '\0';
+	log_debug("smtp state=send rcpt=%s bytes=%zu", recipient, (size_t)len);
+	CURLcode rc = curl_easy_perform(curl);
+	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(rcpts);
+	if (rc == CURLE_OK)
+		return SMTP_SENT;
+
+	long code = 0;
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	*error_text = g_strdup_printf("%s%s%s (SMTP %ld)", curl_easy_strerror(rc), c->errbuf[0] ? ": " : "",
+				      c->errbuf, code);
+	for (char *p = *error_text; *p; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	/* A broken connection is not reused: the next send reconnects. */
+	curl_easy_cleanup(c->curl);
+	c->curl = NULL;
+	return code >= 500 && code < 600 ? SMTP_PERMANENT : SMTP_TEMPORARY;
+}

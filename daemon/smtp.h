@@ -1,0 +1,24 @@
+/* smtp: delivers composed mail over SMTP with libcurl, one recipient per
+ * transaction, over one reused connection. Only this module includes curl. */
+#ifndef NOMD_SMTP_H
+#define NOMD_SMTP_H
+
+#include <glib.h>
+
+#include "config.h"
+
+enum smtp_result { SMTP_SENT, SMTP_TEMPORARY, SMTP_PERMANENT };
+
+struct smtp_client;
+
+struct smtp_client *smtp_client_new(const struct nomd_config *cfg);
+void smtp_client_free(struct smtp_client *c);
+/* Send `body` (strict CRLF) from `envelope_from` ("" for the null sender)
+ * to one recipient. On failure *error_text says why, in one line. */
+enum smtp_result smtp_send(struct smtp_client *c, const char *envelope_from, const char *recipient, GBytes *body,
+			   char **error_text);
+
+typedef struct smtp_client smtp_client;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(smtp_client, smtp_client_free)
+
+#endif

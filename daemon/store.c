@@ -1,0 +1,453 @@
+/* store: SQLite state. Every statement is prepared with bound parameters;
+ * the schema version lives in PRAGMA user_version and is raised inside the
+ * migration's own transaction. synchronous=FULL because these records gate
+ * an IMAP move and an SMTP send. */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+#include "util.h"
+
+G_DEFINE_QUARK(nomd-store-error-quark, store_error)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
+
+#define SCHEMA_VERSION 1
+#define BUSY_TIMEOUT_MS 10000
+
+struct store {
+	sqlite3 *db;
+	char *path;
+};
+
+static const char *const migrations[SCHEMA_VERSION] = {
+	/* 1: messages, nominees, outbox */
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_id TEXT,"
+	"  sha256 TEXT NOT NULL,"
+	"  sender TEXT,"
+	"  organisation TEXT,"
+	"  outcome TEXT NOT NULL CHECK (outcome IN ('accepted','partial','rejected','held')),"
+	"  reasons TEXT NOT NULL DEFAULT '',"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  received_at TEXT NOT NULL,"
+	"  processed_at TEXT NOT NULL,"
+	"  size INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX messages_identity ON messages (coalesce(message_id, ''), sha256);"
+	"CREATE INDEX messages_by_id ON messages (message_id);"
+	"CREATE TABLE nominees ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message INTEGER NOT NULL REFERENCES messages(id),"
+	"  organisation TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role IN ('member','mentor')),"
+	"  name TEXT, email TEXT, email_key TEXT,"
+	"  job_title TEXT, service TEXT, service_type TEXT, years INTEGER,"
+	"  aspiration TEXT, expertise TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('accepted','refused')),"
+	"  reason TEXT,"
+	"  nominated_by TEXT);"
+	"CREATE UNIQUE INDEX nominees_accepted_email ON nominees (email_key) WHERE status = 'accepted';"
+	"CREATE INDEX nominees_org ON nominees (organisation, role, status);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  idem_key TEXT NOT NULL UNIQUE,"
+	"  message INTEGER REFERENCES messages(id),"
+	"  envelope_from TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  body BLOB NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','sent','failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  sent_at TEXT);"
+	"CREATE INDEX outbox_by_status ON outbox (status, id);",
+};
+
+static gboolean fail(struct store *st, GError **error, const char *what)
+{
+	g_set_error(error, STORE_ERROR, sqlite3_errcode(st->db), "%s: %s: %s", st->path, what,
+		    sqlite3_errmsg(st->db));
+	return FALSE;
+}
+
+static gboolean exec(struct store *st, const char *sql, GError **error)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return TRUE;
+	g_set_error(error, STORE_ERROR, sqlite3_errcode(st->db), "%s: %s", st->path, msg ? msg : "error");
+	sqlite3_free(msg);
+	return FALSE;
+}
+
+static sqlite3_stmt *prepare(struct store *st, const char *sql, GError **error)
+{
+	sqlite3_stmt *stmt = NULL;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		fail(st, error, "prepare");
+		return NULL;
+	}
+	return stmt;
+}
+
+static void bind_text(sqlite3_stmt *stmt, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(stmt, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(stmt, i);
+}
+
+static gboolean step_done(struct store *st, sqlite3_stmt *stmt, GError **error)
+{
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return fail(st, error, "write");
+	return TRUE;
+}
+
+static int schema_version(struct store *st, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = prepare(st, "PRAGMA user_version", error);
+	if (!stmt)
+		return -1;
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		fail(st, error, "read schema version");
+		return -1;
+	}
+	return sqlite3_column_int(stmt, 0);
+}
+
+static gboolean migrate(struct store *st, GError **error)
+{
+	if (!exec(st, "BEGIN IMMEDIATE", error))
+		return FALSE;
+	int version = schema_version(st, error);
+	if (version < 0)
+		goto fail;
+	if (version > SCHEMA_VERSION) {
+		g_set_error(error, STORE_ERROR, 0,
+			    "%s: schema version %d is newer than this nomd understands (%d); upgrade nomd", st->path,
+			    version, SCHEMA_VERSION);
+		goto fail;
+	}
+	for (int v = version; v < SCHEMA_VERSION; v++) {
+		g_autofree char *bump = g_strdup_printf("PRAGMA user_version = %d", v + 1);
+		if (!exec(st, migrations[v], error) || !exec(st, bump, error))
+			goto fail;
+	}
+	return exec(st, "COMMIT", error);
+fail:
+	store_rollback(st);
+	return FALSE;
+}
+
+gboolean store_open(const char *path, struct store **out, GError **error)
+{
+	struct store *st = g_new0(struct store, 1);
+	st->path = g_strdup(path);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		fail(st, error, "open");
+		store_close(st);
+		return FALSE;
+	}
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(st->db, 1);
+	/* synchronous and foreign_keys do not persist: set them on every open. */
+	if (!exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", error) ||
+	    !migrate(st, error)) {
+		store_close(st);
+		return FALSE;
+	}
+	*out = st;
+	return TRUE;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close_v2(st->db);
+	g_free(st->path);
+	g_free(st);
+}
+
+gboolean store_begin(struct store *st, GError **error)
+{
+	return exec(st, "BEGIN IMMEDIATE", error);
+}
+
+gboolean store_commit(struct store *st, GError **error)
+{
+	return exec(st, "COMMIT", error);
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+gboolean store_find_message(struct store *st, const char *message_id, const char *sha256, char **outcome,
+			    GError **error)
+{
+	*outcome = NULL;
+	g_autoptr(sqlite3_stmt) stmt = prepare(
+		st, "SELECT outcome FROM messages WHERE coalesce(message_id, '') = coalesce(?1, '') AND sha256 = ?2",
+		error);
+	if (!stmt)
+		return FALSE;
+	bind_text(stmt, 1, message_id);
+	bind_text(stmt, 2, sha256);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*outcome = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+	else if (rc != SQLITE_DONE)
+		return fail(st, error, "find message");
+	return TRUE;
+}
+
+gboolean store_org_counts(struct store *st, const char *org_id, int *members, int *mentors, GError **error)
+{
+	*members = *mentors = 0;
+	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+					       "SELECT role, count(*) FROM nominees"
+					       " WHERE organisation = ?1 AND status = 'accepted' GROUP BY role",
+					       error);
+	if (!stmt)
+		return FALSE;
+	bind_text(stmt, 1, org_id);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *role = (const char *)sqlite3_column_text(stmt, 0);
+		int n = sqlite3_column_int(stmt, 1);
+		if (g_strcmp0(role, "mentor") == 0)
+			*mentors = n;
+		else
+			*members = n;
+	}
+	if (rc != SQLITE_DONE)
+		return fail(st, error, "count nominees");
+	return TRUE;
+}
+
+static gboolean exists(struct store *st, const char *sql, const char *value, gboolean *found, GError **error)
+{
+	*found = FALSE;
+	g_autoptr(sqlite3_stmt) stmt = prepare(st, sql, error);
+	if (!stmt)
+		return FALSE;
+	bind_text(stmt, 1, value);
+	int rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, error, "look up");
+	*found = rc == SQLITE_ROW;
+	return TRUE;
+}
+
+gboolean store_message_id_known(struct store *st, const char *message_id, gboolean *known, GError **error)
+{
+	return exists(st, "SELECT 1 FROM messages WHERE message_id = ?1", message_id, known, error);
+}
+
+gboolean store_email_known(struct store *st, const char *email_key, gboolean *known, GError **error)
+{
+	return exists(st, "SELECT 1 FROM nominees WHERE email_key = ?1 AND status = 'accepted'", email_key, known,
+		      error);
+}
+
+gboolean store_add_message(struct store *st, const struct message_record *rec, gint64 *row, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+					       "INSERT INTO messages (message_id, sha256, sender, organisation, outcome,"
+					       " reasons, subject, received_at, processed_at, size)"
+					       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+					       error);
+	if (!stmt)
+		return FALSE;
+	g_autofree char *now = utc_now_iso();
+	bind_text(stmt, 1, rec->message_id);
+	bind_text(stmt, 2, rec->sha256);
+	bind_text(stmt, 3, rec->sender);
+	bind_text(stmt, 4, rec->organisation);
+	bind_text(stmt, 5, rec->outcome);
+	bind_text(stmt, 6, rec->reasons ? rec->reasons : "");
+	bind_text(stmt, 7, rec->subject ? rec->subject : "");
+	bind_text(stmt, 8, rec->received_at ? rec->received_at : now);
+	bind_text(stmt, 9, now);
+	sqlite3_bind_int64(stmt, 10, rec->size);
+	if (!step_done(st, stmt, error))
+		return FALSE;
+	*row = sqlite3_last_insert_rowid(st->db);
+	return TRUE;
+}
+
+gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *r, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt =
+		prepare(st,
+			"INSERT INTO nominees (message, organisation, role, name, email, email_key, job_title,"
+			" service, service_type, years, aspiration, expertise, status, reason, nominated_by)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, lower(?5), ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+			error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, message_row);
+	bind_text(stmt, 2, r->organisation);
+	bind_text(stmt, 3, r->role);
+	bind_text(stmt, 4, r->name);
+	bind_text(stmt, 5, r->email);
+	bind_text(stmt, 6, r->job_title);
+	bind_text(stmt, 7, r->service);
+	bind_text(stmt, 8, r->service_type);
+	if (r->years >= 0)
+		sqlite3_bind_int(stmt, 9, r->years);
+	else
+		sqlite3_bind_null(stmt, 9);
+	bind_text(stmt, 10, r->aspiration);
+	bind_text(stmt, 11, r->expertise);
+	bind_text(stmt, 12, r->status);
+	bind_text(stmt, 13, r->reason);
+	bind_text(stmt, 14, r->nominated_by);
+	return step_done(st, stmt, error);
+}
+
+gboolean store_queue_mail(struct store *st, gint64 message_row, const char *idem_key, const char *envelope_from,
+			  const char *recipient, GBytes *body, GError **error)
+{
+	/* The idempotency key makes a repeated cause a no-op, not a second mail. */
+	g_autoptr(sqlite3_stmt) stmt =
+		prepare(st,
+			"INSERT INTO outbox (idem_key, message, envelope_from, recipient, body, created_at)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (idem_key) DO NOTHING",
+			error);
+	if (!stmt)
+		return FALSE;
+	g_autofree char *now = utc_now_iso();
+	gsize len = 0;
+	const void *data = g_bytes_get_data(body, &len);
+	bind_text(stmt, 1, idem_key);
+	if (message_row > 0)
+		sqlite3_bind_int64(stmt, 2, message_row);
+	else
+		sqlite3_bind_null(stmt, 2);
+	bind_text(stmt, 3, envelope_from ? envelope_from : "");
+	bind_text(stmt, 4, recipient);
+	sqlite3_bind_blob64(stmt, 5, data, len, SQLITE_TRANSIENT);
+	bind_text(stmt, 6, now);
+	return step_done(st, stmt, error);
+}
+
+void outbox_item_free(struct outbox_item *item)
+{
+	if (!item)
+		return;
+	g_free(item->envelope_from);
+	g_free(item->recipient);
+	if (item->body)
+		g_bytes_unref(item->body);
+	g_free(item);
+}
+
+gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, GPtrArray **items, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+					       "SELECT id, envelope_from, recipient, body, attempts FROM outbox"
+					        " WHERE status = 'pending' AND id > ?2 ORDER BY id LIMIT ?1",
+					       error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int(stmt, 1, limit);
+	sqlite3_bind_int64(stmt, 2, after_id);
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)outbox_item_free);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct outbox_item *it = g_new0(struct outbox_item, 1);
+		it->id = sqlite3_column_int64(stmt, 0);
+		it->envelope_from = g_strdup((const char *)sqlite3_column_text(stmt, 1));
+		it->recipient = g_strdup((const char *)sqlite3_column_text(stmt, 2));
+		it->body = g_bytes_new(sqlite3_column_blob(stmt, 3), sqlite3_column_bytes(stmt, 3));
+		it->attempts = sqlite3_column_int(stmt, 4);
+		g_ptr_array_add(list, it);
+	}
+	if (rc != SQLITE_DONE)
+		return fail(st, error, "read outbox");
+	*items = g_steal_pointer(&list);
+	return TRUE;
+}
+
+gboolean store_outbox_sent(struct store *st, gint64 id, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = prepare(
+		st, "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?2, last_error = NULL WHERE id = ?1",
+		error);
+	if (!stmt)
+		return FALSE;
+	g_autofree char *now = utc_now_iso();
+	sqlite3_bind_int64(stmt, 1, id);
+	bind_text(stmt, 2, now);
+	return step_done(st, stmt, error);
+}
+
+gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, int max_attempts,
+			     const char *error_text, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt =
+		prepare(st,
+			"UPDATE outbox SET attempts = attempts + 1, last_error = ?2,"
+			" status = CASE WHEN ?3 OR attempts + 1 >= ?4 THEN 'failed' ELSE 'pending' END"
+			" WHERE id = ?1",
+			error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, id);
+	bind_text(stmt, 2, error_text);
+	sqlite3_bind_int(stmt, 3, permanent);
+	sqlite3_bind_int(stmt, 4, max_attempts);
+	return step_done(st, stmt, error);
+}
+
+static gboolean each_row(struct store *st, const char *sql, store_row_fn fn, void *ctx, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = prepare(st, sql, error);
+	if (!stmt)
+		return FALSE;
+	int n = sqlite3_column_count(stmt);
+	g_autofree const char **names = g_new0(const char *, n);
+	g_autofree const char **values = g_new0(const char *, n);
+	for (int i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(stmt, i);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++)
+			values[i] = (const char *)sqlite3_column_text(stmt, i);
+		fn(ctx, n, names, values);
+	}
+	if (rc != SQLITE_DONE)
+		return fail(st, error, "read");
+	return TRUE;
+}
+
+gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError **error)
+{
+	return each_row(st,
+			"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"
+			" n.years, n.aspiration, n.expertise, n.status, n.reason, n.nominated_by, m.message_id,"
+			" m.received_at FROM nominees n JOIN messages m ON m.id = n.message ORDER BY n.id",
+			fn, ctx, error);
+}
+
+gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError **error)
+{
+	return each_row(st,
+			"SELECT message_id, sender AS \"from\", organisation, outcome, reasons, subject, received_at,"
+			" processed_at, size, sha256 FROM messages ORDER BY id",
+			fn, ctx, error);
+}
+
+gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError **error)
+{
+	return each_row(st,
+			"SELECT id, recipient, status, attempts, last_error, created_at, sent_at FROM outbox ORDER BY id",
+			fn, ctx, error);
+}

@@ -1,0 +1,89 @@
+/* store: nomd's state in SQLite: processed messages, nominees and the
+ * outbox of mail to send. Owns the schema and its migrations. Only this
+ * module includes sqlite3.h; callers see nomd's own types. */
+#ifndef NOMD_STORE_H
+#define NOMD_STORE_H
+
+#include <glib.h>
+
+#define STORE_ERROR (store_error_quark())
+GQuark store_error_quark(void);
+
+struct store;
+
+struct message_record {
+	const char *message_id; /* may be NULL */
+	const char *sha256;
+	const char *sender;	  /* may be NULL */
+	const char *organisation; /* id, may be NULL */
+	const char *outcome;
+	const char *reasons; /* space-separated codes */
+	const char *subject;
+	const char *received_at;
+	gint64 size;
+};
+
+struct nominee_record {
+	const char *organisation;
+	const char *role;
+	const char *name;
+	const char *email;
+	const char *job_title;
+	const char *service;
+	const char *service_type;
+	int years; /* -1: unknown */
+	const char *aspiration;
+	const char *expertise;
+	const char *status; /* accepted | refused */
+	const char *reason; /* NULL when accepted */
+	const char *nominated_by;
+};
+
+struct outbox_item {
+	gint64 id;
+	char *envelope_from; /* "" for the null sender */
+	char *recipient;
+	GBytes *body;
+	int attempts;
+};
+
+gboolean store_open(const char *path, struct store **out, GError **error);
+void store_close(struct store *st);
+
+/* One write transaction (BEGIN IMMEDIATE) around a message's effects. */
+gboolean store_begin(struct store *st, GError **error);
+gboolean store_commit(struct store *st, GError **error);
+void store_rollback(struct store *st);
+
+/* Whether this exact message was already applied; its outcome if so. */
+gboolean store_find_message(struct store *st, const char *message_id, const char *sha256, char **outcome,
+			    GError **error);
+gboolean store_org_counts(struct store *st, const char *org_id, int *members, int *mentors, GError **error);
+gboolean store_message_id_known(struct store *st, const char *message_id, gboolean *known, GError **error);
+gboolean store_email_known(struct store *st, const char *email_key, gboolean *known, GError **error);
+
+gboolean store_add_message(struct store *st, const struct message_record *rec, gint64 *row, GError **error);
+gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *rec,
+			   GError **error);
+gboolean store_queue_mail(struct store *st, gint64 message_row, const char *idem_key, const char *envelope_from,
+			  const char *recipient, GBytes *body, GError **error);
+
+/* Outbox: pending rows with id above `after_id`, oldest first, at most `limit`. */
+gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, GPtrArray **items, GError **error);
+gboolean store_outbox_sent(struct store *st, gint64 id, GError **error);
+/* A failed attempt: `permanent` or attempts exhausted marks it failed. */
+gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, int max_attempts,
+			     const char *error_text, GError **error);
+void outbox_item_free(struct outbox_item *item);
+
+/* Reports for nomctl: one callback per row with column names and values
+ * (NULL for SQL NULL). */
+typedef void (*store_row_fn)(void *ctx, int ncols, const char *const *names, const char *const *values);
+gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError **error);
+gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError **error);
+gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError **error);
+
+typedef struct outbox_item outbox_item;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(outbox_item, outbox_item_free)
+
+#endif

@@ -1,0 +1,87 @@
+/* util: checks on untrusted strings, hashing, time. */
+#include "util.h"
+
+#include <string.h>
+
+static gboolean atext_ok(char c)
+{
+	/* RFC 5322 atext plus the dot; deliberately no quoted local parts. */
+	return g_ascii_isalnum(c) || strchr("!#$%&'*+/=?^_`{|}~.-", c) != NULL;
+}
+
+gboolean email_valid(const char *s)
+{
+	if (!s)
+		return FALSE;
+	size_t len = strlen(s);
+	if (len < 3 || len > EMAIL_MAX)
+		return FALSE;
+	const char *at = strchr(s, '@');
+	if (!at || at == s || strchr(at + 1, '@'))
+		return FALSE;
+	for (const char *p = s; p < at; p++)
+		if (!atext_ok(*p))
+			return FALSE;
+	if (s[0] == '.' || at[-1] == '.' || strstr(s, ".."))
+		return FALSE;
+	const char *dom = at + 1;
+	size_t dlen = strlen(dom);
+	if (dlen < 3 || !strchr(dom, '.') || dom[0] == '.' || dom[0] == '-' || dom[dlen - 1] == '.' ||
+	    dom[dlen - 1] == '-')
+		return FALSE;
+	for (const char *p = dom; *p; p++)
+		if (!(g_ascii_isalnum(*p) || *p == '-' || *p == '.'))
+			return FALSE;
+	return TRUE;
+}
+
+char *email_key(const char *s)
+{
+	return s ? g_ascii_strdown(s, -1) : NULL;
+}
+
+gboolean msgid_valid(const char *s)
+{
+	if (!s)
+		return FALSE;
+	size_t len = strlen(s);
+	if (len < 3 || len > MSGID_MAX)
+		return FALSE;
+	const char *at = strchr(s, '@');
+	if (!at || at == s || at[1] == '\0')
+		return FALSE;
+	for (const char *p = s; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '<' || *p == '>' || *p == '"' || *p == '\\')
+			return FALSE;
+	return TRUE;
+}
+
+char *sha256_hex(const void *data, gsize len)
+{
+	return g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+}
+
+char *utc_now_iso(void)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+gboolean read_secret_file(const char *path, char **out, GError **error)
+{
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	if (!g_file_get_contents(path, &text, &len, error))
+		return FALSE;
+	if (memchr(text, '\0', len)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: contains a NUL byte", path);
+		return FALSE;
+	}
+	text[strcspn(text, "\r\n")] = '\0';
+	if (!*text) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: is empty", path);
+		return FALSE;
+	}
+	*out = g_steal_pointer(&text);
+	return TRUE;
+}

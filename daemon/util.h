@@ -1,0 +1,25 @@
+/* util: small checks on untrusted strings shared by several modules. */
+#ifndef NOMD_UTIL_H
+#define NOMD_UTIL_H
+
+#include <glib.h>
+
+#define EMAIL_MAX 254
+#define MSGID_MAX 250
+
+/* A plain addr-spec (local@domain.tld) safe to put in a header or an SMTP
+ * envelope: printable ASCII, no blanks, quotes, brackets or control bytes. */
+gboolean email_valid(const char *s);
+/* The comparison key of an address: lower-cased. */
+char *email_key(const char *s);
+/* A message identifier without its angle brackets: id-left@id-right,
+ * printable ASCII only, no blanks or brackets. */
+gboolean msgid_valid(const char *s);
+/* Hex SHA-256 of a buffer. */
+char *sha256_hex(const void *data, gsize len);
+/* Current UTC time as ISO 8601 ("2026-11-25T14:02:03Z"). */
+char *utc_now_iso(void);
+/* Read a secret from a file: the first line, without its line ending. */
+gboolean read_secret_file(const char *path, char **out, GError **error);
+
+#endif

@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+# The command lines: exit codes (sysexits), FILE:LINE config errors,
+# --check-config, and refusal of an IMAP server whose certificate is not
+# trusted (checked against a real Dovecot, before any password is sent).
+import os
+import re
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import tap  # noqa: E402
+from mailstack import MailStack  # noqa: E402
+from nomdtest import BUILD, ROOT, INBOX_USER, form_message, nomctl, nomctl_json, nomd, run, section, write_config  # noqa: E402
+
+EX_USAGE, EX_CONFIG = 64, 78
+work = tempfile.mkdtemp(prefix="nomd-cli-")
+os.chmod(work, 0o755)
+
+
+def conf_file(name, text):
+    path = os.path.join(work, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+good = conf_file("good.conf", f"""
+database = "{work}/cli.db";
+templates = "{ROOT}/templates";
+imap = {{ host = "127.0.0.1"; user = "u@example.org"; password = "pw"; }};
+smtp = {{ url = "smtp://127.0.0.1:25"; from = "Team <team@example.org>"; }};
+organisations = ( {{ id = "fife"; name = "Fife Council"; nominators = [ "ce@fife.example" ]; }} );
+""")
+r = nomd(good, "--check-config")
+tap.is_(r.returncode, 0, "--check-config accepts a good file")
+tap.like(r.stdout, r"configuration OK", "and says so")
+
+bad = conf_file("bad.conf", open(good).read().replace('password = "pw";', 'password = "pw"; pasword = "x";'))
+r = nomd(bad, "--check-config")
+tap.is_(r.returncode, EX_CONFIG, "unknown key: exit 78")
+tap.is_(r.stderr.strip(), f"{bad}:4: unknown setting 'imap.pasword'", "error names FILE:LINE and the key")
+r = nomd(bad, "--once")
+tap.is_(r.returncode, EX_CONFIG, "nomd --once with a bad config: exit 78")
+r = nomctl(bad, "export")
+tap.is_(r.returncode, EX_CONFIG, "nomctl with a bad config: exit 78")
+
+syntax = conf_file("syntax.conf", open(good).read() + "programme = { max_members = ; };\n")
+r = nomd(syntax, "--check-config")
+tap.is_(r.returncode, EX_CONFIG, "syntax error: exit 78")
+tap.like(r.stderr, rf"^{re.escape(syntax)}:7: ", "syntax error names its line")
+
+rng = conf_file("range.conf", open(good).read() + "programme = { max_mentors = 3000000000; };\n")
+r = nomd(rng, "--check-config")
+tap.is_((r.returncode, r.stderr.startswith(f"{rng}:7: 'programme.max_mentors' must be between")), (EX_CONFIG, True),
+        "out-of-range (wrapped) integer refused with its line")
+
+tpl_dir = os.path.join(work, "templates")
+os.mkdir(tpl_dir)
+for name in ("confirmation.txt", "form-problem.txt"):
+    text = open(os.path.join(ROOT, "templates", name)).read()
+    if name == "confirmation.txt":
+        text += "\n{{no_such_thing}}\n"
+    conf_file(os.path.join("templates", name), text)
+badtpl = conf_file("badtpl.conf", open(good).read().replace(f'{ROOT}/templates', tpl_dir))
+r = nomd(badtpl, "--check-config")
+tap.is_(r.returncode, EX_CONFIG, "template with an unknown placeholder: exit 78")
+tap.like(r.stderr, r"confirmation\.txt:\d+: unknown placeholder \{\{no_such_thing\}\}", "names the file and line")
+
+r = nomd(os.path.join(work, "missing.conf"), "--check-config")
+tap.is_(r.returncode, EX_CONFIG, "missing config file: exit 78")
+r = run([os.path.join(BUILD, "nomd"), "--once"])
+tap.is_(r.returncode, EX_USAGE, "nomd without -c: exit 64")
+r = run([os.path.join(BUILD, "nomd"), "-c", good, "--bogus"])
+tap.is_(r.returncode, EX_USAGE, "nomd with an unknown option: exit 64")
+r = nomctl(good, "frobnicate")
+tap.is_(r.returncode, EX_USAGE, "nomctl unknown command: exit 64")
+r = nomctl(good, "export", "--format", "xml")
+tap.is_(r.returncode, EX_USAGE, "nomctl unknown format: exit 64")
+r = nomctl(good, "export", "--format", "json")
+tap.is_((r.returncode, r.stdout.strip()), (0, "[]"), "empty store exports []")
+r = nomctl(good, "export", "--format", "csv")
+tap.is_(r.stdout.splitlines()[:1], [], "empty CSV export has no rows")
+
+with MailStack(os.path.join(work, "stack")) as ms:
+    sub = os.path.join(work, "tls")
+    os.mkdir(sub)
+    conf = write_config(ms, sub)
+    ms.deliver_lmtp(INBOX_USER, form_message("chief.executive@fife.example", "tls-1@fife.example",
+                                             section("Member", "A B", "ab@fife.example")))
+    # A CA that did not sign the server's certificate.
+    other_ca = os.path.join(sub, "other-ca.pem")
+    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", os.path.join(sub, "k.pem"),
+         "-out", other_ca, "-days", "2", "-subj", "/CN=other"])
+    untrusted = conf_file("tls/untrusted.conf", open(conf).read().replace(f'ca_file = "{ms.cert_file}";\n  user',
+                                                                          f'ca_file = "{other_ca}";\n  user', 1))
+    log_before = open(os.path.join(ms.dir, "dovecot", "dovecot.log")).read()
+    r = nomd(untrusted, "--once")
+    tap.isnt(r.returncode, 0, "untrusted IMAP certificate: nomd --once fails")
+    tap.like(r.stderr, r"certificate not trusted", "and says the certificate is not trusted")
+    log_after = open(os.path.join(ms.dir, "dovecot", "dovecot.log")).read()[len(log_before):]
+    tap.ok("Login: user=<" + INBOX_USER not in log_after, "no login reached the server")
+    starttls = write_config(ms, sub, imap_security="starttls")
+    r = nomd(starttls, "--once")
+    tap.is_(r.returncode, 0, "STARTTLS on the plain port with the right CA works")
+    tap.is_([n["email"] for n in nomctl_json(starttls, "export")], ["ab@fife.example"], "and processes the inbox")
+
+tap.done()

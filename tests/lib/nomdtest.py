@@ -1,0 +1,79 @@
+"""Helpers shared by nomd's integration tests and the demo: a config for a
+running MailStack, and runners for the built nomd and nomctl."""
+
+import json
+import os
+import shutil
+import subprocess
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("NOMD_BUILD") or os.path.join(ROOT, "build")
+INBOX_USER = "nominations@example.org"
+FROM = "Local Government Connect Network <connect@example.org>"
+
+
+def write_config(stack, workdir, extra="", imap_security="tls", max_members=5, max_mentors=5):
+    """Write workdir/nomd.conf for `stack`, including the shipped organisation list."""
+    shutil.copy(os.path.join(ROOT, "etc", "organisations.conf"), os.path.join(workdir, "organisations.conf"))
+    port = stack.imaps_port if imap_security == "tls" else stack.imap_port
+    text = f"""
+database = "{workdir}/nomd.db";
+templates = "{ROOT}/templates";
+imap = {{
+  host = "127.0.0.1"; port = {port}; security = "{imap_security}";
+  ca_file = "{stack.cert_file}";
+  user = "{INBOX_USER}"; password = "{stack.password}";
+  timeout_seconds = 20;
+}};
+smtp = {{
+  url = "smtp://127.0.0.1:{stack.smtp_port}"; security = "starttls";
+  ca_file = "{stack.cert_file}";
+  from = "{FROM}";
+  timeout_seconds = 20;
+}};
+programme = {{ name = "Local Government Connect Network"; max_members = {max_members}; max_mentors = {max_mentors}; }};
+staff = {{ addresses = [ "programme-team@example.org" ]; }};
+{extra}
+@include "organisations.conf"
+"""
+    path = os.path.join(workdir, "nomd.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def run(args, timeout=120):
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+
+
+def nomd(conf, *args):
+    return run([os.path.join(BUILD, "nomd"), "-c", conf, *args])
+
+
+def nomctl(conf, *args):
+    return run([os.path.join(BUILD, "nomctl"), "-c", conf, *args])
+
+
+def nomctl_json(conf, command):
+    r = nomctl(conf, command, "--format", "json")
+    if r.returncode != 0:
+        raise RuntimeError(f"nomctl {command} failed ({r.returncode}): {r.stderr}")
+    return json.loads(r.stdout)
+
+
+def form_message(sender, message_id, body, subject="Nominations", extra_headers=""):
+    """A plain-text nomination email as raw bytes (CRLF)."""
+    head = (f"From: {sender}\r\nTo: {INBOX_USER}\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{message_id}>\r\nDate: Wed, 25 Nov 2026 09:00:00 +0000\r\n"
+            f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Transfer-Encoding: 8bit\r\n{extra_headers}\r\n")
+    return (head + body.replace("\r\n", "\n").replace("\n", "\r\n")).encode("utf-8")
+
+
+def section(role, name, email, **fields):
+    lines = [role, f"Name: {name}", f"Email: {email}"]
+    labels = {"job_title": "Job title", "service": "Service", "service_type": "Service type",
+              "years": "Years in local government", "aspiration": "Aspiration", "expertise": "Expertise"}
+    for key, value in fields.items():
+        lines.append(f"{labels[key]}: {value}")
+    return "\n".join(lines) + "\n\n"

@@ -1,0 +1,114 @@
+/* Unit tests: configuration loading and its FILE:LINE errors. */
+#include <glib/gstdio.h>
+
+#include "../../daemon/config.h"
+#include "tap.h"
+
+static char *tmpdir;
+
+static char *write_conf(const char *name, const char *text)
+{
+	char *path = g_build_filename(tmpdir, name, NULL);
+	g_file_set_contents(path, text, -1, NULL);
+	return path;
+}
+
+#define BASE                                                                      \
+	"imap = { host = \"127.0.0.1\"; user = \"n@example.org\"; password = \"pw\"; };\n" \
+	"smtp = { url = \"smtp://127.0.0.1:25\"; from = \"Team <team@example.org>\"; };\n"
+
+#define ORG "organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ \"ce@fife.example\" ]; } );\n"
+
+/* Load `text`; return the error message, or NULL when it loaded. */
+static char *load_error(const char *text)
+{
+	g_autofree char *path = write_conf("t.conf", text);
+	g_autoptr(nomd_config) cfg = NULL;
+	g_autoptr(GError) error = NULL;
+	if (config_load(path, &cfg, &error))
+		return NULL;
+	/* Strip the temp dir so messages compare stably. */
+	return g_strdup(error->message + strlen(tmpdir) + 1);
+}
+
+int main(void)
+{
+	tmpdir = g_dir_make_tmp("nomd-config-XXXXXX", NULL);
+	{
+		g_autofree char *path = write_conf("ok.conf", BASE ORG);
+		g_autoptr(nomd_config) cfg = NULL;
+		g_autoptr(GError) error = NULL;
+		ok(config_load(path, &cfg, &error), "minimal config loads");
+		if (cfg) {
+			is_int(cfg->imap.port, 993, "imap port defaults by security");
+			is_str(cfg->imap.processed, "Processed", "processed default");
+			is_int(cfg->programme.max_members, 5, "max_members default");
+			is_str(cfg->smtp.from_address, "team@example.org", "from address split");
+			is_str(cfg->smtp.from_name, "Team", "from name split");
+			is_str(cfg->smtp.from_domain, "example.org", "from domain");
+			const struct organisation *o = config_find_organisation(cfg, "fife council");
+			ok(o && g_str_equal(o->id, "fife"), "organisation found by name, any case");
+			ok(config_find_organisation(cfg, "FIFE") == o, "and by id");
+			ok(config_is_nominator(o, "CE@Fife.Example"), "nominator match ignores case");
+		}
+	}
+	{
+		g_autofree char *sample = tap_source_path("etc/nomd.conf");
+		g_autofree char *text = NULL;
+		g_file_get_contents(sample, &text, NULL, NULL);
+		g_autofree char *orgs = tap_source_path("etc/organisations.conf");
+		g_autofree char *copy = g_build_filename(tmpdir, "organisations.conf", NULL);
+		g_autofree char *otext = NULL;
+		g_file_get_contents(orgs, &otext, NULL, NULL);
+		g_file_set_contents(copy, otext, -1, NULL);
+		g_free(write_conf("imap.password", "secret\n"));
+		g_autofree char *path = write_conf("nomd.conf", text);
+		g_autoptr(nomd_config) cfg = NULL;
+		g_autoptr(GError) error = NULL;
+		gboolean loaded = config_load(path, &cfg, &error);
+		ok(loaded, "sample etc/nomd.conf loads (%s)", error ? error->message : "");
+		is_str(cfg ? cfg->imap.password : NULL, "secret", "password_file read, relative to the config");
+		is_int(cfg ? cfg->organisations->len : 0, 32, "@include of the shipped list: 32 councils");
+	}
+
+	g_autofree char *e1 = load_error(BASE ORG "imap2 = 1;\n");
+	is_str(e1, "t.conf:4: unknown setting 'imap2'", "unknown top-level key names its line");
+	g_autofree char *e2 = load_error("imap = { host = \"h\"; user = \"u\"; password = \"p\";\n hots = \"x\"; };\n"
+					 "smtp = { url = \"smtp://h\"; from = \"a@b.example\"; };\n" ORG);
+	is_str(e2, "t.conf:2: unknown setting 'imap.hots'", "misspelt key names its line");
+	g_autofree char *e3 = load_error(BASE ORG "programme = { max_members = 3000000000; };\n");
+	ok(e3 && g_str_has_prefix(e3, "t.conf:4: 'programme.max_members' must be between"), "wrapped integer refused: %s",
+	   e3);
+	g_autofree char *e4 = load_error(BASE ORG "programme = { max_members = \"five\"; };\n");
+	is_str(e4, "t.conf:4: 'programme.max_members' must be an integer", "wrong type");
+	g_autofree char *e5 = load_error(BASE ORG "database = ;\n");
+	ok(e5 && g_str_has_prefix(e5, "t.conf:4: "), "syntax error names its line: %s", e5);
+	g_autofree char *e6 = load_error("smtp = { url = \"smtp://h\"; from = \"a@b.example\"; };\n" ORG);
+	is_str(e6, "t.conf:0: missing required setting 'imap.host'", "missing required key");
+	g_autofree char *e7 = load_error("imap = { host = \"h\"; user = \"u\"; password = \"p\"; password_file = \"f\"; };\n"
+					 "smtp = { url = \"smtp://h\"; from = \"a@b.example\"; };\n" ORG);
+	ok(e7 && strstr(e7, "alternatives"), "password and password_file together refused: %s", e7);
+	g_autofree char *e8 = load_error("imap = { host = \"h\"; user = \"u\"; password = \"p\"; };\n"
+					 "smtp = { url = \"smtp://h\"; from = \"not an address\"; };\n" ORG);
+	ok(e8 && g_str_has_prefix(e8, "t.conf:2: 'smtp.from'"), "bad from address: %s", e8);
+	g_autofree char *e9 = load_error(BASE "organisations = ( { id = \"Fife!\"; name = \"F\"; } );\n");
+	ok(e9 && g_str_has_prefix(e9, "t.conf:3: organisation id"), "bad organisation id: %s", e9);
+	g_autofree char *e10 = load_error(BASE "organisations = ( { id = \"a\"; name = \"A\"; },\n { id = \"a\"; name = \"B\"; } );\n");
+	ok(e10 && strstr(e10, "listed twice"), "duplicate organisation: %s", e10);
+	g_autofree char *e11 = load_error(BASE "organisations = ( { id = \"a\"; name = \"A\"; nominators = [ \"x\" ]; } );\n");
+	ok(e11 && strstr(e11, "not a valid email address"), "bad nominator address: %s", e11);
+	g_autofree char *e12 = load_error(BASE ORG "imap = { security = \"ssl\"; };\n");
+	ok(e12 != NULL, "duplicate group or bad security refused: %s", e12);
+	g_autofree char *e13 = load_error("imap = { host = \"h\"; user = \"u\"; password = \"p\"; security = \"ssl\"; };\n"
+					  "smtp = { url = \"smtp://h\"; from = \"a@b.example\"; };\n" ORG);
+	is_str(e13, "t.conf:1: 'imap.security' must be tls, starttls or none, not 'ssl'", "bad security value");
+	g_autofree char *e14 = load_error(BASE);
+	ok(e14 && strstr(e14, "no organisations"), "no organisations: %s", e14);
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(nomd_config) cfg = NULL;
+		g_autofree char *missing = g_build_filename(tmpdir, "nope.conf", NULL);
+		ok(!config_load(missing, &cfg, &error) && strstr(error->message, "cannot read"), "missing file reported");
+	}
+	return tap_done();
+}

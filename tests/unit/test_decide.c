@@ -1,0 +1,190 @@
+/* Unit tests: the programme's rules, with an in-memory fake of the state. */
+#include <glib/gstdio.h>
+
+#include "../../daemon/decide.h"
+#include "tap.h"
+
+struct fake {
+	int members, mentors;
+	GHashTable *known;
+};
+
+static void fake_counts(void *ctx, const char *org, int *members, int *mentors)
+{
+	struct fake *f = ctx;
+	*members = f->members;
+	*mentors = f->mentors;
+}
+
+static gboolean fake_known(void *ctx, const char *key)
+{
+	struct fake *f = ctx;
+	return g_hash_table_contains(f->known, key);
+}
+
+static gboolean fake_message_known(void *ctx, const char *id)
+{
+	return g_str_equal(id, "seen@fife.example");
+}
+
+static struct nomd_config *load_cfg(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("nomd-decide-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "t.conf", NULL);
+	g_file_set_contents(
+		path,
+		"imap = { host = \"h\"; user = \"u\"; password = \"p\"; };\n"
+		"smtp = { url = \"smtp://h\"; from = \"team@example.org\"; };\n"
+		"programme = { max_members = 2; max_mentors = 1; };\n"
+		"organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ \"ce@fife.example\" ]; },\n"
+		"  { id = \"angus\"; name = \"Angus Council\"; nominators = [ \"ce@angus.example\", \"both@x.example\" ]; },\n"
+		"  { id = \"moray\"; name = \"The Moray Council\"; nominators = [ \"both@x.example\" ]; } );\n",
+		-1, NULL);
+	struct nomd_config *cfg = NULL;
+	g_autoptr(GError) error = NULL;
+	if (!config_load(path, &cfg, &error))
+		printf("# %s\n", error->message);
+	return cfg;
+}
+
+static struct parsed_message *msg_from(const char *from)
+{
+	struct parsed_message *m = g_new0(struct parsed_message, 1);
+	m->parsed = TRUE;
+	m->from = g_strdup(from);
+	m->from_count = from ? 1 : 0;
+	m->subject = g_strdup("Nominations");
+	m->references = g_ptr_array_new_with_free_func(g_free);
+	return m;
+}
+
+static const char *reason_at(const struct decision *d, guint i)
+{
+	return i < d->verdicts->len ? g_array_index(d->verdicts, struct verdict, i).reason : "(missing)";
+}
+
+int main(void)
+{
+	g_autoptr(nomd_config) cfg = load_cfg();
+	struct fake fake = { .known = g_hash_table_new(g_str_hash, g_str_equal) };
+	struct decide_state st = { fake_counts, fake_known, fake_message_known, &fake };
+	g_hash_table_add(fake.known, "taken@fife.example");
+
+	{
+		g_autoptr(parsed_message) m = msg_from("CE@fife.example");
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a@fife.example\n"
+					       "Mentor\nName: B\nEmail: b@fife.example\n");
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(outcome_name(d->outcome), "accepted", "valid form accepted");
+		ok(d->org && g_str_equal(d->org->id, "fife"), "organisation from the sender");
+		ok(d->reply, "sender gets a reply");
+		is_int(d->members, 1, "members total afterwards");
+		is_int(d->mentors, 1, "mentors total afterwards");
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a@fife.example\n"
+					       "Member\nName: A again\nEmail: A@Fife.example\n"
+					       "Member\nName: Taken\nEmail: taken@fife.example\n"
+					       "Member\nEmail: noname@fife.example\n"
+					       "Member\nName: Bad\nEmail: bad@@fife\n"
+					       "Member\nName: C\nEmail: c@fife.example\n"
+					       "Member\nName: D\nEmail: d@fife.example\n");
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(outcome_name(d->outcome), "partial", "some accepted: partial");
+		ok(reason_at(d, 0) == NULL, "first accepted");
+		is_str(reason_at(d, 1), "duplicate", "same address twice in one message (any case)");
+		is_str(reason_at(d, 2), "duplicate", "address nominated before");
+		is_str(reason_at(d, 3), "missing_field", "missing name");
+		is_str(reason_at(d, 4), "invalid_email", "bad address");
+		ok(reason_at(d, 5) == NULL, "second member fits the quota of 2");
+		is_str(reason_at(d, 6), "quota_exceeded", "third member over quota");
+	}
+	{
+		fake.members = 2;
+		fake.mentors = 1;
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		g_autoptr(form) f = form_parse("Organisation: fife\nMember\nName: A\nEmail: z@fife.example\n");
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(outcome_name(d->outcome), "rejected", "quota already used by earlier mail: rejected");
+		is_str(reason_at(d, 0), "quota_exceeded", "counts come from the state");
+		ok(d->reply, "rejection is answered");
+		fake.members = fake.mentors = 0;
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("stranger@evil.example");
+		g_autoptr(form) f = form_parse("Organisation: Fife Council\nMember\nName: A\nEmail: a@fife.example\n");
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(outcome_name(d->outcome), "held", "unknown sender held");
+		ok(!d->reply, "no reply to an unknown sender");
+		is_str(d->reasons->len ? d->reasons->pdata[0] : NULL, "not_authorised", "reason not_authorised");
+		is_int(d->verdicts->len, 0, "no nominee judged");
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		g_autoptr(form) f = form_parse("Organisation: Angus Council\nMember\nName: A\nEmail: a@fife.example\n");
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(outcome_name(d->outcome), "held", "nominating for another organisation is held");
+		ok(!d->reply, "and not answered");
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		g_autoptr(form) f = form_parse("Organisation: Fyfe Cooncil\nMember\nName: A\nEmail: a@fife.example\n");
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(outcome_name(d->outcome), "rejected", "unknown organisation rejected");
+		is_str(d->reasons->pdata[0], "unknown_organisation", "reason unknown_organisation");
+		ok(d->reply, "known nominator is told");
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("both@x.example");
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a@x.example\n");
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(d->reasons->len ? d->reasons->pdata[0] : NULL, "unknown_organisation",
+		       "nominator of two organisations must name one");
+		g_autoptr(form) f2 = form_parse("Organisation: The Moray Council\nMember\nName: A\nEmail: a@x.example\n");
+		g_autoptr(decision) d2 = decide(cfg, m, f2, &st);
+		is_str(outcome_name(d2->outcome), "accepted", "and can, by name");
+		ok(d2->org && g_str_equal(d2->org->id, "moray"), "organisation from the form");
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		g_autoptr(form) f = form_parse("Thanks for the reminder!\n");
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(outcome_name(d->outcome), "rejected", "no sections: rejected");
+		is_str(d->reasons->pdata[0], "no_nominations_found", "reason no_nominations_found");
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		m->auto_submitted = g_strdup("auto-replied");
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a@fife.example\n");
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(outcome_name(d->outcome), "held", "automatic mail held");
+		ok(!d->reply, "automatic mail never answered");
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from(NULL);
+		m->from_count = 2;
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a@fife.example\n");
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(outcome_name(d->outcome), "held", "two From mailboxes: held");
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		m->parsed = FALSE;
+		g_autoptr(form) f = form_parse(NULL);
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(outcome_name(d->outcome), "held", "unparseable: held");
+		is_str(d->reasons->pdata[0], "unparseable", "reason unparseable");
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		m->message_id = g_strdup("seen@fife.example");
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: new@fife.example\n");
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(outcome_name(d->outcome), "held", "second copy of a recorded Message-ID: held");
+		is_str(d->reasons->pdata[0], "repeated_message", "reason repeated_message");
+		ok(!d->reply, "and not answered again");
+	}
+	g_hash_table_unref(fake.known);
+	return tap_done();
+}
