@@ -19,6 +19,23 @@ directory, so several stacks can run side by side.
       mail/<domain>/<local>  Maildir of each user (owned by nobody)
       stack.env              ports etc. (written by start())
 
+Behaviour worth knowing:
+  - Users log in with the full address and password "secret" (any user
+    exists).  Logins are lower-cased: mail for Nominations@Example.org is
+    in nominations@example.org's mailbox.  "+detail" addresses are
+    delivered to the base address's INBOX (Dovecot recipient_delimiter);
+    logging in as "a+b@x" fails ('+' is not in auth_username_chars).
+  - Postfix relays every domain to Dovecot over LMTP; a recipient without
+    a domain gets @mailstack.test.  The null sender (MAIL FROM:<>) is
+    accepted.  SMTP delivery is asynchronous: fetch(..., expect=N) or
+    wait_queue_empty().  LMTP delivery is synchronous.
+  - Mailbox hierarchy separator is "/", names are passed and returned as
+    Unicode (modified UTF-7 on the wire).
+  - Dovecot's per-IP auth penalty is disabled and auth_failure_delay is 0,
+    so a failed login costs ~0.5 s and does not slow later logins.
+  - Plain IMAP (imap_port) offers STARTTLS and allows LOGIN without TLS.
+  - stop() TERMs every process of the stack at once (KILL after 3 s).
+
 Python use:
 
     from mailstack import MailStack
@@ -117,14 +134,6 @@ def _alive(pid, starttime=None):
     if starttime is not None and st[1] != starttime:
         return False
     return True
-
-
-def _read_pid(path):
-    try:
-        with open(path) as f:
-            return int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 def _exe(pid):
@@ -291,14 +300,6 @@ class MailStack:
         return ms
 
     @property
-    def dovecot_pid_file(self):
-        return os.path.join(self.dovecot_base_dir, "master.pid")
-
-    @property
-    def postfix_pid_file(self):
-        return os.path.join(self.postfix_queue_dir, "pid", "master.pid")
-
-    @property
     def instance_name(self):
         """Dovecot instance_name: its processes are titled
         "dovecot-<instance_name>/<service>"."""
@@ -316,10 +317,15 @@ class MailStack:
         dv_title = ("dovecot-%s/" % self.instance_name).encode()
         dv_conf = self.dovecot_conf.encode()
         found = {}
+        live = {}               # pid -> (ppid, starttime) of all processes
         for name in os.listdir("/proc"):
             if not name.isdigit():
                 continue
             pid = int(name)
+            st = _proc_stat(pid)
+            if st is None or st[2] in ("Z", "X"):
+                continue
+            live[pid] = (st[0], st[1])
             exe = _exe(pid)
             if exe.startswith(POSTFIX_DAEMON_DIR + "/"):
                 if pf_env not in _environ(pid):
@@ -335,10 +341,15 @@ class MailStack:
                     continue
             else:
                 continue
-            st = _proc_stat(pid)
-            if st is None or st[2] in ("Z", "X"):
-                continue
             found[pid] = (st[1], master)
+        # plus descendants not recognised by name (e.g. just forked)
+        added = True
+        while added:
+            added = False
+            for pid, (ppid, start) in live.items():
+                if pid not in found and ppid in found:
+                    found[pid] = (start, False)
+                    added = True
         return found
 
     def running(self):
