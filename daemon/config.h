@@ -37,6 +37,8 @@ struct nomd_config {
 		char *held;
 		int timeout_seconds;
 		int poll_seconds;
+		int idle_seconds;
+		int batch_size;
 		gint64 max_message_bytes;
 	} imap;
 	struct {

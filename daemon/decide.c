@@ -44,6 +44,7 @@ const char *reason_text(const char *code)
 		{ REASON_UNPARSEABLE, "the message could not be read as email" },
 		{ REASON_TOO_LARGE, "the message is larger than the limit" },
 		{ REASON_REPEATED, "the same message was received before" },
+		{ REASON_UNPROCESSABLE, "the message could not be processed" },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++)
 		if (strcmp(texts[i].code, code) == 0)

@@ -25,6 +25,7 @@ enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD
 #define REASON_UNPARSEABLE "unparseable"
 #define REASON_TOO_LARGE "too_large"
 #define REASON_REPEATED "repeated_message"
+#define REASON_UNPROCESSABLE "unprocessable"
 
 struct decide_state {
 	/* Accepted members and mentors of an organisation so far. */

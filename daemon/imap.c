@@ -9,7 +9,10 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <errno.h>
 #include <libetpan/libetpan.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -31,11 +34,40 @@ struct imap_conn {
 	gboolean has_uidplus;
 };
 
+static enum imap_error_code classify(int r)
+{
+	switch (r) {
+	case MAILIMAP_ERROR_STREAM:
+	case MAILIMAP_ERROR_CONNECTION_REFUSED:
+	case MAILIMAP_ERROR_MEMORY:
+		return IMAP_ERR_CONNECT;
+	case MAILIMAP_ERROR_SSL:
+		return IMAP_ERR_TLS;
+	case MAILIMAP_ERROR_LOGIN:
+		return IMAP_ERR_AUTH;
+	default:
+		return IMAP_ERR_PROTOCOL;
+	}
+}
+
+static const char *describe(int r)
+{
+	switch (r) {
+	case MAILIMAP_ERROR_STREAM: return "connection lost or timed out";
+	case MAILIMAP_ERROR_CONNECTION_REFUSED: return "cannot connect";
+	case MAILIMAP_ERROR_SSL: return "TLS failed";
+	case MAILIMAP_ERROR_LOGIN: return "login refused";
+	case MAILIMAP_ERROR_PARSE: return "unreadable server reply";
+	default: return "failed";
+	}
+}
+
 static gboolean fail(struct imap_conn *c, GError **error, const char *step, int r)
 {
 	const char *server = c && c->imap && c->imap->imap_response ? c->imap->imap_response : NULL;
-	g_set_error(error, IMAP_ERROR, r, "IMAP %s on %s failed (libetpan error %d)%s%s", step,
-		    c && c->host ? c->host : "?", r, server ? ": " : "", server ? server : "");
+	g_set_error(error, IMAP_ERROR, classify(r), "IMAP %s on %s: %s (libetpan error %d)%s%s", step,
+		    c && c->host ? c->host : "?", describe(r), r, server && *server ? ": " : "",
+		    server ? server : "");
 	return FALSE;
 }
 
@@ -56,7 +88,7 @@ static gboolean verify_peer(struct imap_conn *c, const char *ca_file, GError **e
 	gboolean ok = FALSE;
 
 	if (!chain || carray_count(chain) == 0) {
-		g_set_error(error, IMAP_ERROR, 0, "IMAP server %s presented no certificate", c->host);
+		g_set_error(error, IMAP_ERROR, IMAP_ERR_TLS, "IMAP server %s presented no certificate", c->host);
 		goto out;
 	}
 	for (unsigned i = 0; i < carray_count(chain) && n < MAX_CHAIN; i++) {
@@ -66,19 +98,19 @@ static gboolean verify_peer(struct imap_conn *c, const char *ca_file, GError **e
 			break;
 		if (gnutls_x509_crt_import(certs[n], &d, GNUTLS_X509_FMT_DER) < 0) {
 			gnutls_x509_crt_deinit(certs[n]);
-			g_set_error(error, IMAP_ERROR, 0, "IMAP server %s sent an unreadable certificate", c->host);
+			g_set_error(error, IMAP_ERROR, IMAP_ERR_TLS, "IMAP server %s sent an unreadable certificate", c->host);
 			goto out;
 		}
 		n++;
 	}
 	if (gnutls_x509_trust_list_init(&trust, 0) < 0) {
-		g_set_error(error, IMAP_ERROR, 0, "cannot set up certificate verification");
+		g_set_error(error, IMAP_ERROR, IMAP_ERR_TLS, "cannot set up certificate verification");
 		goto out;
 	}
 	int added = ca_file ? gnutls_x509_trust_list_add_trust_file(trust, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0)
 			    : gnutls_x509_trust_list_add_system_trust(trust, 0, 0);
 	if (added <= 0) {
-		g_set_error(error, IMAP_ERROR, 0, "no trusted certificates could be read from %s",
+		g_set_error(error, IMAP_ERROR, IMAP_ERR_TLS, "no trusted certificates could be read from %s",
 			    ca_file ? ca_file : "the system store");
 		goto out;
 	}
@@ -87,7 +119,7 @@ static gboolean verify_peer(struct imap_conn *c, const char *ca_file, GError **e
 	if (gnutls_x509_trust_list_verify_crt2(trust, certs, n, &vdata, 1, 0, &status, NULL) < 0 || status != 0) {
 		gnutls_datum_t text = { 0 };
 		gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0);
-		g_set_error(error, IMAP_ERROR, 0, "IMAP server %s: certificate not trusted: %s", c->host,
+		g_set_error(error, IMAP_ERROR, IMAP_ERR_TLS, "IMAP server %s: certificate not trusted: %s", c->host,
 			    text.data ? (const char *)text.data : "verification failed");
 		gnutls_free(text.data);
 		goto out;
@@ -122,7 +154,7 @@ gboolean imap_open(const struct nomd_config *cfg, struct imap_conn **out, GError
 	c->host = g_strdup(cfg->imap.host);
 	c->imap = mailimap_new(0, NULL);
 	if (!c->imap) {
-		g_set_error(error, IMAP_ERROR, 0, "out of memory");
+		g_set_error(error, IMAP_ERROR, IMAP_ERR_CONNECT, "out of memory");
 		return FALSE;
 	}
 	mailimap_set_timeout(c->imap, cfg->imap.timeout_seconds);
@@ -201,19 +233,61 @@ static gint compare_uid(gconstpointer a, gconstpointer b)
 	return x < y ? -1 : x > y;
 }
 
-gboolean imap_list(struct imap_conn *c, GArray **infos, GError **error)
+static mailimap_set *uid_set(const guint32 *uids, guint n)
 {
-	g_autoptr(mailimap_set) set = mailimap_set_new_interval(1, 0); /* 1:* */
+	mailimap_set *set = mailimap_set_new_empty();
+	/* Runs of consecutive UIDs become ranges to keep the command short. */
+	for (guint i = 0; i < n;) {
+		guint j = i;
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		mailimap_set_add_interval(set, uids[i], uids[j]);
+		i = j + 1;
+	}
+	return set;
+}
+
+static gint compare_u32(gconstpointer a, gconstpointer b)
+{
+	guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
+	return x < y ? -1 : x > y;
+}
+
+gboolean imap_search(struct imap_conn *c, guint32 after_uid, GArray **uids, GError **error)
+{
+	/* "N:*" always matches the highest UID, even below N: filter below. */
+	struct mailimap_search_key *key = mailimap_search_key_new_uid(mailimap_set_new_interval(after_uid + 1, 0));
+	clist *result = NULL;
+	log_debug("imap state=search after_uid=%u", after_uid);
+	int r = mailimap_uid_search(c->imap, NULL, key, &result);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(c, error, "UID SEARCH", r);
+	GArray *list = g_array_sized_new(FALSE, FALSE, sizeof(guint32), clist_count(result));
+	for (clistiter *it = clist_begin(result); it; it = clist_next(it)) {
+		guint32 uid = *(uint32_t *)clist_content(it);
+		if (uid > after_uid)
+			g_array_append_val(list, uid);
+	}
+	mailimap_search_result_free(result);
+	g_array_sort(list, compare_u32);
+	*uids = list;
+	return TRUE;
+}
+
+gboolean imap_info(struct imap_conn *c, const guint32 *uids, guint n, GArray **infos, GError **error)
+{
+	g_autoptr(mailimap_set) set = uid_set(uids, n);
 	g_autoptr(mailimap_fetch_type) ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
 	clist *result = NULL;
-	log_debug("imap state=list");
+	log_debug("imap state=info count=%u", n);
 	int r = mailimap_uid_fetch(c->imap, set, ft, &result);
 	if (r != MAILIMAP_NO_ERROR)
-		return fail(c, error, "UID FETCH (list)", r);
-	GArray *list = g_array_new(FALSE, TRUE, sizeof(struct imap_msg_info));
+		return fail(c, error, "UID FETCH (size)", r);
+	GArray *list = g_array_sized_new(FALSE, TRUE, sizeof(struct imap_msg_info), n);
 	for (clistiter *it = clist_begin(result); it; it = clist_next(it)) {
 		struct mailimap_msg_att *att = clist_content(it);
 		struct imap_msg_info info = { 0 };
@@ -229,7 +303,8 @@ gboolean imap_list(struct imap_conn *c, GArray **infos, GError **error)
 			else if (st->att_type == MAILIMAP_MSG_ATT_INTERNALDATE && st->att_data.att_internal_date)
 				info.internal_date = date_to_unix(st->att_data.att_internal_date);
 		}
-		if (info.uid)
+		/* Unsolicited FETCH responses for other messages are ignored. */
+		if (info.uid && bsearch(&info.uid, uids, n, sizeof(guint32), compare_u32))
 			g_array_append_val(list, info);
 	}
 	mailimap_fetch_list_free(result);
@@ -298,28 +373,69 @@ gboolean imap_ensure_mailbox(struct imap_conn *c, const char *name, GError **err
 	return TRUE;
 }
 
-gboolean imap_move(struct imap_conn *c, guint32 uid, const char *mailbox, GError **error)
+gboolean imap_move(struct imap_conn *c, const guint32 *uids, guint n, const char *mailbox, GError **error)
 {
-	g_autoptr(mailimap_set) set = mailimap_set_new_single(uid);
+	if (n == 0)
+		return TRUE;
+	g_autoptr(mailimap_set) set = uid_set(uids, n);
 	int r;
 	if (c->has_move) {
-		log_debug("imap state=move uid=%u mailbox=%s", uid, mailbox);
+		log_debug("imap state=move count=%u mailbox=%s", n, mailbox);
 		r = mailimap_uid_move(c->imap, set, mailbox);
 		return r == MAILIMAP_NO_ERROR ? TRUE : fail(c, error, "UID MOVE", r);
 	}
-	log_debug("imap state=copy uid=%u mailbox=%s", uid, mailbox);
+	log_debug("imap state=copy count=%u mailbox=%s", n, mailbox);
 	r = mailimap_uid_copy(c->imap, set, mailbox);
 	if (r != MAILIMAP_NO_ERROR)
 		return fail(c, error, "UID COPY", r);
 	struct mailimap_flag_list *flags = mailimap_flag_list_new_empty();
 	mailimap_flag_list_add(flags, mailimap_flag_new_deleted());
 	g_autoptr(mailimap_store_att_flags) store = mailimap_store_att_flags_new_add_flags_silent(flags);
-	log_debug("imap state=delete uid=%u", uid);
+	log_debug("imap state=delete count=%u", n);
 	r = mailimap_uid_store(c->imap, set, store);
 	if (r != MAILIMAP_NO_ERROR)
 		return fail(c, error, "UID STORE", r);
 	/* Without UIDPLUS a plain EXPUNGE also removes other clients' \Deleted mail. */
-	log_debug("imap state=expunge uid=%u", uid);
+	log_debug("imap state=expunge uidplus=%d", c->has_uidplus);
 	r = c->has_uidplus ? mailimap_uid_expunge(c->imap, set) : mailimap_expunge(c->imap);
 	return r == MAILIMAP_NO_ERROR ? TRUE : fail(c, error, "EXPUNGE", r);
+}
+
+gboolean imap_has_idle(struct imap_conn *c)
+{
+	return mailimap_has_idle(c->imap);
+}
+
+gboolean imap_noop(struct imap_conn *c, GError **error)
+{
+	log_debug("imap state=noop");
+	int r = mailimap_noop(c->imap);
+	return r == MAILIMAP_NO_ERROR ? TRUE : fail(c, error, "NOOP", r);
+}
+
+gboolean imap_idle(struct imap_conn *c, int max_seconds, const volatile sig_atomic_t *wake, gboolean *activity,
+		   GError **error)
+{
+	*activity = FALSE;
+	log_debug("imap state=idle max_seconds=%d", max_seconds);
+	int r = mailimap_idle(c->imap);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(c, error, "IDLE", r);
+	int fd = mailimap_idle_get_fd(c->imap);
+	gint64 deadline = g_get_monotonic_time() + (gint64)max_seconds * G_USEC_PER_SEC;
+	/* Bytes libetpan already buffered never show up on the socket. */
+	*activity = c->imap->imap_stream->read_buffer_len > 0;
+	while (!*activity && !(wake && *wake) && g_get_monotonic_time() < deadline) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int n = poll(&p, 1, 1000);
+		if (n < 0 && errno != EINTR) {
+			g_set_error(error, IMAP_ERROR, IMAP_ERR_CONNECT, "IMAP IDLE on %s: poll: %s", c->host,
+				    g_strerror(errno));
+			return FALSE;
+		}
+		*activity = n > 0;
+	}
+	log_debug("imap state=idle-done activity=%d", *activity);
+	r = mailimap_idle_done(c->imap);
+	return r == MAILIMAP_NO_ERROR ? TRUE : fail(c, error, "IDLE DONE", r);
 }

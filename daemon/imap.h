@@ -5,11 +5,20 @@
 #define NOMD_IMAP_H
 
 #include <glib.h>
+#include <signal.h>
 
 #include "config.h"
 
 #define IMAP_ERROR (imap_error_quark())
 GQuark imap_error_quark(void);
+
+/* What kind of failure, so callers can choose how to retry. */
+enum imap_error_code {
+	IMAP_ERR_CONNECT,  /* unreachable, timed out, connection lost */
+	IMAP_ERR_TLS,	   /* handshake or certificate verification failed */
+	IMAP_ERR_AUTH,	   /* login refused */
+	IMAP_ERR_PROTOCOL, /* a command failed or the reply made no sense */
+};
 
 struct imap_conn;
 
@@ -26,13 +35,24 @@ void imap_close(struct imap_conn *c);
 
 gboolean imap_select(struct imap_conn *c, const char *mailbox, guint32 *uidvalidity, guint32 *exists,
 		     GError **error);
-/* UID, size and arrival time of every message in the selected mailbox. */
-gboolean imap_list(struct imap_conn *c, GArray **infos, GError **error);
+/* UIDs (guint32, ascending) of the selected mailbox's messages above `after_uid`. */
+gboolean imap_search(struct imap_conn *c, guint32 after_uid, GArray **uids, GError **error);
+/* UID, size and arrival time of the given UIDs (those still there). */
+gboolean imap_info(struct imap_conn *c, const guint32 *uids, guint n, GArray **infos, GError **error);
 /* The whole message, without setting \Seen (BODY.PEEK[]). */
 gboolean imap_fetch(struct imap_conn *c, guint32 uid, GBytes **body, GError **error);
 gboolean imap_ensure_mailbox(struct imap_conn *c, const char *name, GError **error);
 /* UID MOVE where offered, else COPY, \Deleted and (UID) EXPUNGE. */
-gboolean imap_move(struct imap_conn *c, guint32 uid, const char *mailbox, GError **error);
+gboolean imap_move(struct imap_conn *c, const guint32 *uids, guint n, const char *mailbox, GError **error);
+
+gboolean imap_has_idle(struct imap_conn *c);
+/* IDLE until the server says something, `max_seconds` pass, or *wake is
+ * set (checked every second). TRUE with *activity telling which; FALSE
+ * when the connection failed. */
+gboolean imap_idle(struct imap_conn *c, int max_seconds, const volatile sig_atomic_t *wake, gboolean *activity,
+		   GError **error);
+/* A cheap round trip that also collects untagged news (NOOP). */
+gboolean imap_noop(struct imap_conn *c, GError **error);
 
 typedef struct imap_conn imap_conn;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(imap_conn, imap_close)

@@ -1,7 +1,9 @@
-/* ingest: one pass over the nomination inbox. */
+/* ingest: from the nomination inbox to committed effects. */
 #include "ingest.h"
 
 #include <string.h>
+
+#include <stdlib.h>
 
 #include "../parsers/form.h"
 #include "../parsers/mime.h"
@@ -76,6 +78,16 @@ static void count_outcome(struct ingest_stats *stats, enum outcome o)
 	}
 }
 
+/* Inside a message's transaction: the checkpoint moves past it and its
+ * attempt count goes. */
+static gboolean commit_origin(struct store *st, const struct origin *o, GError **error)
+{
+	if (!o)
+		return TRUE;
+	return store_set_checkpoint(st, o->mailbox, o->uidvalidity, o->uid, FALSE, error) &&
+	       store_attempt_clear(st, o->uidvalidity, o->uid, error);
+}
+
 /* Everything one message changes, inside the caller's transaction. */
 static gboolean commit_effects(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			       const struct parsed_message *msg, const struct decision *d, const char *sha,
@@ -130,23 +142,57 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 	return store_queue_mail(st, row, key, "", msg->from, mail, error);
 }
 
-gboolean ingest_apply(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-		      GBytes *raw, gint64 internal_date, char **outcome, struct ingest_stats *stats,
-		      GError **error)
+/* Test hook: NOMD_FAULT="fail:TEXT" fails, "crash:TEXT" aborts, on any
+ * message whose raw bytes contain TEXT. Unset in production. */
+static gboolean injected_fault(const char *data, gsize len, GError **error)
 {
+	const char *spec = g_getenv("NOMD_FAULT");
+	if (!spec || !*spec)
+		return FALSE;
+	gboolean crash = g_str_has_prefix(spec, "crash:");
+	if (!crash && !g_str_has_prefix(spec, "fail:"))
+		return FALSE;
+	const char *needle = strchr(spec, ':') + 1;
+	if (!*needle || !g_strstr_len(data, len, needle))
+		return FALSE;
+	if (crash)
+		abort();
+	g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "injected fault (NOMD_FAULT)");
+	return TRUE;
+}
+
+static gboolean only_move(struct ingest *ing, const struct origin *o, GError **error)
+{
+	if (!o)
+		return TRUE;
+	if (!store_begin(ing->st, error))
+		return FALSE;
+	if (!commit_origin(ing->st, o, error) || !store_commit(ing->st, error)) {
+		store_rollback(ing->st);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, char **outcome, GError **error)
+{
+	const struct nomd_config *cfg = ing->cfg;
+	struct store *st = ing->st;
 	gsize len = 0;
 	const char *data = g_bytes_get_data(raw, &len);
+	if (injected_fault(data, len, error))
+		return FALSE;
 	g_autofree char *sha = sha256_hex(data, len);
 	g_autoptr(parsed_message) msg = mime_parse(data, len);
-	stats->seen++;
+	ing->stats.seen++;
 
 	if (!store_find_message(st, msg->message_id, sha, outcome, error))
 		return FALSE;
 	if (*outcome) {
-		stats->already++;
+		ing->stats.already++;
 		log_info("message %s already recorded (%s); only moving it", msg->message_id ? msg->message_id : sha,
 			 *outcome);
-		return TRUE;
+		return only_move(ing, o, error);
 	}
 
 	g_autoptr(form) f = form_parse(msg->text);
@@ -160,12 +206,13 @@ gboolean ingest_apply(const struct nomd_config *cfg, const struct reply_template
 		store_rollback(st);
 		return FALSE;
 	}
-	if (!commit_effects(cfg, t, st, msg, d, sha, len, internal_date, error) || !store_commit(st, error)) {
+	if (!commit_effects(cfg, ing->templates, st, msg, d, sha, len, o ? o->internal_date : 0, error) ||
+	    !commit_origin(st, o, error) || !store_commit(st, error)) {
 		store_rollback(st);
 		return FALSE;
 	}
-	stats->applied++;
-	count_outcome(stats, d->outcome);
+	ing->stats.applied++;
+	count_outcome(&ing->stats, d->outcome);
 	g_autofree char *reasons = join_reasons(d);
 	log_info("message %s from %s organisation=%s outcome=%s%s%s", msg->message_id ? msg->message_id : "(none)",
 		 msg->from ? msg->from : "(unknown)", d->org ? d->org->id : "-", outcome_name(d->outcome),
@@ -174,69 +221,155 @@ gboolean ingest_apply(const struct nomd_config *cfg, const struct reply_template
 	return TRUE;
 }
 
-/* A message over the size limit is recorded and held without being read. */
-static gboolean record_too_large(struct store *st, guint32 uidvalidity, const struct imap_msg_info *info,
-				 char **outcome, struct ingest_stats *stats, GError **error)
+/* Record and hold a message without reading it: too large, or it failed
+ * every attempt. Its identity is its place on the server. */
+static gboolean hold_unread(struct ingest *ing, const struct origin *o, guint32 size, const char *reason,
+			    const char *detail, GError **error)
 {
-	g_autofree char *identity = g_strdup_printf("too-large:%u:%u:%u", uidvalidity, info->uid, info->size);
-	stats->seen++;
-	if (!store_find_message(st, NULL, identity, outcome, error))
+	struct store *st = ing->st;
+	g_autofree char *identity = g_strdup_printf("%s:%u:%u", reason, o->uidvalidity, o->uid);
+	g_autofree char *known = NULL;
+	ing->stats.seen++;
+	if (!store_find_message(st, NULL, identity, &known, error))
 		return FALSE;
-	if (*outcome) {
-		stats->already++;
-		return TRUE;
+	if (known) {
+		ing->stats.already++;
+		return only_move(ing, o, error);
 	}
-	g_autoptr(decision) d = decide_held(REASON_TOO_LARGE);
-	g_autofree char *received = iso_time(info->internal_date);
-	struct message_record rec = { .sha256 = identity, .outcome = "held", .reasons = REASON_TOO_LARGE,
-				      .received_at = received, .size = info->size };
+	g_autofree char *received = iso_time(o->internal_date);
+	struct message_record rec = { .sha256 = identity, .outcome = "held", .reasons = reason,
+				      .received_at = received, .size = size, .detail = detail };
 	gint64 row = 0;
 	if (!store_begin(st, error))
 		return FALSE;
-	if (!store_add_message(st, &rec, &row, error) || !store_commit(st, error)) {
+	if (!store_add_message(st, &rec, &row, error) || !commit_origin(st, o, error) || !store_commit(st, error)) {
 		store_rollback(st);
 		return FALSE;
 	}
-	log_warn("message UID %u is %u bytes, over imap.max_message_bytes: held", info->uid, info->size);
-	stats->applied++;
-	stats->held++;
-	*outcome = g_strdup("held");
+	log_warn("message UID %u held as %s%s%s", o->uid, reason, detail ? ": " : "", detail ? detail : "");
+	ing->stats.applied++;
+	ing->stats.held++;
 	return TRUE;
 }
 
-gboolean ingest_run(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-		    const volatile sig_atomic_t *stop, struct ingest_stats *stats, GError **error)
+/* One message. *dest is where it goes, or NULL to leave it in the inbox.
+ * FALSE only for failures of the connection or the store. */
+static gboolean handle_one(struct ingest *ing, struct imap_conn *imap, const struct origin *o, guint32 size,
+			   const char **dest, GError **error)
 {
-	*stats = (struct ingest_stats){ 0 };
-	g_autoptr(imap_conn) imap = NULL;
-	if (!imap_open(cfg, &imap, error))
+	const struct nomd_config *cfg = ing->cfg;
+	*dest = NULL;
+	int attempts = 0;
+	g_autofree char *last_error = NULL;
+	if (!store_attempts(ing->st, o->uidvalidity, o->uid, &attempts, &last_error, error))
 		return FALSE;
-	const char *targets[] = { cfg->imap.processed, cfg->imap.rejected, cfg->imap.held };
-	for (size_t i = 0; i < G_N_ELEMENTS(targets); i++)
-		if (!imap_ensure_mailbox(imap, targets[i], error))
+	if (attempts >= INGEST_MAX_ATTEMPTS) {
+		*dest = cfg->imap.held;
+		return hold_unread(ing, o, size, REASON_UNPROCESSABLE,
+				   last_error ? last_error : "processing stopped (crash or time-out)", error);
+	}
+	if ((gint64)size > cfg->imap.max_message_bytes) {
+		*dest = cfg->imap.held;
+		g_autofree char *detail = g_strdup_printf("%u bytes, limit %" G_GINT64_FORMAT, size,
+							  cfg->imap.max_message_bytes);
+		return hold_unread(ing, o, size, REASON_TOO_LARGE, detail, error);
+	}
+	if (!store_attempt_begin(ing->st, o->uidvalidity, o->uid, error))
+		return FALSE;
+	g_autoptr(GBytes) raw = NULL;
+	if (!imap_fetch(imap, o->uid, &raw, error))
+		return FALSE;
+	g_autofree char *outcome = NULL;
+	g_autoptr(GError) local = NULL;
+	if (ingest_apply(ing, raw, o, &outcome, &local)) {
+		*dest = ingest_mailbox_for(cfg, outcome);
+		return TRUE;
+	}
+	log_error("message UID %u: attempt %d of %d failed: %s", o->uid, attempts + 1, INGEST_MAX_ATTEMPTS,
+		  local->message);
+	if (!store_attempt_failed(ing->st, o->uidvalidity, o->uid, local->message, error))
+		return FALSE;
+	if (attempts + 1 >= INGEST_MAX_ATTEMPTS) {
+		*dest = cfg->imap.held;
+		return hold_unread(ing, o, size, REASON_UNPROCESSABLE, local->message, error);
+	}
+	ing->stats.failed++;
+	ing->retry_soon = TRUE;
+	return TRUE;
+}
+
+/* Moves of one batch, grouped by destination: one command per folder. */
+static gboolean move_batch(struct imap_conn *imap, GHashTable *moves, GError **error)
+{
+	GHashTableIter it;
+	gpointer key, value;
+	g_hash_table_iter_init(&it, moves);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		GArray *uids = value;
+		if (!imap_move(imap, (const guint32 *)uids->data, uids->len, key, error))
 			return FALSE;
-	guint32 uidvalidity = 0, exists = 0;
-	if (!imap_select(imap, cfg->imap.inbox, &uidvalidity, &exists, error))
+	}
+	return TRUE;
+}
+
+static gboolean sync_batch(struct ingest *ing, struct imap_conn *imap, guint32 uidvalidity, const guint32 *uids,
+			   guint n, GError **error)
+{
+	g_autoptr(GArray) infos = NULL;
+	if (!imap_info(imap, uids, n, &infos, error))
 		return FALSE;
+	g_autoptr(GHashTable) moves =
+		g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_array_unref);
+	gboolean ok = TRUE;
+	for (guint i = 0; i < infos->len && ok && !(ing->stop && *ing->stop); i++) {
+		const struct imap_msg_info *info = &g_array_index(infos, struct imap_msg_info, i);
+		struct origin o = { ing->cfg->imap.inbox, uidvalidity, info->uid, info->internal_date };
+		const char *dest = NULL;
+		ok = handle_one(ing, imap, &o, info->size, &dest, error);
+		if (!dest)
+			continue;
+		GArray *list = g_hash_table_lookup(moves, dest);
+		if (!list) {
+			list = g_array_new(FALSE, FALSE, sizeof(guint32));
+			g_hash_table_insert(moves, (gpointer)dest, list);
+		}
+		g_array_append_val(list, info->uid);
+	}
+	/* Whatever was committed is moved, even when the batch stops early. */
+	if (!ok) {
+		g_autoptr(GError) ignored = NULL;
+		move_batch(imap, moves, &ignored);
+		return FALSE;
+	}
+	return move_batch(imap, moves, error);
+}
+
+gboolean ingest_sync(struct ingest *ing, struct imap_conn *imap, gboolean full, GError **error)
+{
+	const struct nomd_config *cfg = ing->cfg;
+	guint32 uidvalidity = 0, exists = 0, known_validity = 0, last_uid = 0;
+	if (!imap_select(imap, cfg->imap.inbox, &uidvalidity, &exists, error) ||
+	    !store_checkpoint(ing->st, cfg->imap.inbox, &known_validity, &last_uid, error))
+		return FALSE;
+	if (known_validity != uidvalidity) {
+		if (known_validity)
+			log_warn("%s: UIDVALIDITY changed from %u to %u; rescanning, recorded messages are recognised",
+				 cfg->imap.inbox, known_validity, uidvalidity);
+		if (!store_set_checkpoint(ing->st, cfg->imap.inbox, uidvalidity, 0, TRUE, error))
+			return FALSE;
+		last_uid = 0;
+		full = TRUE;
+	}
 	if (exists == 0)
 		return TRUE;
-	g_autoptr(GArray) infos = NULL;
-	if (!imap_list(imap, &infos, error))
+	g_autoptr(GArray) uids = NULL;
+	if (!imap_search(imap, full ? 0 : last_uid, &uids, error))
 		return FALSE;
-	log_info("%u message(s) in %s", infos->len, cfg->imap.inbox);
-	for (guint i = 0; i < infos->len && !(stop && *stop); i++) {
-		const struct imap_msg_info *info = &g_array_index(infos, struct imap_msg_info, i);
-		g_autofree char *outcome = NULL;
-		if ((gint64)info->size > cfg->imap.max_message_bytes) {
-			if (!record_too_large(st, uidvalidity, info, &outcome, stats, error))
-				return FALSE;
-		} else {
-			g_autoptr(GBytes) raw = NULL;
-			if (!imap_fetch(imap, info->uid, &raw, error) ||
-			    !ingest_apply(cfg, t, st, raw, info->internal_date, &outcome, stats, error))
-				return FALSE;
-		}
-		if (!imap_move(imap, info->uid, ingest_mailbox_for(cfg, outcome), error))
+	if (uids->len)
+		log_info("%u message(s) to process in %s", uids->len, cfg->imap.inbox);
+	for (guint i = 0; i < uids->len && !(ing->stop && *ing->stop); i += cfg->imap.batch_size) {
+		guint n = MIN((guint)cfg->imap.batch_size, uids->len - i);
+		if (!sync_batch(ing, imap, uidvalidity, &g_array_index(uids, guint32, i), n, error))
 			return FALSE;
 	}
 	return TRUE;

@@ -1,7 +1,10 @@
-/* ingest: the path of one message from the inbox to its effects:
+/* ingest: the path of messages from the inbox to their effects:
  * fetch -> parse -> decide -> commit (one transaction) -> move.
  * The transaction commits before the message is moved on the server, so
- * a crash in between only leaves a recorded message to move next time. */
+ * a crash in between only leaves a recorded message to move next time.
+ * The same transaction raises the mailbox checkpoint (UIDVALIDITY and
+ * highest processed UID); attempts are counted before each try so that a
+ * message that keeps failing is held instead of blocking the inbox. */
 #ifndef NOMD_INGEST_H
 #define NOMD_INGEST_H
 
@@ -9,24 +12,45 @@
 #include <signal.h>
 
 #include "config.h"
+#include "imap.h"
 #include "reply.h"
 #include "store.h"
+
+/* Tries a message gets before it is held as unprocessable. */
+#define INGEST_MAX_ATTEMPTS 2
 
 struct ingest_stats {
 	int seen;
 	int applied;
 	int already; /* recorded before, only moved now */
+	int failed;  /* left in the inbox after a failed attempt */
 	int accepted, partial, rejected, held;
 };
 
-/* Apply one raw message to the store; *outcome is its outcome name. */
-gboolean ingest_apply(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-		      GBytes *raw, gint64 internal_date, char **outcome, struct ingest_stats *stats,
-		      GError **error);
+struct ingest {
+	const struct nomd_config *cfg;
+	const struct reply_templates *templates;
+	struct store *st;
+	const volatile sig_atomic_t *stop; /* checked between messages */
+	struct ingest_stats stats;	     /* cumulative */
+	gboolean retry_soon;		     /* a failed message waits in the inbox */
+};
+
+/* Where a message sits on the server. */
+struct origin {
+	const char *mailbox;
+	guint32 uidvalidity;
+	guint32 uid;
+	gint64 internal_date; /* 0 when unknown */
+};
+
+/* Apply one raw message; `o` may be NULL (no checkpoint). *outcome is the
+ * outcome name, also when the message had been recorded before. */
+gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, char **outcome, GError **error);
 /* The configured mailbox for an outcome name. */
 const char *ingest_mailbox_for(const struct nomd_config *cfg, const char *outcome);
-/* One pass over the inbox. Stops early (successfully) once *stop is set. */
-gboolean ingest_run(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-		    const volatile sig_atomic_t *stop, struct ingest_stats *stats, GError **error);
+/* Select the inbox and process what is there: everything when `full`,
+ * else what lies above the checkpoint. FALSE on an IMAP or store failure. */
+gboolean ingest_sync(struct ingest *ing, struct imap_conn *imap, gboolean full, GError **error);
 
 #endif

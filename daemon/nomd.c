@@ -1,6 +1,7 @@
 /* nomd: the nomination daemon. Reads the configuration, then either runs
- * one pass (--once: process the inbox, send the outbox, exit) or keeps
- * polling until SIGTERM/SIGINT. Signal handlers only set flags. */
+ * one pass (--once: process the inbox, send the outbox, exit) or runs the
+ * main loop (daemon.c) until SIGTERM/SIGINT; SIGHUP reloads. Signal
+ * handlers only set flags. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,51 +10,37 @@
 
 #include "../parsers/mime.h"
 #include "config.h"
-#include "deliver.h"
-#include "ingest.h"
+#include "daemon.h"
 #include "log.h"
 #include "reply.h"
 #include "store.h"
 
-static volatile sig_atomic_t stop_requested = 0;
+static volatile sig_atomic_t stop_requested, reload_requested, wake_requested;
 
 static void on_stop(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+	wake_requested = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+	wake_requested = 1;
 }
 
 static void install_signals(void)
 {
 	struct sigaction sa = { 0 };
-	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-}
-
-/* One pass: inbox, then outbox. A failure of one stage is logged here and
- * does not stop the other: mail already queued still goes out. */
-static gboolean run_pass(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st)
-{
-	gboolean ok = TRUE;
-	g_autoptr(GError) error = NULL;
-	struct ingest_stats in;
-	if (!ingest_run(cfg, t, st, &stop_requested, &in, &error)) {
-		log_error("%s", error->message);
-		g_clear_error(&error);
-		ok = FALSE;
-	}
-	log_info("inbox pass: %d seen, %d applied (%d accepted, %d partial, %d rejected, %d held), %d moved only",
-		 in.seen, in.applied, in.accepted, in.partial, in.rejected, in.held, in.already);
-	struct deliver_stats out;
-	if (!deliver_pending(cfg, st, &out, &error)) {
-		log_error("%s", error->message);
-		ok = FALSE;
-	}
-	log_info("outbox pass: %d sent, %d deferred, %d failed", out.sent, out.deferred, out.failed);
-	return ok;
 }
 
 int main(int argc, char **argv)
@@ -96,18 +83,9 @@ int main(int argc, char **argv)
 		log_error("%s", error->message);
 		return EX_CANTCREAT;
 	}
-	int rc = EX_OK;
-	if (once) {
-		rc = run_pass(cfg, templates, st) ? EX_OK : EX_TEMPFAIL;
-	} else {
-		log_info("polling %s every %d s", cfg->imap.inbox, cfg->imap.poll_seconds);
-		while (!stop_requested) {
-			run_pass(cfg, templates, st);
-			for (int i = 0; i < cfg->imap.poll_seconds && !stop_requested; i++)
-				sleep(1);
-		}
-		log_info("stopping");
-	}
+	struct daemon_flags flags = { &stop_requested, &reload_requested, &wake_requested };
+	int rc = once ? daemon_once(cfg, templates, st, &flags)
+		      : daemon_run(config_path, &cfg, &templates, st, &flags);
 	store_close(st);
 	return rc;
 }

@@ -12,7 +12,7 @@
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define BUSY_TIMEOUT_MS 10000
 
 struct store {
@@ -62,6 +62,18 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  created_at TEXT NOT NULL,"
 	"  sent_at TEXT);"
 	"CREATE INDEX outbox_by_status ON outbox (status, id);",
+	/* 2: IMAP checkpoint, per-message attempt counts, failure detail */
+	"ALTER TABLE messages ADD COLUMN detail TEXT;"
+	"CREATE TABLE checkpoints ("
+	"  mailbox TEXT PRIMARY KEY,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  last_uid INTEGER NOT NULL);"
+	"CREATE TABLE attempts ("
+	"  uidvalidity INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  last_error TEXT,"
+	"  PRIMARY KEY (uidvalidity, uid));",
 };
 
 static gboolean fail(struct store *st, GError **error, const char *what)
@@ -260,8 +272,8 @@ gboolean store_add_message(struct store *st, const struct message_record *rec, g
 {
 	g_autoptr(sqlite3_stmt) stmt = prepare(st,
 					       "INSERT INTO messages (message_id, sha256, sender, organisation, outcome,"
-					       " reasons, subject, received_at, processed_at, size)"
-					       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+					       " reasons, subject, received_at, processed_at, size, detail)"
+					       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 					       error);
 	if (!stmt)
 		return FALSE;
@@ -276,6 +288,7 @@ gboolean store_add_message(struct store *st, const struct message_record *rec, g
 	bind_text(stmt, 8, rec->received_at ? rec->received_at : now);
 	bind_text(stmt, 9, now);
 	sqlite3_bind_int64(stmt, 10, rec->size);
+	bind_text(stmt, 11, rec->detail);
 	if (!step_done(st, stmt, error))
 		return FALSE;
 	*row = sqlite3_last_insert_rowid(st->db);
@@ -441,7 +454,7 @@ gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError
 {
 	return each_row(st,
 			"SELECT message_id, sender AS \"from\", organisation, outcome, reasons, subject, received_at,"
-			" processed_at, size, sha256 FROM messages ORDER BY id",
+			" processed_at, size, sha256, detail FROM messages ORDER BY id",
 			fn, ctx, error);
 }
 
@@ -450,4 +463,117 @@ gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError 
 	return each_row(st,
 			"SELECT id, recipient, status, attempts, last_error, created_at, sent_at FROM outbox ORDER BY id",
 			fn, ctx, error);
+}
+
+gboolean store_checkpoint(struct store *st, const char *mailbox, guint32 *uidvalidity, guint32 *last_uid,
+			  GError **error)
+{
+	*uidvalidity = *last_uid = 0;
+	g_autoptr(sqlite3_stmt) stmt =
+		prepare(st, "SELECT uidvalidity, last_uid FROM checkpoints WHERE mailbox = ?1", error);
+	if (!stmt)
+		return FALSE;
+	bind_text(stmt, 1, mailbox);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*uidvalidity = (guint32)sqlite3_column_int64(stmt, 0);
+		*last_uid = (guint32)sqlite3_column_int64(stmt, 1);
+	} else if (rc != SQLITE_DONE) {
+		return fail(st, error, "read checkpoint");
+	}
+	return TRUE;
+}
+
+gboolean store_set_checkpoint(struct store *st, const char *mailbox, guint32 uidvalidity, guint32 last_uid,
+			      gboolean reset, GError **error)
+{
+	/* Within one UIDVALIDITY the checkpoint only moves forward. */
+	g_autoptr(sqlite3_stmt) stmt = prepare(
+		st,
+		"INSERT INTO checkpoints (mailbox, uidvalidity, last_uid) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
+		" last_uid = CASE WHEN ?4 OR uidvalidity != excluded.uidvalidity THEN excluded.last_uid"
+		" ELSE max(last_uid, excluded.last_uid) END",
+		error);
+	if (!stmt)
+		return FALSE;
+	bind_text(stmt, 1, mailbox);
+	sqlite3_bind_int64(stmt, 2, uidvalidity);
+	sqlite3_bind_int64(stmt, 3, last_uid);
+	sqlite3_bind_int(stmt, 4, reset);
+	return step_done(st, stmt, error);
+}
+
+gboolean store_attempts(struct store *st, guint32 uidvalidity, guint32 uid, int *count, char **last_error,
+			GError **error)
+{
+	*count = 0;
+	*last_error = NULL;
+	g_autoptr(sqlite3_stmt) stmt =
+		prepare(st, "SELECT count, last_error FROM attempts WHERE uidvalidity = ?1 AND uid = ?2", error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, uidvalidity);
+	sqlite3_bind_int64(stmt, 2, uid);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*count = sqlite3_column_int(stmt, 0);
+		*last_error = g_strdup((const char *)sqlite3_column_text(stmt, 1));
+	} else if (rc != SQLITE_DONE) {
+		return fail(st, error, "read attempts");
+	}
+	return TRUE;
+}
+
+gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid, GError **error)
+{
+	/* This mark must survive a crash of nomd, not a power cut: an extra
+	 * attempt after a power cut is harmless, an fsync per message is not. */
+	if (!exec(st, "PRAGMA synchronous = NORMAL", error))
+		return FALSE;
+	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+					       "INSERT INTO attempts (uidvalidity, uid, count) VALUES (?1, ?2, 1)"
+					       " ON CONFLICT (uidvalidity, uid) DO UPDATE SET count = count + 1",
+					       error);
+	gboolean ok = stmt != NULL;
+	if (ok) {
+		sqlite3_bind_int64(stmt, 1, uidvalidity);
+		sqlite3_bind_int64(stmt, 2, uid);
+		ok = step_done(st, stmt, error);
+	}
+	return exec(st, "PRAGMA synchronous = FULL", ok ? error : NULL) && ok;
+}
+
+gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid, const char *error_text,
+			      GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt =
+		prepare(st, "UPDATE attempts SET last_error = ?3 WHERE uidvalidity = ?1 AND uid = ?2", error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, uidvalidity);
+	sqlite3_bind_int64(stmt, 2, uid);
+	bind_text(stmt, 3, error_text);
+	return step_done(st, stmt, error);
+}
+
+gboolean store_attempt_clear(struct store *st, guint32 uidvalidity, guint32 uid, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = prepare(st, "DELETE FROM attempts WHERE uidvalidity = ?1 AND uid = ?2", error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, uidvalidity);
+	sqlite3_bind_int64(stmt, 2, uid);
+	return step_done(st, stmt, error);
+}
+
+gboolean store_integrity_check(struct store *st, char **result, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = prepare(st, "PRAGMA integrity_check", error);
+	if (!stmt)
+		return FALSE;
+	if (sqlite3_step(stmt) != SQLITE_ROW)
+		return fail(st, error, "integrity check");
+	*result = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+	return TRUE;
 }

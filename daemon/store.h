@@ -21,6 +21,7 @@ struct message_record {
 	const char *subject;
 	const char *received_at;
 	gint64 size;
+	const char *detail; /* what went wrong, for unprocessable mail; may be NULL */
 };
 
 struct nominee_record {
@@ -75,6 +76,25 @@ gboolean store_outbox_sent(struct store *st, gint64 id, GError **error);
 gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, int max_attempts,
 			     const char *error_text, GError **error);
 void outbox_item_free(struct outbox_item *item);
+
+/* IMAP checkpoint: the UIDVALIDITY and highest processed UID of a mailbox.
+ * Setting it only raises last_uid, unless `reset` or the UIDVALIDITY changed. */
+gboolean store_checkpoint(struct store *st, const char *mailbox, guint32 *uidvalidity, guint32 *last_uid,
+			  GError **error);
+gboolean store_set_checkpoint(struct store *st, const char *mailbox, guint32 uidvalidity, guint32 last_uid,
+			      gboolean reset, GError **error);
+
+/* Attempts at one server message, counted before each attempt so that a
+ * message that crashes nomd is recognised on the next run. */
+gboolean store_attempts(struct store *st, guint32 uidvalidity, guint32 uid, int *count, char **last_error,
+			GError **error);
+gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid, GError **error);
+gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid, const char *error_text,
+			      GError **error);
+/* Inside the transaction that records the message. */
+gboolean store_attempt_clear(struct store *st, guint32 uidvalidity, guint32 uid, GError **error);
+
+gboolean store_integrity_check(struct store *st, char **result, GError **error);
 
 /* Reports for nomctl: one callback per row with column names and values
  * (NULL for SQL NULL). */

@@ -13,14 +13,14 @@
 static struct nomd_config *cfg;
 static struct reply_templates *templates;
 static struct store *st;
-static struct ingest_stats stats;
+static struct ingest ing;
 
 static char *apply(const char *raw, gsize len)
 {
 	g_autoptr(GBytes) b = g_bytes_new(raw, len);
 	char *outcome = NULL;
 	g_autoptr(GError) error = NULL;
-	if (!ingest_apply(cfg, templates, st, b, 0, &outcome, &stats, &error)) {
+	if (!ingest_apply(&ing, b, NULL, &outcome, &error)) {
 		printf("# apply failed: %s\n", error->message);
 		return g_strdup("(error)");
 	}
@@ -103,6 +103,7 @@ int main(void)
 		printf("Bail out! %s\n", error->message);
 		return 1;
 	}
+	ing = (struct ingest){ .cfg = cfg, .templates = templates, .st = st };
 
 	const char *good = "From: Chief Executive <ce@fife.example>\r\n"
 			   "To: connect@example.org\r\n"
@@ -136,7 +137,7 @@ int main(void)
 
 	g_autofree char *o2 = apply_str(good);
 	is_str(o2, "accepted", "same message again reports its recorded outcome");
-	is_int(stats.already, 1, "recognised as already applied");
+	is_int(ing.stats.already, 1, "recognised as already applied");
 	is_int(count(store_each_nominee), 2, "nothing stored twice");
 	g_autoptr(GPtrArray) box2 = outbox();
 	is_int(box2->len, 1, "nothing queued twice");

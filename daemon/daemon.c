@@ -1,0 +1,244 @@
+/* daemon: the main loop and its connection states. */
+#include "daemon.h"
+
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "deliver.h"
+#include "imap.h"
+#include "ingest.h"
+#include "log.h"
+
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS (5 * 60 * 1000)
+#define AUTH_BACKOFF_MIN_MS (60 * 1000)
+#define RETRY_FAILED_SECONDS 30
+
+enum state { ST_CONNECT, ST_SYNC, ST_WAIT, ST_BACKOFF };
+
+static const char *const state_names[] = { "connect", "sync", "wait", "backoff" };
+
+struct loop {
+	const char *config_path;
+	struct nomd_config **cfg;
+	struct reply_templates **templates;
+	struct store *st;
+	const struct daemon_flags *flags;
+	struct imap_conn *imap;
+	struct ingest ing;
+	enum state state;
+	gboolean full;	   /* next sync looks at the whole inbox */
+	int failures;	   /* consecutive, for the backoff */
+	int backoff_floor; /* ms; raised after a refused login */
+	char *last_error;  /* to log a repeated failure only once */
+};
+
+static void set_state(struct loop *l, enum state s)
+{
+	if (l->state != s)
+		log_debug("daemon state %s -> %s", state_names[l->state], state_names[s]);
+	l->state = s;
+}
+
+static void drop_connection(struct loop *l)
+{
+	imap_close(l->imap);
+	l->imap = NULL;
+}
+
+/* One log line per change: a failure repeated with the same text is quiet. */
+static void connection_failed(struct loop *l, GError *error)
+{
+	int floor = g_error_matches(error, IMAP_ERROR, IMAP_ERR_AUTH) ? AUTH_BACKOFF_MIN_MS : BACKOFF_MIN_MS;
+	l->backoff_floor = floor;
+	if (g_strcmp0(l->last_error, error->message) != 0) {
+		log_error("%s", error->message);
+		g_free(l->last_error);
+		l->last_error = g_strdup(error->message);
+	}
+	drop_connection(l);
+	set_state(l, ST_BACKOFF);
+}
+
+/* Sleep up to `ms`, waking each 100 ms to look at the flags. */
+static void nap(const struct loop *l, gint64 ms)
+{
+	gint64 until = g_get_monotonic_time() + ms * 1000;
+	while (!*l->flags->wake && g_get_monotonic_time() < until)
+		g_usleep(MIN(100000, MAX(0, until - g_get_monotonic_time())));
+}
+
+static gint64 backoff_ms(struct loop *l)
+{
+	gint64 ms = l->backoff_floor;
+	for (int i = 1; i < l->failures && ms < BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	ms = MIN(ms, MAX(BACKOFF_MAX_MS, l->backoff_floor));
+	/* Full jitter on the upper half so many daemons never retry in step. */
+	return ms / 2 + g_random_int_range(0, (gint32)(ms / 2) + 1);
+}
+
+static void run_delivery(struct loop *l)
+{
+	g_autoptr(GError) error = NULL;
+	struct deliver_stats out;
+	if (!deliver_pending(*l->cfg, l->st, &out, &error))
+		log_error("%s", error->message);
+	else if (out.sent || out.deferred || out.failed)
+		log_info("outbox: %d sent, %d deferred, %d failed", out.sent, out.deferred, out.failed);
+}
+
+static void step_connect(struct loop *l)
+{
+	const struct nomd_config *cfg = *l->cfg;
+	g_autoptr(GError) error = NULL;
+	if (!imap_open(cfg, &l->imap, &error)) {
+		connection_failed(l, error);
+		return;
+	}
+	const char *targets[] = { cfg->imap.processed, cfg->imap.rejected, cfg->imap.held };
+	for (size_t i = 0; i < G_N_ELEMENTS(targets); i++)
+		if (!imap_ensure_mailbox(l->imap, targets[i], &error)) {
+			connection_failed(l, error);
+			return;
+		}
+	log_info("connected to %s:%d (%s), %s", cfg->imap.host, cfg->imap.port, config_security_name(cfg->imap.security),
+		 imap_has_idle(l->imap) ? "waiting with IDLE" : "polling");
+	g_clear_pointer(&l->last_error, g_free);
+	l->full = TRUE;
+	set_state(l, ST_SYNC);
+}
+
+static void step_sync(struct loop *l)
+{
+	g_autoptr(GError) error = NULL;
+	l->ing.cfg = *l->cfg;
+	l->ing.templates = *l->templates;
+	l->ing.retry_soon = FALSE;
+	if (!ingest_sync(&l->ing, l->imap, l->full, &error)) {
+		connection_failed(l, error);
+		return;
+	}
+	l->full = l->ing.retry_soon;
+	run_delivery(l);
+	set_state(l, ST_WAIT);
+}
+
+static void step_wait(struct loop *l)
+{
+	const struct nomd_config *cfg = *l->cfg;
+	/* A message that failed is retried soon, not only at the next mail. */
+	int seconds = l->full ? MIN(RETRY_FAILED_SECONDS, cfg->imap.idle_seconds) : cfg->imap.idle_seconds;
+	if (imap_has_idle(l->imap)) {
+		gboolean activity = FALSE;
+		g_autoptr(GError) error = NULL;
+		if (!imap_idle(l->imap, seconds, l->flags->wake, &activity, &error)) {
+			/* IDLE is only a hint: on any error reconnect and resync. */
+			connection_failed(l, error);
+			return;
+		}
+	} else {
+		nap(l, (gint64)(l->full ? MIN(RETRY_FAILED_SECONDS, cfg->imap.poll_seconds) : cfg->imap.poll_seconds) *
+			       1000);
+	}
+	/* A wait that ended normally means the connection works. */
+	l->failures = 0;
+	set_state(l, ST_SYNC);
+}
+
+static void step_backoff(struct loop *l)
+{
+	l->failures++;
+	gint64 ms = backoff_ms(l);
+	log_info("reconnecting in %.1f s (attempt %d)", ms / 1000.0, l->failures);
+	nap(l, ms);
+	set_state(l, ST_CONNECT);
+}
+
+static void reload(struct loop *l)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(nomd_config) cfg = NULL;
+	g_autoptr(reply_templates) t = NULL;
+	if (!config_load(l->config_path, &cfg, &error) || !reply_templates_load(cfg->templates, &t, &error)) {
+		log_error("reload refused, keeping the running configuration: %s", error->message);
+		return;
+	}
+	if (g_strcmp0(cfg->database, (*l->cfg)->database) != 0)
+		log_warn("reload: 'database' changes only on restart");
+	config_free(*l->cfg);
+	reply_templates_free(*l->templates);
+	*l->cfg = g_steal_pointer(&cfg);
+	*l->templates = g_steal_pointer(&t);
+	log_info("configuration reloaded from %s", l->config_path);
+	drop_connection(l);
+	l->failures = 0;
+	set_state(l, ST_CONNECT);
+}
+
+int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_templates **t, struct store *st,
+	       const struct daemon_flags *flags)
+{
+	struct loop l = {
+		.config_path = config_path,
+		.cfg = cfg,
+		.templates = t,
+		.st = st,
+		.flags = flags,
+		.state = ST_CONNECT,
+		.backoff_floor = BACKOFF_MIN_MS,
+		.ing = { .st = st, .stop = flags->stop },
+	};
+	log_info("nomd started: %s on %s:%d", (*cfg)->imap.inbox, (*cfg)->imap.host, (*cfg)->imap.port);
+	while (!*flags->stop) {
+		if (*flags->reload) {
+			*flags->reload = 0;
+			*flags->wake = *flags->stop;
+			reload(&l);
+			continue;
+		}
+		switch (l.state) {
+		case ST_CONNECT: step_connect(&l); break;
+		case ST_SYNC: step_sync(&l); break;
+		case ST_WAIT: step_wait(&l); break;
+		case ST_BACKOFF: step_backoff(&l); break;
+		}
+	}
+	drop_connection(&l);
+	g_free(l.last_error);
+	log_info("stopped");
+	return EX_OK;
+}
+
+int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+		const struct daemon_flags *flags)
+{
+	struct ingest ing = { .cfg = cfg, .templates = t, .st = st, .stop = flags->stop };
+	g_autoptr(GError) error = NULL;
+	g_autoptr(imap_conn) imap = NULL;
+	int rc = EX_OK;
+	gboolean ok = imap_open(cfg, &imap, &error);
+	const char *targets[] = { cfg->imap.processed, cfg->imap.rejected, cfg->imap.held };
+	for (size_t i = 0; ok && i < G_N_ELEMENTS(targets); i++)
+		ok = imap_ensure_mailbox(imap, targets[i], &error);
+	if (ok)
+		ok = ingest_sync(&ing, imap, TRUE, &error);
+	if (!ok) {
+		log_error("%s", error->message);
+		gboolean permanent = g_error_matches(error, IMAP_ERROR, IMAP_ERR_AUTH) ||
+				     g_error_matches(error, IMAP_ERROR, IMAP_ERR_TLS);
+		rc = permanent ? EX_UNAVAILABLE : EX_TEMPFAIL;
+	}
+	g_clear_pointer(&imap, imap_close);
+	const struct ingest_stats *in = &ing.stats;
+	log_info("inbox: %d seen, %d applied (%d accepted, %d partial, %d rejected, %d held), %d moved only, %d failed",
+		 in->seen, in->applied, in->accepted, in->partial, in->rejected, in->held, in->already, in->failed);
+	struct deliver_stats out;
+	g_clear_error(&error);
+	if (!deliver_pending(cfg, st, &out, &error)) {
+		log_error("%s", error->message);
+		rc = rc == EX_OK ? EX_TEMPFAIL : rc;
+	}
+	log_info("outbox: %d sent, %d deferred, %d failed", out.sent, out.deferred, out.failed);
+	return rc;
+}
