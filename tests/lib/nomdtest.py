@@ -3,8 +3,11 @@ running MailStack, and runners for the built nomd and nomctl."""
 
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
+import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("NOMD_BUILD") or os.path.join(ROOT, "build")
@@ -12,7 +15,7 @@ INBOX_USER = "nominations@example.org"
 FROM = "Local Government Connect Network <connect@example.org>"
 
 
-def write_config(stack, workdir, extra="", imap_security="tls", max_members=5, max_mentors=5):
+def write_config(stack, workdir, extra="", imap_security="tls", max_members=5, max_mentors=5, imap_extra=""):
     """Write workdir/nomd.conf for `stack`, including the shipped organisation list."""
     shutil.copy(os.path.join(ROOT, "etc", "organisations.conf"), os.path.join(workdir, "organisations.conf"))
     port = stack.imaps_port if imap_security == "tls" else stack.imap_port
@@ -24,6 +27,7 @@ imap = {{
   ca_file = "{stack.cert_file}";
   user = "{INBOX_USER}"; password = "{stack.password}";
   timeout_seconds = 20;
+  {imap_extra}
 }};
 smtp = {{
   url = "smtp://127.0.0.1:{stack.smtp_port}"; security = "starttls";
@@ -42,8 +46,8 @@ staff = {{ addresses = [ "programme-team@example.org" ]; }};
     return path
 
 
-def run(args, timeout=120):
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+def run(args, timeout=120, env=None):
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def nomd(conf, *args):
@@ -77,3 +81,56 @@ def section(role, name, email, **fields):
     for key, value in fields.items():
         lines.append(f"{labels[key]}: {value}")
     return "\n".join(lines) + "\n\n"
+
+
+class Daemon:
+    """nomd running in the background (long-running mode), its log in a file."""
+
+    def __init__(self, conf, *args, env=None):
+        self.log_path = conf + ".log"
+        self.log = open(self.log_path, "ab")
+        full_env = dict(os.environ, **(env or {}))
+        self.proc = subprocess.Popen([os.path.join(BUILD, "nomd"), "-c", conf, *args],
+                                     stdout=self.log, stderr=self.log, env=full_env)
+        self.offset = 0
+
+    def text(self):
+        with open(self.log_path, "r", errors="replace") as f:
+            return f.read()
+
+    def wait_for(self, pattern, timeout=30, since=None):
+        """Wait until the log (after byte `since`, default: start) matches; return the match or None."""
+        deadline = time.monotonic() + timeout
+        start = self.offset if since is None else since
+        while time.monotonic() < deadline:
+            m = re.search(pattern, self.text()[start:], re.M)
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                return None
+            time.sleep(0.05)
+        return None
+
+    def mark(self):
+        """Remember the log's current end, for wait_for(since=...)."""
+        return len(self.text())
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=10):
+        """SIGTERM; return (exit status, seconds taken)."""
+        if self.proc.poll() is not None:
+            return self.proc.returncode, 0.0
+        t0 = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        return rc, time.monotonic() - t0
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()

@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+# Dovecot stopped and restarted under a running nomd: nomd notices, backs
+# off (without spinning), reconnects and processes mail delivered after.
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import tap  # noqa: E402
+import mailstack  # noqa: E402
+from mailstack import MailStack  # noqa: E402
+from nomdtest import INBOX_USER, Daemon, form_message, nomctl_json, section, write_config  # noqa: E402
+
+CE = "chief.executive@dundee-city.example"
+work = tempfile.mkdtemp(prefix="nomd-reconnect-")
+os.chmod(work, 0o755)
+
+
+def port_open(port):
+    return mailstack._port_open(port)
+
+
+with MailStack(os.path.join(work, "stack")) as ms:
+    conf = write_config(ms, work)
+    d = Daemon(conf)
+    tap.ok(d.wait_for(r"waiting with IDLE", 20), "connected and idling")
+    ms.deliver_lmtp(INBOX_USER, form_message(CE, "r-1@dundee-city.example",
+                                             section("Member", "One", "one@dundee-city.example")))
+    tap.ok(d.wait_for(r"r-1@dundee-city\.example .* outcome=accepted", 20), "first message processed")
+
+    mark = d.mark()
+    subprocess.run([mailstack.DOVECOT, "-c", ms.dovecot_conf, "stop"], check=True)
+    deadline = time.monotonic() + 20
+    while port_open(ms.imaps_port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    tap.ok(not port_open(ms.imaps_port), "Dovecot stopped")
+    tap.ok(d.wait_for(r"\[error\]: IMAP", 20, since=mark), "nomd notices the lost connection")
+    time.sleep(4)  # let it fail to reconnect a few times
+    down_log = d.text()[mark:]
+    attempts = len(re.findall(r"reconnecting in", down_log))
+    errors = len(re.findall(r"\[error\]", down_log))
+    tap.ok(1 <= attempts <= 6, f"backs off while the server is down ({attempts} attempts in ~4 s, no spinning)")
+    tap.ok(errors <= 2, f"a repeated failure is logged once, not per attempt ({errors} error lines)")
+
+    with open(os.path.join(ms.dovecot_dir, "restart.out"), "wb") as out:
+        subprocess.run([mailstack.DOVECOT, "-c", ms.dovecot_conf], check=True, stdout=out, stderr=out)
+    ms._disable_auth_penalty(time.monotonic() + 5)
+    deadline = time.monotonic() + 20
+    while not port_open(ms.imaps_port) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    tap.ok(port_open(ms.imaps_port), "Dovecot restarted")
+    mark = d.mark()
+    ms.deliver_lmtp(INBOX_USER, form_message(CE, "r-2@dundee-city.example",
+                                             section("Member", "Two", "two@dundee-city.example")))
+    t0 = time.monotonic()
+    tap.ok(d.wait_for(r"connected to ", 60, since=mark), "nomd reconnects")
+    tap.ok(d.wait_for(r"r-2@dundee-city\.example .* outcome=accepted", 60, since=mark),
+           f"and processes mail delivered after the restart ({time.monotonic() - t0:.1f} s)")
+    tap.is_(len(ms.fetch(CE, expect=2, timeout=30)), 2, "both confirmations arrive, once each")
+    rc, _ = d.stop()
+    tap.is_(rc, 0, "stops cleanly")
+    tap.is_(len(nomctl_json(conf, "export")), 2, "two nominees stored")
+tap.done()
