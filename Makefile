@@ -23,7 +23,7 @@ endif
 
 CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/decide.c \
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/imap.c daemon/smtp.c \
-	daemon/deliver.c daemon/ingest.c daemon/daemon.c parsers/mime.c parsers/form.c
+	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c parsers/mime.c parsers/form.c
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)

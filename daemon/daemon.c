@@ -22,7 +22,7 @@ struct loop {
 	const char *config_path;
 	struct nomd_config **cfg;
 	struct reply_templates **templates;
-	struct store *st;
+	struct store **st;
 	const struct daemon_flags *flags;
 	struct imap_conn *imap;
 	struct ingest ing;
@@ -82,7 +82,9 @@ static void run_delivery(struct loop *l)
 {
 	g_autoptr(GError) error = NULL;
 	struct deliver_stats out;
-	if (!deliver_pending(*l->cfg, l->st, &out, &error))
+	gboolean ok = deliver_isolated(*l->cfg, l->st, &out, &error);
+	l->ing.st = *l->st;
+	if (!ok)
 		log_error("%s", error->message);
 	else if (out.sent || out.deferred || out.failed)
 		log_info("outbox: %d sent, %d deferred, %d failed", out.sent, out.deferred, out.failed);
@@ -176,7 +178,7 @@ static void reload(struct loop *l)
 	set_state(l, ST_CONNECT);
 }
 
-int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_templates **t, struct store *st,
+int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_templates **t, struct store **st,
 	       const struct daemon_flags *flags)
 {
 	struct loop l = {
@@ -187,7 +189,7 @@ int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_t
 		.flags = flags,
 		.state = ST_CONNECT,
 		.backoff_floor = BACKOFF_MIN_MS,
-		.ing = { .st = st, .stop = flags->stop },
+		.ing = { .st = *st, .stop = flags->stop },
 	};
 	log_info("nomd started: %s on %s:%d", (*cfg)->imap.inbox, (*cfg)->imap.host, (*cfg)->imap.port);
 	while (!*flags->stop) {
@@ -196,6 +198,11 @@ int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_t
 			*flags->wake = *flags->stop;
 			reload(&l);
 			continue;
+		}
+		if (!*st) {
+			/* The database could not be reopened after delivery. */
+			log_error("database %s unavailable; stopping", (*cfg)->database);
+			return EX_CANTCREAT;
 		}
 		switch (l.state) {
 		case ST_CONNECT: step_connect(&l); break;
@@ -210,10 +217,10 @@ int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_t
 	return EX_OK;
 }
 
-int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, struct store **st,
 		const struct daemon_flags *flags)
 {
-	struct ingest ing = { .cfg = cfg, .templates = t, .st = st, .stop = flags->stop };
+	struct ingest ing = { .cfg = cfg, .templates = t, .st = *st, .stop = flags->stop };
 	g_autoptr(GError) error = NULL;
 	g_autoptr(imap_conn) imap = NULL;
 	int rc = EX_OK;
@@ -235,7 +242,7 @@ int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, 
 		 in->seen, in->applied, in->accepted, in->partial, in->rejected, in->held, in->already, in->failed);
 	struct deliver_stats out;
 	g_clear_error(&error);
-	if (!deliver_pending(cfg, st, &out, &error)) {
+	if (!deliver_isolated(cfg, st, &out, &error)) {
 		log_error("%s", error->message);
 		rc = rc == EX_OK ? EX_TEMPFAIL : rc;
 	}

@@ -20,10 +20,11 @@ struct daemon_flags {
 };
 
 /* One pass (--once): returns a sysexits code. */
-int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, struct store **st,
 		const struct daemon_flags *flags);
-/* Until *flags->stop. *cfg and *t are replaced on a successful reload. */
-int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_templates **t, struct store *st,
+/* Until *flags->stop. *cfg and *t are replaced on a successful reload.
+ * *st may be reopened (see deliver_isolated). */
+int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_templates **t, struct store **st,
 	       const struct daemon_flags *flags);
 
 #endif

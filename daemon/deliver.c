@@ -1,7 +1,14 @@
 /* deliver: outbox to SMTP. A row is marked sent only after the server
- * accepted it; delivery is therefore at least once, with a Message-ID
- * that stays the same on every attempt. */
+ * accepted it; the Message-ID stays the same on every attempt. */
 #include "deliver.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "smtp.h"
@@ -28,8 +35,8 @@ static gboolean deliver_one(const struct nomd_config *cfg, struct store *st, str
 	return store_outbox_failed(st, it->id, r == SMTP_PERMANENT, cfg->smtp.max_attempts, why, error);
 }
 
-gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, struct deliver_stats *stats,
-			 GError **error)
+gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, gboolean (*should_stop)(void),
+			 struct deliver_stats *stats, GError **error)
 {
 	*stats = (struct deliver_stats){ 0 };
 	g_autoptr(smtp_client) smtp = smtp_client_new(cfg);
@@ -42,10 +49,123 @@ gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, struct
 		if (items->len == 0)
 			return TRUE;
 		for (guint i = 0; i < items->len; i++) {
+			if (should_stop && should_stop())
+				return TRUE;
 			const struct outbox_item *it = items->pdata[i];
 			last = it->id;
 			if (!deliver_one(cfg, st, smtp, it, stats, error))
 				return FALSE;
 		}
 	}
+}
+
+static pid_t parent_pid;
+static volatile sig_atomic_t child_stop;
+
+static void on_child_term(int sig)
+{
+	(void)sig;
+	child_stop = 1;
+}
+
+/* The child stops between messages when asked to, or when the daemon that
+ * started it is gone (the next daemon's sender takes over). */
+static gboolean child_should_stop(void)
+{
+	return child_stop || getppid() != parent_pid;
+}
+
+static int child_main(const struct nomd_config *cfg, int out_fd)
+{
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_child_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGHUP, &sa, NULL);
+
+	g_autoptr(GError) error = NULL;
+	g_autofree char *lock_path = g_strconcat(cfg->database, ".deliver-lock", NULL);
+	int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0) {
+		log_error("delivery: cannot open %s: %s", lock_path, g_strerror(errno));
+		return 1;
+	}
+	/* Wait for a sender still finishing after its daemon died. */
+	while (flock(lock, LOCK_EX) < 0) {
+		if (errno != EINTR || child_should_stop())
+			return 1;
+	}
+	struct store *st = NULL;
+	if (!store_open(cfg->database, &st, &error)) {
+		log_error("delivery: %s", error->message);
+		return 1;
+	}
+	struct deliver_stats stats;
+	gboolean ok = deliver_pending(cfg, st, child_should_stop, &stats, &error);
+	if (!ok)
+		log_error("delivery: %s", error->message);
+	store_close(st);
+	if (write(out_fd, &stats, sizeof stats) != (ssize_t)sizeof stats)
+		return 1;
+	return ok ? 0 : 1;
+}
+
+static gboolean run_child(const struct nomd_config *cfg, struct deliver_stats *stats, GError **error)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "delivery: pipe: %s",
+			    g_strerror(errno));
+		return FALSE;
+	}
+	parent_pid = getpid();
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "delivery: fork: %s",
+			    g_strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return FALSE;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		/* _exit skips the parent's atexit work. */
+		_exit(child_main(cfg, fds[1]));
+	}
+	close(fds[1]);
+	ssize_t n;
+	do
+		n = read(fds[0], stats, sizeof *stats);
+	while (n < 0 && errno == EINTR);
+	close(fds[0]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof *stats || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		*stats = (struct deliver_stats){ 0 };
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "delivery process failed (status %d)", status);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean deliver_isolated(const struct nomd_config *cfg, struct store **st, struct deliver_stats *stats,
+			  GError **error)
+{
+	*stats = (struct deliver_stats){ 0 };
+	/* SQLite keeps per-process state about open files and shared-memory
+	 * locks; a child inheriting it can lose commits. Fork with none open. */
+	store_close(*st);
+	*st = NULL;
+	gboolean ok = run_child(cfg, stats, error);
+	g_autoptr(GError) reopen = NULL;
+	if (!store_open(cfg->database, st, &reopen)) {
+		if (ok)
+			g_propagate_error(error, g_steal_pointer(&reopen));
+		return FALSE;
+	}
+	return ok;
 }

@@ -8,6 +8,7 @@
 #include "../parsers/form.h"
 #include "../parsers/mime.h"
 #include "compose.h"
+#include "crashmark.h"
 #include "decide.h"
 #include "imap.h"
 #include "log.h"
@@ -259,14 +260,16 @@ static gboolean handle_one(struct ingest *ing, struct imap_conn *imap, const str
 {
 	const struct nomd_config *cfg = ing->cfg;
 	*dest = NULL;
-	int attempts = 0;
+	int starts = 0, failures = 0;
 	g_autofree char *last_error = NULL;
-	if (!store_attempts(ing->st, o->uidvalidity, o->uid, &attempts, &last_error, error))
+	if (!store_attempts(ing->st, o->uidvalidity, o->uid, &starts, &failures, &last_error, error))
 		return FALSE;
-	if (attempts >= INGEST_MAX_ATTEMPTS) {
+	/* Tries that never ended without a recorded crash (nomd was killed,
+	 * the power went) say less about the message: allow one more. */
+	if (failures >= INGEST_MAX_ATTEMPTS || starts - failures > INGEST_MAX_ATTEMPTS) {
 		*dest = cfg->imap.held;
 		return hold_unread(ing, o, size, REASON_UNPROCESSABLE,
-				   last_error ? last_error : "processing stopped (crash or time-out)", error);
+				   failures ? last_error : "processing never finished (killed or timed out)", error);
 	}
 	if ((gint64)size > cfg->imap.max_message_bytes) {
 		*dest = cfg->imap.held;
@@ -276,25 +279,44 @@ static gboolean handle_one(struct ingest *ing, struct imap_conn *imap, const str
 	}
 	if (!store_attempt_begin(ing->st, o->uidvalidity, o->uid, error))
 		return FALSE;
+	crashmark_set(o->uidvalidity, o->uid);
 	g_autoptr(GBytes) raw = NULL;
-	if (!imap_fetch(imap, o->uid, &raw, error))
-		return FALSE;
 	g_autofree char *outcome = NULL;
 	g_autoptr(GError) local = NULL;
-	if (ingest_apply(ing, raw, o, &outcome, &local)) {
+	gboolean fetched = imap_fetch(imap, o->uid, &raw, error);
+	gboolean applied = fetched && ingest_apply(ing, raw, o, &outcome, &local);
+	crashmark_clear();
+	if (!fetched)
+		return FALSE;
+	if (applied) {
 		*dest = ingest_mailbox_for(cfg, outcome);
 		return TRUE;
 	}
-	log_error("message UID %u: attempt %d of %d failed: %s", o->uid, attempts + 1, INGEST_MAX_ATTEMPTS,
+	log_error("message UID %u: attempt %d of %d failed: %s", o->uid, failures + 1, INGEST_MAX_ATTEMPTS,
 		  local->message);
 	if (!store_attempt_failed(ing->st, o->uidvalidity, o->uid, local->message, error))
 		return FALSE;
-	if (attempts + 1 >= INGEST_MAX_ATTEMPTS) {
+	if (failures + 1 >= INGEST_MAX_ATTEMPTS) {
 		*dest = cfg->imap.held;
 		return hold_unread(ing, o, size, REASON_UNPROCESSABLE, local->message, error);
 	}
 	ing->stats.failed++;
 	ing->retry_soon = TRUE;
+	return TRUE;
+}
+
+/* Crashes recorded by the signal handler become failures of the message
+ * that was in hand. */
+static gboolean collect_crashes(struct ingest *ing, GError **error)
+{
+	g_autoptr(GArray) crashes = crashmark_collect();
+	for (guint i = 0; i < crashes->len; i++) {
+		const struct crash_record *c = &g_array_index(crashes, struct crash_record, i);
+		g_autofree char *what = g_strdup_printf("nomd crashed while processing it (signal %d)", c->signal);
+		log_warn("message UID %u: %s", c->uid, what);
+		if (!store_attempt_failed(ing->st, c->uidvalidity, c->uid, what, error))
+			return FALSE;
+	}
 	return TRUE;
 }
 
@@ -348,6 +370,8 @@ gboolean ingest_sync(struct ingest *ing, struct imap_conn *imap, gboolean full, 
 {
 	const struct nomd_config *cfg = ing->cfg;
 	guint32 uidvalidity = 0, exists = 0, known_validity = 0, last_uid = 0;
+	if (!collect_crashes(ing, error))
+		return FALSE;
 	if (!imap_select(imap, cfg->imap.inbox, &uidvalidity, &exists, error) ||
 	    !store_checkpoint(ing->st, cfg->imap.inbox, &known_validity, &last_uid, error))
 		return FALSE;

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 static enum log_level current_level = LOG_LVL_INFO;
 
@@ -30,5 +31,5 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	for (char *p = text; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	fprintf(stderr, "nomd[%s]: %s\n", level_names[level], text);
+	fprintf(stderr, "nomd[%d]: %s: %s\n", (int)getpid(), level_names[level], text);
 }

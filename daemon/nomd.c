@@ -10,6 +10,7 @@
 
 #include "../parsers/mime.h"
 #include "config.h"
+#include "crashmark.h"
 #include "daemon.h"
 #include "log.h"
 #include "reply.h"
@@ -78,14 +79,19 @@ int main(int argc, char **argv)
 
 	mime_init();
 	install_signals();
+	g_autofree char *crash_path = g_strconcat(cfg->database, ".crash", NULL);
+	if (!crashmark_init(crash_path, &error)) {
+		log_error("%s", error->message);
+		return EX_CANTCREAT;
+	}
 	struct store *st = NULL;
 	if (!store_open(cfg->database, &st, &error)) {
 		log_error("%s", error->message);
 		return EX_CANTCREAT;
 	}
 	struct daemon_flags flags = { &stop_requested, &reload_requested, &wake_requested };
-	int rc = once ? daemon_once(cfg, templates, st, &flags)
-		      : daemon_run(config_path, &cfg, &templates, st, &flags);
+	int rc = once ? daemon_once(cfg, templates, &st, &flags)
+		      : daemon_run(config_path, &cfg, &templates, &st, &flags);
 	store_close(st);
 	return rc;
 }

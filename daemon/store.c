@@ -71,7 +71,8 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"CREATE TABLE attempts ("
 	"  uidvalidity INTEGER NOT NULL,"
 	"  uid INTEGER NOT NULL,"
-	"  count INTEGER NOT NULL,"
+	"  starts INTEGER NOT NULL,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
 	"  last_error TEXT,"
 	"  PRIMARY KEY (uidvalidity, uid));",
 };
@@ -504,21 +505,22 @@ gboolean store_set_checkpoint(struct store *st, const char *mailbox, guint32 uid
 	return step_done(st, stmt, error);
 }
 
-gboolean store_attempts(struct store *st, guint32 uidvalidity, guint32 uid, int *count, char **last_error,
-			GError **error)
+gboolean store_attempts(struct store *st, guint32 uidvalidity, guint32 uid, int *starts, int *failures,
+			char **last_error, GError **error)
 {
-	*count = 0;
+	*starts = *failures = 0;
 	*last_error = NULL;
-	g_autoptr(sqlite3_stmt) stmt =
-		prepare(st, "SELECT count, last_error FROM attempts WHERE uidvalidity = ?1 AND uid = ?2", error);
+	g_autoptr(sqlite3_stmt) stmt = prepare(
+		st, "SELECT starts, failures, last_error FROM attempts WHERE uidvalidity = ?1 AND uid = ?2", error);
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, uidvalidity);
 	sqlite3_bind_int64(stmt, 2, uid);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		*count = sqlite3_column_int(stmt, 0);
-		*last_error = g_strdup((const char *)sqlite3_column_text(stmt, 1));
+		*starts = sqlite3_column_int(stmt, 0);
+		*failures = sqlite3_column_int(stmt, 1);
+		*last_error = g_strdup((const char *)sqlite3_column_text(stmt, 2));
 	} else if (rc != SQLITE_DONE) {
 		return fail(st, error, "read attempts");
 	}
@@ -532,8 +534,8 @@ gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid,
 	if (!exec(st, "PRAGMA synchronous = NORMAL", error))
 		return FALSE;
 	g_autoptr(sqlite3_stmt) stmt = prepare(st,
-					       "INSERT INTO attempts (uidvalidity, uid, count) VALUES (?1, ?2, 1)"
-					       " ON CONFLICT (uidvalidity, uid) DO UPDATE SET count = count + 1",
+					       "INSERT INTO attempts (uidvalidity, uid, starts) VALUES (?1, ?2, 1)"
+					       " ON CONFLICT (uidvalidity, uid) DO UPDATE SET starts = starts + 1",
 					       error);
 	gboolean ok = stmt != NULL;
 	if (ok) {
@@ -547,8 +549,11 @@ gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid,
 gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid, const char *error_text,
 			      GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt =
-		prepare(st, "UPDATE attempts SET last_error = ?3 WHERE uidvalidity = ?1 AND uid = ?2", error);
+	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+					       "INSERT INTO attempts (uidvalidity, uid, starts, failures, last_error)"
+					       " VALUES (?1, ?2, 1, 1, ?3) ON CONFLICT (uidvalidity, uid)"
+					       " DO UPDATE SET failures = failures + 1, last_error = ?3",
+					       error);
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, uidvalidity);

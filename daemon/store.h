@@ -84,10 +84,11 @@ gboolean store_checkpoint(struct store *st, const char *mailbox, guint32 *uidval
 gboolean store_set_checkpoint(struct store *st, const char *mailbox, guint32 uidvalidity, guint32 last_uid,
 			      gboolean reset, GError **error);
 
-/* Attempts at one server message, counted before each attempt so that a
- * message that crashes nomd is recognised on the next run. */
-gboolean store_attempts(struct store *st, guint32 uidvalidity, guint32 uid, int *count, char **last_error,
-			GError **error);
+/* Attempts at one server message: `starts` is counted before each try, so a
+ * try that never ended (nomd died) shows as starts above failures;
+ * `failures` counts tries that ended in an error or a recorded crash. */
+gboolean store_attempts(struct store *st, guint32 uidvalidity, guint32 uid, int *starts, int *failures,
+			char **last_error, GError **error);
 gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid, GError **error);
 gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid, const char *error_text,
 			      GError **error);

@@ -63,7 +63,10 @@ with MailStack(os.path.join(work, "stack")) as ms:
             "the message before it was applied once")
     r = run([os.path.join(BUILD, "nomd"), "-c", conf, "--once"], env=env)
     tap.is_(r.returncode, 0, "third run completes")
-    tap.is_(len(held_unprocessable(conf)), 1, "the crashing message is held as unprocessable")
+    held = held_unprocessable(conf)
+    tap.is_(len(held), 1, "the crashing message is held as unprocessable")
+    tap.like(held[0]["detail"] if held else "", r"crashed while processing it \(signal 6\)",
+             "the recorded crash is the reason given")
     tap.is_(sorted(n["email"] for n in nomctl_json(conf, "export")), ["c0@moray.example", "c2@moray.example"],
             "and the rest of the inbox is processed")
     tap.is_(len(ms.fetch(INBOX_USER)), 0, "inbox emptied")

@@ -37,11 +37,11 @@ with MailStack(os.path.join(work, "stack")) as ms:
     while port_open(ms.imaps_port) and time.monotonic() < deadline:
         time.sleep(0.1)
     tap.ok(not port_open(ms.imaps_port), "Dovecot stopped")
-    tap.ok(d.wait_for(r"\[error\]: IMAP", 20, since=mark), "nomd notices the lost connection")
+    tap.ok(d.wait_for(r"\]: error: IMAP", 20, since=mark), "nomd notices the lost connection")
     time.sleep(4)  # let it fail to reconnect a few times
     down_log = d.text()[mark:]
     attempts = len(re.findall(r"reconnecting in", down_log))
-    errors = len(re.findall(r"\[error\]", down_log))
+    errors = len(re.findall(r"\]: error: ", down_log))
     tap.ok(1 <= attempts <= 6, f"backs off while the server is down ({attempts} attempts in ~4 s, no spinning)")
     tap.ok(errors <= 2, f"a repeated failure is logged once, not per attempt ({errors} error lines)")
 

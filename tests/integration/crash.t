@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+# kill -9 of nomd at random moments during a 500-message backlog, again and
+# again, then one clean run: every message applied exactly once, exactly
+# one confirmation per message in the nominators' mailboxes, and the
+# database passes PRAGMA integrity_check.
+import collections
+import email
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import tap  # noqa: E402
+from mailstack import MailStack  # noqa: E402
+from nomdtest import INBOX_USER, Daemon, form_message, nomctl_json, nomd, section, write_config  # noqa: E402
+
+N = int(os.environ.get("NOMD_CRASH_MESSAGES", "500"))
+KILLS = int(os.environ.get("NOMD_CRASH_KILLS", "12"))
+seed = int(os.environ.get("NOMD_CRASH_SEED", str(int(time.time()))))
+rng = random.Random(seed)
+tap.diag(f"seed {seed} (set NOMD_CRASH_SEED to repeat), {N} messages, {KILLS} kills")
+
+work = tempfile.mkdtemp(prefix="nomd-crash-")
+os.chmod(work, 0o755)
+orgs = [line.split('"')[1] for line in open(os.path.join(os.path.dirname(__file__), "..", "..", "etc",
+                                                         "organisations.conf")) if line.strip().startswith("{ id =")]
+with MailStack(os.path.join(work, "stack")) as ms:
+    conf = write_config(ms, work)
+    sent = collections.defaultdict(set)
+    for i in range(N):
+        org = orgs[i % len(orgs)]
+        ce = f"chief.executive@{org}.example"
+        mid = f"bulk-{i}@{org}.example"
+        role = "Mentor" if i % 3 == 0 else "Member"
+        ms.deliver_lmtp(INBOX_USER, form_message(ce, mid, section(role, f"Person {i}", f"person{i}@{org}.example")))
+        sent[ce].add(f"<{mid}>")
+    tap.is_(len(ms.fetch(INBOX_USER)), N, f"{N} messages waiting in the inbox")
+
+    # Short lives, so that the kills land while messages are being applied
+    # and while confirmations are being sent.
+    progress = []
+    for k in range(KILLS):
+        d = Daemon(conf)
+        time.sleep(rng.uniform(0.02, 0.25))
+        d.kill()
+        recorded = len(nomctl_json(conf, "messages"))
+        delivered = sum(1 for o in nomctl_json(conf, "outbox") if o["status"] == "sent")
+        progress.append((recorded, delivered))
+    tap.diag("after each kill -9, messages recorded/confirmations sent: " +
+             ", ".join(f"{a}/{b}" for a, b in progress))
+    mid_ingest = sum(1 for a, b in progress if a < N)
+    mid_send = sum(1 for a, b in progress if b < N)
+    tap.ok(mid_ingest >= 2 and mid_send >= 3,
+           f"kills landed mid-backlog ({mid_ingest} while applying, {mid_send} before all confirmations were sent)")
+
+    r = nomd(conf, "--once")
+    tap.is_(r.returncode, 0, "clean run after the kills exits 0")
+    messages = nomctl_json(conf, "messages")
+    ids = collections.Counter(m["message_id"] for m in messages)
+    tap.is_(len(messages), N, f"{N} messages recorded")
+    tap.is_(sorted(i for i, c in ids.items() if c > 1), [], "none recorded twice")
+    odd = [m for m in messages if m["outcome"] == "held"]
+    tap.is_([(m["message_id"], m["reasons"]) for m in odd], [], "none held (no repeat, no unprocessable)")
+    nominees = nomctl_json(conf, "export")
+    tap.is_(len(nominees), N, "one nominee per message, none stored twice")
+    tap.is_(len(ms.fetch(INBOX_USER)), 0, "inbox empty")
+    tap.is_(len(ms.fetch(INBOX_USER, "Processed")) + len(ms.fetch(INBOX_USER, "Rejected")), N,
+            "every message filed exactly once")
+    outbox = nomctl_json(conf, "outbox")
+    tap.is_(collections.Counter(o["status"] for o in outbox), collections.Counter({"sent": N}),
+            "one reply queued per message, all sent")
+
+    ms.wait_queue_empty(timeout=120)
+    wrong = []
+    total = 0
+    for ce, mids in sent.items():
+        got = [email.message_from_bytes(raw)["In-Reply-To"] for raw in ms.fetch(ce, expect=len(mids), timeout=60)]
+        total += len(got)
+        if sorted(got) != sorted(mids):
+            extra = [g for g, c in collections.Counter(got).items() if c > 1]
+            wrong.append((ce, len(got), len(mids), extra[:3]))
+    tap.is_(wrong, [], "exactly one confirmation per message in every nominator's mailbox")
+    tap.is_(total, N, f"{N} confirmations in all")
+    db = sqlite3.connect(os.path.join(work, "nomd.db"))
+    tap.is_(db.execute("PRAGMA integrity_check").fetchone()[0], "ok", "PRAGMA integrity_check: ok")
+    db.close()
+tap.done()
