@@ -170,8 +170,14 @@ gboolean imap_open(const struct nomd_config *cfg, struct imap_conn **out, GError
 	if (cfg->imap.security == SEC_STARTTLS) {
 		log_debug("imap state=starttls host=%s", c->host);
 		r = mailimap_socket_starttls_with_callback(c->imap, set_sni, c->host);
-		if (r != MAILIMAP_NO_ERROR)
-			return fail(c, error, "STARTTLS", r);
+		if (r != MAILIMAP_NO_ERROR) {
+			/* Whatever went wrong, no secure channel exists: never retry in clear. */
+			GError *local = NULL;
+			fail(c, &local, "STARTTLS", r);
+			local->code = IMAP_ERR_TLS;
+			g_propagate_error(error, local);
+			return FALSE;
+		}
 	}
 	if (cfg->imap.security != SEC_NONE) {
 		log_debug("imap state=verify host=%s", c->host);

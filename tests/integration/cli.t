@@ -10,7 +10,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import BUILD, ROOT, INBOX_USER, form_message, nomctl, nomctl_json, nomd, run, section, write_config  # noqa: E402
+from nomdtest import BUILD, ROOT, INBOX_USER, Daemon, form_message, nomctl, nomctl_json, nomd, run, section, write_config  # noqa: E402
 
 EX_USAGE, EX_CONFIG = 64, 78
 work = tempfile.mkdtemp(prefix="nomd-cli-")
@@ -99,6 +99,23 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.like(r.stderr, r"certificate not trusted", "and says the certificate is not trusted")
     log_after = open(os.path.join(ms.dir, "dovecot", "dovecot.log")).read()[len(log_before):]
     tap.ok("Login: user=<" + INBOX_USER not in log_after, "no login reached the server")
+    tap.is_(r.returncode, 69, "certificate refused: exit 69 (EX_UNAVAILABLE)")
+    tap.is_(len([l for l in r.stderr.splitlines() if ": error: " in l]), 1, "one clear error line")
+    badpw = conf_file("tls/badpw.conf", open(conf).read().replace(f'password = "{ms.password}"', 'password = "wrong"'))
+    r = nomd(badpw, "--once")
+    tap.is_(r.returncode, 69, "login refused: exit 69 (EX_UNAVAILABLE)")
+    tap.like(r.stderr, r"error: IMAP LOGIN on 127\.0\.0\.1: login refused", "and says the login was refused")
+    closed = conf_file("tls/closed.conf", open(conf).read().replace(f"port = {ms.imaps_port};", "port = 1;"))
+    r = nomd(closed, "--once")
+    tap.is_(r.returncode, 75, "server unreachable: exit 75 (EX_TEMPFAIL)")
+    tap.like(r.stderr, r"error: IMAP connect on 127\.0\.0\.1: cannot connect", "and says it cannot connect")
+    # In long-running mode a refused login is retried slowly, not hammered.
+    d = Daemon(badpw)
+    tap.ok(d.wait_for(r"reconnecting in (\d+\.\d) s", 20), "daemon with a refused login backs off")
+    m = d.wait_for(r"reconnecting in (\d+\.\d) s", 1)
+    tap.ok(m and float(m.group(1)) >= 30, f"by at least 30 s after a refused login ({m.group(1) if m else '?'} s)")
+    rc, took = d.stop()
+    tap.ok(rc == 0 and took < 5, f"and stops promptly on SIGTERM while waiting ({took:.2f} s)")
     starttls = write_config(ms, sub, imap_security="starttls")
     r = nomd(starttls, "--once")
     tap.is_(r.returncode, 0, "STARTTLS on the plain port with the right CA works")
