@@ -98,12 +98,10 @@ static void step_connect(struct loop *l)
 		connection_failed(l, error);
 		return;
 	}
-	const char *targets[] = { cfg->imap.processed, cfg->imap.rejected, cfg->imap.held };
-	for (size_t i = 0; i < G_N_ELEMENTS(targets); i++)
-		if (!imap_ensure_mailbox(l->imap, targets[i], &error)) {
-			connection_failed(l, error);
-			return;
-		}
+	if (!ingest_prepare(cfg, l->imap, &error)) {
+		connection_failed(l, error);
+		return;
+	}
 	log_info("connected to %s:%d (%s), %s", cfg->imap.host, cfg->imap.port, config_security_name(cfg->imap.security),
 		 imap_has_idle(l->imap) ? "waiting with IDLE" : "polling");
 	g_clear_pointer(&l->last_error, g_free);
@@ -224,12 +222,8 @@ int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, 
 	g_autoptr(GError) error = NULL;
 	g_autoptr(imap_conn) imap = NULL;
 	int rc = EX_OK;
-	gboolean ok = imap_open(cfg, &imap, &error);
-	const char *targets[] = { cfg->imap.processed, cfg->imap.rejected, cfg->imap.held };
-	for (size_t i = 0; ok && i < G_N_ELEMENTS(targets); i++)
-		ok = imap_ensure_mailbox(imap, targets[i], &error);
-	if (ok)
-		ok = ingest_sync(&ing, imap, TRUE, &error);
+	gboolean ok = imap_open(cfg, &imap, &error) && ingest_prepare(cfg, imap, &error) &&
+		      ingest_sync(&ing, imap, TRUE, &error);
 	if (!ok) {
 		log_error("%s", error->message);
 		gboolean permanent = g_error_matches(error, IMAP_ERROR, IMAP_ERR_AUTH) ||

@@ -366,6 +366,15 @@ static gboolean sync_batch(struct ingest *ing, struct imap_conn *imap, guint32 u
 	return move_batch(imap, moves, error);
 }
 
+gboolean ingest_prepare(const struct nomd_config *cfg, struct imap_conn *imap, GError **error)
+{
+	const char *targets[] = { cfg->imap.processed, cfg->imap.rejected, cfg->imap.held };
+	for (size_t i = 0; i < G_N_ELEMENTS(targets); i++)
+		if (!imap_ensure_mailbox(imap, targets[i], error))
+			return FALSE;
+	return TRUE;
+}
+
 gboolean ingest_sync(struct ingest *ing, struct imap_conn *imap, gboolean full, GError **error)
 {
 	const struct nomd_config *cfg = ing->cfg;

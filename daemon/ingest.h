@@ -49,6 +49,8 @@ struct origin {
 gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, char **outcome, GError **error);
 /* The configured mailbox for an outcome name. */
 const char *ingest_mailbox_for(const struct nomd_config *cfg, const char *outcome);
+/* Create the folders messages are filed in, where missing. */
+gboolean ingest_prepare(const struct nomd_config *cfg, struct imap_conn *imap, GError **error);
 /* Select the inbox and process what is there: everything when `full`,
  * else what lies above the checkpoint. FALSE on an IMAP or store failure. */
 gboolean ingest_sync(struct ingest *ing, struct imap_conn *imap, gboolean full, GError **error);
