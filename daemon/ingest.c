@@ -196,7 +196,7 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 		return only_move(ing, o, error);
 	}
 
-	g_autoptr(form) f = form_parse(msg->text);
+	g_autoptr(form) f = form_parse(msg->text, FALSE);
 	if (!store_begin(st, error))
 		return FALSE;
 	struct state_ctx sctx = { .st = st };

@@ -1,13 +1,16 @@
-/* form: reads the plain-text nomination form (v1) into nomd's own types.
- * Owns the field labels and section headings; knows nothing of the rules. */
+/* form: reads nomination forms into nomd's own types: the plain-text form
+ * in a message body (with the noise real mail carries: quoted history,
+ * signatures, forwarded headers, bullets, bold markers, odd spaces) and
+ * rows of a spreadsheet (CSV) that use the same labels. Owns the field
+ * labels and their synonyms; knows nothing of the programme's rules. */
 #ifndef NOMD_FORM_H
 #define NOMD_FORM_H
 
 #include <glib.h>
 
 /* Caps on untrusted input: the form is mail from outside. */
-#define FORM_MAX_VALUE 300	 /* bytes kept of one field value */
-#define FORM_MAX_NOMINEES 40	 /* sections read from one message */
+#define FORM_MAX_VALUE 300	   /* bytes kept of one field value */
+#define FORM_MAX_NOMINEES 40	   /* nominees read from one message */
 #define FORM_MAX_TEXT (256 * 1024) /* bytes of body text examined */
 
 enum nominee_role { ROLE_MEMBER, ROLE_MENTOR };
@@ -18,21 +21,31 @@ struct nominee {
 	char *email;
 	char *job_title;
 	char *service;
-	char *service_type;
-	int years; /* -1 when not given or not a number */
+	char *service_type; /* lower case: corporate | strategic | operational, or as given */
+	int years;	    /* -1 when not given or not a number */
 	char *aspiration;
 	char *expertise;
+	char *location;
+	char *format; /* online | in person | either, or as given */
+	gboolean from_csv;
 };
 
 struct form {
 	char *organisation; /* as written, NULL when absent */
 	GPtrArray *nominees; /* of struct nominee *, owned */
+	guint dropped;	     /* nominees past FORM_MAX_NOMINEES */
 };
 
 const char *form_role_name(enum nominee_role role);
 void nominee_free(struct nominee *n);
-struct form *form_parse(const char *text);
+struct form *form_new(void);
 void form_free(struct form *f);
+/* Read the form in a body text. `forwarded`: the message is a forward, so
+ * forwarded headers are skipped rather than taken as quoted history. */
+struct form *form_parse(const char *text, gboolean forwarded);
+/* Add the nominees of spreadsheet rows: each row maps a header label
+ * (case-folded) to its value, with a role column (member/mentee/mentor). */
+void form_add_rows(struct form *f, GPtrArray *rows);
 
 typedef struct form form;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(form, form_free)

@@ -73,7 +73,7 @@ int main(void)
 	{
 		g_autoptr(parsed_message) m = msg_from("CE@fife.example");
 		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a@fife.example\n"
-					       "Mentor\nName: B\nEmail: b@fife.example\n");
+					       "Mentor\nName: B\nEmail: b@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "accepted", "valid form accepted");
 		ok(d->org && g_str_equal(d->org->id, "fife"), "organisation from the sender");
@@ -89,7 +89,7 @@ int main(void)
 					       "Member\nEmail: noname@fife.example\n"
 					       "Member\nName: Bad\nEmail: bad@@fife\n"
 					       "Member\nName: C\nEmail: c@fife.example\n"
-					       "Member\nName: D\nEmail: d@fife.example\n");
+					       "Member\nName: D\nEmail: d@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "partial", "some accepted: partial");
 		ok(reason_at(d, 0) == NULL, "first accepted");
@@ -104,7 +104,7 @@ int main(void)
 		fake.members = 2;
 		fake.mentors = 1;
 		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
-		g_autoptr(form) f = form_parse("Organisation: fife\nMember\nName: A\nEmail: z@fife.example\n");
+		g_autoptr(form) f = form_parse("Organisation: fife\nMember\nName: A\nEmail: z@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "rejected", "quota already used by earlier mail: rejected");
 		is_str(reason_at(d, 0), "quota_exceeded", "counts come from the state");
@@ -113,7 +113,7 @@ int main(void)
 	}
 	{
 		g_autoptr(parsed_message) m = msg_from("stranger@evil.example");
-		g_autoptr(form) f = form_parse("Organisation: Fife Council\nMember\nName: A\nEmail: a@fife.example\n");
+		g_autoptr(form) f = form_parse("Organisation: Fife Council\nMember\nName: A\nEmail: a@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "held", "unknown sender held");
 		ok(!d->reply, "no reply to an unknown sender");
@@ -122,14 +122,14 @@ int main(void)
 	}
 	{
 		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
-		g_autoptr(form) f = form_parse("Organisation: Angus Council\nMember\nName: A\nEmail: a@fife.example\n");
+		g_autoptr(form) f = form_parse("Organisation: Angus Council\nMember\nName: A\nEmail: a@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "held", "nominating for another organisation is held");
 		ok(!d->reply, "and not answered");
 	}
 	{
 		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
-		g_autoptr(form) f = form_parse("Organisation: Fyfe Cooncil\nMember\nName: A\nEmail: a@fife.example\n");
+		g_autoptr(form) f = form_parse("Organisation: Fyfe Cooncil\nMember\nName: A\nEmail: a@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "rejected", "unknown organisation rejected");
 		is_str(d->reasons->pdata[0], "unknown_organisation", "reason unknown_organisation");
@@ -137,18 +137,18 @@ int main(void)
 	}
 	{
 		g_autoptr(parsed_message) m = msg_from("both@x.example");
-		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a@x.example\n");
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a@x.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(d->reasons->len ? d->reasons->pdata[0] : NULL, "unknown_organisation",
 		       "nominator of two organisations must name one");
-		g_autoptr(form) f2 = form_parse("Organisation: The Moray Council\nMember\nName: A\nEmail: a@x.example\n");
+		g_autoptr(form) f2 = form_parse("Organisation: The Moray Council\nMember\nName: A\nEmail: a@x.example\n", FALSE);
 		g_autoptr(decision) d2 = decide(cfg, m, f2, &st);
 		is_str(outcome_name(d2->outcome), "accepted", "and can, by name");
 		ok(d2->org && g_str_equal(d2->org->id, "moray"), "organisation from the form");
 	}
 	{
 		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
-		g_autoptr(form) f = form_parse("Thanks for the reminder!\n");
+		g_autoptr(form) f = form_parse("Thanks for the reminder!\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "rejected", "no sections: rejected");
 		is_str(d->reasons->pdata[0], "no_nominations_found", "reason no_nominations_found");
@@ -156,7 +156,7 @@ int main(void)
 	{
 		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
 		m->auto_submitted = g_strdup("auto-replied");
-		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a@fife.example\n");
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "held", "automatic mail held");
 		ok(!d->reply, "automatic mail never answered");
@@ -164,14 +164,14 @@ int main(void)
 	{
 		g_autoptr(parsed_message) m = msg_from(NULL);
 		m->from_count = 2;
-		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a@fife.example\n");
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "held", "two From mailboxes: held");
 	}
 	{
 		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
 		m->parsed = FALSE;
-		g_autoptr(form) f = form_parse(NULL);
+		g_autoptr(form) f = form_parse(NULL, FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "held", "unparseable: held");
 		is_str(d->reasons->pdata[0], "unparseable", "reason unparseable");
@@ -179,7 +179,7 @@ int main(void)
 	{
 		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
 		m->message_id = g_strdup("seen@fife.example");
-		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: new@fife.example\n");
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: new@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "held", "second copy of a recorded Message-ID: held");
 		is_str(d->reasons->pdata[0], "repeated_message", "reason repeated_message");
