@@ -5,7 +5,8 @@ set -eu
 
 PACKAGES="gcc make pkg-config libc6-dev
 libetpan-dev libgmime-3.0-dev libsqlite3-dev libconfig-dev libgnutls28-dev
-dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates python3 perl"
+dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates python3 perl
+libdpkg-perl"
 
 missing=""
 for p in $PACKAGES; do
