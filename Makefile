@@ -7,7 +7,7 @@
 PREFIX ?= /usr/local
 BUILD ?= build
 CC ?= cc
-PKGS = libetpan gmime-3.0 libcurl sqlite3 libconfig gnutls
+PKGS = libetpan gmime-3.0 libcurl sqlite3 libconfig gnutls libxml-2.0
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -15,7 +15,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	-DNOMD_TEMPLATE_DIR='"$(PREFIX)/share/nomd/templates"' $(PKG_CFLAGS)
-LDLIBS += $(PKG_LIBS)
+LDLIBS += $(PKG_LIBS) -lcsv
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -23,7 +23,8 @@ endif
 
 CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/decide.c \
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/imap.c daemon/smtp.c \
-	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c parsers/mime.c parsers/form.c
+	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c \
+	parsers/mime.c parsers/form.c parsers/html.c parsers/csv.c
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)

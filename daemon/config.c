@@ -18,7 +18,7 @@
 
 G_DEFINE_QUARK(nomd-config-error-quark, config_error)
 
-enum key_type { KT_STRING, KT_INT, KT_INT64, KT_SECURITY, KT_ADDRESS_LIST };
+enum key_type { KT_STRING, KT_INT, KT_INT64, KT_BOOL, KT_SECURITY, KT_ADDRESS_LIST };
 
 struct key {
 	const char *path;
@@ -46,6 +46,7 @@ static const struct key keys[] = {
 	{ .path = "imap.processed", .type = KT_STRING, .offset = OFF(imap.processed), .def_string = "Processed" },
 	{ .path = "imap.rejected", .type = KT_STRING, .offset = OFF(imap.rejected), .def_string = "Rejected" },
 	{ .path = "imap.held", .type = KT_STRING, .offset = OFF(imap.held), .def_string = "Held" },
+	{ .path = "imap.ignored", .type = KT_STRING, .offset = OFF(imap.ignored), .def_string = "Ignored" },
 	{ .path = "imap.timeout_seconds", .type = KT_INT, .offset = OFF(imap.timeout_seconds), .min = 1, .max = 3600, .def_int = 60 },
 	{ .path = "imap.poll_seconds", .type = KT_INT, .offset = OFF(imap.poll_seconds), .min = 1, .max = 86400, .def_int = 60 },
 	{ .path = "imap.idle_seconds", .type = KT_INT, .offset = OFF(imap.idle_seconds), .min = 5, .max = 1740, .def_int = 1500 },
@@ -65,6 +66,11 @@ static const struct key keys[] = {
 	  .def_string = "Local Government Connect Network" },
 	{ .path = "programme.max_members", .type = KT_INT, .offset = OFF(programme.max_members), .min = 0, .max = 1000, .def_int = 5 },
 	{ .path = "programme.max_mentors", .type = KT_INT, .offset = OFF(programme.max_mentors), .min = 0, .max = 1000, .def_int = 5 },
+	{ .path = "programme.closes", .type = KT_STRING, .offset = OFF(programme.closes) },
+	{ .path = "programme.member_max_years", .type = KT_INT, .offset = OFF(programme.member_max_years), .min = 0, .max = 80, .def_int = 5 },
+	{ .path = "programme.mentor_min_years", .type = KT_INT, .offset = OFF(programme.mentor_min_years), .min = 0, .max = 80, .def_int = 10 },
+	{ .path = "programme.require_authentication", .type = KT_BOOL, .offset = OFF(programme.require_authentication) },
+	{ .path = "programme.trusted_authserv_id", .type = KT_STRING, .offset = OFF(programme.trusted_authserv_id) },
 	{ .path = "staff.addresses", .type = KT_ADDRESS_LIST, .offset = OFF(staff) },
 };
 
@@ -158,6 +164,7 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 		case KT_STRING: *(char **)slot = g_strdup(k->def_string); break;
 		case KT_INT: *(int *)slot = (int)k->def_int; break;
 		case KT_INT64: *(gint64 *)slot = k->def_int; break;
+		case KT_BOOL: *(gboolean *)slot = k->def_int != 0; break;
 		case KT_SECURITY:
 			*(enum security *)slot = strcmp(k->def_string, "tls") == 0 ? SEC_TLS : SEC_STARTTLS;
 			break;
@@ -202,6 +209,11 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 			*(gint64 *)slot = v;
 		return TRUE;
 	}
+	case KT_BOOL:
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			return fail_at(error, path, s, "'%s' must be true or false", k->path);
+		*(gboolean *)slot = config_setting_get_bool(s) != 0;
+		return TRUE;
 	case KT_ADDRESS_LIST: {
 		GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
 		*(GPtrArray **)slot = list;
@@ -341,6 +353,23 @@ static gboolean resolve_password(const char *path, config_t *cf, const char *gro
 	return TRUE;
 }
 
+/* A date alone means the end of that day; times without an offset are UK
+ * time, where the programme runs. */
+static gboolean parse_closes(struct nomd_config *cfg)
+{
+	const char *v = cfg->programme.closes;
+	g_autofree char *full = strlen(v) == 10 ? g_strconcat(v, "T23:59:59", NULL) : g_strdup(v);
+	for (char *p = full; *p; p++)
+		if (*p == ' ')
+			*p = 'T';
+	g_autoptr(GTimeZone) uk = g_time_zone_new_identifier("Europe/London");
+	g_autoptr(GDateTime) t = g_date_time_new_from_iso8601(full, uk ? uk : NULL);
+	if (!t)
+		return FALSE;
+	cfg->programme.closes_at = g_date_time_to_unix(t);
+	return TRUE;
+}
+
 gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 {
 	g_autoptr(nomd_config) cfg = g_new0(struct nomd_config, 1);
@@ -384,6 +413,17 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 	if (!resolve_password(path, &cf, "imap", &cfg->imap.password, cfg->imap.password_file, error) ||
 	    !resolve_password(path, &cf, "smtp", &cfg->smtp.password, cfg->smtp.password_file, error))
 		goto out;
+	if (cfg->programme.closes && !parse_closes(cfg)) {
+		fail_at(error, path, config_lookup(&cf, "programme.closes"),
+			"'programme.closes' must be an ISO 8601 date or date and time, such as \"2027-01-31\" or "
+			"\"2027-01-31T17:00:00Z\"");
+		goto out;
+	}
+	if (cfg->programme.require_authentication && !cfg->programme.trusted_authserv_id) {
+		fail_at(error, path, config_lookup(&cf, "programme.require_authentication"),
+			"'programme.require_authentication' needs 'programme.trusted_authserv_id'");
+		goto out;
+	}
 	if (!cfg->imap.password) {
 		fail_at(error, path, config_lookup(&cf, "imap"), "set 'imap.password' or 'imap.password_file'");
 		goto out;

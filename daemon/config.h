@@ -35,6 +35,7 @@ struct nomd_config {
 		char *processed;
 		char *rejected;
 		char *held;
+		char *ignored;
 		int timeout_seconds;
 		int poll_seconds;
 		int idle_seconds;
@@ -59,6 +60,12 @@ struct nomd_config {
 		char *name;
 		int max_members;
 		int max_mentors;
+		char *closes;	  /* as configured */
+		gint64 closes_at; /* seconds since the epoch; 0: never */
+		int member_max_years;
+		int mentor_min_years;
+		gboolean require_authentication;
+		char *trusted_authserv_id;
 	} programme;
 	GPtrArray *staff;	  /* of char *, lower-case addresses */
 	GPtrArray *organisations; /* of struct organisation * */

@@ -1,20 +1,26 @@
-/* decide: the programme's rules, v1.
+/* decide: the programme's rules, in the order they apply.
  *
- *  - Automatic mail (Auto-Submitted other than "no") is held: answering it
- *    is how mail loops start.
- *  - A second copy of a recorded Message-ID (sent twice, or delivered twice
- *    with different trace headers) is held unanswered: its original was
- *    already applied and answered.
- *  - The sender must be the single From mailbox and a nominator of the
- *    organisation; otherwise the message is held and nobody is answered,
- *    so forged or stray mail causes no backscatter.
- *  - Each nominee is judged on its own, in form order: required fields,
- *    address syntax, duplicates (earlier messages and earlier in this one),
- *    then the organisation's cumulative quota for the role. */
+ *  1. Mail that is not from a person is never answered: unreadable mail
+ *     and mail past the MIME limits is held; our own mail coming back,
+ *     bounces and automatic replies (RFC 3834 and autoresponder habits)
+ *     are ignored, a bounce of our mail noting the failed recipient.
+ *  2. A second copy of a recorded Message-ID is held unanswered.
+ *  3. The sender must be exactly one From mailbox (else held as
+ *     ambiguous_sender), a nominator of the organisation (else held as
+ *     not_authorised: no backscatter to forged or stray mail), and, when
+ *     the programme requires it, authenticated (else held).
+ *  4. Commands in the subject (FORM, STATUS, WITHDRAW address).
+ *  5. Each nominee on its own, in form order: closing date, required
+ *     fields, address syntax, duplicates (in this message, or accepted for
+ *     another organisation; the same organisation sending someone again
+ *     amends the entry), then the quota for the role. Accepted nominees
+ *     may carry warnings (career stage, external address); the message
+ *     may carry unbalanced and narrow_services warnings. */
 #include "decide.h"
 
 #include <string.h>
 
+#include "sender.h"
 #include "util.h"
 
 const char *outcome_name(enum outcome o)
@@ -24,6 +30,7 @@ const char *outcome_name(enum outcome o)
 	case OUTCOME_PARTIAL: return "partial";
 	case OUTCOME_REJECTED: return "rejected";
 	case OUTCOME_HELD: return "held";
+	case OUTCOME_IGNORED: return "ignored";
 	}
 	return "?";
 }
@@ -37,14 +44,30 @@ const char *reason_text(const char *code)
 		{ REASON_DUPLICATE, "this person has already been nominated" },
 		{ REASON_INVALID_EMAIL, "the email address is not a valid address" },
 		{ REASON_MISSING_FIELD, "both a name and an email address are needed" },
+		{ REASON_CLOSED, "nominations for this round have closed" },
 		{ REASON_NOT_AUTHORISED, "the sender is not a nominator for this organisation" },
 		{ REASON_UNKNOWN_ORGANISATION, "we could not tell which organisation the nominations are for" },
 		{ REASON_NO_NOMINATIONS, "we found no Member or Mentor sections in the message" },
-		{ REASON_AUTO_SUBMITTED, "the message was sent automatically" },
+		{ REASON_AMBIGUOUS_SENDER, "the message does not have exactly one sender" },
+		{ REASON_UNAUTHENTICATED, "the sender's domain did not authenticate the message" },
+		{ REASON_AUTOMATIC, "the message was sent automatically" },
+		{ REASON_OWN_MAIL, "the message is our own mail" },
+		{ REASON_BOUNCE, "a delivery failure report about our mail" },
 		{ REASON_UNPARSEABLE, "the message could not be read as email" },
 		{ REASON_TOO_LARGE, "the message is larger than the limit" },
+		{ REASON_TOO_COMPLEX, "the message is nested too deeply or has too many parts" },
 		{ REASON_REPEATED, "the same message was received before" },
 		{ REASON_UNPROCESSABLE, "the message could not be processed" },
+		{ REASON_NOT_FOUND, "no nomination from your organisation has that address" },
+		{ REASON_CMD_FORM, "the blank form was sent" },
+		{ REASON_CMD_STATUS, "the current nominations were sent" },
+		{ REASON_CMD_WITHDRAW, "the nomination was withdrawn" },
+		{ WARN_UNBALANCED, "the programme asks for equal numbers of members and mentors" },
+		{ WARN_MEMBER_EXPERIENCED, "members are meant to be early in their local government career" },
+		{ WARN_MENTOR_INEXPERIENCED, "mentors are meant to be experienced in local government" },
+		{ WARN_NARROW_SERVICES, "the programme asks for nominees from a range of corporate, strategic and operational services" },
+		{ WARN_EXTERNAL_EMAIL, "the email address is not at your organisation's domain" },
+		{ WARN_NO_REPLY, "the sender asked for no automatic replies" },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++)
 		if (strcmp(texts[i].code, code) == 0)
@@ -57,40 +80,47 @@ void decision_free(struct decision *d)
 	if (!d)
 		return;
 	g_ptr_array_unref(d->reasons);
+	g_ptr_array_unref(d->warnings);
 	g_array_unref(d->verdicts);
+	g_free(d->withdraw);
+	g_free(d->detail);
+	g_free(d->bounce_id);
+	g_free(d->bounce_rcpt);
 	g_free(d);
 }
 
-static struct decision *decision_new(void)
+static struct decision *decision_new(enum outcome o)
 {
 	struct decision *d = g_new0(struct decision, 1);
+	d->outcome = o;
 	d->reasons = g_ptr_array_new();
+	d->warnings = g_ptr_array_new();
 	d->verdicts = g_array_new(FALSE, TRUE, sizeof(struct verdict));
 	return d;
 }
 
-static void add_reason(struct decision *d, const char *code)
+static void add_code(GPtrArray *list, const char *code)
 {
-	for (guint i = 0; i < d->reasons->len; i++)
-		if (strcmp(d->reasons->pdata[i], code) == 0)
+	for (guint i = 0; i < list->len; i++)
+		if (strcmp(list->pdata[i], code) == 0)
 			return;
-	g_ptr_array_add(d->reasons, (gpointer)code);
+	g_ptr_array_add(list, (gpointer)code);
+}
+
+static struct decision *finish(struct decision *d, const char *reason, const char *detail)
+{
+	add_code(d->reasons, reason);
+	if (detail && !d->detail)
+		d->detail = g_strdup(detail);
+	return d;
 }
 
 struct decision *decide_held(const char *reason)
 {
-	struct decision *d = decision_new();
-	d->outcome = OUTCOME_HELD;
-	add_reason(d, reason);
-	return d;
+	return finish(decision_new(OUTCOME_HELD), reason, NULL);
 }
 
-static gboolean is_automatic(const struct parsed_message *msg)
-{
-	return msg->auto_submitted && *msg->auto_submitted && g_ascii_strcasecmp(msg->auto_submitted, "no") != 0;
-}
-
-/* The organisation the sender nominates for, when the form does not say. */
+/* The organisation the sender nominates for, when exactly one. */
 static const struct organisation *sole_organisation(const struct nomd_config *cfg, const char *sender,
 						    guint *count)
 {
@@ -106,23 +136,150 @@ static const struct organisation *sole_organisation(const struct nomd_config *cf
 	return *count == 1 ? found : NULL;
 }
 
-static const char *judge(const struct nomd_config *cfg, const struct nominee *n, const struct decide_state *st,
-			 GHashTable *seen, int *members, int *mentors)
+/* "FORM", "STATUS", "WITHDRAW alex@x" after any Re:/Fwd: prefixes. */
+static enum command parse_command(const char *subject, char **arg)
 {
-	if (!n->name || !*n->name || !n->email || !*n->email)
-		return REASON_MISSING_FIELD;
-	if (!email_valid(n->email))
-		return REASON_INVALID_EMAIL;
+	const char *s = subject;
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (g_ascii_strncasecmp(s, "re:", 3) == 0 || g_ascii_strncasecmp(s, "fw:", 3) == 0)
+			s += 3;
+		else if (g_ascii_strncasecmp(s, "fwd:", 4) == 0)
+			s += 4;
+		else
+			break;
+	}
+	g_autofree char *word = g_strdup(s);
+	char *space = strchr(word, ' ');
+	const char *rest = space ? g_strstrip(space + 1) : "";
+	if (space)
+		*space = '\0';
+	if (g_ascii_strcasecmp(word, "form") == 0 && !*rest)
+		return CMD_FORM;
+	if (g_ascii_strcasecmp(word, "status") == 0 && !*rest)
+		return CMD_STATUS;
+	if (g_ascii_strcasecmp(word, "withdraw") == 0 && *rest && !strchr(rest, ' ')) {
+		*arg = g_strdup(rest);
+		return CMD_WITHDRAW;
+	}
+	return CMD_NONE;
+}
+
+static gboolean email_in_domains(const struct organisation *org, const char *email)
+{
+	if (org->domains->len == 0)
+		return TRUE;
+	const char *dom = strrchr(email, '@') + 1;
+	for (guint i = 0; i < org->domains->len; i++) {
+		const char *d = org->domains->pdata[i];
+		size_t n = strlen(d), m = strlen(dom);
+		if (g_ascii_strcasecmp(dom, d) == 0 ||
+		    (m > n && dom[m - n - 1] == '.' && g_ascii_strcasecmp(dom + m - n, d) == 0))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void add_warning(struct verdict *v, const char *code)
+{
+	for (size_t i = 0; i + 1 < G_N_ELEMENTS(v->warnings); i++)
+		if (!v->warnings[i]) {
+			v->warnings[i] = code;
+			return;
+		}
+}
+
+struct judge_ctx {
+	const struct nomd_config *cfg;
+	const struct organisation *org;
+	const struct decide_state *state;
+	GHashTable *seen;   /* addresses in this message */
+	GHashTable *types;  /* service types after this message */
+	int *members, *mentors;
+	int typed;
+	gboolean closed;
+};
+
+static void judge(struct judge_ctx *j, struct verdict *v)
+{
+	const struct nominee *n = v->nominee;
+	const struct nomd_config *cfg = j->cfg;
+	if (j->closed) {
+		v->reason = REASON_CLOSED;
+		return;
+	}
+	if (!n->name || !*n->name || !n->email || !*n->email) {
+		v->reason = REASON_MISSING_FIELD;
+		return;
+	}
+	if (!email_valid(n->email)) {
+		v->reason = REASON_INVALID_EMAIL;
+		return;
+	}
 	g_autofree char *key = email_key(n->email);
-	if (g_hash_table_contains(seen, key) || st->email_known(st->ctx, key))
-		return REASON_DUPLICATE;
-	int *count = n->role == ROLE_MENTOR ? mentors : members;
+	if (g_hash_table_contains(j->seen, key)) {
+		v->reason = REASON_DUPLICATE;
+		return;
+	}
+	g_autofree char *owner = NULL, *owner_role = NULL;
+	if (j->state->email_owner(j->state->ctx, key, &owner, &owner_role)) {
+		if (g_strcmp0(owner, j->org->id) != 0) {
+			v->reason = REASON_DUPLICATE;
+			return;
+		}
+		v->amended = TRUE;
+	}
+	int *count = n->role == ROLE_MENTOR ? j->mentors : j->members;
 	int limit = n->role == ROLE_MENTOR ? cfg->programme.max_mentors : cfg->programme.max_members;
-	if (*count >= limit)
-		return REASON_QUOTA_EXCEEDED;
-	(*count)++;
-	g_hash_table_add(seen, g_steal_pointer(&key));
-	return NULL;
+	/* An amendment in the same role takes no new place. */
+	gboolean new_place = !v->amended || g_strcmp0(owner_role, form_role_name(n->role)) != 0;
+	if (new_place && *count >= limit) {
+		v->reason = REASON_QUOTA_EXCEEDED;
+		v->amended = FALSE;
+		return;
+	}
+	if (new_place) {
+		(*count)++;
+		if (v->amended) /* the old place in the other role is freed */
+			(*(n->role == ROLE_MENTOR ? j->members : j->mentors))--;
+	}
+	g_hash_table_add(j->seen, g_steal_pointer(&key));
+	if (n->service_type && *n->service_type) {
+		g_hash_table_add(j->types, g_strdup(n->service_type));
+		j->typed++;
+	}
+	if (n->role == ROLE_MEMBER && n->years >= 0 && n->years > cfg->programme.member_max_years)
+		add_warning(v, WARN_MEMBER_EXPERIENCED);
+	if (n->role == ROLE_MENTOR && n->years >= 0 && n->years < cfg->programme.mentor_min_years)
+		add_warning(v, WARN_MENTOR_INEXPERIENCED);
+	if (!email_in_domains(j->org, n->email))
+		add_warning(v, WARN_EXTERNAL_EMAIL);
+}
+
+static struct decision *decide_command(struct decision *d, enum command cmd, char *arg,
+				       const struct decide_state *state)
+{
+	d->command = cmd;
+	d->outcome = OUTCOME_ACCEPTED;
+	if (cmd == CMD_FORM)
+		return finish(d, REASON_CMD_FORM, NULL);
+	if (cmd == CMD_STATUS)
+		return finish(d, REASON_CMD_STATUS, NULL);
+	g_autofree char *key = email_key(arg);
+	g_autofree char *owner = NULL, *role = NULL;
+	d->withdraw = g_strdup(arg);
+	if (!email_valid(arg) || !state->email_owner(state->ctx, key, &owner, &role) ||
+	    g_strcmp0(owner, d->org->id) != 0) {
+		d->outcome = OUTCOME_REJECTED;
+		g_clear_pointer(&d->withdraw, g_free);
+		return finish(d, REASON_NOT_FOUND, arg);
+	}
+	if (g_strcmp0(role, "mentor") == 0)
+		d->mentors--;
+	else
+		d->members--;
+	return finish(d, REASON_CMD_WITHDRAW, arg);
 }
 
 struct decision *decide(const struct nomd_config *cfg, const struct parsed_message *msg,
@@ -130,51 +287,99 @@ struct decision *decide(const struct nomd_config *cfg, const struct parsed_messa
 {
 	if (!msg->parsed)
 		return decide_held(REASON_UNPARSEABLE);
-	if (is_automatic(msg))
-		return decide_held(REASON_AUTO_SUBMITTED);
+	if (msg->limit)
+		return finish(decision_new(OUTCOME_HELD), REASON_TOO_COMPLEX, msg->limit);
+	if (sender_is_us(cfg, msg))
+		return finish(decision_new(OUTCOME_IGNORED), REASON_OWN_MAIL, NULL);
+	const char *automatic = sender_automatic(msg);
+	if (automatic) {
+		struct decision *d = decision_new(OUTCOME_IGNORED);
+		if (msg->is_report && msg->dsn_message_id && state->sent_by_us(state->ctx, msg->dsn_message_id)) {
+			d->bounce_id = g_strdup(msg->dsn_message_id);
+			d->bounce_rcpt = g_strdup(msg->dsn_recipient);
+			g_autofree char *what = g_strdup_printf("%s: %s %s", msg->dsn_recipient ? msg->dsn_recipient : "?",
+								msg->dsn_action ? msg->dsn_action : "failed",
+								msg->dsn_status ? msg->dsn_status : "");
+			return finish(d, REASON_BOUNCE, g_strstrip(what));
+		}
+		return finish(d, REASON_AUTOMATIC, automatic);
+	}
 	if (msg->message_id && state->message_known(state->ctx, msg->message_id))
 		return decide_held(REASON_REPEATED);
+	if (msg->from_headers != 1 || msg->from_count != 1 || !msg->from)
+		return decide_held(REASON_AMBIGUOUS_SENDER);
 
-	struct decision *d = decision_new();
-	d->outcome = OUTCOME_HELD;
 	guint count = 0;
-	const struct organisation *home = msg->from ? sole_organisation(cfg, msg->from, &count) : NULL;
-	if (!msg->from || (count == 0)) {
-		add_reason(d, REASON_NOT_AUTHORISED);
-		return d;
-	}
-	/* From here on the sender is a known nominator: answering is safe. */
+	const struct organisation *home = sole_organisation(cfg, msg->from, &count);
+	if (count == 0)
+		return decide_held(REASON_NOT_AUTHORISED);
+	if (cfg->programme.require_authentication &&
+	    !sender_authenticated(msg, cfg->programme.trusted_authserv_id))
+		return decide_held(REASON_UNAUTHENTICATED);
 	const struct organisation *org = home;
 	if (form->organisation) {
 		org = config_find_organisation(cfg, form->organisation);
-		if (org && !config_is_nominator(org, msg->from)) {
-			add_reason(d, REASON_NOT_AUTHORISED);
-			return d;
-		}
+		if (org && !config_is_nominator(org, msg->from))
+			return decide_held(REASON_NOT_AUTHORISED);
 	}
-	d->reply = TRUE;
-	d->outcome = OUTCOME_REJECTED;
-	if (!org) {
-		add_reason(d, REASON_UNKNOWN_ORGANISATION);
-		return d;
-	}
+	/* From here on the sender is a known nominator: answering is safe. */
+	struct decision *d = decision_new(OUTCOME_REJECTED);
+	d->reply = !sender_suppresses_reply(msg);
+	if (!d->reply)
+		add_code(d->warnings, WARN_NO_REPLY);
+	if (!org)
+		return finish(d, REASON_UNKNOWN_ORGANISATION, form->organisation);
 	d->org = org;
-	state->counts(state->ctx, org->id, &d->members, &d->mentors);
-	if (form->nominees->len == 0) {
-		add_reason(d, REASON_NO_NOMINATIONS);
-		return d;
+	struct org_summary sum = { 0 };
+	state->summary(state->ctx, org->id, &sum);
+	d->members = sum.members;
+	d->mentors = sum.mentors;
+
+	g_autofree char *arg = NULL;
+	enum command cmd = parse_command(msg->subject, &arg);
+	if (cmd != CMD_NONE) {
+		if (sum.service_types)
+			g_ptr_array_unref(sum.service_types);
+		return decide_command(d, cmd, arg, state);
 	}
 
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) types = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; sum.service_types && i < sum.service_types->len; i++)
+		g_hash_table_add(types, g_strdup(sum.service_types->pdata[i]));
+	if (sum.service_types)
+		g_ptr_array_unref(sum.service_types);
+	struct judge_ctx j = {
+		.cfg = cfg,
+		.org = org,
+		.state = state,
+		.seen = seen,
+		.types = types,
+		.members = &d->members,
+		.mentors = &d->mentors,
+		.typed = sum.typed,
+		.closed = cfg->programme.closes_at && state->received > cfg->programme.closes_at,
+	};
+	if (form->nominees->len == 0)
+		return finish(d, j.closed ? REASON_CLOSED : REASON_NO_NOMINATIONS, NULL);
+
 	guint accepted = 0;
 	for (guint i = 0; i < form->nominees->len; i++) {
 		struct verdict v = { .nominee = form->nominees->pdata[i] };
-		v.reason = judge(cfg, v.nominee, state, seen, &d->members, &d->mentors);
+		judge(&j, &v);
 		if (v.reason)
-			add_reason(d, v.reason);
+			add_code(d->reasons, v.reason);
 		else
 			accepted++;
+		for (size_t w = 0; v.warnings[w]; w++)
+			add_code(d->warnings, v.warnings[w]);
 		g_array_append_val(d->verdicts, v);
+	}
+	if (accepted > 0) {
+		if (d->members != d->mentors)
+			add_code(d->warnings, WARN_UNBALANCED);
+		if (j.typed >= 2 && g_hash_table_size(types) == 1)
+			add_code(d->warnings, WARN_NARROW_SERVICES);
 	}
 	d->outcome = accepted == form->nominees->len ? OUTCOME_ACCEPTED
 		     : accepted > 0			 ? OUTCOME_PARTIAL

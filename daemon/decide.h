@@ -1,7 +1,9 @@
-/* decide: the programme's rules, v1. A pure function from a parsed message,
- * its form and a read-only view of the current state to an outcome, one
- * verdict per nominee, and what the reply must say. No I/O happens here:
- * the state is reached only through the callbacks in `decide_state`. */
+/* decide: the programme's rules. A pure function from a parsed message,
+ * its form, a read-only view of the current state and the time the message
+ * arrived, to an outcome, one verdict per nominee (refusal reason,
+ * warnings, amendment), commands to carry out, and whether and how to
+ * answer. No I/O happens here: the state is reached only through the
+ * callbacks in `decide_state`. */
 #ifndef NOMD_DECIDE_H
 #define NOMD_DECIDE_H
 
@@ -11,53 +13,91 @@
 #include "../parsers/mime.h"
 #include "config.h"
 
-enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD };
+enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD, OUTCOME_IGNORED };
 
-/* Stable reason codes, stored and exported as they are. */
+/* Stable codes, stored and exported as they are. Refusals of a nominee: */
 #define REASON_QUOTA_EXCEEDED "quota_exceeded"
 #define REASON_DUPLICATE "duplicate"
 #define REASON_INVALID_EMAIL "invalid_email"
 #define REASON_MISSING_FIELD "missing_field"
+#define REASON_CLOSED "closed"
+/* ... of a message: */
 #define REASON_NOT_AUTHORISED "not_authorised"
 #define REASON_UNKNOWN_ORGANISATION "unknown_organisation"
 #define REASON_NO_NOMINATIONS "no_nominations_found"
-#define REASON_AUTO_SUBMITTED "auto_submitted"
+#define REASON_AMBIGUOUS_SENDER "ambiguous_sender"
+#define REASON_UNAUTHENTICATED "unauthenticated"
+#define REASON_AUTOMATIC "automatic"
+#define REASON_OWN_MAIL "own_mail"
+#define REASON_BOUNCE "bounce"
 #define REASON_UNPARSEABLE "unparseable"
 #define REASON_TOO_LARGE "too_large"
+#define REASON_TOO_COMPLEX "too_complex"
 #define REASON_REPEATED "repeated_message"
 #define REASON_UNPROCESSABLE "unprocessable"
+#define REASON_NOT_FOUND "not_found"
+/* Commands carried out: */
+#define REASON_CMD_FORM "command_form"
+#define REASON_CMD_STATUS "command_status"
+#define REASON_CMD_WITHDRAW "command_withdraw"
+/* Warnings: accepted, but staff and the nominator should know. */
+#define WARN_UNBALANCED "unbalanced"
+#define WARN_MEMBER_EXPERIENCED "member_experienced"
+#define WARN_MENTOR_INEXPERIENCED "mentor_inexperienced"
+#define WARN_NARROW_SERVICES "narrow_services"
+#define WARN_EXTERNAL_EMAIL "external_email"
+#define WARN_NO_REPLY "reply_suppressed"
+
+enum command { CMD_NONE, CMD_FORM, CMD_STATUS, CMD_WITHDRAW };
+
+/* An organisation's accepted nominees, as the state knows them. */
+struct org_summary {
+	int members, mentors;
+	GPtrArray *service_types; /* distinct, lower case (owned, g_free) */
+	int typed;		  /* nominees with a service type */
+};
 
 struct decide_state {
-	/* Accepted members and mentors of an organisation so far. */
-	void (*counts)(void *ctx, const char *org_id, int *members, int *mentors);
-	/* Whether an address (lower-cased) has already been nominated. */
-	gboolean (*email_known)(void *ctx, const char *email_key);
+	void (*summary)(void *ctx, const char *org_id, struct org_summary *out);
+	/* The organisation and role an address (lower-cased) is accepted under. */
+	gboolean (*email_owner)(void *ctx, const char *email_key, char **org_id, char **role);
 	/* Whether a message with this Message-ID was already recorded. */
 	gboolean (*message_known)(void *ctx, const char *message_id);
+	/* Whether we sent mail with this Message-ID (for bounces). */
+	gboolean (*sent_by_us)(void *ctx, const char *message_id);
 	void *ctx;
+	gint64 received; /* when the message arrived, seconds since the epoch */
 };
 
 struct verdict {
 	const struct nominee *nominee; /* borrowed from the form */
 	const char *reason;	       /* NULL when accepted */
+	gboolean amended;	       /* replaces this organisation's earlier entry */
+	const char *warnings[4];       /* NULL-terminated */
 };
 
 struct decision {
 	enum outcome outcome;
 	const struct organisation *org; /* NULL when none could be settled */
 	GPtrArray *reasons;		/* distinct codes (static strings), in order */
+	GPtrArray *warnings;		/* distinct warning codes, in order */
 	GArray *verdicts;		/* struct verdict, in form order */
 	int members, mentors;		/* the organisation's totals afterwards */
 	gboolean reply;			/* whether the sender gets an answer */
+	enum command command;
+	char *withdraw;	     /* address to withdraw (CMD_WITHDRAW) */
+	char *detail;	     /* a word for staff: why automatic, which limit */
+	char *bounce_id;     /* Message-ID of our mail that bounced */
+	char *bounce_rcpt;   /* and the recipient that failed */
 };
 
 const char *outcome_name(enum outcome o);
-/* Plain words for a reason code, for people rather than programs. */
+/* Plain words for a code, for people rather than programs. */
 const char *reason_text(const char *code);
 
 struct decision *decide(const struct nomd_config *cfg, const struct parsed_message *msg,
 			const struct form *form, const struct decide_state *state);
-/* A message that never reached the rules (unparseable, too large). */
+/* A message that never reached the rules (too large, unprocessable). */
 struct decision *decide_held(const char *reason);
 void decision_free(struct decision *d);
 

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "../parsers/csv.h"
 #include "../parsers/form.h"
 #include "../parsers/mime.h"
 #include "compose.h"
@@ -19,20 +20,21 @@ struct state_ctx {
 	GError *error; /* the first store failure seen by decide's callbacks */
 };
 
-static void state_counts(void *data, const char *org_id, int *members, int *mentors)
+static void state_summary(void *data, const char *org_id, struct org_summary *out)
 {
 	struct state_ctx *ctx = data;
-	if (!ctx->error)
-		store_org_counts(ctx->st, org_id, members, mentors, &ctx->error);
+	*out = (struct org_summary){ 0 };
+	if (!ctx->error && store_org_counts(ctx->st, org_id, &out->members, &out->mentors, &ctx->error))
+		store_org_service_types(ctx->st, org_id, &out->service_types, &out->typed, &ctx->error);
 }
 
-static gboolean state_email_known(void *data, const char *key)
+static gboolean state_email_owner(void *data, const char *key, char **org_id, char **role)
 {
 	struct state_ctx *ctx = data;
-	gboolean known = FALSE;
+	*org_id = *role = NULL;
 	if (!ctx->error)
-		store_email_known(ctx->st, key, &known, &ctx->error);
-	return known;
+		store_email_owner(ctx->st, key, org_id, role, &ctx->error);
+	return *org_id != NULL;
 }
 
 static gboolean state_message_known(void *data, const char *message_id)
@@ -44,12 +46,23 @@ static gboolean state_message_known(void *data, const char *message_id)
 	return known;
 }
 
+static gboolean state_sent_by_us(void *data, const char *message_id)
+{
+	struct state_ctx *ctx = data;
+	gboolean found = FALSE;
+	if (!ctx->error)
+		store_sent_by_us(ctx->st, message_id, &found, &ctx->error);
+	return found;
+}
+
 const char *ingest_mailbox_for(const struct nomd_config *cfg, const char *outcome)
 {
 	if (strcmp(outcome, "accepted") == 0 || strcmp(outcome, "partial") == 0)
 		return cfg->imap.processed;
 	if (strcmp(outcome, "rejected") == 0)
 		return cfg->imap.rejected;
+	if (strcmp(outcome, "ignored") == 0)
+		return cfg->imap.ignored;
 	return cfg->imap.held;
 }
 
@@ -61,12 +74,17 @@ static char *iso_time(gint64 unix_time)
 	return g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
 }
 
-static char *join_reasons(const struct decision *d)
+static char *join_codes(const char *const *codes, guint n)
 {
 	GString *s = g_string_new(NULL);
-	for (guint i = 0; i < d->reasons->len; i++)
-		g_string_append_printf(s, "%s%s", i ? " " : "", (const char *)d->reasons->pdata[i]);
+	for (guint i = 0; i < n && codes[i]; i++)
+		g_string_append_printf(s, "%s%s", i ? " " : "", codes[i]);
 	return g_string_free(s, FALSE);
+}
+
+static char *join_reasons(const struct decision *d)
+{
+	return join_codes((const char *const *)d->reasons->pdata, d->reasons->len);
 }
 
 static void count_outcome(struct ingest_stats *stats, enum outcome o)
@@ -76,6 +94,7 @@ static void count_outcome(struct ingest_stats *stats, enum outcome o)
 	case OUTCOME_PARTIAL: stats->partial++; break;
 	case OUTCOME_REJECTED: stats->rejected++; break;
 	case OUTCOME_HELD: stats->held++; break;
+	case OUTCOME_IGNORED: stats->ignored++; break;
 	}
 }
 
@@ -89,12 +108,19 @@ static gboolean commit_origin(struct store *st, const struct origin *o, GError *
 	       store_attempt_clear(st, o->uidvalidity, o->uid, error);
 }
 
+static void add_status_line(void *data, int n, const char *const *names, const char *const *values)
+{
+	g_string_append_printf(data, "%s- %s <%s> (%s)", ((GString *)data)->len ? "\n" : "", values[1], values[2],
+			       values[0]);
+}
+
 /* Everything one message changes, inside the caller's transaction. */
 static gboolean commit_effects(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			       const struct parsed_message *msg, const struct decision *d, const char *sha,
 			       gsize size, gint64 internal_date, GError **error)
 {
 	g_autofree char *reasons = join_reasons(d);
+	g_autofree char *warnings = join_codes((const char *const *)d->warnings->pdata, d->warnings->len);
 	g_autofree char *received = iso_time(internal_date);
 	struct message_record rec = {
 		.message_id = msg->message_id,
@@ -106,6 +132,8 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 		.subject = msg->subject,
 		.received_at = received,
 		.size = (gint64)size,
+		.detail = d->detail,
+		.warnings = warnings,
 	};
 	gint64 row = 0;
 	if (!store_add_message(st, &rec, &row, error))
@@ -113,6 +141,7 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 	for (guint i = 0; i < d->verdicts->len; i++) {
 		const struct verdict *v = &g_array_index(d->verdicts, struct verdict, i);
 		const struct nominee *n = v->nominee;
+		g_autofree char *nwarn = join_codes(v->warnings, G_N_ELEMENTS(v->warnings));
 		struct nominee_record nr = {
 			.organisation = d->org->id,
 			.role = form_role_name(n->role),
@@ -124,23 +153,33 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 			.years = n->years,
 			.aspiration = n->aspiration,
 			.expertise = n->expertise,
+			.location = n->location,
+			.format = n->format,
 			.status = v->reason ? "refused" : "accepted",
 			.reason = v->reason,
+			.warnings = nwarn,
 			.nominated_by = msg->from,
 		};
-		if (!store_add_nominee(st, row, &nr, error))
+		if (!(v->amended ? store_amend_nominee(st, row, &nr, error) : store_add_nominee(st, row, &nr, error)))
 			return FALSE;
 	}
+	if (d->command == CMD_WITHDRAW && d->withdraw && !store_withdraw_nominee(st, d->org->id, d->withdraw, error))
+		return FALSE;
+	if (d->bounce_id && !store_mark_bounce(st, d->bounce_id, d->detail, error))
+		return FALSE;
 	if (!d->reply)
 		return TRUE;
-	g_autofree char *text = reply_text(cfg, t, d);
+	g_autoptr(GString) listing = g_string_new(NULL);
+	if (d->command == CMD_STATUS && !store_each_org_nominee(st, d->org->id, add_status_line, listing, error))
+		return FALSE;
+	g_autofree char *text = reply_text(cfg, t, d, listing->str);
 	g_autoptr(GBytes) mail = NULL;
 	g_autofree char *reply_id = NULL;
 	if (!compose_reply(cfg, msg, text, &mail, &reply_id, error))
 		return FALSE;
 	g_autofree char *key = g_strdup_printf("reply:%s", sha);
 	/* Automatic replies go from the null sender (RFC 3834). */
-	return store_queue_mail(st, row, key, "", msg->from, mail, error);
+	return store_queue_mail(st, row, key, "", msg->from, reply_id, mail, error);
 }
 
 /* Test hook: NOMD_FAULT="fail:TEXT" fails, "crash:TEXT" aborts, on any
@@ -196,11 +235,29 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 		return only_move(ing, o, error);
 	}
 
-	g_autoptr(form) f = form_parse(msg->text, FALSE);
+	g_autoptr(form) f = form_parse(msg->text, msg->forwarded);
+	for (guint i = 0; i < msg->csv->len; i++) {
+		gsize csv_len = 0;
+		const char *csv_data = g_bytes_get_data(msg->csv->pdata[i], &csv_len);
+		g_autoptr(GPtrArray) rows = NULL;
+		g_autoptr(GError) csv_error = NULL;
+		if (csv_read_rows(csv_data, csv_len, &rows, &csv_error))
+			form_add_rows(f, rows);
+		else
+			log_warn("message %s: spreadsheet not read: %s", msg->message_id ? msg->message_id : sha,
+				 csv_error->message);
+	}
 	if (!store_begin(st, error))
 		return FALSE;
 	struct state_ctx sctx = { .st = st };
-	struct decide_state state = { state_counts, state_email_known, state_message_known, &sctx };
+	struct decide_state state = {
+		.summary = state_summary,
+		.email_owner = state_email_owner,
+		.message_known = state_message_known,
+		.sent_by_us = state_sent_by_us,
+		.ctx = &sctx,
+		.received = o && o->internal_date ? o->internal_date : g_get_real_time() / G_USEC_PER_SEC,
+	};
 	g_autoptr(decision) d = decide(cfg, msg, f, &state);
 	if (sctx.error) {
 		g_propagate_error(error, sctx.error);
@@ -368,7 +425,7 @@ static gboolean sync_batch(struct ingest *ing, struct imap_conn *imap, guint32 u
 
 gboolean ingest_prepare(const struct nomd_config *cfg, struct imap_conn *imap, GError **error)
 {
-	const char *targets[] = { cfg->imap.processed, cfg->imap.rejected, cfg->imap.held };
+	const char *targets[] = { cfg->imap.processed, cfg->imap.rejected, cfg->imap.held, cfg->imap.ignored };
 	for (size_t i = 0; i < G_N_ELEMENTS(targets); i++)
 		if (!imap_ensure_mailbox(imap, targets[i], error))
 			return FALSE;

@@ -24,7 +24,7 @@ struct ingest_stats {
 	int applied;
 	int already; /* recorded before, only moved now */
 	int failed;  /* left in the inbox after a failed attempt */
-	int accepted, partial, rejected, held;
+	int accepted, partial, rejected, held, ignored;
 };
 
 struct ingest {

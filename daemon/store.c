@@ -12,7 +12,7 @@
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define BUSY_TIMEOUT_MS 10000
 
 struct store {
@@ -28,7 +28,7 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  sha256 TEXT NOT NULL,"
 	"  sender TEXT,"
 	"  organisation TEXT,"
-	"  outcome TEXT NOT NULL CHECK (outcome IN ('accepted','partial','rejected','held')),"
+	"  outcome TEXT NOT NULL CHECK (outcome IN ('accepted','partial','rejected','held','ignored')),"
 	"  reasons TEXT NOT NULL DEFAULT '',"
 	"  subject TEXT NOT NULL DEFAULT '',"
 	"  received_at TEXT NOT NULL,"
@@ -44,7 +44,7 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  name TEXT, email TEXT, email_key TEXT,"
 	"  job_title TEXT, service TEXT, service_type TEXT, years INTEGER,"
 	"  aspiration TEXT, expertise TEXT,"
-	"  status TEXT NOT NULL CHECK (status IN ('accepted','refused')),"
+	"  status TEXT NOT NULL CHECK (status IN ('accepted','refused','withdrawn')),"
 	"  reason TEXT,"
 	"  nominated_by TEXT);"
 	"CREATE UNIQUE INDEX nominees_accepted_email ON nominees (email_key) WHERE status = 'accepted';"
@@ -75,6 +75,15 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  failures INTEGER NOT NULL DEFAULT 0,"
 	"  last_error TEXT,"
 	"  PRIMARY KEY (uidvalidity, uid));",
+	/* 3: warnings, location and format, amendments, withdrawals, bounces */
+	"ALTER TABLE messages ADD COLUMN warnings TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE nominees ADD COLUMN location TEXT;"
+	"ALTER TABLE nominees ADD COLUMN format TEXT;"
+	"ALTER TABLE nominees ADD COLUMN warnings TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE nominees ADD COLUMN updated_at TEXT;"
+	"ALTER TABLE outbox ADD COLUMN message_id TEXT;"
+	"ALTER TABLE outbox ADD COLUMN bounce TEXT;"
+	"CREATE INDEX outbox_by_message_id ON outbox (message_id);",
 };
 
 static gboolean fail(struct store *st, GError **error, const char *what)
@@ -273,8 +282,8 @@ gboolean store_add_message(struct store *st, const struct message_record *rec, g
 {
 	g_autoptr(sqlite3_stmt) stmt = prepare(st,
 					       "INSERT INTO messages (message_id, sha256, sender, organisation, outcome,"
-					       " reasons, subject, received_at, processed_at, size, detail)"
-					       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+					       " reasons, subject, received_at, processed_at, size, detail, warnings)"
+					       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 					       error);
 	if (!stmt)
 		return FALSE;
@@ -290,6 +299,7 @@ gboolean store_add_message(struct store *st, const struct message_record *rec, g
 	bind_text(stmt, 9, now);
 	sqlite3_bind_int64(stmt, 10, rec->size);
 	bind_text(stmt, 11, rec->detail);
+	bind_text(stmt, 12, rec->warnings ? rec->warnings : "");
 	if (!step_done(st, stmt, error))
 		return FALSE;
 	*row = sqlite3_last_insert_rowid(st->db);
@@ -301,8 +311,9 @@ gboolean store_add_nominee(struct store *st, gint64 message_row, const struct no
 	g_autoptr(sqlite3_stmt) stmt =
 		prepare(st,
 			"INSERT INTO nominees (message, organisation, role, name, email, email_key, job_title,"
-			" service, service_type, years, aspiration, expertise, status, reason, nominated_by)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, lower(?5), ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+			" service, service_type, years, aspiration, expertise, status, reason, nominated_by,"
+			" location, format, warnings)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, lower(?5), ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
 			error);
 	if (!stmt)
 		return FALSE;
@@ -323,17 +334,20 @@ gboolean store_add_nominee(struct store *st, gint64 message_row, const struct no
 	bind_text(stmt, 12, r->status);
 	bind_text(stmt, 13, r->reason);
 	bind_text(stmt, 14, r->nominated_by);
+	bind_text(stmt, 15, r->location);
+	bind_text(stmt, 16, r->format);
+	bind_text(stmt, 17, r->warnings ? r->warnings : "");
 	return step_done(st, stmt, error);
 }
 
 gboolean store_queue_mail(struct store *st, gint64 message_row, const char *idem_key, const char *envelope_from,
-			  const char *recipient, GBytes *body, GError **error)
+			  const char *recipient, const char *message_id, GBytes *body, GError **error)
 {
 	/* The idempotency key makes a repeated cause a no-op, not a second mail. */
 	g_autoptr(sqlite3_stmt) stmt =
 		prepare(st,
-			"INSERT INTO outbox (idem_key, message, envelope_from, recipient, body, created_at)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (idem_key) DO NOTHING",
+			"INSERT INTO outbox (idem_key, message, envelope_from, recipient, body, created_at, message_id)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (idem_key) DO NOTHING",
 			error);
 	if (!stmt)
 		return FALSE;
@@ -349,6 +363,7 @@ gboolean store_queue_mail(struct store *st, gint64 message_row, const char *idem
 	bind_text(stmt, 4, recipient);
 	sqlite3_bind_blob64(stmt, 5, data, len, SQLITE_TRANSIENT);
 	bind_text(stmt, 6, now);
+	bind_text(stmt, 7, message_id);
 	return step_done(st, stmt, error);
 }
 
@@ -446,23 +461,25 @@ gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError
 {
 	return each_row(st,
 			"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"
-			" n.years, n.aspiration, n.expertise, n.status, n.reason, n.nominated_by, m.message_id,"
-			" m.received_at FROM nominees n JOIN messages m ON m.id = n.message ORDER BY n.id",
+			" n.years, n.aspiration, n.expertise, n.location, n.format, n.status, n.reason, n.warnings,"
+			" n.nominated_by, m.message_id, m.received_at, n.updated_at"
+			" FROM nominees n JOIN messages m ON m.id = n.message ORDER BY n.id",
 			fn, ctx, error);
 }
 
 gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError **error)
 {
 	return each_row(st,
-			"SELECT message_id, sender AS \"from\", organisation, outcome, reasons, subject, received_at,"
-			" processed_at, size, sha256, detail FROM messages ORDER BY id",
+			"SELECT message_id, sender AS \"from\", organisation, outcome, reasons, warnings, subject,"
+			" received_at, processed_at, size, sha256, detail FROM messages ORDER BY id",
 			fn, ctx, error);
 }
 
 gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError **error)
 {
 	return each_row(st,
-			"SELECT id, recipient, status, attempts, last_error, created_at, sent_at FROM outbox ORDER BY id",
+			"SELECT id, recipient, message_id, status, attempts, last_error, created_at, sent_at, bounce"
+			" FROM outbox ORDER BY id",
 			fn, ctx, error);
 }
 
@@ -580,5 +597,137 @@ gboolean store_integrity_check(struct store *st, char **result, GError **error)
 	if (sqlite3_step(stmt) != SQLITE_ROW)
 		return fail(st, error, "integrity check");
 	*result = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+	return TRUE;
+}
+
+gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray **types, int *typed,
+				 GError **error)
+{
+	*typed = 0;
+	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+					       "SELECT service_type, count(*) FROM nominees WHERE organisation = ?1"
+					       " AND status = 'accepted' AND coalesce(service_type, '') != ''"
+					       " GROUP BY service_type",
+					       error);
+	if (!stmt)
+		return FALSE;
+	bind_text(stmt, 1, org_id);
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		g_ptr_array_add(list, g_strdup((const char *)sqlite3_column_text(stmt, 0)));
+		*typed += sqlite3_column_int(stmt, 1);
+	}
+	if (rc != SQLITE_DONE)
+		return fail(st, error, "read service types");
+	*types = g_steal_pointer(&list);
+	return TRUE;
+}
+
+gboolean store_email_owner(struct store *st, const char *email_key, char **org_id, char **role, GError **error)
+{
+	*org_id = *role = NULL;
+	g_autoptr(sqlite3_stmt) stmt = prepare(
+		st, "SELECT organisation, role FROM nominees WHERE email_key = ?1 AND status = 'accepted'", error);
+	if (!stmt)
+		return FALSE;
+	bind_text(stmt, 1, email_key);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*org_id = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+		*role = g_strdup((const char *)sqlite3_column_text(stmt, 1));
+	} else if (rc != SQLITE_DONE) {
+		return fail(st, error, "look up nominee");
+	}
+	return TRUE;
+}
+
+gboolean store_sent_by_us(struct store *st, const char *message_id, gboolean *found, GError **error)
+{
+	return exists(st, "SELECT 1 FROM outbox WHERE message_id = ?1", message_id, found, error);
+}
+
+gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct nominee_record *r, GError **error)
+{
+	/* Fields left out of the new entry keep their old values. */
+	g_autoptr(sqlite3_stmt) stmt =
+		prepare(st,
+			"UPDATE nominees SET message = ?1, role = ?3, name = ?4, email = ?5,"
+			" job_title = coalesce(?6, job_title), service = coalesce(?7, service),"
+			" service_type = coalesce(?8, service_type), years = coalesce(?9, years),"
+			" aspiration = coalesce(?10, aspiration), expertise = coalesce(?11, expertise),"
+			" location = coalesce(?12, location), format = coalesce(?13, format), warnings = ?14,"
+			" nominated_by = ?15, updated_at = ?16"
+			" WHERE email_key = lower(?5) AND status = 'accepted' AND organisation = ?2",
+			error);
+	if (!stmt)
+		return FALSE;
+	g_autofree char *now = utc_now_iso();
+	sqlite3_bind_int64(stmt, 1, message_row);
+	bind_text(stmt, 2, r->organisation);
+	bind_text(stmt, 3, r->role);
+	bind_text(stmt, 4, r->name);
+	bind_text(stmt, 5, r->email);
+	bind_text(stmt, 6, r->job_title);
+	bind_text(stmt, 7, r->service);
+	bind_text(stmt, 8, r->service_type);
+	if (r->years >= 0)
+		sqlite3_bind_int(stmt, 9, r->years);
+	else
+		sqlite3_bind_null(stmt, 9);
+	bind_text(stmt, 10, r->aspiration);
+	bind_text(stmt, 11, r->expertise);
+	bind_text(stmt, 12, r->location);
+	bind_text(stmt, 13, r->format);
+	bind_text(stmt, 14, r->warnings ? r->warnings : "");
+	bind_text(stmt, 15, r->nominated_by);
+	bind_text(stmt, 16, now);
+	return step_done(st, stmt, error);
+}
+
+gboolean store_withdraw_nominee(struct store *st, const char *org_id, const char *email, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+					       "UPDATE nominees SET status = 'withdrawn', updated_at = ?3"
+					       " WHERE email_key = lower(?2) AND organisation = ?1 AND status = 'accepted'",
+					       error);
+	if (!stmt)
+		return FALSE;
+	g_autofree char *now = utc_now_iso();
+	bind_text(stmt, 1, org_id);
+	bind_text(stmt, 2, email);
+	bind_text(stmt, 3, now);
+	return step_done(st, stmt, error);
+}
+
+gboolean store_mark_bounce(struct store *st, const char *message_id, const char *detail, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = prepare(st, "UPDATE outbox SET bounce = ?2 WHERE message_id = ?1", error);
+	if (!stmt)
+		return FALSE;
+	bind_text(stmt, 1, message_id);
+	bind_text(stmt, 2, detail);
+	return step_done(st, stmt, error);
+}
+
+gboolean store_each_org_nominee(struct store *st, const char *org_id, store_row_fn fn, void *ctx, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+					       "SELECT role, name, email FROM nominees WHERE organisation = ?1"
+					       " AND status = 'accepted' ORDER BY role DESC, id",
+					       error);
+	if (!stmt)
+		return FALSE;
+	bind_text(stmt, 1, org_id);
+	const char *names[] = { "role", "name", "email" };
+	const char *values[3];
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		for (int i = 0; i < 3; i++)
+			values[i] = (const char *)sqlite3_column_text(stmt, i);
+		fn(ctx, 3, names, values);
+	}
+	if (rc != SQLITE_DONE)
+		return fail(st, error, "read nominees");
 	return TRUE;
 }

@@ -22,6 +22,7 @@ struct message_record {
 	const char *received_at;
 	gint64 size;
 	const char *detail; /* what went wrong, for unprocessable mail; may be NULL */
+	const char *warnings; /* space-separated codes */
 };
 
 struct nominee_record {
@@ -35,8 +36,11 @@ struct nominee_record {
 	int years; /* -1: unknown */
 	const char *aspiration;
 	const char *expertise;
+	const char *location;
+	const char *format;
 	const char *status; /* accepted | refused */
 	const char *reason; /* NULL when accepted */
+	const char *warnings; /* space-separated codes */
 	const char *nominated_by;
 };
 
@@ -67,7 +71,22 @@ gboolean store_add_message(struct store *st, const struct message_record *rec, g
 gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *rec,
 			   GError **error);
 gboolean store_queue_mail(struct store *st, gint64 message_row, const char *idem_key, const char *envelope_from,
-			  const char *recipient, GBytes *body, GError **error);
+			  const char *recipient, const char *message_id, GBytes *body, GError **error);
+
+/* The distinct service types of an organisation's accepted nominees, and
+ * how many nominees have one. */
+gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray **types, int *typed,
+				 GError **error);
+/* The organisation and role an address is accepted under; NULLs if none. */
+gboolean store_email_owner(struct store *st, const char *email_key, char **org_id, char **role, GError **error);
+/* Whether the outbox holds mail with this Message-ID. */
+gboolean store_sent_by_us(struct store *st, const char *message_id, gboolean *found, GError **error);
+/* A nominee sent again by the same organisation: update the entry. */
+gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct nominee_record *rec,
+			     GError **error);
+gboolean store_withdraw_nominee(struct store *st, const char *org_id, const char *email, GError **error);
+/* A delivery failure report about mail we sent. */
+gboolean store_mark_bounce(struct store *st, const char *message_id, const char *detail, GError **error);
 
 /* Outbox: pending rows with id above `after_id`, oldest first, at most `limit`. */
 gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, GPtrArray **items, GError **error);
@@ -103,6 +122,8 @@ typedef void (*store_row_fn)(void *ctx, int ncols, const char *const *names, con
 gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError **error);
 gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError **error);
 gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError **error);
+/* An organisation's accepted nominees: role, name, email. */
+gboolean store_each_org_nominee(struct store *st, const char *org_id, store_row_fn fn, void *ctx, GError **error);
 
 typedef struct outbox_item outbox_item;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(outbox_item, outbox_item_free)

@@ -1,14 +1,23 @@
-/* mime: the MIME walk, v1. Reads the outer headers and the first text/plain
- * part that is not an attachment. Charsets GMime cannot convert fall back to
- * Windows-1252, the usual culprit, and then to a lossy but valid UTF-8. */
+/* mime: the MIME walk.
+ *
+ * Each message level (the outer message, and each forwarded message/rfc822
+ * inside it) contributes its first text/plain part that is not an
+ * attachment, or failing that its first text/html part converted to text.
+ * Forwarded levels are appended after a "Forwarded message" marker, which
+ * the form reader understands. Charsets GMime cannot convert fall back to
+ * Windows-1252, the usual culprit, and then to lossy but valid UTF-8.
+ * Depth, part count and decoded bytes are capped; hitting a cap sets
+ * `limit` and the walk stops. */
 #include "mime.h"
 
 #include <gmime/gmime.h>
 #include <string.h>
 
-#include "gmime_glue.h"
-
 #include "../daemon/util.h"
+#include "gmime_glue.h"
+#include "html.h"
+
+#define FORWARD_MARKER "\n\n---------- Forwarded message ---------\n"
 
 void mime_init(void)
 {
@@ -23,13 +32,25 @@ void parsed_message_free(struct parsed_message *m)
 {
 	if (!m)
 		return;
+	g_free(m->limit);
 	g_free(m->message_id);
 	g_free(m->from);
 	g_free(m->subject);
 	if (m->references)
 		g_ptr_array_unref(m->references);
 	g_free(m->auto_submitted);
+	g_free(m->precedence);
+	g_free(m->return_path);
+	g_free(m->suppress);
+	if (m->auth_results)
+		g_ptr_array_unref(m->auth_results);
 	g_free(m->text);
+	if (m->csv)
+		g_ptr_array_unref(m->csv);
+	g_free(m->dsn_recipient);
+	g_free(m->dsn_action);
+	g_free(m->dsn_status);
+	g_free(m->dsn_message_id);
 	g_free(m);
 }
 
@@ -63,68 +84,256 @@ static char *one_line(const char *s, gsize cap)
 	return g_strdup(g_strstrip(u));
 }
 
+struct walk {
+	struct parsed_message *m;
+	guint parts;
+	gsize decoded;
+	GString *text; /* all levels so far */
+};
+
+static gboolean over_limit(struct walk *w, const char *what)
+{
+	if (!w->m->limit)
+		w->m->limit = g_strdup(what);
+	return FALSE;
+}
+
 static gboolean is_attachment(GMimeObject *part)
 {
 	GMimeContentDisposition *d = g_mime_object_get_content_disposition(part);
 	return d && g_mime_content_disposition_is_attachment(d);
 }
 
-static char *text_of(GMimeTextPart *part)
+/* The decoded bytes of a leaf part, capped; NULL past the message budget. */
+static GByteArray *decoded_bytes(struct walk *w, GMimePart *part, gsize cap)
 {
-	GMimeDataWrapper *content = g_mime_part_get_content(GMIME_PART(part));
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	if (!content)
-		return NULL;
-	/* Decode the transfer encoding ourselves so the charset fallback sees
-	 * the raw bytes rather than GMime's already-dropped sequences. */
+		return g_byte_array_new();
 	g_autoptr(GMimeStream) mem = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(content, mem);
-	GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	gsize len = MIN(bytes->len, (gsize)MIME_MAX_TEXT * 2);
-	const char *charset = g_mime_text_part_get_charset(part);
-	char *out = NULL;
-	if (charset && g_ascii_strcasecmp(charset, "utf-8") != 0 && g_ascii_strcasecmp(charset, "us-ascii") != 0) {
-		const char *iconv_name = g_mime_charset_iconv_name(charset);
-		out = g_convert((const char *)bytes->data, len, "UTF-8", iconv_name, NULL, NULL, NULL);
+	GByteArray *src = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	if (w->decoded + src->len > MIME_MAX_DECODED) {
+		over_limit(w, "decoded size");
+		return NULL;
 	}
-	if (out) {
-		char *capped = to_utf8(out, strlen(out), MIME_MAX_TEXT);
-		g_free(out);
-		return capped;
-	}
-	/* An embedded NUL would end the text early; treat it as a space. */
-	g_autofree char *copy = g_memdup2(bytes->data, len);
-	for (gsize i = 0; i < len; i++)
-		if (copy[i] == '\0')
-			copy[i] = ' ';
-	return to_utf8(copy, len, MIME_MAX_TEXT);
+	w->decoded += src->len;
+	GByteArray *out = g_byte_array_sized_new(MIN(src->len, cap));
+	g_byte_array_append(out, src->data, MIN(src->len, cap));
+	return out;
 }
 
-static char *find_text(GMimeObject *top)
+/* format=flowed (RFC 3676): soft line breaks end in a space. */
+static char *unflow(const char *text, gboolean delsp)
 {
-	if (!top)
+	GString *out = g_string_sized_new(strlen(text));
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	for (size_t i = 0; lines[i]; i++) {
+		char *l = lines[i];
+		size_t n = strlen(l);
+		if (n && l[n - 1] == '\r')
+			l[--n] = '\0';
+		if (l[0] == ' ')
+			memmove(l, l + 1, n--); /* space-stuffing */
+		gboolean soft = n > 0 && l[n - 1] == ' ' && strcmp(l, "-- ") != 0;
+		if (soft && delsp)
+			l[--n] = '\0';
+		g_string_append(out, l);
+		if (!soft && lines[i + 1])
+			g_string_append_c(out, '\n');
+	}
+	return g_string_free(out, FALSE);
+}
+
+static char *text_of(struct walk *w, GMimeTextPart *part)
+{
+	g_autoptr(GByteArray) bytes = decoded_bytes(w, GMIME_PART(part), (gsize)MIME_MAX_TEXT * 2);
+	if (!bytes)
 		return NULL;
-	if (GMIME_IS_TEXT_PART(top))
-		return is_attachment(top) ? NULL : text_of(GMIME_TEXT_PART(top));
-	if (!GMIME_IS_MULTIPART(top))
-		return NULL;
-	GMimePartIter *iter = g_mime_part_iter_new(top);
-	char *text = NULL;
-	do {
-		GMimeObject *part = g_mime_part_iter_get_current(iter);
-		if (!part || !GMIME_IS_TEXT_PART(part) || is_attachment(part))
-			continue;
-		GMimeContentType *ct = g_mime_object_get_content_type(part);
-		if (g_mime_content_type_is_type(ct, "text", "plain")) {
-			text = text_of(GMIME_TEXT_PART(part));
-			break;
-		}
-	} while (g_mime_part_iter_next(iter));
-	g_mime_part_iter_free(iter);
+	const char *charset = g_mime_text_part_get_charset(part);
+	g_autofree char *converted = NULL;
+	if (charset && g_ascii_strcasecmp(charset, "utf-8") != 0 && g_ascii_strcasecmp(charset, "us-ascii") != 0)
+		converted = g_convert((const char *)bytes->data, bytes->len, "UTF-8", g_mime_charset_iconv_name(charset),
+				      NULL, NULL, NULL);
+	char *text;
+	if (converted) {
+		text = to_utf8(converted, strlen(converted), MIME_MAX_TEXT);
+	} else {
+		/* An embedded NUL would end the text early; treat it as a space. */
+		for (guint i = 0; i < bytes->len; i++)
+			if (bytes->data[i] == '\0')
+				bytes->data[i] = ' ';
+		text = to_utf8((const char *)bytes->data, bytes->len, MIME_MAX_TEXT);
+	}
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+	const char *format = g_mime_content_type_get_parameter(ct, "format");
+	if (format && g_ascii_strcasecmp(format, "flowed") == 0) {
+		const char *delsp = g_mime_content_type_get_parameter(ct, "delsp");
+		char *flat = unflow(text, delsp && g_ascii_strcasecmp(delsp, "yes") == 0);
+		g_free(text);
+		text = flat;
+	}
 	return text;
+}
+
+static gboolean is_csv(GMimeObject *part)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(part);
+	if (g_mime_content_type_is_type(ct, "text", "csv") || g_mime_content_type_is_type(ct, "application", "csv") ||
+	    g_mime_content_type_is_type(ct, "application", "vnd.ms-excel"))
+		return TRUE;
+	const char *name = g_mime_part_get_filename(GMIME_PART(part));
+	return name && g_mime_content_type_is_type(ct, "application", "octet-stream") &&
+	       g_str_has_suffix(name, ".csv");
+}
+
+/* A header value out of a delivery-status or headers block. */
+static char *field_value(const char *block, const char *name)
+{
+	g_auto(GStrv) lines = g_strsplit(block, "\n", -1);
+	for (size_t i = 0; lines[i]; i++) {
+		if (g_ascii_strncasecmp(lines[i], name, strlen(name)) != 0 || lines[i][strlen(name)] != ':')
+			continue;
+		return one_line(lines[i] + strlen(name) + 1, 300);
+	}
+	return NULL;
+}
+
+static void read_dsn(struct walk *w, GMimePart *part)
+{
+	g_autoptr(GByteArray) bytes = decoded_bytes(w, part, 64 * 1024);
+	if (!bytes)
+		return;
+	g_autofree char *text = to_utf8((const char *)bytes->data, bytes->len, 64 * 1024);
+	g_autofree char *rcpt = field_value(text, "Final-Recipient");
+	if (!rcpt)
+		rcpt = field_value(text, "Original-Recipient");
+	if (rcpt && !w->m->dsn_recipient) {
+		const char *semi = strchr(rcpt, ';');
+		g_autofree char *addr = g_strdup(g_strstrip(semi ? (char *)semi + 1 : rcpt));
+		if (email_valid(addr))
+			w->m->dsn_recipient = g_steal_pointer(&addr);
+	}
+	if (!w->m->dsn_action)
+		w->m->dsn_action = field_value(text, "Action");
+	if (!w->m->dsn_status)
+		w->m->dsn_status = field_value(text, "Status");
+}
+
+static char *clean_msgid(const char *value)
+{
+	if (!value)
+		return NULL;
+	g_autofree char *v = g_strstrip(g_strdup(value));
+	char *p = v;
+	if (*p == '<')
+		p++;
+	char *gt = strchr(p, '>');
+	if (gt)
+		*gt = '\0';
+	return msgid_valid(p) ? g_strdup(p) : NULL;
+}
+
+static void walk_object(struct walk *w, GMimeObject *obj, guint depth, GString *plain, GString *html);
+
+static void walk_level(struct walk *w, GMimeObject *top, guint depth, gboolean forwarded)
+{
+	g_autoptr(GString) plain = g_string_new(NULL);
+	g_autoptr(GString) html = g_string_new(NULL);
+	walk_object(w, top, depth, plain, html);
+	const char *text = plain->len ? plain->str : NULL;
+	g_autofree char *converted = NULL;
+	if (!text && html->len) {
+		converted = html_to_text_full(html->str, html->len, forwarded ? HTML_KEEP_QUOTED : 0);
+		text = converted;
+		w->m->text_from_html = TRUE;
+	}
+	if (!text)
+		return;
+	if (forwarded)
+		g_string_append(w->text, FORWARD_MARKER);
+	g_string_append(w->text, text);
+}
+
+static void walk_object(struct walk *w, GMimeObject *obj, guint depth, GString *plain, GString *html)
+{
+	if (!obj || w->m->limit)
+		return;
+	if (depth > MIME_MAX_DEPTH) {
+		over_limit(w, "MIME nesting depth");
+		return;
+	}
+	if (++w->parts > MIME_MAX_PARTS) {
+		over_limit(w, "number of MIME parts");
+		return;
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		GMimeContentType *ct = g_mime_object_get_content_type(obj);
+		if (g_mime_content_type_is_type(ct, "multipart", "report"))
+			w->m->is_report = TRUE;
+		int n = g_mime_multipart_get_count(mp);
+		for (int i = 0; i < n && !w->m->limit; i++)
+			walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1, plain, html);
+		return;
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		if (!inner)
+			return;
+		if (w->m->is_report) {
+			/* The returned copy of a message that bounced. */
+			if (!w->m->dsn_message_id)
+				w->m->dsn_message_id = clean_msgid(g_mime_message_get_message_id(inner));
+			return;
+		}
+		w->m->forwarded = TRUE;
+		walk_level(w, g_mime_message_get_mime_part(inner), depth + 1, TRUE);
+		return;
+	}
+	if (!GMIME_IS_PART(obj))
+		return;
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	if (g_mime_content_type_is_type(ct, "message", "delivery-status") ||
+	    g_mime_content_type_is_type(ct, "message", "global-delivery-status")) {
+		read_dsn(w, GMIME_PART(obj));
+		return;
+	}
+	if (g_mime_content_type_is_type(ct, "text", "rfc822-headers")) {
+		g_autoptr(GByteArray) bytes = decoded_bytes(w, GMIME_PART(obj), 64 * 1024);
+		if (bytes && !w->m->dsn_message_id) {
+			g_autofree char *text = to_utf8((const char *)bytes->data, bytes->len, 64 * 1024);
+			g_autofree char *id = field_value(text, "Message-ID");
+			w->m->dsn_message_id = clean_msgid(id);
+		}
+		return;
+	}
+	if (is_csv(obj)) {
+		if (w->m->csv->len >= MIME_MAX_CSV_PARTS)
+			return;
+		g_autoptr(GByteArray) bytes = decoded_bytes(w, GMIME_PART(obj), MIME_MAX_CSV);
+		if (bytes)
+			g_ptr_array_add(w->m->csv, g_bytes_new(bytes->data, bytes->len));
+		return;
+	}
+	if (!GMIME_IS_TEXT_PART(obj) || is_attachment(obj))
+		return;
+	gboolean is_plain = g_mime_content_type_is_type(ct, "text", "plain");
+	gboolean is_html = g_mime_content_type_is_type(ct, "text", "html");
+	if ((is_plain && plain->len) || (is_html && html->len) || (!is_plain && !is_html))
+		return;
+	g_autofree char *text = text_of(w, GMIME_TEXT_PART(obj));
+	if (text)
+		g_string_append(is_plain ? plain : html, text);
 }
 
 static void read_from(struct parsed_message *m, GMimeMessage *msg)
 {
+	GMimeHeaderList *headers = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	for (int i = 0; i < g_mime_header_list_get_count(headers); i++)
+		if (g_ascii_strcasecmp(g_mime_header_get_name(g_mime_header_list_get_header_at(headers, i)), "From") ==
+		    0)
+			m->from_headers++;
 	InternetAddressList *list = g_mime_message_get_from(msg);
 	if (!list)
 		return;
@@ -140,13 +349,12 @@ static void read_from(struct parsed_message *m, GMimeMessage *msg)
 			m->from_count += members ? internet_address_list_length(members) : 0;
 		}
 	}
-	if (m->from_count == 1 && only && email_valid(only))
+	if (m->from_count == 1 && m->from_headers <= 1 && only && email_valid(only))
 		m->from = g_strdup(only);
 }
 
 static void read_references(struct parsed_message *m, GMimeMessage *msg)
 {
-	m->references = g_ptr_array_new_with_free_func(g_free);
 	const char *value = g_mime_object_get_header(GMIME_OBJECT(msg), "References");
 	if (!value)
 		return;
@@ -162,35 +370,73 @@ static void read_references(struct parsed_message *m, GMimeMessage *msg)
 	}
 }
 
+static char *header_line(GMimeMessage *msg, const char *name)
+{
+	const char *v = g_mime_object_get_header(GMIME_OBJECT(msg), name);
+	return v ? one_line(v, 300) : NULL;
+}
+
+static void read_headers(struct parsed_message *m, GMimeMessage *msg)
+{
+	m->auto_submitted = header_line(msg, "Auto-Submitted");
+	m->precedence = header_line(msg, "Precedence");
+	m->return_path = header_line(msg, "Return-Path");
+	m->suppress = header_line(msg, "X-Auto-Response-Suppress");
+	m->autoreply_header = g_mime_object_get_header(GMIME_OBJECT(msg), "X-Autoreply") != NULL ||
+			      g_mime_object_get_header(GMIME_OBJECT(msg), "X-Autorespond") != NULL;
+	GMimeHeaderList *headers = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	for (int i = 0; i < g_mime_header_list_get_count(headers); i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(headers, i);
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), "Authentication-Results") != 0)
+			continue;
+		if (m->auth_results->len >= MIME_MAX_AUTH_RESULTS)
+			break;
+		g_ptr_array_add(m->auth_results, one_line(g_mime_header_get_value(h), 2000));
+	}
+	static const char *const fwd[] = { "fwd:", "fw:", "tr:", "wg:", "rv:" };
+	for (size_t i = 0; i < G_N_ELEMENTS(fwd); i++)
+		if (g_ascii_strncasecmp(m->subject, fwd[i], strlen(fwd[i])) == 0)
+			m->forwarded = TRUE;
+}
+
+static void on_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer data)
+{
+	struct parsed_message *m = data;
+	if (code == GMIME_CRIT_NESTING_OVERFLOW && !m->limit)
+		m->limit = g_strdup("MIME nesting depth");
+}
+
 struct parsed_message *mime_parse(const char *data, gsize len)
 {
 	mime_init();
 	struct parsed_message *m = g_new0(struct parsed_message, 1);
 	m->subject = g_strdup("");
-	m->references = NULL;
-
-	if (!data || len == 0) {
-		m->references = g_ptr_array_new_with_free_func(g_free);
+	m->references = g_ptr_array_new_with_free_func(g_free);
+	m->auth_results = g_ptr_array_new_with_free_func(g_free);
+	m->csv = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	if (!data || len == 0)
 		return m;
-	}
+
 	g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer(data, len);
 	g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream(stream);
-	g_autoptr(GMimeMessage) msg = g_mime_parser_construct_message(parser, NULL);
-	if (!msg) {
-		m->references = g_ptr_array_new_with_free_func(g_free);
+	GMimeParserOptions *opts = g_mime_parser_options_new();
+	g_mime_parser_options_set_warning_callback(opts, on_warning, m);
+	g_autoptr(GMimeMessage) msg = g_mime_parser_construct_message(parser, opts);
+	g_mime_parser_options_free(opts);
+	if (!msg)
 		return m;
-	}
 	m->parsed = TRUE;
-	const char *id = g_mime_message_get_message_id(msg);
-	if (msgid_valid(id))
-		m->message_id = g_strdup(id);
+	m->message_id = clean_msgid(g_mime_message_get_message_id(msg));
 	read_from(m, msg);
 	g_free(m->subject);
 	m->subject = one_line(g_mime_message_get_subject(msg), MIME_MAX_SUBJECT);
 	read_references(m, msg);
-	const char *auto_sub = g_mime_object_get_header(GMIME_OBJECT(msg), "Auto-Submitted");
-	if (auto_sub)
-		m->auto_submitted = one_line(auto_sub, 100);
-	m->text = find_text(g_mime_message_get_mime_part(msg));
+	read_headers(m, msg);
+
+	struct walk w = { .m = m, .text = g_string_new(NULL) };
+	walk_level(&w, g_mime_message_get_mime_part(msg), 0, FALSE);
+	if (w.text->len)
+		m->text = to_utf8(w.text->str, w.text->len, MIME_MAX_TEXT);
+	g_string_free(w.text, TRUE);
 	return m;
 }

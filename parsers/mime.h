@@ -1,6 +1,9 @@
 /* mime: turns the raw bytes of one fetched message into nomd's own view of
- * it (sender, identifiers, subject, body text), using GMime. Only the
- * parsers include GMime for reading; nothing here trusts the input. */
+ * it: sender facts, identifiers, the header facts the rules need (automatic
+ * mail, authentication results), the body text (text/plain, else text/html
+ * converted; forwarded messages appended), spreadsheet attachments, and
+ * delivery-status reports. Uses GMime; nothing here trusts the input and
+ * every walk is bounded (depth, parts, decoded bytes). */
 #ifndef NOMD_MIME_H
 #define NOMD_MIME_H
 
@@ -9,16 +12,39 @@
 #define MIME_MAX_SUBJECT 300
 #define MIME_MAX_REFERENCES 20
 #define MIME_MAX_TEXT (256 * 1024)
+#define MIME_MAX_DEPTH 8
+#define MIME_MAX_PARTS 64
+#define MIME_MAX_DECODED (4 * 1024 * 1024) /* bytes decoded from all parts read */
+#define MIME_MAX_CSV (1024 * 1024)
+#define MIME_MAX_CSV_PARTS 4
+#define MIME_MAX_AUTH_RESULTS 8
 
 struct parsed_message {
-	gboolean parsed;   /* FALSE: GMime could not make a message of it */
-	char *message_id;  /* without brackets; NULL when absent or unusable */
-	char *from;	   /* the single From mailbox; NULL unless exactly one */
-	guint from_count;  /* mailboxes found in From */
-	char *subject;	   /* decoded, one line, capped; never NULL */
+	gboolean parsed;      /* FALSE: GMime could not make a message of it */
+	char *limit;	      /* set when a cap was hit: which, in words */
+	char *message_id;     /* without brackets; NULL when absent or unusable */
+	char *from;	      /* the single From mailbox; NULL unless exactly one */
+	guint from_count;     /* mailboxes found in From */
+	guint from_headers;   /* From header fields */
+	char *subject;	      /* decoded, one line, capped; never NULL */
 	GPtrArray *references; /* valid msg-ids from References, oldest first */
-	char *auto_submitted; /* Auto-Submitted value, NULL when absent */
-	char *text;	      /* the body as UTF-8 text; NULL when none */
+	char *auto_submitted; /* header values, one line each, NULL when absent */
+	char *precedence;
+	char *return_path;
+	char *suppress;		/* X-Auto-Response-Suppress */
+	gboolean autoreply_header; /* X-Autoreply or X-Autorespond present */
+	gboolean is_report;	   /* multipart/report */
+	GPtrArray *auth_results;   /* Authentication-Results values */
+	char *text;		   /* the body as UTF-8 text; NULL when none */
+	gboolean text_from_html;
+	gboolean forwarded; /* a forward: Fwd/FW subject or a message/rfc822 part */
+	GPtrArray *csv;	    /* GBytes of spreadsheet attachments */
+	/* A delivery status notification: the failed recipient and the
+	 * Message-ID of the message that bounced. */
+	char *dsn_recipient;
+	char *dsn_action;
+	char *dsn_status;
+	char *dsn_message_id;
 };
 
 void mime_init(void);

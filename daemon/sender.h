@@ -1,0 +1,23 @@
+/* sender: pure checks on who and what sent a message: automatic mail
+ * (RFC 3834 and the conventions of real autoresponders), mail that is our
+ * own, and DKIM/DMARC results from a trusted Authentication-Results. */
+#ifndef NOMD_SENDER_H
+#define NOMD_SENDER_H
+
+#include <glib.h>
+
+#include "../parsers/mime.h"
+#include "config.h"
+
+/* Why the message is automatic ("Auto-Submitted", "out-of-office subject",
+ * ...), or NULL when a person sent it. */
+const char *sender_automatic(const struct parsed_message *msg);
+/* Our own mail coming back: From our address, or a Message-ID of ours. */
+gboolean sender_is_us(const struct nomd_config *cfg, const struct parsed_message *msg);
+/* The sender asked for no automatic answers (X-Auto-Response-Suppress). */
+gboolean sender_suppresses_reply(const struct parsed_message *msg);
+/* dmarc=pass, or dkim=pass aligned with the From domain, in an
+ * Authentication-Results header from `authserv_id`. */
+gboolean sender_authenticated(const struct parsed_message *msg, const char *authserv_id);
+
+#endif
