@@ -47,7 +47,7 @@ static struct nomd_config *load_cfg(void)
 		"imap = { host = \"h\"; user = \"u\"; password = \"p\"; };\n"
 		"smtp = { url = \"smtp://h\"; from = \"team@example.org\"; };\n"
 		"programme = { max_members = 2; max_mentors = 1; };\n"
-		"organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ \"ce@fife.example\" ]; },\n"
+		"organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ \"ce@fife.example\" ]; domains = [ \"fife.example\" ]; },\n"
 		"  { id = \"angus\"; name = \"Angus Council\"; nominators = [ \"ce@angus.example\", \"both@x.example\" ]; },\n"
 		"  { id = \"moray\"; name = \"The Moray Council\"; nominators = [ \"both@x.example\" ]; } );\n",
 		-1, NULL);
@@ -70,6 +70,27 @@ static struct parsed_message *msg_from(const char *from)
 	m->subject = g_strdup("Nominations");
 	m->references = g_ptr_array_new_with_free_func(g_free);
 	return m;
+}
+
+static gboolean has_code(GPtrArray *codes, const char *code)
+{
+	for (guint i = 0; i < codes->len; i++)
+		if (g_str_equal(codes->pdata[i], code))
+			return TRUE;
+	return FALSE;
+}
+
+static const struct verdict *verdict_at(const struct decision *d, guint i)
+{
+	return i < d->verdicts->len ? &g_array_index(d->verdicts, struct verdict, i) : NULL;
+}
+
+static gboolean has_warning(const struct verdict *v, const char *code)
+{
+	for (size_t i = 0; v && v->warnings[i]; i++)
+		if (g_str_equal(v->warnings[i], code))
+			return TRUE;
+	return FALSE;
 }
 
 static const char *reason_at(const struct decision *d, guint i)
@@ -198,6 +219,132 @@ int main(void)
 		is_str(outcome_name(d->outcome), "held", "second copy of a recorded Message-ID: held");
 		is_str(d->reasons->pdata[0], "repeated_message", "reason repeated_message");
 		ok(!d->reply, "and not answered again");
+	}
+	g_hash_table_insert(fake.known, "kept@fife.example", "fife member");
+	{
+		fake.members = 2;
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		g_autoptr(form) f = form_parse("Member\nName: Kept Again\nEmail: KEPT@fife.example\nJob title: New\n", FALSE);
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(outcome_name(d->outcome), "accepted", "same organisation sends a nominee again: accepted");
+		ok(verdict_at(d, 0)->amended, "as an amendment");
+		is_int(d->members, 2, "taking no second place (quota full yet accepted)");
+		g_autoptr(form) g = form_parse("Mentor\nName: Kept\nEmail: kept@fife.example\n", FALSE);
+		g_autoptr(decision) e = decide(cfg, m, g, &st);
+		ok(verdict_at(e, 0)->amended && e->mentors == 1 && e->members == 1,
+		   "a role change moves the place from members to mentors");
+		fake.members = 0;
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		g_free(m->subject);
+		m->subject = g_strdup("RE: withdraw kept@fife.example");
+		g_autoptr(form) f = form_parse(NULL, FALSE);
+		fake.members = 1;
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		ok(d->command == CMD_WITHDRAW && g_strcmp0(d->withdraw, "kept@fife.example") == 0,
+		   "WITHDRAW command in the subject");
+		is_int(d->members, 0, "frees the place");
+		ok(d->reply && has_code(d->reasons, "command_withdraw"), "answered, code command_withdraw");
+		g_free(m->subject);
+		m->subject = g_strdup("WITHDRAW taken@fife.example");
+		g_autoptr(decision) e = decide(cfg, m, f, &st);
+		is_str(outcome_name(e->outcome), "rejected", "withdrawing another organisation's nominee: rejected");
+		ok(has_code(e->reasons, "not_found"), "not_found");
+		g_free(m->subject);
+		m->subject = g_strdup("Form");
+		g_autoptr(decision) g = decide(cfg, m, f, &st);
+		ok(g->command == CMD_FORM && g->reply, "FORM command");
+		g_free(m->subject);
+		m->subject = g_strdup("status");
+		g_autoptr(decision) h = decide(cfg, m, f, &st);
+		ok(h->command == CMD_STATUS && h->reply, "STATUS command");
+		g_free(m->subject);
+		m->subject = g_strdup("Status of our nominations");
+		g_autoptr(decision) k = decide(cfg, m, f, &st);
+		ok(k->command == CMD_NONE, "a subject that merely starts with 'status' is not a command");
+		fake.members = 0;
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		g_autoptr(form) f = form_parse("Member\nName: Old Hand\nEmail: old@gmail.example\nYears in local government: 12\n"
+					       "Service type: corporate\n"
+					       "Member\nName: Young\nEmail: young@fife.example\nService type: corporate\n", FALSE);
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		is_str(outcome_name(d->outcome), "accepted", "warnings do not refuse");
+		ok(has_warning(verdict_at(d, 0), "member_experienced"), "member_experienced (12 > 5 years)");
+		ok(has_warning(verdict_at(d, 0), "external_email"), "external_email (not at fife.example)");
+		ok(!has_warning(verdict_at(d, 1), "external_email"), "no warning at the organisation's domain");
+		ok(has_code(d->warnings, "unbalanced"), "unbalanced: two members, no mentor");
+		ok(has_code(d->warnings, "narrow_services"), "narrow_services: all corporate");
+		g_autoptr(form) g = form_parse("Mentor\nName: New Mentor\nEmail: nm@fife.example\nYears in local government: 3\n", FALSE);
+		g_autoptr(decision) e = decide(cfg, m, g, &st);
+		ok(has_warning(verdict_at(e, 0), "mentor_inexperienced"), "mentor_inexperienced (3 < 10 years)");
+	}
+	{
+		cfg->programme.closes_at = 1000;
+		st.received = 2000;
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		g_autoptr(form) f = form_parse("Member\nName: Late\nEmail: late@fife.example\n", FALSE);
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		ok(g_str_equal(outcome_name(d->outcome), "rejected") && g_strcmp0(reason_at(d, 0), "closed") == 0,
+		   "received after programme.closes: refused closed");
+		st.received = 999;
+		g_autoptr(decision) e = decide(cfg, m, f, &st);
+		is_str(outcome_name(e->outcome), "accepted", "received before the close: accepted, even if processed later");
+		cfg->programme.closes_at = 0;
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		m->from_headers = 2;
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a1@fife.example\n", FALSE);
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		ok(g_str_equal(outcome_name(d->outcome), "held") && has_code(d->reasons, "ambiguous_sender"),
+		   "two From headers: held ambiguous_sender");
+		m->from_headers = 1;
+		m->suppress = g_strdup("OOF, AutoReply");
+		g_autoptr(decision) e = decide(cfg, m, f, &st);
+		ok(g_str_equal(outcome_name(e->outcome), "accepted") && !e->reply && has_code(e->warnings, "reply_suppressed"),
+		   "X-Auto-Response-Suppress: processed, not answered");
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("team@example.org");
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a2@fife.example\n", FALSE);
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		ok(g_str_equal(outcome_name(d->outcome), "ignored") && has_code(d->reasons, "own_mail"), "our own mail: ignored");
+		g_autoptr(parsed_message) r = msg_from("mailer-daemon@mx.fife.example");
+		r->is_report = TRUE;
+		r->dsn_message_id = g_strdup("abc@example.org");
+		r->dsn_recipient = g_strdup("ce@fife.example");
+		g_autoptr(decision) e = decide(cfg, r, f, &st);
+		ok(g_str_equal(outcome_name(e->outcome), "ignored") && has_code(e->reasons, "bounce") &&
+		   g_strcmp0(e->bounce_id, "abc@example.org") == 0, "a bounce of our mail is noted");
+		g_free(r->dsn_message_id);
+		r->dsn_message_id = g_strdup("other@elsewhere.example");
+		g_autoptr(decision) g = decide(cfg, r, f, &st);
+		ok(has_code(g->reasons, "automatic") && !g->bounce_id, "a report about other mail is just automatic");
+		g_autoptr(parsed_message) o = msg_from("ce@fife.example");
+		g_free(o->subject);
+		o->subject = g_strdup("Automatic reply: Nominations");
+		g_autoptr(decision) h = decide(cfg, o, f, &st);
+		ok(g_str_equal(outcome_name(h->outcome), "ignored") && !h->reply, "out-of-office subject: ignored");
+	}
+	{
+		cfg->programme.require_authentication = TRUE;
+		cfg->programme.trusted_authserv_id = g_strdup("mx.example.org");
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a3@fife.example\n", FALSE);
+		g_ptr_array_add(m->auth_results, g_strdup("evil.example; dmarc=pass header.from=fife.example"));
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		ok(has_code(d->reasons, "unauthenticated"), "results from an untrusted server are ignored");
+		g_ptr_array_add(m->auth_results, g_strdup("mx.example.org; spf=pass smtp.mailfrom=fife.example; "
+							  "dkim=pass (good signature) header.d=mail.other.example"));
+		g_autoptr(decision) e = decide(cfg, m, f, &st);
+		ok(has_code(e->reasons, "unauthenticated"), "spf alone or unaligned dkim: held");
+		g_ptr_array_add(m->auth_results, g_strdup("mx.example.org 1; dkim=pass header.i=@fife.example header.d=fife.example"));
+		g_autoptr(decision) g = decide(cfg, m, f, &st);
+		is_str(outcome_name(g->outcome), "accepted", "aligned dkim=pass from the trusted server: accepted");
+		cfg->programme.require_authentication = FALSE;
 	}
 	g_hash_table_unref(fake.known);
 	return tap_done();
