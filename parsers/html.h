@@ -44,7 +44,7 @@
 
 #include <glib.h>
 
-#define HTML_MAX_INPUT (4 * 1024 * 1024) /* bytes of HTML parsed */
+#define HTML_MAX_INPUT (2 * 1024 * 1024) /* bytes of HTML parsed: libxml2 needs ~25x in memory */
 #define HTML_MAX_TEXT (256 * 1024)	 /* bytes of text produced */
 #define HTML_MAX_CELLS 64		 /* cells of one row kept apart; more are merged */
 

@@ -244,7 +244,9 @@ static void walk_level(struct walk *w, GMimeObject *top, guint depth, gboolean f
 	const char *text = plain->len ? plain->str : NULL;
 	g_autofree char *converted = NULL;
 	if (!text && html->len) {
-		converted = html_to_text_full(html->str, html->len, forwarded ? HTML_KEEP_QUOTED : 0);
+		/* In a forward the "quoted" part is what was forwarded. */
+		converted = html_to_text_full(html->str, html->len,
+					      forwarded || w->m->forwarded ? HTML_KEEP_QUOTED : 0);
 		text = converted;
 		w->m->text_from_html = TRUE;
 	}
