@@ -3,7 +3,7 @@
 # Does nothing when they are all present; needs root otherwise.
 set -eu
 
-PACKAGES="gcc make pkg-config libc6-dev
+PACKAGES="gcc make pkg-config libc6-dev libcurl4-gnutls-dev
 libetpan-dev libgmime-3.0-dev libsqlite3-dev libconfig-dev libgnutls28-dev libxml2-dev libcsv-dev
 dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates python3 perl
 libdpkg-perl"

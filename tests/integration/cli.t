@@ -5,16 +5,14 @@
 import os
 import re
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import BUILD, ROOT, INBOX_USER, Daemon, form_message, nomctl, nomctl_json, nomd, run, section, write_config  # noqa: E402
+from nomdtest import BUILD, ROOT, INBOX_USER, Daemon, form_message, nomctl, nomctl_json, nomd, run, section, write_config, workdir  # noqa: E402
 
 EX_USAGE, EX_CONFIG = 64, 78
-work = tempfile.mkdtemp(prefix="nomd-cli-")
-os.chmod(work, 0o755)
+work = workdir("nomd-cli-")
 
 
 def conf_file(name, text):

@@ -9,13 +9,12 @@ import os
 import random
 import sqlite3
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import INBOX_USER, Daemon, form_message, nomctl_json, nomd, section, write_config  # noqa: E402
+from nomdtest import INBOX_USER, Daemon, form_message, nomctl_json, nomd, section, write_config, workdir  # noqa: E402
 
 N = int(os.environ.get("NOMD_CRASH_MESSAGES", "500"))
 KILLS = int(os.environ.get("NOMD_CRASH_KILLS", "12"))
@@ -23,8 +22,7 @@ seed = int(os.environ.get("NOMD_CRASH_SEED", str(int(time.time()))))
 rng = random.Random(seed)
 tap.diag(f"seed {seed} (set NOMD_CRASH_SEED to repeat), {N} messages, {KILLS} kills")
 
-work = tempfile.mkdtemp(prefix="nomd-crash-")
-os.chmod(work, 0o755)
+work = workdir("nomd-crash-")
 orgs = [line.split('"')[1] for line in open(os.path.join(os.path.dirname(__file__), "..", "..", "etc",
                                                          "organisations.conf")) if line.strip().startswith("{ id =")]
 with MailStack(os.path.join(work, "stack")) as ms:

@@ -6,12 +6,11 @@ import email
 import email.policy
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import INBOX_USER, form_message, nomctl_json, nomd, section, write_config  # noqa: E402
+from nomdtest import INBOX_USER, form_message, nomctl_json, nomd, section, write_config, workdir  # noqa: E402
 
 FIFE = "chief.executive@fife.example"
 ANGUS = "chief.executive@angus.example"
@@ -27,8 +26,7 @@ def body_of(msg):
     return part.get_content() if part else ""
 
 
-work = tempfile.mkdtemp(prefix="nomd-e2e-")
-os.chmod(work, 0o755)  # the mail servers drop privileges and must reach their dirs
+work = workdir("nomd-e2e-")
 with MailStack(os.path.join(work, "stack")) as ms:
     conf = write_config(ms, work)
 

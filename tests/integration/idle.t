@@ -5,17 +5,15 @@
 import os
 import signal
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import INBOX_USER, Daemon, form_message, nomctl_json, section, write_config  # noqa: E402
+from nomdtest import INBOX_USER, Daemon, form_message, nomctl_json, section, write_config, workdir  # noqa: E402
 
 CE = "chief.executive@fife.example"
-work = tempfile.mkdtemp(prefix="nomd-idle-")
-os.chmod(work, 0o755)
+work = workdir("nomd-idle-")
 with MailStack(os.path.join(work, "stack")) as ms:
     conf = write_config(ms, work)
     d = Daemon(conf)

@@ -5,16 +5,14 @@
 # NOMD_FAULT test hook on a marker in the message.
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import INBOX_USER, Daemon, form_message, nomctl_json, nomd, run, BUILD, section, write_config  # noqa: E402
+from nomdtest import INBOX_USER, Daemon, form_message, nomctl_json, nomd, run, BUILD, section, write_config, workdir  # noqa: E402
 
 CE = "chief.executive@moray.example"
-work = tempfile.mkdtemp(prefix="nomd-poison-")
-os.chmod(work, 0o755)
+work = workdir("nomd-poison-")
 
 
 def held_unprocessable(conf):

@@ -4,18 +4,16 @@
 # UIDPLUS (UID EXPUNGE) and without it (plain EXPUNGE).
 import os
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import INBOX_USER, Daemon, form_message, nomctl_json, section, write_config  # noqa: E402
+from nomdtest import INBOX_USER, Daemon, form_message, nomctl_json, section, write_config, workdir  # noqa: E402
 
 CE = "chief.executive@angus.example"
 BASE_CAPS = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ NAMESPACE CHILDREN UNSELECT"
-work = tempfile.mkdtemp(prefix="nomd-poll-")
-os.chmod(work, 0o755)
+work = workdir("nomd-poll-")
 
 for label, caps in (("with UIDPLUS", BASE_CAPS + " UIDPLUS"), ("without UIDPLUS", BASE_CAPS)):
     sub = os.path.join(work, label.replace(" ", "-"))

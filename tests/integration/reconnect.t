@@ -5,18 +5,16 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 import mailstack  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import INBOX_USER, Daemon, form_message, nomctl_json, section, write_config  # noqa: E402
+from nomdtest import INBOX_USER, Daemon, form_message, nomctl_json, section, write_config, workdir  # noqa: E402
 
 CE = "chief.executive@dundee-city.example"
-work = tempfile.mkdtemp(prefix="nomd-reconnect-")
-os.chmod(work, 0o755)
+work = workdir("nomd-reconnect-")
 
 
 def port_open(port):

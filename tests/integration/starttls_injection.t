@@ -9,14 +9,13 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
-from nomdtest import ROOT, nomd  # noqa: E402
+from nomdtest import ROOT, nomd, workdir  # noqa: E402
 
-work = tempfile.mkdtemp(prefix="nomd-inject-")
+work = workdir("nomd-inject-")
 cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
 subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
                 "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],

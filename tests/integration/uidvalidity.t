@@ -5,17 +5,15 @@
 import os
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 import mailstack  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import INBOX_USER, form_message, nomctl_json, nomd, section, write_config  # noqa: E402
+from nomdtest import INBOX_USER, form_message, nomctl_json, nomd, section, write_config, workdir  # noqa: E402
 
 CE = "chief.executive@falkirk.example"
-work = tempfile.mkdtemp(prefix="nomd-uidv-")
-os.chmod(work, 0o755)
+work = workdir("nomd-uidv-")
 with MailStack(os.path.join(work, "stack")) as ms:
     conf = write_config(ms, work)
     for i in range(3):

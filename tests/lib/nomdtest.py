@@ -134,3 +134,15 @@ class Daemon:
     def kill(self):
         self.proc.kill()
         self.proc.wait()
+
+
+def workdir(prefix):
+    """A temp folder the unprivileged mail servers can enter, removed when
+    the test exits (keep it with NOMD_KEEP_TMP=1, for debugging)."""
+    import atexit
+    import tempfile
+    d = tempfile.mkdtemp(prefix=prefix)
+    os.chmod(d, 0o755)
+    if not os.environ.get("NOMD_KEEP_TMP"):
+        atexit.register(shutil.rmtree, d, True)
+    return d
