@@ -77,6 +77,13 @@ static gboolean child_should_stop(void)
 
 static int child_main(const struct nomd_config *cfg, int out_fd)
 {
+	/* Keep nothing of the parent's but stdio and the result pipe: an
+	 * inherited IMAP connection would outlive a killed parent and count
+	 * against the server's connection limit. */
+	if (out_fd > 3)
+		close_range(3, out_fd - 1, 0);
+	close_range(out_fd + 1, ~0U, 0);
+
 	struct sigaction sa = { 0 };
 	sa.sa_handler = on_child_term;
 	sigemptyset(&sa.sa_mask);

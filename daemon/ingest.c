@@ -117,8 +117,9 @@ static void add_status_line(void *data, int n, const char *const *names, const c
 /* Everything one message changes, inside the caller's transaction. */
 static gboolean commit_effects(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			       const struct parsed_message *msg, const struct decision *d, const char *sha,
-			       gsize size, gint64 internal_date, GError **error)
+			       gsize size, const struct origin *o, GError **error)
 {
+	gint64 internal_date = o ? o->internal_date : 0;
 	g_autofree char *reasons = join_reasons(d);
 	g_autofree char *warnings = join_codes((const char *const *)d->warnings->pdata, d->warnings->len);
 	g_autofree char *received = iso_time(internal_date);
@@ -134,6 +135,8 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 		.size = (gint64)size,
 		.detail = d->detail,
 		.warnings = warnings,
+		.uidvalidity = o ? o->uidvalidity : 0,
+		.uid = o ? o->uid : 0,
 	};
 	gint64 row = 0;
 	if (!store_add_message(st, &rec, &row, error))
@@ -264,7 +267,7 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 		store_rollback(st);
 		return FALSE;
 	}
-	if (!commit_effects(cfg, ing->templates, st, msg, d, sha, len, o ? o->internal_date : 0, error) ||
+	if (!commit_effects(cfg, ing->templates, st, msg, d, sha, len, o, error) ||
 	    !commit_origin(st, o, error) || !store_commit(st, error)) {
 		store_rollback(st);
 		return FALSE;
@@ -296,7 +299,8 @@ static gboolean hold_unread(struct ingest *ing, const struct origin *o, guint32 
 	}
 	g_autofree char *received = iso_time(o->internal_date);
 	struct message_record rec = { .sha256 = identity, .outcome = "held", .reasons = reason,
-				      .received_at = received, .size = size, .detail = detail };
+				      .received_at = received, .size = size, .detail = detail,
+				      .uidvalidity = o->uidvalidity, .uid = o->uid };
 	gint64 row = 0;
 	if (!store_begin(st, error))
 		return FALSE;
@@ -317,6 +321,17 @@ static gboolean handle_one(struct ingest *ing, struct imap_conn *imap, const str
 {
 	const struct nomd_config *cfg = ing->cfg;
 	*dest = NULL;
+	g_autofree char *recorded = NULL;
+	if (!store_find_by_uid(ing->st, o->uidvalidity, o->uid, &recorded, error))
+		return FALSE;
+	if (recorded) {
+		/* Committed before a crash, not yet moved: only move it. */
+		ing->stats.seen++;
+		ing->stats.already++;
+		log_info("message UID %u already recorded (%s); only moving it", o->uid, recorded);
+		*dest = ingest_mailbox_for(cfg, recorded);
+		return TRUE;
+	}
 	int starts = 0, failures = 0;
 	g_autofree char *last_error = NULL;
 	if (!store_attempts(ing->st, o->uidvalidity, o->uid, &starts, &failures, &last_error, error))

@@ -83,7 +83,10 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"ALTER TABLE nominees ADD COLUMN updated_at TEXT;"
 	"ALTER TABLE outbox ADD COLUMN message_id TEXT;"
 	"ALTER TABLE outbox ADD COLUMN bounce TEXT;"
-	"CREATE INDEX outbox_by_message_id ON outbox (message_id);",
+	"CREATE INDEX outbox_by_message_id ON outbox (message_id);"
+	"ALTER TABLE messages ADD COLUMN uidvalidity INTEGER;"
+	"ALTER TABLE messages ADD COLUMN uid INTEGER;"
+	"CREATE INDEX messages_by_uid ON messages (uidvalidity, uid);",
 };
 
 static gboolean fail(struct store *st, GError **error, const char *what)
@@ -229,6 +232,23 @@ gboolean store_find_message(struct store *st, const char *message_id, const char
 	return TRUE;
 }
 
+gboolean store_find_by_uid(struct store *st, guint32 uidvalidity, guint32 uid, char **outcome, GError **error)
+{
+	*outcome = NULL;
+	g_autoptr(sqlite3_stmt) stmt =
+		prepare(st, "SELECT outcome FROM messages WHERE uidvalidity = ?1 AND uid = ?2", error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, uidvalidity);
+	sqlite3_bind_int64(stmt, 2, uid);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*outcome = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+	else if (rc != SQLITE_DONE)
+		return fail(st, error, "find message by UID");
+	return TRUE;
+}
+
 gboolean store_org_counts(struct store *st, const char *org_id, int *members, int *mentors, GError **error)
 {
 	*members = *mentors = 0;
@@ -282,8 +302,9 @@ gboolean store_add_message(struct store *st, const struct message_record *rec, g
 {
 	g_autoptr(sqlite3_stmt) stmt = prepare(st,
 					       "INSERT INTO messages (message_id, sha256, sender, organisation, outcome,"
-					       " reasons, subject, received_at, processed_at, size, detail, warnings)"
-					       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+					       " reasons, subject, received_at, processed_at, size, detail, warnings,"
+					       " uidvalidity, uid)"
+					       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 					       error);
 	if (!stmt)
 		return FALSE;
@@ -300,6 +321,10 @@ gboolean store_add_message(struct store *st, const struct message_record *rec, g
 	sqlite3_bind_int64(stmt, 10, rec->size);
 	bind_text(stmt, 11, rec->detail);
 	bind_text(stmt, 12, rec->warnings ? rec->warnings : "");
+	if (rec->uid) {
+		sqlite3_bind_int64(stmt, 13, rec->uidvalidity);
+		sqlite3_bind_int64(stmt, 14, rec->uid);
+	}
 	if (!step_done(st, stmt, error))
 		return FALSE;
 	*row = sqlite3_last_insert_rowid(st->db);

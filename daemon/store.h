@@ -23,6 +23,7 @@ struct message_record {
 	gint64 size;
 	const char *detail; /* what went wrong, for unprocessable mail; may be NULL */
 	const char *warnings; /* space-separated codes */
+	guint32 uidvalidity, uid; /* where it was on the server; uid 0: unknown */
 };
 
 struct nominee_record {
@@ -63,6 +64,9 @@ void store_rollback(struct store *st);
 /* Whether this exact message was already applied; its outcome if so. */
 gboolean store_find_message(struct store *st, const char *message_id, const char *sha256, char **outcome,
 			    GError **error);
+/* The outcome of the message recorded from this server UID, if any: a
+ * message left in the inbox by a crash is recognised without fetching it. */
+gboolean store_find_by_uid(struct store *st, guint32 uidvalidity, guint32 uid, char **outcome, GError **error);
 gboolean store_org_counts(struct store *st, const char *org_id, int *members, int *mentors, GError **error);
 gboolean store_message_id_known(struct store *st, const char *message_id, gboolean *known, GError **error);
 gboolean store_email_known(struct store *st, const char *email_key, gboolean *known, GError **error);
