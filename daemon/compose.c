@@ -89,8 +89,12 @@ gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_messag
 
 	g_autoptr(GMimeTextPart) part = g_mime_text_part_new_with_subtype("plain");
 	g_autofree char *body = clean_body(text);
-	g_mime_text_part_set_text(part, body);
-	g_mime_text_part_set_charset(part, "utf-8");
+	/* Always UTF-8: g_mime_text_part_set_text() would pick Latin-1 for
+	 * some names, and a later set_charset() relabels without converting. */
+	g_autoptr(GMimeStream) content = g_mime_stream_mem_new_with_buffer(body, strlen(body));
+	g_autoptr(GMimeDataWrapper) wrapper = g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(GMIME_PART(part), wrapper);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
 	g_mime_object_encode(GMIME_OBJECT(part), GMIME_ENCODING_CONSTRAINT_7BIT);
 	g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
 

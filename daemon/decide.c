@@ -337,7 +337,8 @@ struct decision *decide(const struct nomd_config *cfg, const struct parsed_messa
 
 	g_autofree char *arg = NULL;
 	enum command cmd = parse_command(msg->subject, &arg);
-	if (cmd != CMD_NONE) {
+	/* "Re: Form" above a filled-in form is a nomination, not a command. */
+	if (cmd != CMD_NONE && form->nominees->len == 0) {
 		if (sum.service_types)
 			g_ptr_array_unref(sum.service_types);
 		return decide_command(d, cmd, arg, state);

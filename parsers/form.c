@@ -9,8 +9,10 @@
  * are ignored so that a covering note does not spoil the form. Quoted
  * history ("> " lines, "On ... wrote:", Outlook's From:/Sent: block) ends
  * the form, unless the message is a forward, where the forwarded headers
- * are skipped and the forwarded form is read. A signature ("-- ") is
- * skipped up to a forwarded message, if one follows. */
+ * are skipped and the forwarded form is read. A signature ("-- ", or a
+ * sign-off such as "Kind regards" after the form) is skipped up to a
+ * forwarded message, if one follows. Within a section the first value of
+ * a field stands. */
 #include "form.h"
 
 #include <string.h>
@@ -295,10 +297,12 @@ static char *normalise_format(const char *v)
 	return g_steal_pointer(&low);
 }
 
+/* The first value given for a field in a section stands: a later one is
+ * usually a signature ("Email: ceo@...") or pasted noise. */
 static void set_text(char **slot, const char *value)
 {
-	g_free(*slot);
-	*slot = *value ? g_strdup(value) : NULL;
+	if (!*slot && *value)
+		*slot = g_strdup(value);
 }
 
 static void set_field(struct nominee *n, enum field field, const char *value)
@@ -317,7 +321,7 @@ static void set_field(struct nominee *n, enum field field, const char *value)
 		set_text(&n->service_type, low);
 		break;
 	}
-	case F_YEARS: n->years = *value ? parse_years(value) : n->years; break;
+	case F_YEARS: n->years = n->years < 0 && *value ? parse_years(value) : n->years; break;
 	case F_ASPIRATION: set_text(&n->aspiration, value); break;
 	case F_EXPERTISE: set_text(&n->expertise, value); break;
 	case F_LOCATION: set_text(&n->location, value); break;
@@ -348,6 +352,22 @@ static struct nominee *add_nominee(struct form *f, enum nominee_role role)
 static gboolean starts_with_ci(const char *s, const char *prefix)
 {
 	return g_ascii_strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* "Kind regards," and the like: what follows is a signature. */
+static gboolean sign_off(const char *line)
+{
+	static const char *const phrases[] = { "kind regards", "regards", "best regards", "warm regards",
+					       "best wishes", "many thanks", "thanks", "thank you", "yours sincerely",
+					       "yours faithfully", "with thanks", "all the best", "cheers" };
+	g_autofree char *low = g_utf8_strdown(line, -1);
+	size_t n = strlen(low);
+	while (n && strchr(",.!", low[n - 1]))
+		low[--n] = '\0';
+	for (size_t i = 0; i < G_N_ELEMENTS(phrases); i++)
+		if (strcmp(low, phrases[i]) == 0)
+			return TRUE;
+	return FALSE;
 }
 
 static gboolean forward_marker(const char *line)
@@ -415,7 +435,7 @@ struct form *form_parse(const char *text, gboolean forwarded)
 			else
 				in_headers = FALSE;
 		}
-		if (sig) {
+		if (sig || (cur && sign_off(line))) {
 			in_signature = TRUE;
 			continue;
 		}
