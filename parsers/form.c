@@ -253,32 +253,23 @@ static int parse_years(const char *v)
 	return (int)n;
 }
 
-/* The address in "Alex <alex@x>", "alex@x <mailto:alex@x>", "mailto:alex@x". */
+/* The address in "Alex <alex@x>", "alex@x <mailto:alex@x>",
+ * "alex@x<mailto:alex@x>" (Outlook's plain text), "mailto:alex@x". */
 static char *extract_email(const char *v)
 {
-	const char *lt = strchr(v, '<');
-	const char *at = strchr(v, '@');
-	if (lt && at && lt < at) {
-		const char *gt = strchr(lt, '>');
-		if (gt) {
-			g_autofree char *inner = g_strndup(lt + 1, gt - lt - 1);
-			return extract_email(inner);
-		}
-	}
-	if (g_ascii_strncasecmp(v, "mailto:", 7) == 0)
-		v += 7;
-	/* The first word holding an '@', without surrounding punctuation. */
-	g_auto(GStrv) words = g_strsplit_set(v, " \t,;", -1);
+	g_autofree char *flat = g_strdup(v);
+	for (char *p = flat; *p; p++)
+		if (strchr("<>()[]\"',;", *p))
+			*p = ' ';
+	g_auto(GStrv) words = g_strsplit_set(flat, " \t", -1);
 	for (size_t i = 0; words[i]; i++) {
-		if (!strchr(words[i], '@'))
-			continue;
 		char *w = words[i];
 		if (g_ascii_strncasecmp(w, "mailto:", 7) == 0)
 			w += 7;
-		while (*w && strchr("<([\"'", *w))
-			w++;
+		if (!strchr(w, '@'))
+			continue;
 		char *e = w + strlen(w);
-		while (e > w && strchr(">)]\"'.", e[-1]))
+		while (e > w && e[-1] == '.')
 			e--;
 		return g_strndup(w, e - w);
 	}
@@ -297,6 +288,14 @@ static char *normalise_format(const char *v)
 	return g_steal_pointer(&low);
 }
 
+/* "(corporate, strategic or operational)": the blank form's hint, not an
+ * answer. */
+static gboolean is_hint(const char *value)
+{
+	size_t n = strlen(value);
+	return n >= 2 && value[0] == '(' && value[n - 1] == ')';
+}
+
 /* The first value given for a field in a section stands: a later one is
  * usually a signature ("Email: ceo@...") or pasted noise. */
 static void set_text(char **slot, const char *value)
@@ -307,6 +306,8 @@ static void set_text(char **slot, const char *value)
 
 static void set_field(struct nominee *n, enum field field, const char *value)
 {
+	if (is_hint(value))
+		return;
 	switch (field) {
 	case F_NAME: set_text(&n->name, value); break;
 	case F_EMAIL: {
@@ -406,6 +407,17 @@ static gboolean history_marker(char **lines, size_t i)
 	return FALSE;
 }
 
+/* A section with neither name nor email is the blank form (pasted, quoted
+ * or left unfilled), not a nomination. */
+static void drop_untouched(struct form *f)
+{
+	for (guint i = f->nominees->len; i-- > 0;) {
+		const struct nominee *n = f->nominees->pdata[i];
+		if (!n->name && !n->email)
+			g_ptr_array_remove_index(f->nominees, i);
+	}
+}
+
 struct form *form_parse(const char *text, gboolean forwarded)
 {
 	struct form *f = form_new();
@@ -465,7 +477,7 @@ struct form *form_parse(const char *text, gboolean forwarded)
 			rest++;
 		g_autofree char *value = clean_value(rest);
 		if (field == F_ORGANISATION) {
-			if (!f->organisation && *value)
+			if (!f->organisation && *value && !is_hint(value))
 				f->organisation = g_steal_pointer(&value);
 			continue;
 		}
@@ -474,6 +486,7 @@ struct form *form_parse(const char *text, gboolean forwarded)
 		if (cur && field != F_NONE)
 			set_field(cur, field, value);
 	}
+	drop_untouched(f);
 	return f;
 }
 
@@ -520,4 +533,5 @@ void form_add_rows(struct form *f, GPtrArray *rows)
 			}
 		}
 	}
+	drop_untouched(f);
 }

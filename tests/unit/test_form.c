@@ -74,7 +74,7 @@ int main(void)
 		g_string_free(big, TRUE);
 	}
 	{
-		g_autoptr(form) f = form_parse("Member\nYears in local government: lots\n", FALSE);
+		g_autoptr(form) f = form_parse("Member\nName: A\nYears in local government: lots\n", FALSE);
 		is_int(nth(f, 0)->years, -1, "non-numeric years ignored");
 	}
 	{
@@ -163,6 +163,16 @@ int main(void)
 		is_int(f->nominees->len, 2, "CSV rows with a role become nominees; others are skipped");
 		ok(nth(f, 0)->role == ROLE_MENTOR && nth(f, 0)->from_csv, "role column read");
 		is_str(nth(f, 1)->email, "bo@x.example", "labels in CSV use the same synonyms");
+	}
+	{
+		g_autoptr(form) f = form_parse("Organisation: (your organisation's name)\n"
+					       "Member 1\nName: Filled\nEmail: filled@x.example<mailto:filled@x.example>\n"
+					       "Format: (online, in person or either)\n"
+					       "Mentor 1\nName:\nEmail:\nService type: (corporate, strategic or operational)\n", FALSE);
+		is_int(f->nominees->len, 1, "an untouched section of the blank form is not a nominee");
+		ok(f->organisation == NULL, "the blank form's hint is not an organisation");
+		is_str(nth(f, 0)->email, "filled@x.example", "Outlook's addr<mailto:addr> without a space");
+		ok(nth(f, 0)->format == NULL, "a hint left in place is no answer");
 	}
 	return tap_done();
 }
