@@ -54,12 +54,19 @@ deps:
 
 unit: all $(UNIT_BINS)
 
-# Unit tests first (no servers), then the integration tests on a real
-# Dovecot and Postfix. prove prints TAP and a summary; it fails the target
-# when any test fails.
+FUZZ_SECONDS ?= 300
+
+# Unit tests (no servers), the integration tests on a real Dovecot and
+# Postfix, and a minute of libFuzzer over parse -> rules -> reply. prove
+# prints TAP and a summary; it fails the target when any test fails.
 check: deps
 	$(MAKE) unit
-	NOMD_BUILD=$(abspath $(BUILD)) prove -j2 $(UNIT_BINS) tests/lib/*.t tests/integration/*.t
+	NOMD_BUILD=$(abspath $(BUILD)) NOMD_FUZZ_SECONDS=60 prove -j2 $(UNIT_BINS) tests/lib/*.t \
+		tests/integration/*.t tests/fuzz/run.sh
+
+# Longer fuzzing: make fuzz FUZZ_SECONDS=3600
+fuzz: deps
+	BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 demo: deps
 	$(MAKE) all
@@ -68,5 +75,5 @@ demo: deps
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps unit check demo clean
+.PHONY: all deps unit check demo clean fuzz
 .SECONDARY:

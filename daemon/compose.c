@@ -9,6 +9,23 @@
 
 G_DEFINE_QUARK(nomd-compose-error-quark, compose_error)
 
+/* A subject we write: one line, capped, and without "=?" so that no
+ * encoded-word syntax from the original reaches GMime's header encoder
+ * (which can fold inside such a fragment and break the header). */
+static char *safe_subject(const char *subject)
+{
+	GString *out = g_string_new(NULL);
+	for (const char *p = subject; *p && g_utf8_strlen(out->str, -1) < 150; p = g_utf8_next_char(p)) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			g_string_append_c(out, ' ');
+		else if (p[0] == '=' && p[1] == '?')
+			g_string_append(out, "= ");
+		else
+			g_string_append_len(out, p, g_utf8_next_char(p) - p);
+	}
+	return g_string_free(out, FALSE);
+}
+
 static char *reply_subject(const char *subject)
 {
 	const char *s = subject ? subject : "";
@@ -18,6 +35,7 @@ static char *reply_subject(const char *subject)
 		while (*s == ' ' || *s == '\t')
 			s++;
 	}
+	/* new_message() makes it safe, prefix included. */
 	return *s ? g_strdup_printf("Re: %s", s) : g_strdup("Re: your nominations");
 }
 
@@ -50,42 +68,29 @@ static gboolean strict_crlf(const guint8 *data, gsize len)
 	return TRUE;
 }
 
-gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_message *orig, const char *text,
-		       GBytes **out, char **message_id, GError **error)
+/* The common part of every message nomd writes: From, To, Subject, Date,
+ * Message-ID and a UTF-8 text body. */
+static GMimeMessage *new_message(const struct nomd_config *cfg, const char *to, const char *subject,
+				 const char *text, char **message_id, GError **error)
 {
-	mime_init();
-	if (!email_valid(orig->from)) {
-		g_set_error(error, COMPOSE_ERROR, 0, "no valid address to reply to");
-		return FALSE;
+	if (!email_valid(to)) {
+		g_set_error(error, COMPOSE_ERROR, 0, "no valid address to write to");
+		return NULL;
 	}
-	g_autoptr(GMimeMessage) msg = g_mime_message_new(TRUE);
-	GMimeObject *obj = GMIME_OBJECT(msg);
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, cfg->smtp.from_name, cfg->smtp.from_address);
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL, orig->from);
-	g_autofree char *subject = reply_subject(orig->subject);
-	g_mime_message_set_subject(msg, subject, "utf-8");
-	g_autoptr(GDateTime) now = g_date_time_new_now_local();
-	g_mime_message_set_date(msg, now);
-
 	g_autofree char *id = g_mime_utils_generate_message_id(cfg->smtp.from_domain);
 	if (!msgid_valid(id)) {
 		g_set_error(error, COMPOSE_ERROR, 0, "could not make a Message-ID for domain %s", cfg->smtp.from_domain);
-		return FALSE;
+		return NULL;
 	}
+	GMimeMessage *msg = g_mime_message_new(TRUE);
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, cfg->smtp.from_name, cfg->smtp.from_address);
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL, to);
+	/* GMime encodes the subject (RFC 2047). */
+	g_autofree char *clean_subject = safe_subject(subject);
+	g_mime_message_set_subject(msg, clean_subject, "utf-8");
+	g_autoptr(GDateTime) now = g_date_time_new_now_local();
+	g_mime_message_set_date(msg, now);
 	g_mime_message_set_message_id(msg, id);
-
-	/* Only identifiers that passed msgid_valid reach these headers. */
-	if (orig->message_id) {
-		g_autofree char *irt = g_strdup_printf("<%s>", orig->message_id);
-		g_mime_object_set_header(obj, "In-Reply-To", irt, NULL);
-		GString *refs = g_string_new(NULL);
-		for (guint i = 0; orig->references && i < orig->references->len; i++)
-			g_string_append_printf(refs, "<%s> ", (const char *)orig->references->pdata[i]);
-		g_string_append(refs, irt);
-		g_mime_object_set_header(obj, "References", refs->str, NULL);
-		g_string_free(refs, TRUE);
-	}
-	g_mime_object_set_header(obj, "Auto-Submitted", "auto-replied", NULL);
 
 	g_autoptr(GMimeTextPart) part = g_mime_text_part_new_with_subtype("plain");
 	g_autofree char *body = clean_body(text);
@@ -97,20 +102,102 @@ gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_messag
 	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
 	g_mime_object_encode(GMIME_OBJECT(part), GMIME_ENCODING_CONSTRAINT_7BIT);
 	g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+	*message_id = g_steal_pointer(&id);
+	return msg;
+}
 
+/* Every line of the header block is a field ("Name:") or a continuation
+ * (starts with a blank): what strict parsers demand. */
+static gboolean header_block_ok(const guint8 *data, gsize len)
+{
+	gboolean line_start = TRUE;
+	for (gsize i = 0; i < len; i++) {
+		if (line_start) {
+			if (data[i] == '\r')
+				return TRUE; /* the blank line ends the header */
+			if (data[i] != ' ' && data[i] != '\t') {
+				gsize j = i;
+				while (j < len && data[j] > ' ' && data[j] < 0x7f && data[j] != ':')
+					j++;
+				if (j == i || j >= len || data[j] != ':')
+					return FALSE;
+			}
+		}
+		line_start = data[i] == '\n';
+	}
+	return FALSE;
+}
+
+static gboolean serialise(GMimeMessage *msg, GBytes **out, GError **error)
+{
 	g_autoptr(GMimeFormatOptions) fmt = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fmt, GMIME_NEWLINE_FORMAT_DOS);
 	g_autoptr(GMimeStream) stream = g_mime_stream_mem_new();
-	if (g_mime_object_write_to_stream(obj, fmt, stream) < 0) {
+	if (g_mime_object_write_to_stream(GMIME_OBJECT(msg), fmt, stream) < 0) {
 		g_set_error(error, COMPOSE_ERROR, 0, "could not write the message");
 		return FALSE;
 	}
 	GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
-	if (!strict_crlf(bytes->data, bytes->len)) {
-		g_set_error(error, COMPOSE_ERROR, 0, "composed message is not strict 7-bit CRLF");
+	if (!strict_crlf(bytes->data, bytes->len) || !header_block_ok(bytes->data, bytes->len)) {
+		g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_SYNTAX, "composed message is not well-formed 7-bit CRLF");
 		return FALSE;
 	}
 	*out = g_bytes_new(bytes->data, bytes->len);
+	return TRUE;
+}
+
+static gboolean compose_reply_with(const struct nomd_config *cfg, const struct parsed_message *orig,
+				   const char *subject, const char *text, GBytes **out, char **message_id, GError **error)
+{
+	g_autofree char *id = NULL;
+	g_autoptr(GMimeMessage) msg = new_message(cfg, orig->from, subject, text, &id, error);
+	if (!msg)
+		return FALSE;
+	GMimeObject *obj = GMIME_OBJECT(msg);
+	/* Only identifiers that passed msgid_valid reach these headers. */
+	if (orig->message_id) {
+		g_autofree char *irt = g_strdup_printf("<%s>", orig->message_id);
+		g_mime_object_set_header(obj, "In-Reply-To", irt, NULL);
+		g_autoptr(GString) refs = g_string_new(NULL);
+		for (guint i = 0; orig->references && i < orig->references->len; i++)
+			g_string_append_printf(refs, "<%s> ", (const char *)orig->references->pdata[i]);
+		g_string_append(refs, irt);
+		g_mime_object_set_header(obj, "References", refs->str, NULL);
+	}
+	g_mime_object_set_header(obj, "Auto-Submitted", "auto-replied", NULL);
+	if (!serialise(msg, out, error))
+		return FALSE;
+	*message_id = g_steal_pointer(&id);
+	return TRUE;
+}
+
+gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_message *orig, const char *text,
+		       GBytes **out, char **message_id, GError **error)
+{
+	mime_init();
+	g_autofree char *subject = reply_subject(orig->subject);
+	g_autoptr(GError) local = NULL;
+	if (compose_reply_with(cfg, orig, subject, text, out, message_id, &local))
+		return TRUE;
+	if (!g_error_matches(local, COMPOSE_ERROR, COMPOSE_ERROR_SYNTAX)) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	/* Whatever in the original subject upset the encoder, a plain one will do. */
+	return compose_reply_with(cfg, orig, "Re: your nominations", text, out, message_id, error);
+}
+
+gboolean compose_notice(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,
+			GBytes **out, char **message_id, GError **error)
+{
+	mime_init();
+	g_autofree char *id = NULL;
+	g_autoptr(GMimeMessage) msg = new_message(cfg, to, subject, text, &id, error);
+	if (!msg)
+		return FALSE;
+	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-generated", NULL);
+	if (!serialise(msg, out, error))
+		return FALSE;
 	*message_id = g_steal_pointer(&id);
 	return TRUE;
 }

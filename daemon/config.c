@@ -18,7 +18,7 @@
 
 G_DEFINE_QUARK(nomd-config-error-quark, config_error)
 
-enum key_type { KT_STRING, KT_INT, KT_INT64, KT_BOOL, KT_SECURITY, KT_ADDRESS_LIST };
+enum key_type { KT_STRING, KT_INT, KT_INT64, KT_BOOL, KT_DURATION, KT_SECURITY, KT_ADDRESS_LIST };
 
 struct key {
 	const char *path;
@@ -61,7 +61,10 @@ static const struct key keys[] = {
 	{ .path = "smtp.password_file", .type = KT_STRING, .offset = OFF(smtp.password_file) },
 	{ .path = "smtp.from", .type = KT_STRING, .offset = OFF(smtp.from), .required = TRUE },
 	{ .path = "smtp.timeout_seconds", .type = KT_INT, .offset = OFF(smtp.timeout_seconds), .min = 1, .max = 3600, .def_int = 60 },
-	{ .path = "smtp.max_attempts", .type = KT_INT, .offset = OFF(smtp.max_attempts), .min = 1, .max = 1000, .def_int = 20 },
+	{ .path = "smtp.max_age", .type = KT_DURATION, .offset = OFF(smtp.max_age), .min = 60, .max = 30 * 86400, .def_int = 3 * 86400 },
+	{ .path = "smtp.retry_min", .type = KT_DURATION, .offset = OFF(smtp.retry_min), .min = 1, .max = 3600, .def_int = 60 },
+	{ .path = "smtp.retry_max", .type = KT_DURATION, .offset = OFF(smtp.retry_max), .min = 1, .max = 86400, .def_int = 3600 },
+	{ .path = "smtp.max_replies_per_sender_per_hour", .type = KT_INT, .offset = OFF(smtp.max_replies_per_sender_per_hour), .min = 1, .max = 10000, .def_int = 10 },
 	{ .path = "programme.name", .type = KT_STRING, .offset = OFF(programme.name),
 	  .def_string = "Local Government Connect Network" },
 	{ .path = "programme.max_members", .type = KT_INT, .offset = OFF(programme.max_members), .min = 0, .max = 1000, .def_int = 5 },
@@ -152,6 +155,24 @@ static gboolean read_address_list(const char *path, const config_setting_t *s, c
 	return TRUE;
 }
 
+/* "90", "90s", "15m", "12h", "3d": seconds, or -1. */
+static gint64 parse_duration(const char *v)
+{
+	char *end = NULL;
+	gint64 n = g_ascii_strtoll(v, &end, 10);
+	if (end == v || n < 0 || n > 10000000)
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 's': break;
+	case 'm': n *= 60; break;
+	case 'h': n *= 3600; break;
+	case 'd': n *= 86400; break;
+	default: return -1;
+	}
+	return *end && end[1] ? -1 : n;
+}
+
 static gboolean read_key(const char *path, config_t *cf, const struct key *k, struct nomd_config *cfg,
 			 GError **error)
 {
@@ -165,6 +186,7 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 		case KT_INT: *(int *)slot = (int)k->def_int; break;
 		case KT_INT64: *(gint64 *)slot = k->def_int; break;
 		case KT_BOOL: *(gboolean *)slot = k->def_int != 0; break;
+		case KT_DURATION: *(int *)slot = (int)k->def_int; break;
 		case KT_SECURITY:
 			*(enum security *)slot = strcmp(k->def_string, "tls") == 0 ? SEC_TLS : SEC_STARTTLS;
 			break;
@@ -207,6 +229,21 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 			*(int *)slot = (int)v;
 		else
 			*(gint64 *)slot = v;
+		return TRUE;
+	}
+	case KT_DURATION: {
+		gint64 v = -1;
+		int t = config_setting_type(s);
+		if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+			v = config_setting_get_int64(s);
+		else if (t == CONFIG_TYPE_STRING)
+			v = parse_duration(config_setting_get_string(s));
+		if (v < k->min || v > k->max)
+			return fail_at(error, path, s,
+				       "'%s' must be a duration between %" G_GINT64_FORMAT " s and %" G_GINT64_FORMAT
+				       " s: seconds, or a number with s, m, h or d (\"3d\")",
+				       k->path, k->min, k->max);
+		*(int *)slot = (int)v;
 		return TRUE;
 	}
 	case KT_BOOL:

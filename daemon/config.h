@@ -54,7 +54,10 @@ struct nomd_config {
 		char *from_address; /* addr-spec */
 		char *from_domain;
 		int timeout_seconds;
-		int max_attempts;
+		int max_age;	   /* seconds a message may wait to be sent */
+		int retry_min;	   /* first retry delay, seconds; doubles ... */
+		int retry_max;	   /* ... up to this */
+		int max_replies_per_sender_per_hour;
 	} smtp;
 	struct {
 		char *name;

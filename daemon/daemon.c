@@ -124,11 +124,28 @@ static void step_sync(struct loop *l)
 	set_state(l, ST_WAIT);
 }
 
+/* Seconds until queued mail is due again (a large number when none is). */
+static int outbox_due_in(struct loop *l)
+{
+	gint64 due = 0;
+	g_autoptr(GError) error = NULL;
+	if (!store_outbox_next_due(*l->st, &due, &error)) {
+		log_error("%s", error->message);
+		return RETRY_FAILED_SECONDS;
+	}
+	if (due == 0)
+		return G_MAXINT;
+	gint64 in = due - g_get_real_time() / G_USEC_PER_SEC;
+	return (int)CLAMP(in, 1, G_MAXINT);
+}
+
 static void step_wait(struct loop *l)
 {
 	const struct nomd_config *cfg = *l->cfg;
-	/* A message that failed is retried soon, not only at the next mail. */
+	/* A message that failed is retried soon, not only at the next mail;
+	 * deferred outgoing mail is retried when due. */
 	int seconds = l->full ? MIN(RETRY_FAILED_SECONDS, cfg->imap.idle_seconds) : cfg->imap.idle_seconds;
+	seconds = MIN(seconds, outbox_due_in(l));
 	if (imap_has_idle(l->imap)) {
 		gboolean activity = FALSE;
 		g_autoptr(GError) error = NULL;
@@ -138,8 +155,8 @@ static void step_wait(struct loop *l)
 			return;
 		}
 	} else {
-		nap(l, (gint64)(l->full ? MIN(RETRY_FAILED_SECONDS, cfg->imap.poll_seconds) : cfg->imap.poll_seconds) *
-			       1000);
+		nap(l, (gint64)MIN(seconds, l->full ? MIN(RETRY_FAILED_SECONDS, cfg->imap.poll_seconds)
+						     : cfg->imap.poll_seconds) * 1000);
 	}
 	/* A wait that ended normally means the connection works. */
 	l->failures = 0;

@@ -8,7 +8,8 @@
  *  3. The sender must be exactly one From mailbox (else held as
  *     ambiguous_sender), a nominator of the organisation (else held as
  *     not_authorised: no backscatter to forged or stray mail), and, when
- *     the programme requires it, authenticated (else held).
+ *     the programme requires it, authenticated (else held); past the
+ *     hourly reply limit for that address it is held (reply_limit).
  *  4. Commands in the subject (FORM, STATUS, WITHDRAW address).
  *  5. Each nominee on its own, in form order: closing date, required
  *     fields, address syntax, duplicates (in this message, or accepted for
@@ -59,6 +60,7 @@ const char *reason_text(const char *code)
 		{ REASON_REPEATED, "the same message was received before" },
 		{ REASON_UNPROCESSABLE, "the message could not be processed" },
 		{ REASON_NOT_FOUND, "no nomination from your organisation has that address" },
+		{ REASON_REPLY_LIMIT, "too many automatic replies to this address in the last hour" },
 		{ REASON_CMD_FORM, "the blank form was sent" },
 		{ REASON_CMD_STATUS, "the current nominations were sent" },
 		{ REASON_CMD_WITHDRAW, "the nomination was withdrawn" },
@@ -257,6 +259,16 @@ static void judge(struct judge_ctx *j, struct verdict *v)
 		add_warning(v, WARN_EXTERNAL_EMAIL);
 }
 
+/* A valid address this organisation has already had accepted. */
+static gboolean is_amendment(struct judge_ctx *j, const struct nominee *n)
+{
+	if (!n->email || !email_valid(n->email))
+		return FALSE;
+	g_autofree char *key = email_key(n->email);
+	g_autofree char *owner = NULL, *role = NULL;
+	return j->state->email_owner(j->state->ctx, key, &owner, &role) && g_strcmp0(owner, j->org->id) == 0;
+}
+
 static struct decision *decide_command(struct decision *d, enum command cmd, char *arg,
 				       const struct decide_state *state)
 {
@@ -322,6 +334,10 @@ struct decision *decide(const struct nomd_config *cfg, const struct parsed_messa
 		if (org && !config_is_nominator(org, msg->from))
 			return decide_held(REASON_NOT_AUTHORISED);
 	}
+	/* A loop with an autoresponder that marks nothing as automatic ends
+	 * here: past the limit nothing more is answered; staff are told. */
+	if (state->recent_replies(state->ctx, msg->from) >= cfg->smtp.max_replies_per_sender_per_hour)
+		return finish(decision_new(OUTCOME_HELD), REASON_REPLY_LIMIT, msg->from);
 	/* From here on the sender is a known nominator: answering is safe. */
 	struct decision *d = decision_new(OUTCOME_REJECTED);
 	d->reply = !sender_suppresses_reply(msg);
@@ -364,17 +380,28 @@ struct decision *decide(const struct nomd_config *cfg, const struct parsed_messa
 	if (form->nominees->len == 0)
 		return finish(d, j.closed ? REASON_CLOSED : REASON_NO_NOMINATIONS, NULL);
 
+	/* Amendments first: a role change may free a place, and the answer
+	 * must not depend on where in the form it stands. */
+	g_array_set_size(d->verdicts, form->nominees->len);
+	for (int pass = 0; pass < 2; pass++) {
+		for (guint i = 0; i < form->nominees->len; i++) {
+			const struct nominee *n = form->nominees->pdata[i];
+			if (is_amendment(&j, n) != (pass == 0))
+				continue;
+			struct verdict *v = &g_array_index(d->verdicts, struct verdict, i);
+			v->nominee = n;
+			judge(&j, v);
+		}
+	}
 	guint accepted = 0;
-	for (guint i = 0; i < form->nominees->len; i++) {
-		struct verdict v = { .nominee = form->nominees->pdata[i] };
-		judge(&j, &v);
-		if (v.reason)
-			add_code(d->reasons, v.reason);
+	for (guint i = 0; i < d->verdicts->len; i++) {
+		const struct verdict *v = &g_array_index(d->verdicts, struct verdict, i);
+		if (v->reason)
+			add_code(d->reasons, v->reason);
 		else
 			accepted++;
-		for (size_t w = 0; v.warnings[w]; w++)
-			add_code(d->warnings, v.warnings[w]);
-		g_array_append_val(d->verdicts, v);
+		for (size_t w = 0; v->warnings[w]; w++)
+			add_code(d->warnings, v->warnings[w]);
 	}
 	if (accepted > 0) {
 		if (d->members != d->mentors)

@@ -36,6 +36,7 @@ enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD
 #define REASON_REPEATED "repeated_message"
 #define REASON_UNPROCESSABLE "unprocessable"
 #define REASON_NOT_FOUND "not_found"
+#define REASON_REPLY_LIMIT "reply_limit"
 /* Commands carried out: */
 #define REASON_CMD_FORM "command_form"
 #define REASON_CMD_STATUS "command_status"
@@ -65,6 +66,8 @@ struct decide_state {
 	gboolean (*message_known)(void *ctx, const char *message_id);
 	/* Whether we sent mail with this Message-ID (for bounces). */
 	gboolean (*sent_by_us)(void *ctx, const char *message_id);
+	/* Automatic replies queued for an address in the hour before `received`. */
+	int (*recent_replies)(void *ctx, const char *address);
 	void *ctx;
 	gint64 received; /* when the message arrived, seconds since the epoch */
 };

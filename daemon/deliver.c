@@ -15,8 +15,21 @@
 
 #define DELIVER_BATCH 200
 
+/* Seconds before the next try: retry_min doubling per attempt, capped at
+ * retry_max, with jitter so that a queue does not retry in step. */
+static int retry_delay(const struct nomd_config *cfg, int attempts)
+{
+	gint64 d = cfg->smtp.retry_min;
+	for (int i = 0; i < attempts && d < cfg->smtp.retry_max; i++)
+		d *= 2;
+	d = MIN(d, cfg->smtp.retry_max);
+	return (int)(d / 2 + g_random_int_range(0, (gint32)(d / 2) + 1));
+}
+
+/* FALSE with *error only when the store fails; *stop when the server
+ * could not be reached, so the rest of the batch waits. */
 static gboolean deliver_one(const struct nomd_config *cfg, struct store *st, struct smtp_client *smtp,
-			    const struct outbox_item *it, struct deliver_stats *stats, GError **error)
+			    const struct outbox_item *it, struct deliver_stats *stats, gboolean *stop, GError **error)
 {
 	g_autofree char *why = NULL;
 	enum smtp_result r = smtp_send(smtp, it->envelope_from, it->recipient, it->body, &why);
@@ -25,14 +38,17 @@ static gboolean deliver_one(const struct nomd_config *cfg, struct store *st, str
 		log_info("sent outbox #%" G_GINT64_FORMAT " to %s", it->id, it->recipient);
 		return store_outbox_sent(st, it->id, error);
 	}
+	int delay = retry_delay(cfg, it->attempts);
 	if (r == SMTP_PERMANENT) {
 		stats->failed++;
 		log_warn("outbox #%" G_GINT64_FORMAT " to %s failed: %s", it->id, it->recipient, why);
 	} else {
 		stats->deferred++;
-		log_warn("outbox #%" G_GINT64_FORMAT " to %s deferred: %s", it->id, it->recipient, why);
+		log_warn("outbox #%" G_GINT64_FORMAT " to %s deferred %d s: %s", it->id, it->recipient, delay, why);
+		*stop = r == SMTP_UNREACHABLE;
 	}
-	return store_outbox_failed(st, it->id, r == SMTP_PERMANENT, cfg->smtp.max_attempts, why, error);
+	return store_outbox_failed(st, it->id, r == SMTP_PERMANENT, g_get_real_time() / G_USEC_PER_SEC, delay,
+				   cfg->smtp.max_age, why, error);
 }
 
 gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, gboolean (*should_stop)(void),
@@ -40,11 +56,12 @@ gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, gboole
 {
 	*stats = (struct deliver_stats){ 0 };
 	g_autoptr(smtp_client) smtp = smtp_client_new(cfg);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	/* Each row is tried once per run, even when it stays pending. */
 	gint64 last = 0;
 	for (;;) {
 		g_autoptr(GPtrArray) items = NULL;
-		if (!store_outbox_pending(st, last, DELIVER_BATCH, &items, error))
+		if (!store_outbox_pending(st, last, DELIVER_BATCH, now, &items, error))
 			return FALSE;
 		if (items->len == 0)
 			return TRUE;
@@ -53,8 +70,11 @@ gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, gboole
 				return TRUE;
 			const struct outbox_item *it = items->pdata[i];
 			last = it->id;
-			if (!deliver_one(cfg, st, smtp, it, stats, error))
+			gboolean unreachable = FALSE;
+			if (!deliver_one(cfg, st, smtp, it, stats, &unreachable, error))
 				return FALSE;
+			if (unreachable)
+				return TRUE;
 		}
 	}
 }

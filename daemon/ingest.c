@@ -17,6 +17,7 @@
 
 struct state_ctx {
 	struct store *st;
+	gint64 received; /* now, for the reply limit */
 	GError *error; /* the first store failure seen by decide's callbacks */
 };
 
@@ -53,6 +54,15 @@ static gboolean state_sent_by_us(void *data, const char *message_id)
 	if (!ctx->error)
 		store_sent_by_us(ctx->st, message_id, &found, &ctx->error);
 	return found;
+}
+
+static int state_recent_replies(void *data, const char *address)
+{
+	struct state_ctx *ctx = data;
+	int count = 0;
+	if (!ctx->error)
+		store_replies_since(ctx->st, address, ctx->received - 3600, &count, &ctx->error);
+	return count;
 }
 
 const char *ingest_mailbox_for(const struct nomd_config *cfg, const char *outcome)
@@ -114,6 +124,32 @@ static void add_status_line(void *data, int n, const char *const *names, const c
 			       values[0]);
 }
 
+/* One alert per address and hour, to every staff address. */
+static gboolean alert_staff_reply_limit(const struct nomd_config *cfg, struct store *st, const char *sender,
+					GError **error)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autofree char *hour = g_date_time_format(now, "%Y-%m-%dT%H");
+	g_autofree char *subject = g_strdup_printf("nomd: mail from %s held (reply limit)", sender);
+	g_autofree char *text = g_strdup_printf(
+		"nomd has sent %d automatic replies to %s within an hour, the most it allows\n"
+		"(smtp.max_replies_per_sender_per_hour). This usually means a mail loop with an\n"
+		"autoresponder. Further messages from that address are held, unanswered, in the\n"
+		"\"%s\" folder until the hour has passed; please look at them there.\n",
+		cfg->smtp.max_replies_per_sender_per_hour, sender, cfg->imap.held);
+	for (guint i = 0; i < cfg->staff->len; i++) {
+		const char *to = cfg->staff->pdata[i];
+		g_autoptr(GBytes) mail = NULL;
+		g_autofree char *id = NULL;
+		if (!compose_notice(cfg, to, subject, text, &mail, &id, error))
+			return FALSE;
+		g_autofree char *key = g_strdup_printf("reply-limit:%s:%s:%s", sender, hour, to);
+		if (!store_queue_mail(st, 0, key, cfg->smtp.from_address, to, id, mail, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /* Everything one message changes, inside the caller's transaction. */
 static gboolean commit_effects(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			       const struct parsed_message *msg, const struct decision *d, const char *sha,
@@ -169,6 +205,9 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 	if (d->command == CMD_WITHDRAW && d->withdraw && !store_withdraw_nominee(st, d->org->id, d->withdraw, error))
 		return FALSE;
 	if (d->bounce_id && !store_mark_bounce(st, d->bounce_id, d->detail, error))
+		return FALSE;
+	if (d->reasons->len && g_strcmp0(d->reasons->pdata[0], REASON_REPLY_LIMIT) == 0 &&
+	    !alert_staff_reply_limit(cfg, st, msg->from, error))
 		return FALSE;
 	if (!d->reply)
 		return TRUE;
@@ -252,14 +291,17 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 	}
 	if (!store_begin(st, error))
 		return FALSE;
-	struct state_ctx sctx = { .st = st };
+	gint64 received = o && o->internal_date ? o->internal_date : g_get_real_time() / G_USEC_PER_SEC;
+	/* Replies are counted by when they were queued, that is, by now. */
+	struct state_ctx sctx = { .st = st, .received = g_get_real_time() / G_USEC_PER_SEC };
 	struct decide_state state = {
 		.summary = state_summary,
 		.email_owner = state_email_owner,
 		.message_known = state_message_known,
 		.sent_by_us = state_sent_by_us,
+		.recent_replies = state_recent_replies,
 		.ctx = &sctx,
-		.received = o && o->internal_date ? o->internal_date : g_get_real_time() / G_USEC_PER_SEC,
+		.received = received,
 	};
 	g_autoptr(decision) d = decide(cfg, msg, f, &state);
 	if (sctx.error) {

@@ -111,7 +111,8 @@ static void usage(void)
 {
 	fputs("usage: nomctl -c FILE export [--format json|csv]\n"
 	      "       nomctl -c FILE messages [--format json|csv]\n"
-	      "       nomctl -c FILE outbox [--format json|csv]\n",
+	      "       nomctl -c FILE outbox [--format json|csv]\n"
+	      "       nomctl -c FILE outbox retry ID\n",
 	      stderr);
 }
 
@@ -128,7 +129,8 @@ int main(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_summary(ctx, "Commands: export, messages, outbox");
 	g_autoptr(GError) error = NULL;
-	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc != 2 || !config_path) {
+	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc < 2 || !config_path ||
+	    (argc > 2 && !(argc == 4 && strcmp(argv[1], "outbox") == 0 && strcmp(argv[2], "retry") == 0))) {
 		if (error)
 			fprintf(stderr, "nomctl: %s\n", error->message);
 		usage();
@@ -164,6 +166,28 @@ int main(int argc, char **argv)
 	if (!store_open(cfg->database, &st, &error)) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_UNAVAILABLE;
+	}
+	if (argc == 4) {
+		char *end = NULL;
+		gint64 id = g_ascii_strtoll(argv[3], &end, 10);
+		gboolean changed = FALSE;
+		if (!end || *end || id <= 0) {
+			fprintf(stderr, "nomctl: '%s' is not an outbox id\n", argv[3]);
+			store_close(st);
+			return EX_USAGE;
+		}
+		gboolean done = store_outbox_retry(st, id, &changed, &error);
+		store_close(st);
+		if (!done) {
+			fprintf(stderr, "nomctl: %s\n", error->message);
+			return EX_SOFTWARE;
+		}
+		if (!changed) {
+			fprintf(stderr, "nomctl: outbox #%" G_GINT64_FORMAT " is not a failed message\n", id);
+			return EX_DATAERR;
+		}
+		printf("outbox #%" G_GINT64_FORMAT " queued again\n", id);
+		return EX_OK;
 	}
 	gboolean ok = each(st, print_row, &pr, &error);
 	store_close(st);

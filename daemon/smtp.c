@@ -131,5 +131,7 @@ enum smtp_result smtp_send(struct smtp_client *c, const char *envelope_from, con
 	/* A broken connection is not reused: the next send reconnects. */
 	curl_easy_cleanup(c->curl);
 	c->curl = NULL;
-	return code >= 500 && code < 600 ? SMTP_PERMANENT : SMTP_TEMPORARY;
+	if (code >= 500 && code < 600)
+		return SMTP_PERMANENT;
+	return code == 0 ? SMTP_UNREACHABLE : SMTP_TEMPORARY;
 }

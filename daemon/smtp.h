@@ -7,7 +7,9 @@
 
 #include "config.h"
 
-enum smtp_result { SMTP_SENT, SMTP_TEMPORARY, SMTP_PERMANENT };
+/* UNREACHABLE: no SMTP answer at all (connection, TLS, time-out): the
+ * rest of a batch would fail the same way. */
+enum smtp_result { SMTP_SENT, SMTP_TEMPORARY, SMTP_PERMANENT, SMTP_UNREACHABLE };
 
 struct smtp_client;
 

@@ -84,6 +84,8 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"ALTER TABLE outbox ADD COLUMN message_id TEXT;"
 	"ALTER TABLE outbox ADD COLUMN bounce TEXT;"
 	"CREATE INDEX outbox_by_message_id ON outbox (message_id);"
+	"CREATE INDEX outbox_by_recipient ON outbox (recipient, created_at);"
+	"ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE messages ADD COLUMN uidvalidity INTEGER;"
 	"ALTER TABLE messages ADD COLUMN uid INTEGER;"
 	"CREATE INDEX messages_by_uid ON messages (uidvalidity, uid);",
@@ -403,16 +405,18 @@ void outbox_item_free(struct outbox_item *item)
 	g_free(item);
 }
 
-gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, GPtrArray **items, GError **error)
+gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint64 now, GPtrArray **items,
+			      GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = prepare(st,
 					       "SELECT id, envelope_from, recipient, body, attempts FROM outbox"
-					        " WHERE status = 'pending' AND id > ?2 ORDER BY id LIMIT ?1",
+					        " WHERE status = 'pending' AND id > ?2 AND next_attempt_at <= ?3 ORDER BY id LIMIT ?1",
 					       error);
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int(stmt, 1, limit);
 	sqlite3_bind_int64(stmt, 2, after_id);
+	sqlite3_bind_int64(stmt, 3, now);
 	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)outbox_item_free);
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -443,13 +447,15 @@ gboolean store_outbox_sent(struct store *st, gint64 id, GError **error)
 	return step_done(st, stmt, error);
 }
 
-gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, int max_attempts,
+gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gint64 now, int retry_in, int max_age,
 			     const char *error_text, GError **error)
 {
+	/* A message older than max_age is given up, like a permanent failure. */
 	g_autoptr(sqlite3_stmt) stmt =
 		prepare(st,
-			"UPDATE outbox SET attempts = attempts + 1, last_error = ?2,"
-			" status = CASE WHEN ?3 OR attempts + 1 >= ?4 THEN 'failed' ELSE 'pending' END"
+			"UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?4 + ?5,"
+			" status = CASE WHEN ?3 OR ?4 - CAST(strftime('%s', created_at) AS INTEGER) >= ?6"
+			" THEN 'failed' ELSE 'pending' END"
 			" WHERE id = ?1",
 			error);
 	if (!stmt)
@@ -457,8 +463,58 @@ gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, in
 	sqlite3_bind_int64(stmt, 1, id);
 	bind_text(stmt, 2, error_text);
 	sqlite3_bind_int(stmt, 3, permanent);
-	sqlite3_bind_int(stmt, 4, max_attempts);
+	sqlite3_bind_int64(stmt, 4, now);
+	sqlite3_bind_int(stmt, 5, retry_in);
+	sqlite3_bind_int(stmt, 6, max_age);
 	return step_done(st, stmt, error);
+}
+
+gboolean store_outbox_next_due(struct store *st, gint64 *when, GError **error)
+{
+	*when = 0;
+	g_autoptr(sqlite3_stmt) stmt =
+		prepare(st, "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'", error);
+	if (!stmt)
+		return FALSE;
+	if (sqlite3_step(stmt) != SQLITE_ROW)
+		return fail(st, error, "read outbox");
+	*when = sqlite3_column_type(stmt, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(stmt, 0);
+	return TRUE;
+}
+
+gboolean store_outbox_retry(struct store *st, gint64 id, gboolean *changed, GError **error)
+{
+	/* A fresh start: the age limit counts from now. */
+	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+					       "UPDATE outbox SET status = 'pending', next_attempt_at = 0, created_at = ?2"
+					       " WHERE id = ?1 AND status = 'failed'",
+					       error);
+	if (!stmt)
+		return FALSE;
+	g_autofree char *now = utc_now_iso();
+	sqlite3_bind_int64(stmt, 1, id);
+	bind_text(stmt, 2, now);
+	if (!step_done(st, stmt, error))
+		return FALSE;
+	*changed = sqlite3_changes(st->db) > 0;
+	return TRUE;
+}
+
+gboolean store_replies_since(struct store *st, const char *address, gint64 since, int *count, GError **error)
+{
+	*count = 0;
+	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+					       "SELECT count(*) FROM outbox WHERE lower(recipient) = lower(?1)"
+					       " AND message IS NOT NULL AND CAST(strftime('%s', created_at) AS INTEGER) >= ?2",
+					       error);
+	if (!stmt)
+		return FALSE;
+	bind_text(stmt, 1, address);
+	sqlite3_bind_int64(stmt, 2, since);
+	if (sqlite3_step(stmt) != SQLITE_ROW)
+		return fail(st, error, "count replies");
+	*count = sqlite3_column_int(stmt, 0);
+	return TRUE;
 }
 
 static gboolean each_row(struct store *st, const char *sql, store_row_fn fn, void *ctx, GError **error)
@@ -503,7 +559,9 @@ gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError
 gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError **error)
 {
 	return each_row(st,
-			"SELECT id, recipient, message_id, status, attempts, last_error, created_at, sent_at, bounce"
+			"SELECT id, recipient, message_id, status, attempts, last_error, created_at, sent_at, bounce,"
+			" CASE WHEN status = 'pending' AND next_attempt_at > 0"
+			" THEN strftime('%Y-%m-%dT%H:%M:%SZ', next_attempt_at, 'unixepoch') END AS next_attempt"
 			" FROM outbox ORDER BY id",
 			fn, ctx, error);
 }

@@ -92,12 +92,21 @@ gboolean store_withdraw_nominee(struct store *st, const char *org_id, const char
 /* A delivery failure report about mail we sent. */
 gboolean store_mark_bounce(struct store *st, const char *message_id, const char *detail, GError **error);
 
-/* Outbox: pending rows with id above `after_id`, oldest first, at most `limit`. */
-gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, GPtrArray **items, GError **error);
+/* Outbox: pending rows due by `now`, with id above `after_id`, oldest
+ * first, at most `limit`. */
+gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint64 now, GPtrArray **items,
+			      GError **error);
 gboolean store_outbox_sent(struct store *st, gint64 id, GError **error);
-/* A failed attempt: `permanent` or attempts exhausted marks it failed. */
-gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, int max_attempts,
+/* A failed attempt: tried again `retry_in` seconds from `now`, unless it is
+ * `permanent` or the message is older than `max_age` seconds (then failed). */
+gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gint64 now, int retry_in, int max_age,
 			     const char *error_text, GError **error);
+/* When the next pending row is due (0: none pending). */
+gboolean store_outbox_next_due(struct store *st, gint64 *when, GError **error);
+/* Requeue a failed row; *changed says whether one was. */
+gboolean store_outbox_retry(struct store *st, gint64 id, gboolean *changed, GError **error);
+/* Replies to messages queued for `address` since `since`. */
+gboolean store_replies_since(struct store *st, const char *address, gint64 since, int *count, GError **error);
 void outbox_item_free(struct outbox_item *item);
 
 /* IMAP checkpoint: the UIDVALIDITY and highest processed UID of a mailbox.

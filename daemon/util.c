@@ -40,6 +40,18 @@ char *email_key(const char *s)
 	return s ? g_ascii_strdown(s, -1) : NULL;
 }
 
+/* dot-atom-text: atext runs joined by single dots. */
+static gboolean dot_atom(const char *s, size_t len)
+{
+	if (len == 0 || s[0] == '.' || s[len - 1] == '.')
+		return FALSE;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '.' ? s[i + 1] == '.' : !atext_ok(s[i]))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean msgid_valid(const char *s)
 {
 	if (!s)
@@ -47,13 +59,20 @@ gboolean msgid_valid(const char *s)
 	size_t len = strlen(s);
 	if (len < 3 || len > MSGID_MAX)
 		return FALSE;
-	const char *at = strchr(s, '@');
-	if (!at || at == s || at[1] == '\0')
+	/* RFC 5322 msg-id: dot-atom-text "@" (dot-atom-text / "[" dtext "]"),
+	 * which is also what GMime writes back unchanged. */
+	const char *at = strrchr(s, '@');
+	if (!at || !dot_atom(s, at - s))
 		return FALSE;
-	for (const char *p = s; *p; p++)
-		if (*p <= ' ' || *p >= 0x7f || *p == '<' || *p == '>' || *p == '"' || *p == '\\')
-			return FALSE;
-	return TRUE;
+	const char *right = at + 1;
+	size_t rlen = strlen(right);
+	if (rlen >= 2 && right[0] == '[' && right[rlen - 1] == ']') {
+		for (size_t i = 1; i + 1 < rlen; i++)
+			if (right[i] <= ' ' || right[i] >= 0x7f || strchr("[]\\", right[i]))
+				return FALSE;
+		return TRUE;
+	}
+	return dot_atom(right, rlen);
 }
 
 char *sha256_hex(const void *data, gsize len)

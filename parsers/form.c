@@ -119,19 +119,25 @@ static char *clean_value(const char *s)
 {
 	GString *out = g_string_sized_new(64);
 	gboolean space = FALSE;
-	for (const char *p = s; *p && out->len < FORM_MAX_VALUE; p++) {
+	for (const char *p = s; *p; p++) {
 		if (g_ascii_isspace(*p)) {
 			space = out->len > 0;
 			continue;
 		}
+		if (out->len + (space ? 2 : 1) > FORM_MAX_VALUE)
+			break;
 		if (space)
 			g_string_append_c(out, ' ');
 		space = FALSE;
 		g_string_append_c(out, *p);
 	}
+	/* The cap may have cut a character in two: drop the piece, and any
+	 * blank it leaves at the end. */
 	const char *end;
 	if (!g_utf8_validate(out->str, out->len, &end))
 		g_string_truncate(out, end - out->str);
+	while (out->len && out->str[out->len - 1] == ' ')
+		g_string_truncate(out, out->len - 1);
 	return g_string_free(out, FALSE);
 }
 

@@ -152,7 +152,8 @@ static char *text_of(struct walk *w, GMimeTextPart *part)
 		return NULL;
 	const char *charset = g_mime_text_part_get_charset(part);
 	g_autofree char *converted = NULL;
-	if (charset && g_ascii_strcasecmp(charset, "utf-8") != 0 && g_ascii_strcasecmp(charset, "us-ascii") != 0)
+	if (bytes->len && charset && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
+	    g_ascii_strcasecmp(charset, "us-ascii") != 0)
 		converted = g_convert((const char *)bytes->data, bytes->len, "UTF-8", g_mime_charset_iconv_name(charset),
 				      NULL, NULL, NULL);
 	char *text;
@@ -220,17 +221,20 @@ static void read_dsn(struct walk *w, GMimePart *part)
 		w->m->dsn_status = field_value(text, "Status");
 }
 
+/* "<id@domain>" (or a bare id@domain) to id@domain; NULL unless valid. */
 static char *clean_msgid(const char *value)
 {
 	if (!value)
 		return NULL;
 	g_autofree char *v = g_strstrip(g_strdup(value));
 	char *p = v;
-	if (*p == '<')
+	if (*p == '<') {
 		p++;
-	char *gt = strchr(p, '>');
-	if (gt)
+		char *gt = strchr(p, '>');
+		if (!gt || g_strstrip(gt + 1)[0] != '\0')
+			return NULL;
 		*gt = '\0';
+	}
 	return msgid_valid(p) ? g_strdup(p) : NULL;
 }
 
@@ -428,7 +432,9 @@ struct parsed_message *mime_parse(const char *data, gsize len)
 	if (!msg)
 		return m;
 	m->parsed = TRUE;
-	m->message_id = clean_msgid(g_mime_message_get_message_id(msg));
+	/* From the raw header: GMime repairs an unterminated "<id@dom." into an
+	 * id the sender never wrote. */
+	m->message_id = clean_msgid(g_mime_object_get_header(GMIME_OBJECT(msg), "Message-ID"));
 	read_from(m, msg);
 	g_free(m->subject);
 	m->subject = one_line(g_mime_message_get_subject(msg), MIME_MAX_SUBJECT);

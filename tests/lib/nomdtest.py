@@ -15,7 +15,8 @@ INBOX_USER = "nominations@example.org"
 FROM = "Local Government Connect Network <connect@example.org>"
 
 
-def write_config(stack, workdir, extra="", imap_security="tls", max_members=5, max_mentors=5, imap_extra=""):
+def write_config(stack, workdir, extra="", imap_security="tls", max_members=5, max_mentors=5, imap_extra="",
+                 smtp_extra=""):
     """Write workdir/nomd.conf for `stack`, including the shipped organisation list."""
     shutil.copy(os.path.join(ROOT, "etc", "organisations.conf"), os.path.join(workdir, "organisations.conf"))
     port = stack.imaps_port if imap_security == "tls" else stack.imap_port
@@ -34,6 +35,7 @@ smtp = {{
   ca_file = "{stack.cert_file}";
   from = "{FROM}";
   timeout_seconds = 20;
+  {smtp_extra}
 }};
 programme = {{ name = "Local Government Connect Network"; max_members = {max_members}; max_mentors = {max_mentors}; }};
 staff = {{ addresses = [ "programme-team@example.org" ]; }};

@@ -47,7 +47,7 @@ static int count(gboolean (*each)(struct store *, store_row_fn, void *, GError *
 static GPtrArray *outbox(void)
 {
 	GPtrArray *items = NULL;
-	store_outbox_pending(st, 0, 1000, &items, NULL);
+	store_outbox_pending(st, 0, 1000, G_MAXINT64, &items, NULL);
 	return items;
 }
 

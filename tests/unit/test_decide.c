@@ -5,7 +5,7 @@
 #include "tap.h"
 
 struct fake {
-	int members, mentors;
+	int members, mentors, recent;
 	GHashTable *known;
 };
 
@@ -26,6 +26,11 @@ static gboolean fake_owner(void *ctx, const char *key, char **org, char **role)
 	*org = g_strdup(parts[0]);
 	*role = g_strdup(parts[1]);
 	return TRUE;
+}
+
+static int fake_recent(void *ctx, const char *address)
+{
+	return ((struct fake *)ctx)->recent;
 }
 
 static gboolean fake_sent(void *ctx, const char *id)
@@ -102,7 +107,7 @@ int main(void)
 {
 	g_autoptr(nomd_config) cfg = load_cfg();
 	struct fake fake = { .known = g_hash_table_new(g_str_hash, g_str_equal) };
-	struct decide_state st = { fake_summary, fake_owner, fake_message_known, fake_sent, &fake, 0 };
+	struct decide_state st = { fake_summary, fake_owner, fake_message_known, fake_sent, fake_recent, &fake, 0 };
 	g_hash_table_insert(fake.known, "taken@fife.example", "angus member");
 
 	{
@@ -345,6 +350,18 @@ int main(void)
 		g_autoptr(decision) g = decide(cfg, m, f, &st);
 		is_str(outcome_name(g->outcome), "accepted", "aligned dkim=pass from the trusted server: accepted");
 		cfg->programme.require_authentication = FALSE;
+	}
+	{
+		fake.recent = 10;
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		g_autoptr(form) f = form_parse("Thanks!\n", FALSE);
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		ok(g_str_equal(outcome_name(d->outcome), "held") && has_code(d->reasons, "reply_limit") && !d->reply,
+		   "ten replies in the last hour: held, reply_limit, no reply");
+		fake.recent = 9;
+		g_autoptr(decision) e = decide(cfg, m, f, &st);
+		ok(e->reply, "nine: still answered");
+		fake.recent = 0;
 	}
 	g_hash_table_unref(fake.known);
 	return tap_done();
