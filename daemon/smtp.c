@@ -18,7 +18,25 @@ struct smtp_client {
 	const struct nomd_config *cfg;
 	CURL *curl;
 	char errbuf[CURL_ERROR_SIZE];
+	char last_reply[256]; /* the server's last 4xx/5xx reply line */
 };
+
+/* libcurl's error text names the command, not the server's words: keep
+ * the server's last refusal. */
+static int on_debug(CURL *handle, curl_infotype type, char *data, size_t size, void *userp)
+{
+	struct smtp_client *c = userp;
+	/* Only refusals: the "221 Bye" that follows one is no explanation. */
+	if (type != CURLINFO_HEADER_IN || size == 0 || (data[0] != '4' && data[0] != '5'))
+		return 0;
+	size_t n = MIN(size, sizeof c->last_reply - 1);
+	memcpy(c->last_reply, data, n);
+	c->last_reply[n] = '\0';
+	for (char *p = c->last_reply; *p; p++)
+		if (*p == '\r' || *p == '\n' || (unsigned char)*p < 0x20)
+			*p = (*p == '\r' || *p == '\n') ? '\0' : ' ';
+	return 0;
+}
 
 struct upload {
 	const char *data;
@@ -85,6 +103,9 @@ static CURL *handle(struct smtp_client *c)
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_body);
+	curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(curl, CURLOPT_DEBUGDATA, c);
+	curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
 	c->curl = curl;
 	return curl;
 }
@@ -114,6 +135,7 @@ enum smtp_result smtp_send(struct smtp_client *c, const char *envelope_from, con
 	curl_easy_setopt(curl, CURLOPT_READDATA, &u);
 	curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 	c->errbuf[0] = '\0';
+	c->last_reply[0] = '\0';
 	log_debug("smtp state=send rcpt=%s bytes=%zu", recipient, (size_t)len);
 	CURLcode rc = curl_easy_perform(curl);
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, NULL);
@@ -123,8 +145,9 @@ enum smtp_result smtp_send(struct smtp_client *c, const char *envelope_from, con
 
 	long code = 0;
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	*error_text = g_strdup_printf("%s%s%s (SMTP %ld)", curl_easy_strerror(rc), c->errbuf[0] ? ": " : "",
-				      c->errbuf, code);
+	*error_text = code ? g_strdup_printf("%s (server said: %s)", c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc),
+					     c->last_reply[0] ? c->last_reply : "nothing")
+			   : g_strdup_printf("%s%s%s", curl_easy_strerror(rc), c->errbuf[0] ? ": " : "", c->errbuf);
 	for (char *p = *error_text; *p; p++)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';

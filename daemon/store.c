@@ -472,8 +472,9 @@ gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gi
 gboolean store_outbox_next_due(struct store *st, gint64 *when, GError **error)
 {
 	*when = 0;
+	/* A row never tried has next_attempt_at 0: due at once, reported as 1. */
 	g_autoptr(sqlite3_stmt) stmt =
-		prepare(st, "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'", error);
+		prepare(st, "SELECT max(1, min(next_attempt_at)) FROM outbox WHERE status = 'pending'", error);
 	if (!stmt)
 		return FALSE;
 	if (sqlite3_step(stmt) != SQLITE_ROW)

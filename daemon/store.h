@@ -101,7 +101,8 @@ gboolean store_outbox_sent(struct store *st, gint64 id, GError **error);
  * `permanent` or the message is older than `max_age` seconds (then failed). */
 gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gint64 now, int retry_in, int max_age,
 			     const char *error_text, GError **error);
-/* When the next pending row is due (0: none pending). */
+/* When the next pending row is due, in seconds since the epoch (0: none
+ * pending; a row due at once gives 1). */
 gboolean store_outbox_next_due(struct store *st, gint64 *when, GError **error);
 /* Requeue a failed row; *changed says whether one was. */
 gboolean store_outbox_retry(struct store *st, gint64 id, gboolean *changed, GError **error);
