@@ -26,19 +26,6 @@ static char *safe_subject(const char *subject)
 	return g_string_free(out, FALSE);
 }
 
-static char *reply_subject(const char *subject)
-{
-	const char *s = subject ? subject : "";
-	/* One "Re:" is enough however many the thread has collected. */
-	while (g_ascii_strncasecmp(s, "re:", 3) == 0) {
-		s += 3;
-		while (*s == ' ' || *s == '\t')
-			s++;
-	}
-	/* new_message() makes it safe, prefix included. */
-	return *s ? g_strdup_printf("Re: %s", s) : g_strdup("Re: your nominations");
-}
-
 /* LF-only text, without control bytes other than tab and newline. */
 static char *clean_body(const char *text)
 {
@@ -68,10 +55,24 @@ static gboolean strict_crlf(const guint8 *data, gsize len)
 	return TRUE;
 }
 
+/* A UTF-8 text part. Always UTF-8: g_mime_text_part_set_text() would pick
+ * Latin-1 for some names, and a later set_charset() relabels without
+ * converting. GMime picks quoted-printable or base64 to keep it 7-bit. */
+static GMimeObject *text_part(const char *subtype, const char *content_text)
+{
+	GMimeTextPart *part = g_mime_text_part_new_with_subtype(subtype);
+	g_autoptr(GMimeStream) content = g_mime_stream_mem_new_with_buffer(content_text, strlen(content_text));
+	g_autoptr(GMimeDataWrapper) wrapper = g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(GMIME_PART(part), wrapper);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
+	g_mime_object_encode(GMIME_OBJECT(part), GMIME_ENCODING_CONSTRAINT_7BIT);
+	return GMIME_OBJECT(part);
+}
+
 /* The common part of every message nomd writes: From, To, Subject, Date,
- * Message-ID and a UTF-8 text body. */
+ * Message-ID, and the text alone or with an HTML alternative. */
 static GMimeMessage *new_message(const struct nomd_config *cfg, const char *to, const char *subject,
-				 const char *text, char **message_id, GError **error)
+				 const char *text, const char *html, char **message_id, GError **error)
 {
 	if (!email_valid(to)) {
 		g_set_error(error, COMPOSE_ERROR, 0, "no valid address to write to");
@@ -92,16 +93,21 @@ static GMimeMessage *new_message(const struct nomd_config *cfg, const char *to, 
 	g_mime_message_set_date(msg, now);
 	g_mime_message_set_message_id(msg, id);
 
-	g_autoptr(GMimeTextPart) part = g_mime_text_part_new_with_subtype("plain");
 	g_autofree char *body = clean_body(text);
-	/* Always UTF-8: g_mime_text_part_set_text() would pick Latin-1 for
-	 * some names, and a later set_charset() relabels without converting. */
-	g_autoptr(GMimeStream) content = g_mime_stream_mem_new_with_buffer(body, strlen(body));
-	g_autoptr(GMimeDataWrapper) wrapper = g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
-	g_mime_part_set_content(GMIME_PART(part), wrapper);
-	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
-	g_mime_object_encode(GMIME_OBJECT(part), GMIME_ENCODING_CONSTRAINT_7BIT);
-	g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+	GMimeObject *plain = text_part("plain", body);
+	if (!html) {
+		g_mime_message_set_mime_part(msg, plain);
+	} else {
+		/* Text first: readers show the last alternative they understand. */
+		g_autoptr(GMimeMultipart) alt = g_mime_multipart_new_with_subtype("alternative");
+		g_autofree char *html_body = clean_body(html);
+		GMimeObject *rich = text_part("html", html_body);
+		g_mime_multipart_add(alt, plain);
+		g_mime_multipart_add(alt, rich);
+		g_object_unref(rich);
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(alt));
+	}
+	g_object_unref(plain);
 	*message_id = g_steal_pointer(&id);
 	return msg;
 }
@@ -147,10 +153,11 @@ static gboolean serialise(GMimeMessage *msg, GBytes **out, GError **error)
 }
 
 static gboolean compose_reply_with(const struct nomd_config *cfg, const struct parsed_message *orig,
-				   const char *subject, const char *text, GBytes **out, char **message_id, GError **error)
+				   const char *subject, const char *text, const char *html, GBytes **out,
+				   char **message_id, GError **error)
 {
 	g_autofree char *id = NULL;
-	g_autoptr(GMimeMessage) msg = new_message(cfg, orig->from, subject, text, &id, error);
+	g_autoptr(GMimeMessage) msg = new_message(cfg, orig->from, subject, text, html, &id, error);
 	if (!msg)
 		return FALSE;
 	GMimeObject *obj = GMIME_OBJECT(msg);
@@ -171,20 +178,19 @@ static gboolean compose_reply_with(const struct nomd_config *cfg, const struct p
 	return TRUE;
 }
 
-gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_message *orig, const char *text,
-		       GBytes **out, char **message_id, GError **error)
+gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_message *orig, const char *subject,
+		       const char *text, const char *html, GBytes **out, char **message_id, GError **error)
 {
 	mime_init();
-	g_autofree char *subject = reply_subject(orig->subject);
 	g_autoptr(GError) local = NULL;
-	if (compose_reply_with(cfg, orig, subject, text, out, message_id, &local))
+	if (compose_reply_with(cfg, orig, subject, text, html, out, message_id, &local))
 		return TRUE;
 	if (!g_error_matches(local, COMPOSE_ERROR, COMPOSE_ERROR_SYNTAX)) {
 		g_propagate_error(error, g_steal_pointer(&local));
 		return FALSE;
 	}
 	/* Whatever in the original subject upset the encoder, a plain one will do. */
-	return compose_reply_with(cfg, orig, "Re: your nominations", text, out, message_id, error);
+	return compose_reply_with(cfg, orig, "Re: your nominations", text, html, out, message_id, error);
 }
 
 gboolean compose_notice(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,
@@ -192,7 +198,7 @@ gboolean compose_notice(const struct nomd_config *cfg, const char *to, const cha
 {
 	mime_init();
 	g_autofree char *id = NULL;
-	g_autoptr(GMimeMessage) msg = new_message(cfg, to, subject, text, &id, error);
+	g_autoptr(GMimeMessage) msg = new_message(cfg, to, subject, text, NULL, &id, error);
 	if (!msg)
 		return FALSE;
 	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-generated", NULL);

@@ -13,10 +13,11 @@
 GQuark compose_error_quark(void);
 enum compose_error_code { COMPOSE_ERROR_FAILED, COMPOSE_ERROR_SYNTAX };
 
-/* A reply to `orig` (which must have a valid From) with body `text`.
- * Sets *message_id (without brackets) to the reply's own identifier. */
-gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_message *orig, const char *text,
-		       GBytes **out, char **message_id, GError **error);
+/* A reply to `orig` (which must have a valid From): `text`, and `html` as
+ * its alternative when not NULL. Sets *message_id (without brackets) to the
+ * reply's own identifier. */
+gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_message *orig, const char *subject,
+		       const char *text, const char *html, GBytes **out, char **message_id, GError **error);
 
 /* A message nomd starts itself (to staff, to nominees): Auto-Submitted:
  * auto-generated. */

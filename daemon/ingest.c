@@ -118,10 +118,13 @@ static gboolean commit_origin(struct store *st, const struct origin *o, GError *
 	       store_attempt_clear(st, o->uidvalidity, o->uid, error);
 }
 
-static void add_status_line(void *data, int n, const char *const *names, const char *const *values)
+static void add_status_entry(void *data, int n, const char *const *names, const char *const *values)
 {
-	g_string_append_printf(data, "%s- %s <%s> (%s)", ((GString *)data)->len ? "\n" : "", values[1], values[2],
-			       values[0]);
+	struct status_entry *e = g_new0(struct status_entry, 1);
+	e->role = g_strdup(values[0]);
+	e->name = g_strdup(values[1]);
+	e->email = g_strdup(values[2]);
+	g_ptr_array_add(data, e);
 }
 
 /* One alert per address and hour, to every staff address. */
@@ -211,13 +214,13 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 		return FALSE;
 	if (!d->reply)
 		return TRUE;
-	g_autoptr(GString) listing = g_string_new(NULL);
-	if (d->command == CMD_STATUS && !store_each_org_nominee(st, d->org->id, add_status_line, listing, error))
+	g_autoptr(GPtrArray) listing = g_ptr_array_new_with_free_func((GDestroyNotify)status_entry_free);
+	if (d->command == CMD_STATUS && !store_each_org_nominee(st, d->org->id, add_status_entry, listing, error))
 		return FALSE;
-	g_autofree char *text = reply_text(cfg, t, d, listing->str);
+	g_autoptr(reply_out) r = reply_render(cfg, t, d, msg->subject, listing);
 	g_autoptr(GBytes) mail = NULL;
 	g_autofree char *reply_id = NULL;
-	if (!compose_reply(cfg, msg, text, &mail, &reply_id, error))
+	if (!compose_reply(cfg, msg, r->subject, r->text, r->html, &mail, &reply_id, error))
 		return FALSE;
 	g_autofree char *key = g_strdup_printf("reply:%s", sha);
 	/* Automatic replies go from the null sender (RFC 3834). */

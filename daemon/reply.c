@@ -1,83 +1,105 @@
-/* reply: fills the reply templates. Every template may use the common
- * placeholders; each also has its own (see the tables below). */
+/* reply: fills the reply templates. Each kind of reply is a pair in
+ * templates/: NAME.txt (first line "Subject: ...") and NAME.html. */
 #include "reply.h"
 
 #include <string.h>
 
 #include "template.h"
 
-enum kind { T_CONFIRMATION, T_PROBLEM, T_FORM, T_STATUS, T_WITHDRAW, T_BLANK, T_COUNT };
+enum kind { K_CONFIRMATION, K_PROBLEM, K_FORM, K_STATUS, K_WITHDRAW, K_COUNT };
 
-static const struct {
-	const char *file;
-	const char *const vars[8];
-} files[T_COUNT] = {
-	[T_CONFIRMATION] = { "confirmation.txt", { "summary", "nominees", "notes" } },
-	[T_PROBLEM] = { "form-problem.txt", { "problem", "blank_form" } },
-	[T_FORM] = { "form.txt", { "blank_form" } },
-	[T_STATUS] = { "status.txt", { "status_list" } },
-	[T_WITHDRAW] = { "withdraw.txt", { "result" } },
-	[T_BLANK] = { "blank-form.txt", { NULL } },
+static const char *const kind_names[K_COUNT] = { "confirmation", "form-problem", "form", "status", "withdraw" };
+
+/* Every name any reply template may use. */
+static const char *const names[] = {
+	"programme", "organisation", "from_address", "members", "max_members", "mentors", "max_mentors", "subject",
+	"blank_form", "summary", "nominees", "name", "email", "role", "accepted", "refused", "amended", "reason",
+	"notes", "warnings", "text", "problem", "status_list", "withdrawn", NULL,
 };
 
-static const char *const common_vars[] = { "programme",	  "organisation", "from_address", "members",
-					    "max_members", "mentors",	  "max_mentors" };
-
 struct reply_templates {
-	struct template *t[T_COUNT];
+	struct template *text[K_COUNT];
+	struct template *html[K_COUNT];
+	struct template *blank;
 };
 
 void reply_templates_free(struct reply_templates *t)
 {
 	if (!t)
 		return;
-	for (int i = 0; i < T_COUNT; i++)
-		template_free(t->t[i]);
+	for (int i = 0; i < K_COUNT; i++) {
+		template_free(t->text[i]);
+		template_free(t->html[i]);
+	}
+	template_free(t->blank);
 	g_free(t);
 }
 
 gboolean reply_templates_load(const char *dir, struct reply_templates **out, GError **error)
 {
 	g_autoptr(reply_templates) t = g_new0(struct reply_templates, 1);
-	for (int i = 0; i < T_COUNT; i++) {
-		g_autoptr(GPtrArray) allowed = g_ptr_array_new();
-		for (size_t k = 0; k < G_N_ELEMENTS(common_vars); k++)
-			g_ptr_array_add(allowed, (gpointer)common_vars[k]);
-		for (size_t k = 0; files[i].vars[k]; k++)
-			g_ptr_array_add(allowed, (gpointer)files[i].vars[k]);
-		g_ptr_array_add(allowed, NULL);
-		t->t[i] = template_load(dir, files[i].file, (const char *const *)allowed->pdata, error);
-		if (!t->t[i])
+	for (int i = 0; i < K_COUNT; i++) {
+		g_autofree char *txt = g_strconcat(kind_names[i], ".txt", NULL);
+		g_autofree char *html = g_strconcat(kind_names[i], ".html", NULL);
+		if (!(t->text[i] = template_load(dir, txt, names, error)) ||
+		    !(t->html[i] = template_load(dir, html, names, error)))
 			return FALSE;
 	}
+	if (!(t->blank = template_load(dir, "blank-form.txt", names, error)))
+		return FALSE;
 	*out = g_steal_pointer(&t);
 	return TRUE;
 }
 
-static void append_warnings(GString *s, const char *const *warnings)
+void reply_out_free(struct reply_out *r)
 {
-	for (size_t w = 0; warnings[w]; w++)
-		g_string_append_printf(s, "\n  Note: %s.", reason_text(warnings[w]));
+	if (!r)
+		return;
+	g_free(r->subject);
+	g_free(r->text);
+	g_free(r->html);
+	g_free(r);
 }
 
-static char *nominee_lines(const struct decision *d)
+void status_entry_free(struct status_entry *e)
 {
-	GString *s = g_string_new(NULL);
+	if (!e)
+		return;
+	g_free(e->role);
+	g_free(e->name);
+	g_free(e->email);
+	g_free(e);
+}
+
+/* A nominee's warnings are "warnings", the message's "notes": inside a
+ * nominee, a name the nominee lacks would be looked up outside it. */
+static void add_warnings(struct tdata *scope, const char *const *codes, guint n)
+{
+	for (guint i = 0; i < n && codes[i]; i++)
+		tdata_set(tdata_add_item(scope, "warnings"), "text", reason_text(codes[i]));
+}
+
+static void fill_nominees(struct tdata *data, const struct decision *d)
+{
 	for (guint i = 0; i < d->verdicts->len; i++) {
 		const struct verdict *v = &g_array_index(d->verdicts, struct verdict, i);
 		const struct nominee *n = v->nominee;
-		g_string_append_printf(s, "%s- %s%s%s%s (%s): ", i ? "\n" : "",
-				       n->name && *n->name ? n->name : "(no name given)", n->email ? " <" : "",
-				       n->email ? n->email : "", n->email ? ">" : "", form_role_name(n->role));
-		if (v->reason)
-			g_string_append_printf(s, "not accepted, because %s.", reason_text(v->reason));
-		else if (v->amended)
-			g_string_append(s, "accepted; this updates the details we already held.");
-		else
-			g_string_append(s, "accepted.");
-		append_warnings(s, v->warnings);
+		struct tdata *item = tdata_add_item(data, "nominees");
+		tdata_set(item, "name", n->name && *n->name ? n->name : "(no name given)");
+		tdata_set(item, "email", n->email ? n->email : "");
+		tdata_set(item, "role", form_role_name(n->role));
+		tdata_set_flag(item, "accepted", v->reason == NULL);
+		tdata_set_flag(item, "refused", v->reason != NULL);
+		tdata_set_flag(item, "amended", v->amended);
+		tdata_set(item, "reason", v->reason ? reason_text(v->reason) : "");
+		add_warnings(item, v->warnings, G_N_ELEMENTS(v->warnings));
 	}
-	return g_string_free(s, FALSE);
+	/* Message-level notes; warnings of single nominees are shown with them. */
+	for (guint i = 0; i < d->warnings->len; i++) {
+		const char *w = d->warnings->pdata[i];
+		if (strcmp(w, WARN_UNBALANCED) == 0 || strcmp(w, WARN_NARROW_SERVICES) == 0)
+			tdata_set(tdata_add_item(data, "notes"), "text", reason_text(w));
+	}
 }
 
 static char *summary(const struct decision *d)
@@ -96,66 +118,96 @@ static char *summary(const struct decision *d)
 			       total);
 }
 
-/* Message-level warnings, as a paragraph (empty when there are none). */
-static char *notes(const struct decision *d)
-{
-	GString *s = g_string_new(NULL);
-	for (guint i = 0; i < d->warnings->len; i++) {
-		const char *w = d->warnings->pdata[i];
-		if (strcmp(w, "unbalanced") == 0 || strcmp(w, "narrow_services") == 0)
-			g_string_append_printf(s, "\nPlease note: %s.\n", reason_text(w));
-	}
-	return g_string_free(s, FALSE);
-}
-
-static char *problem(const struct decision *d)
+static const char *problem(const struct decision *d)
 {
 	const char *code = d->reasons->len ? d->reasons->pdata[0] : REASON_NO_NOMINATIONS;
 	if (g_strcmp0(code, REASON_UNKNOWN_ORGANISATION) == 0)
-		return g_strdup("We could not tell which organisation your nominations are for. Please add a line "
-				"such as \"Organisation: Fife Council\" at the top of the form, using your "
-				"organisation's name as the programme knows it.");
+		return "We could not tell which organisation your nominations are for. Please add a line such as "
+		       "\"Organisation: Fife Council\" at the top of the form, using your organisation's name as the "
+		       "programme knows it.";
 	if (g_strcmp0(code, REASON_CLOSED) == 0)
-		return g_strdup("Nominations for this round have closed.");
-	return g_strdup("We could not find any nominations in your message. Each person needs a section that starts "
-			"with a line \"Member\" or \"Mentor\", followed by at least \"Name:\" and \"Email:\" lines.");
+		return "Nominations for this round have closed.";
+	return "We could not find any nominations in your message. Each person needs a section that starts with a "
+	       "line \"Member\" or \"Mentor\", followed by at least \"Name:\" and \"Email:\" lines.";
 }
 
-char *reply_text(const struct nomd_config *cfg, const struct reply_templates *t, const struct decision *d,
-		 const char *status_list)
+static enum kind choose(const struct decision *d)
 {
-	g_autoptr(GHashTable) vars = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-	g_hash_table_insert(vars, "programme", g_strdup(cfg->programme.name));
-	g_hash_table_insert(vars, "organisation", g_strdup(d->org ? d->org->name : "your organisation"));
-	g_hash_table_insert(vars, "from_address", g_strdup(cfg->smtp.from_address));
-	g_hash_table_insert(vars, "members", g_strdup_printf("%d", d->members));
-	g_hash_table_insert(vars, "mentors", g_strdup_printf("%d", d->mentors));
-	g_hash_table_insert(vars, "max_members", g_strdup_printf("%d", cfg->programme.max_members));
-	g_hash_table_insert(vars, "max_mentors", g_strdup_printf("%d", cfg->programme.max_mentors));
-	g_hash_table_insert(vars, "blank_form", template_render(t->t[T_BLANK], vars));
-	switch (d->command) {
-	case CMD_FORM: return template_render(t->t[T_FORM], vars);
-	case CMD_STATUS:
-		g_hash_table_insert(vars, "status_list",
-				    g_strdup(status_list && *status_list ? status_list : "(no nominations yet)"));
-		return template_render(t->t[T_STATUS], vars);
-	case CMD_WITHDRAW:
-	case CMD_NONE: break;
+	if (d->command == CMD_FORM)
+		return K_FORM;
+	if (d->command == CMD_STATUS)
+		return K_STATUS;
+	if (d->command == CMD_WITHDRAW)
+		return K_WITHDRAW;
+	return d->verdicts->len ? K_CONFIRMATION : K_PROBLEM;
+}
+
+/* "Subject: ..." on the first line of the text, taken off it. */
+static char *take_subject(char **text)
+{
+	if (g_ascii_strncasecmp(*text, "subject:", 8) != 0)
+		return NULL;
+	char *nl = strchr(*text, '\n');
+	g_autofree char *line = nl ? g_strndup(*text + 8, nl - *text - 8) : g_strdup(*text + 8);
+	char *rest = g_strdup(nl ? nl + 1 : "");
+	while (*rest == '\n') /* the blank line after the subject */
+		memmove(rest, rest + 1, strlen(rest));
+	g_free(*text);
+	*text = rest;
+	return g_strdup(g_strstrip(line));
+}
+
+struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply_templates *t,
+			       const struct decision *d, const char *subject, GPtrArray *status)
+{
+	g_autoptr(tdata) data = tdata_new();
+	tdata_set(data, "programme", cfg->programme.name);
+	tdata_set(data, "organisation", d->org ? d->org->name : "your organisation");
+	tdata_set(data, "from_address", cfg->smtp.from_address);
+	tdata_set_take(data, "members", g_strdup_printf("%d", d->members));
+	tdata_set_take(data, "mentors", g_strdup_printf("%d", d->mentors));
+	tdata_set_take(data, "max_members", g_strdup_printf("%d", cfg->programme.max_members));
+	tdata_set_take(data, "max_mentors", g_strdup_printf("%d", cfg->programme.max_mentors));
+	/* One "Re:" is enough however many the thread has collected. */
+	const char *s = subject ? subject : "";
+	while (g_ascii_strncasecmp(s, "re:", 3) == 0) {
+		s += 3;
+		while (*s == ' ' || *s == '\t')
+			s++;
 	}
-	if (d->command == CMD_WITHDRAW || (d->reasons->len && g_strcmp0(d->reasons->pdata[0], REASON_NOT_FOUND) == 0)) {
-		g_hash_table_insert(vars, "result",
-				    d->withdraw ? g_strdup_printf("The nomination of %s has been withdrawn and their "
-								  "place is free again.", d->withdraw)
-						: g_strdup_printf("We could not withdraw %s: %s.", d->detail ? d->detail : "",
-								  reason_text(REASON_NOT_FOUND)));
-		return template_render(t->t[T_WITHDRAW], vars);
+	tdata_set(data, "subject", *s ? s : "your nominations");
+	tdata_set_take(data, "blank_form", template_render(t->blank, data));
+	enum kind k = choose(d);
+	switch (k) {
+	case K_CONFIRMATION:
+		tdata_set_take(data, "summary", summary(d));
+		fill_nominees(data, d);
+		break;
+	case K_PROBLEM: tdata_set(data, "problem", problem(d)); break;
+	case K_STATUS:
+		for (guint i = 0; status && i < status->len; i++) {
+			const struct status_entry *e = status->pdata[i];
+			struct tdata *item = tdata_add_item(data, "status_list");
+			tdata_set(item, "name", e->name);
+			tdata_set(item, "email", e->email);
+			tdata_set(item, "role", e->role);
+		}
+		break;
+	case K_WITHDRAW:
+		tdata_set_flag(data, "withdrawn", d->withdraw != NULL);
+		tdata_set(data, "email", d->withdraw ? d->withdraw : d->detail);
+		tdata_set(data, "reason", reason_text(REASON_NOT_FOUND));
+		break;
+	case K_FORM:
+	case K_COUNT: break;
 	}
-	if (d->verdicts->len == 0) {
-		g_hash_table_insert(vars, "problem", problem(d));
-		return template_render(t->t[T_PROBLEM], vars);
+	struct reply_out *r = g_new0(struct reply_out, 1);
+	r->text = template_render(t->text[k], data);
+	r->subject = take_subject(&r->text);
+	if (!r->subject || !*r->subject) {
+		g_free(r->subject);
+		r->subject = g_strdup_printf("Re: %s", subject && *subject ? subject : "your nominations");
 	}
-	g_hash_table_insert(vars, "summary", summary(d));
-	g_hash_table_insert(vars, "nominees", nominee_lines(d));
-	g_hash_table_insert(vars, "notes", notes(d));
-	return template_render(t->t[T_CONFIRMATION], vars);
+	r->html = template_render(t->html[k], data);
+	return r;
 }

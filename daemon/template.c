@@ -1,80 +1,339 @@
-/* template: {{name}} substitution over staff-editable text files. */
+/* template: a mustache subset over staff-editable files. The text is
+ * parsed once, at load, into a tree of nodes; rendering walks the tree with
+ * a stack of scopes. */
 #include "template.h"
 
 #include <string.h>
 
 G_DEFINE_QUARK(nomd-template-error-quark, template_error)
 
+enum node_kind { N_TEXT, N_VAR, N_RAW, N_SECTION, N_INVERTED };
+
+struct node {
+	enum node_kind kind;
+	char *text; /* N_TEXT: the text; others: the name */
+	GPtrArray *children; /* sections: struct node * */
+};
+
 struct template {
 	char *path;
-	char *text;
+	gboolean html;
+	GPtrArray *nodes;
 };
+
+enum value_kind { V_STRING, V_FLAG, V_LIST };
+
+struct value {
+	enum value_kind kind;
+	char *str;
+	gboolean flag;
+	GPtrArray *items; /* of struct tdata * */
+};
+
+struct tdata {
+	GHashTable *values; /* name -> struct value * */
+};
+
+static void value_free(struct value *v)
+{
+	g_free(v->str);
+	if (v->items)
+		g_ptr_array_unref(v->items);
+	g_free(v);
+}
+
+struct tdata *tdata_new(void)
+{
+	struct tdata *d = g_new0(struct tdata, 1);
+	d->values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)value_free);
+	return d;
+}
+
+void tdata_free(struct tdata *d)
+{
+	if (!d)
+		return;
+	g_hash_table_unref(d->values);
+	g_free(d);
+}
+
+void tdata_set_take(struct tdata *d, const char *name, char *value)
+{
+	struct value *v = g_new0(struct value, 1);
+	v->kind = V_STRING;
+	v->str = value ? value : g_strdup("");
+	g_hash_table_replace(d->values, g_strdup(name), v);
+}
+
+void tdata_set(struct tdata *d, const char *name, const char *value)
+{
+	tdata_set_take(d, name, g_strdup(value ? value : ""));
+}
+
+void tdata_set_flag(struct tdata *d, const char *name, gboolean on)
+{
+	struct value *v = g_new0(struct value, 1);
+	v->kind = V_FLAG;
+	v->flag = on;
+	g_hash_table_replace(d->values, g_strdup(name), v);
+}
+
+struct tdata *tdata_add_item(struct tdata *d, const char *name)
+{
+	struct value *v = g_hash_table_lookup(d->values, name);
+	if (!v || v->kind != V_LIST) {
+		v = g_new0(struct value, 1);
+		v->kind = V_LIST;
+		v->items = g_ptr_array_new_with_free_func((GDestroyNotify)tdata_free);
+		g_hash_table_replace(d->values, g_strdup(name), v);
+	}
+	struct tdata *item = tdata_new();
+	g_ptr_array_add(v->items, item);
+	return item;
+}
+
+static void node_free(struct node *n)
+{
+	if (!n)
+		return;
+	g_free(n->text);
+	if (n->children)
+		g_ptr_array_unref(n->children);
+	g_free(n);
+}
 
 void template_free(struct template *t)
 {
 	if (!t)
 		return;
 	g_free(t->path);
-	g_free(t->text);
+	if (t->nodes)
+		g_ptr_array_unref(t->nodes);
 	g_free(t);
 }
 
-static gboolean name_allowed(const char *name, gsize len, const char *const *allowed)
+static GPtrArray *node_list(void)
+{
+	return g_ptr_array_new_with_free_func((GDestroyNotify)node_free);
+}
+
+static void add_text(GPtrArray *into, const char *s, gsize len)
+{
+	if (len == 0)
+		return;
+	struct node *last = into->len ? into->pdata[into->len - 1] : NULL;
+	if (last && last->kind == N_TEXT) {
+		char *joined = g_strdup_printf("%s%.*s", last->text, (int)len, s);
+		g_free(last->text);
+		last->text = joined;
+		return;
+	}
+	struct node *n = g_new0(struct node, 1);
+	n->kind = N_TEXT;
+	n->text = g_strndup(s, len);
+	g_ptr_array_add(into, n);
+}
+
+struct parser {
+	const struct template *t;
+	const char *const *allowed;
+	GPtrArray *stack[TEMPLATE_MAX_DEPTH + 1]; /* open node lists */
+	struct node *open[TEMPLATE_MAX_DEPTH + 1];
+	int depth;
+	int line;
+};
+
+static gboolean name_ok(const char *const *allowed, const char *name)
 {
 	for (const char *const *a = allowed; *a; a++)
-		if (strlen(*a) == len && strncmp(*a, name, len) == 0)
+		if (strcmp(*a, name) == 0)
 			return TRUE;
 	return FALSE;
+}
+
+/* One tag, its text between the braces given (without them). */
+static gboolean add_tag(struct parser *p, const char *tag, gboolean raw, GError **error)
+{
+	g_autofree char *name = g_strstrip(g_strdup(raw ? tag : tag + (strchr("#^/", tag[0]) ? 1 : 0)));
+	g_strstrip(name);
+	if (!*name || !name_ok(p->allowed, name)) {
+		g_set_error(error, TEMPLATE_ERROR, 0, "%s:%d: unknown placeholder {{%s}}", p->t->path, p->line, tag);
+		return FALSE;
+	}
+	GPtrArray *into = p->stack[p->depth];
+	if (!raw && tag[0] == '/') {
+		if (p->depth == 0 || strcmp(p->open[p->depth]->text, name) != 0) {
+			g_set_error(error, TEMPLATE_ERROR, 0, "%s:%d: {{/%s}} closes no open section", p->t->path, p->line,
+				    name);
+			return FALSE;
+		}
+		p->depth--;
+		return TRUE;
+	}
+	struct node *n = g_new0(struct node, 1);
+	n->text = g_steal_pointer(&name);
+	g_ptr_array_add(into, n);
+	if (raw) {
+		n->kind = N_RAW;
+	} else if (tag[0] == '#' || tag[0] == '^') {
+		n->kind = tag[0] == '#' ? N_SECTION : N_INVERTED;
+		if (p->depth == TEMPLATE_MAX_DEPTH) {
+			g_set_error(error, TEMPLATE_ERROR, 0, "%s:%d: sections nested too deeply", p->t->path, p->line);
+			return FALSE;
+		}
+		n->children = node_list();
+		p->depth++;
+		p->stack[p->depth] = n->children;
+		p->open[p->depth] = n;
+	} else {
+		n->kind = N_VAR;
+	}
+	return TRUE;
+}
+
+/* A line that is only one section tag vanishes with its line break. */
+static gboolean standalone_section(const char *line, char **tag)
+{
+	g_autofree char *s = g_strstrip(g_strdup(line));
+	size_t n = strlen(s);
+	if (n < 5 || strncmp(s, "{{", 2) != 0 || strcmp(s + n - 2, "}}") != 0 || !strchr("#^/", s[2]) ||
+	    strstr(s + 2, "{{") || strstr(s, "}}") != s + n - 2)
+		return FALSE;
+	*tag = g_strndup(s + 2, n - 4);
+	return TRUE;
+}
+
+static gboolean parse_line(struct parser *p, const char *line, gboolean newline, GError **error)
+{
+	g_autofree char *section = NULL;
+	if (standalone_section(line, &section))
+		return add_tag(p, section, FALSE, error);
+	const char *s = line;
+	const char *open;
+	while ((open = strstr(s, "{{")) != NULL) {
+		add_text(p->stack[p->depth], s, open - s);
+		gboolean raw = open[2] == '{';
+		const char *close = strstr(open + (raw ? 3 : 2), raw ? "}}}" : "}}");
+		if (!close) {
+			g_set_error(error, TEMPLATE_ERROR, 0, "%s:%d: '{{' without a closing '}}'", p->t->path, p->line);
+			return FALSE;
+		}
+		g_autofree char *tag = g_strndup(open + (raw ? 3 : 2), close - open - (raw ? 3 : 2));
+		if (!add_tag(p, tag, raw, error))
+			return FALSE;
+		s = close + (raw ? 3 : 2);
+	}
+	add_text(p->stack[p->depth], s, strlen(s));
+	if (newline)
+		add_text(p->stack[p->depth], "\n", 1);
+	return TRUE;
 }
 
 struct template *template_load(const char *dir, const char *name, const char *const *allowed, GError **error)
 {
 	g_autoptr(template) t = g_new0(struct template, 1);
 	t->path = g_build_filename(dir, name, NULL);
+	t->html = g_str_has_suffix(name, ".html");
+	t->nodes = node_list();
+	g_autofree char *text = NULL;
 	gsize len = 0;
-	if (!g_file_get_contents(t->path, &t->text, &len, error))
+	if (!g_file_get_contents(t->path, &text, &len, error))
 		return NULL;
-	if (len > TEMPLATE_MAX_BYTES || !g_utf8_validate(t->text, len, NULL)) {
+	if (len > TEMPLATE_MAX_BYTES || !g_utf8_validate(text, len, NULL)) {
 		g_set_error(error, TEMPLATE_ERROR, 0, "%s: not UTF-8 text under %d bytes", t->path, TEMPLATE_MAX_BYTES);
 		return NULL;
 	}
-	int line = 1;
-	for (const char *p = t->text; *p; p++) {
-		if (*p == '\n')
-			line++;
-		if (p[0] != '{' || p[1] != '{')
-			continue;
-		const char *end = strstr(p + 2, "}}");
-		if (!end || memchr(p, '\n', end - p)) {
-			g_set_error(error, TEMPLATE_ERROR, 0, "%s:%d: '{{' without a closing '}}'", t->path, line);
+	struct parser p = { .t = t, .allowed = allowed, .stack = { t->nodes } };
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	for (size_t i = 0; lines[i]; i++) {
+		p.line = (int)i + 1;
+		if (!parse_line(&p, lines[i], lines[i + 1] != NULL, error))
 			return NULL;
-		}
-		const char *key = p + 2;
-		gsize klen = end - key;
-		if (!name_allowed(key, klen, allowed)) {
-			g_set_error(error, TEMPLATE_ERROR, 0, "%s:%d: unknown placeholder {{%.*s}}", t->path, line,
-				    (int)klen, key);
-			return NULL;
-		}
-		p = end + 1;
+	}
+	if (p.depth != 0) {
+		g_set_error(error, TEMPLATE_ERROR, 0, "%s: {{#%s}} is never closed", t->path, p.open[p.depth]->text);
+		return NULL;
 	}
 	return g_steal_pointer(&t);
 }
 
-char *template_render(const struct template *t, GHashTable *vars)
+static const struct value *lookup(GPtrArray *scopes, const char *name)
 {
-	GString *out = g_string_sized_new(strlen(t->text) + 256);
-	const char *p = t->text;
-	const char *open;
-	while ((open = strstr(p, "{{")) != NULL) {
-		const char *end = strstr(open + 2, "}}");
-		g_string_append_len(out, p, open - p);
-		g_autofree char *key = g_strndup(open + 2, end - open - 2);
-		const char *value = g_hash_table_lookup(vars, key);
-		if (value)
-			g_string_append(out, value);
-		p = end + 2;
+	for (guint i = scopes->len; i-- > 0;) {
+		const struct tdata *d = scopes->pdata[i];
+		const struct value *v = g_hash_table_lookup(d->values, name);
+		if (v)
+			return v;
 	}
-	g_string_append(out, p);
+	return NULL;
+}
+
+static gboolean truthy(const struct value *v)
+{
+	if (!v)
+		return FALSE;
+	switch (v->kind) {
+	case V_STRING: return *v->str != '\0';
+	case V_FLAG: return v->flag;
+	case V_LIST: return v->items->len > 0;
+	}
+	return FALSE;
+}
+
+static void append_escaped(GString *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': g_string_append(out, "&amp;"); break;
+		case '<': g_string_append(out, "&lt;"); break;
+		case '>': g_string_append(out, "&gt;"); break;
+		case '"': g_string_append(out, "&quot;"); break;
+		case '\'': g_string_append(out, "&#39;"); break;
+		default: g_string_append_c(out, *s);
+		}
+	}
+}
+
+static void render_nodes(const struct template *t, GPtrArray *nodes, GPtrArray *scopes, GString *out)
+{
+	for (guint i = 0; i < nodes->len; i++) {
+		const struct node *n = nodes->pdata[i];
+		const struct value *v = n->kind == N_TEXT ? NULL : lookup(scopes, n->text);
+		switch (n->kind) {
+		case N_TEXT: g_string_append(out, n->text); break;
+		case N_VAR:
+		case N_RAW:
+			if (v && v->kind == V_STRING) {
+				if (t->html && n->kind == N_VAR)
+					append_escaped(out, v->str);
+				else
+					g_string_append(out, v->str);
+			}
+			break;
+		case N_SECTION:
+			if (v && v->kind == V_LIST) {
+				for (guint k = 0; k < v->items->len; k++) {
+					g_ptr_array_add(scopes, v->items->pdata[k]);
+					render_nodes(t, n->children, scopes, out);
+					g_ptr_array_remove_index(scopes, scopes->len - 1);
+				}
+			} else if (truthy(v)) {
+				render_nodes(t, n->children, scopes, out);
+			}
+			break;
+		case N_INVERTED:
+			if (!truthy(v))
+				render_nodes(t, n->children, scopes, out);
+			break;
+		}
+	}
+}
+
+char *template_render(const struct template *t, const struct tdata *data)
+{
+	GString *out = g_string_sized_new(4096);
+	g_autoptr(GPtrArray) scopes = g_ptr_array_new();
+	g_ptr_array_add(scopes, (gpointer)data);
+	render_nodes(t, t->nodes, scopes, out);
 	return g_string_free(out, FALSE);
 }

@@ -1,6 +1,10 @@
-/* template: the email texts staff can edit, in templates/. A template is
- * plain UTF-8 text with {{name}} placeholders; a name the caller does not
- * supply is an error, found when the template is loaded, not when mailing. */
+/* template: the email texts staff can edit, in templates/, in a small
+ * mustache subset: {{name}} (HTML-escaped in .html templates), {{{name}}}
+ * raw, {{#name}}...{{/name}} (a list: once per item; a flag or non-empty
+ * value: once), {{^name}}...{{/name}} (when empty, false or missing). A
+ * section tag alone on its line takes the line with it. A name the caller
+ * does not know, or an unbalanced section, is an error found when the
+ * template is loaded (nomd --check-config), never when mailing. */
 #ifndef NOMD_TEMPLATE_H
 #define NOMD_TEMPLATE_H
 
@@ -10,16 +14,28 @@
 GQuark template_error_quark(void);
 
 #define TEMPLATE_MAX_BYTES (64 * 1024)
+#define TEMPLATE_MAX_DEPTH 8
 
 struct template;
+/* Values for one render: strings, flags, and lists of nested scopes. */
+struct tdata;
 
-/* Load DIR/NAME and check every placeholder is one of `allowed` (NULL-ended). */
+struct tdata *tdata_new(void);
+void tdata_free(struct tdata *d);
+void tdata_set(struct tdata *d, const char *name, const char *value);
+void tdata_set_take(struct tdata *d, const char *name, char *value);
+void tdata_set_flag(struct tdata *d, const char *name, gboolean on);
+/* Append an item to list `name` and return it (owned by `d`). */
+struct tdata *tdata_add_item(struct tdata *d, const char *name);
+
+/* Load DIR/NAME; every name used must be one of `allowed` (NULL-ended). */
 struct template *template_load(const char *dir, const char *name, const char *const *allowed, GError **error);
-/* Render with `vars` (name -> value); a missing value renders empty. */
-char *template_render(const struct template *t, GHashTable *vars);
+char *template_render(const struct template *t, const struct tdata *data);
 void template_free(struct template *t);
 
 typedef struct template template;
+typedef struct tdata tdata;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(template, template_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(tdata, tdata_free)
 
 #endif

@@ -333,18 +333,22 @@ static void fake_commit(struct fake_state *f, const struct parsed_message *msg, 
 }
 
 /* The organisation's nominees as ingest lists them for STATUS. */
-static char *fake_status_list(const struct fake_state *f, const char *org_id)
+static GPtrArray *fake_status_list(const struct fake_state *f, const char *org_id)
 {
-	GString *s = g_string_new(NULL);
+	GPtrArray *list = g_ptr_array_new_with_free_func((GDestroyNotify)status_entry_free);
 	g_autoptr(GList) keys = g_hash_table_get_keys(f->nominees);
 	keys = g_list_sort(keys, (GCompareFunc)strcmp);
 	for (GList *l = keys; l; l = l->next) {
 		const struct entry *e = g_hash_table_lookup(f->nominees, l->data);
-		if (strcmp(e->org, org_id) == 0)
-			g_string_append_printf(s, "%s- %s <%s> (%s)", s->len ? "\n" : "", e->name ? e->name : "",
-					       (const char *)l->data, e->role);
+		if (strcmp(e->org, org_id) != 0)
+			continue;
+		struct status_entry *se = g_new0(struct status_entry, 1);
+		se->role = g_strdup(e->role);
+		se->name = g_strdup(e->name ? e->name : "");
+		se->email = g_strdup(l->data);
+		g_ptr_array_add(list, se);
 	}
-	return g_string_free(s, FALSE);
+	return list;
 }
 
 /* ---- invariants on the parsed message and the form ------------------------ */
@@ -899,8 +903,17 @@ static void check_mail_reads_back(const struct parsed_message *orig, const char 
 	CHECK_NAMED("reply-subject", !ascii_heavy || strcmp(got_sq, want_sq) == 0,
 		    "reply subject reads back as \"%s\", expected \"%s\"", got_sq, want_sq);
 
-	GMimeObject *body = g_mime_message_get_mime_part(r);
-	CHECK(body && GMIME_IS_TEXT_PART(body), "reply body is not one text part");
+	GMimeObject *top = g_mime_message_get_mime_part(r);
+	CHECK(top && GMIME_IS_MULTIPART(top) && g_mime_multipart_get_count(GMIME_MULTIPART(top)) == 2,
+	      "reply is not multipart/alternative with two parts");
+	GMimeObject *body = g_mime_multipart_get_part(GMIME_MULTIPART(top), 0);
+	GMimeObject *rich = g_mime_multipart_get_part(GMIME_MULTIPART(top), 1);
+	CHECK(GMIME_IS_TEXT_PART(body) &&
+		      g_mime_content_type_is_type(g_mime_object_get_content_type(body), "text", "plain"),
+	      "first alternative is not text/plain");
+	CHECK(GMIME_IS_TEXT_PART(rich) &&
+		      g_mime_content_type_is_type(g_mime_object_get_content_type(rich), "text", "html"),
+	      "second alternative is not text/html");
 	g_autofree char *got_body = g_mime_text_part_get_text(GMIME_TEXT_PART(body));
 	CHECK(got_body != NULL, "reply body has no text");
 	g_autofree char *got_lf = without_cr(got_body);
@@ -945,9 +958,12 @@ static void check_placeholders(const char *text, const struct parsed_message *m,
 static void check_reply(const struct parsed_message *m, const struct decision *d, const struct fake_state *st,
 			const uint8_t *data, size_t size)
 {
-	g_autofree char *listing = d->command == CMD_STATUS && d->org ? fake_status_list(st, d->org->id) : g_strdup("");
-	g_autofree char *text = reply_text(cfg, templates, d, listing);
-	CHECK(text && *text, "reply_text returned no text");
+	g_autoptr(GPtrArray) listing = d->command == CMD_STATUS && d->org ? fake_status_list(st, d->org->id) : NULL;
+	g_autoptr(reply_out) r = reply_render(cfg, templates, d, m->subject, listing);
+	const char *text = r->text;
+	CHECK(text && *text && r->html && *r->html && r->subject, "reply_render returned no text, HTML or subject");
+	check_utf8("reply HTML", r->html);
+	check_placeholders(r->html, m, data, size);
 	check_utf8("reply text", text);
 	check_placeholders(text, m, data, size);
 
@@ -956,7 +972,7 @@ static void check_reply(const struct parsed_message *m, const struct decision *d
 	g_autoptr(GError) error = NULL;
 	/* A refusal here makes ingest fail the message: it would be retried,
 	 * then held as unprocessable, and the nominator never answered. */
-	if (!compose_reply(cfg, m, text, &mail, &reply_id, &error))
+	if (!compose_reply(cfg, m, r->subject, r->text, r->html, &mail, &reply_id, &error))
 		FAIL("compose_reply refused the reply: %s", error ? error->message : "(no error)");
 	CHECK(mail != NULL && reply_id != NULL, "compose_reply returned no mail or no Message-ID");
 	CHECK(msgid_valid(reply_id), "reply Message-ID is invalid: %s", reply_id);

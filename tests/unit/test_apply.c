@@ -130,7 +130,15 @@ int main(void)
 		       "References extends the thread");
 		is_str(g_mime_object_get_header(o, "Auto-Submitted"), "auto-replied", "Auto-Submitted");
 		ok(g_str_has_suffix(g_mime_message_get_message_id(r), "@example.org"), "Message-ID under our domain");
-		g_autofree char *body = g_mime_text_part_get_text(GMIME_TEXT_PART(g_mime_message_get_mime_part(r)));
+		GMimeObject *top = g_mime_message_get_mime_part(r);
+		ok(GMIME_IS_MULTIPART(top) && g_mime_multipart_get_count(GMIME_MULTIPART(top)) == 2,
+		   "multipart/alternative: text and HTML");
+		GMimeObject *plain = GMIME_IS_MULTIPART(top) ? g_mime_multipart_get_part(GMIME_MULTIPART(top), 0) : top;
+		GMimeObject *html = GMIME_IS_MULTIPART(top) ? g_mime_multipart_get_part(GMIME_MULTIPART(top), 1) : NULL;
+		g_autofree char *body = g_mime_text_part_get_text(GMIME_TEXT_PART(plain));
+		g_autofree char *html_text = html ? g_mime_text_part_get_text(GMIME_TEXT_PART(html)) : NULL;
+		ok(html_text && strstr(html_text, "Alex Morgan<br>") && strstr(html_text, "Accepted"),
+		   "the HTML part lists the nominee too");
 		ok(strstr(body, "Alex Morgan <alex@fife.example> (member): accepted."), "nominee listed as accepted");
 		ok(strstr(body, "1 of 1 members and 1 of 5 mentors"), "running totals");
 	}
