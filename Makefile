@@ -45,6 +45,10 @@ $(BUILD)/nomd: $(BUILD)/obj/daemon/nomd.o $(BUILD)/libnomd.a
 $(BUILD)/nomctl: $(BUILD)/obj/daemon/nomctl.o $(BUILD)/libnomd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/render_samples: $(BUILD)/obj/tests/tools/render_samples.o $(BUILD)/libnomd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libnomd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -52,7 +56,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libnomd.a
 deps:
 	scripts/install-deps.sh
 
-unit: all $(UNIT_BINS)
+unit: all $(UNIT_BINS) $(BUILD)/tests/render_samples
 
 FUZZ_SECONDS ?= 300
 
