@@ -13,11 +13,14 @@ mkdir -p "$out"
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 for html in $(build/tests/render_samples templates "$out"); do
+	html=$(realpath "$html")
 	png="${html%.html}.png"
+	rm -f "$png"
 	# The flags keep Chromium off the network and out of the user's profile.
 	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--user-data-dir="$profile" --hide-scrollbars --window-size=700,1100 \
-		--screenshot="$png" "file://$(pwd)/$html" >/dev/null 2>&1
+		--screenshot="$png" "file://$html" >/dev/null 2>&1
+	[ -s "$png" ] || { echo "no screenshot of $html" >&2; exit 1; }
 	echo "$png"
 done

@@ -27,8 +27,8 @@ def parse(raw):
     return email.message_from_bytes(raw, policy=email.policy.default)
 
 
-def body(msg):
-    part = msg.get_body(preferencelist=("plain",))
+def body(msg, kind="plain"):
+    part = msg.get_body(preferencelist=(kind,))
     return part.get_content() if part else ""
 
 
@@ -68,7 +68,9 @@ with MailStack(os.path.join(work, "down")) as ms:
         got = [parse(m) for m in ms.fetch(ce, expect=1, timeout=30)]
         tap.is_(len(got), 1, f"exactly one confirmation to {ce}")
         if got:
-            tap.ok(f"{name} <" in body(got[0]), f"{name} round-trips in the body (UTF-8)")
+            tap.ok(f"{name} <" in body(got[0]), f"{name} round-trips in the text part (UTF-8)")
+            tap.ok(f"{name}<br>" in body(got[0], "html"), f"{name} round-trips in the HTML part")
+            tap.is_(got[0].get_content_type(), "multipart/alternative", "sent as multipart/alternative")
             tap.is_(got[0]["From"].addresses[0].display_name, "Lìonra Ceangail Riaghaltas Ionadail",
                     "the display name round-trips (RFC 2047)")
             tap.is_(got[0]["Auto-Submitted"], "auto-replied", "Auto-Submitted: auto-replied")
