@@ -333,18 +333,10 @@ gboolean store_add_message(struct store *st, const struct message_record *rec, g
 	return TRUE;
 }
 
-gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *r, GError **error)
+/* The fields of a nominee, bound as ?2..?17 in the same order for the
+ * INSERT and the amending UPDATE. */
+static void bind_nominee(sqlite3_stmt *stmt, const struct nominee_record *r)
 {
-	g_autoptr(sqlite3_stmt) stmt =
-		prepare(st,
-			"INSERT INTO nominees (message, organisation, role, name, email, email_key, job_title,"
-			" service, service_type, years, aspiration, expertise, status, reason, nominated_by,"
-			" location, format, warnings)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, lower(?5), ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-			error);
-	if (!stmt)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, message_row);
 	bind_text(stmt, 2, r->organisation);
 	bind_text(stmt, 3, r->role);
 	bind_text(stmt, 4, r->name);
@@ -358,12 +350,27 @@ gboolean store_add_nominee(struct store *st, gint64 message_row, const struct no
 		sqlite3_bind_null(stmt, 9);
 	bind_text(stmt, 10, r->aspiration);
 	bind_text(stmt, 11, r->expertise);
-	bind_text(stmt, 12, r->status);
-	bind_text(stmt, 13, r->reason);
-	bind_text(stmt, 14, r->nominated_by);
-	bind_text(stmt, 15, r->location);
-	bind_text(stmt, 16, r->format);
-	bind_text(stmt, 17, r->warnings ? r->warnings : "");
+	bind_text(stmt, 12, r->location);
+	bind_text(stmt, 13, r->format);
+	bind_text(stmt, 14, r->warnings ? r->warnings : "");
+	bind_text(stmt, 15, r->nominated_by);
+	bind_text(stmt, 16, r->status);
+	bind_text(stmt, 17, r->reason);
+}
+
+gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *r, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt =
+		prepare(st,
+			"INSERT INTO nominees (message, organisation, role, name, email, email_key, job_title,"
+			" service, service_type, years, aspiration, expertise, location, format, warnings,"
+			" nominated_by, status, reason)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, lower(?5), ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+			error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, message_row);
+	bind_nominee(stmt, r);
 	return step_done(st, stmt, error);
 }
 
@@ -741,31 +748,16 @@ gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct 
 			" service_type = coalesce(?8, service_type), years = coalesce(?9, years),"
 			" aspiration = coalesce(?10, aspiration), expertise = coalesce(?11, expertise),"
 			" location = coalesce(?12, location), format = coalesce(?13, format), warnings = ?14,"
-			" nominated_by = ?15, updated_at = ?16"
-			" WHERE email_key = lower(?5) AND status = 'accepted' AND organisation = ?2",
+			" nominated_by = ?15, updated_at = ?18"
+			" WHERE email_key = lower(?5) AND status = 'accepted' AND organisation = ?2"
+			" AND ?16 = 'accepted' AND ?17 IS NULL",
 			error);
 	if (!stmt)
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
 	sqlite3_bind_int64(stmt, 1, message_row);
-	bind_text(stmt, 2, r->organisation);
-	bind_text(stmt, 3, r->role);
-	bind_text(stmt, 4, r->name);
-	bind_text(stmt, 5, r->email);
-	bind_text(stmt, 6, r->job_title);
-	bind_text(stmt, 7, r->service);
-	bind_text(stmt, 8, r->service_type);
-	if (r->years >= 0)
-		sqlite3_bind_int(stmt, 9, r->years);
-	else
-		sqlite3_bind_null(stmt, 9);
-	bind_text(stmt, 10, r->aspiration);
-	bind_text(stmt, 11, r->expertise);
-	bind_text(stmt, 12, r->location);
-	bind_text(stmt, 13, r->format);
-	bind_text(stmt, 14, r->warnings ? r->warnings : "");
-	bind_text(stmt, 15, r->nominated_by);
-	bind_text(stmt, 16, now);
+	bind_nominee(stmt, r);
+	bind_text(stmt, 18, now);
 	return step_done(st, stmt, error);
 }
 
