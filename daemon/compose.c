@@ -194,11 +194,11 @@ gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_messag
 }
 
 gboolean compose_notice(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,
-			GBytes **out, char **message_id, GError **error)
+			const char *html, GBytes **out, char **message_id, GError **error)
 {
 	mime_init();
 	g_autofree char *id = NULL;
-	g_autoptr(GMimeMessage) msg = new_message(cfg, to, subject, text, NULL, &id, error);
+	g_autoptr(GMimeMessage) msg = new_message(cfg, to, subject, text, html, &id, error);
 	if (!msg)
 		return FALSE;
 	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-generated", NULL);

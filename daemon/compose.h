@@ -22,6 +22,6 @@ gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_messag
 /* A message nomd starts itself (to staff, to nominees): Auto-Submitted:
  * auto-generated. */
 gboolean compose_notice(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,
-			GBytes **out, char **message_id, GError **error);
+			const char *html, GBytes **out, char **message_id, GError **error);
 
 #endif

@@ -128,23 +128,17 @@ static void add_status_entry(void *data, int n, const char *const *names, const 
 }
 
 /* One alert per address and hour, to every staff address. */
-static gboolean alert_staff_reply_limit(const struct nomd_config *cfg, struct store *st, const char *sender,
-					GError **error)
+static gboolean alert_staff_reply_limit(const struct nomd_config *cfg, const struct reply_templates *t,
+					struct store *st, const char *sender, GError **error)
 {
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 	g_autofree char *hour = g_date_time_format(now, "%Y-%m-%dT%H");
-	g_autofree char *subject = g_strdup_printf("nomd: mail from %s held (reply limit)", sender);
-	g_autofree char *text = g_strdup_printf(
-		"nomd has sent %d automatic replies to %s within an hour, the most it allows\n"
-		"(smtp.max_replies_per_sender_per_hour). This usually means a mail loop with an\n"
-		"autoresponder. Further messages from that address are held, unanswered, in the\n"
-		"\"%s\" folder until the hour has passed; please look at them there.\n",
-		cfg->smtp.max_replies_per_sender_per_hour, sender, cfg->imap.held);
+	g_autoptr(reply_out) r = reply_render_reply_limit(cfg, t, sender);
 	for (guint i = 0; i < cfg->staff->len; i++) {
 		const char *to = cfg->staff->pdata[i];
 		g_autoptr(GBytes) mail = NULL;
 		g_autofree char *id = NULL;
-		if (!compose_notice(cfg, to, subject, text, &mail, &id, error))
+		if (!compose_notice(cfg, to, r->subject, r->text, r->html, &mail, &id, error))
 			return FALSE;
 		g_autofree char *key = g_strdup_printf("reply-limit:%s:%s:%s", sender, hour, to);
 		if (!store_queue_mail(st, 0, key, cfg->smtp.from_address, to, id, mail, error))
@@ -210,7 +204,7 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 	if (d->bounce_id && !store_mark_bounce(st, d->bounce_id, d->detail, error))
 		return FALSE;
 	if (d->reasons->len && g_strcmp0(d->reasons->pdata[0], REASON_REPLY_LIMIT) == 0 &&
-	    !alert_staff_reply_limit(cfg, st, msg->from, error))
+	    !alert_staff_reply_limit(cfg, t, st, msg->from, error))
 		return FALSE;
 	if (!d->reply)
 		return TRUE;

@@ -6,15 +6,16 @@
 
 #include "template.h"
 
-enum kind { K_CONFIRMATION, K_PROBLEM, K_FORM, K_STATUS, K_WITHDRAW, K_COUNT };
+enum kind { K_CONFIRMATION, K_PROBLEM, K_FORM, K_STATUS, K_WITHDRAW, K_REPLY_LIMIT, K_COUNT };
 
-static const char *const kind_names[K_COUNT] = { "confirmation", "form-problem", "form", "status", "withdraw" };
+static const char *const kind_names[K_COUNT] = { "confirmation", "form-problem", "form", "status", "withdraw",
+						 "staff-reply-limit" };
 
 /* Every name any reply template may use. */
 static const char *const names[] = {
 	"programme", "organisation", "from_address", "members", "max_members", "mentors", "max_mentors", "subject",
 	"blank_form", "summary", "nominees", "name", "email", "role", "accepted", "refused", "amended", "reason",
-	"notes", "warnings", "text", "problem", "status_list", "withdrawn", NULL,
+	"notes", "warnings", "text", "problem", "status_list", "withdrawn", "sender", "limit", "held_folder", NULL,
 };
 
 struct reply_templates {
@@ -157,6 +158,33 @@ static char *take_subject(char **text)
 	return g_strdup(g_strstrip(line));
 }
 
+static struct reply_out *render_kind(const struct reply_templates *t, enum kind k, const struct tdata *data,
+				     const char *fallback_subject)
+{
+	struct reply_out *r = g_new0(struct reply_out, 1);
+	r->text = template_render(t->text[k], data);
+	r->subject = take_subject(&r->text);
+	if (!r->subject || !*r->subject) {
+		g_free(r->subject);
+		r->subject = g_strdup(fallback_subject);
+	}
+	r->html = template_render(t->html[k], data);
+	return r;
+}
+
+struct reply_out *reply_render_reply_limit(const struct nomd_config *cfg, const struct reply_templates *t,
+					   const char *sender)
+{
+	g_autoptr(tdata) data = tdata_new();
+	tdata_set(data, "programme", cfg->programme.name);
+	tdata_set(data, "from_address", cfg->smtp.from_address);
+	tdata_set(data, "sender", sender);
+	tdata_set_take(data, "limit", g_strdup_printf("%d", cfg->smtp.max_replies_per_sender_per_hour));
+	tdata_set(data, "held_folder", cfg->imap.held);
+	g_autofree char *fallback = g_strdup_printf("nomd: mail from %s held (reply limit)", sender);
+	return render_kind(t, K_REPLY_LIMIT, data, fallback);
+}
+
 struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply_templates *t,
 			       const struct decision *d, const char *subject, GPtrArray *status)
 {
@@ -199,15 +227,9 @@ struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply
 		tdata_set(data, "reason", reason_text(REASON_NOT_FOUND));
 		break;
 	case K_FORM:
+	case K_REPLY_LIMIT:
 	case K_COUNT: break;
 	}
-	struct reply_out *r = g_new0(struct reply_out, 1);
-	r->text = template_render(t->text[k], data);
-	r->subject = take_subject(&r->text);
-	if (!r->subject || !*r->subject) {
-		g_free(r->subject);
-		r->subject = g_strdup_printf("Re: %s", subject && *subject ? subject : "your nominations");
-	}
-	r->html = template_render(t->html[k], data);
-	return r;
+	g_autofree char *fallback = g_strdup_printf("Re: %s", subject && *subject ? subject : "your nominations");
+	return render_kind(t, k, data, fallback);
 }

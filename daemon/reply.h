@@ -28,6 +28,9 @@ void reply_templates_free(struct reply_templates *t);
  * original's; `status`: the organisation's nominees (STATUS only, may be NULL). */
 struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply_templates *t,
 			       const struct decision *d, const char *subject, GPtrArray *status);
+/* The alert to staff when mail from `sender` passes the reply limit. */
+struct reply_out *reply_render_reply_limit(const struct nomd_config *cfg, const struct reply_templates *t,
+					   const char *sender);
 void reply_out_free(struct reply_out *r);
 void status_entry_free(struct status_entry *e);
 

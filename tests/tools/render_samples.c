@@ -94,5 +94,12 @@ int main(int argc, char **argv)
 	}
 	write_kind(cfg, t, argv[2], "status", "STATUS", "", status);
 	write_kind(cfg, t, argv[2], "withdraw", "WITHDRAW kept@fife.example", "", NULL);
+	g_autoptr(reply_out) alert = reply_render_reply_limit(cfg, t, "chief.executive@fife.example");
+	g_autofree char *html = g_strdup_printf("%s/staff-reply-limit.html", argv[2]);
+	g_autofree char *txt = g_strdup_printf("%s/staff-reply-limit.txt", argv[2]);
+	g_autofree char *full = g_strdup_printf("Subject: %s\n\n%s", alert->subject, alert->text);
+	g_file_set_contents(html, alert->html, -1, NULL);
+	g_file_set_contents(txt, full, -1, NULL);
+	printf("%s\n", html);
 	return 0;
 }
