@@ -412,13 +412,6 @@ gboolean imap_has_idle(struct imap_conn *c)
 	return mailimap_has_idle(c->imap);
 }
 
-gboolean imap_noop(struct imap_conn *c, GError **error)
-{
-	log_debug("imap state=noop");
-	int r = mailimap_noop(c->imap);
-	return r == MAILIMAP_NO_ERROR ? TRUE : fail(c, error, "NOOP", r);
-}
-
 gboolean imap_idle(struct imap_conn *c, int max_seconds, const volatile sig_atomic_t *wake, gboolean *activity,
 		   GError **error)
 {

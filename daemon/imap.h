@@ -51,8 +51,6 @@ gboolean imap_has_idle(struct imap_conn *c);
  * when the connection failed. */
 gboolean imap_idle(struct imap_conn *c, int max_seconds, const volatile sig_atomic_t *wake, gboolean *activity,
 		   GError **error);
-/* A cheap round trip that also collects untagged news (NOOP). */
-gboolean imap_noop(struct imap_conn *c, GError **error);
 
 typedef struct imap_conn imap_conn;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(imap_conn, imap_close)

@@ -294,12 +294,6 @@ gboolean store_message_id_known(struct store *st, const char *message_id, gboole
 	return exists(st, "SELECT 1 FROM messages WHERE message_id = ?1", message_id, known, error);
 }
 
-gboolean store_email_known(struct store *st, const char *email_key, gboolean *known, GError **error)
-{
-	return exists(st, "SELECT 1 FROM nominees WHERE email_key = ?1 AND status = 'accepted'", email_key, known,
-		      error);
-}
-
 gboolean store_add_message(struct store *st, const struct message_record *rec, gint64 *row, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = prepare(st,
@@ -678,17 +672,6 @@ gboolean store_attempt_clear(struct store *st, guint32 uidvalidity, guint32 uid,
 	sqlite3_bind_int64(stmt, 1, uidvalidity);
 	sqlite3_bind_int64(stmt, 2, uid);
 	return step_done(st, stmt, error);
-}
-
-gboolean store_integrity_check(struct store *st, char **result, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt = prepare(st, "PRAGMA integrity_check", error);
-	if (!stmt)
-		return FALSE;
-	if (sqlite3_step(stmt) != SQLITE_ROW)
-		return fail(st, error, "integrity check");
-	*result = g_strdup((const char *)sqlite3_column_text(stmt, 0));
-	return TRUE;
 }
 
 gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray **types, int *typed,

@@ -69,7 +69,6 @@ gboolean store_find_message(struct store *st, const char *message_id, const char
 gboolean store_find_by_uid(struct store *st, guint32 uidvalidity, guint32 uid, char **outcome, GError **error);
 gboolean store_org_counts(struct store *st, const char *org_id, int *members, int *mentors, GError **error);
 gboolean store_message_id_known(struct store *st, const char *message_id, gboolean *known, GError **error);
-gboolean store_email_known(struct store *st, const char *email_key, gboolean *known, GError **error);
 
 gboolean store_add_message(struct store *st, const struct message_record *rec, gint64 *row, GError **error);
 gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *rec,
@@ -127,8 +126,6 @@ gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid
 			      GError **error);
 /* Inside the transaction that records the message. */
 gboolean store_attempt_clear(struct store *st, guint32 uidvalidity, guint32 uid, GError **error);
-
-gboolean store_integrity_check(struct store *st, char **result, GError **error);
 
 /* Reports for nomctl: one callback per row with column names and values
  * (NULL for SQL NULL). */
