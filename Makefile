@@ -65,7 +65,7 @@ FUZZ_SECONDS ?= 300
 # prints TAP and a summary; it fails the target when any test fails.
 check: deps
 	$(MAKE) unit
-	NOMD_BUILD=$(abspath $(BUILD)) NOMD_FUZZ_SECONDS=60 prove -j2 $(UNIT_BINS) tests/lib/*.t \
+	NOMD_BUILD=$(abspath $(BUILD)) NOMD_FUZZ_SECONDS=60 NOMD_FUZZ_SEED=1 prove -j2 $(UNIT_BINS) tests/lib/*.t \
 		tests/integration/*.t tests/fuzz/run.sh
 
 # Longer fuzzing: make fuzz FUZZ_SECONDS=3600
