@@ -76,8 +76,20 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh
 
+$(BUILD)/bench/assign_bench: $(BUILD)/obj/bench/assign_bench.o $(BUILD)/libnomd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Benchmarks (not part of check): results are appended to docs/benchmarks.md.
+bench: deps
+	$(MAKE) $(BUILD)/bench/assign_bench
+	scripts/install-deps.sh bench
+	@mkdir -p docs
+	{ echo; echo "## Pairing: assignment against SciPy ($$(date -u +%F))"; echo; \
+	  /usr/bin/python3 bench/pairing.py $(BUILD); } | tee -a docs/benchmarks.md
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps unit check demo clean fuzz
+.PHONY: all deps unit check demo clean fuzz bench
 .SECONDARY:

@@ -40,7 +40,29 @@ int assign_solve(int rows, int cols, const int32_t *score, const uint8_t *allowe
 	int64_t *u = g_new0(int64_t, n + 1), *v = g_new0(int64_t, n + 1), *minv = g_new(int64_t, n + 1);
 	int *p = g_new0(int, n + 1), *way = g_new0(int, n + 1);
 	gboolean *used = g_new(gboolean, n + 1);
+	/* A cheap start: each row's potential is its smallest cost, and a row
+	 * whose cheapest column (the first, on a tie) is still free takes it.
+	 * The duals stay feasible and these pairs tight, so the augmenting
+	 * phase below only has the remaining rows to place. */
+	gboolean *placed = g_new0(gboolean, n + 1);
 	for (int i = 1; i <= n; i++) {
+		const int64_t *row = cost + (gsize)(i - 1) * n;
+		int64_t best = INT64_MAX;
+		int at = 0;
+		for (int j = 1; j <= n; j++)
+			if (row[j - 1] < best) {
+				best = row[j - 1];
+				at = j;
+			}
+		u[i] = best;
+		if (p[at] == 0) {
+			p[at] = i;
+			placed[i] = TRUE;
+		}
+	}
+	for (int i = 1; i <= n; i++) {
+		if (placed[i])
+			continue;
 		p[0] = i;
 		int j0 = 0;
 		for (int j = 0; j <= n; j++) {
@@ -98,5 +120,6 @@ int assign_solve(int rows, int cols, const int32_t *score, const uint8_t *allowe
 	g_free(p);
 	g_free(way);
 	g_free(used);
+	g_free(placed);
 	return pairs;
 }

@@ -8,6 +8,11 @@ libetpan-dev libgmime-3.0-dev libsqlite3-dev libconfig-dev libgnutls28-dev libxm
 dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates python3 perl
 libdpkg-perl clang libclang-rt-14-dev llvm-14"
 
+# "install-deps.sh bench" adds what the benchmarks need.
+if [ "${1:-}" = bench ]; then
+	PACKAGES="$PACKAGES python3-numpy python3-scipy"
+fi
+
 missing=""
 for p in $PACKAGES; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
