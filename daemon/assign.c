@@ -4,11 +4,11 @@
  * every padding cell) the weight 0, with BIG larger than any difference
  * of score totals; a maximum-weight perfect assignment of the padded
  * square then pairs as many as possible first and scores best second.
- * It is solved as a minimum-cost problem, cost = top - weight, with the
- * classic potential-based shortest augmenting path: for each row in turn,
- * a Dijkstra-like sweep over columns (minv, way) finds the cheapest
- * augmenting path. O(n^3) time, O(n^2) for the cost matrix, which is
- * built once, contiguous; nothing is allocated inside the loops. */
+ * It is solved as a minimum-cost problem, cost = top - weight, by
+ * shortest augmenting paths with potentials: for each row in turn a
+ * Dijkstra-like search over the columns finds the cheapest path to a free
+ * column. O(n^3) time at worst, O(n^2) memory for the cost matrix, which
+ * is built once, contiguous; nothing is allocated inside the loops. */
 #include "assign.h"
 
 #include <string.h>
@@ -36,79 +36,72 @@ int assign_solve(int rows, int cols, const int32_t *score, const uint8_t *allowe
 			cost[(gsize)r * n + c] = top - w;
 		}
 
-	/* 1-based arrays with a virtual column 0, as the method is usually put. */
-	int64_t *u = g_new0(int64_t, n + 1), *v = g_new0(int64_t, n + 1), *minv = g_new(int64_t, n + 1);
-	int *p = g_new0(int, n + 1), *way = g_new0(int, n + 1);
-	gboolean *used = g_new(gboolean, n + 1);
-	/* A cheap start: each row's potential is its smallest cost, and a row
-	 * whose cheapest column (the first, on a tie) is still free takes it.
-	 * The duals stay feasible and these pairs tight, so the augmenting
-	 * phase below only has the remaining rows to place. */
-	gboolean *placed = g_new0(gboolean, n + 1);
-	for (int i = 1; i <= n; i++) {
-		const int64_t *row = cost + (gsize)(i - 1) * n;
-		int64_t best = INT64_MAX;
-		int at = 0;
-		for (int j = 1; j <= n; j++)
-			if (row[j - 1] < best) {
-				best = row[j - 1];
-				at = j;
-			}
-		u[i] = best;
-		if (p[at] == 0) {
-			p[at] = i;
-			placed[i] = TRUE;
+	/* Shortest augmenting paths with dual potentials u (rows) and v
+	 * (columns). Each search scans only the columns not yet reached
+	 * (swap-removed from `remaining`), and on a tie prefers a free column,
+	 * which ends the search at once: with the many equal scores pairing
+	 * produces, most searches stop after a step or two. */
+	int64_t *u = g_new0(int64_t, n), *v = g_new0(int64_t, n), *shortest = g_new(int64_t, n);
+	int *row4col = g_new(int, n), *col4row = g_new(int, n), *path = g_new(int, n), *remaining = g_new(int, n);
+	gboolean *sr = g_new(gboolean, n), *sc = g_new(gboolean, n);
+	for (int k = 0; k < n; k++)
+		row4col[k] = col4row[k] = -1;
+	for (int cur = 0; cur < n; cur++) {
+		int64_t min_val = 0;
+		int num_remaining = n, sink = -1, i = cur;
+		for (int k = 0; k < n; k++) {
+			remaining[k] = n - k - 1;
+			shortest[k] = INT64_MAX;
+			sr[k] = sc[k] = FALSE;
 		}
-	}
-	for (int i = 1; i <= n; i++) {
-		if (placed[i])
-			continue;
-		p[0] = i;
-		int j0 = 0;
-		for (int j = 0; j <= n; j++) {
-			minv[j] = INT64_MAX;
-			used[j] = FALSE;
+		while (sink == -1) {
+			sr[i] = TRUE;
+			int index = -1;
+			int64_t lowest = INT64_MAX;
+			const int64_t *row = cost + (gsize)i * n;
+			for (int it = 0; it < num_remaining; it++) {
+				int j = remaining[it];
+				int64_t r = min_val + row[j] - u[i] - v[j];
+				if (r < shortest[j]) {
+					path[j] = i;
+					shortest[j] = r;
+				}
+				if (shortest[j] < lowest || (shortest[j] == lowest && row4col[j] == -1)) {
+					lowest = shortest[j];
+					index = it;
+				}
+			}
+			min_val = lowest;
+			int j = remaining[index];
+			if (row4col[j] == -1)
+				sink = j;
+			else
+				i = row4col[j];
+			sc[j] = TRUE;
+			remaining[index] = remaining[--num_remaining];
 		}
-		do {
-			used[j0] = TRUE;
-			int i0 = p[j0], j1 = 0;
-			int64_t delta = INT64_MAX;
-			const int64_t *row = cost + (gsize)(i0 - 1) * n;
-			for (int j = 1; j <= n; j++) {
-				if (used[j])
-					continue;
-				int64_t cur = row[j - 1] - u[i0] - v[j];
-				if (cur < minv[j]) {
-					minv[j] = cur;
-					way[j] = j0;
-				}
-				/* Strict '<': the lowest column wins a tie, every time. */
-				if (minv[j] < delta) {
-					delta = minv[j];
-					j1 = j;
-				}
-			}
-			for (int j = 0; j <= n; j++) {
-				if (used[j]) {
-					u[p[j]] += delta;
-					v[j] -= delta;
-				} else {
-					minv[j] -= delta;
-				}
-			}
-			j0 = j1;
-		} while (p[j0] != 0);
-		do {
-			int j1 = way[j0];
-			p[j0] = p[j1];
-			j0 = j1;
-		} while (j0);
+		u[cur] += min_val;
+		for (int r = 0; r < n; r++)
+			if (sr[r] && r != cur)
+				u[r] += min_val - shortest[col4row[r]];
+		for (int c = 0; c < n; c++)
+			if (sc[c])
+				v[c] -= min_val - shortest[c];
+		for (int j = sink;;) {
+			int r = path[j];
+			row4col[j] = r;
+			int previous = col4row[r];
+			col4row[r] = j;
+			j = previous;
+			if (r == cur)
+				break;
+		}
 	}
 
 	int pairs = 0;
-	for (int j = 1; j <= n; j++) {
-		int r = p[j] - 1, c = j - 1;
-		if (r < rows && c < cols && allowed[(gsize)r * cols + c]) {
+	for (int r = 0; r < rows; r++) {
+		int c = col4row[r];
+		if (c < cols && allowed[(gsize)r * cols + c]) {
 			row_to_col[r] = c;
 			pairs++;
 		}
@@ -116,10 +109,12 @@ int assign_solve(int rows, int cols, const int32_t *score, const uint8_t *allowe
 	g_free(cost);
 	g_free(u);
 	g_free(v);
-	g_free(minv);
-	g_free(p);
-	g_free(way);
-	g_free(used);
-	g_free(placed);
+	g_free(shortest);
+	g_free(row4col);
+	g_free(col4row);
+	g_free(path);
+	g_free(remaining);
+	g_free(sr);
+	g_free(sc);
 	return pairs;
 }
