@@ -203,7 +203,13 @@ struct judge_ctx {
 	gboolean closed;
 };
 
-static void judge(struct judge_ctx *j, struct verdict *v)
+/* The organisation and role an address is accepted under, looked up once
+ * per nominee before judging (NULLs when the address is new or unusable). */
+struct owner {
+	char *org, *role;
+};
+
+static void judge(struct judge_ctx *j, struct verdict *v, const struct owner *own)
 {
 	const struct nominee *n = v->nominee;
 	const struct nomd_config *cfg = j->cfg;
@@ -224,9 +230,9 @@ static void judge(struct judge_ctx *j, struct verdict *v)
 		v->reason = REASON_DUPLICATE;
 		return;
 	}
-	g_autofree char *owner = NULL, *owner_role = NULL;
-	if (j->state->email_owner(j->state->ctx, key, &owner, &owner_role)) {
-		if (g_strcmp0(owner, j->org->id) != 0) {
+	const char *owner_role = own->role;
+	if (own->org) {
+		if (g_strcmp0(own->org, j->org->id) != 0) {
 			v->reason = REASON_DUPLICATE;
 			return;
 		}
@@ -257,16 +263,6 @@ static void judge(struct judge_ctx *j, struct verdict *v)
 		add_warning(v, WARN_MENTOR_INEXPERIENCED);
 	if (!email_in_domains(j->org, n->email))
 		add_warning(v, WARN_EXTERNAL_EMAIL);
-}
-
-/* A valid address this organisation has already had accepted. */
-static gboolean is_amendment(struct judge_ctx *j, const struct nominee *n)
-{
-	if (!n->email || !email_valid(n->email))
-		return FALSE;
-	g_autofree char *key = email_key(n->email);
-	g_autofree char *owner = NULL, *role = NULL;
-	return j->state->email_owner(j->state->ctx, key, &owner, &role) && g_strcmp0(owner, j->org->id) == 0;
 }
 
 static struct decision *decide_command(struct decision *d, enum command cmd, char *arg,
@@ -380,18 +376,31 @@ struct decision *decide(const struct nomd_config *cfg, const struct parsed_messa
 	if (form->nominees->len == 0)
 		return finish(d, j.closed ? REASON_CLOSED : REASON_NO_NOMINATIONS, NULL);
 
+	guint count_n = form->nominees->len;
+	g_autofree struct owner *owners = g_new0(struct owner, count_n);
+	for (guint i = 0; i < count_n; i++) {
+		const struct nominee *n = form->nominees->pdata[i];
+		if (!n->email || !email_valid(n->email))
+			continue;
+		g_autofree char *key = email_key(n->email);
+		state->email_owner(state->ctx, key, &owners[i].org, &owners[i].role);
+	}
 	/* Amendments first: a role change may free a place, and the answer
 	 * must not depend on where in the form it stands. */
-	g_array_set_size(d->verdicts, form->nominees->len);
+	g_array_set_size(d->verdicts, count_n);
 	for (int pass = 0; pass < 2; pass++) {
-		for (guint i = 0; i < form->nominees->len; i++) {
-			const struct nominee *n = form->nominees->pdata[i];
-			if (is_amendment(&j, n) != (pass == 0))
+		for (guint i = 0; i < count_n; i++) {
+			gboolean amendment = g_strcmp0(owners[i].org, org->id) == 0;
+			if (amendment != (pass == 0))
 				continue;
 			struct verdict *v = &g_array_index(d->verdicts, struct verdict, i);
-			v->nominee = n;
-			judge(&j, v);
+			v->nominee = form->nominees->pdata[i];
+			judge(&j, v, &owners[i]);
 		}
+	}
+	for (guint i = 0; i < count_n; i++) {
+		g_free(owners[i].org);
+		g_free(owners[i].role);
 	}
 	guint accepted = 0;
 	for (guint i = 0; i < d->verdicts->len; i++) {

@@ -17,7 +17,7 @@
 
 struct state_ctx {
 	struct store *st;
-	gint64 received; /* now, for the reply limit */
+	gint64 now; /* for the reply limit */
 	GError *error; /* the first store failure seen by decide's callbacks */
 };
 
@@ -61,7 +61,7 @@ static int state_recent_replies(void *data, const char *address)
 	struct state_ctx *ctx = data;
 	int count = 0;
 	if (!ctx->error)
-		store_replies_since(ctx->st, address, ctx->received - 3600, &count, &ctx->error);
+		store_replies_since(ctx->st, address, ctx->now - 3600, &count, &ctx->error);
 	return count;
 }
 
@@ -290,7 +290,7 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 		return FALSE;
 	gint64 received = o && o->internal_date ? o->internal_date : g_get_real_time() / G_USEC_PER_SEC;
 	/* Replies are counted by when they were queued, that is, by now. */
-	struct state_ctx sctx = { .st = st, .received = g_get_real_time() / G_USEC_PER_SEC };
+	struct state_ctx sctx = { .st = st, .now = g_get_real_time() / G_USEC_PER_SEC };
 	struct decide_state state = {
 		.summary = state_summary,
 		.email_owner = state_email_owner,

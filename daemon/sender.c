@@ -4,7 +4,8 @@
 #include <string.h>
 
 /* Subjects of out-of-office and automatic replies, in English and the
- * languages Outlook and Exchange use most in Europe. Compared folded. */
+ * languages Outlook and Exchange use most in Europe. Written case-folded,
+ * as they are compared. */
 static const char *const automatic_subjects[] = {
 	"automatic reply",	 "auto reply",	       "autoreply",	     "auto-reply",
 	"out of office",	 "out of the office",  "away from the office", "on leave",
@@ -42,11 +43,9 @@ const char *sender_automatic(const struct parsed_message *msg)
 			return "mailer daemon";
 	}
 	g_autofree char *subject = g_utf8_casefold(msg->subject, -1);
-	for (size_t i = 0; i < G_N_ELEMENTS(automatic_subjects); i++) {
-		g_autofree char *pattern = g_utf8_casefold(automatic_subjects[i], -1);
-		if (strstr(subject, pattern))
+	for (size_t i = 0; i < G_N_ELEMENTS(automatic_subjects); i++)
+		if (strstr(subject, automatic_subjects[i]))
 			return "automatic reply subject";
-	}
 	return NULL;
 }
 
