@@ -24,7 +24,7 @@ endif
 CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/decide.c \
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/imap.c daemon/smtp.c \
 	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c \
-	parsers/mime.c parsers/form.c parsers/html.c parsers/csv.c
+	parsers/mime.c parsers/form.c parsers/html.c parsers/csv.c parsers/answer.c
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
