@@ -21,9 +21,9 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/decide.c \
+CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/store_people.c daemon/decide.c \
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/imap.c daemon/smtp.c \
-	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c \
+	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c daemon/people.c \
 	parsers/mime.c parsers/form.c parsers/html.c parsers/csv.c parsers/answer.c
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)

@@ -193,17 +193,41 @@ gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_messag
 	return compose_reply_with(cfg, orig, "Re: your nominations", text, html, out, message_id, error);
 }
 
-gboolean compose_notice(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,
-			const char *html, GBytes **out, char **message_id, GError **error)
+static gboolean compose_notice_with(const struct nomd_config *cfg, const char *to, const GPtrArray *cc,
+				    const char *subject, const char *text, const char *html, GBytes **out,
+				    char **message_id, GError **error)
 {
-	mime_init();
 	g_autofree char *id = NULL;
 	g_autoptr(GMimeMessage) msg = new_message(cfg, to, subject, text, html, &id, error);
 	if (!msg)
 		return FALSE;
+	for (guint i = 0; cc && i < cc->len; i++)
+		if (email_valid(cc->pdata[i]))
+			g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_CC, NULL, cc->pdata[i]);
 	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-generated", NULL);
 	if (!serialise(msg, out, error))
 		return FALSE;
 	*message_id = g_steal_pointer(&id);
 	return TRUE;
+}
+
+gboolean compose_notice_cc(const struct nomd_config *cfg, const char *to, const GPtrArray *cc, const char *subject,
+			   const char *text, const char *html, GBytes **out, char **message_id, GError **error)
+{
+	mime_init();
+	g_autoptr(GError) local = NULL;
+	if (compose_notice_with(cfg, to, cc, subject, text, html, out, message_id, &local))
+		return TRUE;
+	if (!g_error_matches(local, COMPOSE_ERROR, COMPOSE_ERROR_SYNTAX)) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	/* A name from a form upset the encoder: the programme's name will do. */
+	return compose_notice_with(cfg, to, cc, cfg->programme.name, text, html, out, message_id, error);
+}
+
+gboolean compose_notice(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,
+			const char *html, GBytes **out, char **message_id, GError **error)
+{
+	return compose_notice_cc(cfg, to, NULL, subject, text, html, out, message_id, error);
 }

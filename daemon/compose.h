@@ -23,5 +23,8 @@ gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_messag
  * auto-generated. */
 gboolean compose_notice(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,
 			const char *html, GBytes **out, char **message_id, GError **error);
+/* The same with copies to `cc` (addresses; may be NULL). */
+gboolean compose_notice_cc(const struct nomd_config *cfg, const char *to, const GPtrArray *cc, const char *subject,
+			   const char *text, const char *html, GBytes **out, char **message_id, GError **error);
 
 #endif

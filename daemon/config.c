@@ -18,7 +18,7 @@
 
 G_DEFINE_QUARK(nomd-config-error-quark, config_error)
 
-enum key_type { KT_STRING, KT_INT, KT_INT64, KT_BOOL, KT_DURATION, KT_SECURITY, KT_ADDRESS_LIST };
+enum key_type { KT_STRING, KT_TEXT, KT_INT, KT_INT64, KT_BOOL, KT_DURATION, KT_SECURITY, KT_ADDRESS_LIST };
 
 struct key {
 	const char *path;
@@ -74,10 +74,27 @@ static const struct key keys[] = {
 	{ .path = "programme.mentor_min_years", .type = KT_INT, .offset = OFF(programme.mentor_min_years), .min = 0, .max = 80, .def_int = 10 },
 	{ .path = "programme.require_authentication", .type = KT_BOOL, .offset = OFF(programme.require_authentication) },
 	{ .path = "programme.trusted_authserv_id", .type = KT_STRING, .offset = OFF(programme.trusted_authserv_id) },
+	{ .path = "consent.reminder_days", .type = KT_INT, .offset = OFF(consent.reminder_days), .min = 0, .max = 90, .def_int = 7 },
+	{ .path = "consent.privacy_notice", .type = KT_TEXT, .offset = OFF(consent.privacy_notice),
+	  .def_string = "We hold your name, work email address, job title, service and the details your chief "
+			"executive gave us, so that we can match you with a partner and invite you to the "
+			"programme's events. Only the programme team sees them; pairing notices share your name, "
+			"organisation, job title and email with your partner. We keep them until the end of the "
+			"programme year. To be removed at any time, reply NO or write to us." },
+	{ .path = "pairing.require_consent", .type = KT_BOOL, .offset = OFF(pairing.require_consent), .def_int = 1 },
+	{ .path = "pairing.mentor_capacity", .type = KT_INT, .offset = OFF(pairing.mentor_capacity), .min = 1, .max = 10, .def_int = 1 },
+	{ .path = "pairing.copy_staff", .type = KT_BOOL, .offset = OFF(pairing.copy_staff) },
+	{ .path = "pairing.weight_aspiration", .type = KT_INT, .offset = OFF(pairing.weight_aspiration), .min = 0, .max = 1000, .def_int = 10 },
+	{ .path = "pairing.weight_seniority", .type = KT_INT, .offset = OFF(pairing.weight_seniority), .min = 0, .max = 1000, .def_int = 15 },
+	{ .path = "pairing.weight_same_service", .type = KT_INT, .offset = OFF(pairing.weight_same_service), .min = 0, .max = 1000, .def_int = 10 },
+	{ .path = "pairing.weight_same_type", .type = KT_INT, .offset = OFF(pairing.weight_same_type), .min = 0, .max = 1000, .def_int = 5 },
+	{ .path = "pairing.weight_format", .type = KT_INT, .offset = OFF(pairing.weight_format), .min = 0, .max = 1000, .def_int = 10 },
+	{ .path = "pairing.weight_region", .type = KT_INT, .offset = OFF(pairing.weight_region), .min = 0, .max = 1000, .def_int = 10 },
+	{ .path = "pairing.prefer_cross_discipline", .type = KT_BOOL, .offset = OFF(pairing.prefer_cross_discipline) },
 	{ .path = "staff.addresses", .type = KT_ADDRESS_LIST, .offset = OFF(staff) },
 };
 
-static const char *const groups[] = { "imap", "smtp", "programme", "staff" };
+static const char *const groups[] = { "imap", "smtp", "programme", "consent", "pairing", "staff" };
 static const char *const org_keys[] = { "id", "name", "kind", "nominators", "domains" };
 
 const char *config_security_name(enum security s)
@@ -108,7 +125,7 @@ void config_free(struct nomd_config *cfg)
 		return;
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
 		void *slot = (char *)cfg + keys[i].offset;
-		if (keys[i].type == KT_STRING)
+		if (keys[i].type == KT_STRING || keys[i].type == KT_TEXT)
 			g_free(*(char **)slot);
 	}
 	g_free(cfg->path);
@@ -182,7 +199,8 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 		if (k->required)
 			return fail_at(error, path, NULL, "missing required setting '%s'", k->path);
 		switch (k->type) {
-		case KT_STRING: *(char **)slot = g_strdup(k->def_string); break;
+		case KT_STRING:
+		case KT_TEXT: *(char **)slot = g_strdup(k->def_string); break;
 		case KT_INT: *(int *)slot = (int)k->def_int; break;
 		case KT_INT64: *(gint64 *)slot = k->def_int; break;
 		case KT_BOOL: *(gboolean *)slot = k->def_int != 0; break;
@@ -196,11 +214,20 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 	}
 	switch (k->type) {
 	case KT_STRING:
+	case KT_TEXT:
 	case KT_SECURITY: {
 		const char *v = config_setting_get_string(s);
 		if (!v)
 			return fail_at(error, path, s, "'%s' must be a string", k->path);
-		if (k->type == KT_STRING) {
+		if (k->type == KT_TEXT) {
+			/* Body text only: line breaks are fine, other controls are not. */
+			for (const char *p = v; *p; p++)
+				if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
+					return fail_at(error, path, s, "'%s' must not contain control characters", k->path);
+			if (!g_utf8_validate(v, -1, NULL))
+				return fail_at(error, path, s, "'%s' must be UTF-8", k->path);
+			*(char **)slot = g_strdup(v);
+		} else if (k->type == KT_STRING) {
 			if (strpbrk(v, "\r\n"))
 				return fail_at(error, path, s, "'%s' must not contain a line break", k->path);
 			*(char **)slot = g_strdup(v);

@@ -70,6 +70,18 @@ struct nomd_config {
 		gboolean require_authentication;
 		char *trusted_authserv_id;
 	} programme;
+	struct {
+		int reminder_days;    /* after the welcome, one reminder; 0: none */
+		char *privacy_notice; /* shown in every welcome; may hold line breaks */
+	} consent;
+	struct {
+		gboolean require_consent; /* only nominees who said YES are paired */
+		int mentor_capacity;	  /* members one mentor may take */
+		gboolean copy_staff;	  /* pairing notices copied to staff.addresses */
+		int weight_aspiration, weight_seniority, weight_same_service, weight_same_type;
+		int weight_format, weight_region;
+		gboolean prefer_cross_discipline; /* reward different service types instead */
+	} pairing;
 	GPtrArray *staff;	  /* of char *, lower-case addresses */
 	GPtrArray *organisations; /* of struct organisation * */
 };

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "deliver.h"
+#include "people.h"
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
@@ -78,10 +79,22 @@ static gint64 backoff_ms(struct loop *l)
 	return ms / 2 + g_random_int_range(0, (gint32)(ms / 2) + 1);
 }
 
+/* Welcomes for newly accepted nominees and reminders that fell due. */
+static void run_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st)
+{
+	g_autoptr(GError) error = NULL;
+	guint queued = 0;
+	if (!people_schedule(cfg, t, st, g_get_real_time() / G_USEC_PER_SEC, &queued, &error))
+		log_error("consent mail: %s", error->message);
+	else if (queued)
+		log_info("consent mail: %u queued", queued);
+}
+
 static void run_delivery(struct loop *l)
 {
 	g_autoptr(GError) error = NULL;
 	struct deliver_stats out;
+	run_schedule(*l->cfg, *l->templates, *l->st);
 	gboolean ok = deliver_isolated(*l->cfg, l->st, &out, &error);
 	l->ing.st = *l->st;
 	if (!ok)
@@ -253,6 +266,7 @@ int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, 
 		 in->seen, in->applied, in->accepted, in->partial, in->rejected, in->held, in->already, in->failed);
 	struct deliver_stats out;
 	g_clear_error(&error);
+	run_schedule(cfg, t, *st);
 	if (!deliver_isolated(cfg, st, &out, &error)) {
 		log_error("%s", error->message);
 		rc = rc == EX_OK ? EX_TEMPFAIL : rc;

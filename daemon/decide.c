@@ -5,7 +5,10 @@
  *     bounces and automatic replies (RFC 3834 and autoresponder habits)
  *     are ignored, a bounce of our mail noting the failed recipient.
  *  2. A second copy of a recorded Message-ID is held unanswered.
- *  3. The sender must be exactly one From mailbox (else held as
+ *  3. A reply to a welcome or reminder (by the reference in its subject,
+ *     or by In-Reply-To from the nominee's own address) is the nominee's
+ *     answer: YES confirms, NO withdraws, anything else is held for staff
+ *     with a reply asking again. Then, for nominations: the sender must be exactly one From mailbox (else held as
  *     ambiguous_sender), a nominator of the organisation (else held as
  *     not_authorised: no backscatter to forged or stray mail), and, when
  *     the programme requires it, authenticated (else held); past the
@@ -61,6 +64,11 @@ const char *reason_text(const char *code)
 		{ REASON_UNPROCESSABLE, "the message could not be processed" },
 		{ REASON_NOT_FOUND, "no nomination from your organisation has that address" },
 		{ REASON_REPLY_LIMIT, "too many automatic replies to this address in the last hour" },
+		{ REASON_CONSENT_CONFIRMED, "the nominee confirmed their place" },
+		{ REASON_CONSENT_DECLINED, "the nominee declined their place" },
+		{ REASON_CONSENT_UNCLEAR, "the nominee's answer was neither YES nor NO" },
+		{ REASON_NOMINATION_INACTIVE, "the nomination is no longer active" },
+		{ REASON_CONSENT_SENDER, "a reply to a welcome came from another address without its reference" },
 		{ REASON_CMD_FORM, "the blank form was sent" },
 		{ REASON_CMD_STATUS, "the current nominations were sent" },
 		{ REASON_CMD_WITHDRAW, "the nomination was withdrawn" },
@@ -88,6 +96,10 @@ void decision_free(struct decision *d)
 	g_free(d->detail);
 	g_free(d->bounce_id);
 	g_free(d->bounce_rcpt);
+	if (d->consent) {
+		consent_target_clear(d->consent);
+		g_free(d->consent);
+	}
 	g_free(d);
 }
 
@@ -120,6 +132,105 @@ static struct decision *finish(struct decision *d, const char *reason, const cha
 struct decision *decide_held(const char *reason)
 {
 	return finish(decision_new(OUTCOME_HELD), reason, NULL);
+}
+
+void consent_target_clear(struct consent_target *t)
+{
+	g_free(t->email);
+	g_free(t->name);
+	g_free(t->role);
+	g_free(t->organisation);
+	g_free(t->status);
+	g_free(t->consent);
+	g_free(t->token);
+	g_free(t->nominated_by);
+	*t = (struct consent_target){ 0 };
+}
+
+/* The reference "[ref 3f9a2c71d0e4]" nomd puts in consent mail, lower case. */
+static char *subject_token(const char *subject)
+{
+	for (const char *p = subject; p && (p = strchr(p, '[')); p++) {
+		if (g_ascii_strncasecmp(p + 1, "ref", 3) != 0)
+			continue;
+		const char *q = p + 4;
+		while (*q == ' ' || *q == ':')
+			q++;
+		const char *start = q;
+		while (g_ascii_isxdigit(*q))
+			q++;
+		if (*q == ']' && q - start >= 8 && q - start <= 32)
+			return g_ascii_strdown(start, q - start);
+	}
+	return NULL;
+}
+
+/* A reply to a welcome or reminder, when this message is one: its target. */
+static struct consent_target *find_consent_target(const struct parsed_message *msg, const struct decide_state *state,
+						  gboolean *by_token)
+{
+	g_autofree char *token = subject_token(msg->subject);
+	/* The message it answers first, then the thread from newest. */
+	g_autoptr(GPtrArray) ids = g_ptr_array_new();
+	if (msg->in_reply_to)
+		g_ptr_array_add(ids, msg->in_reply_to);
+	for (guint i = msg->references ? msg->references->len : 0; i > 0; i--)
+		g_ptr_array_add(ids, msg->references->pdata[i - 1]);
+	if ((!token && ids->len == 0) || !state->consent_target)
+		return NULL;
+	struct consent_target *t = g_new0(struct consent_target, 1);
+	if (!state->consent_target(state->ctx, token, (const char *const *)ids->pdata, ids->len, t, by_token)) {
+		consent_target_clear(t);
+		g_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static struct decision *decide_consent(const struct nomd_config *cfg, const struct parsed_message *msg,
+				       const struct decide_state *state, struct consent_target *t, gboolean by_token)
+{
+	g_autofree char *sender = email_key(msg->from);
+	g_autofree char *owner = email_key(t->email);
+	/* The reference is only in mail to the nominee; without it the reply
+	 * must come from their own address. */
+	if (!by_token && g_strcmp0(sender, owner) != 0) {
+		consent_target_clear(t);
+		g_free(t);
+		return finish(decision_new(OUTCOME_HELD), REASON_CONSENT_SENDER, msg->from);
+	}
+	if (state->recent_replies(state->ctx, msg->from) >= cfg->smtp.max_replies_per_sender_per_hour) {
+		consent_target_clear(t);
+		g_free(t);
+		return finish(decision_new(OUTCOME_HELD), REASON_REPLY_LIMIT, msg->from);
+	}
+	struct decision *d = decision_new(OUTCOME_ACCEPTED);
+	d->consent = t;
+	d->org = config_find_organisation(cfg, t->organisation);
+	d->reply = !sender_suppresses_reply(msg);
+	if (!d->reply)
+		add_code(d->warnings, WARN_NO_REPLY);
+	if (g_strcmp0(t->status, "accepted") != 0) {
+		d->outcome = OUTCOME_REJECTED;
+		return finish(d, REASON_NOMINATION_INACTIVE, t->status);
+	}
+	d->answer = answer_read(msg->text);
+	if (d->answer == ANSWER_NONE) {
+		/* A new message with the answer only in its subject. */
+		const char *s = msg->subject;
+		while (g_ascii_strncasecmp(s, "re:", 3) == 0)
+			for (s += 3; *s == ' ';)
+				s++;
+		d->answer = answer_read(s);
+	}
+	switch (d->answer) {
+	case ANSWER_YES: return finish(d, REASON_CONSENT_CONFIRMED, NULL);
+	case ANSWER_NO: return finish(d, REASON_CONSENT_DECLINED, NULL);
+	case ANSWER_NONE: break;
+	}
+	/* Perhaps a question: staff read it; the nominee is asked again. */
+	d->outcome = OUTCOME_HELD;
+	return finish(d, REASON_CONSENT_UNCLEAR, NULL);
 }
 
 /* The organisation the sender nominates for, when exactly one. */
@@ -316,6 +427,10 @@ struct decision *decide(const struct nomd_config *cfg, const struct parsed_messa
 		return decide_held(REASON_REPEATED);
 	if (msg->from_headers != 1 || msg->from_count != 1 || !msg->from)
 		return decide_held(REASON_AMBIGUOUS_SENDER);
+	gboolean by_token = FALSE;
+	struct consent_target *target = find_consent_target(msg, state, &by_token);
+	if (target)
+		return decide_consent(cfg, msg, state, target, by_token);
 
 	guint count = 0;
 	const struct organisation *home = sole_organisation(cfg, msg->from, &count);

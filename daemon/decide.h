@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "../parsers/answer.h"
 #include "../parsers/form.h"
 #include "../parsers/mime.h"
 #include "config.h"
@@ -37,6 +38,12 @@ enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD
 #define REASON_UNPROCESSABLE "unprocessable"
 #define REASON_NOT_FOUND "not_found"
 #define REASON_REPLY_LIMIT "reply_limit"
+/* Answers from nominees to the welcome (consent): */
+#define REASON_CONSENT_CONFIRMED "consent_confirmed"
+#define REASON_CONSENT_DECLINED "consent_declined"
+#define REASON_CONSENT_UNCLEAR "consent_unclear"
+#define REASON_NOMINATION_INACTIVE "nomination_inactive"
+#define REASON_CONSENT_SENDER "consent_wrong_sender"
 /* Commands carried out: */
 #define REASON_CMD_FORM "command_form"
 #define REASON_CMD_STATUS "command_status"
@@ -58,6 +65,13 @@ struct org_summary {
 	int typed;		  /* nominees with a service type */
 };
 
+/* The nominee a reply to a welcome or reminder is about. */
+struct consent_target {
+	gint64 id;
+	char *email, *name, *role, *organisation, *status, *consent, *token, *nominated_by;
+};
+void consent_target_clear(struct consent_target *t);
+
 struct decide_state {
 	void (*summary)(void *ctx, const char *org_id, struct org_summary *out);
 	/* The organisation and role an address (lower-cased) is accepted under. */
@@ -68,6 +82,11 @@ struct decide_state {
 	gboolean (*sent_by_us)(void *ctx, const char *message_id);
 	/* Automatic replies queued for an address in the hour before `received`. */
 	int (*recent_replies)(void *ctx, const char *address);
+	/* The nominee whose welcome carries `token` in its subject, else whose
+	 * welcome or reminder has one of `ids` as Message-ID. *by_token says
+	 * which matched. FALSE when none. */
+	gboolean (*consent_target)(void *ctx, const char *token, const char *const *ids, guint n,
+				   struct consent_target *out, gboolean *by_token);
 	void *ctx;
 	gint64 received; /* when the message arrived, seconds since the epoch */
 };
@@ -92,6 +111,8 @@ struct decision {
 	char *detail;	     /* a word for staff: why automatic, which limit */
 	char *bounce_id;     /* Message-ID of our mail that bounced */
 	char *bounce_rcpt;   /* and the recipient that failed */
+	struct consent_target *consent; /* an answer to a welcome: whose */
+	enum answer answer;		/* and what it said */
 };
 
 const char *outcome_name(enum outcome o);

@@ -13,6 +13,7 @@
 #include "decide.h"
 #include "imap.h"
 #include "log.h"
+#include "people.h"
 #include "util.h"
 
 struct state_ctx {
@@ -63,6 +64,27 @@ static int state_recent_replies(void *data, const char *address)
 	if (!ctx->error)
 		store_replies_since(ctx->st, address, ctx->now - 3600, &count, &ctx->error);
 	return count;
+}
+
+static gboolean state_consent_target(void *data, const char *token, const char *const *ids, guint n,
+				     struct consent_target *out, gboolean *by_token)
+{
+	struct state_ctx *ctx = data;
+	g_autoptr(person) p = NULL;
+	if (ctx->error || !store_consent_target(ctx->st, token, ids, n, &p, by_token, &ctx->error) || !p)
+		return FALSE;
+	*out = (struct consent_target){
+		.id = p->id,
+		.email = g_strdup(p->email),
+		.name = g_strdup(p->name),
+		.role = g_strdup(p->role),
+		.organisation = g_strdup(p->organisation),
+		.status = g_strdup(p->status),
+		.consent = g_strdup(p->consent),
+		.token = g_strdup(p->token),
+		.nominated_by = g_strdup(p->nominated_by),
+	};
+	return TRUE;
 }
 
 const char *ingest_mailbox_for(const struct nomd_config *cfg, const char *outcome)
@@ -147,6 +169,20 @@ static gboolean alert_staff_reply_limit(const struct nomd_config *cfg, const str
 	return TRUE;
 }
 
+/* A nominator's WITHDRAW: the nominee goes, and so do their pairs. */
+static gboolean withdraw_effects(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+				 const struct decision *d, GError **error)
+{
+	g_autoptr(person) p = NULL;
+	if (!store_person_by_email(st, d->withdraw, &p, error))
+		return FALSE;
+	if (!p || g_strcmp0(p->organisation, d->org->id) != 0)
+		return TRUE;
+	gboolean changed = FALSE;
+	return store_withdraw_id(st, p->id, &changed, error) &&
+	       people_left(cfg, t, st, p, "withdrawn by their organisation", error);
+}
+
 /* Everything one message changes, inside the caller's transaction. */
 static gboolean commit_effects(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			       const struct parsed_message *msg, const struct decision *d, const char *sha,
@@ -199,8 +235,12 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 		if (!(v->amended ? store_amend_nominee(st, row, &nr, error) : store_add_nominee(st, row, &nr, error)))
 			return FALSE;
 	}
-	if (d->command == CMD_WITHDRAW && d->withdraw && !store_withdraw_nominee(st, d->org->id, d->withdraw, error))
+	if (d->command == CMD_WITHDRAW && d->withdraw && !withdraw_effects(cfg, t, st, d, error))
 		return FALSE;
+	if (d->consent) {
+		g_autofree char *key = g_strdup_printf("reply:%s", sha);
+		return people_apply_answer(cfg, t, st, msg, d, row, key, error);
+	}
 	if (d->bounce_id && !store_mark_bounce(st, d->bounce_id, d->detail, error))
 		return FALSE;
 	if (d->reasons->len && g_strcmp0(d->reasons->pdata[0], REASON_REPLY_LIMIT) == 0 &&
@@ -297,6 +337,7 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 		.message_known = state_message_known,
 		.sent_by_us = state_sent_by_us,
 		.recent_replies = state_recent_replies,
+		.consent_target = state_consent_target,
 		.ctx = &sctx,
 		.received = received,
 	};

@@ -186,7 +186,7 @@ struct pairing_plan *pairing_make_plan(const struct pairing_rules *rules, const 
 	g_autofree gboolean *member_done = g_new0(gboolean, n_members);
 	g_autofree int *mentor_left = g_new(int, n_mentors);
 	for (guint t = 0; t < n_mentors; t++)
-		mentor_left[t] = capacity;
+		mentor_left[t] = MAX(0, capacity - mentors[t].taken);
 
 	/* Pins first: kept when allowed, reported when not. */
 	for (guint i = 0; rules->pins && i < rules->pins->len; i++) {

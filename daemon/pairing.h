@@ -19,6 +19,7 @@ struct pair_person {
 	const char *expertise;	/* mentors */
 	const char *location;
 	const char *format; /* online | in person | either, or NULL */
+	int taken;	    /* mentors: places already taken by earlier pairs */
 };
 
 struct pairing_weights {

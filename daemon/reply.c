@@ -18,10 +18,25 @@ static const char *const names[] = {
 	"notes", "warnings", "text", "problem", "status_list", "withdrawn", "sender", "limit", "held_folder", NULL,
 };
 
+static const char *const notice_files[NOTICE_COUNT] = {
+	"welcome",	    "consent-reminder", "consent-thanks",    "consent-declined", "nominee-declined",
+	"consent-unclear", "consent-inactive", "pair-introduction", "pair-ended",
+};
+
+/* Every name a notice template may use. */
+static const char *const notice_names[] = {
+	"programme", "from_address", "person_name", "person_email", "person_role", "person_organisation",
+	"is_member", "is_mentor", "nominator", "token", "privacy", "reminder_days", "partner_name",
+	"partner_email", "partner_role", "partner_organisation", "partner_job_title", "partner_service",
+	"partner_aspiration", "partner_expertise", "partner_format", "partner_location", "why", NULL,
+};
+
 struct reply_templates {
 	struct template *text[K_COUNT];
 	struct template *html[K_COUNT];
 	struct template *blank;
+	struct template *notice_text[NOTICE_COUNT];
+	struct template *notice_html[NOTICE_COUNT];
 };
 
 void reply_templates_free(struct reply_templates *t)
@@ -33,6 +48,10 @@ void reply_templates_free(struct reply_templates *t)
 		template_free(t->html[i]);
 	}
 	template_free(t->blank);
+	for (int i = 0; i < NOTICE_COUNT; i++) {
+		template_free(t->notice_text[i]);
+		template_free(t->notice_html[i]);
+	}
 	g_free(t);
 }
 
@@ -48,6 +67,13 @@ gboolean reply_templates_load(const char *dir, struct reply_templates **out, GEr
 	}
 	if (!(t->blank = template_load(dir, "blank-form.txt", names, error)))
 		return FALSE;
+	for (int i = 0; i < NOTICE_COUNT; i++) {
+		g_autofree char *txt = g_strconcat(notice_files[i], ".txt", NULL);
+		g_autofree char *html = g_strconcat(notice_files[i], ".html", NULL);
+		if (!(t->notice_text[i] = template_load(dir, txt, notice_names, error)) ||
+		    !(t->notice_html[i] = template_load(dir, html, notice_names, error)))
+			return FALSE;
+	}
 	*out = g_steal_pointer(&t);
 	return TRUE;
 }
@@ -158,17 +184,74 @@ static char *take_subject(char **text)
 	return g_strdup(g_strstrip(line));
 }
 
-static struct reply_out *render_kind(const struct reply_templates *t, enum kind k, const struct tdata *data,
-				     const char *fallback_subject)
+static struct reply_out *render_pair(const struct template *text, const struct template *html,
+				     const struct tdata *data, const char *fallback_subject)
 {
 	struct reply_out *r = g_new0(struct reply_out, 1);
-	r->text = template_render(t->text[k], data);
+	r->text = template_render(text, data);
 	r->subject = take_subject(&r->text);
 	if (!r->subject || !*r->subject) {
 		g_free(r->subject);
 		r->subject = g_strdup(fallback_subject);
 	}
-	r->html = template_render(t->html[k], data);
+	r->html = template_render(html, data);
+	return r;
+}
+
+static struct reply_out *render_kind(const struct reply_templates *t, enum kind k, const struct tdata *data,
+				     const char *fallback_subject)
+{
+	return render_pair(t->text[k], t->html[k], data, fallback_subject);
+}
+
+static void set_person(struct tdata *data, const char *prefix, const struct notice_person *p)
+{
+	const struct {
+		const char *name, *value;
+	} fields[] = {
+		{ "name", p->name },	       { "email", p->email },	       { "role", p->role },
+		{ "organisation", p->organisation }, { "job_title", p->job_title }, { "service", p->service },
+		{ "aspiration", p->aspiration }, { "expertise", p->expertise }, { "format", p->format },
+		{ "location", p->location },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
+		if (!fields[i].value || !*fields[i].value)
+			continue;
+		g_autofree char *key = g_strconcat(prefix, fields[i].name, NULL);
+		tdata_set(data, key, fields[i].value);
+	}
+}
+
+struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struct reply_templates *t,
+				      enum notice_kind k, const struct notice *n)
+{
+	g_autoptr(tdata) data = tdata_new();
+	tdata_set(data, "programme", cfg->programme.name);
+	tdata_set(data, "from_address", cfg->smtp.from_address);
+	set_person(data, "person_", &n->person);
+	set_person(data, "partner_", &n->partner);
+	if (!n->person.name || !*n->person.name)
+		tdata_set(data, "person_name", "colleague");
+	tdata_set_flag(data, "is_member", g_strcmp0(n->person.role, "member") == 0);
+	tdata_set_flag(data, "is_mentor", g_strcmp0(n->person.role, "mentor") == 0);
+	tdata_set(data, "nominator", n->nominator ? n->nominator : cfg->smtp.from_address);
+	/* Only mail to the nominee about their answer carries the reference:
+	 * anyone replying with it is taken to answer for them. */
+	gboolean asks = k <= NOTICE_CONSENT_DECLINED || k == NOTICE_CONSENT_UNCLEAR || k == NOTICE_CONSENT_INACTIVE;
+	const char *token = asks && n->token && *n->token ? n->token : NULL;
+	tdata_set(data, "token", token ? token : "");
+	tdata_set(data, "privacy", cfg->consent.privacy_notice);
+	tdata_set_take(data, "reminder_days", g_strdup_printf("%d", cfg->consent.reminder_days));
+	tdata_set(data, "why", n->why);
+	g_autofree char *fallback = g_strdup_printf("%s", cfg->programme.name);
+	struct reply_out *r = render_pair(t->notice_text[k], t->notice_html[k], data, fallback);
+	/* The reference is how an answer finds its nominee: it stays in the
+	 * subject however staff edit the template. */
+	if (token && !strstr(r->subject, token)) {
+		char *with = g_strdup_printf("%s [ref %s]", r->subject, token);
+		g_free(r->subject);
+		r->subject = with;
+	}
 	return r;
 }
 

@@ -31,6 +31,35 @@ struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply
 /* The alert to staff when mail from `sender` passes the reply limit. */
 struct reply_out *reply_render_reply_limit(const struct nomd_config *cfg, const struct reply_templates *t,
 					   const char *sender);
+/* Mail about one nominee, to them, their nominator or their partner. */
+enum notice_kind {
+	NOTICE_WELCOME,		 /* to a newly accepted nominee: confirm YES or NO */
+	NOTICE_REMINDER,	 /* the same, once, days later */
+	NOTICE_CONSENT_THANKS,	 /* answer to YES */
+	NOTICE_CONSENT_DECLINED, /* answer to NO */
+	NOTICE_NOMINEE_DECLINED, /* to the nominator: their nominee said NO */
+	NOTICE_CONSENT_UNCLEAR,	 /* answer to a reply that says neither */
+	NOTICE_CONSENT_INACTIVE, /* answer about a nomination no longer active */
+	NOTICE_PAIR,		 /* introduces the partner */
+	NOTICE_PAIR_ENDED,	 /* the partner left */
+	NOTICE_COUNT
+};
+
+struct notice_person {
+	const char *name, *email, *role, *organisation, *job_title, *service, *aspiration, *expertise, *format,
+		*location;
+};
+
+struct notice {
+	struct notice_person person;  /* who the mail is about (and, but for NOMINEE_DECLINED, to) */
+	struct notice_person partner; /* pairing notices */
+	const char *nominator;
+	const char *token; /* consent reference; kept in the subject */
+	const char *why;
+};
+
+struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struct reply_templates *t,
+				      enum notice_kind k, const struct notice *n);
 void reply_out_free(struct reply_out *r);
 void status_entry_free(struct status_entry *e);
 

@@ -7,18 +7,15 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "store_internal.h"
+
 #include "util.h"
 
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 #define BUSY_TIMEOUT_MS 10000
 
-struct store {
-	sqlite3 *db;
-	char *path;
-};
 
 static const char *const migrations[SCHEMA_VERSION] = {
 	/* 1: messages, nominees, outbox */
@@ -89,9 +86,31 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"ALTER TABLE messages ADD COLUMN uidvalidity INTEGER;"
 	"ALTER TABLE messages ADD COLUMN uid INTEGER;"
 	"CREATE INDEX messages_by_uid ON messages (uidvalidity, uid);",
+	/* 4: consent (welcome, reminder, answer), mail about a nominee, pairs */
+	"ALTER TABLE nominees ADD COLUMN consent TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (consent IN ('pending','confirmed','declined'));"
+	"ALTER TABLE nominees ADD COLUMN consent_at TEXT;"
+	"ALTER TABLE nominees ADD COLUMN token TEXT;"
+	"ALTER TABLE nominees ADD COLUMN welcomed_at INTEGER;"
+	"ALTER TABLE nominees ADD COLUMN reminded_at INTEGER;"
+	"CREATE UNIQUE INDEX nominees_token ON nominees (token);"
+	"ALTER TABLE outbox ADD COLUMN nominee INTEGER REFERENCES nominees(id);"
+	"CREATE INDEX outbox_by_nominee ON outbox (nominee);"
+	"CREATE TABLE pairs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  member INTEGER NOT NULL REFERENCES nominees(id),"
+	"  mentor INTEGER NOT NULL REFERENCES nominees(id),"
+	"  score INTEGER NOT NULL,"
+	"  reasons TEXT NOT NULL DEFAULT '',"
+	"  pinned INTEGER NOT NULL DEFAULT 0,"
+	"  created_at TEXT NOT NULL,"
+	"  ended_at TEXT,"
+	"  ended_reason TEXT);"
+	"CREATE UNIQUE INDEX pairs_active_member ON pairs (member) WHERE ended_at IS NULL;"
+	"CREATE INDEX pairs_by_mentor ON pairs (mentor, ended_at);",
 };
 
-static gboolean fail(struct store *st, GError **error, const char *what)
+gboolean store_fail(struct store *st, GError **error, const char *what)
 {
 	g_set_error(error, STORE_ERROR, sqlite3_errcode(st->db), "%s: %s: %s", st->path, what,
 		    sqlite3_errmsg(st->db));
@@ -108,17 +127,17 @@ static gboolean exec(struct store *st, const char *sql, GError **error)
 	return FALSE;
 }
 
-static sqlite3_stmt *prepare(struct store *st, const char *sql, GError **error)
+sqlite3_stmt *store_prepare(struct store *st, const char *sql, GError **error)
 {
 	sqlite3_stmt *stmt = NULL;
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		fail(st, error, "prepare");
+		store_fail(st, error, "prepare");
 		return NULL;
 	}
 	return stmt;
 }
 
-static void bind_text(sqlite3_stmt *stmt, int i, const char *v)
+void store_bind_text(sqlite3_stmt *stmt, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(stmt, i, v, -1, SQLITE_TRANSIENT);
@@ -126,20 +145,20 @@ static void bind_text(sqlite3_stmt *stmt, int i, const char *v)
 		sqlite3_bind_null(stmt, i);
 }
 
-static gboolean step_done(struct store *st, sqlite3_stmt *stmt, GError **error)
+gboolean store_step_done(struct store *st, sqlite3_stmt *stmt, GError **error)
 {
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		return fail(st, error, "write");
+		return store_fail(st, error, "write");
 	return TRUE;
 }
 
 static int schema_version(struct store *st, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = prepare(st, "PRAGMA user_version", error);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, "PRAGMA user_version", error);
 	if (!stmt)
 		return -1;
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		fail(st, error, "read schema version");
+		store_fail(st, error, "read schema version");
 		return -1;
 	}
 	return sqlite3_column_int(stmt, 0);
@@ -174,7 +193,7 @@ gboolean store_open(const char *path, struct store **out, GError **error)
 	struct store *st = g_new0(struct store, 1);
 	st->path = g_strdup(path);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		fail(st, error, "open");
+		store_fail(st, error, "open");
 		store_close(st);
 		return FALSE;
 	}
@@ -219,18 +238,18 @@ gboolean store_find_message(struct store *st, const char *message_id, const char
 			    GError **error)
 {
 	*outcome = NULL;
-	g_autoptr(sqlite3_stmt) stmt = prepare(
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(
 		st, "SELECT outcome FROM messages WHERE coalesce(message_id, '') = coalesce(?1, '') AND sha256 = ?2",
 		error);
 	if (!stmt)
 		return FALSE;
-	bind_text(stmt, 1, message_id);
-	bind_text(stmt, 2, sha256);
+	store_bind_text(stmt, 1, message_id);
+	store_bind_text(stmt, 2, sha256);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
 		*outcome = g_strdup((const char *)sqlite3_column_text(stmt, 0));
 	else if (rc != SQLITE_DONE)
-		return fail(st, error, "find message");
+		return store_fail(st, error, "find message");
 	return TRUE;
 }
 
@@ -238,7 +257,7 @@ gboolean store_find_by_uid(struct store *st, guint32 uidvalidity, guint32 uid, c
 {
 	*outcome = NULL;
 	g_autoptr(sqlite3_stmt) stmt =
-		prepare(st, "SELECT outcome FROM messages WHERE uidvalidity = ?1 AND uid = ?2", error);
+		store_prepare(st, "SELECT outcome FROM messages WHERE uidvalidity = ?1 AND uid = ?2", error);
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, uidvalidity);
@@ -247,20 +266,20 @@ gboolean store_find_by_uid(struct store *st, guint32 uidvalidity, guint32 uid, c
 	if (rc == SQLITE_ROW)
 		*outcome = g_strdup((const char *)sqlite3_column_text(stmt, 0));
 	else if (rc != SQLITE_DONE)
-		return fail(st, error, "find message by UID");
+		return store_fail(st, error, "find message by UID");
 	return TRUE;
 }
 
 gboolean store_org_counts(struct store *st, const char *org_id, int *members, int *mentors, GError **error)
 {
 	*members = *mentors = 0;
-	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "SELECT role, count(*) FROM nominees"
 					       " WHERE organisation = ?1 AND status = 'accepted' GROUP BY role",
 					       error);
 	if (!stmt)
 		return FALSE;
-	bind_text(stmt, 1, org_id);
+	store_bind_text(stmt, 1, org_id);
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		const char *role = (const char *)sqlite3_column_text(stmt, 0);
@@ -271,32 +290,32 @@ gboolean store_org_counts(struct store *st, const char *org_id, int *members, in
 			*members = n;
 	}
 	if (rc != SQLITE_DONE)
-		return fail(st, error, "count nominees");
+		return store_fail(st, error, "count nominees");
 	return TRUE;
 }
 
-static gboolean exists(struct store *st, const char *sql, const char *value, gboolean *found, GError **error)
+gboolean store_exists(struct store *st, const char *sql, const char *value, gboolean *found, GError **error)
 {
 	*found = FALSE;
-	g_autoptr(sqlite3_stmt) stmt = prepare(st, sql, error);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
 	if (!stmt)
 		return FALSE;
-	bind_text(stmt, 1, value);
+	store_bind_text(stmt, 1, value);
 	int rc = sqlite3_step(stmt);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(st, error, "look up");
+		return store_fail(st, error, "look up");
 	*found = rc == SQLITE_ROW;
 	return TRUE;
 }
 
 gboolean store_message_id_known(struct store *st, const char *message_id, gboolean *known, GError **error)
 {
-	return exists(st, "SELECT 1 FROM messages WHERE message_id = ?1", message_id, known, error);
+	return store_exists(st, "SELECT 1 FROM messages WHERE message_id = ?1", message_id, known, error);
 }
 
 gboolean store_add_message(struct store *st, const struct message_record *rec, gint64 *row, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "INSERT INTO messages (message_id, sha256, sender, organisation, outcome,"
 					       " reasons, subject, received_at, processed_at, size, detail, warnings,"
 					       " uidvalidity, uid)"
@@ -305,23 +324,23 @@ gboolean store_add_message(struct store *st, const struct message_record *rec, g
 	if (!stmt)
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
-	bind_text(stmt, 1, rec->message_id);
-	bind_text(stmt, 2, rec->sha256);
-	bind_text(stmt, 3, rec->sender);
-	bind_text(stmt, 4, rec->organisation);
-	bind_text(stmt, 5, rec->outcome);
-	bind_text(stmt, 6, rec->reasons ? rec->reasons : "");
-	bind_text(stmt, 7, rec->subject ? rec->subject : "");
-	bind_text(stmt, 8, rec->received_at ? rec->received_at : now);
-	bind_text(stmt, 9, now);
+	store_bind_text(stmt, 1, rec->message_id);
+	store_bind_text(stmt, 2, rec->sha256);
+	store_bind_text(stmt, 3, rec->sender);
+	store_bind_text(stmt, 4, rec->organisation);
+	store_bind_text(stmt, 5, rec->outcome);
+	store_bind_text(stmt, 6, rec->reasons ? rec->reasons : "");
+	store_bind_text(stmt, 7, rec->subject ? rec->subject : "");
+	store_bind_text(stmt, 8, rec->received_at ? rec->received_at : now);
+	store_bind_text(stmt, 9, now);
 	sqlite3_bind_int64(stmt, 10, rec->size);
-	bind_text(stmt, 11, rec->detail);
-	bind_text(stmt, 12, rec->warnings ? rec->warnings : "");
+	store_bind_text(stmt, 11, rec->detail);
+	store_bind_text(stmt, 12, rec->warnings ? rec->warnings : "");
 	if (rec->uid) {
 		sqlite3_bind_int64(stmt, 13, rec->uidvalidity);
 		sqlite3_bind_int64(stmt, 14, rec->uid);
 	}
-	if (!step_done(st, stmt, error))
+	if (!store_step_done(st, stmt, error))
 		return FALSE;
 	*row = sqlite3_last_insert_rowid(st->db);
 	return TRUE;
@@ -331,31 +350,31 @@ gboolean store_add_message(struct store *st, const struct message_record *rec, g
  * INSERT and the amending UPDATE. */
 static void bind_nominee(sqlite3_stmt *stmt, const struct nominee_record *r)
 {
-	bind_text(stmt, 2, r->organisation);
-	bind_text(stmt, 3, r->role);
-	bind_text(stmt, 4, r->name);
-	bind_text(stmt, 5, r->email);
-	bind_text(stmt, 6, r->job_title);
-	bind_text(stmt, 7, r->service);
-	bind_text(stmt, 8, r->service_type);
+	store_bind_text(stmt, 2, r->organisation);
+	store_bind_text(stmt, 3, r->role);
+	store_bind_text(stmt, 4, r->name);
+	store_bind_text(stmt, 5, r->email);
+	store_bind_text(stmt, 6, r->job_title);
+	store_bind_text(stmt, 7, r->service);
+	store_bind_text(stmt, 8, r->service_type);
 	if (r->years >= 0)
 		sqlite3_bind_int(stmt, 9, r->years);
 	else
 		sqlite3_bind_null(stmt, 9);
-	bind_text(stmt, 10, r->aspiration);
-	bind_text(stmt, 11, r->expertise);
-	bind_text(stmt, 12, r->location);
-	bind_text(stmt, 13, r->format);
-	bind_text(stmt, 14, r->warnings ? r->warnings : "");
-	bind_text(stmt, 15, r->nominated_by);
-	bind_text(stmt, 16, r->status);
-	bind_text(stmt, 17, r->reason);
+	store_bind_text(stmt, 10, r->aspiration);
+	store_bind_text(stmt, 11, r->expertise);
+	store_bind_text(stmt, 12, r->location);
+	store_bind_text(stmt, 13, r->format);
+	store_bind_text(stmt, 14, r->warnings ? r->warnings : "");
+	store_bind_text(stmt, 15, r->nominated_by);
+	store_bind_text(stmt, 16, r->status);
+	store_bind_text(stmt, 17, r->reason);
 }
 
 gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *r, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt =
-		prepare(st,
+		store_prepare(st,
 			"INSERT INTO nominees (message, organisation, role, name, email, email_key, job_title,"
 			" service, service_type, years, aspiration, expertise, location, format, warnings,"
 			" nominated_by, status, reason)"
@@ -365,34 +384,43 @@ gboolean store_add_nominee(struct store *st, gint64 message_row, const struct no
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, message_row);
 	bind_nominee(stmt, r);
-	return step_done(st, stmt, error);
+	return store_step_done(st, stmt, error);
 }
 
 gboolean store_queue_mail(struct store *st, gint64 message_row, const char *idem_key, const char *envelope_from,
 			  const char *recipient, const char *message_id, GBytes *body, GError **error)
 {
+	return store_queue_mail_about(st, message_row, 0, idem_key, envelope_from, recipient, message_id, body, error);
+}
+
+gboolean store_queue_mail_about(struct store *st, gint64 message_row, gint64 nominee, const char *idem_key,
+				const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
+				GError **error)
+{
 	/* The idempotency key makes a repeated cause a no-op, not a second mail. */
 	g_autoptr(sqlite3_stmt) stmt =
-		prepare(st,
-			"INSERT INTO outbox (idem_key, message, envelope_from, recipient, body, created_at, message_id)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (idem_key) DO NOTHING",
+		store_prepare(st,
+			"INSERT INTO outbox (idem_key, message, envelope_from, recipient, body, created_at, message_id, nominee)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (idem_key) DO NOTHING",
 			error);
 	if (!stmt)
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
 	gsize len = 0;
 	const void *data = g_bytes_get_data(body, &len);
-	bind_text(stmt, 1, idem_key);
+	store_bind_text(stmt, 1, idem_key);
 	if (message_row > 0)
 		sqlite3_bind_int64(stmt, 2, message_row);
 	else
 		sqlite3_bind_null(stmt, 2);
-	bind_text(stmt, 3, envelope_from ? envelope_from : "");
-	bind_text(stmt, 4, recipient);
+	store_bind_text(stmt, 3, envelope_from ? envelope_from : "");
+	store_bind_text(stmt, 4, recipient);
 	sqlite3_bind_blob64(stmt, 5, data, len, SQLITE_TRANSIENT);
-	bind_text(stmt, 6, now);
-	bind_text(stmt, 7, message_id);
-	return step_done(st, stmt, error);
+	store_bind_text(stmt, 6, now);
+	store_bind_text(stmt, 7, message_id);
+	if (nominee > 0)
+		sqlite3_bind_int64(stmt, 8, nominee);
+	return store_step_done(st, stmt, error);
 }
 
 void outbox_item_free(struct outbox_item *item)
@@ -409,7 +437,7 @@ void outbox_item_free(struct outbox_item *item)
 gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint64 now, GPtrArray **items,
 			      GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "SELECT id, envelope_from, recipient, body, attempts FROM outbox"
 					        " WHERE status = 'pending' AND id > ?2 AND next_attempt_at <= ?3 ORDER BY id LIMIT ?1",
 					       error);
@@ -430,22 +458,22 @@ gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint
 		g_ptr_array_add(list, it);
 	}
 	if (rc != SQLITE_DONE)
-		return fail(st, error, "read outbox");
+		return store_fail(st, error, "read outbox");
 	*items = g_steal_pointer(&list);
 	return TRUE;
 }
 
 gboolean store_outbox_sent(struct store *st, gint64 id, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = prepare(
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(
 		st, "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?2, last_error = NULL WHERE id = ?1",
 		error);
 	if (!stmt)
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
 	sqlite3_bind_int64(stmt, 1, id);
-	bind_text(stmt, 2, now);
-	return step_done(st, stmt, error);
+	store_bind_text(stmt, 2, now);
+	return store_step_done(st, stmt, error);
 }
 
 gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gint64 now, int retry_in, int max_age,
@@ -453,7 +481,7 @@ gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gi
 {
 	/* A message older than max_age is given up, like a permanent failure. */
 	g_autoptr(sqlite3_stmt) stmt =
-		prepare(st,
+		store_prepare(st,
 			"UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?4 + ?5,"
 			" status = CASE WHEN ?3 OR ?4 - CAST(strftime('%s', created_at) AS INTEGER) >= ?6"
 			" THEN 'failed' ELSE 'pending' END"
@@ -462,12 +490,12 @@ gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gi
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, id);
-	bind_text(stmt, 2, error_text);
+	store_bind_text(stmt, 2, error_text);
 	sqlite3_bind_int(stmt, 3, permanent);
 	sqlite3_bind_int64(stmt, 4, now);
 	sqlite3_bind_int(stmt, 5, retry_in);
 	sqlite3_bind_int(stmt, 6, max_age);
-	return step_done(st, stmt, error);
+	return store_step_done(st, stmt, error);
 }
 
 gboolean store_outbox_next_due(struct store *st, gint64 *when, GError **error)
@@ -475,11 +503,11 @@ gboolean store_outbox_next_due(struct store *st, gint64 *when, GError **error)
 	*when = 0;
 	/* A row never tried has next_attempt_at 0: due at once, reported as 1. */
 	g_autoptr(sqlite3_stmt) stmt =
-		prepare(st, "SELECT max(1, min(next_attempt_at)) FROM outbox WHERE status = 'pending'", error);
+		store_prepare(st, "SELECT max(1, min(next_attempt_at)) FROM outbox WHERE status = 'pending'", error);
 	if (!stmt)
 		return FALSE;
 	if (sqlite3_step(stmt) != SQLITE_ROW)
-		return fail(st, error, "read outbox");
+		return store_fail(st, error, "read outbox");
 	*when = sqlite3_column_type(stmt, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(stmt, 0);
 	return TRUE;
 }
@@ -487,7 +515,7 @@ gboolean store_outbox_next_due(struct store *st, gint64 *when, GError **error)
 gboolean store_outbox_retry(struct store *st, gint64 id, gboolean *changed, GError **error)
 {
 	/* A fresh start: the age limit counts from now. */
-	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "UPDATE outbox SET status = 'pending', next_attempt_at = 0, created_at = ?2"
 					       " WHERE id = ?1 AND status = 'failed'",
 					       error);
@@ -495,8 +523,8 @@ gboolean store_outbox_retry(struct store *st, gint64 id, gboolean *changed, GErr
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
 	sqlite3_bind_int64(stmt, 1, id);
-	bind_text(stmt, 2, now);
-	if (!step_done(st, stmt, error))
+	store_bind_text(stmt, 2, now);
+	if (!store_step_done(st, stmt, error))
 		return FALSE;
 	*changed = sqlite3_changes(st->db) > 0;
 	return TRUE;
@@ -505,23 +533,23 @@ gboolean store_outbox_retry(struct store *st, gint64 id, gboolean *changed, GErr
 gboolean store_replies_since(struct store *st, const char *address, gint64 since, int *count, GError **error)
 {
 	*count = 0;
-	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "SELECT count(*) FROM outbox WHERE lower(recipient) = lower(?1)"
 					       " AND message IS NOT NULL AND CAST(strftime('%s', created_at) AS INTEGER) >= ?2",
 					       error);
 	if (!stmt)
 		return FALSE;
-	bind_text(stmt, 1, address);
+	store_bind_text(stmt, 1, address);
 	sqlite3_bind_int64(stmt, 2, since);
 	if (sqlite3_step(stmt) != SQLITE_ROW)
-		return fail(st, error, "count replies");
+		return store_fail(st, error, "count replies");
 	*count = sqlite3_column_int(stmt, 0);
 	return TRUE;
 }
 
-static gboolean each_row(struct store *st, const char *sql, store_row_fn fn, void *ctx, GError **error)
+gboolean store_each_row(struct store *st, const char *sql, store_row_fn fn, void *ctx, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = prepare(st, sql, error);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
 	if (!stmt)
 		return FALSE;
 	int n = sqlite3_column_count(stmt);
@@ -536,15 +564,16 @@ static gboolean each_row(struct store *st, const char *sql, store_row_fn fn, voi
 		fn(ctx, n, names, values);
 	}
 	if (rc != SQLITE_DONE)
-		return fail(st, error, "read");
+		return store_fail(st, error, "read");
 	return TRUE;
 }
 
 gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError **error)
 {
-	return each_row(st,
+	return store_each_row(st,
 			"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"
 			" n.years, n.aspiration, n.expertise, n.location, n.format, n.status, n.reason, n.warnings,"
+			" CASE WHEN n.status = 'refused' THEN NULL ELSE n.consent END AS consent,"
 			" n.nominated_by, m.message_id, m.received_at, n.updated_at"
 			" FROM nominees n JOIN messages m ON m.id = n.message ORDER BY n.id",
 			fn, ctx, error);
@@ -552,7 +581,7 @@ gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError
 
 gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError **error)
 {
-	return each_row(st,
+	return store_each_row(st,
 			"SELECT message_id, sender AS \"from\", organisation, outcome, reasons, warnings, subject,"
 			" received_at, processed_at, size, sha256, detail FROM messages ORDER BY id",
 			fn, ctx, error);
@@ -560,7 +589,7 @@ gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError
 
 gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError **error)
 {
-	return each_row(st,
+	return store_each_row(st,
 			"SELECT id, recipient, message_id, status, attempts, last_error, created_at, sent_at, bounce,"
 			" CASE WHEN status = 'pending' AND next_attempt_at > 0"
 			" THEN strftime('%Y-%m-%dT%H:%M:%SZ', next_attempt_at, 'unixepoch') END AS next_attempt"
@@ -573,16 +602,16 @@ gboolean store_checkpoint(struct store *st, const char *mailbox, guint32 *uidval
 {
 	*uidvalidity = *last_uid = 0;
 	g_autoptr(sqlite3_stmt) stmt =
-		prepare(st, "SELECT uidvalidity, last_uid FROM checkpoints WHERE mailbox = ?1", error);
+		store_prepare(st, "SELECT uidvalidity, last_uid FROM checkpoints WHERE mailbox = ?1", error);
 	if (!stmt)
 		return FALSE;
-	bind_text(stmt, 1, mailbox);
+	store_bind_text(stmt, 1, mailbox);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		*uidvalidity = (guint32)sqlite3_column_int64(stmt, 0);
 		*last_uid = (guint32)sqlite3_column_int64(stmt, 1);
 	} else if (rc != SQLITE_DONE) {
-		return fail(st, error, "read checkpoint");
+		return store_fail(st, error, "read checkpoint");
 	}
 	return TRUE;
 }
@@ -591,7 +620,7 @@ gboolean store_set_checkpoint(struct store *st, const char *mailbox, guint32 uid
 			      gboolean reset, GError **error)
 {
 	/* Within one UIDVALIDITY the checkpoint only moves forward. */
-	g_autoptr(sqlite3_stmt) stmt = prepare(
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(
 		st,
 		"INSERT INTO checkpoints (mailbox, uidvalidity, last_uid) VALUES (?1, ?2, ?3)"
 		" ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
@@ -600,11 +629,11 @@ gboolean store_set_checkpoint(struct store *st, const char *mailbox, guint32 uid
 		error);
 	if (!stmt)
 		return FALSE;
-	bind_text(stmt, 1, mailbox);
+	store_bind_text(stmt, 1, mailbox);
 	sqlite3_bind_int64(stmt, 2, uidvalidity);
 	sqlite3_bind_int64(stmt, 3, last_uid);
 	sqlite3_bind_int(stmt, 4, reset);
-	return step_done(st, stmt, error);
+	return store_step_done(st, stmt, error);
 }
 
 gboolean store_attempts(struct store *st, guint32 uidvalidity, guint32 uid, int *starts, int *failures,
@@ -612,7 +641,7 @@ gboolean store_attempts(struct store *st, guint32 uidvalidity, guint32 uid, int 
 {
 	*starts = *failures = 0;
 	*last_error = NULL;
-	g_autoptr(sqlite3_stmt) stmt = prepare(
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(
 		st, "SELECT starts, failures, last_error FROM attempts WHERE uidvalidity = ?1 AND uid = ?2", error);
 	if (!stmt)
 		return FALSE;
@@ -624,7 +653,7 @@ gboolean store_attempts(struct store *st, guint32 uidvalidity, guint32 uid, int 
 		*failures = sqlite3_column_int(stmt, 1);
 		*last_error = g_strdup((const char *)sqlite3_column_text(stmt, 2));
 	} else if (rc != SQLITE_DONE) {
-		return fail(st, error, "read attempts");
+		return store_fail(st, error, "read attempts");
 	}
 	return TRUE;
 }
@@ -635,7 +664,7 @@ gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid,
 	 * attempt after a power cut is harmless, an fsync per message is not. */
 	if (!exec(st, "PRAGMA synchronous = NORMAL", error))
 		return FALSE;
-	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "INSERT INTO attempts (uidvalidity, uid, starts) VALUES (?1, ?2, 1)"
 					       " ON CONFLICT (uidvalidity, uid) DO UPDATE SET starts = starts + 1",
 					       error);
@@ -643,7 +672,7 @@ gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid,
 	if (ok) {
 		sqlite3_bind_int64(stmt, 1, uidvalidity);
 		sqlite3_bind_int64(stmt, 2, uid);
-		ok = step_done(st, stmt, error);
+		ok = store_step_done(st, stmt, error);
 	}
 	return exec(st, "PRAGMA synchronous = FULL", ok ? error : NULL) && ok;
 }
@@ -651,7 +680,7 @@ gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid,
 gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid, const char *error_text,
 			      GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "INSERT INTO attempts (uidvalidity, uid, starts, failures, last_error)"
 					       " VALUES (?1, ?2, 1, 1, ?3) ON CONFLICT (uidvalidity, uid)"
 					       " DO UPDATE SET failures = failures + 1, last_error = ?3",
@@ -660,32 +689,32 @@ gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, uidvalidity);
 	sqlite3_bind_int64(stmt, 2, uid);
-	bind_text(stmt, 3, error_text);
-	return step_done(st, stmt, error);
+	store_bind_text(stmt, 3, error_text);
+	return store_step_done(st, stmt, error);
 }
 
 gboolean store_attempt_clear(struct store *st, guint32 uidvalidity, guint32 uid, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = prepare(st, "DELETE FROM attempts WHERE uidvalidity = ?1 AND uid = ?2", error);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, "DELETE FROM attempts WHERE uidvalidity = ?1 AND uid = ?2", error);
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, uidvalidity);
 	sqlite3_bind_int64(stmt, 2, uid);
-	return step_done(st, stmt, error);
+	return store_step_done(st, stmt, error);
 }
 
 gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray **types, int *typed,
 				 GError **error)
 {
 	*typed = 0;
-	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "SELECT service_type, count(*) FROM nominees WHERE organisation = ?1"
 					       " AND status = 'accepted' AND coalesce(service_type, '') != ''"
 					       " GROUP BY service_type",
 					       error);
 	if (!stmt)
 		return FALSE;
-	bind_text(stmt, 1, org_id);
+	store_bind_text(stmt, 1, org_id);
 	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -693,7 +722,7 @@ gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray
 		*typed += sqlite3_column_int(stmt, 1);
 	}
 	if (rc != SQLITE_DONE)
-		return fail(st, error, "read service types");
+		return store_fail(st, error, "read service types");
 	*types = g_steal_pointer(&list);
 	return TRUE;
 }
@@ -701,31 +730,31 @@ gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray
 gboolean store_email_owner(struct store *st, const char *email_key, char **org_id, char **role, GError **error)
 {
 	*org_id = *role = NULL;
-	g_autoptr(sqlite3_stmt) stmt = prepare(
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(
 		st, "SELECT organisation, role FROM nominees WHERE email_key = ?1 AND status = 'accepted'", error);
 	if (!stmt)
 		return FALSE;
-	bind_text(stmt, 1, email_key);
+	store_bind_text(stmt, 1, email_key);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		*org_id = g_strdup((const char *)sqlite3_column_text(stmt, 0));
 		*role = g_strdup((const char *)sqlite3_column_text(stmt, 1));
 	} else if (rc != SQLITE_DONE) {
-		return fail(st, error, "look up nominee");
+		return store_fail(st, error, "look up nominee");
 	}
 	return TRUE;
 }
 
 gboolean store_sent_by_us(struct store *st, const char *message_id, gboolean *found, GError **error)
 {
-	return exists(st, "SELECT 1 FROM outbox WHERE message_id = ?1", message_id, found, error);
+	return store_exists(st, "SELECT 1 FROM outbox WHERE message_id = ?1", message_id, found, error);
 }
 
 gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct nominee_record *r, GError **error)
 {
 	/* Fields left out of the new entry keep their old values. */
 	g_autoptr(sqlite3_stmt) stmt =
-		prepare(st,
+		store_prepare(st,
 			"UPDATE nominees SET message = ?1, role = ?3, name = ?4, email = ?5,"
 			" job_title = coalesce(?6, job_title), service = coalesce(?7, service),"
 			" service_type = coalesce(?8, service_type), years = coalesce(?9, years),"
@@ -740,44 +769,29 @@ gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct 
 	g_autofree char *now = utc_now_iso();
 	sqlite3_bind_int64(stmt, 1, message_row);
 	bind_nominee(stmt, r);
-	bind_text(stmt, 18, now);
-	return step_done(st, stmt, error);
-}
-
-gboolean store_withdraw_nominee(struct store *st, const char *org_id, const char *email, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt = prepare(st,
-					       "UPDATE nominees SET status = 'withdrawn', updated_at = ?3"
-					       " WHERE email_key = lower(?2) AND organisation = ?1 AND status = 'accepted'",
-					       error);
-	if (!stmt)
-		return FALSE;
-	g_autofree char *now = utc_now_iso();
-	bind_text(stmt, 1, org_id);
-	bind_text(stmt, 2, email);
-	bind_text(stmt, 3, now);
-	return step_done(st, stmt, error);
+	store_bind_text(stmt, 18, now);
+	return store_step_done(st, stmt, error);
 }
 
 gboolean store_mark_bounce(struct store *st, const char *message_id, const char *detail, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = prepare(st, "UPDATE outbox SET bounce = ?2 WHERE message_id = ?1", error);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, "UPDATE outbox SET bounce = ?2 WHERE message_id = ?1", error);
 	if (!stmt)
 		return FALSE;
-	bind_text(stmt, 1, message_id);
-	bind_text(stmt, 2, detail);
-	return step_done(st, stmt, error);
+	store_bind_text(stmt, 1, message_id);
+	store_bind_text(stmt, 2, detail);
+	return store_step_done(st, stmt, error);
 }
 
 gboolean store_each_org_nominee(struct store *st, const char *org_id, store_row_fn fn, void *ctx, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = prepare(st,
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "SELECT role, name, email FROM nominees WHERE organisation = ?1"
 					       " AND status = 'accepted' ORDER BY role DESC, id",
 					       error);
 	if (!stmt)
 		return FALSE;
-	bind_text(stmt, 1, org_id);
+	store_bind_text(stmt, 1, org_id);
 	const char *names[] = { "role", "name", "email" };
 	const char *values[3];
 	int rc;
@@ -787,6 +801,6 @@ gboolean store_each_org_nominee(struct store *st, const char *org_id, store_row_
 		fn(ctx, 3, names, values);
 	}
 	if (rc != SQLITE_DONE)
-		return fail(st, error, "read nominees");
+		return store_fail(st, error, "read nominees");
 	return TRUE;
 }

@@ -75,6 +75,11 @@ gboolean store_add_nominee(struct store *st, gint64 message_row, const struct no
 			   GError **error);
 gboolean store_queue_mail(struct store *st, gint64 message_row, const char *idem_key, const char *envelope_from,
 			  const char *recipient, const char *message_id, GBytes *body, GError **error);
+/* The same, for mail about a nominee (welcome, reminder, pairing): the
+ * nominee's row is kept with it, so a reply can be traced back. */
+gboolean store_queue_mail_about(struct store *st, gint64 message_row, gint64 nominee, const char *idem_key,
+				const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
+				GError **error);
 
 /* The distinct service types of an organisation's accepted nominees, and
  * how many nominees have one. */
@@ -87,7 +92,6 @@ gboolean store_sent_by_us(struct store *st, const char *message_id, gboolean *fo
 /* A nominee sent again by the same organisation: update the entry. */
 gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct nominee_record *rec,
 			     GError **error);
-gboolean store_withdraw_nominee(struct store *st, const char *org_id, const char *email, GError **error);
 /* A delivery failure report about mail we sent. */
 gboolean store_mark_bounce(struct store *st, const char *message_id, const char *detail, GError **error);
 
@@ -135,6 +139,50 @@ gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError
 gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError **error);
 /* An organisation's accepted nominees: role, name, email. */
 gboolean store_each_org_nominee(struct store *st, const char *org_id, store_row_fn fn, void *ctx, GError **error);
+
+/* People: one accepted (or once accepted) nominee, with consent and pairs. */
+struct person {
+	gint64 id;
+	char *organisation, *role, *name, *email, *job_title, *service, *service_type;
+	char *aspiration, *expertise, *location, *format, *nominated_by;
+	char *status;  /* accepted | refused | withdrawn */
+	char *consent; /* pending | confirmed | declined */
+	char *token;   /* the reference in consent mail; NULL before the welcome */
+	int years;     /* -1: unknown */
+	gint64 welcomed_at;
+	int active_pairs;
+};
+void person_free(struct person *p);
+
+enum people_query {
+	PEOPLE_UNWELCOMED,   /* accepted, no welcome queued yet */
+	PEOPLE_REMINDER_DUE, /* accepted, consent pending, welcomed by `before`, not reminded */
+	PEOPLE_ACCEPTED,     /* every accepted nominee (for pairing) */
+};
+gboolean store_people(struct store *st, enum people_query q, gint64 before, GPtrArray **out, GError **error);
+/* One person by row, or the accepted one with this address; *out NULL if none. */
+gboolean store_person_by_id(struct store *st, gint64 id, struct person **out, GError **error);
+gboolean store_person_by_email(struct store *st, const char *email, struct person **out, GError **error);
+/* The person a consent reply is about: by the token in its subject, else
+ * by the welcome or reminder it answers (In-Reply-To, References). */
+gboolean store_consent_target(struct store *st, const char *token, const char *const *message_ids, guint n,
+			      struct person **out, gboolean *by_token, GError **error);
+gboolean store_set_welcomed(struct store *st, gint64 id, const char *token, gint64 when, GError **error);
+gboolean store_set_reminded(struct store *st, gint64 id, gint64 when, GError **error);
+gboolean store_set_consent(struct store *st, gint64 id, const char *consent, GError **error);
+/* Withdraw one accepted nominee by row; *changed says whether it was accepted. */
+gboolean store_withdraw_id(struct store *st, gint64 id, gboolean *changed, GError **error);
+
+/* Pairs: a member and a mentor (nominee rows); ended, never deleted. */
+gboolean store_add_pair(struct store *st, gint64 member, gint64 mentor, int score, const char *reasons,
+			gboolean pinned, gint64 *id, GError **error);
+/* End the active pairs of a nominee; `partners` gets the other side's rows
+ * (gint64) when not NULL. */
+gboolean store_end_pairs(struct store *st, gint64 nominee, const char *reason, GArray *partners, GError **error);
+gboolean store_each_pair(struct store *st, gboolean active_only, store_row_fn fn, void *ctx, GError **error);
+
+typedef struct person person;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(person, person_free)
 
 typedef struct outbox_item outbox_item;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(outbox_item, outbox_item_free)

@@ -38,6 +38,7 @@ void parsed_message_free(struct parsed_message *m)
 	g_free(m->subject);
 	if (m->references)
 		g_ptr_array_unref(m->references);
+	g_free(m->in_reply_to);
 	g_free(m->auto_submitted);
 	g_free(m->precedence);
 	g_free(m->return_path);
@@ -376,6 +377,16 @@ static void read_references(struct parsed_message *m, GMimeMessage *msg)
 	}
 }
 
+static void read_in_reply_to(struct parsed_message *m, GMimeMessage *msg)
+{
+	const char *value = g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To");
+	if (!value || strlen(value) > 4096)
+		return;
+	g_autoptr(GMimeReferences) refs = g_mime_references_parse(NULL, value);
+	if (refs && g_mime_references_length(refs) > 0 && msgid_valid(g_mime_references_get_message_id(refs, 0)))
+		m->in_reply_to = g_strdup(g_mime_references_get_message_id(refs, 0));
+}
+
 static char *header_line(GMimeMessage *msg, const char *name)
 {
 	const char *v = g_mime_object_get_header(GMIME_OBJECT(msg), name);
@@ -439,6 +450,7 @@ struct parsed_message *mime_parse(const char *data, gsize len)
 	g_free(m->subject);
 	m->subject = one_line(g_mime_message_get_subject(msg), MIME_MAX_SUBJECT);
 	read_references(m, msg);
+	read_in_reply_to(m, msg);
 	read_headers(m, msg);
 
 	struct walk w = { .m = m, .text = g_string_new(NULL) };

@@ -28,6 +28,7 @@ struct parsed_message {
 	guint from_headers;   /* From header fields */
 	char *subject;	      /* decoded, one line, capped; never NULL */
 	GPtrArray *references; /* valid msg-ids from References, oldest first */
+	char *in_reply_to;     /* the first valid msg-id of In-Reply-To, or NULL */
 	char *auto_submitted; /* header values, one line each, NULL when absent */
 	char *precedence;
 	char *return_path;

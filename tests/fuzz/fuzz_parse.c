@@ -187,7 +187,7 @@ static struct entry *entry_new(const char *name, const char *org, const char *ro
 
 /* A new callback in decide_state would be NULL here and crash at its first
  * call: fail the build instead, so that the fake state learns it. */
-_Static_assert(sizeof(struct decide_state) == 6 * sizeof(void *) + sizeof(gint64),
+_Static_assert(sizeof(struct decide_state) == 7 * sizeof(void *) + sizeof(gint64),
 	       "struct decide_state changed: give the fake state in tests/fuzz/fuzz_parse.c the new callbacks");
 
 struct fake_state {
@@ -297,6 +297,15 @@ static gboolean cb_sent_by_us(void *ctx, const char *message_id)
 	struct fake_state *f = ctx;
 	CHECK(message_id != NULL, "sent_by_us() asked with NULL");
 	return g_hash_table_contains(f->sent, message_id);
+}
+
+/* No welcome was ever sent here: consent answers are fuzzed through
+ * answer_read() directly. */
+static gboolean cb_consent_target(void *ctx, const char *token, const char *const *ids, guint n,
+				  struct consent_target *out, gboolean *by_token)
+{
+	*by_token = FALSE;
+	return FALSE;
 }
 
 static int cb_recent_replies(void *ctx, const char *address)
@@ -1118,10 +1127,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.message_known = cb_message_known,
 		.sent_by_us = cb_sent_by_us,
 		.recent_replies = cb_recent_replies,
+		.consent_target = cb_consent_target,
 		.ctx = st,
 		.received = RECEIVED,
 	};
 	g_autoptr(decision) d = decide(cfg, msg, f, &state);
+	enum answer a = answer_read(msg->text);
+	if (a != ANSWER_NONE && a != ANSWER_YES && a != ANSWER_NO)
+		abort();
 	if (g_getenv("NOMD_FUZZ_DEBUG")) {
 		fprintf(stderr, "---- from=%s subject=\"%s\" nominees=%u outcome=%s org=%s reply=%d command=%d",
 			msg->from, msg->subject, f->nominees->len, outcome_name(d->outcome), d->org ? d->org->id : "-",

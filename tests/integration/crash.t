@@ -76,8 +76,14 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.is_(len(ms.fetch(INBOX_USER, "Processed")) + len(ms.fetch(INBOX_USER, "Rejected")), N,
             "every message filed exactly once")
     outbox = nomctl_json(conf, "outbox")
-    tap.is_(collections.Counter(o["status"] for o in outbox), collections.Counter({"sent": N}),
+    replies = [o for o in outbox if o["recipient"].startswith("chief.executive@")]
+    tap.is_(collections.Counter(o["status"] for o in replies), collections.Counter({"sent": N}),
             "one reply queued per message, all sent")
+    accepted = {n["email"] for n in nomctl_json(conf, "export") if n["status"] == "accepted"}
+    welcomes = collections.Counter(o["recipient"] for o in outbox if not o["recipient"].startswith("chief.executive@"))
+    tap.is_((sorted(welcomes) == sorted(accepted), max(welcomes.values(), default=0),
+             all(o["status"] == "sent" for o in outbox)), (True, 1, True),
+            f"one welcome per accepted nominee ({len(accepted)}), all sent")
 
     ms.wait_queue_empty(timeout=120)
     wrong = []

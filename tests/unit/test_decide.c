@@ -43,6 +43,28 @@ static gboolean fake_message_known(void *ctx, const char *id)
 	return g_str_equal(id, "seen@fife.example");
 }
 
+/* One nominee, alex@angus.example (accepted, token 0123456789ab), whose
+ * welcome had Message-ID welcome-1@example.org; "gone@angus.example" was
+ * withdrawn (token fedcba987654). */
+static gboolean fake_consent(void *ctx, const char *token, const char *const *ids, guint n,
+			     struct consent_target *out, gboolean *by_token)
+{
+	*by_token = FALSE;
+	gboolean alex = g_strcmp0(token, "0123456789ab") == 0, gone = g_strcmp0(token, "fedcba987654") == 0;
+	*by_token = alex || gone;
+	for (guint i = 0; i < n && !*by_token; i++)
+		alex |= g_str_equal(ids[i], "welcome-1@example.org");
+	if (!alex && !gone)
+		return FALSE;
+	*out = (struct consent_target){ .id = alex ? 7 : 8,
+					.email = g_strdup(alex ? "alex@angus.example" : "gone@angus.example"),
+					.organisation = g_strdup("angus"),
+					.role = g_strdup("member"),
+					.status = g_strdup(alex ? "accepted" : "withdrawn"),
+					.consent = g_strdup("pending") };
+	return TRUE;
+}
+
 static struct nomd_config *load_cfg(void)
 {
 	g_autofree char *dir = g_dir_make_tmp("nomd-decide-XXXXXX", NULL);
@@ -107,7 +129,7 @@ int main(void)
 {
 	g_autoptr(nomd_config) cfg = load_cfg();
 	struct fake fake = { .known = g_hash_table_new(g_str_hash, g_str_equal) };
-	struct decide_state st = { fake_summary, fake_owner, fake_message_known, fake_sent, fake_recent, &fake, 0 };
+	struct decide_state st = { fake_summary, fake_owner, fake_message_known, fake_sent, fake_recent, fake_consent, &fake, 0 };
 	g_hash_table_insert(fake.known, "taken@fife.example", "angus member");
 
 	{
@@ -362,6 +384,58 @@ int main(void)
 		g_autoptr(decision) e = decide(cfg, m, f, &st);
 		ok(e->reply, "nine: still answered");
 		fake.recent = 0;
+	}
+	{
+		/* Answers to the welcome. */
+		struct {
+			const char *from, *subject, *in_reply_to, *text, *outcome, *reason;
+			enum answer answer;
+			const char *name;
+		} cases[] = {
+			{ "alex@angus.example", "Re: Welcome [ref 0123456789AB]", NULL, "Yes\n", "accepted", "consent_confirmed",
+			  ANSWER_YES, "YES with the reference: confirmed" },
+			{ "Alex@Angus.example", "Re: Welcome", "welcome-1@example.org", "No, sorry\n", "accepted",
+			  "consent_declined", ANSWER_NO, "NO by In-Reply-To from the nominee: declined" },
+			{ "alex@angus.example", "Re: Welcome [ref 0123456789ab]", NULL, "What does it involve?\n", "held",
+			  "consent_unclear", ANSWER_NONE, "a question: held for staff, answered" },
+			{ "pa@angus.example", "Re: Welcome [ref 0123456789ab]", NULL, "Yes\n", "accepted",
+			  "consent_confirmed", ANSWER_YES, "another address with the reference: the reference decides" },
+			{ "other@x.example", "Re: Welcome", "welcome-1@example.org", "Yes\n", "held", "consent_wrong_sender",
+			  ANSWER_NONE, "In-Reply-To alone from another address: held" },
+			{ "gone@angus.example", "Re: Welcome [ref fedcba987654]", NULL, "Yes\n", "rejected",
+			  "nomination_inactive", ANSWER_NONE, "an answer about a withdrawn nomination" },
+			{ "alex@angus.example", "YES [ref 0123456789ab]", NULL, NULL, "accepted", "consent_confirmed",
+			  ANSWER_YES, "the answer only in the subject" },
+			{ "alex@angus.example", "Re: Welcome [ref 99999999aaaa]", NULL, "Yes\n", "held", "not_authorised",
+			  ANSWER_NONE, "an unknown reference is not an answer" },
+		};
+		for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+			g_autoptr(parsed_message) m = msg_from(cases[i].from);
+			g_free(m->subject);
+			m->subject = g_strdup(cases[i].subject);
+			m->in_reply_to = g_strdup(cases[i].in_reply_to);
+			m->text = g_strdup(cases[i].text);
+			g_autoptr(form) f = form_parse(m->text, FALSE);
+			g_autoptr(decision) d = decide(cfg, m, f, &st);
+			ok(g_str_equal(outcome_name(d->outcome), cases[i].outcome) && has_code(d->reasons, cases[i].reason) &&
+				   d->answer == cases[i].answer,
+			   cases[i].name);
+			if (!g_str_equal(outcome_name(d->outcome), cases[i].outcome) || !has_code(d->reasons, cases[i].reason))
+				printf("# got %s %s\n", outcome_name(d->outcome),
+				       d->reasons->len ? (const char *)d->reasons->pdata[0] : "-");
+		}
+		g_autoptr(parsed_message) m = msg_from("alex@angus.example");
+		g_free(m->subject);
+		m->subject = g_strdup("Re: Welcome [ref 0123456789ab]");
+		m->text = g_strdup("Yes");
+		fake.recent = 10;
+		g_autoptr(decision) d = decide(cfg, m, NULL, &st);
+		ok(g_str_equal(outcome_name(d->outcome), "held") && has_code(d->reasons, "reply_limit"),
+		   "answers too are held past the reply limit");
+		fake.recent = 0;
+		g_autoptr(decision) e = decide(cfg, m, NULL, &st);
+		ok(e->consent && e->consent->id == 7 && e->reply && e->org && g_str_equal(e->org->id, "angus"),
+		   "the decision names the nominee and their organisation and answers");
 	}
 	g_hash_table_unref(fake.known);
 	return tap_done();

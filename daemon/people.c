@@ -1,0 +1,294 @@
+/* people: see people.h. Every mail is queued with an idempotency key
+ * derived from what caused it ("welcome:ID", "pair:ID:mentor"), so doing
+ * the same thing twice never mails twice. */
+#include "people.h"
+
+#include <string.h>
+#include <sys/random.h>
+
+#include "compose.h"
+#include "log.h"
+
+static void notice_person_from(const struct nomd_config *cfg, const struct person *p, struct notice_person *out)
+{
+	const struct organisation *org = config_find_organisation(cfg, p->organisation);
+	*out = (struct notice_person){
+		.name = p->name,
+		.email = p->email,
+		.role = p->role,
+		.organisation = org ? org->name : p->organisation,
+		.job_title = p->job_title,
+		.service = p->service,
+		.aspiration = p->aspiration,
+		.expertise = p->expertise,
+		.format = p->format,
+		.location = p->location,
+	};
+}
+
+/* Render a notice and queue it to `to`, and to each of `cc` as a copy of
+ * the same message. */
+static gboolean queue_notice(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			     enum notice_kind kind, const struct notice *n, const char *to, const GPtrArray *cc,
+			     gint64 nominee, const char *idem_key, GError **error)
+{
+	g_autoptr(reply_out) r = reply_render_notice(cfg, t, kind, n);
+	g_autoptr(GBytes) mail = NULL;
+	g_autofree char *id = NULL;
+	if (!compose_notice_cc(cfg, to, cc, r->subject, r->text, r->html, &mail, &id, error))
+		return FALSE;
+	if (!store_queue_mail_about(st, 0, nominee, idem_key, cfg->smtp.from_address, to, id, mail, error))
+		return FALSE;
+	for (guint i = 0; cc && i < cc->len; i++) {
+		g_autofree char *key = g_strdup_printf("%s:cc:%s", idem_key, (const char *)cc->pdata[i]);
+		if (!store_queue_mail_about(st, 0, nominee, key, cfg->smtp.from_address, cc->pdata[i], id, mail, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* 48 random bits as 12 hex digits: the reference in consent mail. */
+static char *new_token(void)
+{
+	guint8 b[6];
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+		for (size_t i = 0; i < sizeof b; i++)
+			b[i] = (guint8)g_random_int();
+	return g_strdup_printf("%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+}
+
+/* The welcome (or reminder) of one person, in its own transaction. */
+static gboolean ask_consent(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			    const struct person *p, gboolean reminder, gint64 now, GError **error)
+{
+	g_autofree char *token = p->token ? g_strdup(p->token) : new_token();
+	struct notice n = { .nominator = p->nominated_by, .token = token };
+	notice_person_from(cfg, p, &n.person);
+	g_autofree char *key = g_strdup_printf("%s:%" G_GINT64_FORMAT, reminder ? "reminder" : "welcome", p->id);
+	if (!store_begin(st, error))
+		return FALSE;
+	gboolean ok = queue_notice(cfg, t, st, reminder ? NOTICE_REMINDER : NOTICE_WELCOME, &n, p->email, NULL, p->id,
+				   key, error) &&
+		      (reminder ? store_set_reminded(st, p->id, now, error)
+				: store_set_welcomed(st, p->id, token, now, error)) &&
+		      store_commit(st, error);
+	if (!ok)
+		store_rollback(st);
+	return ok;
+}
+
+gboolean people_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			 gint64 now, guint *queued, GError **error)
+{
+	*queued = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		gboolean reminder = pass == 1;
+		if (reminder && cfg->consent.reminder_days == 0)
+			break;
+		g_autoptr(GPtrArray) due = NULL;
+		gint64 before = now - (gint64)cfg->consent.reminder_days * 86400;
+		if (!store_people(st, reminder ? PEOPLE_REMINDER_DUE : PEOPLE_UNWELCOMED, before, &due, error))
+			return FALSE;
+		for (guint i = 0; i < due->len; i++) {
+			const struct person *p = due->pdata[i];
+			if (!ask_consent(cfg, t, st, p, reminder, now, error))
+				return FALSE;
+			log_info("nominee %s: %s queued", p->email, reminder ? "consent reminder" : "welcome");
+			(*queued)++;
+		}
+	}
+	return TRUE;
+}
+
+gboolean people_left(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+		     const struct person *who, const char *why, GError **error)
+{
+	g_autoptr(GArray) partners = g_array_new(FALSE, FALSE, sizeof(gint64));
+	if (!store_end_pairs(st, who->id, why, partners, error))
+		return FALSE;
+	for (guint i = 0; i < partners->len; i++) {
+		g_autoptr(person) partner = NULL;
+		if (!store_person_by_id(st, g_array_index(partners, gint64, i), &partner, error))
+			return FALSE;
+		if (!partner || g_strcmp0(partner->status, "accepted") != 0)
+			continue;
+		struct notice n = { .why = why };
+		notice_person_from(cfg, partner, &n.person);
+		notice_person_from(cfg, who, &n.partner);
+		g_autofree char *key =
+			g_strdup_printf("pair-ended:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, who->id, partner->id);
+		if (!queue_notice(cfg, t, st, NOTICE_PAIR_ENDED, &n, partner->email, NULL, partner->id, key, error))
+			return FALSE;
+		log_info("pair of %s and %s ended (%s); partner told", who->email, partner->email, why);
+	}
+	return TRUE;
+}
+
+gboolean people_apply_answer(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			     const struct parsed_message *msg, const struct decision *d, gint64 message_row,
+			     const char *reply_key, GError **error)
+{
+	g_autoptr(person) p = NULL;
+	if (!store_person_by_id(st, d->consent->id, &p, error))
+		return FALSE;
+	if (!p) /* gone since decide looked: nothing to change */
+		return TRUE;
+	const char *code = d->reasons->len ? d->reasons->pdata[0] : REASON_CONSENT_UNCLEAR;
+	enum notice_kind kind = NOTICE_CONSENT_UNCLEAR;
+	struct notice n = { .nominator = p->nominated_by, .token = p->token };
+	notice_person_from(cfg, p, &n.person);
+	if (strcmp(code, REASON_CONSENT_CONFIRMED) == 0) {
+		kind = NOTICE_CONSENT_THANKS;
+		if (!store_set_consent(st, p->id, "confirmed", error))
+			return FALSE;
+	} else if (strcmp(code, REASON_CONSENT_DECLINED) == 0) {
+		kind = NOTICE_CONSENT_DECLINED;
+		gboolean changed = FALSE;
+		if (!store_set_consent(st, p->id, "declined", error) || !store_withdraw_id(st, p->id, &changed, error) ||
+		    !people_left(cfg, t, st, p, "declined to take part", error))
+			return FALSE;
+		/* The nominator may offer the freed place to someone else. */
+		g_autofree char *key = g_strdup_printf("declined:%" G_GINT64_FORMAT, p->id);
+		if (changed && p->nominated_by &&
+		    !queue_notice(cfg, t, st, NOTICE_NOMINEE_DECLINED, &n, p->nominated_by, NULL, p->id, key, error))
+			return FALSE;
+	} else if (strcmp(code, REASON_NOMINATION_INACTIVE) == 0) {
+		kind = NOTICE_CONSENT_INACTIVE;
+	}
+	if (!d->reply)
+		return TRUE;
+	g_autoptr(reply_out) r = reply_render_notice(cfg, t, kind, &n);
+	g_autoptr(GBytes) mail = NULL;
+	g_autofree char *reply_id = NULL;
+	if (!compose_reply(cfg, msg, r->subject, r->text, r->html, &mail, &reply_id, error))
+		return FALSE;
+	return store_queue_mail_about(st, message_row, p->id, reply_key, "", msg->from, reply_id, mail, error);
+}
+
+gboolean people_withdraw(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			 const char *email, const char *why, gboolean *found, GError **error)
+{
+	*found = FALSE;
+	if (!store_begin(st, error))
+		return FALSE;
+	g_autoptr(person) p = NULL;
+	gboolean ok = store_person_by_email(st, email, &p, error);
+	if (ok && p)
+		ok = store_withdraw_id(st, p->id, found, error) && people_left(cfg, t, st, p, why, error);
+	ok = ok && store_commit(st, error);
+	if (!ok)
+		store_rollback(st);
+	return ok;
+}
+
+void people_pairing_rules(const struct nomd_config *cfg, struct pairing_rules *rules)
+{
+	*rules = (struct pairing_rules){
+		.w = {
+			.aspiration = cfg->pairing.weight_aspiration,
+			.seniority = cfg->pairing.weight_seniority,
+			.same_service = cfg->pairing.weight_same_service,
+			.same_type = cfg->pairing.weight_same_type,
+			.prefer_cross = cfg->pairing.prefer_cross_discipline,
+			.format = cfg->pairing.weight_format,
+			.region = cfg->pairing.weight_region,
+		},
+		.mentor_capacity = cfg->pairing.mentor_capacity,
+	};
+}
+
+void pairing_pool_free(struct pairing_pool *p)
+{
+	if (!p)
+		return;
+	g_array_unref(p->member_view);
+	g_array_unref(p->mentor_view);
+	g_ptr_array_unref(p->members);
+	g_ptr_array_unref(p->mentors);
+	g_ptr_array_unref(p->left_out);
+	g_free(p);
+}
+
+static struct pair_person view_of(const struct person *p)
+{
+	return (struct pair_person){
+		.email = p->email,
+		.org = p->organisation,
+		.name = p->name,
+		.job_title = p->job_title,
+		.service = p->service,
+		.service_type = p->service_type,
+		.aspiration = p->aspiration,
+		.expertise = p->expertise,
+		.location = p->location,
+		.format = p->format,
+		.taken = g_strcmp0(p->role, "mentor") == 0 ? p->active_pairs : 0,
+	};
+}
+
+gboolean people_pairing_pool(const struct nomd_config *cfg, struct store *st, struct pairing_pool **out,
+			     GError **error)
+{
+	g_autoptr(GPtrArray) all = NULL;
+	if (!store_people(st, PEOPLE_ACCEPTED, 0, &all, error))
+		return FALSE;
+	g_autoptr(pairing_pool) pool = g_new0(struct pairing_pool, 1);
+	pool->members = g_ptr_array_new_with_free_func((GDestroyNotify)person_free);
+	pool->mentors = g_ptr_array_new_with_free_func((GDestroyNotify)person_free);
+	pool->left_out = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < all->len; i++) {
+		struct person *p = all->pdata[i];
+		gboolean mentor = g_strcmp0(p->role, "mentor") == 0;
+		if (mentor ? p->active_pairs >= cfg->pairing.mentor_capacity : p->active_pairs > 0)
+			continue; /* paired already */
+		if (cfg->pairing.require_consent && g_strcmp0(p->consent, "confirmed") != 0) {
+			g_ptr_array_add(pool->left_out, g_strdup_printf("%s (%s): consent %s", p->email, p->role,
+									p->consent));
+			continue;
+		}
+		g_ptr_array_add(mentor ? pool->mentors : pool->members, p);
+		all->pdata[i] = NULL; /* now owned by the pool */
+	}
+	/* The views borrow from the people, which no longer move. */
+	pool->member_view = g_array_new(FALSE, TRUE, sizeof(struct pair_person));
+	pool->mentor_view = g_array_new(FALSE, TRUE, sizeof(struct pair_person));
+	for (guint i = 0; i < pool->members->len; i++) {
+		struct pair_person v = view_of(pool->members->pdata[i]);
+		g_array_append_val(pool->member_view, v);
+	}
+	for (guint i = 0; i < pool->mentors->len; i++) {
+		struct pair_person v = view_of(pool->mentors->pdata[i]);
+		g_array_append_val(pool->mentor_view, v);
+	}
+	*out = g_steal_pointer(&pool);
+	return TRUE;
+}
+
+gboolean people_commit_plan(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			    const struct pairing_pool *pool, const struct pairing_plan *plan, guint *notices,
+			    GError **error)
+{
+	*notices = 0;
+	const GPtrArray *cc = cfg->pairing.copy_staff ? cfg->staff : NULL;
+	for (guint i = 0; i < plan->pairs->len; i++) {
+		const struct planned_pair *pp = &g_array_index(plan->pairs, struct planned_pair, i);
+		const struct person *member = pool->members->pdata[pp->member];
+		const struct person *mentor = pool->mentors->pdata[pp->mentor];
+		gint64 pair_id = 0;
+		if (!store_add_pair(st, member->id, mentor->id, pp->score, pp->why, pp->pinned, &pair_id, error))
+			return FALSE;
+		/* Each side hears about the other. */
+		const struct person *sides[2][2] = { { mentor, member }, { member, mentor } };
+		for (int s = 0; s < 2; s++) {
+			struct notice n = { .why = pp->why };
+			notice_person_from(cfg, sides[s][0], &n.person);
+			notice_person_from(cfg, sides[s][1], &n.partner);
+			g_autofree char *key = g_strdup_printf("pair:%" G_GINT64_FORMAT ":%s", pair_id, sides[s][0]->role);
+			if (!queue_notice(cfg, t, st, NOTICE_PAIR, &n, sides[s][0]->email, cc, sides[s][0]->id, key,
+					  error))
+				return FALSE;
+			(*notices)++;
+		}
+	}
+	return TRUE;
+}

@@ -1,0 +1,252 @@
+/* store_people: nominees as people once accepted: their consent (welcome,
+ * reminder, answer) and their pairs. Part of the store; see store.h. */
+#include <string.h>
+
+#include "store_internal.h"
+#include "util.h"
+
+/* Every query below reads these columns in this order (see read_person). */
+#define PERSON_COLUMNS                                                                                           \
+	"n.id, n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type, n.aspiration," \
+	" n.expertise, n.location, n.format, n.nominated_by, n.status, n.consent, n.token, n.years,"           \
+	" n.welcomed_at, (SELECT count(*) FROM pairs p WHERE (p.member = n.id OR p.mentor = n.id)"            \
+	" AND p.ended_at IS NULL)"
+
+void person_free(struct person *p)
+{
+	if (!p)
+		return;
+	g_free(p->organisation);
+	g_free(p->role);
+	g_free(p->name);
+	g_free(p->email);
+	g_free(p->job_title);
+	g_free(p->service);
+	g_free(p->service_type);
+	g_free(p->aspiration);
+	g_free(p->expertise);
+	g_free(p->location);
+	g_free(p->format);
+	g_free(p->nominated_by);
+	g_free(p->status);
+	g_free(p->consent);
+	g_free(p->token);
+	g_free(p);
+}
+
+static char *column(sqlite3_stmt *stmt, int i)
+{
+	return g_strdup((const char *)sqlite3_column_text(stmt, i));
+}
+
+static struct person *read_person(sqlite3_stmt *stmt)
+{
+	struct person *p = g_new0(struct person, 1);
+	p->id = sqlite3_column_int64(stmt, 0);
+	char **text[] = { &p->organisation, &p->role,	&p->name,      &p->email,	 &p->job_title,
+			  &p->service,	    &p->service_type, &p->aspiration, &p->expertise, &p->location,
+			  &p->format,	    &p->nominated_by, &p->status,     &p->consent,   &p->token };
+	for (size_t i = 0; i < G_N_ELEMENTS(text); i++)
+		*text[i] = column(stmt, (int)i + 1);
+	p->years = sqlite3_column_type(stmt, 16) == SQLITE_NULL ? -1 : sqlite3_column_int(stmt, 16);
+	p->welcomed_at = sqlite3_column_int64(stmt, 17);
+	p->active_pairs = sqlite3_column_int(stmt, 18);
+	return p;
+}
+
+/* All rows of a prepared person query into `out`. */
+static gboolean read_people(struct store *st, sqlite3_stmt *stmt, GPtrArray *out, GError **error)
+{
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		g_ptr_array_add(out, read_person(stmt));
+	if (rc != SQLITE_DONE)
+		return store_fail(st, error, "read nominees");
+	return TRUE;
+}
+
+gboolean store_people(struct store *st, enum people_query q, gint64 before, GPtrArray **out, GError **error)
+{
+	static const char *const where[] = {
+		[PEOPLE_UNWELCOMED] = "n.status = 'accepted' AND n.welcomed_at IS NULL",
+		[PEOPLE_REMINDER_DUE] = "n.status = 'accepted' AND n.consent = 'pending' AND n.welcomed_at <= ?1"
+					" AND n.reminded_at IS NULL",
+		[PEOPLE_ACCEPTED] = "n.status = 'accepted'",
+	};
+	g_autofree char *sql = g_strdup_printf("SELECT " PERSON_COLUMNS " FROM nominees n WHERE %s ORDER BY n.id",
+					       where[q]);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
+	if (!stmt)
+		return FALSE;
+	if (q == PEOPLE_REMINDER_DUE)
+		sqlite3_bind_int64(stmt, 1, before);
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)person_free);
+	if (!read_people(st, stmt, list, error))
+		return FALSE;
+	*out = g_steal_pointer(&list);
+	return TRUE;
+}
+
+static gboolean one_person(struct store *st, const char *sql, gint64 id, const char *text, struct person **out,
+			   GError **error)
+{
+	*out = NULL;
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
+	if (!stmt)
+		return FALSE;
+	if (text)
+		store_bind_text(stmt, 1, text);
+	else
+		sqlite3_bind_int64(stmt, 1, id);
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)person_free);
+	if (!read_people(st, stmt, list, error))
+		return FALSE;
+	if (list->len)
+		*out = g_ptr_array_steal_index(list, 0);
+	return TRUE;
+}
+
+gboolean store_person_by_id(struct store *st, gint64 id, struct person **out, GError **error)
+{
+	return one_person(st, "SELECT " PERSON_COLUMNS " FROM nominees n WHERE n.id = ?1", id, NULL, out, error);
+}
+
+gboolean store_person_by_email(struct store *st, const char *email, struct person **out, GError **error)
+{
+	return one_person(st,
+			  "SELECT " PERSON_COLUMNS " FROM nominees n WHERE n.email_key = lower(?1)"
+			  " AND n.status = 'accepted'",
+			  0, email, out, error);
+}
+
+gboolean store_consent_target(struct store *st, const char *token, const char *const *message_ids, guint n,
+			      struct person **out, gboolean *by_token, GError **error)
+{
+	*out = NULL;
+	*by_token = FALSE;
+	if (token) {
+		if (!one_person(st, "SELECT " PERSON_COLUMNS " FROM nominees n WHERE n.token = lower(?1)", 0, token,
+				out, error))
+			return FALSE;
+		if (*out) {
+			*by_token = TRUE;
+			return TRUE;
+		}
+	}
+	/* Only the welcome and the reminder ask for an answer. */
+	for (guint i = 0; i < n; i++) {
+		if (!one_person(st,
+				"SELECT " PERSON_COLUMNS " FROM outbox o JOIN nominees n ON n.id = o.nominee"
+				" WHERE o.message_id = ?1 AND (o.idem_key LIKE 'welcome:%' OR o.idem_key LIKE 'reminder:%')"
+				" LIMIT 1",
+				0, message_ids[i], out, error))
+			return FALSE;
+		if (*out)
+			return TRUE;
+	}
+	return TRUE;
+}
+
+/* An UPDATE of one row: ?1 the row, ?2 a text, ?3 a number (either unused). */
+static gboolean update_one(struct store *st, const char *sql, gint64 id, const char *text, gint64 number,
+			   GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, id);
+	store_bind_text(stmt, 2, text);
+	sqlite3_bind_int64(stmt, 3, number);
+	return store_step_done(st, stmt, error);
+}
+
+gboolean store_set_welcomed(struct store *st, gint64 id, const char *token, gint64 when, GError **error)
+{
+	return update_one(st, "UPDATE nominees SET token = coalesce(token, ?2), welcomed_at = ?3 WHERE id = ?1", id,
+			  token, when, error);
+}
+
+gboolean store_set_reminded(struct store *st, gint64 id, gint64 when, GError **error)
+{
+	return update_one(st, "UPDATE nominees SET reminded_at = ?3 WHERE id = ?1", id, NULL, when,
+			  error);
+}
+
+gboolean store_set_consent(struct store *st, gint64 id, const char *consent, GError **error)
+{
+	return update_one(st,
+			  "UPDATE nominees SET consent = ?2, consent_at = CASE WHEN consent = ?2 THEN consent_at"
+			  " ELSE strftime('%Y-%m-%dT%H:%M:%SZ', ?3, 'unixepoch') END WHERE id = ?1",
+			  id, consent, g_get_real_time() / G_USEC_PER_SEC, error);
+}
+
+gboolean store_withdraw_id(struct store *st, gint64 id, gboolean *changed, GError **error)
+{
+	g_autofree char *now = utc_now_iso();
+	if (!update_one(st, "UPDATE nominees SET status = 'withdrawn', updated_at = ?2 WHERE id = ?1 AND status = 'accepted'",
+			id, now, 0, error))
+		return FALSE;
+	*changed = sqlite3_changes(st->db) > 0;
+	return TRUE;
+}
+
+gboolean store_add_pair(struct store *st, gint64 member, gint64 mentor, int score, const char *reasons,
+			gboolean pinned, gint64 *id, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
+						     "INSERT INTO pairs (member, mentor, score, reasons, pinned, created_at)"
+						     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+						     error);
+	if (!stmt)
+		return FALSE;
+	g_autofree char *now = utc_now_iso();
+	sqlite3_bind_int64(stmt, 1, member);
+	sqlite3_bind_int64(stmt, 2, mentor);
+	sqlite3_bind_int(stmt, 3, score);
+	store_bind_text(stmt, 4, reasons ? reasons : "");
+	sqlite3_bind_int(stmt, 5, pinned);
+	store_bind_text(stmt, 6, now);
+	if (!store_step_done(st, stmt, error))
+		return FALSE;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return TRUE;
+}
+
+gboolean store_end_pairs(struct store *st, gint64 nominee, const char *reason, GArray *partners, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
+						     "UPDATE pairs SET ended_at = ?2, ended_reason = ?3"
+						     " WHERE (member = ?1 OR mentor = ?1) AND ended_at IS NULL"
+						     " RETURNING CASE WHEN member = ?1 THEN mentor ELSE member END",
+						     error);
+	if (!stmt)
+		return FALSE;
+	g_autofree char *now = utc_now_iso();
+	sqlite3_bind_int64(stmt, 1, nominee);
+	store_bind_text(stmt, 2, now);
+	store_bind_text(stmt, 3, reason);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		gint64 other = sqlite3_column_int64(stmt, 0);
+		if (partners)
+			g_array_append_val(partners, other);
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, error, "end pairs");
+	return TRUE;
+}
+
+gboolean store_each_pair(struct store *st, gboolean active_only, store_row_fn fn, void *ctx, GError **error)
+{
+	return store_each_row(st,
+			      active_only ? "SELECT p.id, a.email AS member, a.organisation AS member_organisation,"
+					    " b.email AS mentor, b.organisation AS mentor_organisation, p.score,"
+					    " p.reasons, p.created_at FROM pairs p JOIN nominees a ON a.id = p.member"
+					    " JOIN nominees b ON b.id = p.mentor WHERE p.ended_at IS NULL ORDER BY p.id"
+					  : "SELECT p.id, a.email AS member, a.organisation AS member_organisation,"
+					    " b.email AS mentor, b.organisation AS mentor_organisation, p.score,"
+					    " p.reasons, p.created_at, p.ended_at, p.ended_reason FROM pairs p"
+					    " JOIN nominees a ON a.id = p.member JOIN nominees b ON b.id = p.mentor"
+					    " ORDER BY p.id",
+			      fn, ctx, error);
+}
