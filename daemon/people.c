@@ -112,7 +112,9 @@ gboolean people_left(const struct nomd_config *cfg, const struct reply_templates
 			return FALSE;
 		if (!partner || g_strcmp0(partner->status, "accepted") != 0)
 			continue;
-		struct notice n = { .why = why };
+		/* Why someone left is theirs: the partner hears only that they did;
+		 * staff see the reason on the pair. */
+		struct notice n = { 0 };
 		notice_person_from(cfg, partner, &n.person);
 		notice_person_from(cfg, who, &n.partner);
 		g_autofree char *key =

@@ -110,5 +110,30 @@ int main(void)
 		g_autofree char *missing = g_build_filename(tmpdir, "nope.conf", NULL);
 		ok(!config_load(missing, &cfg, &error) && strstr(error->message, "cannot read"), "missing file reported");
 	}
+	{
+		g_autofree char *path = write_conf("consent.conf", BASE ORG
+						   "consent = { privacy_notice = \"We hold your name.\\nAsk us to remove it.\"; };\n"
+						   "pairing = { mentor_capacity = 2; copy_staff = true; };\n");
+		g_autoptr(nomd_config) cfg = NULL;
+		g_autoptr(GError) error = NULL;
+		ok(config_load(path, &cfg, &error), "consent and pairing groups load");
+		if (cfg) {
+			is_str(cfg->consent.privacy_notice, "We hold your name.\nAsk us to remove it.",
+			       "a privacy notice may span lines");
+			is_int(cfg->consent.reminder_days, 7, "reminder_days defaults to 7");
+			ok(cfg->pairing.require_consent, "require_consent defaults to true");
+			is_int(cfg->pairing.mentor_capacity, 2, "mentor_capacity read");
+			ok(cfg->pairing.copy_staff, "copy_staff read");
+			is_int(cfg->pairing.weight_seniority, 15, "weights have defaults");
+		}
+	}
+	{
+		g_autofree char *e1 = load_error(BASE ORG "pairing = { mentor_capacity = 0; };\n");
+		is_str(e1, "t.conf:4: 'pairing.mentor_capacity' must be between 1 and 10", "mentor_capacity bounds");
+		g_autofree char *e2 = load_error(BASE ORG "consent = { privacy_notice = \"a\\x07b\"; };\n");
+		ok(e2 != NULL, "a privacy notice with a control character is refused (%s)", e2 ? e2 : "loaded");
+		g_autofree char *e3 = load_error(BASE ORG "pairing = { weight_colour = 3; };\n");
+		is_str(e3, "t.conf:4: unknown setting 'pairing.weight_colour'", "unknown pairing key");
+	}
 	return tap_done();
 }

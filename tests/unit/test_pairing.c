@@ -83,6 +83,14 @@ int main(void)
 		r4.mentor_capacity = 2;
 		g_autoptr(pairing_plan) c = pairing_make_plan(&r4, members, 3, mentors, 2);
 		is_int(c->pairs->len, 3, "with two places per mentor every member is paired");
+		/* A re-run: mentor 1 already has a member, and one place. */
+		struct pair_person busy[2] = { mentors[0], mentors[1] };
+		busy[1].taken = 1;
+		g_autoptr(pairing_plan) d = pairing_make_plan(&rules, members, 3, busy, 2);
+		ok(d->pairs->len == 1 && g_array_index(d->pairs, struct planned_pair, 0).mentor == 0,
+		   "a mentor whose places are taken gets nobody new");
+		g_autoptr(pairing_plan) e = pairing_make_plan(&r4, members, 3, busy, 2);
+		is_int(e->pairs->len, 3, "with two places each, the busy mentor keeps one: all three paired");
 	}
 	return tap_done();
 }
