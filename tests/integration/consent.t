@@ -4,8 +4,6 @@
 # welcome below, Outlook HTML, a question) are read back from the inbox;
 # NO withdraws, tells the nominator and frees the quota place; one
 # reminder goes after consent.reminder_days.
-import email
-import email.policy
 import os
 import re
 import sqlite3
@@ -16,18 +14,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
 from nomdtest import INBOX_USER, form_message, nomctl_json, nomd, section, write_config, workdir  # noqa: E402
+from nomdtest import parse_mail as parse, text_of  # noqa: E402
 
 FIFE = "chief.executive@fife.example"
 ALEX, SAM, KIM, JO, LEE = (f"{n}@fife.example" for n in ("alex", "sam", "kim", "jo", "lee"))
-
-
-def parse(raw):
-    return email.message_from_bytes(raw, policy=email.policy.default)
-
-
-def text_of(msg):
-    part = msg.get_body(preferencelist=("plain",))
-    return part.get_content() if part else ""
 
 
 def welcomes(ms, who):

@@ -4,8 +4,6 @@
 # then both notices read from the mentor's and the member's own mailboxes
 # (and the staff copy); withdrawing a paired person tells the partner, and
 # a second run pairs only the unpaired.
-import email
-import email.policy
 import json
 import os
 import re
@@ -15,20 +13,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
 from nomdtest import INBOX_USER, form_message, nomctl, nomctl_json, nomd, section, write_config, workdir  # noqa: E402
+from nomdtest import parse_mail as parse, text_of  # noqa: E402
 
 FIFE = "chief.executive@fife.example"
 ANGUS = "chief.executive@angus.example"
 MORAY = "chief.executive@moray.example"
 STAFF = "programme-team@example.org"
-
-
-def parse(raw):
-    return email.message_from_bytes(raw, policy=email.policy.default)
-
-
-def text_of(msg):
-    part = msg.get_body(preferencelist=("plain",))
-    return part.get_content() if part else ""
 
 
 def say_yes(ms, who, n):

@@ -1,6 +1,8 @@
 """Helpers shared by nomd's integration tests and the demo: a config for a
 running MailStack, and runners for the built nomd and nomctl."""
 
+import email
+import email.policy
 import json
 import os
 import re
@@ -74,6 +76,17 @@ def form_message(sender, message_id, body, subject="Nominations", extra_headers=
             f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
             f"Content-Transfer-Encoding: 8bit\r\n{extra_headers}\r\n")
     return (head + body.replace("\r\n", "\n").replace("\n", "\r\n")).encode("utf-8")
+
+
+def parse_mail(raw):
+    """Raw bytes as an email.message.EmailMessage."""
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def text_of(msg):
+    """The text/plain body of a parsed message, or ""."""
+    part = msg.get_body(preferencelist=("plain",))
+    return part.get_content() if part else ""
 
 
 def section(role, name, email, **fields):
