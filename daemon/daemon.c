@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include "deliver.h"
-#include "people.h"
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
+#include "people.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS (5 * 60 * 1000)

@@ -8,13 +8,14 @@
  *  3. A reply to a welcome or reminder (by the reference in its subject,
  *     or by In-Reply-To from the nominee's own address) is the nominee's
  *     answer: YES confirms, NO withdraws, anything else is held for staff
- *     with a reply asking again. Then, for nominations: the sender must be exactly one From mailbox (else held as
+ *     with a reply asking again.
+ *  4. Otherwise the sender must be exactly one From mailbox (else held as
  *     ambiguous_sender), a nominator of the organisation (else held as
  *     not_authorised: no backscatter to forged or stray mail), and, when
  *     the programme requires it, authenticated (else held); past the
  *     hourly reply limit for that address it is held (reply_limit).
- *  4. Commands in the subject (FORM, STATUS, WITHDRAW address).
- *  5. Each nominee on its own, in form order: closing date, required
+ *  5. Commands in the subject (FORM, STATUS, WITHDRAW address).
+ *  6. Each nominee on its own, in form order: closing date, required
  *     fields, address syntax, duplicates (in this message, or accepted for
  *     another organisation; the same organisation sending someone again
  *     amends the entry), then the quota for the role. Accepted nominees
