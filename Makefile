@@ -7,7 +7,7 @@
 PREFIX ?= /usr/local
 BUILD ?= build
 CC ?= cc
-PKGS = libetpan gmime-3.0 libcurl sqlite3 libconfig gnutls libxml-2.0
+PKGS = libetpan gmime-3.0 libcurl sqlite3 libconfig gnutls libxml-2.0 libical
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -24,7 +24,7 @@ endif
 CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/store_people.c daemon/decide.c \
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/imap.c daemon/smtp.c \
 	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c daemon/people.c daemon/schedule.c \
-	parsers/mime.c parsers/form.c parsers/html.c parsers/csv.c parsers/answer.c
+	parsers/mime.c parsers/form.c parsers/html.c parsers/csv.c parsers/answer.c parsers/ical.c
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
