@@ -21,9 +21,9 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/store_people.c daemon/decide.c \
+CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/store_people.c daemon/store_events.c daemon/decide.c \
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/imap.c daemon/smtp.c \
-	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c daemon/people.c daemon/schedule.c \
+	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c daemon/people.c daemon/schedule.c daemon/events.c daemon/digest.c \
 	parsers/mime.c parsers/form.c parsers/html.c parsers/csv.c parsers/answer.c parsers/ical.c
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
@@ -42,7 +42,7 @@ $(BUILD)/libnomd.a: $(CORE_OBJS)
 $(BUILD)/nomd: $(BUILD)/obj/daemon/nomd.o $(BUILD)/libnomd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/nomctl: $(BUILD)/obj/daemon/nomctl.o $(BUILD)/libnomd.a
+$(BUILD)/nomctl: $(BUILD)/obj/daemon/nomctl.o $(BUILD)/obj/daemon/nomctl_events.o $(BUILD)/libnomd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/render_samples: $(BUILD)/obj/tests/tools/render_samples.o $(BUILD)/libnomd.a

@@ -226,6 +226,66 @@ gboolean compose_notice_cc(const struct nomd_config *cfg, const char *to, const 
 	return compose_notice_with(cfg, to, cc, cfg->programme.name, text, html, out, message_id, error);
 }
 
+gboolean compose_invitation(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,
+			    const char *html, const char *calendar, const char *method, GBytes **out, char **message_id,
+			    GError **error)
+{
+	mime_init();
+	g_autofree char *id = NULL;
+	g_autoptr(GMimeMessage) msg = new_message(cfg, to, subject, text, html, &id, error);
+	if (!msg)
+		return FALSE;
+	GMimeObject *body = g_mime_message_get_mime_part(msg);
+	if (!GMIME_IS_MULTIPART(body)) {
+		g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_FAILED, "an invitation needs an HTML part");
+		return FALSE;
+	}
+	/* The calendar is the last alternative: Outlook, Gmail and Apple Mail
+	 * show their Accept and Decline buttons for it. */
+	GMimeObject *cal = text_part("calendar", calendar);
+	g_mime_object_set_content_type_parameter(cal, "method", method);
+	g_mime_multipart_add(GMIME_MULTIPART(body), cal);
+	g_object_unref(cal);
+	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-generated", NULL);
+	if (!serialise(msg, out, error))
+		return FALSE;
+	*message_id = g_steal_pointer(&id);
+	return TRUE;
+}
+
+gboolean compose_with_attachment(const struct nomd_config *cfg, const char *to, const char *subject,
+				 const char *text, const char *html, GBytes *attachment, const char *type,
+				 const char *filename, GBytes **out, char **message_id, GError **error)
+{
+	mime_init();
+	g_autofree char *id = NULL;
+	g_autoptr(GMimeMessage) msg = new_message(cfg, to, subject, text, html, &id, error);
+	if (!msg)
+		return FALSE;
+	g_autoptr(GMimeMultipart) mixed = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_add(mixed, g_mime_message_get_mime_part(msg));
+	g_auto(GStrv) media = g_strsplit(type, "/", 2);
+	GMimePart *part = g_mime_part_new_with_type(media[0], media[1] ? media[1] : "octet-stream");
+	if (g_str_has_prefix(type, "text/"))
+		g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
+	gsize len = 0;
+	const void *data = g_bytes_get_data(attachment, &len);
+	g_autoptr(GMimeStream) content = g_mime_stream_mem_new_with_buffer(data, len);
+	g_autoptr(GMimeDataWrapper) wrapper = g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, wrapper);
+	g_mime_part_set_filename(part, filename);
+	/* Base64 keeps the byte order mark and CRLF rows exactly as written. */
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_multipart_add(mixed, GMIME_OBJECT(part));
+	g_object_unref(part);
+	g_mime_message_set_mime_part(msg, GMIME_OBJECT(mixed));
+	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-generated", NULL);
+	if (!serialise(msg, out, error))
+		return FALSE;
+	*message_id = g_steal_pointer(&id);
+	return TRUE;
+}
+
 gboolean compose_notice(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,
 			const char *html, GBytes **out, char **message_id, GError **error)
 {

@@ -23,6 +23,15 @@ gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_messag
  * auto-generated. */
 gboolean compose_notice(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,
 			const char *html, GBytes **out, char **message_id, GError **error);
+/* An event invitation: text and HTML, then the iCalendar `calendar`
+ * (text/calendar; method=`method`) as the last alternative. */
+gboolean compose_invitation(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,
+			    const char *html, const char *calendar, const char *method, GBytes **out, char **message_id,
+			    GError **error);
+/* A notice with one attachment (`type` such as "text/csv", `filename`). */
+gboolean compose_with_attachment(const struct nomd_config *cfg, const char *to, const char *subject,
+				 const char *text, const char *html, GBytes *attachment, const char *type,
+				 const char *filename, GBytes **out, char **message_id, GError **error);
 /* The same with copies to `cc` (addresses; may be NULL). */
 gboolean compose_notice_cc(const struct nomd_config *cfg, const char *to, const GPtrArray *cc, const char *subject,
 			   const char *text, const char *html, GBytes **out, char **message_id, GError **error);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "schedule.h"
 #include "util.h"
 
 #ifndef NOMD_TEMPLATE_DIR
@@ -91,10 +92,14 @@ static const struct key keys[] = {
 	{ .path = "pairing.weight_format", .type = KT_INT, .offset = OFF(pairing.weight_format), .min = 0, .max = 1000, .def_int = 10 },
 	{ .path = "pairing.weight_region", .type = KT_INT, .offset = OFF(pairing.weight_region), .min = 0, .max = 1000, .def_int = 10 },
 	{ .path = "pairing.prefer_cross_discipline", .type = KT_BOOL, .offset = OFF(pairing.prefer_cross_discipline) },
+	{ .path = "events.reminder_days", .type = KT_INT, .offset = OFF(events.reminder_days), .min = 0, .max = 60, .def_int = 2 },
+	{ .path = "events.require_consent", .type = KT_BOOL, .offset = OFF(events.require_consent), .def_int = 1 },
+	{ .path = "staff.digest", .type = KT_STRING, .offset = OFF(digest), .def_string = "daily 08:00" },
+	{ .path = "staff.timezone", .type = KT_STRING, .offset = OFF(timezone), .def_string = "Europe/London" },
 	{ .path = "staff.addresses", .type = KT_ADDRESS_LIST, .offset = OFF(staff) },
 };
 
-static const char *const groups[] = { "imap", "smtp", "programme", "consent", "pairing", "staff" };
+static const char *const groups[] = { "imap", "smtp", "programme", "consent", "pairing", "events", "staff" };
 static const char *const org_keys[] = { "id", "name", "kind", "nominators", "domains" };
 
 const char *config_security_name(enum security s)
@@ -487,6 +492,17 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 		fail_at(error, path, config_lookup(&cf, "programme.require_authentication"),
 			"'programme.require_authentication' needs 'programme.trusted_authserv_id'");
 		goto out;
+	}
+	{
+		g_autoptr(schedule) digest = NULL;
+		g_autoptr(GError) bad = NULL;
+		if (!schedule_parse(cfg->digest, cfg->timezone, &digest, &bad)) {
+			fail_at(error, path,
+				config_lookup(&cf, g_str_has_prefix(bad->message, "'") &&
+							   strstr(bad->message, "time zone") ? "staff.timezone" : "staff.digest"),
+				"%s", bad->message);
+			goto out;
+		}
 	}
 	if (!cfg->imap.password) {
 		fail_at(error, path, config_lookup(&cf, "imap"), "set 'imap.password' or 'imap.password_file'");

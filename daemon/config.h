@@ -82,7 +82,13 @@ struct nomd_config {
 		int weight_format, weight_region;
 		gboolean prefer_cross_discipline; /* reward different service types instead */
 	} pairing;
+	struct {
+		int reminder_days; /* invitees are reminded this long before; 0: never */
+		gboolean require_consent; /* invite only nominees who said YES */
+	} events;
 	GPtrArray *staff;	  /* of char *, lower-case addresses */
+	char *digest;		  /* "daily HH:MM", "weekly DAY HH:MM" or "off" */
+	char *timezone;		  /* of the digest schedule and of dates staff read */
 	GPtrArray *organisations; /* of struct organisation * */
 };
 

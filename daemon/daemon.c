@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include "deliver.h"
+#include "digest.h"
+#include "events.h"
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
 #include "people.h"
+#include "schedule.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS (5 * 60 * 1000)
@@ -79,15 +82,26 @@ static gint64 backoff_ms(struct loop *l)
 	return ms / 2 + g_random_int_range(0, (gint32)(ms / 2) + 1);
 }
 
-/* Welcomes for newly accepted nominees and reminders that fell due. */
+/* Mail that time or new nominees make due: welcomes and their
+ * reminders, invitations and theirs, the staff digest. */
 static void run_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st)
 {
-	g_autoptr(GError) error = NULL;
+	gint64 now = schedule_now();
 	guint queued = 0;
-	if (!people_schedule(cfg, t, st, g_get_real_time() / G_USEC_PER_SEC, &queued, &error))
+	g_autoptr(GError) error = NULL;
+	if (!people_schedule(cfg, t, st, now, &queued, &error))
 		log_error("consent mail: %s", error->message);
 	else if (queued)
 		log_info("consent mail: %u queued", queued);
+	g_clear_error(&error);
+	if (!events_schedule(cfg, t, st, now, &queued, &error))
+		log_error("event mail: %s", error->message);
+	else if (queued)
+		log_info("event mail: %u queued", queued);
+	g_clear_error(&error);
+	gboolean digest = FALSE;
+	if (!digest_run(cfg, st, now, FALSE, &digest, &error))
+		log_error("digest: %s", error->message);
 }
 
 static void run_delivery(struct loop *l)
@@ -159,6 +173,12 @@ static void step_wait(struct loop *l)
 	 * deferred outgoing mail is retried when due. */
 	int seconds = l->full ? MIN(RETRY_FAILED_SECONDS, cfg->imap.idle_seconds) : cfg->imap.idle_seconds;
 	seconds = MIN(seconds, outbox_due_in(l));
+	/* Wake for the staff digest on time, not at the next resync. */
+	g_autoptr(schedule) digest = NULL;
+	if (schedule_parse(cfg->digest, cfg->timezone, &digest, NULL) && digest) {
+		gint64 now = schedule_now();
+		seconds = (int)MIN((gint64)seconds, MAX(1, schedule_next_due(digest, now) - now + 1));
+	}
 	if (imap_has_idle(l->imap)) {
 		gboolean activity = FALSE;
 		g_autoptr(GError) error = NULL;

@@ -9,6 +9,9 @@
  *     or by In-Reply-To from the nominee's own address) is the nominee's
  *     answer: YES confirms, NO withdraws, anything else is held for staff
  *     with a reply asking again.
+ *     An answer to an event invitation (a calendar's iTIP REPLY, or words
+ *     in a reply to the invitation from the invitee) comes first: yes,
+ *     no, maybe, or the waiting list when the event is full.
  *  4. Otherwise the sender must be exactly one From mailbox (else held as
  *     ambiguous_sender), a nominator of the organisation (else held as
  *     not_authorised: no backscatter to forged or stray mail), and, when
@@ -25,6 +28,7 @@
 
 #include <string.h>
 
+#include "../parsers/ical.h"
 #include "sender.h"
 #include "util.h"
 
@@ -70,6 +74,13 @@ const char *reason_text(const char *code)
 		{ REASON_CONSENT_UNCLEAR, "the nominee's answer was neither YES nor NO" },
 		{ REASON_NOMINATION_INACTIVE, "the nomination is no longer active" },
 		{ REASON_CONSENT_SENDER, "a reply to a welcome came from another address without its reference" },
+		{ REASON_RSVP_ACCEPTED, "the invitee will come" },
+		{ REASON_RSVP_DECLINED, "the invitee will not come" },
+		{ REASON_RSVP_TENTATIVE, "the invitee might come" },
+		{ REASON_RSVP_WAITING, "the invitee would come but the event is full: waiting list" },
+		{ REASON_RSVP_UNCLEAR, "a reply to an invitation that says neither yes nor no" },
+		{ REASON_RSVP_SENDER, "a reply to an invitation from another address" },
+		{ REASON_EVENT_CLOSED, "the event is cancelled or over" },
 		{ REASON_CMD_FORM, "the blank form was sent" },
 		{ REASON_CMD_STATUS, "the current nominations were sent" },
 		{ REASON_CMD_WITHDRAW, "the nomination was withdrawn" },
@@ -100,6 +111,10 @@ void decision_free(struct decision *d)
 	if (d->consent) {
 		consent_target_clear(d->consent);
 		g_free(d->consent);
+	}
+	if (d->rsvp) {
+		rsvp_target_clear(d->rsvp);
+		g_free(d->rsvp);
 	}
 	g_free(d);
 }
@@ -148,6 +163,112 @@ void consent_target_clear(struct consent_target *t)
 	*t = (struct consent_target){ 0 };
 }
 
+void rsvp_target_clear(struct rsvp_target *t)
+{
+	g_free(t->email);
+	g_free(t->name);
+	g_free(t->answer);
+	g_free(t->nominee_status);
+	g_free(t->event_status);
+	*t = (struct rsvp_target){ 0 };
+}
+
+/* The message it answers first, then the thread from newest. */
+static GPtrArray *thread_ids(const struct parsed_message *msg)
+{
+	GPtrArray *ids = g_ptr_array_new();
+	if (msg->in_reply_to)
+		g_ptr_array_add(ids, msg->in_reply_to);
+	for (guint i = msg->references ? msg->references->len : 0; i > 0; i--)
+		g_ptr_array_add(ids, msg->references->pdata[i - 1]);
+	return ids;
+}
+
+/* The invitation this message answers, by its calendar reply or by the
+ * mail it replies to; *reply gets the calendar's answer when there is one. */
+static struct rsvp_target *find_invitation(const struct parsed_message *msg, const struct decide_state *state,
+					   gboolean calendar_only, struct ical_reply *reply)
+{
+	if (!state->invitation)
+		return NULL;
+	struct rsvp_target *t = g_new0(struct rsvp_target, 1);
+	for (guint i = 0; msg->calendar && i < msg->calendar->len; i++) {
+		gsize len = 0;
+		const char *data = g_bytes_get_data(msg->calendar->pdata[i], &len);
+		ical_reply_clear(reply);
+		if (ical_read_reply(data, len, reply) &&
+		    state->invitation(state->ctx, reply->uid, reply->attendee, NULL, 0, t))
+			return t;
+	}
+	ical_reply_clear(reply);
+	g_autoptr(GPtrArray) ids = thread_ids(msg);
+	if (!calendar_only && ids->len && state->invitation(state->ctx, NULL, NULL, (const char *const *)ids->pdata, ids->len, t))
+		return t;
+	rsvp_target_clear(t);
+	g_free(t);
+	return NULL;
+}
+
+static struct decision *drop_rsvp(struct rsvp_target *t, enum outcome o, const char *reason, const char *detail)
+{
+	rsvp_target_clear(t);
+	g_free(t);
+	return finish(decision_new(o), reason, detail);
+}
+
+static struct decision *decide_rsvp(const struct nomd_config *cfg, const struct parsed_message *msg,
+				    const struct decide_state *state, struct rsvp_target *t,
+				    const struct ical_reply *cal)
+{
+	gboolean by_calendar = cal->uid != NULL;
+	g_autofree char *sender = email_key(msg->from);
+	g_autofree char *invitee = email_key(t->email);
+	/* A calendar reply names its attendee; words must come from them. */
+	if (!by_calendar && g_strcmp0(sender, invitee) != 0)
+		return drop_rsvp(t, OUTCOME_HELD, REASON_RSVP_SENDER, msg->from);
+	if (state->recent_replies(state->ctx, msg->from) >= cfg->smtp.max_replies_per_sender_per_hour)
+		return drop_rsvp(t, OUTCOME_HELD, REASON_REPLY_LIMIT, msg->from);
+	struct decision *d = decision_new(OUTCOME_ACCEPTED);
+	d->rsvp = t;
+	d->rsvp_by_calendar = by_calendar;
+	d->reply = !sender_suppresses_reply(msg);
+	if (!d->reply)
+		add_code(d->warnings, WARN_NO_REPLY);
+	if (g_strcmp0(t->event_status, "active") != 0 || t->starts_at <= state->received ||
+	    g_strcmp0(t->nominee_status, "accepted") != 0) {
+		d->outcome = OUTCOME_REJECTED;
+		return finish(d, REASON_EVENT_CLOSED, t->event_status);
+	}
+	const char *answer = NULL;
+	if (by_calendar) {
+		answer = cal->partstat == ICAL_PARTSTAT_ACCEPTED    ? "accepted"
+			 : cal->partstat == ICAL_PARTSTAT_DECLINED  ? "declined"
+			 : cal->partstat == ICAL_PARTSTAT_TENTATIVE ? "tentative"
+								    : NULL;
+	} else {
+		enum answer a = answer_read(msg->text);
+		answer = a == ANSWER_YES ? "accepted" : a == ANSWER_NO ? "declined" : NULL;
+	}
+	if (!answer) {
+		/* A question about the event: for a person to answer. */
+		d->outcome = OUTCOME_HELD;
+		d->reply = FALSE;
+		return finish(d, REASON_RSVP_UNCLEAR, NULL);
+	}
+	/* A yes to a full event waits; a place already held is kept. */
+	gboolean holds = g_strcmp0(t->answer, "accepted") == 0;
+	if (strcmp(answer, "accepted") == 0 && !holds &&
+	    (g_strcmp0(t->answer, "waiting") == 0 || (t->capacity > 0 && t->accepted >= t->capacity)))
+		answer = "waiting";
+	d->rsvp_answer = answer;
+	return finish(d,
+		      strcmp(answer, "accepted") == 0	 ? REASON_RSVP_ACCEPTED
+		      : strcmp(answer, "declined") == 0	 ? REASON_RSVP_DECLINED
+		      : strcmp(answer, "tentative") == 0 ? REASON_RSVP_TENTATIVE
+							 : REASON_RSVP_WAITING,
+		      NULL);
+}
+
 /* The reference "[ref 3f9a2c71d0e4]" nomd puts in consent mail, lower case. */
 static char *subject_token(const char *subject)
 {
@@ -171,12 +292,7 @@ static struct consent_target *find_consent_target(const struct parsed_message *m
 						  gboolean *by_token)
 {
 	g_autofree char *token = subject_token(msg->subject);
-	/* The message it answers first, then the thread from newest. */
-	g_autoptr(GPtrArray) ids = g_ptr_array_new();
-	if (msg->in_reply_to)
-		g_ptr_array_add(ids, msg->in_reply_to);
-	for (guint i = msg->references ? msg->references->len : 0; i > 0; i--)
-		g_ptr_array_add(ids, msg->references->pdata[i - 1]);
+	g_autoptr(GPtrArray) ids = thread_ids(msg);
 	if ((!token && ids->len == 0) || !state->consent_target)
 		return NULL;
 	struct consent_target *t = g_new0(struct consent_target, 1);
@@ -422,12 +538,31 @@ struct decision *decide(const struct nomd_config *cfg, const struct parsed_messa
 								msg->dsn_status ? msg->dsn_status : "");
 			return finish(d, REASON_BOUNCE, g_strstrip(what));
 		}
+		/* Google marks its calendar's answers as automatic: the answer
+		 * counts, but nothing automatic is ever answered. */
+		struct ical_reply cal = { 0 };
+		struct rsvp_target *invitation =
+			msg->from && !msg->is_report ? find_invitation(msg, state, TRUE, &cal) : NULL;
+		if (invitation) {
+			decision_free(d);
+			d = decide_rsvp(cfg, msg, state, invitation, &cal);
+			ical_reply_clear(&cal);
+			d->reply = FALSE;
+			return d;
+		}
 		return finish(d, REASON_AUTOMATIC, automatic);
 	}
 	if (msg->message_id && state->message_known(state->ctx, msg->message_id))
 		return decide_held(REASON_REPEATED);
 	if (msg->from_headers != 1 || msg->from_count != 1 || !msg->from)
 		return decide_held(REASON_AMBIGUOUS_SENDER);
+	struct ical_reply cal = { 0 };
+	struct rsvp_target *invitation = find_invitation(msg, state, FALSE, &cal);
+	if (invitation) {
+		struct decision *d = decide_rsvp(cfg, msg, state, invitation, &cal);
+		ical_reply_clear(&cal);
+		return d;
+	}
 	gboolean by_token = FALSE;
 	struct consent_target *target = find_consent_target(msg, state, &by_token);
 	if (target)

@@ -44,6 +44,14 @@ enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD
 #define REASON_CONSENT_UNCLEAR "consent_unclear"
 #define REASON_NOMINATION_INACTIVE "nomination_inactive"
 #define REASON_CONSENT_SENDER "consent_wrong_sender"
+/* Answers to event invitations: */
+#define REASON_RSVP_ACCEPTED "rsvp_accepted"
+#define REASON_RSVP_DECLINED "rsvp_declined"
+#define REASON_RSVP_TENTATIVE "rsvp_tentative"
+#define REASON_RSVP_WAITING "rsvp_waiting"
+#define REASON_RSVP_UNCLEAR "rsvp_unclear"
+#define REASON_RSVP_SENDER "rsvp_wrong_sender"
+#define REASON_EVENT_CLOSED "event_closed"
 /* Commands carried out: */
 #define REASON_CMD_FORM "command_form"
 #define REASON_CMD_STATUS "command_status"
@@ -72,6 +80,18 @@ struct consent_target {
 };
 void consent_target_clear(struct consent_target *t);
 
+/* The invitation an RSVP answers, and the state of its event. */
+struct rsvp_target {
+	gint64 id, event;
+	char *email, *name;   /* the invitee */
+	char *answer;	      /* their answer so far */
+	char *nominee_status; /* accepted, or withdrawn since */
+	char *event_status;   /* active | cancelled */
+	gint64 starts_at;
+	int capacity, accepted; /* 0: no limit */
+};
+void rsvp_target_clear(struct rsvp_target *t);
+
 struct decide_state {
 	void (*summary)(void *ctx, const char *org_id, struct org_summary *out);
 	/* The organisation and role an address (lower-cased) is accepted under. */
@@ -87,6 +107,10 @@ struct decide_state {
 	 * which matched. FALSE when none. */
 	gboolean (*consent_target)(void *ctx, const char *token, const char *const *ids, guint n,
 				   struct consent_target *out, gboolean *by_token);
+	/* The invitation to event `uid` of `attendee` (a calendar reply), or
+	 * the one whose mail has one of `ids` as Message-ID. */
+	gboolean (*invitation)(void *ctx, const char *uid, const char *attendee, const char *const *ids, guint n,
+			       struct rsvp_target *out);
 	void *ctx;
 	gint64 received; /* when the message arrived, seconds since the epoch */
 };
@@ -113,6 +137,9 @@ struct decision {
 	char *bounce_rcpt;   /* and the recipient that failed */
 	struct consent_target *consent; /* an answer to a welcome: whose */
 	enum answer answer;		/* and what it said */
+	struct rsvp_target *rsvp;	/* an answer to an invitation: which */
+	const char *rsvp_answer;	/* accepted | declined | tentative | waiting */
+	gboolean rsvp_by_calendar;	/* from a calendar (iTIP REPLY), not words */
 };
 
 const char *outcome_name(enum outcome o);

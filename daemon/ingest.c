@@ -11,6 +11,7 @@
 #include "compose.h"
 #include "crashmark.h"
 #include "decide.h"
+#include "events.h"
 #include "imap.h"
 #include "log.h"
 #include "people.h"
@@ -83,6 +84,28 @@ static gboolean state_consent_target(void *data, const char *token, const char *
 		.consent = g_strdup(p->consent),
 		.token = g_strdup(p->token),
 		.nominated_by = g_strdup(p->nominated_by),
+	};
+	return TRUE;
+}
+
+static gboolean state_invitation(void *data, const char *uid, const char *attendee, const char *const *ids, guint n,
+				 struct rsvp_target *out)
+{
+	struct state_ctx *ctx = data;
+	g_autoptr(invitation_view) v = NULL;
+	if (ctx->error || !store_find_invitation(ctx->st, uid, attendee, ids, n, &v, &ctx->error) || !v)
+		return FALSE;
+	*out = (struct rsvp_target){
+		.id = v->id,
+		.event = v->event->id,
+		.email = g_strdup(v->email),
+		.name = g_strdup(v->name),
+		.answer = g_strdup(v->answer),
+		.nominee_status = g_strdup(v->status),
+		.event_status = g_strdup(v->event->status),
+		.starts_at = v->event->starts_at,
+		.capacity = v->event->capacity,
+		.accepted = v->event->accepted,
 	};
 	return TRUE;
 }
@@ -241,6 +264,10 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 		g_autofree char *key = g_strdup_printf("reply:%s", sha);
 		return people_apply_answer(cfg, t, st, msg, d, row, key, error);
 	}
+	if (d->rsvp) {
+		g_autofree char *key = g_strdup_printf("reply:%s", sha);
+		return events_apply_rsvp(cfg, t, st, msg, d, row, key, error);
+	}
 	if (d->bounce_id && !store_mark_bounce(st, d->bounce_id, d->detail, error))
 		return FALSE;
 	if (d->reasons->len && g_strcmp0(d->reasons->pdata[0], REASON_REPLY_LIMIT) == 0 &&
@@ -338,6 +365,7 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 		.sent_by_us = state_sent_by_us,
 		.recent_replies = state_recent_replies,
 		.consent_target = state_consent_target,
+		.invitation = state_invitation,
 		.ctx = &sctx,
 		.received = received,
 	};

@@ -13,18 +13,18 @@
 #include "store.h"
 #include "util.h"
 
-enum format { FMT_JSON, FMT_CSV };
-
-struct printer {
-	enum format format;
-	guint rows;
-};
+#include "nomctl.h"
 
 /* Columns printed as JSON numbers or arrays rather than strings. */
 static gboolean numeric_column(const char *name)
 {
-	return strcmp(name, "years") == 0 || strcmp(name, "size") == 0 || strcmp(name, "attempts") == 0 ||
-	       strcmp(name, "id") == 0 || strcmp(name, "score") == 0;
+	static const char *const numeric[] = { "years",	  "size",     "attempts", "id",	     "score",
+					       "capacity", "invited", "accepted", "declined", "tentative",
+					       "waiting",  "sequence", "duration_minutes" };
+	for (size_t i = 0; i < G_N_ELEMENTS(numeric); i++)
+		if (strcmp(name, numeric[i]) == 0)
+			return TRUE;
+	return FALSE;
 }
 
 static void json_string(GString *out, const char *s)
@@ -47,28 +47,13 @@ static void json_string(GString *out, const char *s)
 	g_string_append_c(out, '"');
 }
 
-static void csv_field(GString *out, const char *s)
+void print_end(struct printer *pr)
 {
-	if (!s)
-		return;
-	/* A cell starting with = + - @ would be run as a formula by a spreadsheet. */
-	gboolean formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
-	if (!formula && !strpbrk(s, ",\"\r\n")) {
-		g_string_append(out, s);
-		return;
-	}
-	g_string_append_c(out, '"');
-	if (formula)
-		g_string_append_c(out, '\'');
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			g_string_append_c(out, '"');
-		g_string_append_c(out, *p);
-	}
-	g_string_append_c(out, '"');
+	if (pr->format == FMT_JSON)
+		fputs(pr->rows ? "\n]\n" : "[]\n", stdout);
 }
 
-static void print_row(void *data, int n, const char *const *names, const char *const *values)
+void print_row(void *data, int n, const char *const *names, const char *const *values)
 {
 	struct printer *pr = data;
 	g_autoptr(GString) out = g_string_new(NULL);
@@ -81,7 +66,7 @@ static void print_row(void *data, int n, const char *const *names, const char *c
 		for (int i = 0; i < n; i++) {
 			if (i)
 				g_string_append_c(out, ',');
-			csv_field(out, values[i]);
+			csv_append_field(out, values[i]);
 		}
 		g_string_append(out, "\r\n");
 	} else {
@@ -122,7 +107,14 @@ static void usage(void)
 	      "       nomctl -c FILE pairs [--format json|csv]      pairs, current and ended\n"
 	      "       nomctl -c FILE pair --dry-run|--commit [--format table|json|csv]\n"
 	      "                      [--pin MEMBER_EMAIL MENTOR_EMAIL]... [--forbid MEMBER_EMAIL MENTOR_EMAIL]...\n"
-	      "       nomctl -c FILE withdraw EMAIL                 withdraw a nominee; a partner is told\n",
+	      "       nomctl -c FILE withdraw EMAIL                 withdraw a nominee; a partner is told\n"
+	      "       nomctl -c FILE event add --title T --start \"YYYY-MM-DD HH:MM\" --duration 2h\n"
+	      "                      [--timezone Europe/London] (--online-url URL | --location TEXT)\n"
+	      "                      --audience members|mentors|all [--capacity N] [--description TEXT]\n"
+	      "       nomctl -c FILE event update ID [the same options]   invitees get the update\n"
+	      "       nomctl -c FILE event cancel ID                invitees get a cancellation\n"
+	      "       nomctl -c FILE event list [--format json|csv] events and their answers\n"
+	      "       nomctl -c FILE digest --preview|--send        the staff digest, now\n",
 	      stderr);
 }
 
@@ -356,7 +348,7 @@ static gboolean command_shape_ok(const char *command, int nargs, char **args)
 		return nargs == 0 || (nargs == 2 && strcmp(args[0], "retry") == 0);
 	if (strcmp(command, "withdraw") == 0)
 		return nargs == 1;
-	return strcmp(command, "pair") == 0;
+	return strcmp(command, "pair") == 0 || strcmp(command, "event") == 0 || strcmp(command, "digest") == 0;
 }
 
 int main(int argc, char **argv)
@@ -371,7 +363,7 @@ int main(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("COMMAND - nomd staff tool");
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_summary(ctx, "Commands: export, messages, outbox, pairs, pair, withdraw");
+	g_option_context_set_summary(ctx, "Commands: export, messages, outbox, pairs, pair, withdraw, event, digest");
 	/* pair's own flags (--pin A B) are read below. */
 	g_option_context_set_ignore_unknown_options(ctx, TRUE);
 	g_autoptr(GError) error = NULL;
@@ -407,6 +399,10 @@ int main(int argc, char **argv)
 		rc = run_pair(cfg, st, argc - 2, argv + 2, format);
 	else if (strcmp(command, "withdraw") == 0)
 		rc = run_withdraw(cfg, st, argv[2]);
+	else if (strcmp(command, "event") == 0)
+		rc = nomctl_event(cfg, st, argc - 2, argv + 2, format);
+	else if (strcmp(command, "digest") == 0)
+		rc = nomctl_digest(cfg, &st, argc - 2, argv + 2);
 	else
 		rc = run_listing(st, command, format);
 	store_close(st);

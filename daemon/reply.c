@@ -21,6 +21,8 @@ static const char *const names[] = {
 static const char *const notice_files[NOTICE_COUNT] = {
 	"welcome",	    "consent-reminder", "consent-thanks",    "consent-declined", "nominee-declined",
 	"consent-unclear", "consent-inactive", "pair-introduction", "pair-ended",
+	"invitation",	    "event-cancelled",	"event-reminder",    "rsvp",		 "rsvp-promoted",
+	"rsvp-closed",
 };
 
 /* Every name a notice template may use. */
@@ -28,7 +30,9 @@ static const char *const notice_names[] = {
 	"programme", "from_address", "person_name", "person_email", "person_role", "person_organisation",
 	"is_member", "is_mentor", "nominator", "token", "privacy", "reminder_days", "partner_name",
 	"partner_email", "partner_role", "partner_organisation", "partner_job_title", "partner_service",
-	"partner_aspiration", "partner_expertise", "partner_format", "partner_location", "why", NULL,
+	"partner_aspiration", "partner_expertise", "partner_format", "partner_location", "why", "event_title",
+	"event_when", "event_where", "event_url", "event_description", "accepted", "declined", "tentative",
+	"waiting", NULL,
 };
 
 struct reply_templates {
@@ -243,6 +247,14 @@ struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struc
 	tdata_set(data, "privacy", cfg->consent.privacy_notice);
 	tdata_set_take(data, "reminder_days", g_strdup_printf("%d", cfg->consent.reminder_days));
 	tdata_set(data, "why", n->why);
+	tdata_set(data, "event_title", n->event_title);
+	tdata_set(data, "event_when", n->event_when);
+	tdata_set(data, "event_where", n->event_where);
+	tdata_set(data, "event_url", n->event_url);
+	tdata_set(data, "event_description", n->event_description);
+	const char *answers[] = { "accepted", "declined", "tentative", "waiting" };
+	for (size_t i = 0; i < G_N_ELEMENTS(answers); i++)
+		tdata_set_flag(data, answers[i], g_strcmp0(n->answer, answers[i]) == 0);
 	g_autofree char *fallback = g_strdup_printf("%s", cfg->programme.name);
 	struct reply_out *r = render_pair(t->notice_text[k], t->notice_html[k], data, fallback);
 	/* The reference is how an answer finds its nominee: it stays in the

@@ -42,6 +42,12 @@ enum notice_kind {
 	NOTICE_CONSENT_INACTIVE, /* answer about a nomination no longer active */
 	NOTICE_PAIR,		 /* introduces the partner */
 	NOTICE_PAIR_ENDED,	 /* the partner left */
+	NOTICE_INVITATION,	 /* an event: its calendar invitation rides along */
+	NOTICE_EVENT_CANCELLED,	 /* the same event called off */
+	NOTICE_EVENT_REMINDER,	 /* days before */
+	NOTICE_RSVP,		 /* answer to an RSVP: accepted, declined, tentative or waiting */
+	NOTICE_RSVP_PROMOTED,	 /* from the waiting list to a place */
+	NOTICE_RSVP_CLOSED,	 /* an RSVP for an event cancelled or over */
 	NOTICE_COUNT
 };
 
@@ -56,6 +62,9 @@ struct notice {
 	const char *nominator;
 	const char *token; /* consent reference; kept in the subject */
 	const char *why;
+	/* Events. */
+	const char *event_title, *event_when, *event_where, *event_url, *event_description;
+	const char *answer; /* accepted | declined | tentative | waiting */
 };
 
 struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struct reply_templates *t,

@@ -13,7 +13,7 @@
 
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 #define BUSY_TIMEOUT_MS 10000
 
 
@@ -108,6 +108,42 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  ended_reason TEXT);"
 	"CREATE UNIQUE INDEX pairs_active_member ON pairs (member) WHERE ended_at IS NULL;"
 	"CREATE INDEX pairs_by_mentor ON pairs (mentor, ended_at);",
+	/* 5: events, invitations and answers, the digest's periods */
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  uid TEXT NOT NULL UNIQUE,"
+	"  title TEXT NOT NULL,"
+	"  description TEXT,"
+	"  starts_at INTEGER NOT NULL,"
+	"  duration INTEGER NOT NULL CHECK (duration > 0),"
+	"  timezone TEXT NOT NULL,"
+	"  location TEXT,"
+	"  online_url TEXT,"
+	"  audience TEXT NOT NULL CHECK (audience IN ('members','mentors','all')),"
+	"  capacity INTEGER CHECK (capacity IS NULL OR capacity > 0),"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','cancelled')),"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT);"
+	"CREATE TABLE invitations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  event INTEGER NOT NULL REFERENCES events(id),"
+	"  nominee INTEGER NOT NULL REFERENCES nominees(id),"
+	"  answer TEXT NOT NULL DEFAULT 'none'"
+	"    CHECK (answer IN ('none','accepted','declined','tentative','waiting')),"
+	"  answered_at TEXT,"
+	"  waiting_since INTEGER,"
+	"  sent_sequence INTEGER NOT NULL DEFAULT -1,"
+	"  cancel_sent INTEGER NOT NULL DEFAULT 0,"
+	"  reminded INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (event, nominee));"
+	"ALTER TABLE outbox ADD COLUMN invitation INTEGER REFERENCES invitations(id);"
+	"CREATE INDEX outbox_by_invitation ON outbox (invitation);"
+	"CREATE TABLE digests ("
+	"  period TEXT PRIMARY KEY,"
+	"  due_at INTEGER NOT NULL,"
+	"  message_mark INTEGER NOT NULL,"
+	"  sent_at TEXT NOT NULL);",
 };
 
 gboolean store_fail(struct store *st, GError **error, const char *what)
@@ -387,6 +423,10 @@ gboolean store_add_nominee(struct store *st, gint64 message_row, const struct no
 	return store_step_done(st, stmt, error);
 }
 
+static gboolean queue(struct store *st, gint64 message_row, gint64 nominee, gint64 invitation, const char *idem_key,
+		      const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
+		      GError **error);
+
 gboolean store_queue_mail(struct store *st, gint64 message_row, const char *idem_key, const char *envelope_from,
 			  const char *recipient, const char *message_id, GBytes *body, GError **error)
 {
@@ -397,11 +437,25 @@ gboolean store_queue_mail_about(struct store *st, gint64 message_row, gint64 nom
 				const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
 				GError **error)
 {
+	return queue(st, message_row, nominee, 0, idem_key, envelope_from, recipient, message_id, body, error);
+}
+
+gboolean store_queue_invitation(struct store *st, gint64 nominee, gint64 invitation, const char *idem_key,
+				const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
+				GError **error)
+{
+	return queue(st, 0, nominee, invitation, idem_key, envelope_from, recipient, message_id, body, error);
+}
+
+static gboolean queue(struct store *st, gint64 message_row, gint64 nominee, gint64 invitation, const char *idem_key,
+		      const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
+		      GError **error)
+{
 	/* The idempotency key makes a repeated cause a no-op, not a second mail. */
 	g_autoptr(sqlite3_stmt) stmt =
 		store_prepare(st,
-			"INSERT INTO outbox (idem_key, message, envelope_from, recipient, body, created_at, message_id, nominee)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (idem_key) DO NOTHING",
+			"INSERT INTO outbox (idem_key, message, envelope_from, recipient, body, created_at, message_id, nominee,"
+			" invitation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (idem_key) DO NOTHING",
 			error);
 	if (!stmt)
 		return FALSE;
@@ -420,6 +474,8 @@ gboolean store_queue_mail_about(struct store *st, gint64 message_row, gint64 nom
 	store_bind_text(stmt, 7, message_id);
 	if (nominee > 0)
 		sqlite3_bind_int64(stmt, 8, nominee);
+	if (invitation > 0)
+		sqlite3_bind_int64(stmt, 9, invitation);
 	return store_step_done(st, stmt, error);
 }
 

@@ -80,6 +80,10 @@ gboolean store_queue_mail(struct store *st, gint64 message_row, const char *idem
 gboolean store_queue_mail_about(struct store *st, gint64 message_row, gint64 nominee, const char *idem_key,
 				const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
 				GError **error);
+/* Mail carrying an invitation: a plain reply to it can be traced back. */
+gboolean store_queue_invitation(struct store *st, gint64 nominee, gint64 invitation, const char *idem_key,
+				const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
+				GError **error);
 
 /* The distinct service types of an organisation's accepted nominees, and
  * how many nominees have one. */
@@ -180,6 +184,82 @@ gboolean store_add_pair(struct store *st, gint64 member, gint64 mentor, int scor
  * (gint64) when not NULL. */
 gboolean store_end_pairs(struct store *st, gint64 nominee, const char *reason, GArray *partners, GError **error);
 gboolean store_each_pair(struct store *st, gboolean active_only, store_row_fn fn, void *ctx, GError **error);
+
+/* Events and invitations (store_events.c). */
+struct event_record {
+	gint64 id;
+	char *uid, *title, *description, *timezone, *location, *online_url, *audience, *status;
+	gint64 starts_at; /* seconds since the epoch */
+	int duration;	  /* seconds */
+	int capacity;	  /* 0: no limit */
+	int sequence;
+	/* Answers so far (read only). */
+	int invited, accepted, declined, tentative, waiting;
+};
+void event_record_free(struct event_record *e);
+
+/* One invitation with its event and invitee. */
+struct invitation_view {
+	gint64 id, nominee;
+	char *answer; /* none | accepted | declined | tentative | waiting */
+	int sent_sequence; /* SEQUENCE of the last invitation queued; -1: none */
+	gboolean cancel_sent, reminded;
+	char *email, *name, *role, *organisation, *status; /* the invitee; status of the nomination */
+	struct event_record *event;
+};
+void invitation_view_free(struct invitation_view *v);
+
+/* uid, title, starts_at, duration, timezone, audience required. */
+gboolean store_add_event(struct store *st, const struct event_record *e, gint64 *id, GError **error);
+/* Every field from `e`; SEQUENCE goes up by one. */
+gboolean store_update_event(struct store *st, const struct event_record *e, GError **error);
+gboolean store_cancel_event(struct store *st, gint64 id, gboolean *changed, GError **error);
+gboolean store_event_by_id(struct store *st, gint64 id, struct event_record **out, GError **error);
+/* All events, soonest first; only those not yet started (at `now`) when `upcoming`. */
+gboolean store_events(struct store *st, gboolean upcoming, gint64 now, GPtrArray **out, GError **error);
+
+/* Invite, to every active event not yet started, each accepted nominee of
+ * its audience not yet invited (consent confirmed when `require_consent`). */
+gboolean store_invite_audiences(struct store *st, gint64 now, gboolean require_consent, int *created,
+				GError **error);
+enum invitation_query {
+	INVITATIONS_TO_SEND,   /* the current SEQUENCE (or the cancellation) not yet queued */
+	INVITATIONS_TO_REMIND, /* events starting between `now` and `until`, not declined, not reminded */
+};
+gboolean store_invitations(struct store *st, enum invitation_query q, gint64 now, gint64 until, GPtrArray **out,
+			   GError **error);
+gboolean store_invitation_sent(struct store *st, gint64 id, int sequence, gboolean cancel, GError **error);
+gboolean store_invitation_reminded(struct store *st, gint64 id, GError **error);
+/* The invitation an answer is about: the event `uid` and the attendee's
+ * address (a calendar reply), else the invitation mail it answers. */
+gboolean store_find_invitation(struct store *st, const char *uid, const char *attendee, const char *const *ids,
+			       guint n, struct invitation_view **out, GError **error);
+gboolean store_set_answer(struct store *st, gint64 id, const char *answer, gint64 now, GError **error);
+/* The longest-waiting invitation of an event; *out NULL when none. */
+gboolean store_first_waiting(struct store *st, gint64 event, struct invitation_view **out, GError **error);
+/* The digest's period keys: whether one was sent; mark one sent. */
+gboolean store_digest_sent(struct store *st, const char *period, gboolean *sent, GError **error);
+gboolean store_mark_digest(struct store *st, const char *period, gint64 due_at, GError **error);
+
+/* What the staff digest reports (store_events.c); rows to `fn`. "New"
+ * means from a message recorded after the message row `mark`. */
+enum report {
+	REPORT_NEW_NOMINEES,	/* nominees recorded or amended by new messages */
+	REPORT_ORG_COUNTS,	/* accepted members and mentors per organisation */
+	REPORT_HELD,		/* new held messages */
+	REPORT_MAIL_PROBLEMS,	/* outgoing mail failed, and new bounce reports */
+	REPORT_PEOPLE,		/* accepted nominees by role and consent, with active pairs */
+	REPORT_CURRENT_NOMINEES, /* every accepted nominee, for the spreadsheet */
+};
+gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn fn, void *ctx, GError **error);
+/* The last digest: the last message row it covered, and when it was
+ * queued (ISO 8601 UTC; NULL and 0 when there was none). */
+gboolean store_last_digest(struct store *st, gint64 *mark, char **sent_at, GError **error);
+
+typedef struct event_record event_record;
+typedef struct invitation_view invitation_view;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(event_record, event_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(invitation_view, invitation_view_free)
 
 typedef struct person person;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(person, person_free)

@@ -104,3 +104,26 @@ gboolean read_secret_file(const char *path, char **out, GError **error)
 	*out = g_steal_pointer(&text);
 	return TRUE;
 }
+
+/* One CSV cell: quoted when needed; a cell a spreadsheet would run as a
+ * formula (= + - @) is prefixed with '. */
+void csv_append_field(GString *out, const char *s)
+{
+	if (!s)
+		return;
+	/* A cell starting with = + - @ would be run as a formula by a spreadsheet. */
+	gboolean formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
+	if (!formula && !strpbrk(s, ",\"\r\n")) {
+		g_string_append(out, s);
+		return;
+	}
+	g_string_append_c(out, '"');
+	if (formula)
+		g_string_append_c(out, '\'');
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			g_string_append_c(out, '"');
+		g_string_append_c(out, *p);
+	}
+	g_string_append_c(out, '"');
+}

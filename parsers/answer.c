@@ -26,12 +26,15 @@ static const struct {
 	{ "confirm", KIND_YES }, { "confirmed", KIND_YES }, { "agree", KIND_YES }, { "agreed", KIND_YES },
 	{ "accept", KIND_YES }, { "accepted", KIND_YES }, { "i confirm", KIND_YES }, { "i agree", KIND_YES },
 	{ "i accept", KIND_YES }, { "happy to", KIND_YES },
+	/* Answers to event invitations. */
+	{ "not attending", KIND_NO }, { "attend", KIND_YES }, { "attending", KIND_YES }, { "i will attend", KIND_YES },
+	{ "i'll attend", KIND_YES }, { "i'll be there", KIND_YES }, { "count me in", KIND_YES },
 
 	{ "no", KIND_NO }, { "n", KIND_NO }, { "nope", KIND_NO }, { "decline", KIND_NO }, { "declined", KIND_NO },
 	{ "i decline", KIND_NO }, { "not interested", KIND_NO }, { "i do not", KIND_NO }, { "i don't", KIND_NO },
 	{ "i dont", KIND_NO }, { "i can't", KIND_NO }, { "i cant", KIND_NO }, { "i cannot", KIND_NO },
 	{ "unable", KIND_NO }, { "withdraw", KIND_NO }, { "please remove", KIND_NO }, { "remove me", KIND_NO },
-	{ "opt out", KIND_NO },
+	{ "opt out", KIND_NO }, { "cannot attend", KIND_NO }, { "can't attend", KIND_NO },
 
 	{ "hi", KIND_GREETING }, { "hey", KIND_GREETING }, { "hello", KIND_GREETING }, { "dear", KIND_GREETING },
 	{ "good morning", KIND_GREETING }, { "good afternoon", KIND_GREETING }, { "good evening", KIND_GREETING },

@@ -14,10 +14,13 @@
  *  - The first non-blank line is judged by its first words: punctuation
  *    and blanks around words are ignored, ASCII case is ignored, and a
  *    typographic apostrophe counts as '. YES: yes, y, yeah, yep, confirm(ed),
- *    agree(d), accept(ed), "i confirm", "i agree", "i accept", "happy to".
+ *    agree(d), accept(ed), "i confirm", "i agree", "i accept", "happy to",
+ *    attend(ing), "i will attend", "i'll attend", "i'll be there",
+ *    "count me in".
  *    NO: no, n, nope, decline(d), "i decline", "not interested", "i do
  *    not", "i don't", "i can't", "i cannot" (and "i dont", "i cant"),
- *    unable, withdraw, "please remove", "remove me", "opt out".
+ *    unable, withdraw, "please remove", "remove me", "opt out",
+ *    "not attending", "cannot attend", "can't attend".
  *    "No problem" and "no worries" are not a refusal: ANSWER_NONE.
  *  - A line opening with a greeting (hi, hey, hello, dear, good morning,
  *    good afternoon, good evening, thanks, thank you, many thanks) is

@@ -48,6 +48,8 @@ void parsed_message_free(struct parsed_message *m)
 	g_free(m->text);
 	if (m->csv)
 		g_ptr_array_unref(m->csv);
+	if (m->calendar)
+		g_ptr_array_unref(m->calendar);
 	g_free(m->dsn_recipient);
 	g_free(m->dsn_action);
 	g_free(m->dsn_status);
@@ -189,6 +191,17 @@ static gboolean is_csv(GMimeObject *part)
 	       g_str_has_suffix(name, ".csv");
 }
 
+/* An iCalendar part: inline (Outlook, Gmail) or attached as .ics (Apple). */
+static gboolean is_calendar(GMimeObject *part)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(part);
+	if (g_mime_content_type_is_type(ct, "text", "calendar") || g_mime_content_type_is_type(ct, "application", "ics"))
+		return TRUE;
+	const char *name = g_mime_part_get_filename(GMIME_PART(part));
+	return name && g_mime_content_type_is_type(ct, "application", "octet-stream") &&
+	       g_str_has_suffix(name, ".ics");
+}
+
 /* A header value out of a delivery-status or headers block. */
 static char *field_value(const char *block, const char *name)
 {
@@ -323,6 +336,14 @@ static void walk_object(struct walk *w, GMimeObject *obj, guint depth, GString *
 			g_ptr_array_add(w->m->csv, g_bytes_new(bytes->data, bytes->len));
 		return;
 	}
+	if (is_calendar(obj)) {
+		if (w->m->calendar->len >= MIME_MAX_CALENDAR_PARTS)
+			return;
+		g_autoptr(GByteArray) bytes = decoded_bytes(w, GMIME_PART(obj), MIME_MAX_CALENDAR);
+		if (bytes)
+			g_ptr_array_add(w->m->calendar, g_bytes_new(bytes->data, bytes->len));
+		return;
+	}
 	if (!GMIME_IS_TEXT_PART(obj) || is_attachment(obj))
 		return;
 	gboolean is_plain = g_mime_content_type_is_type(ct, "text", "plain");
@@ -431,6 +452,7 @@ struct parsed_message *mime_parse(const char *data, gsize len)
 	m->references = g_ptr_array_new_with_free_func(g_free);
 	m->auth_results = g_ptr_array_new_with_free_func(g_free);
 	m->csv = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	m->calendar = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	if (!data || len == 0)
 		return m;
 

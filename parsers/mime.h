@@ -18,6 +18,8 @@
 #define MIME_MAX_CSV (1024 * 1024)
 #define MIME_MAX_CSV_PARTS 4
 #define MIME_MAX_AUTH_RESULTS 8
+#define MIME_MAX_CALENDAR (256 * 1024)
+#define MIME_MAX_CALENDAR_PARTS 2
 
 struct parsed_message {
 	gboolean parsed;      /* FALSE: GMime could not make a message of it */
@@ -40,6 +42,7 @@ struct parsed_message {
 	gboolean text_from_html;
 	gboolean forwarded; /* a forward: Fwd/FW subject or a message/rfc822 part */
 	GPtrArray *csv;	    /* GBytes of spreadsheet attachments */
+	GPtrArray *calendar; /* GBytes of text/calendar parts (.ics), as sent */
 	/* A delivery status notification: the failed recipient and the
 	 * Message-ID of the message that bounced. */
 	char *dsn_recipient;

@@ -72,6 +72,17 @@ def main():
                 print("-" * 70)
             if not replies:
                 print("(nothing: unknown senders are held for staff and never answered)")
+        welcomed = [o["recipient"] for o in json.loads(nomctl(conf, "outbox", "--format", "json").stdout)
+                    if o["recipient"] not in senders]
+        banner(f"Welcomes: each accepted nominee is asked to confirm by YES or NO ({len(welcomed)} sent)")
+        for who in welcomed[:1]:
+            raw = ms.fetch(who, expect=1, timeout=60)
+            if raw:
+                m = email.message_from_bytes(raw[0], policy=email.policy.default)
+                print(f"To: {m['To']}\nSubject: {m['Subject']}\n")
+                print(m.get_body(preferencelist=("plain",)).get_content().rstrip())
+        banner("The staff digest (nomctl digest --preview)")
+        sys.stdout.write(nomctl(conf, "digest", "--preview").stdout)
         banner("Stopping the mail stack")
     print("done")
     return 0

@@ -187,7 +187,7 @@ static struct entry *entry_new(const char *name, const char *org, const char *ro
 
 /* A new callback in decide_state would be NULL here and crash at its first
  * call: fail the build instead, so that the fake state learns it. */
-_Static_assert(sizeof(struct decide_state) == 7 * sizeof(void *) + sizeof(gint64),
+_Static_assert(sizeof(struct decide_state) == 8 * sizeof(void *) + sizeof(gint64),
 	       "struct decide_state changed: give the fake state in tests/fuzz/fuzz_parse.c the new callbacks");
 
 struct fake_state {
@@ -305,6 +305,13 @@ static gboolean cb_consent_target(void *ctx, const char *token, const char *cons
 				  struct consent_target *out, gboolean *by_token)
 {
 	*by_token = FALSE;
+	return FALSE;
+}
+
+/* No invitations either: calendar parts are fuzzed through ical_read_reply(). */
+static gboolean cb_invitation(void *ctx, const char *uid, const char *attendee, const char *const *ids, guint n,
+			      struct rsvp_target *out)
+{
 	return FALSE;
 }
 
@@ -1128,6 +1135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.sent_by_us = cb_sent_by_us,
 		.recent_replies = cb_recent_replies,
 		.consent_target = cb_consent_target,
+		.invitation = cb_invitation,
 		.ctx = st,
 		.received = RECEIVED,
 	};

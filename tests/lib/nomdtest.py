@@ -18,8 +18,9 @@ FROM = "Local Government Connect Network <connect@example.org>"
 
 
 def write_config(stack, workdir, extra="", imap_security="tls", max_members=5, max_mentors=5, imap_extra="",
-                 smtp_extra=""):
-    """Write workdir/nomd.conf for `stack`, including the shipped organisation list."""
+                 smtp_extra="", staff_extra='digest = "off";'):
+    """Write workdir/nomd.conf for `stack`, including the shipped organisation list.
+    The staff digest is off unless `staff_extra` says otherwise."""
     shutil.copy(os.path.join(ROOT, "etc", "organisations.conf"), os.path.join(workdir, "organisations.conf"))
     port = stack.imaps_port if imap_security == "tls" else stack.imap_port
     text = f"""
@@ -40,7 +41,7 @@ smtp = {{
   {smtp_extra}
 }};
 programme = {{ name = "Local Government Connect Network"; max_members = {max_members}; max_mentors = {max_mentors}; }};
-staff = {{ addresses = [ "programme-team@example.org" ]; }};
+staff = {{ addresses = [ "programme-team@example.org" ]; {staff_extra} }};
 {extra}
 @include "organisations.conf"
 """

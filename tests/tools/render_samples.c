@@ -35,7 +35,7 @@ static int none(void *ctx, const char *address)
 static void write_kind(const struct nomd_config *cfg, const struct reply_templates *t, const char *out,
 		       const char *name, const char *subject, const char *body, GPtrArray *status)
 {
-	struct decide_state st = { summary, owner, no, no, none, NULL, NULL, 0 };
+	struct decide_state st = { summary, owner, no, no, none, NULL, NULL, NULL, 0 };
 	g_autofree char *raw = g_strdup_printf("From: ce@fife.example\r\nSubject: %s\r\nMessage-ID: <%s@fife.example>\r\n"
 					       "Content-Type: text/plain; charset=utf-8\r\n\r\n%s",
 					       subject, name, body);

@@ -130,5 +130,11 @@ int main(void)
 	is_str(answer_name(ANSWER_NONE), "none", "answer_name(ANSWER_NONE)");
 	is_str(answer_name(ANSWER_YES), "yes", "answer_name(ANSWER_YES)");
 	is_str(answer_name(ANSWER_NO), "no", "answer_name(ANSWER_NO)");
+	/* Answers to event invitations. */
+	is_int(answer_read("I will attend.\n"), ANSWER_YES, "I will attend: yes");
+	is_int(answer_read("Attending\n"), ANSWER_YES, "Attending: yes");
+	is_int(answer_read("Not attending, sorry\n"), ANSWER_NO, "Not attending: no");
+	is_int(answer_read("I'll be there\n"), ANSWER_YES, "I'll be there: yes");
+	is_int(answer_read("Cannot attend this one\n"), ANSWER_NO, "Cannot attend: no");
 	return tap_done();
 }

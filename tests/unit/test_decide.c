@@ -1,5 +1,6 @@
 /* Unit tests: the programme's rules, with an in-memory fake of the state. */
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "../../daemon/decide.h"
 #include "tap.h"
@@ -65,6 +66,43 @@ static gboolean fake_consent(void *ctx, const char *token, const char *const *id
 	return TRUE;
 }
 
+/* One invitation: alex@angus.example to event ev-1@example.org, whose
+ * invitation mail was invite-1@example.org. */
+static struct {
+	int capacity, accepted;
+	const char *answer, *event_status;
+} invite = { 2, 0, "none", "active" };
+
+static gboolean fake_invitation(void *ctx, const char *uid, const char *attendee, const char *const *ids, guint n,
+				struct rsvp_target *out)
+{
+	gboolean found = uid && g_str_equal(uid, "ev-1@example.org") && g_str_equal(attendee, "alex@angus.example");
+	for (guint i = 0; !uid && i < n; i++)
+		found |= g_str_equal(ids[i], "invite-1@example.org");
+	if (!found)
+		return FALSE;
+	*out = (struct rsvp_target){ .id = 11,
+				     .event = 5,
+				     .email = g_strdup("alex@angus.example"),
+				     .answer = g_strdup(invite.answer),
+				     .nominee_status = g_strdup("accepted"),
+				     .event_status = g_strdup(invite.event_status),
+				     .starts_at = 4102444800, /* 2100 */
+				     .capacity = invite.capacity,
+				     .accepted = invite.accepted };
+	return TRUE;
+}
+
+static GBytes *itip_reply(const char *partstat)
+{
+	g_autofree char *text = g_strdup_printf(
+		"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\n"
+		"UID:ev-1@example.org\r\nDTSTAMP:20261125T100000Z\r\nDTSTART:21000101T100000Z\r\nSEQUENCE:0\r\n"
+		"ATTENDEE;PARTSTAT=%s;CN=Alex:mailto:Alex@angus.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+		partstat);
+	return g_bytes_new(text, strlen(text));
+}
+
 static struct nomd_config *load_cfg(void)
 {
 	g_autofree char *dir = g_dir_make_tmp("nomd-decide-XXXXXX", NULL);
@@ -96,6 +134,7 @@ static struct parsed_message *msg_from(const char *from)
 	m->csv = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	m->subject = g_strdup("Nominations");
 	m->references = g_ptr_array_new_with_free_func(g_free);
+	m->calendar = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	return m;
 }
 
@@ -129,7 +168,8 @@ int main(void)
 {
 	g_autoptr(nomd_config) cfg = load_cfg();
 	struct fake fake = { .known = g_hash_table_new(g_str_hash, g_str_equal) };
-	struct decide_state st = { fake_summary, fake_owner, fake_message_known, fake_sent, fake_recent, fake_consent, &fake, 0 };
+	struct decide_state st = { fake_summary, fake_owner, fake_message_known, fake_sent, fake_recent, fake_consent,
+				   fake_invitation, &fake, 0 };
 	g_hash_table_insert(fake.known, "taken@fife.example", "angus member");
 
 	{
@@ -436,6 +476,61 @@ int main(void)
 		g_autoptr(decision) e = decide(cfg, m, NULL, &st);
 		ok(e->consent && e->consent->id == 7 && e->reply && e->org && g_str_equal(e->org->id, "angus"),
 		   "the decision names the nominee and their organisation and answers");
+	}
+	{
+		/* Answers to an event invitation. */
+		struct {
+			const char *from, *partstat, *in_reply_to, *text;
+			int accepted;
+			const char *answer, *event_status, *outcome, *reason, *rsvp, *name;
+		} cases[] = {
+			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 0, "none", "active", "accepted", "rsvp_accepted", "accepted",
+			  "calendar ACCEPTED: a place" },
+			{ "pa@angus.example", "DECLINED", NULL, NULL, 0, "none", "active", "accepted", "rsvp_declined", "declined",
+			  "calendar DECLINED from a delegate's address: the attendee decides" },
+			{ "alex@angus.example", "TENTATIVE", NULL, NULL, 0, "none", "active", "accepted", "rsvp_tentative",
+			  "tentative", "calendar TENTATIVE: maybe" },
+			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 2, "none", "active", "accepted", "rsvp_waiting", "waiting",
+			  "yes to a full event: waiting list" },
+			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 2, "accepted", "active", "accepted", "rsvp_accepted",
+			  "accepted", "yes again from someone holding a place: kept" },
+			{ "alex@angus.example", NULL, "invite-1@example.org", "Yes, I'll be there\n", 0, "none", "active",
+			  "accepted", "rsvp_accepted", "accepted", "a plain yes in reply to the invitation" },
+			{ "alex@angus.example", NULL, "invite-1@example.org", "No, sorry\n", 0, "accepted", "active", "accepted",
+			  "rsvp_declined", "declined", "a plain no" },
+			{ "alex@angus.example", NULL, "invite-1@example.org", "Is there parking?\n", 0, "none", "active", "held",
+			  "rsvp_unclear", NULL, "a question: held for staff" },
+			{ "eve@x.example", NULL, "invite-1@example.org", "Yes\n", 0, "none", "active", "held",
+			  "rsvp_wrong_sender", NULL, "words from another address: held" },
+			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 0, "none", "cancelled", "rejected", "event_closed", NULL,
+			  "an answer to a cancelled event" },
+		};
+		for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+			invite.accepted = cases[i].accepted;
+			invite.answer = cases[i].answer;
+			invite.event_status = cases[i].event_status;
+			g_autoptr(parsed_message) m = msg_from(cases[i].from);
+			if (cases[i].partstat)
+				g_ptr_array_add(m->calendar, itip_reply(cases[i].partstat));
+			m->in_reply_to = g_strdup(cases[i].in_reply_to);
+			m->text = g_strdup(cases[i].text);
+			g_autoptr(form) f = form_parse(m->text, FALSE);
+			g_autoptr(decision) d = decide(cfg, m, f, &st);
+			gboolean good = g_str_equal(outcome_name(d->outcome), cases[i].outcome) &&
+					has_code(d->reasons, cases[i].reason) && g_strcmp0(d->rsvp_answer, cases[i].rsvp) == 0;
+			ok(good, "%s", cases[i].name);
+			if (!good)
+				printf("# got %s %s %s\n", outcome_name(d->outcome),
+				       d->reasons->len ? (const char *)d->reasons->pdata[0] : "-", d->rsvp_answer);
+		}
+		invite.accepted = 0;
+		invite.answer = "none";
+		invite.event_status = "active";
+		g_autoptr(parsed_message) m = msg_from("alex@angus.example");
+		m->in_reply_to = g_strdup("invite-1@example.org");
+		m->text = g_strdup("Is there parking?\n");
+		g_autoptr(decision) d = decide(cfg, m, NULL, &st);
+		ok(!d->reply, "no automatic answer to a question about an event");
 	}
 	g_hash_table_unref(fake.known);
 	return tap_done();

@@ -1,0 +1,407 @@
+/* digest: see digest.h. The text and HTML versions are written side by
+ * side, section by section, from the same rows. */
+#include "digest.h"
+
+#include <string.h>
+
+#include "compose.h"
+#include "events.h"
+#include "log.h"
+#include "schedule.h"
+#include "util.h"
+
+void digest_free(struct digest *d)
+{
+	if (!d)
+		return;
+	g_free(d->subject);
+	g_free(d->text);
+	g_free(d->html);
+	if (d->csv)
+		g_bytes_unref(d->csv);
+	g_free(d->csv_name);
+	g_free(d);
+}
+
+/* Rows of a report, each a NULL-ended copy of its values. */
+static void keep_row(void *data, int n, const char *const *names, const char *const *values)
+{
+	char **row = g_new0(char *, n + 1);
+	for (int i = 0; i < n; i++)
+		row[i] = g_strdup(values[i] ? values[i] : "");
+	g_ptr_array_add(data, row);
+}
+
+static gboolean rows_of(struct store *st, enum report r, gint64 mark, GPtrArray **out, GError **error)
+{
+	*out = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	return store_report(st, r, mark, keep_row, *out, error);
+}
+
+struct writer {
+	GString *text, *html;
+};
+
+static void heading(struct writer *w, const char *title)
+{
+	g_string_append_printf(w->text, "\n%s\n", title);
+	for (const char *p = title; *p; p = g_utf8_next_char(p))
+		g_string_append_c(w->text, '-');
+	g_string_append_c(w->text, '\n');
+	g_autofree char *t = g_markup_escape_text(title, -1);
+	g_string_append_printf(w->html, "<h2 style=\"font-size:17px;color:#1d4f7c;margin:24px 0 8px 0;\">%s</h2>\n", t);
+}
+
+/* A line of text, and the same as a paragraph. */
+G_GNUC_PRINTF(2, 3)
+static void line(struct writer *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *s = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	/* Plain text wraps at 76 columns, on spaces. */
+	const char *p = s;
+	while (g_utf8_strlen(p, -1) > 76) {
+		const char *cut = g_utf8_offset_to_pointer(p, 76);
+		const char *space = cut;
+		while (space > p && *space != ' ')
+			space--;
+		if (space == p)
+			break;
+		g_string_append_len(w->text, p, space - p);
+		g_string_append_c(w->text, '\n');
+		p = space + 1;
+	}
+	g_string_append_printf(w->text, "%s\n", p);
+	g_autofree char *h = g_markup_escape_text(s, -1);
+	g_string_append_printf(w->html, "<p style=\"margin:0 0 6px 0;\">%s</p>\n", h);
+}
+
+/* A table: the text version aligned in columns. */
+static void table(struct writer *w, const char *const *header, guint ncols, GPtrArray *cells /* char ** rows */)
+{
+	g_autofree int *width = g_new0(int, ncols);
+	for (guint c = 0; c < ncols; c++)
+		width[c] = (int)g_utf8_strlen(header[c], -1);
+	for (guint r = 0; r < cells->len; r++)
+		for (guint c = 0; c < ncols; c++)
+			width[c] = MAX(width[c], (int)g_utf8_strlen(((char **)cells->pdata[r])[c], -1));
+	g_string_append(w->html, "<table cellpadding=\"4\" cellspacing=\"0\" style=\"border-collapse:collapse;"
+				 "font-size:14px;margin:0 0 8px 0;\">\n<tr>");
+	for (guint c = 0; c < ncols; c++) {
+		g_autofree char *h = g_markup_escape_text(header[c], -1);
+		g_string_append_printf(w->html, "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">%s</th>", h);
+		g_string_append_printf(w->text, "%s%-*s", c ? "  " : "  ",
+				       width[c] + (int)(strlen(header[c]) - g_utf8_strlen(header[c], -1)), header[c]);
+	}
+	g_string_append(w->html, "</tr>\n");
+	while (w->text->len && w->text->str[w->text->len - 1] == ' ')
+		g_string_truncate(w->text, w->text->len - 1);
+	g_string_append_c(w->text, '\n');
+	for (guint r = 0; r < cells->len; r++) {
+		char **row = cells->pdata[r];
+		g_string_append(w->html, "<tr>");
+		for (guint c = 0; c < ncols; c++) {
+			g_autofree char *h = g_markup_escape_text(row[c], -1);
+			g_string_append_printf(w->html, "<td style=\"border-bottom:1px solid #dddddd;\">%s</td>", h);
+			g_string_append_printf(w->text, "  %-*s", width[c] + (int)(strlen(row[c]) - g_utf8_strlen(row[c], -1)),
+					       row[c]);
+		}
+		g_string_append(w->html, "</tr>\n");
+		while (w->text->len && w->text->str[w->text->len - 1] == ' ')
+			g_string_truncate(w->text, w->text->len - 1);
+		g_string_append_c(w->text, '\n');
+	}
+	g_string_append(w->html, "</table>\n");
+}
+
+static const char *org_name(const struct nomd_config *cfg, const char *id)
+{
+	const struct organisation *o = config_find_organisation(cfg, id);
+	return o ? o->name : id;
+}
+
+static char **cells(int n, ...)
+{
+	char **row = g_new0(char *, n + 1);
+	va_list ap;
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		row[i] = va_arg(ap, char *); /* taken */
+	va_end(ap);
+	return row;
+}
+
+static gboolean section_new(const struct nomd_config *cfg, struct store *st, gint64 mark, struct writer *w,
+			    guint *count, GError **error)
+{
+	g_autoptr(GPtrArray) rows = NULL;
+	if (!rows_of(st, REPORT_NEW_NOMINEES, mark, &rows, error))
+		return FALSE;
+	*count = rows->len;
+	heading(w, "New nominations since the last digest");
+	if (rows->len == 0) {
+		line(w, "None.");
+		return TRUE;
+	}
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	for (guint i = 0; i < rows->len; i++) {
+		char **r = rows->pdata[i]; /* organisation role name email status reason nominated_by */
+		g_autofree char *status = *r[5] ? g_strdup_printf("%s (%s)", r[4], r[5]) : g_strdup(r[4]);
+		g_ptr_array_add(out, cells(5, g_strdup(org_name(cfg, r[0])), g_strdup(r[1]), g_strdup(r[2]),
+					   g_strdup(r[3]), g_steal_pointer(&status)));
+	}
+	const char *header[] = { "Organisation", "Role", "Name", "Email", "Status" };
+	table(w, header, 5, out);
+	return TRUE;
+}
+
+static gboolean section_organisations(const struct nomd_config *cfg, struct store *st, struct writer *w,
+				      GError **error)
+{
+	g_autoptr(GPtrArray) rows = NULL;
+	if (!rows_of(st, REPORT_ORG_COUNTS, 0, &rows, error))
+		return FALSE;
+	g_autoptr(GHashTable) counts = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < rows->len; i++)
+		g_hash_table_insert(counts, ((char **)rows->pdata[i])[0], rows->pdata[i]);
+	g_autoptr(GPtrArray) none = g_ptr_array_new();
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	for (guint i = 0; i < cfg->organisations->len; i++) {
+		const struct organisation *o = cfg->organisations->pdata[i];
+		char **r = g_hash_table_lookup(counts, o->id);
+		if (!r) {
+			g_ptr_array_add(none, o->name);
+			continue;
+		}
+		int members = atoi(r[1]), mentors = atoi(r[2]);
+		g_ptr_array_add(out, cells(4, g_strdup(o->name), g_strdup_printf("%d of %d", members, cfg->programme.max_members),
+					   g_strdup_printf("%d of %d", mentors, cfg->programme.max_mentors),
+					   g_strdup(members != mentors ? "unbalanced" : "")));
+	}
+	heading(w, "Organisations with no nominations yet");
+	if (none->len == 0)
+		line(w, "None: every organisation has nominated.");
+	else {
+		line(w, "%u of %u:", none->len, cfg->organisations->len);
+		g_ptr_array_add(none, NULL);
+		g_autofree char *names = g_strjoinv(", ", (char **)none->pdata);
+		line(w, "%s", names);
+	}
+	heading(w, "Nominations by organisation");
+	if (out->len == 0) {
+		line(w, "None yet.");
+		return TRUE;
+	}
+	const char *header[] = { "Organisation", "Members", "Mentors", "Note" };
+	table(w, header, 4, out);
+	return TRUE;
+}
+
+static gboolean section_held(struct store *st, gint64 mark, struct writer *w, guint *count, GError **error)
+{
+	g_autoptr(GPtrArray) rows = NULL;
+	if (!rows_of(st, REPORT_HELD, mark, &rows, error))
+		return FALSE;
+	*count = rows->len;
+	heading(w, "Held mail that needs a person");
+	if (rows->len == 0) {
+		line(w, "None.");
+		return TRUE;
+	}
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	for (guint i = 0; i < rows->len; i++) {
+		char **r = rows->pdata[i]; /* sender subject reasons detail received_at */
+		g_autofree char *why = *r[3] ? g_strdup_printf("%s: %s", r[2], r[3]) : g_strdup(r[2]);
+		g_ptr_array_add(out, cells(4, g_strdup(*r[0] ? r[0] : "(unknown)"), g_strdup(r[1]),
+					   g_steal_pointer(&why), g_strdup(r[4])));
+	}
+	const char *header[] = { "From", "Subject", "Why held", "Received" };
+	table(w, header, 4, out);
+	return TRUE;
+}
+
+static gboolean section_mail(struct store *st, gint64 mark, struct writer *w, guint *count, GError **error)
+{
+	g_autoptr(GPtrArray) rows = NULL;
+	if (!rows_of(st, REPORT_MAIL_PROBLEMS, mark, &rows, error))
+		return FALSE;
+	*count = rows->len;
+	heading(w, "Outgoing mail that failed or bounced");
+	if (rows->len == 0) {
+		line(w, "None.");
+		return TRUE;
+	}
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	for (guint i = 0; i < rows->len; i++) {
+		char **r = rows->pdata[i];
+		g_ptr_array_add(out, cells(4, g_strdup(r[0]), g_strdup(r[1]), g_strdup(r[2]), g_strdup(r[3])));
+	}
+	const char *header[] = { "To", "Problem", "Detail", "Queued" };
+	table(w, header, 4, out);
+	line(w, "nomctl outbox lists them; nomctl outbox retry ID sends one again.");
+	return TRUE;
+}
+
+static gboolean section_people(struct store *st, struct writer *w, GError **error)
+{
+	g_autoptr(GPtrArray) rows = NULL;
+	if (!rows_of(st, REPORT_PEOPLE, 0, &rows, error))
+		return FALSE;
+	heading(w, "Consent and pairing");
+	int total[2][3] = { { 0 } }, paired[2] = { 0 };
+	const char *consents[] = { "confirmed", "pending", "declined" };
+	for (guint i = 0; i < rows->len; i++) {
+		char **r = rows->pdata[i]; /* role consent people paired */
+		int role = strcmp(r[0], "mentor") == 0;
+		for (int c = 0; c < 3; c++)
+			if (strcmp(r[1], consents[c]) == 0)
+				total[role][c] += atoi(r[2]);
+		paired[role] += atoi(r[3]);
+	}
+	for (int role = 0; role < 2; role++)
+		line(w, "%s: %d confirmed, %d not yet answered; %d paired.", role ? "Mentors" : "Members", total[role][0],
+		     total[role][1], paired[role]);
+	line(w, "nomctl pair --dry-run shows who could be paired now.");
+	return TRUE;
+}
+
+static gboolean section_events(struct store *st, gint64 now, struct writer *w, GError **error)
+{
+	g_autoptr(GPtrArray) events = NULL;
+	if (!store_events(st, TRUE, now, &events, error))
+		return FALSE;
+	heading(w, "Upcoming events");
+	if (events->len == 0) {
+		line(w, "None planned.");
+		return TRUE;
+	}
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	for (guint i = 0; i < events->len; i++) {
+		const struct event_record *e = events->pdata[i];
+		int unanswered = e->invited - e->accepted - e->declined - e->tentative - e->waiting;
+		g_ptr_array_add(out, cells(7, g_strdup(e->title), events_when(e), g_strdup_printf("%d", e->accepted),
+					   g_strdup_printf("%d", e->declined), g_strdup_printf("%d", e->tentative),
+					   g_strdup_printf("%d", e->waiting), g_strdup_printf("%d", unanswered)));
+	}
+	const char *header[] = { "Event", "When", "Yes", "No", "Maybe", "Waiting", "No answer" };
+	table(w, header, 7, out);
+	return TRUE;
+}
+
+static void keep_csv_row(void *data, int n, const char *const *names, const char *const *values)
+{
+	GString *csv = data;
+	if (csv->len == 3) { /* only the byte order mark: the header first */
+		for (int i = 0; i < n; i++) {
+			if (i)
+				g_string_append_c(csv, ',');
+			csv_append_field(csv, names[i]);
+		}
+		g_string_append(csv, "\r\n");
+	}
+	for (int i = 0; i < n; i++) {
+		if (i)
+			g_string_append_c(csv, ',');
+		csv_append_field(csv, values[i]);
+	}
+	g_string_append(csv, "\r\n");
+}
+
+gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 now, struct digest **out,
+		      GError **error)
+{
+	g_autofree char *since = NULL;
+	gint64 mark = 0;
+	if (!store_last_digest(st, &mark, &since, error))
+		return FALSE;
+	g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(cfg->timezone);
+	g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(now);
+	g_autoptr(GDateTime) local = tz ? g_date_time_to_timezone(utc, tz) : g_date_time_ref(utc);
+	g_autofree char *day = g_date_time_format(local, "%Y-%m-%d");
+	g_autofree char *nice = g_date_time_format(local, "%A %d %B %Y, %H:%M");
+	struct writer w = { g_string_new(NULL), g_string_new(NULL) };
+	g_autoptr(GString) text = w.text;
+	g_autoptr(GString) html = w.html;
+	line(&w, "%s: staff digest for %s.", cfg->programme.name, nice);
+	line(&w, since ? "What came in since the last digest (%s UTC), and what needs you." : "%s",
+	     since ? since : "The first digest: everything so far, and what needs you.");
+	guint fresh = 0, held = 0, problems = 0;
+	if (!section_new(cfg, st, mark, &w, &fresh, error) || !section_held(st, mark, &w, &held, error) ||
+	    !section_mail(st, mark, &w, &problems, error) ||
+	    !section_organisations(cfg, st, &w, error) || !section_people(st, &w, error) ||
+	    !section_events(st, now, &w, error))
+		return FALSE;
+	g_autoptr(GString) csv = g_string_new("\xEF\xBB\xBF");
+	if (!store_report(st, REPORT_CURRENT_NOMINEES, 0, keep_csv_row, csv, error))
+		return FALSE;
+	line(&w, "%s", "");
+	line(&w, "Attached: every current nominee as a spreadsheet (nominees-%s.csv).", day);
+	struct digest *d = g_new0(struct digest, 1);
+	d->subject = g_strdup_printf("%s digest %s: %u new, %u held, %u mail problem%s", cfg->programme.name, day, fresh,
+				     held, problems, problems == 1 ? "" : "s");
+	d->text = g_strdup(text->str);
+	d->html = g_strdup_printf("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title>"
+				  "</head>\n<body style=\"font-family:Arial,Helvetica,sans-serif;font-size:15px;"
+				  "color:#222222;\">\n%s</body></html>\n",
+				  "Digest", html->str);
+	gsize len = csv->len;
+	d->csv = g_bytes_new_take(g_string_free(g_steal_pointer(&csv), FALSE), len);
+	d->csv_name = g_strdup_printf("nominees-%s.csv", day);
+	*out = d;
+	return TRUE;
+}
+
+static gboolean queue_digest(const struct nomd_config *cfg, struct store *st, gint64 now, const char *period,
+			     gint64 due, GError **error)
+{
+	g_autoptr(digest) d = NULL;
+	if (!digest_build(cfg, st, now, &d, error))
+		return FALSE;
+	for (guint i = 0; i < cfg->staff->len; i++) {
+		const char *to = cfg->staff->pdata[i];
+		g_autoptr(GBytes) mail = NULL;
+		g_autofree char *id = NULL;
+		g_autofree char *key = g_strdup_printf("digest:%s:%s", period, to);
+		if (!compose_with_attachment(cfg, to, d->subject, d->text, d->html, d->csv, "text/csv", d->csv_name, &mail,
+					     &id, error) ||
+		    !store_queue_mail(st, 0, key, cfg->smtp.from_address, to, id, mail, error))
+			return FALSE;
+	}
+	return store_mark_digest(st, period, due, error);
+}
+
+gboolean digest_run(const struct nomd_config *cfg, struct store *st, gint64 now, gboolean force, gboolean *queued,
+		    GError **error)
+{
+	*queued = FALSE;
+	g_autofree char *period = NULL;
+	gint64 due = now;
+	if (force) {
+		g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(now);
+		period = g_date_time_format(t, "manual-%Y-%m-%dT%H:%M:%SZ");
+	} else {
+		g_autoptr(schedule) s = NULL;
+		if (!schedule_parse(cfg->digest, cfg->timezone, &s, error))
+			return FALSE;
+		due = schedule_last_due(s, now, &period);
+		if (!due || cfg->staff->len == 0)
+			return TRUE;
+	}
+	if (!store_begin(st, error))
+		return FALSE;
+	gboolean sent = FALSE;
+	gboolean ok = store_digest_sent(st, period, &sent, error);
+	if (ok && !sent)
+		ok = queue_digest(cfg, st, now, period, due, error);
+	ok = ok && store_commit(st, error);
+	if (!ok) {
+		store_rollback(st);
+		return FALSE;
+	}
+	*queued = !sent;
+	if (*queued)
+		log_info("digest %s queued to %u staff address(es)", period, cfg->staff->len);
+	return TRUE;
+}

@@ -1,0 +1,342 @@
+/* nomctl_events: `nomctl event ...` and `nomctl digest ...`. Events are
+ * recorded here; the invitations they cause are queued at once (and by
+ * every nomd pass) and sent by nomd. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sysexits.h>
+
+#include "../parsers/ical.h"
+#include "deliver.h"
+#include "digest.h"
+#include "events.h"
+#include "nomctl.h"
+#include "reply.h"
+#include "schedule.h"
+
+struct event_args {
+	char *title, *start, *duration, *timezone, *online_url, *location, *audience, *capacity, *description;
+};
+
+static void event_args_clear(struct event_args *a)
+{
+	char **all[] = { &a->title,	 &a->start,    &a->duration, &a->timezone,   &a->online_url,
+			 &a->location, &a->audience, &a->capacity, &a->description };
+	for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
+		g_clear_pointer(all[i], g_free);
+}
+
+static gboolean parse_event_args(int argc, char **argv, struct event_args *a)
+{
+	static const char *const names[] = { "--title",      "--start",	  "--duration", "--timezone", "--online-url",
+					     "--location", "--audience", "--capacity", "--description" };
+	char **slots[] = { &a->title,	 &a->start,    &a->duration, &a->timezone,   &a->online_url,
+			   &a->location, &a->audience, &a->capacity, &a->description };
+	for (int i = 0; i < argc; i++) {
+		size_t k = 0;
+		while (k < G_N_ELEMENTS(names) && strcmp(argv[i], names[k]) != 0)
+			k++;
+		if (k == G_N_ELEMENTS(names) || i + 1 >= argc) {
+			fprintf(stderr, "nomctl: event: %s '%s'\n", k == G_N_ELEMENTS(names) ? "unknown argument" : "no value for",
+				argv[i]);
+			return FALSE;
+		}
+		if (strpbrk(argv[i + 1], "\r") || (k != 8 && strchr(argv[i + 1], '\n'))) {
+			fprintf(stderr, "nomctl: event: %s must be one line\n", names[k]);
+			return FALSE;
+		}
+		g_free(*slots[k]);
+		*slots[k] = g_strdup(argv[++i]);
+	}
+	return TRUE;
+}
+
+/* "2h", "90m", "1h30m", "45": seconds (minutes when no unit), or -1. */
+static int parse_duration(const char *v)
+{
+	int total = 0;
+	const char *p = v;
+	while (*p) {
+		char *end = NULL;
+		gint64 n = g_ascii_strtoll(p, &end, 10);
+		if (end == p || n < 0 || n > 100000)
+			return -1;
+		int unit = *end == 'h' ? 3600 : *end == 'm' || *end == '\0' ? 60 : *end == 'd' ? 86400 : -1;
+		if (unit < 0)
+			return -1;
+		total += (int)n * unit;
+		p = *end ? end + 1 : end;
+	}
+	return total > 0 && total <= 7 * 86400 ? total : -1;
+}
+
+/* "2027-01-20 10:00" (or with T, and seconds) in `tzid`: seconds since the epoch, or -1. */
+static gint64 parse_start(const char *v, const char *tzid)
+{
+	g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(tzid);
+	if (!tz)
+		return -1;
+	g_autofree char *iso = g_strdup(v);
+	g_strstrip(iso);
+	if (strlen(iso) > 10 && iso[10] == ' ')
+		iso[10] = 'T';
+	if (strlen(iso) == 16)
+		iso = g_strconcat(g_steal_pointer(&iso), ":00", NULL);
+	g_autoptr(GDateTime) t = g_date_time_new_from_iso8601(iso, tz);
+	return t ? g_date_time_to_unix(t) : -1;
+}
+
+/* Fill `e` from the arguments given; FALSE (said why) when one is wrong. */
+static gboolean apply_args(const struct event_args *a, struct event_record *e)
+{
+	if (a->title) {
+		g_free(e->title);
+		e->title = g_strdup(a->title);
+	}
+	if (a->timezone) {
+		g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(a->timezone);
+		if (!tz || !ical_zone_known(a->timezone)) {
+			fprintf(stderr, "nomctl: event: unknown time zone '%s' (such as Europe/London)\n", a->timezone);
+			return FALSE;
+		}
+		g_free(e->timezone);
+		e->timezone = g_strdup(a->timezone);
+	}
+	if (a->start) {
+		gint64 t = parse_start(a->start, e->timezone);
+		if (t < 0) {
+			fprintf(stderr, "nomctl: event: --start '%s' is not \"YYYY-MM-DD HH:MM\"\n", a->start);
+			return FALSE;
+		}
+		e->starts_at = t;
+	}
+	if (a->duration && (e->duration = parse_duration(a->duration)) < 0) {
+		fprintf(stderr, "nomctl: event: --duration '%s' is not a duration such as 2h or 90m\n", a->duration);
+		return FALSE;
+	}
+	if (a->online_url) {
+		if (!g_str_has_prefix(a->online_url, "https://") && !g_str_has_prefix(a->online_url, "http://")) {
+			fprintf(stderr, "nomctl: event: --online-url must start with https:// or http://\n");
+			return FALSE;
+		}
+		g_free(e->online_url);
+		e->online_url = g_strdup(a->online_url);
+	}
+	if (a->location) {
+		g_free(e->location);
+		e->location = *a->location ? g_strdup(a->location) : NULL;
+	}
+	if (a->description) {
+		g_free(e->description);
+		e->description = *a->description ? g_strdup(a->description) : NULL;
+	}
+	if (a->audience) {
+		if (strcmp(a->audience, "members") != 0 && strcmp(a->audience, "mentors") != 0 &&
+		    strcmp(a->audience, "all") != 0) {
+			fprintf(stderr, "nomctl: event: --audience must be members, mentors or all\n");
+			return FALSE;
+		}
+		g_free(e->audience);
+		e->audience = g_strdup(a->audience);
+	}
+	if (a->capacity) {
+		char *end = NULL;
+		gint64 n = g_ascii_strtoll(a->capacity, &end, 10);
+		if (!end || *end || n < 0 || n > 100000) {
+			fprintf(stderr, "nomctl: event: --capacity must be a number (0: no limit)\n");
+			return FALSE;
+		}
+		e->capacity = (int)n;
+	}
+	return TRUE;
+}
+
+/* Queue what the change causes; say how much. */
+static int queue_now(const struct nomd_config *cfg, struct store *st, const char *what)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(reply_templates) t = NULL;
+	guint queued = 0;
+	if (!reply_templates_load(cfg->templates, &t, &error) ||
+	    !events_schedule(cfg, t, st, schedule_now(), &queued, &error)) {
+		fprintf(stderr, "nomctl: %s, but the invitations were not queued: %s\n", what, error->message);
+		return EX_SOFTWARE;
+	}
+	fprintf(stderr, "nomctl: %s; %u mail(s) queued for nomd to send\n", what, queued);
+	return EX_OK;
+}
+
+static char *new_uid(const struct nomd_config *cfg)
+{
+	guint8 b[8];
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+		for (size_t i = 0; i < sizeof b; i++)
+			b[i] = (guint8)g_random_int();
+	return g_strdup_printf("nomd-%02x%02x%02x%02x%02x%02x%02x%02x@%s", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+			       b[7], cfg->smtp.from_domain);
+}
+
+static gint64 parse_id(const char *v)
+{
+	char *end = NULL;
+	gint64 id = v ? g_ascii_strtoll(v, &end, 10) : 0;
+	return end && !*end && id > 0 ? id : 0;
+}
+
+static int event_add(const struct nomd_config *cfg, struct store *st, const struct event_args *a)
+{
+	if (!a->title || !a->start || !a->duration || !a->audience || (!a->online_url && !a->location)) {
+		fputs("nomctl: event add needs --title, --start, --duration, --audience and --online-url or --location\n",
+		      stderr);
+		return EX_USAGE;
+	}
+	g_autoptr(event_record) e = g_new0(struct event_record, 1);
+	e->timezone = g_strdup("Europe/London");
+	if (!apply_args(a, e))
+		return EX_USAGE;
+	if (e->starts_at <= schedule_now()) {
+		fputs("nomctl: event: the start is in the past\n", stderr);
+		return EX_USAGE;
+	}
+	e->uid = new_uid(cfg);
+	g_autoptr(GError) error = NULL;
+	if (!store_add_event(st, e, &e->id, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_SOFTWARE;
+	}
+	printf("%" G_GINT64_FORMAT "\n", e->id);
+	g_autofree char *what = g_strdup_printf("event %" G_GINT64_FORMAT " added", e->id);
+	return queue_now(cfg, st, what);
+}
+
+static int event_change(const struct nomd_config *cfg, struct store *st, gint64 id, const struct event_args *a,
+			gboolean cancel)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(event_record) e = NULL;
+	if (!store_event_by_id(st, id, &e, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_SOFTWARE;
+	}
+	if (!e || strcmp(e->status, "active") != 0) {
+		fprintf(stderr, "nomctl: no active event %" G_GINT64_FORMAT "\n", id);
+		return EX_DATAERR;
+	}
+	gboolean changed = TRUE;
+	if (cancel) {
+		if (!store_cancel_event(st, id, &changed, &error)) {
+			fprintf(stderr, "nomctl: %s\n", error->message);
+			return EX_SOFTWARE;
+		}
+	} else {
+		if (!apply_args(a, e))
+			return EX_USAGE;
+		if (!store_update_event(st, e, &error)) {
+			fprintf(stderr, "nomctl: %s\n", error->message);
+			return EX_SOFTWARE;
+		}
+	}
+	g_autofree char *what = g_strdup_printf("event %" G_GINT64_FORMAT " %s", id, cancel ? "cancelled" : "updated");
+	return queue_now(cfg, st, what);
+}
+
+static int event_list(struct store *st, const char *format)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) events = NULL;
+	if (!store_events(st, FALSE, 0, &events, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_SOFTWARE;
+	}
+	struct printer pr = { .format = format && strcmp(format, "csv") == 0 ? FMT_CSV : FMT_JSON };
+	const char *names[] = { "id",	     "uid",	 "title",    "start",	     "timezone", "duration_minutes",
+				"location", "online_url", "audience", "capacity",    "status",	 "sequence",
+				"invited",  "accepted",	 "declined", "tentative",   "waiting" };
+	for (guint i = 0; i < events->len; i++) {
+		const struct event_record *e = events->pdata[i];
+		g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(e->starts_at);
+		g_autofree char *start = g_date_time_format(utc, "%Y-%m-%dT%H:%M:%SZ");
+		char *nums[9];
+		int values_n[] = { e->duration / 60, e->capacity, e->sequence, e->invited, e->accepted,
+				   e->declined,      e->tentative, e->waiting };
+		for (size_t k = 0; k < G_N_ELEMENTS(values_n); k++)
+			nums[k] = g_strdup_printf("%d", values_n[k]);
+		nums[8] = g_strdup_printf("%" G_GINT64_FORMAT, e->id);
+		const char *values[] = { nums[8],     e->uid,	     e->title,	  start,   e->timezone, nums[0],
+					 e->location, e->online_url, e->audience, e->capacity ? nums[1] : NULL,
+					 e->status,   nums[2],	     nums[3],	  nums[4], nums[5],	nums[6],
+					 nums[7] };
+		print_row(&pr, G_N_ELEMENTS(names), names, values);
+		for (size_t k = 0; k < G_N_ELEMENTS(nums); k++)
+			g_free(nums[k]);
+	}
+	print_end(&pr);
+	return EX_OK;
+}
+
+int nomctl_event(const struct nomd_config *cfg, struct store *st, int argc, char **argv, const char *format)
+{
+	if (argc < 1) {
+		fputs("nomctl: event needs add, update ID, cancel ID or list\n", stderr);
+		return EX_USAGE;
+	}
+	const char *sub = argv[0];
+	if (strcmp(sub, "list") == 0 && argc == 1)
+		return event_list(st, format);
+	gboolean by_id = strcmp(sub, "update") == 0 || strcmp(sub, "cancel") == 0;
+	gint64 id = by_id && argc >= 2 ? parse_id(argv[1]) : 0;
+	if (by_id && !id) {
+		fprintf(stderr, "nomctl: event %s needs an event id\n", sub);
+		return EX_USAGE;
+	}
+	struct event_args a = { 0 };
+	int first = by_id ? 2 : 1;
+	int rc = EX_USAGE;
+	if (!parse_event_args(argc - first, argv + first, &a))
+		goto out;
+	if (strcmp(sub, "add") == 0)
+		rc = event_add(cfg, st, &a);
+	else if (strcmp(sub, "update") == 0)
+		rc = event_change(cfg, st, id, &a, FALSE);
+	else if (strcmp(sub, "cancel") == 0 && argc == 2)
+		rc = event_change(cfg, st, id, &a, TRUE);
+	else
+		fprintf(stderr, "nomctl: unknown event command '%s'\n", sub);
+out:
+	event_args_clear(&a);
+	return rc;
+}
+
+int nomctl_digest(const struct nomd_config *cfg, struct store **st, int argc, char **argv)
+{
+	gboolean preview = argc == 1 && strcmp(argv[0], "--preview") == 0;
+	gboolean send = argc == 1 && strcmp(argv[0], "--send") == 0;
+	if (!preview && !send) {
+		fputs("nomctl: digest needs --preview or --send\n", stderr);
+		return EX_USAGE;
+	}
+	g_autoptr(GError) error = NULL;
+	if (preview) {
+		g_autoptr(digest) d = NULL;
+		if (!digest_build(cfg, *st, schedule_now(), &d, &error)) {
+			fprintf(stderr, "nomctl: %s\n", error->message);
+			return EX_SOFTWARE;
+		}
+		printf("Subject: %s\n\n%s", d->subject, d->text);
+		return EX_OK;
+	}
+	gboolean queued = FALSE;
+	if (!digest_run(cfg, *st, schedule_now(), TRUE, &queued, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_SOFTWARE;
+	}
+	/* Sent now, not at nomd's next pass. */
+	struct deliver_stats out = { 0 };
+	if (!deliver_isolated(cfg, st, &out, &error)) {
+		fprintf(stderr, "nomctl: digest queued; sending failed: %s\n", error->message);
+		return EX_TEMPFAIL;
+	}
+	fprintf(stderr, "nomctl: digest sent to %u staff address(es) (%d sent, %d deferred, %d failed)\n",
+		cfg->staff->len, out.sent, out.deferred, out.failed);
+	return out.deferred || out.failed ? EX_TEMPFAIL : EX_OK;
+}

@@ -1,0 +1,429 @@
+/* store_events: events, who is invited, what they answered, and which
+ * digest periods were sent. Part of the store; see store.h. */
+#include <string.h>
+
+#include "store_internal.h"
+#include "util.h"
+
+/* Every event query reads these columns in this order (see read_event). */
+#define EVENT_COLUMNS                                                                                         \
+	"e.id, e.uid, e.title, e.description, e.timezone, e.location, e.online_url, e.audience, e.status,"   \
+	" e.starts_at, e.duration, coalesce(e.capacity, 0), e.sequence,"                                      \
+	" (SELECT count(*) FROM invitations i WHERE i.event = e.id),"                                          \
+	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'accepted'),"                \
+	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'declined'),"                \
+	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'tentative'),"               \
+	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'waiting')"
+#define EVENT_NCOLS 18
+
+/* ... and invitation queries these, then the event's. */
+#define INVITATION_COLUMNS                                                                                    \
+	"i.id, i.nominee, i.answer, i.sent_sequence, i.cancel_sent, i.reminded, n.email, n.name, n.role,"      \
+	" n.organisation, n.status, " EVENT_COLUMNS
+#define INVITATION_NCOLS 11
+
+void event_record_free(struct event_record *e)
+{
+	if (!e)
+		return;
+	g_free(e->uid);
+	g_free(e->title);
+	g_free(e->description);
+	g_free(e->timezone);
+	g_free(e->location);
+	g_free(e->online_url);
+	g_free(e->audience);
+	g_free(e->status);
+	g_free(e);
+}
+
+void invitation_view_free(struct invitation_view *v)
+{
+	if (!v)
+		return;
+	g_free(v->answer);
+	g_free(v->email);
+	g_free(v->name);
+	g_free(v->role);
+	g_free(v->organisation);
+	g_free(v->status);
+	event_record_free(v->event);
+	g_free(v);
+}
+
+static char *text(sqlite3_stmt *stmt, int i)
+{
+	return g_strdup((const char *)sqlite3_column_text(stmt, i));
+}
+
+static struct event_record *read_event(sqlite3_stmt *stmt, int c)
+{
+	struct event_record *e = g_new0(struct event_record, 1);
+	e->id = sqlite3_column_int64(stmt, c);
+	char **texts[] = { &e->uid, &e->title, &e->description, &e->timezone, &e->location, &e->online_url,
+			   &e->audience, &e->status };
+	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++)
+		*texts[i] = text(stmt, c + 1 + (int)i);
+	e->starts_at = sqlite3_column_int64(stmt, c + 9);
+	e->duration = sqlite3_column_int(stmt, c + 10);
+	e->capacity = sqlite3_column_int(stmt, c + 11);
+	e->sequence = sqlite3_column_int(stmt, c + 12);
+	e->invited = sqlite3_column_int(stmt, c + 13);
+	e->accepted = sqlite3_column_int(stmt, c + 14);
+	e->declined = sqlite3_column_int(stmt, c + 15);
+	e->tentative = sqlite3_column_int(stmt, c + 16);
+	e->waiting = sqlite3_column_int(stmt, c + 17);
+	return e;
+}
+
+static struct invitation_view *read_invitation(sqlite3_stmt *stmt)
+{
+	struct invitation_view *v = g_new0(struct invitation_view, 1);
+	v->id = sqlite3_column_int64(stmt, 0);
+	v->nominee = sqlite3_column_int64(stmt, 1);
+	v->answer = text(stmt, 2);
+	v->sent_sequence = sqlite3_column_int(stmt, 3);
+	v->cancel_sent = sqlite3_column_int(stmt, 4) != 0;
+	v->reminded = sqlite3_column_int(stmt, 5) != 0;
+	v->email = text(stmt, 6);
+	v->name = text(stmt, 7);
+	v->role = text(stmt, 8);
+	v->organisation = text(stmt, 9);
+	v->status = text(stmt, 10);
+	v->event = read_event(stmt, INVITATION_NCOLS);
+	return v;
+}
+
+/* All rows of a prepared event or invitation query, into a new array. */
+static gboolean read_all(struct store *st, sqlite3_stmt *stmt, gboolean invitations, GPtrArray **out, GError **error)
+{
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(
+		invitations ? (GDestroyNotify)invitation_view_free : (GDestroyNotify)event_record_free);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		g_ptr_array_add(list, invitations ? (gpointer)read_invitation(stmt) : (gpointer)read_event(stmt, 0));
+	if (rc != SQLITE_DONE)
+		return store_fail(st, error, invitations ? "read invitations" : "read events");
+	*out = g_steal_pointer(&list);
+	return TRUE;
+}
+
+/* The fields of an event bound as ?2..?11 (the INSERT and the UPDATE). */
+static void bind_event(sqlite3_stmt *stmt, const struct event_record *e)
+{
+	store_bind_text(stmt, 2, e->title);
+	store_bind_text(stmt, 3, e->description);
+	sqlite3_bind_int64(stmt, 4, e->starts_at);
+	sqlite3_bind_int(stmt, 5, e->duration);
+	store_bind_text(stmt, 6, e->timezone);
+	store_bind_text(stmt, 7, e->location);
+	store_bind_text(stmt, 8, e->online_url);
+	store_bind_text(stmt, 9, e->audience);
+	if (e->capacity > 0)
+		sqlite3_bind_int(stmt, 10, e->capacity);
+	else
+		sqlite3_bind_null(stmt, 10);
+	g_autofree char *now = utc_now_iso();
+	store_bind_text(stmt, 11, now);
+}
+
+gboolean store_add_event(struct store *st, const struct event_record *e, gint64 *id, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
+						     "INSERT INTO events (uid, title, description, starts_at, duration,"
+						     " timezone, location, online_url, audience, capacity, created_at)"
+						     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+						     error);
+	if (!stmt)
+		return FALSE;
+	store_bind_text(stmt, 1, e->uid);
+	bind_event(stmt, e);
+	if (!store_step_done(st, stmt, error))
+		return FALSE;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return TRUE;
+}
+
+gboolean store_update_event(struct store *st, const struct event_record *e, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "UPDATE events SET title = ?2, description = ?3, starts_at = ?4, duration = ?5,"
+			      " timezone = ?6, location = ?7, online_url = ?8, audience = ?9, capacity = ?10,"
+			      " updated_at = ?11, sequence = sequence + 1 WHERE id = ?1 AND status = 'active'",
+			      error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, e->id);
+	bind_event(stmt, e);
+	return store_step_done(st, stmt, error);
+}
+
+gboolean store_cancel_event(struct store *st, gint64 id, gboolean *changed, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
+						     "UPDATE events SET status = 'cancelled', sequence = sequence + 1,"
+						     " updated_at = ?2 WHERE id = ?1 AND status = 'active'",
+						     error);
+	if (!stmt)
+		return FALSE;
+	g_autofree char *now = utc_now_iso();
+	sqlite3_bind_int64(stmt, 1, id);
+	store_bind_text(stmt, 2, now);
+	if (!store_step_done(st, stmt, error))
+		return FALSE;
+	*changed = sqlite3_changes(st->db) > 0;
+	return TRUE;
+}
+
+gboolean store_event_by_id(struct store *st, gint64 id, struct event_record **out, GError **error)
+{
+	*out = NULL;
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, "SELECT " EVENT_COLUMNS " FROM events e WHERE e.id = ?1", error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, id);
+	g_autoptr(GPtrArray) list = NULL;
+	if (!read_all(st, stmt, FALSE, &list, error))
+		return FALSE;
+	if (list->len)
+		*out = g_ptr_array_steal_index(list, 0);
+	return TRUE;
+}
+
+gboolean store_events(struct store *st, gboolean upcoming, gint64 now, GPtrArray **out, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
+						     "SELECT " EVENT_COLUMNS " FROM events e WHERE NOT ?1 OR"
+						     " (e.starts_at > ?2 AND e.status = 'active') ORDER BY e.starts_at, e.id",
+						     error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int(stmt, 1, upcoming);
+	sqlite3_bind_int64(stmt, 2, now);
+	return read_all(st, stmt, FALSE, out, error);
+}
+
+gboolean store_invite_audiences(struct store *st, gint64 now, gboolean require_consent, int *created,
+				GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "INSERT INTO invitations (event, nominee)"
+			      " SELECT e.id, n.id FROM events e JOIN nominees n"
+			      " ON n.status = 'accepted' AND (e.audience = 'all' OR e.audience = n.role || 's')"
+			      " WHERE e.status = 'active' AND e.starts_at > ?1 AND (NOT ?2 OR n.consent = 'confirmed')"
+			      " ORDER BY e.id, n.id"
+			      " ON CONFLICT (event, nominee) DO NOTHING",
+			      error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, now);
+	sqlite3_bind_int(stmt, 2, require_consent);
+	if (!store_step_done(st, stmt, error))
+		return FALSE;
+	*created = sqlite3_changes(st->db);
+	return TRUE;
+}
+
+gboolean store_invitations(struct store *st, enum invitation_query q, gint64 now, gint64 until, GPtrArray **out,
+			   GError **error)
+{
+	static const char *const where[] = {
+		/* A withdrawn nominee gets no update, but does get a cancellation
+		 * of what they had. */
+		[INVITATIONS_TO_SEND] = "(e.status = 'active' AND e.starts_at > ?1 AND n.status = 'accepted'"
+					" AND i.sent_sequence < e.sequence)"
+					" OR (e.status = 'cancelled' AND i.sent_sequence >= 0 AND NOT i.cancel_sent)",
+		[INVITATIONS_TO_REMIND] = "e.status = 'active' AND e.starts_at > ?1 AND e.starts_at <= ?2"
+					  " AND n.status = 'accepted' AND i.answer IN ('none','accepted','tentative')"
+					  " AND i.sent_sequence >= 0 AND NOT i.reminded",
+	};
+	g_autofree char *sql = g_strdup_printf("SELECT " INVITATION_COLUMNS " FROM invitations i"
+					       " JOIN events e ON e.id = i.event JOIN nominees n ON n.id = i.nominee"
+					       " WHERE %s ORDER BY i.id",
+					       where[q]);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, now);
+	sqlite3_bind_int64(stmt, 2, until);
+	return read_all(st, stmt, TRUE, out, error);
+}
+
+static gboolean update_invitation(struct store *st, const char *sql, gint64 id, gint64 number, const char *value,
+				  GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, number);
+	store_bind_text(stmt, 3, value);
+	return store_step_done(st, stmt, error);
+}
+
+gboolean store_invitation_sent(struct store *st, gint64 id, int sequence, gboolean cancel, GError **error)
+{
+	return update_invitation(st,
+				 cancel ? "UPDATE invitations SET cancel_sent = 1 WHERE id = ?1"
+					: "UPDATE invitations SET sent_sequence = ?2 WHERE id = ?1",
+				 id, sequence, NULL, error);
+}
+
+gboolean store_invitation_reminded(struct store *st, gint64 id, GError **error)
+{
+	return update_invitation(st, "UPDATE invitations SET reminded = 1 WHERE id = ?1", id, 0, NULL, error);
+}
+
+gboolean store_set_answer(struct store *st, gint64 id, const char *answer, gint64 now, GError **error)
+{
+	/* The waiting list keeps its order: a repeated yes keeps the place. */
+	return update_invitation(st,
+				 "UPDATE invitations SET answered_at = strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch'),"
+				 " waiting_since = CASE WHEN ?3 = 'waiting' THEN coalesce(waiting_since, ?2) END,"
+				 " answer = ?3 WHERE id = ?1",
+				 id, now, answer, error);
+}
+
+/* One invitation: ?1 a number, ?2 and ?3 texts (unused ones stay unbound). */
+static gboolean one_invitation(struct store *st, const char *sql, gint64 number, const char *a, const char *b,
+			       struct invitation_view **out, GError **error)
+{
+	*out = NULL;
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
+	if (!stmt)
+		return FALSE;
+	int params = sqlite3_bind_parameter_count(stmt);
+	sqlite3_bind_int64(stmt, 1, number);
+	if (params >= 2)
+		store_bind_text(stmt, 2, a);
+	if (params >= 3)
+		store_bind_text(stmt, 3, b);
+	g_autoptr(GPtrArray) list = NULL;
+	if (!read_all(st, stmt, TRUE, &list, error))
+		return FALSE;
+	if (list->len)
+		*out = g_ptr_array_steal_index(list, 0);
+	return TRUE;
+}
+
+#define INVITATION_FROM                                                                                       \
+	" FROM invitations i JOIN events e ON e.id = i.event JOIN nominees n ON n.id = i.nominee"
+
+gboolean store_find_invitation(struct store *st, const char *uid, const char *attendee, const char *const *ids,
+			       guint n, struct invitation_view **out, GError **error)
+{
+	*out = NULL;
+	if (uid && attendee)
+		return one_invitation(st,
+				      "SELECT " INVITATION_COLUMNS INVITATION_FROM
+				      " WHERE e.uid = ?2 AND n.email_key = lower(?3)",
+				      0, uid, attendee, out, error);
+	for (guint i = 0; i < n && !*out; i++)
+		if (!one_invitation(st,
+				    "SELECT " INVITATION_COLUMNS INVITATION_FROM " JOIN outbox o ON o.invitation = i.id"
+				    " WHERE o.message_id = ?2 LIMIT 1",
+				    0, ids[i], NULL, out, error))
+			return FALSE;
+	return TRUE;
+}
+
+gboolean store_first_waiting(struct store *st, gint64 event, struct invitation_view **out, GError **error)
+{
+	return one_invitation(st,
+			      "SELECT " INVITATION_COLUMNS INVITATION_FROM
+			      " WHERE i.event = ?1 AND i.answer = 'waiting' AND n.status = 'accepted'"
+			      " ORDER BY i.waiting_since, i.id LIMIT 1",
+			      event, NULL, NULL, out, error);
+}
+
+gboolean store_digest_sent(struct store *st, const char *period, gboolean *sent, GError **error)
+{
+	return store_exists(st, "SELECT 1 FROM digests WHERE period = ?1", period, sent, error);
+}
+
+gboolean store_mark_digest(struct store *st, const char *period, gint64 due_at, GError **error)
+{
+	/* The mark: everything recorded so far is in this digest. */
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
+						     "INSERT INTO digests (period, due_at, message_mark, sent_at)"
+						     " VALUES (?1, ?2, (SELECT coalesce(max(id), 0) FROM messages), ?3)"
+						     " ON CONFLICT (period) DO NOTHING",
+						     error);
+	if (!stmt)
+		return FALSE;
+	g_autofree char *now = utc_now_iso();
+	store_bind_text(stmt, 1, period);
+	sqlite3_bind_int64(stmt, 2, due_at);
+	store_bind_text(stmt, 3, now);
+	return store_step_done(st, stmt, error);
+}
+
+gboolean store_last_digest(struct store *st, gint64 *mark, char **sent_at, GError **error)
+{
+	*sent_at = NULL;
+	*mark = 0;
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st, "SELECT message_mark, sent_at FROM digests ORDER BY message_mark DESC, sent_at DESC LIMIT 1",
+			      error);
+	if (!stmt)
+		return FALSE;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*mark = sqlite3_column_int64(stmt, 0);
+		*sent_at = text(stmt, 1);
+	} else if (rc != SQLITE_DONE) {
+		return store_fail(st, error, "read digests");
+	}
+	return TRUE;
+}
+
+gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn fn, void *ctx, GError **error)
+{
+	static const char *const sql[] = {
+		[REPORT_NEW_NOMINEES] =
+			"SELECT n.organisation, n.role, n.name, n.email, n.status, n.reason, n.nominated_by"
+			" FROM nominees n WHERE n.message > ?1 ORDER BY n.organisation, n.role, n.id",
+		[REPORT_ORG_COUNTS] = "SELECT organisation, sum(role = 'member') AS members, sum(role = 'mentor') AS mentors"
+				      " FROM nominees WHERE status = 'accepted'"
+				      " GROUP BY organisation ORDER BY organisation",
+		[REPORT_HELD] = "SELECT sender, subject, reasons, detail, received_at FROM messages"
+				" WHERE outcome = 'held' AND id > ?1 ORDER BY id",
+		[REPORT_MAIL_PROBLEMS] =
+			"SELECT recipient, 'failed' AS problem, last_error AS detail, created_at AS at FROM outbox"
+			" WHERE status = 'failed'"
+			" UNION ALL SELECT substr(detail, 1, instr(detail, ':') - 1), 'bounced', detail, received_at"
+			" FROM messages WHERE id > ?1 AND ' ' || reasons || ' ' LIKE '% bounce %'",
+		[REPORT_PEOPLE] =
+			"SELECT n.role, n.consent, count(*) AS people,"
+			" sum(EXISTS (SELECT 1 FROM pairs p WHERE (p.member = n.id OR p.mentor = n.id)"
+			" AND p.ended_at IS NULL)) AS paired"
+			" FROM nominees n WHERE n.status = 'accepted' GROUP BY n.role, n.consent"
+			" ORDER BY n.role, n.consent",
+		[REPORT_CURRENT_NOMINEES] =
+			"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"
+			" n.years, n.aspiration, n.expertise, n.location, n.format, n.consent, n.nominated_by,"
+			" m.received_at FROM nominees n JOIN messages m ON m.id = n.message"
+			" WHERE n.status = 'accepted' ORDER BY n.organisation, n.role DESC, n.id",
+	};
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql[r], error);
+	if (!stmt)
+		return FALSE;
+	int n = sqlite3_column_count(stmt);
+	g_autofree const char **names = g_new0(const char *, n);
+	g_autofree const char **values = g_new0(const char *, n);
+	for (int i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(stmt, i);
+	if (sqlite3_bind_parameter_count(stmt) >= 1)
+		sqlite3_bind_int64(stmt, 1, mark);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++)
+			values[i] = (const char *)sqlite3_column_text(stmt, i);
+		fn(ctx, n, names, values);
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, error, "read report");
+	return TRUE;
+}
