@@ -80,8 +80,11 @@ static gint64 parse_start(const char *v, const char *tzid)
 	g_strstrip(iso);
 	if (strlen(iso) > 10 && iso[10] == ' ')
 		iso[10] = 'T';
-	if (strlen(iso) == 16)
-		iso = g_strconcat(g_steal_pointer(&iso), ":00", NULL);
+	if (strlen(iso) == 16) {
+		char *with_seconds = g_strconcat(iso, ":00", NULL);
+		g_free(iso);
+		iso = with_seconds;
+	}
 	g_autoptr(GDateTime) t = g_date_time_new_from_iso8601(iso, tz);
 	return t ? g_date_time_to_unix(t) : -1;
 }

@@ -32,7 +32,8 @@ def digests(ms):
 
 work = workdir("nomd-digest-")
 with MailStack(os.path.join(work, "stack")) as ms:
-    conf = write_config(ms, work, staff_extra='digest = "daily 08:00"; timezone = "Europe/London";')
+    conf = write_config(ms, work, staff_extra='digest = "daily 08:00"; timezone = "Europe/London";',
+                        extra="events = { require_consent = false; };")
     # Seed: Fife 2 members and 1 mentor (unbalanced), Angus 1 and 1, a
     # stranger's message held, and Highland a refused nominee only.
     ms.deliver_lmtp(INBOX_USER, form_message(
@@ -48,10 +49,21 @@ with MailStack(os.path.join(work, "stack")) as ms:
                                              section("Member", "No Address", "not-an-address")))
 
     # First start, after the 08:00 of 19 January: that digest was missed.
-    r = at(conf, "2027-01-20T07:00:00Z")
-    tap.is_(r.returncode, 0, "first run exits 0")
+    r = at(conf, "2027-01-20T06:00:00Z")
+    tap.is_(len(digests(ms)), 1, "the first pass sends the missed digest")
+    # An event for the members, added at the same clock.
+    r = run([os.path.join(BUILD, "nomctl"), "-c", conf, "event", "add", "--title", "Connect session",
+             "--start", "2027-02-10 10:00", "--duration", "2h", "--location", "Perth", "--audience", "members",
+             "--capacity", "2"], env=dict(os.environ, NOMD_NOW="2027-01-20T06:30:00Z"))
+    tap.is_(r.returncode, 0, f"an event added ({r.stderr.strip()})")
+    tap.is_(r.returncode, 0, "a restart exits 0")
     got = digests(ms)
-    tap.is_(len(got), 1, "the missed digest is sent at start-up")
+    tap.is_(len(got), 1, "the missed digest is sent once")
+    # The same digest, as it would read now: every section with the event.
+    r = run([os.path.join(BUILD, "nomctl"), "-c", conf, "digest", "--preview"],
+            env=dict(os.environ, NOMD_NOW="2027-01-20T07:00:00Z"))
+    tap.ok(re.search(r"Connect session\s+Wednesday 10 February 2027, 10:00 to 12:00 \(GMT\)\s+0\s+0\s+0\s+0\s+3",
+                     r.stdout), "upcoming events: yes, no, maybe, waiting and no answer (3 invited)")
     d = got[0] if got else None
     text = text_of(d) if d else ""
     tap.like(d["Subject"] if d else "", r"digest 2027-01-20: 6 new, 1 held, 0 mail problems",

@@ -138,6 +138,21 @@ with MailStack(os.path.join(work, "stack")) as ms:
                 ("mailto:alex@fife.example", "TRUE", "NEEDS-ACTION"), "ATTENDEE with RSVP=TRUE")
         tap.ok("https://meet.example.org/connect-1" in text_of(alex_invite), "the join link in the text")
 
+    # Every invitation, not only Alex's.
+    wrong = []
+    for who in members:
+        got = invitations(ms, who)
+        cals = [calendar_of(m) for m in got]
+        ok = len(cals) == 1 and cals[0][0] == "REQUEST"
+        if ok:
+            e = vevent(cals[0][1])
+            ok = (str(e["UID"]) == ev["uid"] and int(e["SEQUENCE"]) == 0 and
+                  str(e["ATTENDEE"]).lower() == f"mailto:{who}" and
+                  e["DTSTART"].dt.astimezone(datetime.timezone.utc) == start_local.astimezone(datetime.timezone.utc))
+        if not ok:
+            wrong.append(who)
+    tap.is_(wrong, [], f"all {len(members)} invitations: one each, same UID and instant, addressed to the invitee")
+
     # Alex accepts from a calendar: an iTIP REPLY sent through Postfix.
     def itip(who, name, partstat, seq=0, msgid="reply"):
         cal = ("BEGIN:VCALENDAR\r\nPRODID:-//Test//Calendar//EN\r\nVERSION:2.0\r\nMETHOD:REPLY\r\n"
