@@ -9,6 +9,7 @@
 #include <libconfig.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "schedule.h"
 #include "util.h"
@@ -403,6 +404,20 @@ static gboolean split_from(struct nomd_config *cfg)
 	return TRUE;
 }
 
+/* A secret must be readable by its owner alone (as msmtp insists). */
+static gboolean private_file(const char *file, const char *what, GError **error)
+{
+	struct stat sb;
+	if (stat(file, &sb) != 0)
+		return TRUE; /* reading it says what is wrong */
+	if ((sb.st_mode & 077) == 0)
+		return TRUE;
+	g_set_error(error, CONFIG_ERROR, 0,
+		    "%s %s is readable by group or others (mode %04o): it holds a password; chmod 600 %s", what, file,
+		    (unsigned)(sb.st_mode & 07777), file);
+	return FALSE;
+}
+
 static gboolean resolve_password(const char *path, config_t *cf, const char *group, char **password,
 				 char *password_file, GError **error)
 {
@@ -416,8 +431,19 @@ static gboolean resolve_password(const char *path, config_t *cf, const char *gro
 	g_autofree char *dir = g_path_get_dirname(path);
 	g_autofree char *full = g_path_is_absolute(password_file) ? g_strdup(password_file)
 								  : g_build_filename(dir, password_file, NULL);
+	/* Under systemd, LoadCredential= hands the file over by name. */
+	const char *creds = g_getenv("CREDENTIALS_DIRECTORY");
+	gboolean credential = FALSE;
+	if (creds && *creds && !strchr(password_file, '/')) {
+		g_autofree char *c = g_build_filename(creds, password_file, NULL);
+		if (g_file_test(c, G_FILE_TEST_EXISTS)) {
+			g_free(full);
+			full = g_steal_pointer(&c);
+			credential = TRUE;
+		}
+	}
 	g_autoptr(GError) local = NULL;
-	if (!read_secret_file(full, password, &local))
+	if ((!credential && !private_file(full, "password file", &local)) || !read_secret_file(full, password, &local))
 		return fail_at(error, path, config_lookup(cf, file_key), "%s", local->message);
 	return TRUE;
 }
@@ -482,6 +508,15 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 	if (!resolve_password(path, &cf, "imap", &cfg->imap.password, cfg->imap.password_file, error) ||
 	    !resolve_password(path, &cf, "smtp", &cfg->smtp.password, cfg->smtp.password_file, error))
 		goto out;
+	/* A password written in the file makes the file itself a secret. */
+	if (config_lookup(&cf, "imap.password") || config_lookup(&cf, "smtp.password")) {
+		g_autoptr(GError) local = NULL;
+		if (!private_file(path, "configuration file", &local)) {
+			fail_at(error, path, config_lookup(&cf, config_lookup(&cf, "imap.password") ? "imap.password" : "smtp.password"),
+				"%s (or move the password to a password_file)", local->message);
+			goto out;
+		}
+	}
 	if (cfg->programme.closes && !parse_closes(cfg)) {
 		fail_at(error, path, config_lookup(&cf, "programme.closes"),
 			"'programme.closes' must be an ISO 8601 date or date and time, such as \"2027-01-31\" or "

@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../../daemon/compose.h"
 #include "../../daemon/config.h"
@@ -1055,6 +1056,7 @@ static char *find_source_root(const char *argv0)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	umask(077); /* the configs written below hold a password */
 	/* GLib's slice allocator would hide leaks and overruns from ASan. */
 	g_setenv("G_SLICE", "always-malloc", FALSE);
 	/* Every domain (GLib, GObject, GMime) without a handler of its own. */

@@ -19,6 +19,7 @@ def conf_file(name, text):
     path = os.path.join(work, name)
     with open(path, "w") as f:
         f.write(text)
+    os.chmod(path, 0o600)
     return path
 
 

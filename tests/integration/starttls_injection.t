@@ -93,6 +93,7 @@ imap = {{ host = "127.0.0.1"; port = {port}; security = "starttls"; ca_file = "{
 smtp = {{ url = "smtp://127.0.0.1:1"; from = "t@example.org"; }};
 organisations = ( {{ id = "fife"; name = "Fife Council"; nominators = [ "ce@fife.example" ]; }} );
 """)
+    os.chmod(path, 0o600)
     return path
 
 

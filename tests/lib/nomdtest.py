@@ -48,6 +48,7 @@ staff = {{ addresses = [ "programme-team@example.org" ]; {staff_extra} }};
     path = os.path.join(workdir, "nomd.conf")
     with open(path, "w") as f:
         f.write(text)
+    os.chmod(path, 0o600)  # it holds a password: nomd refuses it readable by others
     return path
 
 

@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../../daemon/decide.h"
 #include "../../daemon/reply.h"
@@ -53,6 +54,8 @@ static void write_kind(const struct nomd_config *cfg, const struct reply_templat
 
 int main(int argc, char **argv)
 {
+	/* Configs below hold a password: private, as nomd insists. */
+	umask(077);
 	if (argc != 3) {
 		fprintf(stderr, "usage: render_samples TEMPLATE_DIR OUTDIR\n");
 		return 64;

@@ -3,11 +3,13 @@
  * the composed reply: threading headers, 7-bit CRLF, no header injection. */
 #include <gmime/gmime.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include "../../daemon/ingest.h"
 #include "../../daemon/log.h"
 #include "../../parsers/gmime_glue.h"
 #include "../../parsers/mime.h"
+
 #include "tap.h"
 
 static struct nomd_config *cfg;
@@ -84,6 +86,8 @@ static char *header_block(GBytes *b)
 
 int main(void)
 {
+	/* Configs below hold a password: private, as nomd insists. */
+	umask(077);
 	mime_init();
 	log_set_level(LOG_LVL_WARN);
 	g_autofree char *dir = g_dir_make_tmp("nomd-apply-XXXXXX", NULL);

@@ -1,5 +1,7 @@
 /* Unit tests: configuration loading and its FILE:LINE errors. */
 #include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "../../daemon/config.h"
 #include "tap.h"
@@ -33,6 +35,8 @@ static char *load_error(const char *text)
 
 int main(void)
 {
+	/* Configs below hold a password: private, as nomd insists. */
+	umask(077);
 	tmpdir = g_dir_make_tmp("nomd-config-XXXXXX", NULL);
 	{
 		g_autofree char *path = write_conf("ok.conf", BASE ORG);
@@ -134,6 +138,48 @@ int main(void)
 		ok(e2 != NULL, "a privacy notice with a control character is refused (%s)", e2 ? e2 : "loaded");
 		g_autofree char *e3 = load_error(BASE ORG "pairing = { weight_colour = 3; };\n");
 		is_str(e3, "t.conf:4: unknown setting 'pairing.weight_colour'", "unknown pairing key");
+	}
+	{
+		/* Secrets readable by others are refused (as msmtp does). */
+		g_autofree char *pw = write_conf("open.password", "secret\n");
+		g_chmod(pw, 0644);
+		g_autofree char *e1 = load_error(
+			"imap = { host = \"h\"; user = \"u\"; password_file = \"open.password\"; };\n"
+			"smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
+		ok(e1 && strstr(e1, "t.conf:1: password file") && strstr(e1, "readable by group or others (mode 0644)"),
+		   "a password file readable by others is refused at FILE:LINE (%s)", e1 ? e1 : "loaded");
+		g_chmod(pw, 0600);
+		g_autofree char *e2 = load_error(
+			"imap = { host = \"h\"; user = \"u\"; password_file = \"open.password\"; };\n"
+			"smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
+		ok(e2 == NULL, "mode 0600: accepted");
+		g_autofree char *path = write_conf("shared.conf", BASE ORG);
+		g_chmod(path, 0640);
+		g_autoptr(nomd_config) cfg = NULL;
+		g_autoptr(GError) error = NULL;
+		ok(!config_load(path, &cfg, &error) && strstr(error->message, "shared.conf:1: configuration file") &&
+			   strstr(error->message, "(mode 0640)"),
+		   "a config holding a password, readable by the group: refused");
+		g_chmod(path, 0600);
+		g_autoptr(nomd_config) cfg2 = NULL;
+		g_clear_error(&error);
+		ok(config_load(path, &cfg2, &error), "the same at 0600: loads");
+		/* systemd's LoadCredential= hands the file over with its own modes. */
+		g_autofree char *creds = g_build_filename(tmpdir, "creds", NULL);
+		g_mkdir(creds, 0755);
+		g_autofree char *cred = g_build_filename(creds, "imap.password", NULL);
+		g_file_set_contents(cred, "from-credentials\n", -1, NULL);
+		g_chmod(cred, 0644);
+		g_setenv("CREDENTIALS_DIRECTORY", creds, TRUE);
+		g_autofree char *cpath = write_conf("creds.conf",
+						    "imap = { host = \"h\"; user = \"u\"; password_file = \"imap.password\"; };\n"
+						    "smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
+		g_chmod(cpath, 0644);
+		g_autoptr(nomd_config) cfg3 = NULL;
+		g_clear_error(&error);
+		ok(config_load(cpath, &cfg3, &error) && g_str_equal(cfg3->imap.password, "from-credentials"),
+		   "a password from $CREDENTIALS_DIRECTORY, config without a password readable by all: loads");
+		g_unsetenv("CREDENTIALS_DIRECTORY");
 	}
 	return tap_done();
 }

@@ -1,5 +1,6 @@
 /* Unit tests: the programme's rules, with an in-memory fake of the state. */
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "../../daemon/decide.h"
@@ -166,6 +167,8 @@ static const char *reason_at(const struct decision *d, guint i)
 
 int main(void)
 {
+	/* Configs below hold a password: private, as nomd insists. */
+	umask(077);
 	g_autoptr(nomd_config) cfg = load_cfg();
 	struct fake fake = { .known = g_hash_table_new(g_str_hash, g_str_equal) };
 	struct decide_state st = { fake_summary, fake_owner, fake_message_known, fake_sent, fake_recent, fake_consent,
