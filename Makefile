@@ -5,25 +5,32 @@
 #   make SANITIZE=1 ...   build with ASan and UBSan
 
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share/nomd
+MANDIR ?= $(PREFIX)/share/man
+# /usr installs configure /etc; others their own etc/.
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 BUILD ?= build
 CC ?= cc
-PKGS = libetpan gmime-3.0 libcurl sqlite3 libconfig gnutls libxml-2.0 libical
+PKGS = libetpan gmime-3.0 libcurl sqlite3 libconfig gnutls libxml-2.0 libical libsystemd
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
-	-DNOMD_TEMPLATE_DIR='"$(PREFIX)/share/nomd/templates"' $(PKG_CFLAGS)
+	-DNOMD_TEMPLATE_DIR='"$(DATADIR)/templates"' -DNOMD_CONFIG='"$(SYSCONFDIR)/nomd/nomd.conf"' $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lcsv
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/store_people.c daemon/store_events.c daemon/decide.c \
+CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/store_people.c daemon/store_events.c daemon/store_forget.c daemon/decide.c \
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/imap.c daemon/smtp.c \
-	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c daemon/people.c daemon/schedule.c daemon/events.c daemon/digest.c \
+	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c daemon/people.c daemon/schedule.c daemon/events.c daemon/digest.c daemon/notify.c \
 	parsers/mime.c parsers/form.c parsers/html.c parsers/csv.c parsers/answer.c parsers/ical.c
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
@@ -42,7 +49,8 @@ $(BUILD)/libnomd.a: $(CORE_OBJS)
 $(BUILD)/nomd: $(BUILD)/obj/daemon/nomd.o $(BUILD)/libnomd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/nomctl: $(BUILD)/obj/daemon/nomctl.o $(BUILD)/obj/daemon/nomctl_events.o $(BUILD)/libnomd.a
+$(BUILD)/nomctl: $(BUILD)/obj/daemon/nomctl.o $(BUILD)/obj/daemon/nomctl_events.o $(BUILD)/obj/daemon/nomctl_admin.o \
+		$(BUILD)/libnomd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/render_samples: $(BUILD)/obj/tests/tools/render_samples.o $(BUILD)/libnomd.a
@@ -88,8 +96,47 @@ bench: deps
 	{ echo; echo "## Pairing: assignment against SciPy ($$(date -u +%F))"; echo; \
 	  /usr/bin/python3 bench/pairing.py $(BUILD); } | tee -a docs/benchmarks.md
 
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: binaries, templates,
+# man pages, the systemd unit, and the sample configuration (never over an
+# existing one). make uninstall takes them away again, but keeps a
+# configuration that was changed.
+MANPAGES = man/nomd.8 man/nomctl.1 man/nomd.conf.5
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates \
+		$(DESTDIR)$(SYSCONFDIR)/nomd $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/nomd $(DESTDIR)$(SBINDIR)/nomd
+	install -m 0755 $(BUILD)/nomctl $(DESTDIR)$(BINDIR)/nomctl
+	install -m 0644 templates/*.txt templates/*.html $(DESTDIR)$(DATADIR)/templates/
+	install -m 0644 man/nomctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/nomd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/nomd.8 $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's#@SBINDIR@#$(SBINDIR)#g' -e 's#@SYSCONFDIR@#$(SYSCONFDIR)#g' systemd/nomd.service \
+		> $(DESTDIR)$(UNITDIR)/nomd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nomd.service
+	for f in nomd.conf organisations.conf; do \
+		if [ -e $(DESTDIR)$(SYSCONFDIR)/nomd/$$f ]; then \
+			echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/nomd/$$f"; \
+		else \
+			install -m 0644 etc/$$f $(DESTDIR)$(SYSCONFDIR)/nomd/$$f; \
+		fi; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/nomd $(DESTDIR)$(BINDIR)/nomctl $(DESTDIR)$(UNITDIR)/nomd.service \
+		$(DESTDIR)$(MANDIR)/man1/nomctl.1 $(DESTDIR)$(MANDIR)/man5/nomd.conf.5 $(DESTDIR)$(MANDIR)/man8/nomd.8
+	rm -rf $(DESTDIR)$(DATADIR)
+	for f in nomd.conf organisations.conf; do \
+		if cmp -s etc/$$f $(DESTDIR)$(SYSCONFDIR)/nomd/$$f; then \
+			rm -f $(DESTDIR)$(SYSCONFDIR)/nomd/$$f; \
+		elif [ -e $(DESTDIR)$(SYSCONFDIR)/nomd/$$f ]; then \
+			echo "uninstall: keeping changed $(DESTDIR)$(SYSCONFDIR)/nomd/$$f"; \
+		fi; \
+	done
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/nomd 2>/dev/null
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps unit check demo clean fuzz bench
+.PHONY: all deps unit check demo clean fuzz bench install uninstall
 .SECONDARY:

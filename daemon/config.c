@@ -75,6 +75,7 @@ static const struct key keys[] = {
 	{ .path = "programme.member_max_years", .type = KT_INT, .offset = OFF(programme.member_max_years), .min = 0, .max = 80, .def_int = 5 },
 	{ .path = "programme.mentor_min_years", .type = KT_INT, .offset = OFF(programme.mentor_min_years), .min = 0, .max = 80, .def_int = 10 },
 	{ .path = "programme.require_authentication", .type = KT_BOOL, .offset = OFF(programme.require_authentication) },
+	{ .path = "programme.retain_days", .type = KT_INT, .offset = OFF(programme.retain_days), .min = 0, .max = 3650, .def_int = 0 },
 	{ .path = "programme.trusted_authserv_id", .type = KT_STRING, .offset = OFF(programme.trusted_authserv_id) },
 	{ .path = "consent.reminder_days", .type = KT_INT, .offset = OFF(consent.reminder_days), .min = 0, .max = 90, .def_int = 7 },
 	{ .path = "consent.privacy_notice", .type = KT_TEXT, .offset = OFF(consent.privacy_notice),

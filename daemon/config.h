@@ -68,6 +68,7 @@ struct nomd_config {
 		int member_max_years;
 		int mentor_min_years;
 		gboolean require_authentication;
+		int retain_days; /* bodies of sent mail kept this long; 0: kept */
 		char *trusted_authserv_id;
 	} programme;
 	struct {

@@ -10,6 +10,7 @@
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
+#include "notify.h"
 #include "people.h"
 #include "schedule.h"
 
@@ -35,13 +36,62 @@ struct loop {
 	int failures;	   /* consecutive, for the backoff */
 	int backoff_floor; /* ms; raised after a refused login */
 	char *last_error;  /* to log a repeated failure only once */
+	gint64 state_since, last_sync; /* seconds since the epoch */
 };
+
+static char *iso_of(gint64 unix_time)
+{
+	g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(unix_time);
+	return g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* <database>.status, for `nomctl status`: written whole and renamed. */
+static void write_status(struct loop *l)
+{
+	const struct nomd_config *cfg = *l->cfg;
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree char *since = iso_of(l->state_since);
+	g_autofree char *poll = l->last_sync ? iso_of(l->last_sync) : g_strdup("");
+	g_key_file_set_int64(kf, "nomd", "pid", getpid());
+	g_key_file_set_string(kf, "nomd", "state", state_names[l->state]);
+	g_key_file_set_string(kf, "nomd", "since", since);
+	g_key_file_set_string(kf, "nomd", "last_poll", poll);
+	g_key_file_set_string(kf, "nomd", "last_error", l->last_error ? l->last_error : "");
+	g_key_file_set_integer(kf, "nomd", "backlog", l->ing.waiting);
+	g_autofree char *path = g_strconcat(cfg->database, ".status", NULL);
+	g_autoptr(GError) error = NULL;
+	if (!g_key_file_save_to_file(kf, path, &error))
+		log_debug("status file: %s", error->message);
+}
+
+/* What the service manager shows (systemctl status) in each state. */
+static void tell_status(struct loop *l)
+{
+	write_status(l);
+	const struct nomd_config *cfg = *l->cfg;
+	gint64 pending = 0, failed = 0;
+	store_outbox_counts(*l->st, &pending, &failed, NULL);
+	switch (l->state) {
+	case ST_CONNECT: notify_status("connecting to %s:%d", cfg->imap.host, cfg->imap.port); break;
+	case ST_SYNC: notify_status("reading %s", cfg->imap.inbox); break;
+	case ST_WAIT:
+		notify_status("idle, %" G_GINT64_FORMAT " queued, %" G_GINT64_FORMAT " failed; %d message(s) applied",
+			      pending, failed, l->ing.stats.applied);
+		break;
+	case ST_BACKOFF:
+		notify_status("retrying in a moment: %s", l->last_error ? l->last_error : "connection failed");
+		break;
+	}
+}
 
 static void set_state(struct loop *l, enum state s)
 {
-	if (l->state != s)
+	if (l->state != s) {
 		log_debug("daemon state %s -> %s", state_names[l->state], state_names[s]);
+		l->state_since = g_get_real_time() / G_USEC_PER_SEC;
+	}
 	l->state = s;
+	tell_status(l);
 }
 
 static void drop_connection(struct loop *l)
@@ -68,8 +118,10 @@ static void connection_failed(struct loop *l, GError *error)
 static void nap(const struct loop *l, gint64 ms)
 {
 	gint64 until = g_get_monotonic_time() + ms * 1000;
-	while (!*l->flags->wake && g_get_monotonic_time() < until)
+	while (!*l->flags->wake && g_get_monotonic_time() < until) {
+		notify_watchdog();
 		g_usleep(MIN(100000, MAX(0, until - g_get_monotonic_time())));
+	}
 }
 
 static gint64 backoff_ms(struct loop *l)
@@ -98,6 +150,14 @@ static void run_schedule(const struct nomd_config *cfg, const struct reply_templ
 		log_error("event mail: %s", error->message);
 	else if (queued)
 		log_info("event mail: %u queued", queued);
+	g_clear_error(&error);
+	int purged = 0;
+	if (cfg->programme.retain_days &&
+	    !store_purge_bodies(st, now - (gint64)cfg->programme.retain_days * 86400, &purged, &error))
+		log_error("retention: %s", error->message);
+	else if (purged)
+		log_info("retention: bodies of %d sent message(s) older than %d days emptied", purged,
+			 cfg->programme.retain_days);
 	g_clear_error(&error);
 	gboolean digest = FALSE;
 	if (!digest_run(cfg, st, now, FALSE, &digest, &error))
@@ -147,6 +207,7 @@ static void step_sync(struct loop *l)
 		return;
 	}
 	l->full = l->ing.retry_soon;
+	l->last_sync = g_get_real_time() / G_USEC_PER_SEC;
 	run_delivery(l);
 	set_state(l, ST_WAIT);
 }
@@ -180,12 +241,21 @@ static void step_wait(struct loop *l)
 		seconds = (int)MIN((gint64)seconds, MAX(1, schedule_next_due(digest, now) - now + 1));
 	}
 	if (imap_has_idle(l->imap)) {
+		/* In slices the watchdog can see, until mail comes or time is up. */
+		gint64 slice = notify_watchdog_ms() ? MAX(1, notify_watchdog_ms() / 1000) : seconds;
+		gint64 until = g_get_monotonic_time() / G_USEC_PER_SEC + seconds;
 		gboolean activity = FALSE;
-		g_autoptr(GError) error = NULL;
-		if (!imap_idle(l->imap, seconds, l->flags->wake, &activity, &error)) {
-			/* IDLE is only a hint: on any error reconnect and resync. */
-			connection_failed(l, error);
-			return;
+		while (!activity && !*l->flags->wake) {
+			gint64 left = until - g_get_monotonic_time() / G_USEC_PER_SEC;
+			if (left <= 0)
+				break;
+			g_autoptr(GError) error = NULL;
+			if (!imap_idle(l->imap, (int)MIN(left, slice), l->flags->wake, &activity, &error)) {
+				/* IDLE is only a hint: on any error reconnect and resync. */
+				connection_failed(l, error);
+				return;
+			}
+			notify_watchdog();
 		}
 	} else {
 		nap(l, (gint64)MIN(seconds, l->full ? MIN(RETRY_FAILED_SECONDS, cfg->imap.poll_seconds)
@@ -236,15 +306,19 @@ int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_t
 		.st = st,
 		.flags = flags,
 		.state = ST_CONNECT,
+		.state_since = g_get_real_time() / G_USEC_PER_SEC,
 		.backoff_floor = BACKOFF_MIN_MS,
 		.ing = { .st = *st, .stop = flags->stop },
 	};
 	log_info("nomd started: %s on %s:%d", (*cfg)->imap.inbox, (*cfg)->imap.host, (*cfg)->imap.port);
+	notify_ready();
 	while (!*flags->stop) {
 		if (*flags->reload) {
 			*flags->reload = 0;
 			*flags->wake = *flags->stop;
+			notify_reloading();
 			reload(&l);
+			notify_ready();
 			continue;
 		}
 		if (!*st) {
@@ -252,6 +326,7 @@ int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_t
 			log_error("database %s unavailable; stopping", (*cfg)->database);
 			return EX_CANTCREAT;
 		}
+		notify_watchdog();
 		switch (l.state) {
 		case ST_CONNECT: step_connect(&l); break;
 		case ST_SYNC: step_sync(&l); break;
@@ -259,6 +334,7 @@ int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_t
 		case ST_BACKOFF: step_backoff(&l); break;
 		}
 	}
+	notify_stopping();
 	drop_connection(&l);
 	g_free(l.last_error);
 	log_info("stopped");

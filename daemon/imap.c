@@ -281,6 +281,26 @@ gboolean imap_search(struct imap_conn *c, guint32 after_uid, GArray **uids, GErr
 	return TRUE;
 }
 
+gboolean imap_search_message_id(struct imap_conn *c, const char *message_id, GArray **uids, GError **error)
+{
+	/* Only identifiers that passed msgid_valid get here: no quoting issues. */
+	g_autofree char *value = g_strdup_printf("<%s>", message_id);
+	struct mailimap_search_key *key = mailimap_search_key_new_header(strdup("Message-ID"), strdup(value));
+	clist *result = NULL;
+	log_debug("imap state=search message_id=%s", message_id);
+	int r = mailimap_uid_search(c->imap, NULL, key, &result);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(c, error, "UID SEARCH HEADER", r);
+	GArray *list = g_array_sized_new(FALSE, FALSE, sizeof(guint32), clist_count(result));
+	for (clistiter *it = clist_begin(result); it; it = clist_next(it))
+		g_array_append_val(list, *(uint32_t *)clist_content(it));
+	mailimap_search_result_free(result);
+	g_array_sort(list, compare_u32);
+	*uids = list;
+	return TRUE;
+}
+
 gboolean imap_info(struct imap_conn *c, const guint32 *uids, guint n, GArray **infos, GError **error)
 {
 	g_autoptr(mailimap_set) set = uid_set(uids, n);

@@ -38,6 +38,8 @@ gboolean imap_select(struct imap_conn *c, const char *mailbox, guint32 *uidvalid
 /* UIDs (guint32, ascending) of the selected mailbox's messages above `after_uid`. */
 gboolean imap_search(struct imap_conn *c, guint32 after_uid, GArray **uids, GError **error);
 /* UID, size and arrival time of the given UIDs (those still there). */
+/* UIDs in the selected mailbox whose Message-ID is `message_id` (valid, without brackets). */
+gboolean imap_search_message_id(struct imap_conn *c, const char *message_id, GArray **uids, GError **error);
 gboolean imap_info(struct imap_conn *c, const guint32 *uids, guint n, GArray **infos, GError **error);
 /* The whole message, without setting \Seen (BODY.PEEK[]). */
 gboolean imap_fetch(struct imap_conn *c, guint32 uid, GBytes **body, GError **error);

@@ -14,6 +14,7 @@
 #include "events.h"
 #include "imap.h"
 #include "log.h"
+#include "notify.h"
 #include "people.h"
 #include "util.h"
 
@@ -527,9 +528,11 @@ static gboolean sync_batch(struct ingest *ing, struct imap_conn *imap, guint32 u
 		const struct imap_msg_info *info = &g_array_index(infos, struct imap_msg_info, i);
 		struct origin o = { ing->cfg->imap.inbox, uidvalidity, info->uid, info->internal_date };
 		const char *dest = NULL;
+		notify_watchdog(); /* a long backlog is work, not a hang */
 		ok = handle_one(ing, imap, &o, info->size, &dest, error);
 		if (!dest)
 			continue;
+		ing->waiting--;
 		GArray *list = g_hash_table_lookup(moves, dest);
 		if (!list) {
 			list = g_array_new(FALSE, FALSE, sizeof(guint32));
@@ -573,11 +576,13 @@ gboolean ingest_sync(struct ingest *ing, struct imap_conn *imap, gboolean full, 
 		last_uid = 0;
 		full = TRUE;
 	}
+	ing->waiting = 0;
 	if (exists == 0)
 		return TRUE;
 	g_autoptr(GArray) uids = NULL;
 	if (!imap_search(imap, full ? 0 : last_uid, &uids, error))
 		return FALSE;
+	ing->waiting = (int)uids->len;
 	if (uids->len)
 		log_info("%u message(s) to process in %s", uids->len, cfg->imap.inbox);
 	for (guint i = 0; i < uids->len && !(ing->stop && *ing->stop); i += cfg->imap.batch_size) {

@@ -34,6 +34,7 @@ struct ingest {
 	const volatile sig_atomic_t *stop; /* checked between messages */
 	struct ingest_stats stats;	     /* cumulative */
 	gboolean retry_soon;		     /* a failed message waits in the inbox */
+	int waiting;			     /* messages left in the inbox after the last sync */
 };
 
 /* Where a message sits on the server. */

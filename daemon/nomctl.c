@@ -7,6 +7,10 @@
 #include <sysexits.h>
 
 #include "config.h"
+
+#ifndef NOMD_CONFIG
+#define NOMD_CONFIG "/usr/local/etc/nomd/nomd.conf"
+#endif
 #include "pairing.h"
 #include "people.h"
 #include "reply.h"
@@ -100,7 +104,7 @@ void print_row(void *data, int n, const char *const *names, const char *const *v
 
 static void usage(void)
 {
-	fputs("usage: nomctl -c FILE export [--format json|csv]     nominees, with consent\n"
+	fputs("usage: nomctl [-c FILE] export [--format json|csv]     nominees, with consent\n"
 	      "       nomctl -c FILE messages [--format json|csv]   every message and its outcome\n"
 	      "       nomctl -c FILE outbox [--format json|csv]     mail queued and sent\n"
 	      "       nomctl -c FILE outbox retry ID                send a failed mail again\n"
@@ -114,7 +118,10 @@ static void usage(void)
 	      "       nomctl -c FILE event update ID [the same options]   invitees get the update\n"
 	      "       nomctl -c FILE event cancel ID                invitees get a cancellation\n"
 	      "       nomctl -c FILE event list [--format json|csv] events and their answers\n"
-	      "       nomctl -c FILE digest --preview|--send        the staff digest, now\n",
+	      "       nomctl -c FILE digest --preview|--send        the staff digest, now\n"
+	      "       nomctl -c FILE status [--format json|csv]     how nomd is doing\n"
+	      "       nomctl -c FILE forget EMAIL                   erase a person's data everywhere\n"
+	      "       nomctl -c FILE reprocess MESSAGE_ID           apply a held message again\n",
 	      stderr);
 }
 
@@ -346,8 +353,10 @@ static gboolean command_shape_ok(const char *command, int nargs, char **args)
 		return nargs == 0;
 	if (strcmp(command, "outbox") == 0)
 		return nargs == 0 || (nargs == 2 && strcmp(args[0], "retry") == 0);
-	if (strcmp(command, "withdraw") == 0)
+	if (strcmp(command, "withdraw") == 0 || strcmp(command, "forget") == 0 || strcmp(command, "reprocess") == 0)
 		return nargs == 1;
+	if (strcmp(command, "status") == 0)
+		return nargs == 0;
 	return strcmp(command, "pair") == 0 || strcmp(command, "event") == 0 || strcmp(command, "digest") == 0;
 }
 
@@ -363,15 +372,17 @@ int main(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("COMMAND - nomd staff tool");
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_summary(ctx, "Commands: export, messages, outbox, pairs, pair, withdraw, event, digest");
+	g_option_context_set_summary(ctx, "Commands: export, messages, outbox, pairs, pair, withdraw, event, digest, status, forget, reprocess");
 	/* pair's own flags (--pin A B) are read below. */
 	g_option_context_set_ignore_unknown_options(ctx, TRUE);
 	g_autoptr(GError) error = NULL;
-	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc < 2 || !config_path ||
+	if (g_option_context_parse(ctx, &argc, &argv, &error) && !config_path)
+		config_path = g_strdup(NOMD_CONFIG);
+	if (error || argc < 2 ||
 	    !command_shape_ok(argv[1], argc - 2, argv + 2)) {
 		if (error)
 			fprintf(stderr, "nomctl: %s\n", error->message);
-		else if (argc >= 2 && config_path)
+		else if (argc >= 2)
 			fprintf(stderr, "nomctl: unknown command or arguments: %s\n", argv[1]);
 		usage();
 		return EX_USAGE;
@@ -399,6 +410,12 @@ int main(int argc, char **argv)
 		rc = run_pair(cfg, st, argc - 2, argv + 2, format);
 	else if (strcmp(command, "withdraw") == 0)
 		rc = run_withdraw(cfg, st, argv[2]);
+	else if (strcmp(command, "status") == 0)
+		rc = nomctl_status(cfg, st, format);
+	else if (strcmp(command, "forget") == 0)
+		rc = nomctl_forget(st, argv[2]);
+	else if (strcmp(command, "reprocess") == 0)
+		rc = nomctl_reprocess(cfg, st, argv[2]);
 	else if (strcmp(command, "event") == 0)
 		rc = nomctl_event(cfg, st, argc - 2, argv + 2, format);
 	else if (strcmp(command, "digest") == 0)

@@ -25,4 +25,9 @@ int nomctl_event(const struct nomd_config *cfg, struct store *st, int argc, char
 /* nomctl digest --preview|--send (nomctl_events.c) */
 int nomctl_digest(const struct nomd_config *cfg, struct store **st, int argc, char **argv);
 
+/* nomctl status | forget EMAIL | reprocess MESSAGE_ID (nomctl_admin.c) */
+int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *format);
+int nomctl_forget(struct store *st, const char *email);
+int nomctl_reprocess(const struct nomd_config *cfg, struct store *st, const char *message_id);
+
 #endif

@@ -10,6 +10,10 @@
 
 #include "../parsers/mime.h"
 #include "config.h"
+
+#ifndef NOMD_CONFIG
+#define NOMD_CONFIG "/usr/local/etc/nomd/nomd.conf"
+#endif
 #include "crashmark.h"
 #include "daemon.h"
 #include "log.h"
@@ -58,11 +62,13 @@ int main(int argc, char **argv)
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- email-driven nomination processor");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_autoptr(GError) error = NULL;
-	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 1 || !config_path) {
-		fprintf(stderr, "nomd: %s\nusage: nomd -c FILE [--once] [--check-config] [-v]\n",
-			error ? error->message : argc > 1 ? "unexpected argument" : "-c FILE is required");
+	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 1) {
+		fprintf(stderr, "nomd: %s\nusage: nomd [-c FILE] [--once] [--check-config] [-v]\n",
+			error ? error->message : "unexpected argument");
 		return EX_USAGE;
 	}
+	if (!config_path)
+		config_path = g_strdup(NOMD_CONFIG);
 	if (verbose)
 		log_set_level(LOG_LVL_DEBUG);
 

@@ -143,7 +143,14 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  period TEXT PRIMARY KEY,"
 	"  due_at INTEGER NOT NULL,"
 	"  message_mark INTEGER NOT NULL,"
-	"  sent_at TEXT NOT NULL);",
+	"  sent_at TEXT NOT NULL);"
+	/* An erasure leaves only that it happened and how much it touched. */
+	"CREATE TABLE erasures ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at TEXT NOT NULL,"
+	"  nominees INTEGER NOT NULL,"
+	"  mails INTEGER NOT NULL,"
+	"  messages INTEGER NOT NULL);",
 };
 
 gboolean store_fail(struct store *st, GError **error, const char *what)
@@ -565,6 +572,25 @@ gboolean store_outbox_next_due(struct store *st, gint64 *when, GError **error)
 	if (sqlite3_step(stmt) != SQLITE_ROW)
 		return store_fail(st, error, "read outbox");
 	*when = sqlite3_column_type(stmt, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(stmt, 0);
+	return TRUE;
+}
+
+gboolean store_outbox_counts(struct store *st, gint64 *pending, gint64 *failed, char **oldest)
+{
+	*pending = *failed = 0;
+	if (oldest)
+		*oldest = NULL;
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
+						     "SELECT count(*) FILTER (WHERE status = 'pending'),"
+						     " count(*) FILTER (WHERE status = 'failed'),"
+						     " min(created_at) FILTER (WHERE status = 'pending') FROM outbox",
+						     NULL);
+	if (!stmt || sqlite3_step(stmt) != SQLITE_ROW)
+		return FALSE;
+	*pending = sqlite3_column_int64(stmt, 0);
+	*failed = sqlite3_column_int64(stmt, 1);
+	if (oldest)
+		*oldest = g_strdup((const char *)sqlite3_column_text(stmt, 2));
 	return TRUE;
 }
 

@@ -111,6 +111,9 @@ gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gi
 /* When the next pending row is due, in seconds since the epoch (0: none
  * pending; a row due at once gives 1). */
 gboolean store_outbox_next_due(struct store *st, gint64 *when, GError **error);
+/* How many outgoing messages wait and how many failed; `oldest` (may be
+ * NULL) the queued time of the oldest waiting one (ISO 8601), or NULL. */
+gboolean store_outbox_counts(struct store *st, gint64 *pending, gint64 *failed, char **oldest);
 /* Requeue a failed row; *changed says whether one was. */
 gboolean store_outbox_retry(struct store *st, gint64 id, gboolean *changed, GError **error);
 /* Replies to messages queued for `address` since `since`. */
@@ -250,11 +253,30 @@ enum report {
 	REPORT_MAIL_PROBLEMS,	/* outgoing mail failed, and new bounce reports */
 	REPORT_PEOPLE,		/* accepted nominees by role and consent, with active pairs */
 	REPORT_CURRENT_NOMINEES, /* every accepted nominee, for the spreadsheet */
+	REPORT_OUTCOMES,	 /* messages by outcome */
 };
 gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn fn, void *ctx, GError **error);
 /* The last digest: the last message row it covered, and when it was
  * queued (ISO 8601 UTC; NULL and 0 when there was none). */
 gboolean store_last_digest(struct store *st, gint64 *mark, char **sent_at, GError **error);
+
+/* Data protection (store_forget.c). What an erasure touched. */
+struct erasure {
+	int nominees, mails, messages;
+};
+/* Erase every trace of the person with this address: their nominee rows
+ * (kept as anonymous rows so counts stay right; accepted ones withdrawn),
+ * their pairs and invitations, the bodies of mail to or about them, their
+ * address and names in message records. Records only that an erasure
+ * happened, then rewrites the file so no deleted page keeps a copy. */
+gboolean store_forget(struct store *st, const char *email, struct erasure *out, GError **error);
+/* Empty the bodies of mail sent or failed before `before` (seconds since
+ * the epoch); *purged counts them. */
+gboolean store_purge_bodies(struct store *st, gint64 before, int *purged, GError **error);
+/* A held message whose cause staff fixed: its record stops matching the
+ * message (Message-ID and digest), so that it is applied afresh. *found
+ * says whether a held record had that Message-ID. Inside a transaction. */
+gboolean store_release_held(struct store *st, const char *message_id, gboolean *found, GError **error);
 
 typedef struct event_record event_record;
 typedef struct invitation_view invitation_view;

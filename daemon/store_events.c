@@ -406,6 +406,7 @@ gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn
 			" n.years, n.aspiration, n.expertise, n.location, n.format, n.consent, n.nominated_by,"
 			" m.received_at FROM nominees n JOIN messages m ON m.id = n.message"
 			" WHERE n.status = 'accepted' ORDER BY n.organisation, n.role DESC, n.id",
+		[REPORT_OUTCOMES] = "SELECT outcome, count(*) AS messages FROM messages GROUP BY outcome ORDER BY outcome",
 	};
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql[r], error);
 	if (!stmt)

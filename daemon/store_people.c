@@ -241,11 +241,11 @@ gboolean store_each_pair(struct store *st, gboolean active_only, store_row_fn fn
 	return store_each_row(st,
 			      active_only ? "SELECT p.id, a.email AS member, a.organisation AS member_organisation,"
 					    " b.email AS mentor, b.organisation AS mentor_organisation, p.score,"
-					    " p.reasons, p.created_at FROM pairs p JOIN nominees a ON a.id = p.member"
+					    " p.reasons AS why, p.created_at FROM pairs p JOIN nominees a ON a.id = p.member"
 					    " JOIN nominees b ON b.id = p.mentor WHERE p.ended_at IS NULL ORDER BY p.id"
 					  : "SELECT p.id, a.email AS member, a.organisation AS member_organisation,"
 					    " b.email AS mentor, b.organisation AS mentor_organisation, p.score,"
-					    " p.reasons, p.created_at, p.ended_at, p.ended_reason FROM pairs p"
+					    " p.reasons AS why, p.created_at, p.ended_at, p.ended_reason FROM pairs p"
 					    " JOIN nominees a ON a.id = p.member JOIN nominees b ON b.id = p.mentor"
 					    " ORDER BY p.id",
 			      fn, ctx, error);

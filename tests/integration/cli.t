@@ -67,8 +67,11 @@ tap.like(r.stderr, r"confirmation\.txt:\d+: unknown placeholder \{\{no_such_thin
 
 r = nomd(os.path.join(work, "missing.conf"), "--check-config")
 tap.is_(r.returncode, EX_CONFIG, "missing config file: exit 78")
-r = run([os.path.join(BUILD, "nomd"), "--once"])
-tap.is_(r.returncode, EX_USAGE, "nomd without -c: exit 64")
+r = run([os.path.join(BUILD, "nomd"), "--check-config"])
+tap.ok(r.returncode == EX_CONFIG and "/etc/nomd/nomd.conf" in r.stderr or r.returncode == 0,
+       f"nomd without -c reads the installed default config ({r.stderr.strip()[:120]})")
+r = run([os.path.join(BUILD, "nomd"), "extra-argument"])
+tap.is_(r.returncode, EX_USAGE, "nomd with a stray argument: exit 64")
 r = run([os.path.join(BUILD, "nomd"), "-c", good, "--bogus"])
 tap.is_(r.returncode, EX_USAGE, "nomd with an unknown option: exit 64")
 r = nomctl(good, "frobnicate")

@@ -1,0 +1,177 @@
+/* nomctl_admin: `nomctl status`, `nomctl forget EMAIL` and `nomctl
+ * reprocess MESSAGE_ID`: how nomd is doing, a data-subject erasure, and
+ * a held message applied again once staff fixed its cause. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "imap.h"
+#include "nomctl.h"
+#include "schedule.h"
+#include "util.h"
+
+struct status_line {
+	const char *name;
+	char *value;
+};
+
+static void add(GPtrArray *lines, const char *name, char *value)
+{
+	struct status_line *l = g_new0(struct status_line, 1);
+	l->name = name;
+	l->value = value;
+	g_ptr_array_add(lines, l);
+}
+
+static void free_line(gpointer p)
+{
+	struct status_line *l = p;
+	g_free(l->value);
+	g_free(l);
+}
+
+static void keep_outcome(void *data, int n, const char *const *names, const char *const *values)
+{
+	GString *s = data;
+	g_string_append_printf(s, "%s%s %s", s->len ? ", " : "", values[1], values[0]);
+}
+
+int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *format)
+{
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(free_line);
+	/* What the daemon last wrote about itself (see daemon.c). */
+	g_autofree char *path = g_strconcat(cfg->database, ".status", NULL);
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	if (g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL)) {
+		gint64 pid = g_key_file_get_int64(kf, "nomd", "pid", NULL);
+		g_autofree char *state = g_key_file_get_string(kf, "nomd", "state", NULL);
+		/* EPERM: it exists, as another user (DynamicUser=). */
+		gboolean alive = pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+		add(lines, "daemon", g_strdup_printf("%s (pid %" G_GINT64_FORMAT ")", alive ? "running" : "not running", pid));
+		add(lines, "state", g_strdup(alive ? state : "stopped"));
+		const char *keys[] = { "since", "last_poll", "last_error", "backlog" };
+		for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+			char *v = g_key_file_get_string(kf, "nomd", keys[i], NULL);
+			add(lines, keys[i], v && *v ? v : (g_free(v), g_strdup(i == 3 ? "0" : "-")));
+		}
+	} else {
+		add(lines, "daemon", g_strdup("no status yet: nomd has not run with this database"));
+	}
+	gint64 pending = 0, failed = 0;
+	g_autofree char *oldest = NULL;
+	store_outbox_counts(st, &pending, &failed, &oldest);
+	add(lines, "outbox_pending", g_strdup_printf("%" G_GINT64_FORMAT, pending));
+	add(lines, "outbox_failed", g_strdup_printf("%" G_GINT64_FORMAT, failed));
+	add(lines, "outbox_oldest_pending", g_strdup(oldest ? oldest : "-"));
+	g_autoptr(GError) error = NULL;
+	gint64 mark = 0;
+	g_autofree char *last = NULL;
+	if (!store_last_digest(st, &mark, &last, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_SOFTWARE;
+	}
+	add(lines, "last_digest", g_strdup(last ? last : "-"));
+	g_autoptr(schedule) s = NULL;
+	if (schedule_parse(cfg->digest, cfg->timezone, &s, NULL) && s) {
+		g_autoptr(GDateTime) next = g_date_time_new_from_unix_utc(schedule_next_due(s, schedule_now()));
+		add(lines, "next_digest", g_date_time_format(next, "%Y-%m-%dT%H:%M:%SZ"));
+	} else {
+		add(lines, "next_digest", g_strdup("off"));
+	}
+	g_autoptr(GString) outcomes = g_string_new(NULL);
+	if (!store_report(st, REPORT_OUTCOMES, 0, keep_outcome, outcomes, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_SOFTWARE;
+	}
+	add(lines, "messages", g_strdup(outcomes->len ? outcomes->str : "none yet"));
+
+	if (format && (strcmp(format, "json") == 0 || strcmp(format, "csv") == 0)) {
+		struct printer pr = { .format = strcmp(format, "csv") == 0 ? FMT_CSV : FMT_JSON };
+		g_autofree const char **names = g_new0(const char *, lines->len);
+		g_autofree const char **values = g_new0(const char *, lines->len);
+		for (guint i = 0; i < lines->len; i++) {
+			const struct status_line *l = lines->pdata[i];
+			names[i] = l->name;
+			values[i] = l->value;
+		}
+		print_row(&pr, (int)lines->len, names, values);
+		print_end(&pr);
+		return EX_OK;
+	}
+	for (guint i = 0; i < lines->len; i++) {
+		const struct status_line *l = lines->pdata[i];
+		printf("%-22s %s\n", l->name, l->value);
+	}
+	return EX_OK;
+}
+
+int nomctl_forget(struct store *st, const char *email)
+{
+	if (!email_valid(email)) {
+		fprintf(stderr, "nomctl: '%s' is not an email address\n", email);
+		return EX_USAGE;
+	}
+	g_autoptr(GError) error = NULL;
+	struct erasure e;
+	if (!store_forget(st, email, &e, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_SOFTWARE;
+	}
+	/* Said once here; the database keeps only the counts. */
+	printf("erased: %d nominee record(s), %d mail(s), %d message record(s)\n", e.nominees, e.mails, e.messages);
+	return EX_OK;
+}
+
+int nomctl_reprocess(const struct nomd_config *cfg, struct store *st, const char *message_id)
+{
+	g_autofree char *id = g_strdup(message_id);
+	if (*id == '<' && g_str_has_suffix(id, ">")) {
+		memmove(id, id + 1, strlen(id));
+		id[strlen(id) - 1] = '\0';
+	}
+	if (!msgid_valid(id)) {
+		fprintf(stderr, "nomctl: '%s' is not a Message-ID\n", message_id);
+		return EX_USAGE;
+	}
+	g_autoptr(GError) error = NULL;
+	g_autoptr(imap_conn) imap = NULL;
+	guint32 validity = 0, exists = 0;
+	g_autoptr(GArray) uids = NULL;
+	if (!imap_open(cfg, &imap, &error) || !imap_select(imap, cfg->imap.held, &validity, &exists, &error) ||
+	    !imap_search_message_id(imap, id, &uids, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_UNAVAILABLE;
+	}
+	if (uids->len == 0) {
+		fprintf(stderr, "nomctl: no message <%s> in %s\n", id, cfg->imap.held);
+		return EX_DATAERR;
+	}
+	/* The record changes and the message moves together: nomd cannot
+	 * record it (that needs the write lock) while it is being moved. */
+	gboolean found = FALSE;
+	if (!store_begin(st, &error) || !store_release_held(st, id, &found, &error)) {
+		store_rollback(st);
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_SOFTWARE;
+	}
+	if (!found) {
+		store_rollback(st);
+		fprintf(stderr, "nomctl: <%s> is not recorded as held\n", id);
+		return EX_DATAERR;
+	}
+	if (!imap_move(imap, (const guint32 *)(void *)uids->data, uids->len, cfg->imap.inbox, &error)) {
+		store_rollback(st);
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_UNAVAILABLE;
+	}
+	if (!store_commit(st, &error)) {
+		fprintf(stderr, "nomctl: moved to %s, but the record was not released: %s\n", cfg->imap.inbox,
+			error->message);
+		return EX_SOFTWARE;
+	}
+	printf("<%s> moved from %s to %s; nomd applies it again on its next pass\n", id, cfg->imap.held,
+	       cfg->imap.inbox);
+	return EX_OK;
+}
