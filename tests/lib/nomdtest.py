@@ -52,8 +52,21 @@ staff = {{ addresses = [ "programme-team@example.org" ]; {staff_extra} }};
     return path
 
 
+# NOMD_WRAP="valgrind --leak-check=full ..." runs every nomd and nomctl
+# under that command (make check-valgrind).
+WRAP = __import__("shlex").split(os.environ.get("NOMD_WRAP", ""))
+
+
+def wrapped(args):
+    """args, under NOMD_WRAP when it names a built nomd or nomctl."""
+    if WRAP and args and os.path.basename(args[0]) in ("nomd", "nomctl") and args[0].startswith(BUILD):
+        return WRAP + list(args)
+    return list(args)
+
+
 def run(args, timeout=120, env=None):
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(wrapped(args), capture_output=True, text=True, timeout=timeout * (10 if WRAP else 1),
+                          env=env)
 
 
 def nomd(conf, *args):
@@ -107,7 +120,7 @@ class Daemon:
         self.log_path = conf + ".log"
         self.log = open(self.log_path, "ab")
         full_env = dict(os.environ, **(env or {}))
-        self.proc = subprocess.Popen([os.path.join(BUILD, "nomd"), "-c", conf, *args],
+        self.proc = subprocess.Popen(wrapped([os.path.join(BUILD, "nomd"), "-c", conf, *args]),
                                      stdout=self.log, stderr=self.log, env=full_env)
         self.offset = 0
 
