@@ -71,10 +71,22 @@ FUZZ_SECONDS ?= 300
 # Unit tests (no servers), the integration tests on a real Dovecot and
 # Postfix, and a minute of libFuzzer over parse -> rules -> reply. prove
 # prints TAP and a summary; it fails the target when any test fails.
+# CHECK_FUZZ= leaves the fuzzing out (the sanitizer run in .ci/run: the
+# fuzzers are sanitized builds already).
+CHECK_FUZZ ?= tests/fuzz/run.sh
 check: deps
 	$(MAKE) unit
 	NOMD_BUILD=$(abspath $(BUILD)) NOMD_FUZZ_SECONDS=60 NOMD_FUZZ_SEED=1 prove -j2 $(UNIT_BINS) tests/lib/*.t \
-		tests/integration/*.t tests/fuzz/run.sh
+		tests/integration/*.t $(CHECK_FUZZ)
+
+# The integration tests that exercise most of nomd, with every nomd and
+# nomctl under valgrind: a definite leak or a memory error fails them.
+VALGRIND = valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
+VALGRIND_TESTS = end_to_end consent pairing events digest admin outbox notify
+check-valgrind: deps
+	$(MAKE) all
+	NOMD_BUILD=$(abspath $(BUILD)) NOMD_WRAP="$(VALGRIND)" prove -j2 \
+		$(VALGRIND_TESTS:%=tests/integration/%.t)
 
 # Longer fuzzing: make fuzz FUZZ_SECONDS=3600
 fuzz: deps
@@ -138,5 +150,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps unit check demo clean fuzz bench install uninstall
+.PHONY: all deps unit check check-valgrind demo clean fuzz bench install uninstall
 .SECONDARY:
