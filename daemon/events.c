@@ -48,7 +48,8 @@ static gboolean send_invitation(const struct nomd_config *cfg, const struct repl
 				const struct invitation_view *v, gint64 now, GError **error)
 {
 	const struct event_record *e = v->event;
-	gboolean cancel = g_strcmp0(e->status, "cancelled") == 0;
+	/* The event called off, or the invitee no longer taking part. */
+	gboolean cancel = g_strcmp0(e->status, "cancelled") == 0 || g_strcmp0(v->status, "accepted") != 0;
 	struct ical_event ie = {
 		.uid = e->uid,
 		.sequence = e->sequence,

@@ -230,11 +230,12 @@ gboolean store_invitations(struct store *st, enum invitation_query q, gint64 now
 			   GError **error)
 {
 	static const char *const where[] = {
-		/* A withdrawn nominee gets no update, but does get a cancellation
-		 * of what they had. */
 		[INVITATIONS_TO_SEND] = "(e.status = 'active' AND e.starts_at > ?1 AND n.status = 'accepted'"
 					" AND i.sent_sequence < e.sequence)"
-					" OR (e.status = 'cancelled' AND i.sent_sequence >= 0 AND NOT i.cancel_sent)",
+					" OR (e.status = 'cancelled' AND i.sent_sequence >= 0 AND NOT i.cancel_sent)"
+					/* Someone withdrawn loses the event from their calendar. */
+					" OR (e.status = 'active' AND e.starts_at > ?1 AND n.status != 'accepted'"
+					" AND n.email IS NOT NULL AND i.sent_sequence >= 0 AND NOT i.cancel_sent)",
 		[INVITATIONS_TO_REMIND] = "e.status = 'active' AND e.starts_at > ?1 AND e.starts_at <= ?2"
 					  " AND n.status = 'accepted' AND i.answer IN ('none','accepted','tentative')"
 					  " AND i.sent_sequence >= 0 AND NOT i.reminded",

@@ -230,6 +230,14 @@ with MailStack(os.path.join(work, "stack")) as ms:
         got = messages.get(f"corpus-{corpus_people.index(who)}@x.example", {})
         tap.is_(got.get("reasons"), want[exp["answer"]], f"corpus {name}: {exp['answer']} ({exp.get('via')})")
 
+    # Someone withdrawn loses the event from their calendar.
+    r = nomctl(conf, "withdraw", corpus_people[0])
+    nomd(conf, "--once")
+    ms.wait_queue_empty(timeout=60)
+    gone = sorted(str(vevent(c)["UID"]) for method, c in map(calendar_of, invitations(ms, corpus_people[0], expect=4))
+                  if method == "CANCEL")
+    tap.is_(gone, sorted([ev["uid"], ev2["uid"]]), "a withdrawn invitee gets a CANCEL for each event they were invited to")
+
     # An update: SEQUENCE 1 to everyone invited; a reminder once; a cancellation.
     r = nomctl(conf, "event", "update", str(event_id), "--start",
                (start_local + datetime.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"))
