@@ -509,12 +509,17 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 	if (!resolve_password(path, &cf, "imap", &cfg->imap.password, cfg->imap.password_file, error) ||
 	    !resolve_password(path, &cf, "smtp", &cfg->smtp.password, cfg->smtp.password_file, error))
 		goto out;
-	/* A password written in the file makes the file itself a secret. */
-	if (config_lookup(&cf, "imap.password") || config_lookup(&cf, "smtp.password")) {
+	/* A password written in a file (this one, or one it includes) makes
+	 * that file a secret. */
+	for (int i = 0; i < 2; i++) {
+		config_setting_t *pw = config_lookup(&cf, i ? "smtp.password" : "imap.password");
+		const char *file = pw ? config_setting_source_file(pw) : NULL;
+		g_autofree char *full = !file || g_strcmp0(file, path) == 0 ? g_strdup(path)
+				       : g_path_is_absolute(file) ? g_strdup(file)
+								  : g_build_filename(dir, file, NULL);
 		g_autoptr(GError) local = NULL;
-		if (!private_file(path, "configuration file", &local)) {
-			fail_at(error, path, config_lookup(&cf, config_lookup(&cf, "imap.password") ? "imap.password" : "smtp.password"),
-				"%s (or move the password to a password_file)", local->message);
+		if (pw && !private_file(full, "configuration file", &local)) {
+			fail_at(error, path, pw, "%s (or move the password to a password_file)", local->message);
 			goto out;
 		}
 	}

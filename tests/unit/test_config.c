@@ -181,5 +181,20 @@ int main(void)
 		   "a password from $CREDENTIALS_DIRECTORY, config without a password readable by all: loads");
 		g_unsetenv("CREDENTIALS_DIRECTORY");
 	}
+	{
+		/* A password in an included file makes that file the secret. */
+		g_autofree char *inc = write_conf("secret.inc", "password = \"pw\";\n");
+		g_chmod(inc, 0644);
+		g_autofree char *main_conf = write_conf("inc.conf",
+			"imap = { host = \"h\"; user = \"u\";\n@include \"secret.inc\"\n};\n"
+			"smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
+		g_chmod(main_conf, 0600);
+		g_autoptr(nomd_config) cfg = NULL;
+		g_autoptr(GError) error = NULL;
+		ok(!config_load(main_conf, &cfg, &error) && strstr(error->message, "secret.inc:1: configuration file") &&
+			   strstr(error->message, "(mode 0644)"),
+		   "an included file holding a password, readable by others: refused at its FILE:LINE (%s)",
+		   error ? error->message : "loaded");
+	}
 	return tap_done();
 }
