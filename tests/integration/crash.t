@@ -40,17 +40,19 @@ with MailStack(os.path.join(work, "stack")) as ms:
 
     # Short lives, so that the kills land while messages are being applied
     # and while confirmations are being sent.
-    # At least KILLS kills, and more (up to 40) until some landed while
+    # At least KILLS kills, and more (up to 60) until some landed while
     # messages were being applied and some while confirmations were sent.
+    # Lives grow with each kill, so a slow build (ASan) also gets through
+    # the backlog to the sending.
     progress = []
 
     def covered():
         return (sum(1 for a, b in progress if a < N) >= 2 and
                 sum(1 for a, b in progress if a == N and b < N) >= 2)
 
-    while len(progress) < KILLS or (not covered() and len(progress) < 40):
+    while len(progress) < KILLS or (not covered() and len(progress) < 60):
         d = Daemon(conf)
-        time.sleep(rng.uniform(0.02, 0.25))
+        time.sleep(rng.uniform(0.02, 0.25) * (1 + len(progress) / 8))
         d.kill()
         recorded = len(nomctl_json(conf, "messages"))
         delivered = sum(1 for o in nomctl_json(conf, "outbox") if o["status"] == "sent")
