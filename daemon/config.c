@@ -237,6 +237,9 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 		} else if (k->type == KT_STRING) {
 			if (strpbrk(v, "\r\n"))
 				return fail_at(error, path, s, "'%s' must not contain a line break", k->path);
+			/* Names and folders go into mail labelled UTF-8. */
+			if (!g_utf8_validate(v, -1, NULL))
+				return fail_at(error, path, s, "'%s' must be UTF-8", k->path);
 			*(char **)slot = g_strdup(v);
 		} else if (strcmp(v, "tls") == 0) {
 			*(enum security *)slot = SEC_TLS;
@@ -354,8 +357,9 @@ static gboolean read_organisation(const char *path, config_setting_t *s, struct 
 				       "organisation id '%s' may hold only a-z, 0-9, '-' and '_'", id);
 	if (!config_setting_lookup_string(s, "name", &name) || !*name)
 		return fail_at(error, path, s, "organisation '%s' without a string 'name'", id);
-	if (strpbrk(name, "\r\n"))
-		return fail_at(error, path, config_setting_get_member(s, "name"), "organisation name has a line break");
+	if (strpbrk(name, "\r\n") || !g_utf8_validate(name, -1, NULL))
+		return fail_at(error, path, config_setting_get_member(s, "name"),
+			       "organisation name must be one line of UTF-8");
 	config_setting_lookup_string(s, "kind", &kind);
 	if (strcmp(kind, "council") != 0 && strcmp(kind, "partner") != 0)
 		return fail_at(error, path, config_setting_get_member(s, "kind"),
@@ -364,6 +368,11 @@ static gboolean read_organisation(const char *path, config_setting_t *s, struct 
 		const struct organisation *other = cfg->organisations->pdata[i];
 		if (strcmp(other->id, id) == 0 || g_ascii_strcasecmp(other->name, name) == 0)
 			return fail_at(error, path, s, "organisation '%s' (%s) is listed twice", id, name);
+		/* A form names its organisation by id or by name: each must
+		 * point to one organisation only. */
+		if (g_ascii_strcasecmp(other->name, id) == 0 || g_ascii_strcasecmp(other->id, name) == 0)
+			return fail_at(error, path, s, "organisation '%s' (%s) is ambiguous with '%s' (%s)", id, name,
+				       other->id, other->name);
 	}
 	o->id = g_strdup(id);
 	o->name = g_strdup(name);
@@ -424,6 +433,8 @@ static gboolean resolve_password(const char *path, config_t *cf, const char *gro
 {
 	g_autofree char *pw_key = g_strdup_printf("%s.password", group);
 	g_autofree char *file_key = g_strdup_printf("%s.password_file", group);
+	if (*password && !**password)
+		return fail_at(error, path, config_lookup(cf, pw_key), "'%s' is empty", pw_key);
 	if (*password && password_file)
 		return fail_at(error, path, config_lookup(cf, file_key),
 			       "'%s' and '%s' are alternatives: set one", pw_key, file_key);
@@ -533,6 +544,19 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 		fail_at(error, path, config_lookup(&cf, "programme.require_authentication"),
 			"'programme.require_authentication' needs 'programme.trusted_authserv_id'");
 		goto out;
+	}
+	if (cfg->smtp.retry_min > cfg->smtp.retry_max) {
+		fail_at(error, path, config_lookup(&cf, "smtp.retry_min"), "'smtp.retry_min' is longer than 'smtp.retry_max'");
+		goto out;
+	}
+	{
+		/* The zone is checked even with the digest off: dates are shown in it. */
+		g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(cfg->timezone);
+		if (!tz) {
+			fail_at(error, path, config_lookup(&cf, "staff.timezone"),
+				"'%s' is not a time zone this system knows (such as Europe/London)", cfg->timezone);
+			goto out;
+		}
 	}
 	{
 		g_autoptr(schedule) digest = NULL;

@@ -154,7 +154,8 @@ static gboolean name_ok(const char *const *allowed, const char *name)
 /* One tag, its text between the braces given (without them). */
 static gboolean add_tag(struct parser *p, const char *tag, gboolean raw, GError **error)
 {
-	g_autofree char *name = g_strstrip(g_strdup(raw ? tag : tag + (strchr("#^/", tag[0]) ? 1 : 0)));
+	/* strchr() finds the NUL of an empty tag: test tag[0] first. */
+	g_autofree char *name = g_strstrip(g_strdup(raw ? tag : tag + (tag[0] && strchr("#^/", tag[0]) ? 1 : 0)));
 	g_strstrip(name);
 	if (!*name || !name_ok(p->allowed, name)) {
 		g_set_error(error, TEMPLATE_ERROR, 0, "%s:%d: unknown placeholder {{%s}}", p->t->path, p->line, tag);

@@ -92,7 +92,15 @@ static char *csv_label(const char *cell)
 	}
 	g_autofree char *nfc = g_utf8_normalize(s->str, s->len, G_NORMALIZE_DEFAULT_COMPOSE);
 	g_string_free(s, TRUE);
-	return g_utf8_casefold(nfc ? nfc : "", -1);
+	/* Folding can triple the length (U+0390): the cap is kept after it. */
+	char *folded = g_utf8_casefold(nfc ? nfc : "", -1);
+	if (strlen(folded) > CSV_MAX_CELL) {
+		gsize cut = CSV_MAX_CELL;
+		while (cut > 0 && ((guchar)folded[cut] & 0xC0) == 0x80)
+			cut--;
+		folded[cut] = '\0';
+	}
+	return folded;
 }
 
 static gboolean csv_row_empty(GPtrArray *cells)

@@ -196,5 +196,21 @@ int main(void)
 		   "an included file holding a password, readable by others: refused at its FILE:LINE (%s)",
 		   error ? error->message : "loaded");
 	}
+	{
+		/* Found by fuzzing the loader. */
+		g_autofree char *e1 = load_error(BASE "organisations = ( { id = \"a\"; name = \"b\"; nominators = [ \"x@a.example\" ]; },\n"
+						      "  { id = \"b\"; name = \"Bee Council\"; } );\n");
+		ok(e1 && strstr(e1, "is ambiguous with 'a' (b)"), "an id that is another organisation's name: refused (%s)",
+		   e1 ? e1 : "loaded");
+		g_autofree char *e2 = load_error("imap = { host = \"h\"; user = \"u\"; password = \"\"; };\n"
+						 "smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
+		is_str(e2, "t.conf:1: 'imap.password' is empty", "an empty password: refused");
+		g_autofree char *e3 = load_error(BASE ORG "programme = { name = \"Caf\xe9\"; };\n");
+		is_str(e3, "t.conf:4: 'programme.name' must be UTF-8", "a name that is not UTF-8: refused");
+		g_autofree char *e4 = load_error(BASE ORG "smtp2 = 1;\n");
+		ok(e4 != NULL, "unknown group refused");
+		g_autofree char *e5 = load_error(BASE ORG "staff = { digest = \"off\"; timezone = \"Mars/Olympus\"; };\n");
+		ok(e5 && strstr(e5, "'Mars/Olympus' is not a time zone"), "an unknown zone, digest off: still refused");
+	}
 	return tap_done();
 }

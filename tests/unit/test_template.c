@@ -38,6 +38,9 @@ int main(void)
 	ok(f == NULL && e && strstr(e->message, "unknown placeholder"), "a name the caller does not know is refused: %s",
 	   e ? e->message : "");
 	g_clear_error(&e);
+	g_autofree char *empty = render("e.txt", "a{{}}b", d, &e);
+	ok(empty == NULL && e && strstr(e->message, "unknown placeholder {{}}"), "an empty tag is refused, not read past");
+	g_clear_error(&e);
 	g_autofree char *g = render("g.txt", "{{#flag}}on{{/flag}}{{^flag}}off{{/flag}} {{#empty}}x{{/empty}}{{^empty}}none{{/empty}}", d, &e);
 	is_str(g, "on none", "flags and empty values in sections and inverted sections");
 	g_autofree char *h = render("h.txt", "{{#items}}{{name}}:{{text}} {{/items}}", d, &e);
