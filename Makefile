@@ -69,14 +69,16 @@ unit: all $(UNIT_BINS) $(BUILD)/tests/render_samples
 FUZZ_SECONDS ?= 300
 
 # Unit tests (no servers), the integration tests on a real Dovecot and
-# Postfix, and a minute of libFuzzer over parse -> rules -> reply. prove
-# prints TAP and a summary; it fails the target when any test fails.
+# Postfix, and libFuzzer over the MIME walk, the form and CSV readers, the
+# templates, the configuration and parse -> rules -> reply (NOMD_FUZZ_SECONDS
+# in total; see tests/fuzz/run.sh). prove prints TAP and a summary; it
+# fails the target when any test fails.
 # CHECK_FUZZ= leaves the fuzzing out (the sanitizer run in .ci/run: the
 # fuzzers are sanitized builds already).
 CHECK_FUZZ ?= tests/fuzz/run.sh
 check: deps
 	$(MAKE) unit
-	NOMD_BUILD=$(abspath $(BUILD)) NOMD_FUZZ_SECONDS=60 NOMD_FUZZ_SEED=1 prove -j2 $(UNIT_BINS) tests/lib/*.t \
+	NOMD_BUILD=$(abspath $(BUILD)) NOMD_FUZZ_SECONDS=120 NOMD_FUZZ_SEED=1 prove -j2 $(UNIT_BINS) tests/lib/*.t \
 		tests/integration/*.t $(CHECK_FUZZ)
 
 # The integration tests that exercise most of nomd, with every nomd and
@@ -88,9 +90,10 @@ check-valgrind: deps
 	NOMD_BUILD=$(abspath $(BUILD)) NOMD_WRAP="$(VALGRIND)" prove -j2 \
 		$(VALGRIND_TESTS:%=tests/integration/%.t)
 
-# Longer fuzzing: make fuzz FUZZ_SECONDS=3600
+# Longer fuzzing, FUZZ_SECONDS for each target:
+#   make fuzz FUZZ_SECONDS=3600 [FUZZ_TARGET="fuzz_form fuzz_mime"]
 fuzz: deps
-	BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS)
+	BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_TARGET:%=--target %) $(FUZZ_SECONDS)
 
 demo: deps
 	$(MAKE) all

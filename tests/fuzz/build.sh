@@ -1,12 +1,20 @@
 #!/bin/sh
-# Builds the libFuzzer target build/fuzz/fuzz_parse (under $BUILD/fuzz) with
-# clang -fsanitize=fuzzer,address,undefined from the project's own sources:
-# the Makefile's CORE_SRCS (everything in daemon/ and parsers/ but nomd.c and
-# nomctl.c), compiled here with instrumentation, one object per source file,
-# rebuilt only when it or a header changed.
+# Builds the libFuzzer targets build/fuzz/fuzz_* (under $BUILD/fuzz), one
+# per tests/fuzz/fuzz_*.c, with clang -fsanitize=fuzzer,address,undefined
+# from the project's own sources: the Makefile's CORE_SRCS (everything in
+# daemon/ and parsers/ but nomd.c and nomctl.c), compiled here once with
+# instrumentation, one object per source file, rebuilt only when it or a
+# header changed, and linked into every target with the target's own file.
 #
-#   tests/fuzz/build.sh            build if needed; prints the binary's path
+#   tests/fuzz/build.sh                 build every target if needed; prints
+#                                       the binaries' paths, one a line
+#   tests/fuzz/build.sh fuzz_form ...   only those targets
 #   BUILD=/tmp/b tests/fuzz/build.sh
+#
+# The targets (see each file's header): fuzz_parse (the whole pipeline:
+# MIME walk, form, rules, reply), fuzz_mime (mime_parse alone), fuzz_form
+# (form and CSV readers), fuzz_template (the template engine), fuzz_config
+# (the configuration loader). tests/fuzz/fuzz_common.h is shared.
 #
 # NOMD_FUZZ_EXTRA_SRCS adds source files (paths from the top of the tree)
 # that the Makefile does not list yet.
@@ -20,8 +28,9 @@
 # (libxml-2.0); '#' starts a comment. NOMD_FUZZ_CFLAGS adds compiler flags.
 #
 # Needs (Debian 12): clang libclang-rt-14-dev, and the -dev packages the
-# project builds with. Exit status: 0 built, 1 compile or link error,
-# 2 no clang with libFuzzer (the message says what to install).
+# project builds with. Exit status: 0 all built, 1 a compile or link error
+# (the targets that did build are still printed), 2 no clang with libFuzzer
+# (the message says what to install), 64 an unknown target.
 # Word splitting of the flag and file lists is meant throughout.
 # shellcheck disable=SC2086,SC2016,SC2012
 set -eu
@@ -33,11 +42,25 @@ cd "$root"
 BUILD=${BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$root/$BUILD" ;; esac
 out="$BUILD/fuzz"
-bin="$out/fuzz_parse"
 CLANG=${CLANG:-clang}
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
 say() { echo "fuzz/build: $*" >&2; }
+
+# The targets asked for: every tests/fuzz/fuzz_*.c by default.
+all_targets=$(for f in tests/fuzz/fuzz_*.c; do [ -f "$f" ] && basename "$f" .c; done | tr '\n' ' ')
+targets=""
+for t in "$@"; do
+	t=$(basename "$t" .c)
+	case " $all_targets " in
+	*" $t "*) targets="$targets $t" ;;
+	*)
+		say "no target $t (have: $all_targets)"
+		exit 64
+		;;
+	esac
+done
+[ -n "$targets" ] || targets=$all_targets
 
 # The toolchain: clang and libFuzzer's runtime (libclang-rt-14-dev on Debian 12).
 if ! command -v "$CLANG" >/dev/null 2>&1; then
@@ -130,35 +153,50 @@ fi
 # The newest header decides whether an object is stale (as the Makefile does).
 newest_header=$(ls -t daemon/*.h parsers/*.h tests/fuzz/*.h 2>/dev/null | head -n 1 || true)
 
-objs=""
-relink=0
-[ -x "$bin" ] || relink=1
-for s in $srcs tests/fuzz/fuzz_parse.c; do
-	o="$out/obj/$(echo "${s%.c}" | tr '/' '_').o"
-	objs="$objs $o"
-	if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || { [ -n "$newest_header" ] && [ "$newest_header" -nt "$o" ]; }; then
-		say "CC $s"
-		# shellcheck disable=SC2086
-		if ! "$CLANG" $CFLAGS_FUZZ -c -o "$o.tmp" "$s"; then
+# Compile one source into $out/obj if stale; prints the object's path.
+compile() {
+	o="$out/obj/$(echo "${1%.c}" | tr '/' '_').o"
+	if [ ! -f "$o" ] || [ "$1" -nt "$o" ] || { [ -n "$newest_header" ] && [ "$newest_header" -nt "$o" ]; }; then
+		say "CC $1"
+		if ! "$CLANG" $CFLAGS_FUZZ -c -o "$o.tmp" "$1"; then
 			rm -f "$o.tmp"
-			say "compiling $s failed"
-			exit 1
+			say "compiling $1 failed"
+			return 1
 		fi
 		mv "$o.tmp" "$o"
-		relink=1
-	elif [ "$o" -nt "$bin" ]; then
-		relink=1
 	fi
+	echo "$o"
+}
+
+# nomd's own code, shared by every target.
+objs=""
+for s in $srcs; do
+	o=$(compile "$s") || exit 1
+	objs="$objs $o"
 done
 
-if [ "$relink" = 1 ]; then
-	say "LD $bin"
-	# shellcheck disable=SC2086
-	if ! "$CLANG" $SAN -o "$bin.tmp" $objs $LIBS; then
-		rm -f "$bin.tmp"
-		say "linking $bin failed"
-		exit 1
+status=0
+for t in $targets; do
+	bin="$out/$t"
+	if ! main=$(compile "tests/fuzz/$t.c"); then
+		status=1
+		continue
 	fi
-	mv "$bin.tmp" "$bin"
-fi
-echo "$bin"
+	relink=0
+	[ -x "$bin" ] || relink=1
+	for o in $objs $main; do
+		[ "$o" -nt "$bin" ] && relink=1
+	done
+	if [ "$relink" = 1 ]; then
+		say "LD $bin"
+		if ! "$CLANG" $SAN -o "$bin.tmp" $objs $main $LIBS; then
+			rm -f "$bin.tmp"
+			say "linking $bin failed"
+			status=1
+			continue
+		fi
+		mv "$bin.tmp" "$bin"
+	fi
+	echo "$bin"
+done
+exit $status
