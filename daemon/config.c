@@ -477,6 +477,35 @@ static gboolean parse_closes(struct nomd_config *cfg)
 	return TRUE;
 }
 
+/* libconfig 1.5 exits the process when an @include names a folder or
+ * something else it cannot read as a file: look before it does. */
+static gboolean check_includes(const char *path, const char *dir, GError **error)
+{
+	g_autofree char *text = NULL;
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return TRUE; /* libconfig says what is wrong with it */
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	for (int i = 0; lines[i]; i++) {
+		const char *l = lines[i];
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (!g_str_has_prefix(l, "@include"))
+			continue;
+		const char *q = strchr(l, '"');
+		const char *end = q ? strchr(q + 1, '"') : NULL;
+		if (!end)
+			continue;
+		g_autofree char *name = g_strndup(q + 1, end - q - 1);
+		g_autofree char *full = g_build_filename(dir, name, NULL);
+		if (!g_file_test(full, G_FILE_TEST_IS_REGULAR)) {
+			g_set_error(error, CONFIG_ERROR, 0, "%s:%d: cannot include '%s': not a file (paths are relative to %s)",
+				    path, i + 1, name, dir);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 {
 	g_autoptr(nomd_config) cfg = g_new0(struct nomd_config, 1);
@@ -490,6 +519,8 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 	config_set_include_dir(&cf, dir);
 	gboolean ok = FALSE;
 
+	if (!check_includes(path, dir, error))
+		goto out;
 	if (!config_read_file(&cf, path)) {
 		const char *file = config_error_file(&cf);
 		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO && config_error_line(&cf) == 0)

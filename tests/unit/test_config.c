@@ -212,5 +212,9 @@ int main(void)
 		g_autofree char *e5 = load_error(BASE ORG "staff = { digest = \"off\"; timezone = \"Mars/Olympus\"; };\n");
 		ok(e5 && strstr(e5, "'Mars/Olympus' is not a time zone"), "an unknown zone, digest off: still refused");
 	}
+	{
+		g_autofree char *e = load_error(BASE ORG "@include \".\"\n");
+		ok(e && g_str_has_prefix(e, "t.conf:4: cannot include '.': not a file"), "an @include of a folder: FILE:LINE, not an exit inside libconfig");
+	}
 	return tap_done();
 }
