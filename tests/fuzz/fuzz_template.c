@@ -229,7 +229,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	g_autofree char *out_txt = render_checked(txt, data_meta, "text rendering");
 	g_autofree char *out_html = render_checked(html, data_meta, "HTML rendering");
-	gboolean own_mark = memmem(text, size, "!V!", 3) != NULL;
+	g_autofree char *plain_txt = render_checked(txt, data_plain, "text rendering");
+	g_autofree char *plain_html = render_checked(html, data_plain, "HTML rendering");
+	/* The template may spell the mark itself, also in pieces a tag
+	 * joins ("<!V{{/items}}!"): then the values are not what shows it. */
+	gboolean own_mark = memmem(text, size, "!V!", 3) != NULL || strstr(plain_txt, "!V!") || strstr(plain_html, "!V!");
 	gboolean raw_tags = memmem(text, size, "{{{", 3) != NULL;
 	if (!own_mark)
 		CHECK(fuzz_count(out_txt, "!V!") == fuzz_count(out_html, "!V!"),
@@ -239,8 +243,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK_NAMED("template-escape", !strstr(out_html, "<!V!"),
 			    "a {{name}} value comes out unescaped in HTML: ...%.80s", strstr(out_html, "<!V!"));
 
-	g_autofree char *plain_txt = render_checked(txt, data_plain, "text rendering");
-	g_autofree char *plain_html = render_checked(html, data_plain, "HTML rendering");
 	CHECK(strcmp(plain_txt, plain_html) == 0,
 	      "with plain values the .html and .txt renderings differ (%zu and %zu bytes)", strlen(plain_html),
 	      strlen(plain_txt));
