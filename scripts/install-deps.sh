@@ -11,7 +11,7 @@ libdpkg-perl clang libclang-rt-14-dev llvm-14"
 
 # "install-deps.sh bench" adds what the benchmarks need.
 if [ "${1:-}" = bench ]; then
-	PACKAGES="$PACKAGES python3-numpy python3-scipy"
+	PACKAGES="$PACKAGES python3-numpy python3-scipy isync time"
 fi
 
 missing=""
