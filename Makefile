@@ -117,6 +117,45 @@ bench: deps
 	{ echo; echo "## Mail: nomd against mbsync, smtp-source and a Python script ($$(date -u +%F))"; echo; \
 	  cat $(BUILD)/bench/mail.md; } | tee -a docs/benchmarks.md
 
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: binaries, templates,
+# man pages, the systemd unit, and the sample configuration (never over an
+# existing one). make uninstall takes them away again, but keeps a
+# configuration that was changed.
+MANPAGES = man/nomd.8 man/nomctl.1 man/nomd.conf.5
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates \
+		$(DESTDIR)$(SYSCONFDIR)/nomd $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/nomd $(DESTDIR)$(SBINDIR)/nomd
+	install -m 0755 $(BUILD)/nomctl $(DESTDIR)$(BINDIR)/nomctl
+	install -m 0644 templates/*.txt templates/*.html $(DESTDIR)$(DATADIR)/templates/
+	install -m 0644 man/nomctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/nomd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/nomd.8 $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's#@SBINDIR@#$(SBINDIR)#g' -e 's#@SYSCONFDIR@#$(SYSCONFDIR)#g' systemd/nomd.service \
+		> $(DESTDIR)$(UNITDIR)/nomd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nomd.service
+	for f in nomd.conf organisations.conf; do \
+		if [ -e $(DESTDIR)$(SYSCONFDIR)/nomd/$$f ]; then \
+			echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/nomd/$$f"; \
+		else \
+			install -m 0644 etc/$$f $(DESTDIR)$(SYSCONFDIR)/nomd/$$f; \
+		fi; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/nomd $(DESTDIR)$(BINDIR)/nomctl $(DESTDIR)$(UNITDIR)/nomd.service \
+		$(DESTDIR)$(MANDIR)/man1/nomctl.1 $(DESTDIR)$(MANDIR)/man5/nomd.conf.5 $(DESTDIR)$(MANDIR)/man8/nomd.8
+	rm -rf $(DESTDIR)$(DATADIR)
+	for f in nomd.conf organisations.conf; do \
+		if cmp -s etc/$$f $(DESTDIR)$(SYSCONFDIR)/nomd/$$f; then \
+			rm -f $(DESTDIR)$(SYSCONFDIR)/nomd/$$f; \
+		elif [ -e $(DESTDIR)$(SYSCONFDIR)/nomd/$$f ]; then \
+			echo "uninstall: keeping changed $(DESTDIR)$(SYSCONFDIR)/nomd/$$f"; \
+		fi; \
+	done
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/nomd 2>/dev/null
+
 clean:
 	rm -rf $(BUILD)
 
