@@ -58,6 +58,8 @@ static char *new_token(void)
 }
 
 /* The welcome (or reminder) of one person, in its own transaction. */
+/* Compose and queue one welcome or reminder; the caller holds the
+ * transaction. */
 static gboolean ask_consent(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			    const struct person *p, gboolean reminder, gint64 now, GError **error)
 {
@@ -65,17 +67,15 @@ static gboolean ask_consent(const struct nomd_config *cfg, const struct reply_te
 	struct notice n = { .nominator = p->nominated_by, .token = token };
 	notice_person_from(cfg, p, &n.person);
 	g_autofree char *key = g_strdup_printf("%s:%" G_GINT64_FORMAT, reminder ? "reminder" : "welcome", p->id);
-	if (!store_begin(st, error))
-		return FALSE;
-	gboolean ok = queue_notice(cfg, t, st, reminder ? NOTICE_REMINDER : NOTICE_WELCOME, &n, p->email, NULL, p->id,
-				   key, error) &&
-		      (reminder ? store_set_reminded(st, p->id, now, error)
-				: store_set_welcomed(st, p->id, token, now, error)) &&
-		      store_commit(st, error);
-	if (!ok)
-		store_rollback(st);
-	return ok;
+	return queue_notice(cfg, t, st, reminder ? NOTICE_REMINDER : NOTICE_WELCOME, &n, p->email, NULL, p->id, key,
+			    error) &&
+	       (reminder ? store_set_reminded(st, p->id, now, error) : store_set_welcomed(st, p->id, token, now, error));
 }
+
+/* Welcomes go in pages, each page one transaction: memory stays flat with
+ * a backlog of thousands, and a page costs one fsync, not one per person.
+ * A failure rolls back the page; its idempotency keys make the retry safe. */
+#define PEOPLE_PAGE 200
 
 gboolean people_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			 gint64 now, guint *queued, GError **error)
@@ -85,16 +85,33 @@ gboolean people_schedule(const struct nomd_config *cfg, const struct reply_templ
 		gboolean reminder = pass == 1;
 		if (reminder && cfg->consent.reminder_days == 0)
 			break;
-		g_autoptr(GPtrArray) due = NULL;
 		gint64 before = now - (gint64)cfg->consent.reminder_days * 86400;
-		if (!store_people(st, reminder ? PEOPLE_REMINDER_DUE : PEOPLE_UNWELCOMED, before, &due, error))
-			return FALSE;
-		for (guint i = 0; i < due->len; i++) {
-			const struct person *p = due->pdata[i];
-			if (!ask_consent(cfg, t, st, p, reminder, now, error))
+		for (gint64 after = 0;;) {
+			g_autoptr(GPtrArray) due = NULL;
+			if (!store_people(st, reminder ? PEOPLE_REMINDER_DUE : PEOPLE_UNWELCOMED, before, after,
+					  PEOPLE_PAGE, &due, error))
 				return FALSE;
-			log_info("nominee %s: %s queued", p->email, reminder ? "consent reminder" : "welcome");
-			(*queued)++;
+			if (due->len == 0)
+				break;
+			if (!store_begin(st, error))
+				return FALSE;
+			for (guint i = 0; i < due->len; i++) {
+				const struct person *p = due->pdata[i];
+				if (!ask_consent(cfg, t, st, p, reminder, now, error)) {
+					store_rollback(st);
+					return FALSE;
+				}
+				after = p->id;
+			}
+			if (!store_commit(st, error)) {
+				store_rollback(st);
+				return FALSE;
+			}
+			for (guint i = 0; i < due->len; i++) {
+				const struct person *p = due->pdata[i];
+				log_info("nominee %s: %s queued", p->email, reminder ? "consent reminder" : "welcome");
+			}
+			*queued += due->len;
 		}
 	}
 	return TRUE;
@@ -232,7 +249,7 @@ gboolean people_pairing_pool(const struct nomd_config *cfg, struct store *st, st
 			     GError **error)
 {
 	g_autoptr(GPtrArray) all = NULL;
-	if (!store_people(st, PEOPLE_ACCEPTED, 0, &all, error))
+	if (!store_people(st, PEOPLE_ACCEPTED, 0, 0, -1, &all, error))
 		return FALSE;
 	g_autoptr(pairing_pool) pool = g_new0(struct pairing_pool, 1);
 	pool->members = g_ptr_array_new_with_free_func((GDestroyNotify)person_free);

@@ -13,7 +13,7 @@
 
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 #define BUSY_TIMEOUT_MS 10000
 
 
@@ -151,6 +151,12 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  nominees INTEGER NOT NULL,"
 	"  mails INTEGER NOT NULL,"
 	"  messages INTEGER NOT NULL);",
+	/* 6: the hourly reply limit and the service-type check run for every
+	 * message; without these they scan the outbox (bodies included) and
+	 * the nominees. NOCASE folds ASCII as lower() did. */
+	"CREATE INDEX outbox_by_recipient_nocase ON outbox (recipient COLLATE NOCASE, created_at, message);"
+	"DROP INDEX outbox_by_recipient;"
+	"CREATE INDEX nominees_org_types ON nominees (organisation, status, service_type);",
 };
 
 gboolean store_fail(struct store *st, GError **error, const char *what)
@@ -170,14 +176,58 @@ static gboolean exec(struct store *st, const char *sql, GError **error)
 	return FALSE;
 }
 
+/* Compiling a statement costs more than running most of ours, and the same
+ * few dozen run for every message and mail. The cache is per store; the
+ * statements lent out are tracked here, for every store of the process
+ * (nomd is single-threaded), so that store_release() knows a cached
+ * statement from one made for a nested use of the same SQL. */
+#define STMT_CACHE_MAX 256
+static GHashTable *lent;
+
 sqlite3_stmt *store_prepare(struct store *st, const char *sql, GError **error)
 {
-	sqlite3_stmt *stmt = NULL;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+	if (!lent)
+		lent = g_hash_table_new(NULL, NULL);
+	sqlite3_stmt *stmt = g_hash_table_lookup(st->stmts, sql);
+	if (stmt && !g_hash_table_contains(lent, stmt)) {
+		g_hash_table_add(lent, stmt);
+		return stmt;
+	}
+	gboolean keep = !stmt && g_hash_table_size(st->stmts) < STMT_CACHE_MAX;
+	stmt = NULL;
+	if (sqlite3_prepare_v3(st->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, NULL) != SQLITE_OK) {
 		store_fail(st, error, "prepare");
 		return NULL;
 	}
+	if (keep) {
+		g_hash_table_insert(st->stmts, g_strdup(sql), stmt);
+		g_hash_table_add(lent, stmt);
+	}
 	return stmt;
+}
+
+void store_release(sqlite3_stmt *stmt)
+{
+	if (lent && g_hash_table_remove(lent, stmt)) {
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+	} else {
+		sqlite3_finalize(stmt);
+	}
+}
+
+/* Run one statement that returns no rows, through the cache. */
+static gboolean run_cached(struct store *st, const char *sql, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
+	return stmt && store_step_done(st, stmt, error);
+}
+
+static void cached_free(gpointer stmt)
+{
+	if (lent)
+		g_hash_table_remove(lent, stmt);
+	sqlite3_finalize(stmt);
 }
 
 void store_bind_text(sqlite3_stmt *stmt, int i, const char *v)
@@ -235,6 +285,7 @@ gboolean store_open(const char *path, struct store **out, GError **error)
 {
 	struct store *st = g_new0(struct store, 1);
 	st->path = g_strdup(path);
+	st->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_free);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		store_fail(st, error, "open");
 		store_close(st);
@@ -256,6 +307,7 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	g_hash_table_destroy(st->stmts);
 	sqlite3_close_v2(st->db);
 	g_free(st->path);
 	g_free(st);
@@ -263,12 +315,12 @@ void store_close(struct store *st)
 
 gboolean store_begin(struct store *st, GError **error)
 {
-	return exec(st, "BEGIN IMMEDIATE", error);
+	return run_cached(st, "BEGIN IMMEDIATE", error);
 }
 
 gboolean store_commit(struct store *st, GError **error)
 {
-	return exec(st, "COMMIT", error);
+	return run_cached(st, "COMMIT", error);
 }
 
 void store_rollback(struct store *st)
@@ -616,13 +668,17 @@ gboolean store_replies_since(struct store *st, const char *address, gint64 since
 {
 	*count = 0;
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "SELECT count(*) FROM outbox WHERE lower(recipient) = lower(?1)"
-					       " AND message IS NOT NULL AND CAST(strftime('%s', created_at) AS INTEGER) >= ?2",
+					       "SELECT count(*) FROM outbox WHERE recipient = ?1 COLLATE NOCASE"
+					       " AND created_at >= ?2 AND message IS NOT NULL",
 					       error);
 	if (!stmt)
 		return FALSE;
+	/* created_at is written by utc_now_iso(): a text comparison with the
+	 * same format is the time comparison, and an index range. */
+	g_autoptr(GDateTime) bound = g_date_time_new_from_unix_utc(since);
+	g_autofree char *since_iso = bound ? g_date_time_format(bound, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("");
 	store_bind_text(stmt, 1, address);
-	sqlite3_bind_int64(stmt, 2, since);
+	store_bind_text(stmt, 2, since_iso);
 	if (sqlite3_step(stmt) != SQLITE_ROW)
 		return store_fail(st, error, "count replies");
 	*count = sqlite3_column_int(stmt, 0);
@@ -744,7 +800,7 @@ gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid,
 {
 	/* This mark must survive a crash of nomd, not a power cut: an extra
 	 * attempt after a power cut is harmless, an fsync per message is not. */
-	if (!exec(st, "PRAGMA synchronous = NORMAL", error))
+	if (!run_cached(st, "PRAGMA synchronous = NORMAL", error))
 		return FALSE;
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "INSERT INTO attempts (uidvalidity, uid, starts) VALUES (?1, ?2, 1)"
@@ -756,7 +812,7 @@ gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid,
 		sqlite3_bind_int64(stmt, 2, uid);
 		ok = store_step_done(st, stmt, error);
 	}
-	return exec(st, "PRAGMA synchronous = FULL", ok ? error : NULL) && ok;
+	return run_cached(st, "PRAGMA synchronous = FULL", ok ? error : NULL) && ok;
 }
 
 gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid, const char *error_text,

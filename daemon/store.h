@@ -166,7 +166,9 @@ enum people_query {
 	PEOPLE_REMINDER_DUE, /* accepted, consent pending, welcomed by `before`, not reminded */
 	PEOPLE_ACCEPTED,     /* every accepted nominee (for pairing) */
 };
-gboolean store_people(struct store *st, enum people_query q, gint64 before, GPtrArray **out, GError **error);
+/* Those with a row id above `after_id`, in id order, at most `limit` (-1: all). */
+gboolean store_people(struct store *st, enum people_query q, gint64 before, gint64 after_id, int limit,
+		      GPtrArray **out, GError **error);
 /* One person by row, or the accepted one with this address; *out NULL if none. */
 gboolean store_person_by_id(struct store *st, gint64 id, struct person **out, GError **error);
 gboolean store_person_by_email(struct store *st, const char *email, struct person **out, GError **error);

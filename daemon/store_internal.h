@@ -7,15 +7,22 @@
 
 #include "store.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
+/* Statements come from store_prepare() and go back through g_autoptr:
+ * a cached one is reset for the next caller, any other finalised. */
+void store_release(sqlite3_stmt *stmt);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, store_release)
 
 struct store {
 	sqlite3 *db;
 	char *path;
+	GHashTable *stmts; /* SQL text -> its prepared statement, kept until close */
 };
 
 /* Fill `error` with the database's last error; returns FALSE. */
 gboolean store_fail(struct store *st, GError **error, const char *what);
+/* The statement for `sql`, compiled once per store and then reused (SQL
+ * built at run time must come from a fixed set of texts, as all of it
+ * does: values are always bound). */
 sqlite3_stmt *store_prepare(struct store *st, const char *sql, GError **error);
 /* NULL binds SQL NULL. */
 void store_bind_text(sqlite3_stmt *stmt, int i, const char *v);

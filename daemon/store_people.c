@@ -65,7 +65,8 @@ static gboolean read_people(struct store *st, sqlite3_stmt *stmt, GPtrArray *out
 	return TRUE;
 }
 
-gboolean store_people(struct store *st, enum people_query q, gint64 before, GPtrArray **out, GError **error)
+gboolean store_people(struct store *st, enum people_query q, gint64 before, gint64 after_id, int limit,
+		      GPtrArray **out, GError **error)
 {
 	static const char *const where[] = {
 		[PEOPLE_UNWELCOMED] = "n.status = 'accepted' AND n.welcomed_at IS NULL",
@@ -73,13 +74,16 @@ gboolean store_people(struct store *st, enum people_query q, gint64 before, GPtr
 					" AND n.reminded_at IS NULL",
 		[PEOPLE_ACCEPTED] = "n.status = 'accepted'",
 	};
-	g_autofree char *sql = g_strdup_printf("SELECT " PERSON_COLUMNS " FROM nominees n WHERE %s ORDER BY n.id",
+	g_autofree char *sql = g_strdup_printf("SELECT " PERSON_COLUMNS " FROM nominees n WHERE %s AND n.id > ?2"
+					       " ORDER BY n.id LIMIT ?3",
 					       where[q]);
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
 	if (!stmt)
 		return FALSE;
 	if (q == PEOPLE_REMINDER_DUE)
 		sqlite3_bind_int64(stmt, 1, before);
+	sqlite3_bind_int64(stmt, 2, after_id);
+	sqlite3_bind_int(stmt, 3, limit);
 	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)person_free);
 	if (!read_people(st, stmt, list, error))
 		return FALSE;

@@ -1,0 +1,150 @@
+/* test_store: the store's statement cache, the reply-limit count and the
+ * paged reading of people, on a real SQLite file in a temp directory. */
+#include <glib/gstdio.h>
+
+#include "../../daemon/store.h"
+#include "../../daemon/util.h"
+#include "tap.h"
+
+static gint64 add_message(struct store *st, const char *id)
+{
+	struct message_record m = { .message_id = id, .sha256 = id, .sender = "ce@fife.example",
+				    .organisation = "fife", .outcome = "accepted", .reasons = "", .subject = "s",
+				    .received_at = "2026-11-25T10:00:00Z" };
+	gint64 row = 0;
+	g_autoptr(GError) error = NULL;
+	if (!store_add_message(st, &m, &row, &error))
+		printf("# add_message: %s\n", error->message);
+	return row;
+}
+
+static gboolean add_nominee(struct store *st, gint64 msg, const char *email)
+{
+	struct nominee_record r = { .organisation = "fife", .role = "member", .name = "A Person", .email = email,
+				    .years = -1, .status = "accepted", .nominated_by = "ce@fife.example" };
+	g_autoptr(GError) error = NULL;
+	if (!store_add_nominee(st, msg, &r, &error)) {
+		printf("# add_nominee: %s\n", error->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+struct rows {
+	int n;
+	int nested;
+	struct store *st;
+};
+
+static void count_row(void *ctx, int n, const char *const *names, const char *const *values)
+{
+	(*(int *)ctx)++;
+}
+
+/* A callback that runs the same query again while the outer one is still
+ * stepping: the cache must hand out a second statement, not the busy one. */
+static void count_nested(void *ctx, int n, const char *const *names, const char *const *values)
+{
+	struct rows *r = ctx;
+	r->n++;
+	g_autoptr(GError) error = NULL;
+	if (!store_each_nominee(r->st, count_row, &r->nested, &error))
+		printf("# nested: %s\n", error->message);
+}
+
+int main(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("nomd-store-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "nomd.db", NULL);
+	struct store *st = NULL;
+	g_autoptr(GError) error = NULL;
+	ok(store_open(path, &st, &error), "open a new database");
+
+	/* Reply counts: case-insensitive on the address, bounded in time,
+	 * only replies to messages. */
+	gint64 msg = add_message(st, "<m1@fife.example>");
+	ok(msg > 0, "a message row");
+	GBytes *body = g_bytes_new_static("x", 1);
+	ok(store_queue_mail(st, msg, "r1", "", "CE@Fife.Example", "<r1@nomd>", body, &error), "queue a reply");
+	ok(store_queue_mail(st, msg, "r2", "", "ce@fife.example", "<r2@nomd>", body, &error), "queue another");
+	ok(store_queue_mail(st, 0, "w1", "", "ce@fife.example", "<w1@nomd>", body, &error),
+	   "queue a mail that answers no message");
+	ok(store_queue_mail(st, msg, "r3", "", "other@fife.example", "<r3@nomd>", body, &error),
+	   "queue one to someone else");
+	g_bytes_unref(body);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	int count = -1;
+	ok(store_replies_since(st, "ce@FIFE.example", now - 3600, &count, &error), "count replies");
+	is_int(count, 2, "two replies to the address in any case, the non-reply left out");
+	ok(store_replies_since(st, "ce@fife.example", now + 5, &count, &error), "count from the future");
+	is_int(count, 0, "none after now");
+	ok(store_replies_since(st, "nobody@fife.example", now - 3600, &count, &error), "count for a stranger");
+	is_int(count, 0, "none for an address never written to");
+
+	/* The same statement, again and again: the answers stay right once it
+	 * is reused from the cache, bindings included. */
+	for (int i = 0; i < 3; i++) {
+		ok(store_replies_since(st, i % 2 ? "other@fife.example" : "ce@fife.example", now - 3600, &count,
+				       &error),
+		   "count again (%d)", i);
+		is_int(count, i % 2 ? 1 : 2, "the cached statement gives the right count (%d)", i);
+	}
+
+	/* People in pages. */
+	gboolean all_added = TRUE;
+	ok(store_begin(st, &error), "begin");
+	for (int i = 0; i < 7; i++) {
+		g_autofree char *email = g_strdup_printf("p%d@fife.example", i);
+		all_added &= add_nominee(st, msg, email);
+	}
+	ok(store_commit(st, &error) && all_added, "seven nominees committed");
+	gint64 after = 0;
+	int pages = 0, seen = 0;
+	for (;;) {
+		GPtrArray *page = NULL;
+		if (!store_people(st, PEOPLE_UNWELCOMED, 0, after, 3, &page, &error))
+			break;
+		if (page->len == 0) {
+			g_ptr_array_unref(page);
+			break;
+		}
+		pages++;
+		seen += page->len;
+		after = ((struct person *)page->pdata[page->len - 1])->id;
+		g_ptr_array_unref(page);
+	}
+	is_int(pages, 3, "seven unwelcomed in pages of three: three pages");
+	is_int(seen, 7, "every one seen once");
+	GPtrArray *all = NULL;
+	ok(store_people(st, PEOPLE_ACCEPTED, 0, 0, -1, &all, &error) && all->len == 7, "limit -1 reads them all");
+	if (all)
+		g_ptr_array_unref(all);
+
+	struct rows r = { .st = st };
+	ok(store_each_nominee(st, count_nested, &r, &error), "a query inside a query");
+	is_int(r.n, 7, "the outer query sees every row");
+	is_int(r.nested, 49, "the inner one, a second statement for the same SQL, sees every row each time");
+	ok(store_each_nominee(st, count_nested, &r, &error) && r.n == 14, "and both work again afterwards");
+
+	/* A failed transaction leaves the cached BEGIN and COMMIT usable. */
+	ok(store_begin(st, &error), "begin");
+	ok(!store_begin(st, &error), "a nested begin fails");
+	g_clear_error(&error);
+	store_rollback(st);
+	ok(store_begin(st, &error) && store_commit(st, &error), "begin and commit after the failure");
+
+	store_close(st);
+	st = NULL;
+	ok(store_open(path, &st, &error), "reopen");
+	ok(store_replies_since(st, "ce@fife.example", now - 3600, &count, &error) && count == 2,
+	   "the index survives reopening: still two replies");
+	store_close(st);
+
+	g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+	g_autofree char *shm = g_strconcat(path, "-shm", NULL);
+	g_unlink(wal);
+	g_unlink(shm);
+	g_unlink(path);
+	g_rmdir(dir);
+	return tap_done();
+}
