@@ -90,6 +90,15 @@ check-valgrind: deps
 	NOMD_BUILD=$(abspath $(BUILD)) NOMD_WRAP="$(VALGRIND)" prove -j2 \
 		$(VALGRIND_TESTS:%=tests/integration/%.t)
 
+# Fault injection (tests/faults/README.md): nomd killed with -9, Dovecot
+# restarted, Postfix stopped, the database read-only, the disk full, each
+# in the middle of a backlog; then nothing lost and nothing sent twice.
+# FAULTS_SCALE multiplies the message counts (0.1 for a quick run).
+FAULTS_SCALE ?= 1
+check-faults: deps
+	$(MAKE) all
+	NOMD_BUILD=$(abspath $(BUILD)) NOMD_FAULTS_SCALE=$(FAULTS_SCALE) prove -j2 tests/faults/*.t
+
 # Longer fuzzing, FUZZ_SECONDS for each target:
 #   make fuzz FUZZ_SECONDS=3600 [FUZZ_TARGET="fuzz_form fuzz_mime"]
 fuzz: deps
@@ -159,5 +168,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps unit check check-valgrind demo clean fuzz bench install uninstall
+.PHONY: all deps unit check check-valgrind check-faults demo clean fuzz bench install uninstall
 .SECONDARY:

@@ -18,6 +18,11 @@
 #define BACKOFF_MAX_MS (5 * 60 * 1000)
 #define AUTH_BACKOFF_MIN_MS (60 * 1000)
 #define RETRY_FAILED_SECONDS 30
+/* A database that failed for its surroundings (disk full, made read-only)
+ * is tried again at least this often: staff fix those in minutes. */
+#define STORE_RETRY_MAX_MS (30 * 1000)
+#define DELIVERY_RETRY_MIN_S 2
+#define DELIVERY_RETRY_MAX_S 60
 
 enum state { ST_CONNECT, ST_SYNC, ST_WAIT, ST_BACKOFF };
 
@@ -35,7 +40,11 @@ struct loop {
 	gboolean full;	   /* next sync looks at the whole inbox */
 	int failures;	   /* consecutive, for the backoff */
 	int backoff_floor; /* ms; raised after a refused login */
+	gboolean store_trouble; /* the last failure was the database's */
 	char *last_error;  /* to log a repeated failure only once */
+	char *delivery_error; /* the same for delivery */
+	int delivery_failures; /* consecutive */
+	gint64 delivery_retry_at; /* monotonic seconds; no delivery before */
 	gint64 state_since, last_sync; /* seconds since the epoch */
 };
 
@@ -70,7 +79,8 @@ static void tell_status(struct loop *l)
 	write_status(l);
 	const struct nomd_config *cfg = *l->cfg;
 	gint64 pending = 0, failed = 0;
-	store_outbox_counts(*l->st, &pending, &failed, NULL);
+	if (*l->st)
+		store_outbox_counts(*l->st, &pending, &failed, NULL);
 	switch (l->state) {
 	case ST_CONNECT: notify_status("connecting to %s:%d", cfg->imap.host, cfg->imap.port); break;
 	case ST_SYNC: notify_status("reading %s", cfg->imap.inbox); break;
@@ -164,17 +174,42 @@ static void run_schedule(const struct nomd_config *cfg, const struct reply_templ
 		log_error("digest: %s", error->message);
 }
 
+static gint64 monotonic_s(void)
+{
+	return g_get_monotonic_time() / G_USEC_PER_SEC;
+}
+
+/* A delivery pass that failed (the database full or read-only, the sender
+ * unable to start) is tried again after a growing pause, not at every
+ * wake-up, and the same failure is logged once. */
 static void run_delivery(struct loop *l)
 {
 	g_autoptr(GError) error = NULL;
 	struct deliver_stats out;
 	run_schedule(*l->cfg, *l->templates, *l->st);
-	gboolean ok = deliver_isolated(*l->cfg, l->st, &out, &error);
+	if (monotonic_s() < l->delivery_retry_at)
+		return;
+	gboolean ok = deliver_isolated(*l->cfg, l->st, DELIVER_PATIENCE_UNTIL_STOPPED, &out, &error);
 	l->ing.st = *l->st;
-	if (!ok)
+	if (ok) {
+		if (l->delivery_failures)
+			log_info("delivery works again");
+		l->delivery_failures = 0;
+		l->delivery_retry_at = 0;
+		g_clear_pointer(&l->delivery_error, g_free);
+		if (out.sent || out.deferred || out.failed)
+			log_info("outbox: %d sent, %d deferred, %d failed", out.sent, out.deferred, out.failed);
+		return;
+	}
+	if (g_strcmp0(l->delivery_error, error->message) != 0) {
 		log_error("%s", error->message);
-	else if (out.sent || out.deferred || out.failed)
-		log_info("outbox: %d sent, %d deferred, %d failed", out.sent, out.deferred, out.failed);
+		g_free(l->delivery_error);
+		l->delivery_error = g_strdup(error->message);
+	}
+	int delay = DELIVERY_RETRY_MIN_S << MIN(l->delivery_failures, 6);
+	l->delivery_failures++;
+	l->delivery_retry_at = monotonic_s() + MIN(delay, DELIVERY_RETRY_MAX_S);
+	log_info("delivery: next try in %d s", MIN(delay, DELIVERY_RETRY_MAX_S));
 }
 
 static void step_connect(struct loop *l)
@@ -203,9 +238,17 @@ static void step_sync(struct loop *l)
 	l->ing.templates = *l->templates;
 	l->ing.retry_soon = FALSE;
 	if (!ingest_sync(&l->ing, l->imap, l->full, &error)) {
+		if (store_error_is_environment(error)) {
+			/* Open it afresh before the next try: a connection made
+			 * while the file was read-only stays read-only. */
+			l->store_trouble = TRUE;
+			store_close(*l->st);
+			*l->st = l->ing.st = NULL;
+		}
 		connection_failed(l, error);
 		return;
 	}
+	l->store_trouble = FALSE;
 	l->full = l->ing.retry_soon;
 	l->last_sync = g_get_real_time() / G_USEC_PER_SEC;
 	run_delivery(l);
@@ -224,6 +267,7 @@ static int outbox_due_in(struct loop *l)
 	if (due == 0)
 		return G_MAXINT;
 	gint64 in = due - g_get_real_time() / G_USEC_PER_SEC;
+	in = MAX(in, l->delivery_retry_at - monotonic_s());
 	return (int)CLAMP(in, 1, G_MAXINT);
 }
 
@@ -270,6 +314,8 @@ static void step_backoff(struct loop *l)
 {
 	l->failures++;
 	gint64 ms = backoff_ms(l);
+	if (l->store_trouble)
+		ms = MIN(ms, STORE_RETRY_MAX_MS);
 	log_info("reconnecting in %.1f s (attempt %d)", ms / 1000.0, l->failures);
 	nap(l, ms);
 	set_state(l, ST_CONNECT);
@@ -294,6 +340,23 @@ static void reload(struct loop *l)
 	drop_connection(l);
 	l->failures = 0;
 	set_state(l, ST_CONNECT);
+}
+
+/* Open the database again after it failed; on failure, wait as after a
+ * lost connection. Mail stays on the server meanwhile. */
+static gboolean reopen_store(struct loop *l)
+{
+	g_autoptr(GError) error = NULL;
+	if (store_open((*l->cfg)->database, l->st, &error)) {
+		l->ing.st = *l->st;
+		if (l->store_trouble)
+			log_info("database %s is usable again", (*l->cfg)->database);
+		return TRUE;
+	}
+	l->store_trouble = TRUE;
+	connection_failed(l, error);
+	step_backoff(l);
+	return FALSE;
 }
 
 int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_templates **t, struct store **st,
@@ -321,11 +384,9 @@ int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_t
 			notify_ready();
 			continue;
 		}
-		if (!*st) {
-			/* The database could not be reopened after delivery. */
-			log_error("database %s unavailable; stopping", (*cfg)->database);
-			return EX_CANTCREAT;
-		}
+		/* Closed after it failed, or not reopened after delivery. */
+		if (!*st && !reopen_store(&l))
+			continue;
 		notify_watchdog();
 		switch (l.state) {
 		case ST_CONNECT: step_connect(&l); break;
@@ -337,6 +398,7 @@ int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_t
 	notify_stopping();
 	drop_connection(&l);
 	g_free(l.last_error);
+	g_free(l.delivery_error);
 	log_info("stopped");
 	return EX_OK;
 }
@@ -363,7 +425,7 @@ int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, 
 	struct deliver_stats out;
 	g_clear_error(&error);
 	run_schedule(cfg, t, *st);
-	if (!deliver_isolated(cfg, st, &out, &error)) {
+	if (!deliver_isolated(cfg, st, DELIVER_PATIENCE_SHORT, &out, &error)) {
 		log_error("%s", error->message);
 		rc = rc == EX_OK ? EX_TEMPFAIL : rc;
 	}

@@ -4,16 +4,40 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "notify.h"
 #include "smtp.h"
 
 #define DELIVER_BATCH 200
+/* Like Postfix's queue_minfree: below this much free space beside the
+ * database nothing is sent, as the mark "sent" might not fit afterwards and
+ * the mail would go again. */
+#define DELIVER_MIN_FREE_BYTES (1024 * 1024)
+
+static gboolean enough_space(const struct nomd_config *cfg, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(cfg->database);
+	struct statvfs vfs;
+	if (statvfs(dir, &vfs) < 0)
+		return TRUE; /* unknown: the writes will tell */
+	guint64 avail = (guint64)vfs.f_bavail * vfs.f_frsize;
+	if (avail >= DELIVER_MIN_FREE_BYTES)
+		return TRUE;
+	g_autofree char *have = g_format_size(avail);
+	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC,
+		    "only %s free on the database's file system (%s); nothing is sent until there is"
+		    " at least 1 MiB, so that every mail sent can be recorded as sent",
+		    have, dir);
+	return FALSE;
+}
 
 /* Seconds before the next try: retry_min doubling per attempt, capped at
  * retry_max, with jitter so that a queue does not retry in step. */
@@ -26,17 +50,53 @@ static int retry_delay(const struct nomd_config *cfg, int attempts)
 	return (int)(d / 2 + g_random_int_range(0, (gint32)(d / 2) + 1));
 }
 
+/* The mail is out: it must be recorded as sent before anything else goes,
+ * or it would go again. A database that cannot be written now (the disk
+ * full) usually can be soon: keep trying, sending nothing meanwhile, for
+ * `patience` seconds (-1: until told to stop). */
+static gboolean record_sent(struct store *st, const struct outbox_item *it, int patience,
+			    gboolean (*should_stop)(void), GError **error)
+{
+	gint64 wait_ms = 250;
+	gint64 give_up = patience < 0 ? G_MAXINT64 : g_get_monotonic_time() + (gint64)patience * G_USEC_PER_SEC;
+	for (;;) {
+		g_autoptr(GError) local = NULL;
+		if (store_outbox_sent(st, it->id, &local)) {
+			if (wait_ms > 250)
+				log_info("outbox #%" G_GINT64_FORMAT " recorded as sent at last", it->id);
+			return TRUE;
+		}
+		if (!store_error_is_environment(local) || (should_stop && should_stop()) ||
+		    g_get_monotonic_time() >= give_up) {
+			g_set_error(error, local->domain, local->code,
+				    "outbox #%" G_GINT64_FORMAT " was sent but could not be recorded, so it may go"
+				    " again: %s",
+				    it->id, local->message);
+			return FALSE;
+		}
+		if (wait_ms == 250)
+			log_error("outbox #%" G_GINT64_FORMAT " was sent but cannot be recorded yet: %s; sending"
+				  " nothing more until it is",
+				  it->id, local->message);
+		gint64 until = g_get_monotonic_time() + wait_ms * 1000;
+		while (g_get_monotonic_time() < until && !(should_stop && should_stop()))
+			g_usleep(100000);
+		wait_ms = MIN(wait_ms * 2, 8000);
+	}
+}
+
 /* FALSE with *error only when the store fails; *stop when the server
  * could not be reached, so the rest of the batch waits. */
 static gboolean deliver_one(const struct nomd_config *cfg, struct store *st, struct smtp_client *smtp,
-			    const struct outbox_item *it, struct deliver_stats *stats, gboolean *stop, GError **error)
+			    const struct outbox_item *it, int patience, gboolean (*should_stop)(void),
+			    struct deliver_stats *stats, gboolean *stop, GError **error)
 {
 	g_autofree char *why = NULL;
 	enum smtp_result r = smtp_send(smtp, it->envelope_from, it->recipient, it->body, &why);
 	if (r == SMTP_SENT) {
 		stats->sent++;
 		log_info("sent outbox #%" G_GINT64_FORMAT " to %s", it->id, it->recipient);
-		return store_outbox_sent(st, it->id, error);
+		return record_sent(st, it, patience, should_stop, error);
 	}
 	int delay = retry_delay(cfg, it->attempts);
 	if (r == SMTP_PERMANENT) {
@@ -51,8 +111,8 @@ static gboolean deliver_one(const struct nomd_config *cfg, struct store *st, str
 				   cfg->smtp.max_age, why, error);
 }
 
-gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, gboolean (*should_stop)(void),
-			 struct deliver_stats *stats, GError **error)
+gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, int patience,
+			 gboolean (*should_stop)(void), struct deliver_stats *stats, GError **error)
 {
 	*stats = (struct deliver_stats){ 0 };
 	g_autoptr(smtp_client) smtp = smtp_client_new(cfg);
@@ -65,13 +125,15 @@ gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, gboole
 			return FALSE;
 		if (items->len == 0)
 			return TRUE;
+		if (!enough_space(cfg, error) || !store_sender_batch(st, error))
+			return FALSE;
 		for (guint i = 0; i < items->len; i++) {
 			if (should_stop && should_stop())
 				return TRUE;
 			const struct outbox_item *it = items->pdata[i];
 			last = it->id;
 			gboolean unreachable = FALSE;
-			if (!deliver_one(cfg, st, smtp, it, stats, &unreachable, error))
+			if (!deliver_one(cfg, st, smtp, it, patience, should_stop, stats, &unreachable, error))
 				return FALSE;
 			if (unreachable)
 				return TRUE;
@@ -95,7 +157,7 @@ static gboolean child_should_stop(void)
 	return child_stop || getppid() != parent_pid;
 }
 
-static int child_main(const struct nomd_config *cfg, int out_fd)
+static int child_main(const struct nomd_config *cfg, int patience, int out_fd)
 {
 	/* Keep nothing of the parent's but stdio and the result pipe: an
 	 * inherited IMAP connection would outlive a killed parent and count
@@ -119,10 +181,19 @@ static int child_main(const struct nomd_config *cfg, int out_fd)
 		log_error("delivery: cannot open %s: %s", lock_path, g_strerror(errno));
 		return 1;
 	}
-	/* Wait for a sender still finishing after its daemon died. */
-	while (flock(lock, LOCK_EX) < 0) {
-		if (errno != EINTR || child_should_stop())
+	/* Wait for a sender still finishing after its daemon died, or one
+	 * waiting for a full disk: the daemon's own as long as it takes, a
+	 * `nomd --once` or nomctl only for its patience. */
+	gint64 give_up = patience < 0 ? G_MAXINT64 : g_get_monotonic_time() + (gint64)patience * G_USEC_PER_SEC;
+	while (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) || child_should_stop())
 			return 1;
+		if (g_get_monotonic_time() >= give_up) {
+			log_error("delivery: another nomd process is sending (%s is locked); nothing sent now",
+				  lock_path);
+			return 1;
+		}
+		g_usleep(100000);
 	}
 	struct store *st = NULL;
 	if (!store_open(cfg->database, &st, &error)) {
@@ -130,7 +201,7 @@ static int child_main(const struct nomd_config *cfg, int out_fd)
 		return 1;
 	}
 	struct deliver_stats stats;
-	gboolean ok = deliver_pending(cfg, st, child_should_stop, &stats, &error);
+	gboolean ok = deliver_pending(cfg, st, patience, child_should_stop, &stats, &error);
 	if (!ok)
 		log_error("delivery: %s", error->message);
 	store_close(st);
@@ -139,7 +210,7 @@ static int child_main(const struct nomd_config *cfg, int out_fd)
 	return ok ? 0 : 1;
 }
 
-static gboolean run_child(const struct nomd_config *cfg, struct deliver_stats *stats, GError **error)
+static gboolean run_child(const struct nomd_config *cfg, int patience, struct deliver_stats *stats, GError **error)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -160,34 +231,59 @@ static gboolean run_child(const struct nomd_config *cfg, struct deliver_stats *s
 	if (pid == 0) {
 		close(fds[0]);
 		/* _exit skips the parent's atexit work. */
-		_exit(child_main(cfg, fds[1]));
+		_exit(child_main(cfg, patience, fds[1]));
 	}
 	close(fds[1]);
-	ssize_t n;
-	do
-		n = read(fds[0], stats, sizeof *stats);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = -1;
+	gboolean forwarded = FALSE;
+	/* Wait for the result with the watchdog fed: a long queue, or a
+	 * database the sender waits on, is work, not a hang. A signal to the
+	 * daemon (a stop, a reload) interrupts the wait: ask the sender to stop
+	 * after the mail in hand rather than finish the whole queue first. */
+	for (;;) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		int r = poll(&pfd, 1, 1000);
+		notify_watchdog();
+		if (r > 0) {
+			do
+				n = read(fds[0], stats, sizeof *stats);
+			while (n < 0 && errno == EINTR);
+			break;
+		}
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r < 0 && !forwarded) {
+			kill(pid, SIGTERM);
+			forwarded = TRUE;
+		}
+	}
 	close(fds[0]);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (n != (ssize_t)sizeof *stats || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		*stats = (struct deliver_stats){ 0 };
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "delivery process failed (status %d)", status);
+		if (WIFSIGNALED(status))
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "delivery process killed by signal %d (%s)",
+				    WTERMSIG(status), g_strsignal(WTERMSIG(status)));
+		else
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+				    "delivery process failed (exit status %d; its error is logged above)",
+				    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return FALSE;
 	}
 	return TRUE;
 }
 
-gboolean deliver_isolated(const struct nomd_config *cfg, struct store **st, struct deliver_stats *stats,
-			  GError **error)
+gboolean deliver_isolated(const struct nomd_config *cfg, struct store **st, int patience,
+			  struct deliver_stats *stats, GError **error)
 {
 	*stats = (struct deliver_stats){ 0 };
 	/* SQLite keeps per-process state about open files and shared-memory
 	 * locks; a child inheriting it can lose commits. Fork with none open. */
 	store_close(*st);
 	*st = NULL;
-	gboolean ok = run_child(cfg, stats, error);
+	gboolean ok = run_child(cfg, patience, stats, error);
 	g_autoptr(GError) reopen = NULL;
 	if (!store_open(cfg->database, st, &reopen)) {
 		if (ok)

@@ -21,15 +21,22 @@ struct deliver_stats {
 	int failed;
 };
 
+/* How long the sender keeps trying to record a mail it sent while the
+ * database cannot be written, sending nothing else (a mail sent and not
+ * recorded would go again later). The daemon waits until it is stopped;
+ * `nomd --once` and nomctl, which a person or a timer waits for, not long. */
+#define DELIVER_PATIENCE_UNTIL_STOPPED (-1)
+#define DELIVER_PATIENCE_SHORT 10
+
 /* Send every pending outbox row once, in this process; stops between
  * messages when should_stop() says so. FALSE only when the store fails. */
-gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, gboolean (*should_stop)(void),
-			 struct deliver_stats *stats, GError **error);
+gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, int patience,
+			 gboolean (*should_stop)(void), struct deliver_stats *stats, GError **error);
 /* The same in a child process with its own database connection; waits for
  * it. *st is closed before the fork (an SQLite connection must not cross a
  * fork, not even unused) and opened again afterwards; on failure to reopen
  * *st is NULL and FALSE is returned. */
-gboolean deliver_isolated(const struct nomd_config *cfg, struct store **st, struct deliver_stats *stats,
-			  GError **error);
+gboolean deliver_isolated(const struct nomd_config *cfg, struct store **st, int patience,
+			  struct deliver_stats *stats, GError **error);
 
 #endif

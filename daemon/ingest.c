@@ -473,6 +473,14 @@ static gboolean handle_one(struct ingest *ing, struct imap_conn *imap, const str
 		*dest = ingest_mailbox_for(cfg, outcome);
 		return TRUE;
 	}
+	if (store_error_is_environment(local)) {
+		/* A full disk or a read-only database is no fault of the
+		 * message: it stays in the inbox, uncharged, and the pass ends
+		 * (the caller backs off and reopens the database). */
+		store_attempt_abandon(ing->st, o->uidvalidity, o->uid, NULL);
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
 	log_error("message UID %u: attempt %d of %d failed: %s", o->uid, failures + 1, INGEST_MAX_ATTEMPTS,
 		  local->message);
 	if (!store_attempt_failed(ing->st, o->uidvalidity, o->uid, local->message, error))

@@ -335,7 +335,7 @@ int nomctl_digest(const struct nomd_config *cfg, struct store **st, int argc, ch
 	}
 	/* Sent now, not at nomd's next pass. */
 	struct deliver_stats out = { 0 };
-	if (!deliver_isolated(cfg, st, &out, &error)) {
+	if (!deliver_isolated(cfg, st, DELIVER_PATIENCE_SHORT, &out, &error)) {
 		fprintf(stderr, "nomctl: digest queued; sending failed: %s\n", error->message);
 		return EX_TEMPFAIL;
 	}

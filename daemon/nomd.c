@@ -46,6 +46,9 @@ static void install_signals(void)
 	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A write past a file-size limit then fails with EFBIG, which SQLite
+	 * reports, instead of killing nomd (or its sender after a send). */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 int main(int argc, char **argv)

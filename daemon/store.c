@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store_internal.h"
 
@@ -13,7 +14,7 @@
 
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 #define BUSY_TIMEOUT_MS 10000
 
 
@@ -157,7 +158,33 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"CREATE INDEX outbox_by_recipient_nocase ON outbox (recipient COLLATE NOCASE, created_at, message);"
 	"DROP INDEX outbox_by_recipient;"
 	"CREATE INDEX nominees_org_types ON nominees (organisation, status, service_type);",
+	/* 7: the sender writes here before each batch: nothing is sent from a
+	 * database that could not then record it as sent. */
+	"CREATE TABLE sender ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  batch_at TEXT NOT NULL,"
+	"  pid INTEGER NOT NULL);",
 };
+
+gboolean store_error_is_environment(const GError *error)
+{
+	if (!error || error->domain != STORE_ERROR)
+		return FALSE;
+	switch (error->code & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_NOMEM:
+	case SQLITE_PERM:
+	case SQLITE_NOLFS:
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
 
 gboolean store_fail(struct store *st, GError **error, const char *what)
 {
@@ -293,6 +320,17 @@ gboolean store_open(const char *path, struct store **out, GError **error)
 	}
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(st->db, 1);
+	/* SQLite falls back to a read-only connection when the file is not
+	 * writable, and the first commit would fail much later: refuse now,
+	 * so that the caller retries the open, not every write. */
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		g_set_error(error, STORE_ERROR, SQLITE_READONLY,
+			    "%s: readonly database: nomd cannot write it; check the permissions of the file, its -wal"
+			    " and -shm files and its folder",
+			    path);
+		store_close(st);
+		return FALSE;
+	}
 	/* synchronous and foreign_keys do not persist: set them on every open. */
 	if (!exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", error) ||
 	    !migrate(st, error)) {
@@ -578,6 +616,20 @@ gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint
 	return TRUE;
 }
 
+gboolean store_sender_batch(struct store *st, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
+					       "INSERT INTO sender (id, batch_at, pid) VALUES (1, ?1, ?2)"
+					       " ON CONFLICT (id) DO UPDATE SET batch_at = ?1, pid = ?2",
+					       error);
+	if (!stmt)
+		return FALSE;
+	g_autofree char *now = utc_now_iso();
+	store_bind_text(stmt, 1, now);
+	sqlite3_bind_int64(stmt, 2, getpid());
+	return store_step_done(st, stmt, error);
+}
+
 gboolean store_outbox_sent(struct store *st, gint64 id, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(
@@ -828,6 +880,19 @@ gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid
 	sqlite3_bind_int64(stmt, 1, uidvalidity);
 	sqlite3_bind_int64(stmt, 2, uid);
 	store_bind_text(stmt, 3, error_text);
+	return store_step_done(st, stmt, error);
+}
+
+gboolean store_attempt_abandon(struct store *st, guint32 uidvalidity, guint32 uid, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
+					       "UPDATE attempts SET starts = max(starts - 1, failures)"
+					       " WHERE uidvalidity = ?1 AND uid = ?2",
+					       error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, uidvalidity);
+	sqlite3_bind_int64(stmt, 2, uid);
 	return store_step_done(st, stmt, error);
 }
 

@@ -8,6 +8,11 @@
 
 #define STORE_ERROR (store_error_quark())
 GQuark store_error_quark(void);
+/* TRUE for failures of the database's surroundings, not of what was
+ * written: the disk full, the file read-only or unreadable, an I/O error,
+ * the lock held too long, no memory. They pass when the cause is fixed,
+ * so they are never charged to a message. */
+gboolean store_error_is_environment(const GError *error);
 
 struct store;
 
@@ -103,6 +108,9 @@ gboolean store_mark_bounce(struct store *st, const char *message_id, const char 
  * first, at most `limit`. */
 gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint64 now, GPtrArray **items,
 			      GError **error);
+/* A write before each batch of sending: fails when the database cannot be
+ * written, so that nothing is sent that could not be recorded. */
+gboolean store_sender_batch(struct store *st, GError **error);
 gboolean store_outbox_sent(struct store *st, gint64 id, GError **error);
 /* A failed attempt: tried again `retry_in` seconds from `now`, unless it is
  * `permanent` or the message is older than `max_age` seconds (then failed). */
@@ -135,6 +143,9 @@ gboolean store_attempts(struct store *st, guint32 uidvalidity, guint32 uid, int 
 gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid, GError **error);
 gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid, const char *error_text,
 			      GError **error);
+/* Take back the start of an attempt that failed for the database's
+ * surroundings (store_error_is_environment), not for the message. */
+gboolean store_attempt_abandon(struct store *st, guint32 uidvalidity, guint32 uid, GError **error);
 /* Inside the transaction that records the message. */
 gboolean store_attempt_clear(struct store *st, guint32 uidvalidity, guint32 uid, GError **error);
 
