@@ -140,9 +140,9 @@ class Nomd:
     pipe_log: read the output through a pipe (needed under prlimit --fsize,
     which limits every file the process writes, its log included)."""
 
-    def __init__(self, conf, *args, prefix=(), env=None, log_path=None, pipe_log=False):
+    def __init__(self, conf, *args, prefix=(), env=None, log_path=None, pipe_log=False, binary=None):
         self.log_path = log_path or conf + ".log"
-        self.args = [*prefix, NOMD, "-c", conf, *args]
+        self.args = [*prefix, binary or NOMD, "-c", conf, *args]
         self.start = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
         full_env = dict(os.environ, **(env or {}))
         self._log = open(self.log_path, "ab")
@@ -318,7 +318,9 @@ def unrecorded_sends(log_text, db_path, before):
     for wait in (0, 2):
         time.sleep(wait)
         done = sent_ids(db_path) - before
-        odd = {i: n for i, n in sends.items() if i not in done}
+        # A send logged just after the log mark may have been recorded just
+        # before `before` was read: that one is recorded, not odd.
+        odd = {i: n for i, n in sends.items() if i not in done and i not in before}
         if not odd:
             break
     return odd
@@ -602,6 +604,15 @@ def postfix(ms, action, timeout=30):
                            env=ms._env())
         if r.returncode == 0 or time.monotonic() > deadline:
             break
+        # A cleanup killed by the stop below (SIGKILL after 10 s: an smtpd
+        # kept by nomd's open connection) leaves its half-written queue
+        # file; Postfix's integrity check then refuses to start. The client
+        # never had a 250 for it, so it is sent again: remove it.
+        for name in re.findall(r"bogus file name: (incoming/[\w.]+)", r.stdout + r.stderr):
+            try:
+                os.unlink(os.path.join(ms.postfix_queue_dir, name))
+            except FileNotFoundError:
+                pass
         time.sleep(0.5)
     if r.returncode != 0:
         raise RuntimeError(f"postfix {action} failed: {r.stdout}{r.stderr}")

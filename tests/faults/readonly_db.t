@@ -18,11 +18,12 @@
 # NOMD_FAULTS_SCALE scales the message counts, NOMD_FAULTS_SEED repeats a run.
 import os
 import re
+import shutil
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faultlib import (SMTP_EXTRA, Backlog, MailStack, Nomd, check_all, check_in_flight, error_lines,  # noqa: E402
+from faultlib import (NOMD, ROOT, SMTP_EXTRA, Backlog, MailStack, Nomd, check_all, check_in_flight, error_lines,  # noqa: E402
                       nothing_lost, progress, rng_from_env, scaled, sent_ids, status_text, tap,
                       wait_done, workdir, write_config)
 
@@ -39,13 +40,22 @@ with MailStack(os.path.join(work, "stack")) as ms:
     sub = os.path.join(work, "nomd")
     os.mkdir(sub)
     conf = write_config(ms, sub, smtp_extra=SMTP_EXTRA)
+    # nobody must be able to run nomd and read its templates: a clone under
+    # /root (0700) is out of its reach, so both are copied into the work dir.
+    nomd_bin = shutil.copy2(NOMD, os.path.join(work, "nomd"))
+    os.chmod(nomd_bin, 0o755)
+    shutil.copytree(os.path.join(ROOT, "templates"), os.path.join(work, "templates"))
+    with open(conf) as f:
+        text = f.read().replace(f'templates = "{ROOT}/templates";', f'templates = "{work}/templates";')
+    with open(conf, "w") as f:
+        f.write(text)
     for path in (sub, conf, os.path.join(sub, "organisations.conf")):
         os.chown(path, NOBODY, NOBODY)
     db = os.path.join(sub, "nomd.db")
     files = [db, db + "-wal", db + "-shm"]
     backlog = Backlog("ro")
     backlog.deliver(ms, A)
-    d = Nomd(conf, prefix=PRIV)
+    d = Nomd(conf, prefix=PRIV, binary=nomd_bin)
     tap.ok(wait_done(db, backlog, 120, d), f"nomd running as nobody processes {A} messages")
     tap.is_(os.stat(db).st_uid, NOBODY, "its database belongs to nobody")
 
@@ -66,13 +76,13 @@ with MailStack(os.path.join(work, "stack")) as ms:
     rc = d.stop()
     tap.is_(rc, 0, "the daemon stops cleanly on SIGTERM")
     os.chmod(sub, 0o555)
-    p = Nomd(conf, "--once", prefix=PRIV)
+    p = Nomd(conf, "--once", prefix=PRIV, binary=nomd_bin)
     rc = p.wait(60)
     msg = [line.split(": ", 2)[-1] for line in error_lines(p.text())]
     tap.ok(rc not in (0, None) and msg, f"directory 0555 when nomd starts (no -wal): nomd --once exits non-zero "
            f"({status_text(rc)}) with a clear message: {msg[-1] if msg else '(none)'}")
     os.chmod(sub, 0o755)
-    d = Nomd(conf, prefix=PRIV)
+    d = Nomd(conf, prefix=PRIV, binary=nomd_bin)
     tap.ok(d.wait_for(r"\]: info: connected to ", 30), "nomd started again")
 
     # 2. The database files read-only while mail arrives.
@@ -108,7 +118,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
         tap.ok(rc not in (0, None) and first, f"the daemon exited ({status_text(rc)}) with a clear message: "
                + (error_lines(d.text())[-1] if error_lines(d.text()) else "(none)"))
 
-    p = Nomd(conf, "--once", prefix=PRIV)
+    p = Nomd(conf, "--once", prefix=PRIV, binary=nomd_bin)
     rc = p.wait(120)
     out = p.text()
     msg = [line.split(": ", 2)[-1] for line in error_lines(out) if "readonly" in line]
@@ -137,7 +147,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
                      " | ".join(line.split(": ", 1)[-1] for line in d.text(mark).splitlines()[-6:]))
         rc = d.stop()
         tap.is_(rc, 0, "the daemon stops cleanly on SIGTERM")
-    p = Nomd(conf, "--once", prefix=PRIV)
+    p = Nomd(conf, "--once", prefix=PRIV, binary=nomd_bin)
     rc = p.wait(300)
     tap.is_(rc, 0, f"a clean nomd --once after the permissions are restored exits 0 ({status_text(rc)})")
     tap.is_([line for line in error_lines(p.text())][:5], [], "and logs no error")
