@@ -110,16 +110,22 @@ static void drop_connection(struct loop *l)
 	l->imap = NULL;
 }
 
-/* One log line per change: a failure repeated with the same text is quiet. */
+/* One log line per change: a failure repeated with the same text as
+ * *last is quiet. */
+static void log_error_once(char **last, const char *message)
+{
+	if (g_strcmp0(*last, message) == 0)
+		return;
+	log_error("%s", message);
+	g_free(*last);
+	*last = g_strdup(message);
+}
+
 static void connection_failed(struct loop *l, GError *error)
 {
 	int floor = g_error_matches(error, IMAP_ERROR, IMAP_ERR_AUTH) ? AUTH_BACKOFF_MIN_MS : BACKOFF_MIN_MS;
 	l->backoff_floor = floor;
-	if (g_strcmp0(l->last_error, error->message) != 0) {
-		log_error("%s", error->message);
-		g_free(l->last_error);
-		l->last_error = g_strdup(error->message);
-	}
+	log_error_once(&l->last_error, error->message);
 	drop_connection(l);
 	set_state(l, ST_BACKOFF);
 }
@@ -201,11 +207,7 @@ static void run_delivery(struct loop *l)
 			log_info("outbox: %d sent, %d deferred, %d failed", out.sent, out.deferred, out.failed);
 		return;
 	}
-	if (g_strcmp0(l->delivery_error, error->message) != 0) {
-		log_error("%s", error->message);
-		g_free(l->delivery_error);
-		l->delivery_error = g_strdup(error->message);
-	}
+	log_error_once(&l->delivery_error, error->message);
 	int delay = DELIVERY_RETRY_MIN_S << MIN(l->delivery_failures, 6);
 	l->delivery_failures++;
 	l->delivery_retry_at = monotonic_s() + MIN(delay, DELIVERY_RETRY_MAX_S);

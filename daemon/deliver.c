@@ -39,6 +39,12 @@ static gboolean enough_space(const struct nomd_config *cfg, GError **error)
 	return FALSE;
 }
 
+/* The monotonic time `patience` seconds from now; -1: never. */
+static gint64 deadline_after(int patience)
+{
+	return patience < 0 ? G_MAXINT64 : g_get_monotonic_time() + (gint64)patience * G_USEC_PER_SEC;
+}
+
 /* Seconds before the next try: retry_min doubling per attempt, capped at
  * retry_max, with jitter so that a queue does not retry in step. */
 static int retry_delay(const struct nomd_config *cfg, int attempts)
@@ -58,7 +64,7 @@ static gboolean record_sent(struct store *st, const struct outbox_item *it, int 
 			    gboolean (*should_stop)(void), GError **error)
 {
 	gint64 wait_ms = 250;
-	gint64 give_up = patience < 0 ? G_MAXINT64 : g_get_monotonic_time() + (gint64)patience * G_USEC_PER_SEC;
+	gint64 give_up = deadline_after(patience);
 	for (;;) {
 		g_autoptr(GError) local = NULL;
 		if (store_outbox_sent(st, it->id, &local)) {
@@ -184,7 +190,7 @@ static int child_main(const struct nomd_config *cfg, int patience, int out_fd)
 	/* Wait for a sender still finishing after its daemon died, or one
 	 * waiting for a full disk: the daemon's own as long as it takes, a
 	 * `nomd --once` or nomctl only for its patience. */
-	gint64 give_up = patience < 0 ? G_MAXINT64 : g_get_monotonic_time() + (gint64)patience * G_USEC_PER_SEC;
+	gint64 give_up = deadline_after(patience);
 	while (flock(lock, LOCK_EX | LOCK_NB) < 0) {
 		if ((errno != EWOULDBLOCK && errno != EINTR) || child_should_stop())
 			return 1;

@@ -57,7 +57,6 @@ static char *new_token(void)
 	return g_strdup_printf("%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
 }
 
-/* The welcome (or reminder) of one person, in its own transaction. */
 /* Compose and queue one welcome or reminder; the caller holds the
  * transaction. */
 static gboolean ask_consent(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
