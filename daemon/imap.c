@@ -220,6 +220,10 @@ gboolean imap_select(struct imap_conn *c, const char *mailbox, guint32 *uidvalid
 	struct mailimap_selection_info *sel = c->imap->imap_selection_info;
 	*uidvalidity = sel ? sel->sel_uidvalidity : 0;
 	*exists = sel ? sel->sel_exists : 0;
+	/* From here on the flag means new mail announced after this SELECT
+	 * (see imap_idle). */
+	if (sel)
+		sel->sel_has_exists = 0;
 	return TRUE;
 }
 
@@ -436,6 +440,16 @@ gboolean imap_idle(struct imap_conn *c, int max_seconds, const volatile sig_atom
 		   GError **error)
 {
 	*activity = FALSE;
+	/* The server announces new mail once, in the response to whatever
+	 * command comes next: mail that arrived while the last pass fetched
+	 * and moved was announced then, and IDLE will not repeat it. */
+	struct mailimap_selection_info *sel = c->imap->imap_selection_info;
+	if (sel && sel->sel_has_exists) {
+		log_debug("imap state=idle-skipped exists=%u (new mail announced since the last SELECT)",
+			  sel->sel_exists);
+		*activity = TRUE;
+		return TRUE;
+	}
 	log_debug("imap state=idle max_seconds=%d", max_seconds);
 	int r = mailimap_idle(c->imap);
 	if (r != MAILIMAP_NO_ERROR)

@@ -50,7 +50,8 @@ gboolean imap_move(struct imap_conn *c, const guint32 *uids, guint n, const char
 gboolean imap_has_idle(struct imap_conn *c);
 /* IDLE until the server says something, `max_seconds` pass, or *wake is
  * set (checked every second). TRUE with *activity telling which; FALSE
- * when the connection failed. */
+ * when the connection failed. Returns at once with *activity set when the
+ * server announced new mail since the last imap_select. */
 gboolean imap_idle(struct imap_conn *c, int max_seconds, const volatile sig_atomic_t *wake, gboolean *activity,
 		   GError **error);
 
