@@ -97,11 +97,11 @@ static gboolean deliver_one(const struct nomd_config *cfg, struct store *st, str
 			    const struct outbox_item *it, int patience, gboolean (*should_stop)(void),
 			    struct deliver_stats *stats, gboolean *stop, GError **error)
 {
-	g_autofree char *why = NULL;
-	enum smtp_result r = smtp_send(smtp, it->envelope_from, it->recipient, it->body, &why);
+	g_autofree char *why = NULL, *reply = NULL;
+	enum smtp_result r = smtp_send(smtp, it->envelope_from, it->recipient, it->body, &reply, &why);
 	if (r == SMTP_SENT) {
 		stats->sent++;
-		log_info("sent outbox #%" G_GINT64_FORMAT " to %s", it->id, it->recipient);
+		log_info("sent outbox #%" G_GINT64_FORMAT " to %s: %s", it->id, it->recipient, reply);
 		return record_sent(st, it, patience, should_stop, error);
 	}
 	int delay = retry_delay(cfg, it->attempts);

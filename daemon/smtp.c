@@ -7,6 +7,7 @@
 #include "smtp.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <string.h>
 
 #include "log.h"
@@ -18,24 +19,56 @@ struct smtp_client {
 	const struct nomd_config *cfg;
 	CURL *curl;
 	char errbuf[CURL_ERROR_SIZE];
-	char last_reply[256]; /* the server's last 4xx/5xx reply line */
+	char last_refusal[256]; /* the server's last 4xx/5xx reply line */
+	char last_reply[256];	/* its last reply line of any kind */
+	curl_off_t body_len;	/* of the mail in hand */
+	curl_off_t body_out;	/* bytes of it sent so far */
+	gboolean answered;	/* a reply came after the whole body went */
 };
 
+/* One reply line, control characters gone, into a fixed buffer. */
+static void keep_line(char *dst, size_t cap, const char *data, size_t size)
+{
+	size_t n = MIN(size, cap - 1);
+	memcpy(dst, data, n);
+	dst[n] = '\0';
+	for (char *p = dst; *p; p++)
+		if (*p == '\r' || *p == '\n' || (unsigned char)*p < 0x20)
+			*p = (*p == '\r' || *p == '\n') ? '\0' : ' ';
+}
+
 /* libcurl's error text names the command, not the server's words: keep
- * the server's last refusal. */
+ * the server's last refusal, and its final answer to a mail sent. Watch
+ * the body go out too: a connection lost after all of it went and before
+ * the answer leaves the mail's fate unknown (the server may have taken
+ * it), which the error must say. */
 static int on_debug(CURL *handle, curl_infotype type, char *data, size_t size, void *userp)
 {
 	struct smtp_client *c = userp;
-	/* Only refusals: the "221 Bye" that follows one is no explanation. */
-	if (type != CURLINFO_HEADER_IN || size == 0 || (data[0] != '4' && data[0] != '5'))
+	if (type == CURLINFO_DATA_OUT) {
+		c->body_out += (curl_off_t)size;
 		return 0;
-	size_t n = MIN(size, sizeof c->last_reply - 1);
-	memcpy(c->last_reply, data, n);
-	c->last_reply[n] = '\0';
-	for (char *p = c->last_reply; *p; p++)
-		if (*p == '\r' || *p == '\n' || (unsigned char)*p < 0x20)
-			*p = (*p == '\r' || *p == '\n') ? '\0' : ' ';
+	}
+	if (type != CURLINFO_HEADER_IN || size == 0)
+		return 0;
+	if (c->body_len > 0 && c->body_out >= c->body_len)
+		c->answered = TRUE;
+	keep_line(c->last_reply, sizeof c->last_reply, data, size);
+	/* Only refusals: the "221 Bye" that follows one is no explanation. */
+	if (data[0] == '4' || data[0] == '5')
+		keep_line(c->last_refusal, sizeof c->last_refusal, data, size);
 	return 0;
+}
+
+/* The server closed without reading all we sent: a send failed, or the
+ * connection was reset (a socket closed with unread data sends RST; one
+ * that read to the end of the mail sends FIN). Then it never saw the end
+ * of the mail and cannot have accepted it. libcurl says this only in
+ * words; unrecognised words count as "may have accepted", the safe side. */
+static gboolean server_dropped_data(CURLcode rc, const char *errbuf)
+{
+	return rc == CURLE_SEND_ERROR || strstr(errbuf, g_strerror(ECONNRESET)) ||
+	       strstr(errbuf, "GnuTLS recv error (-54)"); /* GNUTLS_E_PULL_ERROR: recv() failed */
 }
 
 struct upload {
@@ -111,9 +144,9 @@ static CURL *handle(struct smtp_client *c)
 }
 
 enum smtp_result smtp_send(struct smtp_client *c, const char *envelope_from, const char *recipient, GBytes *body,
-			   char **error_text)
+			   char **reply, char **error_text)
 {
-	*error_text = NULL;
+	*reply = *error_text = NULL;
 	if (!email_valid(recipient) || (envelope_from && *envelope_from && !email_valid(envelope_from))) {
 		*error_text = g_strdup("refused: envelope address is not a plain valid address");
 		return SMTP_PERMANENT;
@@ -134,20 +167,35 @@ enum smtp_result smtp_send(struct smtp_client *c, const char *envelope_from, con
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpts);
 	curl_easy_setopt(curl, CURLOPT_READDATA, &u);
 	curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	c->errbuf[0] = '\0';
-	c->last_reply[0] = '\0';
+	c->errbuf[0] = c->last_refusal[0] = c->last_reply[0] = '\0';
+	c->body_len = (curl_off_t)len;
+	c->body_out = 0;
+	c->answered = FALSE;
 	log_debug("smtp state=send rcpt=%s bytes=%zu", recipient, (size_t)len);
 	CURLcode rc = curl_easy_perform(curl);
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, NULL);
 	curl_slist_free_all(rcpts);
-	if (rc == CURLE_OK)
+	gboolean unknown_fate = c->body_len > 0 && c->body_out >= c->body_len && !c->answered &&
+				!server_dropped_data(rc, c->errbuf);
+	c->body_len = 0;
+	if (rc == CURLE_OK) {
+		*reply = g_strdup(c->last_reply);
 		return SMTP_SENT;
+	}
 
 	long code = 0;
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	*error_text = code ? g_strdup_printf("%s (server said: %s)", c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc),
-					     c->last_reply[0] ? c->last_reply : "nothing")
-			   : g_strdup_printf("%s%s%s", curl_easy_strerror(rc), c->errbuf[0] ? ": " : "", c->errbuf);
+	g_autofree char *why = code ? g_strdup_printf("%s (server said: %s)", c->errbuf[0] ? c->errbuf
+											  : curl_easy_strerror(rc),
+						      c->last_refusal[0] ? c->last_refusal : "nothing")
+				    : g_strdup_printf("%s%s%s", curl_easy_strerror(rc), c->errbuf[0] ? ": " : "", c->errbuf);
+	/* RFC 1047: the server may have queued it and then lost the line
+	 * before its 250. Sending again is right (a copy beats a loss), but
+	 * whoever reads the log should know why a copy may arrive twice. */
+	*error_text = unknown_fate ? g_strdup_printf("no answer after the whole mail was sent, so the server may "
+						     "have accepted it and it may arrive twice: %s",
+						     why)
+				   : g_steal_pointer(&why);
 	for (char *p = *error_text; *p; p++)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';

@@ -16,9 +16,11 @@ struct smtp_client;
 struct smtp_client *smtp_client_new(const struct nomd_config *cfg);
 void smtp_client_free(struct smtp_client *c);
 /* Send `body` (strict CRLF) from `envelope_from` ("" for the null sender)
- * to one recipient. On failure *error_text says why, in one line. */
+ * to one recipient. Sent: *reply holds the server's final answer (for
+ * Postfix "250 2.0.0 Ok: queued as ID", which traces the mail in its
+ * log). On failure *error_text says why, in one line. */
 enum smtp_result smtp_send(struct smtp_client *c, const char *envelope_from, const char *recipient, GBytes *body,
-			   char **error_text);
+			   char **reply, char **error_text);
 
 typedef struct smtp_client smtp_client;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(smtp_client, smtp_client_free)

@@ -68,6 +68,6 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.ok(d.alive(), f"recovered by itself: the same nomd is still running ({status_text(d.wait(0))})")
     rc = d.stop()
     tap.is_(rc, 0, "and stops cleanly on SIGTERM")
-    check_all(ms, conf, db, backlog, mail_system_restarted=True)
+    check_all(ms, conf, db, backlog, mail_system_restarted=True, log_text=d.all_text())
 tap.diag(f"postfix_down: {time.monotonic() - t_start:.0f} s")
 tap.done()

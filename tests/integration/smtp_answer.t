@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+# What nomd knows about a mail it handed to the SMTP server. An SMTP
+# server in this process (plain text, on 127.0.0.1) plays the relay; the
+# nomination comes from a real Dovecot.
+#   - accepted: nomd logs the server's final answer ("250 ... queued as
+#     ID"), which traces the mail into the relay's own log;
+#   - the line cut after the whole mail went and before the answer
+#     (RFC 1047): the server may have queued it, so nomd sends it again
+#     later (a copy beats a loss) and says in the log and the outbox that
+#     it may arrive twice;
+#   - the line cut before the mail went: deferred, and no such warning.
+import os
+import re
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import tap  # noqa: E402
+from mailstack import MailStack  # noqa: E402
+from nomdtest import INBOX_USER, form_message, nomctl_json, nomd, section, workdir, write_config  # noqa: E402
+
+MAYBE = "may have accepted it and it may arrive twice"
+
+
+class FakeRelay:
+    """Serves SMTP until closed. `actions` is taken in turn for each mail:
+    "ok" (250 queued as FAKEn), "cut-after-body" (close instead of the 250),
+    "cut-after-354" (close instead of reading the mail)."""
+
+    def __init__(self, actions):
+        self.actions = list(actions)
+        self.mails = []  # (recipient, action, queue id)
+        self.srv = socket.socket()
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(5)
+        self.port = self.srv.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.srv.accept()
+            except OSError:
+                return
+            try:
+                self.session(conn)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    def session(self, conn):
+        conn.settimeout(20)
+        f = conn.makefile("rb")
+        conn.sendall(b"220 fake.relay ESMTP\r\n")
+        rcpt = None
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            verb = line.decode(errors="replace").strip().upper()
+            if verb.startswith(("EHLO", "HELO")):
+                conn.sendall(b"250-fake.relay\r\n250 8BITMIME\r\n")
+            elif verb.startswith("MAIL"):
+                conn.sendall(b"250 2.1.0 Ok\r\n")
+            elif verb.startswith("RCPT"):
+                rcpt = re.search(r"<([^>]*)>", line.decode(errors="replace")).group(1)
+                conn.sendall(b"250 2.1.5 Ok\r\n")
+            elif verb.startswith("DATA"):
+                action = self.actions.pop(0) if self.actions else "ok"
+                conn.sendall(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                if action == "cut-after-354":
+                    self.mails.append((rcpt, action, None))
+                    return
+                while f.readline() not in (b".\r\n", b""):
+                    pass
+                if action == "cut-after-body":
+                    self.mails.append((rcpt, action, None))
+                    return
+                qid = f"FAKE{len(self.mails) + 1}"
+                self.mails.append((rcpt, action, qid))
+                conn.sendall(f"250 2.0.0 Ok: queued as {qid}\r\n".encode())
+            elif verb.startswith("QUIT"):
+                conn.sendall(b"221 2.0.0 Bye\r\n")
+                return
+            else:
+                conn.sendall(b"250 2.0.0 Ok\r\n")
+
+    def close(self):
+        self.srv.close()
+
+
+def configure(ms, work, port):
+    conf = write_config(ms, work, smtp_extra="retry_min = 1; retry_max = 1;")
+    text = open(conf).read()
+    text = re.sub(r'url = "smtp://127\.0\.0\.1:\d+"; security = "starttls";',
+                  f'url = "smtp://127.0.0.1:{port}"; security = "none";', text)
+    with open(conf, "w") as f:
+        f.write(text)
+    return conf
+
+
+def scenario(ms, name, actions, org, nominee):
+    """A relay playing `actions`, nomd's own folder and config for it, and
+    one nomination from `org` in the inbox (mail from earlier scenarios
+    has been moved away by then). Returns (relay, conf)."""
+    relay = FakeRelay(actions)
+    folder = os.path.join(work, name)
+    os.mkdir(folder)
+    conf = configure(ms, folder, relay.port)
+    ms.deliver_lmtp(INBOX_USER, form_message(f"chief.executive@{org}.example", f"{name}@{org}.example",
+                                             section("Member", nominee, f"{nominee.split()[0].lower()}@{org}.example")))
+    return relay, conf
+
+
+def rows(conf):
+    return sorted(nomctl_json(conf, "outbox"), key=lambda o: o["id"])
+
+
+work = workdir("nomd-smtp-answer-")
+with MailStack(os.path.join(work, "stack")) as ms:
+    # 1. The answer to the first mail lost; the second accepted.
+    relay, conf = scenario(ms, "lost", ["cut-after-body", "ok"], "fife", "Ann Example")
+    r = nomd(conf, "--once")
+    log = r.stdout + r.stderr
+    out = rows(conf)
+    tap.is_([o["status"] for o in out], ["pending", "sent"],
+            "the mail whose answer was lost stays pending, the next one is sent")
+    tap.ok(out and out[0]["last_error"] and MAYBE in out[0]["last_error"],
+           f"its outbox row says it may arrive twice: {out[0]['last_error'] if out else '(no row)'}")
+    warn = re.search(rf"warning: outbox #{out[0]['id']} to \S+ deferred \d+ s: .*{MAYBE}", log) if out else None
+    tap.ok(warn, "and so does the log")
+    sent = re.search(rf"info: sent outbox #{out[1]['id']} to \S+: 250 2\.0\.0 Ok: queued as (FAKE\d+)", log) \
+        if len(out) > 1 else None
+    tap.ok(sent and any(q == sent.group(1) for _, _, q in relay.mails),
+           "the mail accepted is logged with the server's answer, queue id and all: "
+           + (sent.group(0).split("info: ", 1)[1] if sent else "(not found)"))
+    # The retry: sent again, and this time answered.
+    time.sleep(1.5)
+    r = nomd(conf, "--once")
+    log = r.stdout + r.stderr
+    out = rows(conf)
+    tap.is_([o["status"] for o in out], ["sent", "sent"], "the retry sends it again and it is accepted")
+    tap.ok(re.search(rf"info: sent outbox #{out[0]['id']} to chief\.executive@fife\.example: 250 .*queued as FAKE",
+                     log), "the second sending logged with its queue id")
+    tap.is_([a for rc, a, _ in relay.mails if rc == "chief.executive@fife.example"], ["cut-after-body", "ok"],
+            "the relay got the confirmation twice: once unanswered, once accepted")
+    relay.close()
+
+    # 2. The line cut before the mail went: deferred, no "may arrive twice".
+    relay, conf = scenario(ms, "cut", ["cut-after-354"], "angus", "Bea Example")
+    r = nomd(conf, "--once")
+    out = rows(conf)
+    first = out[0] if out else {}
+    tap.ok(first.get("status") == "pending" and first.get("last_error") and MAYBE not in first["last_error"],
+           f"cut before the mail went: deferred without the warning: {first.get('last_error')}")
+    relay.close()
+tap.done()
