@@ -121,6 +121,16 @@ static void log_error_once(char **last, const char *message)
 	*last = g_strdup(message);
 }
 
+/* The database failed for its surroundings (disk full, read-only, ...):
+ * wait and open it again. The IMAP connection is not at fault and is
+ * kept, so that a long outage is not a reconnection every 30 s. */
+static void store_failed(struct loop *l, GError *error)
+{
+	l->store_trouble = TRUE;
+	log_error_once(&l->last_error, error->message);
+	set_state(l, ST_BACKOFF);
+}
+
 static void connection_failed(struct loop *l, GError *error)
 {
 	int floor = g_error_matches(error, IMAP_ERROR, IMAP_ERR_AUTH) ? AUTH_BACKOFF_MIN_MS : BACKOFF_MIN_MS;
@@ -228,7 +238,6 @@ static void step_connect(struct loop *l)
 	}
 	log_info("connected to %s:%d (%s), %s", cfg->imap.host, cfg->imap.port, config_security_name(cfg->imap.security),
 		 imap_has_idle(l->imap) ? "waiting with IDLE" : "polling");
-	g_clear_pointer(&l->last_error, g_free);
 	l->full = TRUE;
 	set_state(l, ST_SYNC);
 }
@@ -243,13 +252,17 @@ static void step_sync(struct loop *l)
 		if (store_error_is_environment(error)) {
 			/* Open it afresh before the next try: a connection made
 			 * while the file was read-only stays read-only. */
-			l->store_trouble = TRUE;
 			store_close(*l->st);
 			*l->st = l->ing.st = NULL;
+			store_failed(l, error);
+			return;
 		}
 		connection_failed(l, error);
 		return;
 	}
+	/* Only now is a failure over: one that comes back after a reconnection
+	 * but before a pass succeeds is the same failure, already logged. */
+	g_clear_pointer(&l->last_error, g_free);
 	l->store_trouble = FALSE;
 	l->full = l->ing.retry_soon;
 	l->last_sync = g_get_real_time() / G_USEC_PER_SEC;
@@ -318,9 +331,9 @@ static void step_backoff(struct loop *l)
 	gint64 ms = backoff_ms(l);
 	if (l->store_trouble)
 		ms = MIN(ms, STORE_RETRY_MAX_MS);
-	log_info("reconnecting in %.1f s (attempt %d)", ms / 1000.0, l->failures);
+	log_info("%s in %.1f s (attempt %d)", l->imap ? "trying again" : "reconnecting", ms / 1000.0, l->failures);
 	nap(l, ms);
-	set_state(l, ST_CONNECT);
+	set_state(l, l->imap ? ST_SYNC : ST_CONNECT);
 }
 
 static void reload(struct loop *l)
@@ -355,8 +368,7 @@ static gboolean reopen_store(struct loop *l)
 			log_info("database %s is usable again", (*l->cfg)->database);
 		return TRUE;
 	}
-	l->store_trouble = TRUE;
-	connection_failed(l, error);
+	store_failed(l, error);
 	step_backoff(l);
 	return FALSE;
 }

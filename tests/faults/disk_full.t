@@ -24,6 +24,7 @@
 #
 # NOMD_FAULTS_SCALE scales the backlog, NOMD_FAULTS_SEED repeats a run.
 import atexit
+import collections
 import errno
 import os
 import re
@@ -179,6 +180,9 @@ with MailStack(os.path.join(work, "stack")) as ms:
                    + (errs[0].split(": ", 2)[-1] if errs else "(none)"))
             tap.diag(f"  {len(errs)} error lines in {FULL_SECONDS} s; distinct: " + " | ".join(
                 sorted({re.sub(r"\d+", "N", line.split(": ", 2)[-1]) for line in errs})[:6]))
+            said = collections.Counter(line.split(": ", 1)[-1] for line in errs)
+            tap.ok(all(n == 1 for n in said.values()), f"{label}: each failure logged once while it lasts "
+                   f"(no line repeated: {[t for t, n in said.items() if n > 1][:2]})")
         else:
             rc = d.wait()
             last = errs[-1].split(": ", 2)[-1] if errs else ""

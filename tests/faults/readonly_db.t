@@ -16,6 +16,7 @@
 #      processed exactly once (the usual checks).
 #
 # NOMD_FAULTS_SCALE scales the message counts, NOMD_FAULTS_SEED repeats a run.
+import collections
 import os
 import re
 import shutil
@@ -111,6 +112,9 @@ with MailStack(os.path.join(work, "stack")) as ms:
     errors = error_lines(d.text(mark))
     tap.diag(f"{len(errors)} error lines while read-only; distinct: " +
              " | ".join(sorted({re.sub(r"\d+", "N", line.split(": ", 2)[-1]) for line in errors})))
+    said = collections.Counter(line.split(": ", 1)[-1] for line in errors)
+    tap.ok(all(n == 1 for n in said.values()), "each failure logged once while it lasts "
+           f"(no line repeated: {[t for t, n in said.items() if n > 1][:2]})")
     if d.alive():
         tap.ok(True, "the daemon keeps running (retrying) while the database is read-only")
     else:
