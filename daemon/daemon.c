@@ -1,6 +1,8 @@
 /* daemon: the main loop and its connection states. */
 #include "daemon.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -54,23 +56,55 @@ static char *iso_of(gint64 unix_time)
 	return g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
 }
 
-/* <database>.status, for `nomctl status`: written whole and renamed. */
-static void write_status(struct loop *l)
+/* <database>.status, for `nomctl status`: written whole and renamed.
+ * `mode` is "daemon" or "once" (a run of nomd --once, from cron). */
+static void status_save(const struct nomd_config *cfg, const char *mode, const char *state, gint64 since,
+			gint64 last_poll, const char *last_error, int backlog)
 {
-	const struct nomd_config *cfg = *l->cfg;
 	g_autoptr(GKeyFile) kf = g_key_file_new();
-	g_autofree char *since = iso_of(l->state_since);
-	g_autofree char *poll = l->last_sync ? iso_of(l->last_sync) : g_strdup("");
+	g_autofree char *since_text = iso_of(since);
+	g_autofree char *poll = last_poll ? iso_of(last_poll) : g_strdup("");
 	g_key_file_set_int64(kf, "nomd", "pid", getpid());
-	g_key_file_set_string(kf, "nomd", "state", state_names[l->state]);
-	g_key_file_set_string(kf, "nomd", "since", since);
+	g_key_file_set_string(kf, "nomd", "mode", mode);
+	g_key_file_set_string(kf, "nomd", "state", state);
+	g_key_file_set_string(kf, "nomd", "since", since_text);
 	g_key_file_set_string(kf, "nomd", "last_poll", poll);
-	g_key_file_set_string(kf, "nomd", "last_error", l->last_error ? l->last_error : "");
-	g_key_file_set_integer(kf, "nomd", "backlog", l->ing.waiting);
+	g_key_file_set_string(kf, "nomd", "last_error", last_error ? last_error : "");
+	g_key_file_set_integer(kf, "nomd", "backlog", backlog);
 	g_autofree char *path = g_strconcat(cfg->database, ".status", NULL);
 	g_autoptr(GError) error = NULL;
 	if (!g_key_file_save_to_file(kf, path, &error))
 		log_debug("status file: %s", error->message);
+}
+
+static void write_status(struct loop *l)
+{
+	status_save(*l->cfg, "daemon", state_names[l->state], l->state_since, l->last_sync, l->last_error,
+		    l->ing.waiting);
+}
+
+/* After a run of nomd --once: what it did, unless a running daemon owns
+ * the file (its picture is the one that matters). A failed run keeps the
+ * time of the last poll that worked. */
+static void write_once_status(const struct nomd_config *cfg, gint64 started, gboolean polled, int rc,
+			      const char *last_error, int backlog)
+{
+	g_autofree char *path = g_strconcat(cfg->database, ".status", NULL);
+	g_autoptr(GKeyFile) old = g_key_file_new();
+	gint64 last_poll = polled ? g_get_real_time() / G_USEC_PER_SEC : 0;
+	if (g_key_file_load_from_file(old, path, G_KEY_FILE_NONE, NULL)) {
+		g_autofree char *mode = g_key_file_get_string(old, "nomd", "mode", NULL);
+		gint64 pid = g_key_file_get_int64(old, "nomd", "pid", NULL);
+		/* EPERM: alive, as another user (DynamicUser=). */
+		if (g_strcmp0(mode, "once") != 0 && pid > 0 && pid != getpid() &&
+		    (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			return;
+		g_autofree char *poll = g_key_file_get_string(old, "nomd", "last_poll", NULL);
+		g_autoptr(GDateTime) t = poll && *poll ? g_date_time_new_from_iso8601(poll, NULL) : NULL;
+		if (!polled && t)
+			last_poll = g_date_time_to_unix(t);
+	}
+	status_save(cfg, "once", rc == EX_OK ? "finished" : "failed", started, last_poll, last_error, backlog);
 }
 
 /* What the service manager shows (systemctl status) in each state. */
@@ -423,11 +457,14 @@ int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, 
 	struct ingest ing = { .cfg = cfg, .templates = t, .st = *st, .stop = flags->stop };
 	g_autoptr(GError) error = NULL;
 	g_autoptr(imap_conn) imap = NULL;
+	g_autofree char *first_error = NULL;
+	gint64 started = g_get_real_time() / G_USEC_PER_SEC;
 	int rc = EX_OK;
 	gboolean ok = imap_open(cfg, &imap, &error) && ingest_prepare(cfg, imap, &error) &&
 		      ingest_sync(&ing, imap, TRUE, &error);
 	if (!ok) {
 		log_error("%s", error->message);
+		first_error = g_strdup(error->message);
 		gboolean permanent = g_error_matches(error, IMAP_ERROR, IMAP_ERR_AUTH) ||
 				     g_error_matches(error, IMAP_ERROR, IMAP_ERR_TLS);
 		rc = permanent ? EX_UNAVAILABLE : EX_TEMPFAIL;
@@ -442,7 +479,10 @@ int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, 
 	if (!deliver_isolated(cfg, st, DELIVER_PATIENCE_SHORT, &out, &error)) {
 		log_error("%s", error->message);
 		rc = rc == EX_OK ? EX_TEMPFAIL : rc;
+		if (!first_error)
+			first_error = g_strdup(error->message);
 	}
 	log_info("outbox: %d sent, %d deferred, %d failed", out.sent, out.deferred, out.failed);
+	write_once_status(cfg, started, ok, rc, first_error, ing.waiting);
 	return rc;
 }

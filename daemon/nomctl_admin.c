@@ -47,10 +47,19 @@ int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *f
 	if (g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL)) {
 		gint64 pid = g_key_file_get_int64(kf, "nomd", "pid", NULL);
 		g_autofree char *state = g_key_file_get_string(kf, "nomd", "state", NULL);
-		/* EPERM: it exists, as another user (DynamicUser=). */
-		gboolean alive = pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
-		add(lines, "daemon", g_strdup_printf("%s (pid %" G_GINT64_FORMAT ")", alive ? "running" : "not running", pid));
-		add(lines, "state", g_strdup(alive ? state : "stopped"));
+		g_autofree char *mode = g_key_file_get_string(kf, "nomd", "mode", NULL);
+		if (g_strcmp0(mode, "once") == 0) {
+			/* Written by nomd --once (cron): no daemon, the last run. */
+			add(lines, "daemon", g_strdup_printf("not running; last run by nomd --once (pid %" G_GINT64_FORMAT
+							     ")", pid));
+			add(lines, "state", g_strdup(state ? state : "-"));
+		} else {
+			/* EPERM: it exists, as another user (DynamicUser=). */
+			gboolean alive = pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+			add(lines, "daemon", g_strdup_printf("%s (pid %" G_GINT64_FORMAT ")",
+							     alive ? "running" : "not running", pid));
+			add(lines, "state", g_strdup(alive ? state : "stopped"));
+		}
 		const char *keys[] = { "since", "last_poll", "last_error", "backlog" };
 		for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
 			char *v = g_key_file_get_string(kf, "nomd", keys[i], NULL);

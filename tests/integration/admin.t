@@ -7,6 +7,7 @@
 import json
 import os
 import re
+import socket
 import sqlite3
 import sys
 
@@ -56,6 +57,8 @@ with MailStack(os.path.join(work, "stack")) as ms:
     r = nomd(conf, "--check-config")
     tap.is_(r.returncode, 0, "at 0600 it is accepted")
     tap.ok(ms.password not in r.stdout + r.stderr, "--check-config does not print the password either")
+    r = nomctl(conf, "status")
+    tap.ok(r.returncode == 0 and "no status yet" in r.stdout, "status before nomd ever ran")
 
     # A person with a trace in every table: nominee, welcome and consent
     # answer, confirmation to the nominator, a pair, an invitation and RSVP.
@@ -147,9 +150,13 @@ with MailStack(os.path.join(work, "stack")) as ms:
     r = nomctl(conf, "reprocess", "not an id")
     tap.is_(r.returncode, 64, "a bad Message-ID: usage")
 
-    # Status.
-    r = nomctl(conf, "status")
-    tap.ok(r.returncode == 0 and "no status yet" in r.stdout, "status before the daemon ever ran")
+    # Status: after runs of nomd --once (as from cron), then of the daemon.
+    r = nomctl(conf, "status", "--format", "json")
+    st = json.loads(r.stdout)[0] if r.returncode == 0 else {}
+    tap.ok(st.get("daemon", "").startswith("not running; last run by nomd --once") and st.get("state") == "finished"
+           and re.match(r"\d{4}-\d\d-\d\dT", st.get("last_poll", "")) and st.get("last_error") == "-",
+           f"status after nomd --once: its last run, finished, with the time of its poll ({st.get('daemon')}, "
+           f"{st.get('state')}, {st.get('last_poll')})")
     d = Daemon(conf)
     tap.ok(d.wait_for(r"waiting with IDLE", 20), "daemon running")
     d.wait_for(r"outbox:|consent mail|event mail", 5)
@@ -161,8 +168,29 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.ok(re.search(r"\d+ accepted", st.get("messages", "")) and st.get("outbox_failed") == "0",
            f"counts by outcome and the outbox ({st.get('messages')})")
     tap.is_(st.get("next_digest"), "off", "the digest is off in this config")
+    r = nomd(conf, "--once")
+    st = json.loads(nomctl(conf, "status", "--format", "json").stdout or "[{}]")[0]
+    tap.ok(r.returncode == 0 and st.get("daemon") == f"running (pid {d.proc.pid})",
+           f"a nomd --once beside the running daemon leaves the daemon's status ({st.get('daemon')})")
     d.stop()
     r = nomctl(conf, "status")
     tap.ok(re.search(r"daemon\s+not running", r.stdout), "after it stops: not running")
+    before = json.loads(nomctl(conf, "status", "--format", "json").stdout or "[{}]")[0]
+    r = nomd(conf, "--once")
+    good = json.loads(nomctl(conf, "status", "--format", "json").stdout or "[{}]")[0]
+    # A run that cannot reach the server (a closed port, same database).
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    broken = os.path.join(work, "broken.conf")
+    with open(broken, "w") as f:
+        f.write(re.sub(r"port = \d+;", f"port = {closed.getsockname()[1]};", open(conf).read(), count=1))
+    os.chmod(broken, 0o600)
+    r = nomd(broken, "--once")
+    st = json.loads(nomctl(conf, "status", "--format", "json").stdout or "[{}]")[0]
+    closed.close()
+    tap.ok(r.returncode == 75 and st.get("state") == "failed" and st.get("last_error", "-") != "-"
+           and st.get("last_poll") == good.get("last_poll") and good.get("last_poll") >= before.get("last_poll", ""),
+           f"a nomd --once that fails: state failed, its error, the last poll that worked kept "
+           f"({st.get('last_error')}; {st.get('last_poll')})")
 
 tap.done()
