@@ -30,6 +30,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(mailimap_store_att_flags, mailimap_store_att_flags
 struct imap_conn {
 	mailimap *imap;
 	char *host;
+	char *where; /* host:port, for error messages */
 	gboolean has_move;
 	gboolean has_uidplus;
 };
@@ -66,7 +67,7 @@ static gboolean fail(struct imap_conn *c, GError **error, const char *step, int 
 {
 	const char *server = c && c->imap && c->imap->imap_response ? c->imap->imap_response : NULL;
 	g_set_error(error, IMAP_ERROR, classify(r), "IMAP %s on %s: %s (libetpan error %d)%s%s", step,
-		    c && c->host ? c->host : "?", describe(r), r, server && *server ? ": " : "",
+		    c && c->where ? c->where : "?", describe(r), r, server && *server ? ": " : "",
 		    server ? server : "");
 	return FALSE;
 }
@@ -152,6 +153,9 @@ gboolean imap_open(const struct nomd_config *cfg, struct imap_conn **out, GError
 {
 	g_autoptr(imap_conn) c = g_new0(struct imap_conn, 1);
 	c->host = g_strdup(cfg->imap.host);
+	/* An address literal with colons is bracketed, as in a URL. */
+	c->where = strchr(c->host, ':') ? g_strdup_printf("[%s]:%d", c->host, cfg->imap.port)
+					 : g_strdup_printf("%s:%d", c->host, cfg->imap.port);
 	c->imap = mailimap_new(0, NULL);
 	if (!c->imap) {
 		g_set_error(error, IMAP_ERROR, IMAP_ERR_CONNECT, "out of memory");
@@ -207,6 +211,7 @@ void imap_close(struct imap_conn *c)
 		mailimap_free(c->imap);
 	}
 	g_free(c->host);
+	g_free(c->where);
 	g_free(c);
 }
 
@@ -462,7 +467,7 @@ gboolean imap_idle(struct imap_conn *c, int max_seconds, const volatile sig_atom
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int n = poll(&p, 1, 1000);
 		if (n < 0 && errno != EINTR) {
-			g_set_error(error, IMAP_ERROR, IMAP_ERR_CONNECT, "IMAP IDLE on %s: poll: %s", c->host,
+			g_set_error(error, IMAP_ERROR, IMAP_ERR_CONNECT, "IMAP IDLE on %s: poll: %s", c->where,
 				    g_strerror(errno));
 			return FALSE;
 		}

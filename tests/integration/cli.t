@@ -106,11 +106,11 @@ with MailStack(os.path.join(work, "stack")) as ms:
     badpw = conf_file("tls/badpw.conf", open(conf).read().replace(f'password = "{ms.password}"', 'password = "wrong"'))
     r = nomd(badpw, "--once")
     tap.is_(r.returncode, 69, "login refused: exit 69 (EX_UNAVAILABLE)")
-    tap.like(r.stderr, r"error: IMAP LOGIN on 127\.0\.0\.1: login refused", "and says the login was refused")
+    tap.like(r.stderr, r"error: IMAP LOGIN on 127\.0\.0\.1:\d+: login refused", "and says the login was refused")
     closed = conf_file("tls/closed.conf", open(conf).read().replace(f"port = {ms.imaps_port};", "port = 1;"))
     r = nomd(closed, "--once")
     tap.is_(r.returncode, 75, "server unreachable: exit 75 (EX_TEMPFAIL)")
-    tap.like(r.stderr, r"error: IMAP connect on 127\.0\.0\.1: cannot connect", "and says it cannot connect")
+    tap.like(r.stderr, r"error: IMAP connect on 127\.0\.0\.1:1: cannot connect", "and says it cannot connect, naming the port")
     # In long-running mode a refused login is retried slowly, not hammered.
     d = Daemon(badpw)
     tap.ok(d.wait_for(r"reconnecting in (\d+\.\d) s", 20), "daemon with a refused login backs off")
