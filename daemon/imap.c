@@ -31,6 +31,7 @@ struct imap_conn {
 	mailimap *imap;
 	char *host;
 	char *where; /* host:port, for error messages */
+	guint32 exists_expected; /* messages in the mailbox if none arrived */
 	gboolean has_move;
 	gboolean has_uidplus;
 };
@@ -229,6 +230,7 @@ gboolean imap_select(struct imap_conn *c, const char *mailbox, guint32 *uidvalid
 	 * (see imap_idle). */
 	if (sel)
 		sel->sel_has_exists = 0;
+	c->exists_expected = *exists;
 	return TRUE;
 }
 
@@ -414,6 +416,8 @@ gboolean imap_move(struct imap_conn *c, const guint32 *uids, guint n, const char
 		return TRUE;
 	g_autoptr(mailimap_set) set = uid_set(uids, n);
 	int r;
+	/* Each message moved out is expunged here (libetpan counts it down). */
+	c->exists_expected -= MIN(n, c->exists_expected);
 	if (c->has_move) {
 		log_debug("imap state=move count=%u mailbox=%s", n, mailbox);
 		r = mailimap_uid_move(c->imap, set, mailbox);
@@ -447,11 +451,13 @@ gboolean imap_idle(struct imap_conn *c, int max_seconds, const volatile sig_atom
 	*activity = FALSE;
 	/* The server announces new mail once, in the response to whatever
 	 * command comes next: mail that arrived while the last pass fetched
-	 * and moved was announced then, and IDLE will not repeat it. */
+	 * and moved was announced then, and IDLE will not repeat it. Only a
+	 * count above what the moves left means new mail: a server that
+	 * repeats an unchanged EXISTS must not make nomd spin. */
 	struct mailimap_selection_info *sel = c->imap->imap_selection_info;
-	if (sel && sel->sel_has_exists) {
-		log_debug("imap state=idle-skipped exists=%u (new mail announced since the last SELECT)",
-			  sel->sel_exists);
+	if (sel && sel->sel_has_exists && sel->sel_exists > c->exists_expected) {
+		log_debug("imap state=idle-skipped exists=%u expected=%u (new mail announced since the last SELECT)",
+			  sel->sel_exists, c->exists_expected);
 		*activity = TRUE;
 		return TRUE;
 	}
