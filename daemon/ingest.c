@@ -509,9 +509,15 @@ static gboolean collect_crashes(struct ingest *ing, GError **error)
 	return TRUE;
 }
 
-/* Moves of one batch, grouped by destination: one command per folder. */
-static gboolean move_batch(struct imap_conn *imap, GHashTable *moves, GError **error)
+/* Moves of one batch, grouped by destination: one command per folder.
+ * The batch's commits were lazy: made durable first, in one fsync, as a
+ * message leaves the inbox only once its effects are on disk. */
+static gboolean move_batch(struct store *st, struct imap_conn *imap, GHashTable *moves, GError **error)
 {
+	if (g_hash_table_size(moves) == 0)
+		return TRUE;
+	if (!store_sync(st, error))
+		return FALSE;
 	GHashTableIter it;
 	gpointer key, value;
 	g_hash_table_iter_init(&it, moves);
@@ -550,11 +556,13 @@ static gboolean sync_batch(struct ingest *ing, struct imap_conn *imap, guint32 u
 	}
 	/* Whatever was committed is moved, even when the batch stops early. */
 	if (!ok) {
+		/* Not when the sync fails too: then they stay in the inbox, and
+		 * the next pass finds them recorded and only moves them. */
 		g_autoptr(GError) ignored = NULL;
-		move_batch(imap, moves, &ignored);
+		move_batch(ing->st, imap, moves, &ignored);
 		return FALSE;
 	}
-	return move_batch(imap, moves, error);
+	return move_batch(ing->st, imap, moves, error);
 }
 
 gboolean ingest_prepare(const struct nomd_config *cfg, struct imap_conn *imap, GError **error)
@@ -566,7 +574,24 @@ gboolean ingest_prepare(const struct nomd_config *cfg, struct imap_conn *imap, G
 	return TRUE;
 }
 
+static gboolean sync_inbox(struct ingest *ing, struct imap_conn *imap, gboolean full, GError **error);
+
 gboolean ingest_sync(struct ingest *ing, struct imap_conn *imap, gboolean full, GError **error)
+{
+	/* Each message is still one transaction, but fsynced once per batch
+	 * (move_batch), not once per message. */
+	if (!store_set_lazy_commits(ing->st, TRUE, error))
+		return FALSE;
+	gboolean ok = sync_inbox(ing, imap, full, error);
+	g_autoptr(GError) local = NULL;
+	if (!store_set_lazy_commits(ing->st, FALSE, ok ? &local : NULL) && ok) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	return ok;
+}
+
+static gboolean sync_inbox(struct ingest *ing, struct imap_conn *imap, gboolean full, GError **error)
 {
 	const struct nomd_config *cfg = ing->cfg;
 	guint32 uidvalidity = 0, exists = 0, known_validity = 0, last_uid = 0;

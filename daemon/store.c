@@ -1,7 +1,8 @@
 /* store: SQLite state. Every statement is prepared with bound parameters;
  * the schema version lives in PRAGMA user_version and is raised inside the
  * migration's own transaction. synchronous=FULL because these records gate
- * an IMAP move and an SMTP send. */
+ * an IMAP move and an SMTP send; a batch of messages commits lazily and is
+ * made durable at once (store_sync) before its move. */
 #include "store.h"
 
 #include <sqlite3.h>
@@ -14,7 +15,7 @@
 
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 #define BUSY_TIMEOUT_MS 10000
 
 
@@ -163,6 +164,12 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"CREATE TABLE sender ("
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  batch_at TEXT NOT NULL,"
+	"  pid INTEGER NOT NULL);",
+	/* 8: store_sync writes here: a commit under synchronous=FULL makes
+	 * the messages committed lazily before it durable. */
+	"CREATE TABLE syncs ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  synced_at TEXT NOT NULL,"
 	"  pid INTEGER NOT NULL);",
 };
 
@@ -616,18 +623,25 @@ gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint
 	return TRUE;
 }
 
-gboolean store_sender_batch(struct store *st, GError **error)
+/* Writes the one row of a marker table (sender, syncs): the time and our
+ * pid. A write that always changes something. */
+static gboolean touch_marker(struct store *st, const char *sql, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "INSERT INTO sender (id, batch_at, pid) VALUES (1, ?1, ?2)"
-					       " ON CONFLICT (id) DO UPDATE SET batch_at = ?1, pid = ?2",
-					       error);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
 	if (!stmt)
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
 	store_bind_text(stmt, 1, now);
 	sqlite3_bind_int64(stmt, 2, getpid());
 	return store_step_done(st, stmt, error);
+}
+
+gboolean store_sender_batch(struct store *st, GError **error)
+{
+	return touch_marker(st,
+			    "INSERT INTO sender (id, batch_at, pid) VALUES (1, ?1, ?2)"
+			    " ON CONFLICT (id) DO UPDATE SET batch_at = ?1, pid = ?2",
+			    error);
 }
 
 gboolean store_outbox_sent(struct store *st, gint64 id, GError **error)
@@ -848,11 +862,40 @@ gboolean store_attempts(struct store *st, guint32 uidvalidity, guint32 uid, int 
 	return TRUE;
 }
 
+/* PRAGMA synchronous for the commits to come: FULL makes each durable on
+ * its own, NORMAL leaves that to the next FULL one (or checkpoint). */
+static gboolean set_synchronous(struct store *st, gboolean full, GError **error)
+{
+	return run_cached(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", error);
+}
+
+gboolean store_set_lazy_commits(struct store *st, gboolean lazy, GError **error)
+{
+	if (!set_synchronous(st, !lazy, error))
+		return FALSE;
+	st->lazy = lazy;
+	return TRUE;
+}
+
+gboolean store_sync(struct store *st, GError **error)
+{
+	/* In WAL mode a commit under FULL fsyncs the log, and with it every
+	 * frame written before: one fsync for all the lazy commits. It must
+	 * write something, or there is no commit to sync. */
+	if (!set_synchronous(st, TRUE, error))
+		return FALSE;
+	gboolean ok = touch_marker(st,
+				   "INSERT INTO syncs (id, synced_at, pid) VALUES (1, ?1, ?2)"
+				   " ON CONFLICT (id) DO UPDATE SET synced_at = ?1, pid = ?2",
+				   error);
+	return set_synchronous(st, !st->lazy, ok ? error : NULL) && ok;
+}
+
 gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid, GError **error)
 {
 	/* This mark must survive a crash of nomd, not a power cut: an extra
 	 * attempt after a power cut is harmless, an fsync per message is not. */
-	if (!run_cached(st, "PRAGMA synchronous = NORMAL", error))
+	if (!set_synchronous(st, FALSE, error))
 		return FALSE;
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "INSERT INTO attempts (uidvalidity, uid, starts) VALUES (?1, ?2, 1)"
@@ -864,7 +907,7 @@ gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid,
 		sqlite3_bind_int64(stmt, 2, uid);
 		ok = store_step_done(st, stmt, error);
 	}
-	return run_cached(st, "PRAGMA synchronous = FULL", ok ? error : NULL) && ok;
+	return set_synchronous(st, !st->lazy, ok ? error : NULL) && ok;
 }
 
 gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid, const char *error_text,

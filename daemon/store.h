@@ -108,6 +108,12 @@ gboolean store_mark_bounce(struct store *st, const char *message_id, const char 
  * first, at most `limit`. */
 gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint64 now, GPtrArray **items,
 			      GError **error);
+/* Lazy commits (synchronous=NORMAL) survive a crash of nomd but not a
+ * power cut until the next store_sync: for a batch of messages, which is
+ * synced once before it is moved on the server. Off again with FALSE. */
+gboolean store_set_lazy_commits(struct store *st, gboolean lazy, GError **error);
+/* Makes every transaction committed so far durable (one fsync). */
+gboolean store_sync(struct store *st, GError **error);
 /* A write before each batch of sending: fails when the database cannot be
  * written, so that nothing is sent that could not be recorded. */
 gboolean store_sender_batch(struct store *st, GError **error);

@@ -16,6 +16,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	GHashTable *stmts; /* SQL text -> its prepared statement, kept until close */
+	gboolean lazy;	   /* commits under synchronous=NORMAL (store_set_lazy_commits) */
 };
 
 /* Fill `error` with the database's last error; returns FALSE. */

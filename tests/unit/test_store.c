@@ -1,8 +1,12 @@
-/* test_store: the store's statement cache, the reply-limit count and the
- * paged reading of people, on a real SQLite file in a temp directory. */
+/* test_store: the store's statement cache, the reply-limit count, the
+ * paged reading of people and the lazy commits of a batch, on a real
+ * SQLite file in a temp directory. White-box where it must be: the
+ * synchronous setting is read through the store's own connection. */
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "../../daemon/store.h"
+#include "../../daemon/store_internal.h"
 #include "../../daemon/util.h"
 #include "tap.h"
 
@@ -50,6 +54,50 @@ static void count_nested(void *ctx, int n, const char *const *names, const char 
 	g_autoptr(GError) error = NULL;
 	if (!store_each_nominee(r->st, count_row, &r->nested, &error))
 		printf("# nested: %s\n", error->message);
+}
+
+/* PRAGMA synchronous on the store's connection: 1 NORMAL, 2 FULL. */
+static int synchronous(struct store *st)
+{
+	sqlite3_stmt *stmt = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA synchronous", -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+static int count_of(struct store *st, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+/* A batch of messages commits lazily and is synced once before its move;
+ * every other commit stays durable on its own. */
+static void test_lazy_commits(struct store *st)
+{
+	g_autoptr(GError) error = NULL;
+	is_int(synchronous(st), 2, "commits are durable each (synchronous=FULL) by default");
+	ok(store_set_lazy_commits(st, TRUE, &error), "lazy commits on");
+	is_int(synchronous(st), 1, "then synchronous=NORMAL");
+	ok(store_attempt_begin(st, 7, 1, &error), "an attempt mark meanwhile");
+	is_int(synchronous(st), 1, "leaves the commits lazy");
+	ok(store_begin(st, &error) && store_set_checkpoint(st, "INBOX", 7, 1, FALSE, &error) &&
+	   store_commit(st, &error), "a message's transaction, committed lazily");
+	ok(store_sync(st, &error), "store_sync");
+	is_int(count_of(st, "SELECT count(*) FROM syncs"), 1, "wrote its row (a FULL commit must write)");
+	is_int(synchronous(st), 1, "and the commits after it are lazy again");
+	ok(store_sync(st, &error), "a second store_sync");
+	is_int(count_of(st, "SELECT count(*) FROM syncs"), 1, "updates the one row");
+	ok(store_set_lazy_commits(st, FALSE, &error), "lazy commits off");
+	ok(store_attempt_begin(st, 7, 2, &error), "an attempt mark");
+	is_int(synchronous(st), 2, "durable commits again, also after an attempt mark");
 }
 
 int main(void)
@@ -132,6 +180,8 @@ int main(void)
 	g_clear_error(&error);
 	store_rollback(st);
 	ok(store_begin(st, &error) && store_commit(st, &error), "begin and commit after the failure");
+
+	test_lazy_commits(st);
 
 	store_close(st);
 	st = NULL;
