@@ -1,8 +1,6 @@
 /* daemon: the main loop and its connection states. */
 #include "daemon.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -15,6 +13,7 @@
 #include "notify.h"
 #include "people.h"
 #include "schedule.h"
+#include "util.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS (5 * 60 * 1000)
@@ -95,9 +94,7 @@ static void write_once_status(const struct nomd_config *cfg, gint64 started, gbo
 	if (g_key_file_load_from_file(old, path, G_KEY_FILE_NONE, NULL)) {
 		g_autofree char *mode = g_key_file_get_string(old, "nomd", "mode", NULL);
 		gint64 pid = g_key_file_get_int64(old, "nomd", "pid", NULL);
-		/* EPERM: alive, as another user (DynamicUser=). */
-		if (g_strcmp0(mode, "once") != 0 && pid > 0 && pid != getpid() &&
-		    (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+		if (g_strcmp0(mode, "once") != 0 && pid != getpid() && pid_alive(pid))
 			return;
 		g_autofree char *poll = g_key_file_get_string(old, "nomd", "last_poll", NULL);
 		g_autoptr(GDateTime) t = poll && *poll ? g_date_time_new_from_iso8601(poll, NULL) : NULL;

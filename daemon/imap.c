@@ -226,11 +226,7 @@ gboolean imap_select(struct imap_conn *c, const char *mailbox, guint32 *uidvalid
 	struct mailimap_selection_info *sel = c->imap->imap_selection_info;
 	*uidvalidity = sel ? sel->sel_uidvalidity : 0;
 	*exists = sel ? sel->sel_exists : 0;
-	/* From here on the flag means new mail announced after this SELECT
-	 * (see imap_idle). */
-	if (sel)
-		sel->sel_has_exists = 0;
-	c->exists_expected = *exists;
+	c->exists_expected = *exists; /* see imap_idle */
 	return TRUE;
 }
 
@@ -455,7 +451,7 @@ gboolean imap_idle(struct imap_conn *c, int max_seconds, const volatile sig_atom
 	 * count above what the moves left means new mail: a server that
 	 * repeats an unchanged EXISTS must not make nomd spin. */
 	struct mailimap_selection_info *sel = c->imap->imap_selection_info;
-	if (sel && sel->sel_has_exists && sel->sel_exists > c->exists_expected) {
+	if (sel && sel->sel_exists > c->exists_expected) {
 		log_debug("imap state=idle-skipped exists=%u expected=%u (new mail announced since the last SELECT)",
 			  sel->sel_exists, c->exists_expected);
 		*activity = TRUE;

@@ -1,8 +1,6 @@
 /* nomctl_admin: `nomctl status`, `nomctl forget EMAIL` and `nomctl
  * reprocess MESSAGE_ID`: how nomd is doing, a data-subject erasure, and
  * a held message applied again once staff fixed its cause. */
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -54,8 +52,7 @@ int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *f
 							     ")", pid));
 			add(lines, "state", g_strdup(state ? state : "-"));
 		} else {
-			/* EPERM: it exists, as another user (DynamicUser=). */
-			gboolean alive = pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+			gboolean alive = pid_alive(pid);
 			add(lines, "daemon", g_strdup_printf("%s (pid %" G_GINT64_FORMAT ")",
 							     alive ? "running" : "not running", pid));
 			add(lines, "state", g_strdup(alive ? state : "stopped"));

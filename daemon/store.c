@@ -894,8 +894,9 @@ gboolean store_sync(struct store *st, GError **error)
 gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid, GError **error)
 {
 	/* This mark must survive a crash of nomd, not a power cut: an extra
-	 * attempt after a power cut is harmless, an fsync per message is not. */
-	if (!set_synchronous(st, FALSE, error))
+	 * attempt after a power cut is harmless, an fsync per message is not.
+	 * Within a lazy batch it already is so. */
+	if (!st->lazy && !set_synchronous(st, FALSE, error))
 		return FALSE;
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "INSERT INTO attempts (uidvalidity, uid, starts) VALUES (?1, ?2, 1)"
@@ -907,7 +908,7 @@ gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid,
 		sqlite3_bind_int64(stmt, 2, uid);
 		ok = store_step_done(st, stmt, error);
 	}
-	return set_synchronous(st, !st->lazy, ok ? error : NULL) && ok;
+	return (st->lazy || set_synchronous(st, TRUE, ok ? error : NULL)) && ok;
 }
 
 gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid, const char *error_text,

@@ -1,6 +1,8 @@
-/* util: checks on untrusted strings, hashing, time. */
+/* util: checks on untrusted strings, hashing, time, processes. */
 #include "util.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 static gboolean atext_ok(char c)
@@ -126,4 +128,9 @@ void csv_append_field(GString *out, const char *s)
 		g_string_append_c(out, *p);
 	}
 	g_string_append_c(out, '"');
+}
+
+gboolean pid_alive(gint64 pid)
+{
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }

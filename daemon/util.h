@@ -19,6 +19,9 @@ gboolean msgid_valid(const char *s);
 char *sha256_hex(const void *data, gsize len);
 /* Current UTC time as ISO 8601 ("2026-11-25T14:02:03Z"). */
 char *utc_now_iso(void);
+/* Whether process `pid` exists, also when it runs as another user
+ * (systemd's DynamicUser=): kill(pid, 0) then fails with EPERM. */
+gboolean pid_alive(gint64 pid);
 /* Append one CSV cell (RFC 4180), made safe against formula injection. */
 void csv_append_field(GString *out, const char *s);
 /* Read a secret from a file: the first line, without its line ending. */

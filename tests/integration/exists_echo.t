@@ -17,7 +17,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import INBOX_USER, Daemon, form_message, section, write_config, workdir  # noqa: E402
+from nomdtest import INBOX_USER, Daemon, form_message, listen_local, section, write_config, workdir  # noqa: E402
 
 
 def shut(*socks):
@@ -37,11 +37,7 @@ class EchoProxy:
     def __init__(self, upstream):
         self.upstream = upstream
         self.echoes = 0
-        self.srv = socket.socket()
-        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.srv.bind(("127.0.0.1", 0))
-        self.srv.listen(5)
-        self.port = self.srv.getsockname()[1]
+        self.srv, self.port = listen_local()
         threading.Thread(target=self.accept, daemon=True).start()
 
     def accept(self):

@@ -11,7 +11,6 @@
 #   - the line cut before the mail went: deferred, and no such warning.
 import os
 import re
-import socket
 import sys
 import threading
 import time
@@ -19,7 +18,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import INBOX_USER, form_message, nomctl_json, nomd, section, workdir, write_config  # noqa: E402
+from nomdtest import (INBOX_USER, form_message, listen_local, nomctl_json, nomd, section, workdir,  # noqa: E402
+                      write_config)
 
 MAYBE = "may have accepted it and it may arrive twice"
 
@@ -32,11 +32,7 @@ class FakeRelay:
     def __init__(self, actions):
         self.actions = list(actions)
         self.mails = []  # (recipient, action, queue id)
-        self.srv = socket.socket()
-        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.srv.bind(("127.0.0.1", 0))
-        self.srv.listen(5)
-        self.port = self.srv.getsockname()[1]
+        self.srv, self.port = listen_local()
         threading.Thread(target=self.serve, daemon=True).start()
 
     def serve(self):

@@ -166,6 +166,17 @@ class Daemon:
         self.proc.wait()
 
 
+def listen_local():
+    """A listening TCP socket on 127.0.0.1 at a free port, for a fake
+    server in the test's own process: (socket, port)."""
+    import socket
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(5)
+    return srv, srv.getsockname()[1]
+
+
 def workdir(prefix):
     """A temp folder the unprivileged mail servers can enter, removed when
     the test exits (keep it with NOMD_KEEP_TMP=1, for debugging)."""
