@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <sys/statvfs.h>
@@ -163,6 +165,28 @@ static gboolean child_should_stop(void)
 	return child_stop || getppid() != parent_pid;
 }
 
+/* What the sender hands back through the pipe: one write, under
+ * PIPE_BUF, so it arrives whole. Its error is logged by the caller, which
+ * logs a failure that repeats only once. */
+struct child_result {
+	struct deliver_stats stats;
+	char error[1024];
+};
+G_STATIC_ASSERT(sizeof(struct child_result) <= PIPE_BUF);
+
+static int child_fail(struct child_result *res, int out_fd, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static int child_fail(struct child_result *res, int out_fd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_vsnprintf(res->error, sizeof res->error, fmt, ap);
+	va_end(ap);
+	if (write(out_fd, res, sizeof *res) != (ssize_t)sizeof *res)
+		log_error("delivery: %s", res->error); /* the parent is gone: say it here */
+	return 1;
+}
+
 static int child_main(const struct nomd_config *cfg, int patience, int out_fd)
 {
 	/* Keep nothing of the parent's but stdio and the result pipe: an
@@ -181,39 +205,33 @@ static int child_main(const struct nomd_config *cfg, int patience, int out_fd)
 	sigaction(SIGHUP, &sa, NULL);
 
 	g_autoptr(GError) error = NULL;
+	struct child_result res = { 0 };
 	g_autofree char *lock_path = g_strconcat(cfg->database, ".deliver-lock", NULL);
 	int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock < 0) {
-		log_error("delivery: cannot open %s: %s", lock_path, g_strerror(errno));
-		return 1;
-	}
+	if (lock < 0)
+		return child_fail(&res, out_fd, "cannot open %s: %s", lock_path, g_strerror(errno));
 	/* Wait for a sender still finishing after its daemon died, or one
 	 * waiting for a full disk: the daemon's own as long as it takes, a
 	 * `nomd --once` or nomctl only for its patience. */
 	gint64 give_up = deadline_after(patience);
 	while (flock(lock, LOCK_EX | LOCK_NB) < 0) {
-		if ((errno != EWOULDBLOCK && errno != EINTR) || child_should_stop())
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return child_fail(&res, out_fd, "cannot lock %s: %s", lock_path, g_strerror(errno));
+		if (child_should_stop())
 			return 1;
-		if (g_get_monotonic_time() >= give_up) {
-			log_error("delivery: another nomd process is sending (%s is locked); nothing sent now",
-				  lock_path);
-			return 1;
-		}
+		if (g_get_monotonic_time() >= give_up)
+			return child_fail(&res, out_fd, "another nomd process is sending (%s is locked); nothing sent now",
+					  lock_path);
 		g_usleep(100000);
 	}
 	struct store *st = NULL;
-	if (!store_open(cfg->database, &st, &error)) {
-		log_error("delivery: %s", error->message);
-		return 1;
-	}
-	struct deliver_stats stats;
-	gboolean ok = deliver_pending(cfg, st, patience, child_should_stop, &stats, &error);
-	if (!ok)
-		log_error("delivery: %s", error->message);
+	if (!store_open(cfg->database, &st, &error))
+		return child_fail(&res, out_fd, "%s", error->message);
+	gboolean ok = deliver_pending(cfg, st, patience, child_should_stop, &res.stats, &error);
 	store_close(st);
-	if (write(out_fd, &stats, sizeof stats) != (ssize_t)sizeof stats)
-		return 1;
-	return ok ? 0 : 1;
+	if (!ok)
+		return child_fail(&res, out_fd, "%s", error->message);
+	return write(out_fd, &res, sizeof res) == (ssize_t)sizeof res ? 0 : 1;
 }
 
 static gboolean run_child(const struct nomd_config *cfg, int patience, struct deliver_stats *stats, GError **error)
@@ -240,6 +258,7 @@ static gboolean run_child(const struct nomd_config *cfg, int patience, struct de
 		_exit(child_main(cfg, patience, fds[1]));
 	}
 	close(fds[1]);
+	struct child_result res = { 0 };
 	ssize_t n = -1;
 	gboolean forwarded = FALSE;
 	/* Wait for the result with the watchdog fed: a long queue, or a
@@ -252,7 +271,7 @@ static gboolean run_child(const struct nomd_config *cfg, int patience, struct de
 		notify_watchdog();
 		if (r > 0) {
 			do
-				n = read(fds[0], stats, sizeof *stats);
+				n = read(fds[0], &res, sizeof res);
 			while (n < 0 && errno == EINTR);
 			break;
 		}
@@ -267,18 +286,20 @@ static gboolean run_child(const struct nomd_config *cfg, int patience, struct de
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (n != (ssize_t)sizeof *stats || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		*stats = (struct deliver_stats){ 0 };
-		if (WIFSIGNALED(status))
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "delivery process killed by signal %d (%s)",
-				    WTERMSIG(status), g_strsignal(WTERMSIG(status)));
-		else
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-				    "delivery process failed (exit status %d; its error is logged above)",
-				    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return FALSE;
-	}
-	return TRUE;
+	gboolean got = n == (ssize_t)sizeof res;
+	res.error[sizeof res.error - 1] = '\0';
+	*stats = got ? res.stats : (struct deliver_stats){ 0 };
+	if (got && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return TRUE;
+	if (got && res.error[0])
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "delivery: %s", res.error);
+	else if (WIFSIGNALED(status))
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "delivery process killed by signal %d (%s)",
+			    WTERMSIG(status), g_strsignal(WTERMSIG(status)));
+	else
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "delivery process failed (exit status %d)",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return FALSE;
 }
 
 gboolean deliver_isolated(const struct nomd_config *cfg, struct store **st, int patience,
