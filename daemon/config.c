@@ -77,6 +77,7 @@ static const struct key keys[] = {
 	{ .path = "programme.require_authentication", .type = KT_BOOL, .offset = OFF(programme.require_authentication) },
 	{ .path = "programme.retain_days", .type = KT_INT, .offset = OFF(programme.retain_days), .min = 0, .max = 3650, .def_int = 0 },
 	{ .path = "programme.trusted_authserv_id", .type = KT_STRING, .offset = OFF(programme.trusted_authserv_id) },
+	{ .path = "programme.own_received_headers", .type = KT_INT, .offset = OFF(programme.own_received_headers), .min = 0, .max = 8, .def_int = 0 },
 	{ .path = "consent.reminder_days", .type = KT_INT, .offset = OFF(consent.reminder_days), .min = 0, .max = 90, .def_int = 7 },
 	{ .path = "consent.privacy_notice", .type = KT_TEXT, .offset = OFF(consent.privacy_notice),
 	  .def_string = "We hold your name, work email address, job title, service and the details your chief "
@@ -646,4 +647,14 @@ gboolean config_is_nominator(const struct organisation *org, const char *address
 		if (g_ascii_strcasecmp(org->nominators->pdata[i], address) == 0)
 			return TRUE;
 	return FALSE;
+}
+
+GPtrArray *config_warnings(const struct nomd_config *cfg)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	if (!cfg->programme.require_authentication)
+		g_ptr_array_add(out, g_strdup("'programme.require_authentication' is off: a forged From address of a "
+					      "nominator or nominee is believed (WITHDRAW still asks the nominator to "
+					      "confirm by mail)"));
+	return out;
 }

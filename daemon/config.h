@@ -70,6 +70,7 @@ struct nomd_config {
 		gboolean require_authentication;
 		int retain_days; /* bodies of sent mail kept this long; 0: kept */
 		char *trusted_authserv_id;
+		int own_received_headers; /* Received fields our servers add above it */
 	} programme;
 	struct {
 		int reminder_days;    /* after the welcome, one reminder; 0: none */
@@ -100,6 +101,9 @@ const char *config_security_name(enum security s);
 /* Lookups used by the rules; all comparisons are case-insensitive. */
 const struct organisation *config_find_organisation(const struct nomd_config *cfg, const char *id_or_name);
 gboolean config_is_nominator(const struct organisation *org, const char *address);
+/* Settings that are valid but weaken what nomd can trust, one line each
+ * (owned strings), for --check-config. */
+GPtrArray *config_warnings(const struct nomd_config *cfg);
 
 typedef struct nomd_config nomd_config;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(nomd_config, config_free)

@@ -5,13 +5,14 @@
  *     bounces and automatic replies (RFC 3834 and autoresponder habits)
  *     are ignored, a bounce of our mail noting the failed recipient.
  *  2. A second copy of a recorded Message-ID is held unanswered.
- *  3. A reply to a welcome or reminder (by the reference in its subject,
- *     or by In-Reply-To from the nominee's own address) is the nominee's
- *     answer: YES confirms, NO withdraws, anything else is held for staff
- *     with a reply asking again.
- *     An answer to an event invitation (a calendar's iTIP REPLY, or words
- *     in a reply to the invitation from the invitee) comes first: yes,
- *     no, maybe, or the waiting list when the event is full.
+ *  3. A reply to a welcome or reminder (found by the reference in its
+ *     subject, or by In-Reply-To) is the nominee's answer: YES confirms,
+ *     NO withdraws, anything else is held for staff with a reply asking
+ *     again. An answer to an event invitation (a calendar's iTIP REPLY,
+ *     or words in a reply to the invitation) comes first: yes, no, maybe,
+ *     or the waiting list when the event is full. Either counts only from
+ *     the person's own address (and authenticated when the programme
+ *     requires it); from anyone else it is held with no effect.
  *  4. Otherwise the sender must be exactly one From mailbox (else held as
  *     ambiguous_sender), a nominator of the organisation (else held as
  *     not_authorised: no backscatter to forged or stray mail), and, when
@@ -73,13 +74,13 @@ const char *reason_text(const char *code)
 		{ REASON_CONSENT_DECLINED, "the nominee declined their place" },
 		{ REASON_CONSENT_UNCLEAR, "the nominee's answer was neither YES nor NO" },
 		{ REASON_NOMINATION_INACTIVE, "the nomination is no longer active" },
-		{ REASON_CONSENT_SENDER, "a reply to a welcome came from another address without its reference" },
+		{ REASON_CONSENT_SENDER, "an answer to a welcome came from an address other than the nominee's" },
 		{ REASON_RSVP_ACCEPTED, "the invitee will come" },
 		{ REASON_RSVP_DECLINED, "the invitee will not come" },
 		{ REASON_RSVP_TENTATIVE, "the invitee might come" },
 		{ REASON_RSVP_WAITING, "the invitee would come but the event is full: waiting list" },
 		{ REASON_RSVP_UNCLEAR, "a reply to an invitation that says neither yes nor no" },
-		{ REASON_RSVP_SENDER, "a reply to an invitation from another address" },
+		{ REASON_RSVP_SENDER, "an answer to an invitation came from an address other than the invitee's" },
 		{ REASON_EVENT_CLOSED, "the event is cancelled or over" },
 		{ REASON_CMD_FORM, "the blank form was sent" },
 		{ REASON_CMD_STATUS, "the current nominations were sent" },
@@ -216,16 +217,33 @@ static struct decision *drop_rsvp(struct rsvp_target *t, enum outcome o, const c
 	return finish(decision_new(o), reason, detail);
 }
 
+/* Why an answer (consent, RSVP) about `owner` does not count, or NULL when
+ * it does. A reference, an event UID or an ATTENDEE in the mail only finds
+ * the record: everyone it was sent to holds them. Only the person it is
+ * about may answer, from their own address, authenticated when the
+ * programme asks for that as it does of nominators. */
+static const char *answer_refused(const struct nomd_config *cfg, const struct parsed_message *msg,
+				  const char *owner, const char *wrong_sender)
+{
+	if (msg->from_headers != 1 || msg->from_count != 1 || !msg->from)
+		return REASON_AMBIGUOUS_SENDER;
+	g_autofree char *sender = email_key(msg->from);
+	g_autofree char *key = email_key(owner);
+	if (g_strcmp0(sender, key) != 0)
+		return wrong_sender;
+	if (cfg->programme.require_authentication && !sender_authenticated(cfg, msg))
+		return REASON_UNAUTHENTICATED;
+	return NULL;
+}
+
 static struct decision *decide_rsvp(const struct nomd_config *cfg, const struct parsed_message *msg,
 				    const struct decide_state *state, struct rsvp_target *t,
 				    const struct ical_reply *cal)
 {
 	gboolean by_calendar = cal->uid != NULL;
-	g_autofree char *sender = email_key(msg->from);
-	g_autofree char *invitee = email_key(t->email);
-	/* A calendar reply names its attendee; words must come from them. */
-	if (!by_calendar && g_strcmp0(sender, invitee) != 0)
-		return drop_rsvp(t, OUTCOME_HELD, REASON_RSVP_SENDER, msg->from);
+	const char *refused = answer_refused(cfg, msg, t->email, REASON_RSVP_SENDER);
+	if (refused)
+		return drop_rsvp(t, OUTCOME_HELD, refused, msg->from);
 	if (state->recent_replies(state->ctx, msg->from) >= cfg->smtp.max_replies_per_sender_per_hour)
 		return drop_rsvp(t, OUTCOME_HELD, REASON_REPLY_LIMIT, msg->from);
 	struct decision *d = decision_new(OUTCOME_ACCEPTED);
@@ -288,15 +306,14 @@ static char *subject_token(const char *subject)
 }
 
 /* A reply to a welcome or reminder, when this message is one: its target. */
-static struct consent_target *find_consent_target(const struct parsed_message *msg, const struct decide_state *state,
-						  gboolean *by_token)
+static struct consent_target *find_consent_target(const struct parsed_message *msg, const struct decide_state *state)
 {
 	g_autofree char *token = subject_token(msg->subject);
 	g_autoptr(GPtrArray) ids = thread_ids(msg);
 	if ((!token && ids->len == 0) || !state->consent_target)
 		return NULL;
 	struct consent_target *t = g_new0(struct consent_target, 1);
-	if (!state->consent_target(state->ctx, token, (const char *const *)ids->pdata, ids->len, t, by_token)) {
+	if (!state->consent_target(state->ctx, token, (const char *const *)ids->pdata, ids->len, t)) {
 		consent_target_clear(t);
 		g_free(t);
 		return NULL;
@@ -305,16 +322,14 @@ static struct consent_target *find_consent_target(const struct parsed_message *m
 }
 
 static struct decision *decide_consent(const struct nomd_config *cfg, const struct parsed_message *msg,
-				       const struct decide_state *state, struct consent_target *t, gboolean by_token)
+				       const struct decide_state *state, struct consent_target *t)
 {
-	g_autofree char *sender = email_key(msg->from);
-	g_autofree char *owner = email_key(t->email);
-	/* The reference is only in mail to the nominee; without it the reply
-	 * must come from their own address. */
-	if (!by_token && g_strcmp0(sender, owner) != 0) {
+	/* The reference finds the nominee; it never speaks for them. */
+	const char *refused = answer_refused(cfg, msg, t->email, REASON_CONSENT_SENDER);
+	if (refused) {
 		consent_target_clear(t);
 		g_free(t);
-		return finish(decision_new(OUTCOME_HELD), REASON_CONSENT_SENDER, msg->from);
+		return finish(decision_new(OUTCOME_HELD), refused, msg->from);
 	}
 	if (state->recent_replies(state->ctx, msg->from) >= cfg->smtp.max_replies_per_sender_per_hour) {
 		consent_target_clear(t);
@@ -563,17 +578,15 @@ struct decision *decide(const struct nomd_config *cfg, const struct parsed_messa
 		ical_reply_clear(&cal);
 		return d;
 	}
-	gboolean by_token = FALSE;
-	struct consent_target *target = find_consent_target(msg, state, &by_token);
+	struct consent_target *target = find_consent_target(msg, state);
 	if (target)
-		return decide_consent(cfg, msg, state, target, by_token);
+		return decide_consent(cfg, msg, state, target);
 
 	guint count = 0;
 	const struct organisation *home = sole_organisation(cfg, msg->from, &count);
 	if (count == 0)
 		return decide_held(REASON_NOT_AUTHORISED);
-	if (cfg->programme.require_authentication &&
-	    !sender_authenticated(msg, cfg->programme.trusted_authserv_id))
+	if (cfg->programme.require_authentication && !sender_authenticated(cfg, msg))
 		return decide_held(REASON_UNAUTHENTICATED);
 	const struct organisation *org = home;
 	if (form->organisation) {

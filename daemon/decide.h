@@ -103,10 +103,9 @@ struct decide_state {
 	/* Automatic replies queued for an address in the hour before `received`. */
 	int (*recent_replies)(void *ctx, const char *address);
 	/* The nominee whose welcome carries `token` in its subject, else whose
-	 * welcome or reminder has one of `ids` as Message-ID. *by_token says
-	 * which matched. FALSE when none. */
+	 * welcome or reminder has one of `ids` as Message-ID. FALSE when none. */
 	gboolean (*consent_target)(void *ctx, const char *token, const char *const *ids, guint n,
-				   struct consent_target *out, gboolean *by_token);
+				   struct consent_target *out);
 	/* The invitation to event `uid` of `attendee` (a calendar reply), or
 	 * the one whose mail has one of `ids` as Message-ID. */
 	gboolean (*invitation)(void *ctx, const char *uid, const char *attendee, const char *const *ids, guint n,

@@ -69,11 +69,11 @@ static int state_recent_replies(void *data, const char *address)
 }
 
 static gboolean state_consent_target(void *data, const char *token, const char *const *ids, guint n,
-				     struct consent_target *out, gboolean *by_token)
+				     struct consent_target *out)
 {
 	struct state_ctx *ctx = data;
 	g_autoptr(person) p = NULL;
-	if (ctx->error || !store_consent_target(ctx->st, token, ids, n, &p, by_token, &ctx->error) || !p)
+	if (ctx->error || !store_consent_target(ctx->st, token, ids, n, &p, &ctx->error) || !p)
 		return FALSE;
 	*out = (struct consent_target){
 		.id = p->id,

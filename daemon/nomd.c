@@ -82,6 +82,9 @@ int main(int argc, char **argv)
 		return EX_CONFIG;
 	}
 	if (check) {
+		g_autoptr(GPtrArray) warnings = config_warnings(cfg);
+		for (guint i = 0; i < warnings->len; i++)
+			fprintf(stderr, "%s: warning: %s\n", config_path, (const char *)warnings->pdata[i]);
 		printf("%s: configuration OK (%u organisations)\n", config_path, cfg->organisations->len);
 		return EX_OK;
 	}

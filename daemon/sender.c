@@ -81,13 +81,15 @@ static gboolean aligned(const char *d, const char *from_domain)
 	return m > n && from_domain[m - n - 1] == '.' && g_ascii_strcasecmp(from_domain + m - n, d) == 0;
 }
 
-/* One resinfo clause: "dkim=pass header.d=example.org header.s=sel". */
+/* One resinfo clause: "dkim=pass header.d=example.org header.s=sel".
+ * A DMARC pass speaks for the domain in its header.from, which must be the
+ * From domain itself; a DKIM pass for a header.d aligned with it. */
 static gboolean clause_passes(const char *clause, const char *from_domain)
 {
 	g_auto(GStrv) words = g_strsplit_set(clause, " \t", -1);
 	const char *method = NULL;
 	gboolean pass = FALSE;
-	const char *d = NULL;
+	const char *d = NULL, *header_from = NULL;
 	for (size_t i = 0; words[i]; i++) {
 		char *eq = strchr(words[i], '=');
 		if (!eq)
@@ -99,25 +101,30 @@ static gboolean clause_passes(const char *clause, const char *from_domain)
 			pass = g_ascii_strcasecmp(v, "pass") == 0;
 		} else if (g_ascii_strcasecmp(k, "header.d") == 0) {
 			d = v;
-		} else if (g_ascii_strcasecmp(k, "header.from") == 0 && !d) {
-			d = v;
+		} else if (g_ascii_strcasecmp(k, "header.from") == 0) {
+			header_from = v;
 		}
 	}
 	if (!method || !pass)
 		return FALSE;
 	if (g_ascii_strcasecmp(method, "dmarc") == 0)
-		return TRUE;
+		return header_from && g_ascii_strcasecmp(header_from, from_domain) == 0;
 	return d && aligned(d, from_domain);
 }
 
-gboolean sender_authenticated(const struct parsed_message *msg, const char *authserv_id)
+gboolean sender_authenticated(const struct nomd_config *cfg, const struct parsed_message *msg)
 {
+	const char *authserv_id = cfg->programme.trusted_authserv_id;
 	if (!msg->from || !authserv_id)
 		return FALSE;
 	const char *from_domain = strchr(msg->from, '@') + 1;
 	for (guint i = 0; i < msg->auth_results->len; i++) {
 		const char *value = msg->auth_results->pdata[i];
-		/* Results from any other server may be forged by the sender. */
+		/* Only our own servers write above their own Received fields
+		 * (RFC 8601 section 5): anything lower came with the message
+		 * and may be forged, whatever authserv-id it names. */
+		if (msg->auth_trace[i] > (guint)cfg->programme.own_received_headers)
+			continue;
 		g_auto(GStrv) clauses = g_strsplit(value, ";", -1);
 		g_autofree char *id = g_strstrip(g_strdup(clauses[0] ? clauses[0] : ""));
 		char *space = strpbrk(id, " \t");

@@ -16,8 +16,10 @@ const char *sender_automatic(const struct parsed_message *msg);
 gboolean sender_is_us(const struct nomd_config *cfg, const struct parsed_message *msg);
 /* The sender asked for no automatic answers (X-Auto-Response-Suppress). */
 gboolean sender_suppresses_reply(const struct parsed_message *msg);
-/* dmarc=pass, or dkim=pass aligned with the From domain, in an
- * Authentication-Results header from `authserv_id`. */
-gboolean sender_authenticated(const struct parsed_message *msg, const char *authserv_id);
+/* dmarc=pass for the From domain, or dkim=pass aligned with it, in an
+ * Authentication-Results header that names programme.trusted_authserv_id
+ * and stands above the first Received field our own servers did not add
+ * (programme.own_received_headers of those come first). */
+gboolean sender_authenticated(const struct nomd_config *cfg, const struct parsed_message *msg);
 
 #endif

@@ -192,7 +192,7 @@ gboolean store_person_by_email(struct store *st, const char *email, struct perso
 /* The person a consent reply is about: by the token in its subject, else
  * by the welcome or reminder it answers (In-Reply-To, References). */
 gboolean store_consent_target(struct store *st, const char *token, const char *const *message_ids, guint n,
-			      struct person **out, gboolean *by_token, GError **error);
+			      struct person **out, GError **error);
 gboolean store_set_welcomed(struct store *st, gint64 id, const char *token, gint64 when, GError **error);
 gboolean store_set_reminded(struct store *st, gint64 id, gint64 when, GError **error);
 gboolean store_set_consent(struct store *st, gint64 id, const char *consent, GError **error);

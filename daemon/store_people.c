@@ -124,18 +124,15 @@ gboolean store_person_by_email(struct store *st, const char *email, struct perso
 }
 
 gboolean store_consent_target(struct store *st, const char *token, const char *const *message_ids, guint n,
-			      struct person **out, gboolean *by_token, GError **error)
+			      struct person **out, GError **error)
 {
 	*out = NULL;
-	*by_token = FALSE;
 	if (token) {
 		if (!one_person(st, "SELECT " PERSON_COLUMNS " FROM nominees n WHERE n.token = lower(?1)", 0, token,
 				out, error))
 			return FALSE;
-		if (*out) {
-			*by_token = TRUE;
+		if (*out)
 			return TRUE;
-		}
 	}
 	/* Only the welcome and the reminder ask for an answer. */
 	for (guint i = 0; i < n; i++) {

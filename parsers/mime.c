@@ -423,12 +423,16 @@ static void read_headers(struct parsed_message *m, GMimeMessage *msg)
 	m->autoreply_header = g_mime_object_get_header(GMIME_OBJECT(msg), "X-Autoreply") != NULL ||
 			      g_mime_object_get_header(GMIME_OBJECT(msg), "X-Autorespond") != NULL;
 	GMimeHeaderList *headers = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	guint received = 0;
 	for (int i = 0; i < g_mime_header_list_get_count(headers); i++) {
 		GMimeHeader *h = g_mime_header_list_get_header_at(headers, i);
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), "Received") == 0)
+			received++;
 		if (g_ascii_strcasecmp(g_mime_header_get_name(h), "Authentication-Results") != 0)
 			continue;
 		if (m->auth_results->len >= MIME_MAX_AUTH_RESULTS)
 			break;
+		m->auth_trace[m->auth_results->len] = received;
 		g_ptr_array_add(m->auth_results, one_line(g_mime_header_get_value(h), 2000));
 	}
 	static const char *const fwd[] = { "fwd:", "fw:", "tr:", "wg:", "rv:" };

@@ -37,7 +37,8 @@ struct parsed_message {
 	char *suppress;		/* X-Auto-Response-Suppress */
 	gboolean autoreply_header; /* X-Autoreply or X-Autorespond present */
 	gboolean is_report;	   /* multipart/report */
-	GPtrArray *auth_results;   /* Authentication-Results values */
+	GPtrArray *auth_results;   /* Authentication-Results values, top first */
+	guint auth_trace[MIME_MAX_AUTH_RESULTS]; /* Received fields above each */
 	char *text;		   /* the body as UTF-8 text; NULL when none */
 	gboolean text_from_html;
 	gboolean forwarded; /* a forward: Fwd/FW subject or a message/rfc822 part */

@@ -303,9 +303,8 @@ static gboolean cb_sent_by_us(void *ctx, const char *message_id)
 /* No welcome was ever sent here: consent answers are fuzzed through
  * answer_read() directly. */
 static gboolean cb_consent_target(void *ctx, const char *token, const char *const *ids, guint n,
-				  struct consent_target *out, gboolean *by_token)
+				  struct consent_target *out)
 {
-	*by_token = FALSE;
 	return FALSE;
 }
 
@@ -550,10 +549,12 @@ static void check_decision(const struct parsed_message *m, const struct form *f,
 		CHECK(m->from_headers == 1 && m->from_count == 1,
 		      "mail with %u From fields and %u mailboxes is answered", m->from_headers, m->from_count);
 		if (cfg->programme.require_authentication) {
-			/* At least a result from the trusted server must be there. */
+			/* At least a result from the trusted server must be there,
+			 * above the Received fields the message came with. */
 			gboolean trusted = FALSE;
 			for (guint i = 0; i < m->auth_results->len; i++)
-				trusted |= g_ascii_strncasecmp(m->auth_results->pdata[i],
+				trusted |= m->auth_trace[i] <= (guint)cfg->programme.own_received_headers &&
+					   g_ascii_strncasecmp(m->auth_results->pdata[i],
 							       cfg->programme.trusted_authserv_id,
 							       strlen(cfg->programme.trusted_authserv_id)) == 0;
 			CHECK(trusted, "answered without Authentication-Results from %s",

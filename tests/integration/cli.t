@@ -33,6 +33,14 @@ organisations = ( {{ id = "fife"; name = "Fife Council"; nominators = [ "ce@fife
 r = nomd(good, "--check-config")
 tap.is_(r.returncode, 0, "--check-config accepts a good file")
 tap.like(r.stdout, r"configuration OK", "and says so")
+warned = [line for line in r.stderr.splitlines() if "warning" in line]
+tap.is_(len(warned), 1, "with require_authentication off: one warning line")
+tap.like(warned[0] if warned else "", r"^" + re.escape(good) + r": warning: 'programme.require_authentication' is off",
+         "naming the file and the setting")
+authed = conf_file("authed.conf", open(good).read() +
+                   'programme = { require_authentication = true; trusted_authserv_id = "mx.example.org"; };\n')
+r = nomd(authed, "--check-config")
+tap.ok(r.returncode == 0 and "warning" not in r.stderr, "with it on: no warning")
 
 bad = conf_file("bad.conf", open(good).read().replace('password = "pw";', 'password = "pw"; pasword = "x";'))
 r = nomd(bad, "--check-config")

@@ -164,4 +164,26 @@ with MailStack(os.path.join(work, "stack")) as ms:
     ms.wait_queue_empty(timeout=60)
     tap.ok(any("no longer active" in m["Subject"] for m in map(parse, ms.fetch(KIM))), "and Kim is told why")
 
+    # The reference finds a nominee; it never speaks for them. Someone who
+    # saw Alex's welcome (a stranger it was forwarded to, or a fellow
+    # nominee) answers NO with its reference from their own address.
+    EVE = "eve@elsewhere.example"
+    alex_w = got[ALEX][0]
+    ms.deliver_lmtp(INBOX_USER, answer(EVE, alex_w, "No\n", "eve-no@elsewhere.example"))
+    ms.deliver_lmtp(INBOX_USER, answer(SAM, alex_w, "NO\n", "sam-for-alex@fife.example",
+                                       subject="Re: Welcome [ref " + token + "]"))
+    r = nomd(conf, "--once")
+    tap.is_(r.returncode, 0, "answers from other addresses processed")
+    export = {n["email"]: n for n in nomctl_json(conf, "export")}
+    tap.is_((export[ALEX]["status"], export[ALEX]["consent"]), ("accepted", "confirmed"),
+            "a NO with Alex's reference from a stranger and from another nominee: Alex keeps the place")
+    messages = {m["message_id"]: m for m in nomctl_json(conf, "messages")}
+    tap.is_([(messages[i]["outcome"], messages[i]["reasons"]) for i in ("eve-no@elsewhere.example",
+                                                                      "sam-for-alex@fife.example")],
+            [("held", ["consent_wrong_sender"])] * 2, "both held for staff as consent_wrong_sender")
+    ms.wait_queue_empty(timeout=60)
+    tap.is_(len(ms.fetch(EVE)), 0, "the stranger gets no reply")
+    tap.is_(len([m for m in map(parse, ms.fetch(FIFE)) if "Alex Morgan" in text_of(m)
+                 and "declined" in m["Subject"].lower()]), 0, "and the nominator hears of no NO")
+
 tap.done()

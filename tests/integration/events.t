@@ -154,11 +154,11 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.is_(wrong, [], f"all {len(members)} invitations: one each, same UID and instant, addressed to the invitee")
 
     # Alex accepts from a calendar: an iTIP REPLY sent through Postfix.
-    def itip(who, name, partstat, seq=0, msgid="reply"):
+    def itip(who, name, partstat, seq=0, msgid="reply", sender=None):
         cal = ("BEGIN:VCALENDAR\r\nPRODID:-//Test//Calendar//EN\r\nVERSION:2.0\r\nMETHOD:REPLY\r\n"
                f"BEGIN:VEVENT\r\nUID:{ev['uid']}\r\nDTSTAMP:20261125T100000Z\r\nSEQUENCE:{seq}\r\n"
                f"ATTENDEE;PARTSTAT={partstat};CN={name}:mailto:{who}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
-        return (f"From: {name} <{who}>\r\nTo: {INBOX_USER}\r\nSubject: Accepted: Connect\r\n"
+        return (f"From: {name} <{sender or who}>\r\nTo: {INBOX_USER}\r\nSubject: Accepted: Connect\r\n"
                 f"Message-ID: <{msgid}@x.example>\r\nMIME-Version: 1.0\r\n"
                 'Content-Type: text/calendar; charset="utf-8"; method=REPLY\r\n\r\n' + cal).encode()
 
@@ -191,6 +191,18 @@ with MailStack(os.path.join(work, "stack")) as ms:
     waiting = [m for m in map(parse, ms.fetch("kim@angus.example", expect=2, timeout=60))
                if "waiting list" in m["Subject"]]
     tap.is_(len(waiting), 1, "Kim is told they are on the waiting list")
+
+    # Kim, waiting, holds the event's UID like every invitee: a calendar
+    # REPLY from Kim's address that declines for Sam must not free Sam's
+    # place for Kim.
+    ms.deliver_lmtp(INBOX_USER, itip("sam@fife.example", "Sam Ali", "DECLINED", msgid="kim-for-sam",
+                                     sender="kim@angus.example"))
+    nomd(conf, "--once")
+    messages = {m["message_id"]: m for m in nomctl_json(conf, "messages")}
+    tap.is_((messages["kim-for-sam@x.example"]["outcome"], messages["kim-for-sam@x.example"]["reasons"]),
+            ("held", ["rsvp_wrong_sender"]), "a REPLY naming another invitee as ATTENDEE: held as rsvp_wrong_sender")
+    ev = [e for e in event_list(conf) if e["id"] == event_id][0]
+    tap.is_((ev["accepted"], ev["declined"], ev["waiting"]), (2, 0, 1), "and nobody's answer changes")
 
     # Alex declines after all (Gmail-style REPLY): Kim moves up and is told.
     ms.deliver_lmtp(INBOX_USER, itip("alex@fife.example", "Alex Morgan", "DECLINED", msgid="alex-decline"))

@@ -49,12 +49,10 @@ static gboolean fake_message_known(void *ctx, const char *id)
  * welcome had Message-ID welcome-1@example.org; "gone@angus.example" was
  * withdrawn (token fedcba987654). */
 static gboolean fake_consent(void *ctx, const char *token, const char *const *ids, guint n,
-			     struct consent_target *out, gboolean *by_token)
+			     struct consent_target *out)
 {
-	*by_token = FALSE;
 	gboolean alex = g_strcmp0(token, "0123456789ab") == 0, gone = g_strcmp0(token, "fedcba987654") == 0;
-	*by_token = alex || gone;
-	for (guint i = 0; i < n && !*by_token; i++)
+	for (guint i = 0; i < n && !alex && !gone; i++)
 		alex |= g_str_equal(ids[i], "welcome-1@example.org");
 	if (!alex && !gone)
 		return FALSE;
@@ -417,6 +415,32 @@ int main(void)
 		cfg->programme.require_authentication = FALSE;
 	}
 	{
+		/* Where an Authentication-Results header stands decides whose it is. */
+		cfg->programme.require_authentication = TRUE;
+		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a3@fife.example\n", FALSE);
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		g_ptr_array_add(m->auth_results, g_strdup("mx.example.org; dmarc=pass header.from=fife.example"));
+		m->auth_trace[0] = 1;
+		g_autoptr(decision) d = decide(cfg, m, f, &st);
+		ok(has_code(d->reasons, "unauthenticated"), "a pass with our authserv-id below a Received field: forged");
+		cfg->programme.own_received_headers = 1;
+		g_autoptr(decision) e = decide(cfg, m, f, &st);
+		is_str(outcome_name(e->outcome), "accepted", "... unless our own servers add that Received field");
+		m->auth_trace[0] = 2;
+		g_autoptr(decision) g = decide(cfg, m, f, &st);
+		ok(has_code(g->reasons, "unauthenticated"), "... and no further down");
+		cfg->programme.own_received_headers = 0;
+		g_autoptr(parsed_message) o = msg_from("ce@fife.example");
+		g_ptr_array_add(o->auth_results, g_strdup("mx.example.org; dmarc=pass header.from=evil.example"));
+		g_autoptr(decision) h = decide(cfg, o, f, &st);
+		ok(has_code(h->reasons, "unauthenticated"), "a DMARC pass for another domain: not the sender's");
+		g_autoptr(parsed_message) q = msg_from("ce@fife.example");
+		g_ptr_array_add(q->auth_results, g_strdup("mx.example.org; dmarc=pass"));
+		g_autoptr(decision) k = decide(cfg, q, f, &st);
+		ok(has_code(k->reasons, "unauthenticated"), "a DMARC pass that names no domain: not believed");
+		cfg->programme.require_authentication = FALSE;
+	}
+	{
 		fake.recent = 10;
 		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
 		g_autoptr(form) f = form_parse("Thanks!\n", FALSE);
@@ -441,8 +465,10 @@ int main(void)
 			  "consent_declined", ANSWER_NO, "NO by In-Reply-To from the nominee: declined" },
 			{ "alex@angus.example", "Re: Welcome [ref 0123456789ab]", NULL, "What does it involve?\n", "held",
 			  "consent_unclear", ANSWER_NONE, "a question: held for staff, answered" },
-			{ "pa@angus.example", "Re: Welcome [ref 0123456789ab]", NULL, "Yes\n", "accepted",
-			  "consent_confirmed", ANSWER_YES, "another address with the reference: the reference decides" },
+			{ "pa@angus.example", "Re: Welcome [ref 0123456789ab]", NULL, "Yes\n", "held",
+			  "consent_wrong_sender", ANSWER_NONE, "another address with the reference: held, no answer" },
+			{ "eve@x.example", "Re: Welcome [ref 0123456789ab]", NULL, "No\n", "held", "consent_wrong_sender",
+			  ANSWER_NONE, "a stranger with the reference saying NO: held, nobody withdrawn" },
 			{ "other@x.example", "Re: Welcome", "welcome-1@example.org", "Yes\n", "held", "consent_wrong_sender",
 			  ANSWER_NONE, "In-Reply-To alone from another address: held" },
 			{ "gone@angus.example", "Re: Welcome [ref fedcba987654]", NULL, "Yes\n", "rejected",
@@ -489,8 +515,10 @@ int main(void)
 		} cases[] = {
 			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 0, "none", "active", "accepted", "rsvp_accepted", "accepted",
 			  "calendar ACCEPTED: a place" },
-			{ "pa@angus.example", "DECLINED", NULL, NULL, 0, "none", "active", "accepted", "rsvp_declined", "declined",
-			  "calendar DECLINED from a delegate's address: the attendee decides" },
+			{ "pa@angus.example", "DECLINED", NULL, NULL, 0, "none", "active", "held", "rsvp_wrong_sender", NULL,
+			  "calendar DECLINED naming the attendee, from another address: held" },
+			{ "bob@angus.example", "ACCEPTED", NULL, NULL, 0, "none", "active", "held", "rsvp_wrong_sender", NULL,
+			  "a second invitee's calendar reply naming the first: held" },
 			{ "alex@angus.example", "TENTATIVE", NULL, NULL, 0, "none", "active", "accepted", "rsvp_tentative",
 			  "tentative", "calendar TENTATIVE: maybe" },
 			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 2, "none", "active", "accepted", "rsvp_waiting", "waiting",
@@ -534,6 +562,46 @@ int main(void)
 		m->text = g_strdup("Is there parking?\n");
 		g_autoptr(decision) d = decide(cfg, m, NULL, &st);
 		ok(!d->reply, "no automatic answer to a question about an event");
+		/* Google marks calendar answers automatic: the same rule there. */
+		g_autoptr(parsed_message) a = msg_from("eve@x.example");
+		a->auto_submitted = g_strdup("auto-generated");
+		g_ptr_array_add(a->calendar, itip_reply("DECLINED"));
+		g_autoptr(decision) e = decide(cfg, a, NULL, &st);
+		ok(g_str_equal(outcome_name(e->outcome), "held") && has_code(e->reasons, "rsvp_wrong_sender") &&
+			   !e->rsvp && !e->reply,
+		   "an automatic calendar reply from another address: held, no effect");
+		g_free(a->from);
+		a->from = g_strdup("alex@angus.example");
+		g_autoptr(decision) g = decide(cfg, a, NULL, &st);
+		ok(g->rsvp && g_strcmp0(g->rsvp_answer, "declined") == 0 && !g->reply,
+		   "the same from the attendee: counts, unanswered");
+	}
+	{
+		/* Answers honour require_authentication as nominations do. */
+		cfg->programme.require_authentication = TRUE;
+		g_autoptr(parsed_message) m = msg_from("alex@angus.example");
+		g_free(m->subject);
+		m->subject = g_strdup("Re: Welcome [ref 0123456789ab]");
+		m->text = g_strdup("No\n");
+		g_autoptr(decision) d = decide(cfg, m, NULL, &st);
+		ok(g_str_equal(outcome_name(d->outcome), "held") && has_code(d->reasons, "unauthenticated") && !d->consent,
+		   "consent from the nominee's address without authentication: held");
+		g_ptr_array_add(m->auth_results, g_strdup("mx.example.org; dmarc=pass header.from=angus.example"));
+		g_autoptr(decision) e = decide(cfg, m, NULL, &st);
+		ok(e->consent && e->answer == ANSWER_NO, "with DMARC pass from the trusted server: counts");
+		g_autoptr(parsed_message) r = msg_from("alex@angus.example");
+		g_ptr_array_add(r->calendar, itip_reply("ACCEPTED"));
+		g_autoptr(decision) f = decide(cfg, r, NULL, &st);
+		ok(has_code(f->reasons, "unauthenticated") && !f->rsvp, "an RSVP without authentication: held");
+		cfg->programme.require_authentication = FALSE;
+		/* Two From mailboxes: the answer is nobody's. */
+		g_autoptr(parsed_message) two = msg_from("alex@angus.example");
+		two->from_count = 2;
+		g_free(two->subject);
+		two->subject = g_strdup("Re: Welcome [ref 0123456789ab]");
+		two->text = g_strdup("No\n");
+		g_autoptr(decision) t = decide(cfg, two, NULL, &st);
+		ok(has_code(t->reasons, "ambiguous_sender") && !t->consent, "an answer with two From mailboxes: held");
 	}
 	g_hash_table_unref(fake.known);
 	return tap_done();
