@@ -18,7 +18,10 @@
  *     not_authorised: no backscatter to forged or stray mail), and, when
  *     the programme requires it, authenticated (else held); past the
  *     hourly reply limit for that address it is held (reply_limit).
- *  5. Commands in the subject (FORM, STATUS, WITHDRAW address).
+ *  5. Commands in the subject (FORM, STATUS, WITHDRAW address). A
+ *     WITHDRAW from mail that did not authenticate only asks the
+ *     nominator's mailbox to confirm (a token in the subject, 7 days);
+ *     their reply with it carries it out.
  *  6. Each nominee on its own, in form order: closing date, required
  *     fields, address syntax, duplicates (in this message, or accepted for
  *     another organisation; the same organisation sending someone again
@@ -85,6 +88,9 @@ const char *reason_text(const char *code)
 		{ REASON_CMD_FORM, "the blank form was sent" },
 		{ REASON_CMD_STATUS, "the current nominations were sent" },
 		{ REASON_CMD_WITHDRAW, "the nomination was withdrawn" },
+		{ REASON_CONFIRM_REQUESTED, "the nominator was asked to confirm by reply" },
+		{ REASON_CONFIRM_EXPIRED, "the confirmation has expired, was used already, or is unknown: please send the request again" },
+		{ REASON_CONFIRM_SENDER, "a confirmation came from an address other than the one asked" },
 		{ WARN_UNBALANCED, "the programme asks for equal numbers of members and mentors" },
 		{ WARN_MEMBER_EXPERIENCED, "members are meant to be early in their local government career" },
 		{ WARN_MENTOR_INEXPERIENCED, "mentors are meant to be experienced in local government" },
@@ -106,6 +112,7 @@ void decision_free(struct decision *d)
 	g_ptr_array_unref(d->warnings);
 	g_array_unref(d->verdicts);
 	g_free(d->withdraw);
+	g_free(d->confirm_token);
 	g_free(d->detail);
 	g_free(d->bounce_id);
 	g_free(d->bounce_rcpt);
@@ -162,6 +169,15 @@ void consent_target_clear(struct consent_target *t)
 	g_free(t->token);
 	g_free(t->nominated_by);
 	*t = (struct consent_target){ 0 };
+}
+
+void confirm_target_clear(struct confirm_target *c)
+{
+	g_free(c->command);
+	g_free(c->argument);
+	g_free(c->organisation);
+	g_free(c->nominator);
+	*c = (struct confirm_target){ 0 };
 }
 
 void rsvp_target_clear(struct rsvp_target *t)
@@ -287,13 +303,15 @@ static struct decision *decide_rsvp(const struct nomd_config *cfg, const struct 
 		      NULL);
 }
 
-/* The reference "[ref 3f9a2c71d0e4]" nomd puts in consent mail, lower case. */
-static char *subject_token(const char *subject)
+/* A token nomd put in a subject, lower case: "[ref 3f9a2c71d0e4]" in consent
+ * mail, "[confirm ...]" in a confirmation request. */
+static char *subject_token(const char *subject, const char *word)
 {
+	size_t n = strlen(word);
 	for (const char *p = subject; p && (p = strchr(p, '[')); p++) {
-		if (g_ascii_strncasecmp(p + 1, "ref", 3) != 0)
+		if (g_ascii_strncasecmp(p + 1, word, n) != 0)
 			continue;
-		const char *q = p + 4;
+		const char *q = p + 1 + n;
 		while (*q == ' ' || *q == ':')
 			q++;
 		const char *start = q;
@@ -308,7 +326,7 @@ static char *subject_token(const char *subject)
 /* A reply to a welcome or reminder, when this message is one: its target. */
 static struct consent_target *find_consent_target(const struct parsed_message *msg, const struct decide_state *state)
 {
-	g_autofree char *token = subject_token(msg->subject);
+	g_autofree char *token = subject_token(msg->subject, "ref");
 	g_autoptr(GPtrArray) ids = thread_ids(msg);
 	if ((!token && ids->len == 0) || !state->consent_target)
 		return NULL;
@@ -508,7 +526,37 @@ static void judge(struct judge_ctx *j, struct verdict *v, const struct owner *ow
 		add_warning(v, WARN_EXTERNAL_EMAIL);
 }
 
-static struct decision *decide_command(struct decision *d, enum command cmd, char *arg,
+/* A reply confirming a command: it holds when its token is known, unused
+ * and in date, and it comes from the nominator the request went to. Then
+ * *arg is the command's argument and NULL is returned; else the decision. */
+static struct decision *confirm_command(const struct parsed_message *msg, struct decision *d, const char *token,
+					const struct decide_state *state, char **arg)
+{
+	struct confirm_target c = { 0 };
+	if (!state->confirmation || !state->confirmation(state->ctx, token, &c) || c.done ||
+	    state->received > c.expires_at || g_strcmp0(c.command, "withdraw") != 0) {
+		d->outcome = OUTCOME_REJECTED;
+		finish(d, REASON_CONFIRM_EXPIRED, c.argument);
+		confirm_target_clear(&c);
+		return d;
+	}
+	g_autofree char *sender = email_key(msg->from);
+	if (g_strcmp0(sender, c.nominator) != 0 || g_strcmp0(c.organisation, d->org->id) != 0) {
+		/* Another nominator holding the token: staff look. */
+		d->outcome = OUTCOME_HELD;
+		d->reply = FALSE;
+		finish(d, REASON_CONFIRM_SENDER, msg->from);
+		confirm_target_clear(&c);
+		return d;
+	}
+	d->confirm_token = g_strdup(token);
+	*arg = g_steal_pointer(&c.argument);
+	confirm_target_clear(&c);
+	return NULL;
+}
+
+static struct decision *decide_command(const struct nomd_config *cfg, const struct parsed_message *msg,
+				       struct decision *d, enum command cmd, const char *token, char *arg,
 				       const struct decide_state *state)
 {
 	d->command = cmd;
@@ -517,6 +565,14 @@ static struct decision *decide_command(struct decision *d, enum command cmd, cha
 		return finish(d, REASON_CMD_FORM, NULL);
 	if (cmd == CMD_STATUS)
 		return finish(d, REASON_CMD_STATUS, NULL);
+	g_autofree char *confirmed = NULL;
+	if (cmd == CMD_CONFIRM) {
+		struct decision *refused = confirm_command(msg, d, token, state, &confirmed);
+		if (refused)
+			return refused;
+		arg = confirmed;
+		d->command = CMD_WITHDRAW;
+	}
 	g_autofree char *key = email_key(arg);
 	g_autofree char *owner = NULL, *role = NULL;
 	d->withdraw = g_strdup(arg);
@@ -525,6 +581,13 @@ static struct decision *decide_command(struct decision *d, enum command cmd, cha
 		d->outcome = OUTCOME_REJECTED;
 		g_clear_pointer(&d->withdraw, g_free);
 		return finish(d, REASON_NOT_FOUND, arg);
+	}
+	/* A From address is easily forged: unless the message authenticated,
+	 * the nominator's own mailbox must confirm before anyone is removed. */
+	if (!confirmed && !sender_authenticated(cfg, msg)) {
+		d->command = CMD_WITHDRAW_PENDING;
+		d->confirm_expires = state->received + CONFIRM_SECONDS;
+		return finish(d, REASON_CONFIRM_REQUESTED, arg);
 	}
 	if (g_strcmp0(role, "mentor") == 0)
 		d->mentors--;
@@ -613,11 +676,14 @@ struct decision *decide(const struct nomd_config *cfg, const struct parsed_messa
 
 	g_autofree char *arg = NULL;
 	enum command cmd = parse_command(msg->subject, &arg);
+	g_autofree char *token = subject_token(msg->subject, "confirm");
+	if (token)
+		cmd = CMD_CONFIRM;
 	/* "Re: Form" above a filled-in form is a nomination, not a command. */
 	if (cmd != CMD_NONE && form->nominees->len == 0) {
 		if (sum.service_types)
 			g_ptr_array_unref(sum.service_types);
-		return decide_command(d, cmd, arg, state);
+		return decide_command(cfg, msg, d, cmd, token, arg, state);
 	}
 
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);

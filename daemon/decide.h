@@ -56,6 +56,11 @@ enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD
 #define REASON_CMD_FORM "command_form"
 #define REASON_CMD_STATUS "command_status"
 #define REASON_CMD_WITHDRAW "command_withdraw"
+/* A destructive command from mail that did not authenticate waits for the
+ * nominator to confirm it by replying: */
+#define REASON_CONFIRM_REQUESTED "confirmation_requested"
+#define REASON_CONFIRM_EXPIRED "confirmation_expired"
+#define REASON_CONFIRM_SENDER "confirmation_wrong_sender"
 /* Warnings: accepted, but staff and the nominator should know. */
 #define WARN_UNBALANCED "unbalanced"
 #define WARN_MEMBER_EXPERIENCED "member_experienced"
@@ -64,7 +69,22 @@ enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD
 #define WARN_EXTERNAL_EMAIL "external_email"
 #define WARN_NO_REPLY "reply_suppressed"
 
-enum command { CMD_NONE, CMD_FORM, CMD_STATUS, CMD_WITHDRAW };
+/* CMD_WITHDRAW_PENDING: a WITHDRAW waiting for confirmation (the reply asks
+ * for it); CMD_CONFIRM: a reply confirming one ("[confirm TOKEN]"), which
+ * becomes CMD_WITHDRAW when it holds. */
+enum command { CMD_NONE, CMD_FORM, CMD_STATUS, CMD_WITHDRAW, CMD_WITHDRAW_PENDING, CMD_CONFIRM };
+
+/* How long a confirmation request stays good. */
+#define CONFIRM_SECONDS (7 * 86400)
+
+/* A command waiting for confirmation, as the state knows it. */
+struct confirm_target {
+	char *command, *argument, *organisation;
+	char *nominator; /* the address it was sent to, lower case */
+	gint64 expires_at;
+	gboolean done;
+};
+void confirm_target_clear(struct confirm_target *c);
 
 /* An organisation's accepted nominees, as the state knows them. */
 struct org_summary {
@@ -110,6 +130,8 @@ struct decide_state {
 	 * the one whose mail has one of `ids` as Message-ID. */
 	gboolean (*invitation)(void *ctx, const char *uid, const char *attendee, const char *const *ids, guint n,
 			       struct rsvp_target *out);
+	/* The command waiting for confirmation under `token`. */
+	gboolean (*confirmation)(void *ctx, const char *token, struct confirm_target *out);
 	void *ctx;
 	gint64 received; /* when the message arrived, seconds since the epoch */
 };
@@ -130,7 +152,11 @@ struct decision {
 	int members, mentors;		/* the organisation's totals afterwards */
 	gboolean reply;			/* whether the sender gets an answer */
 	enum command command;
-	char *withdraw;	     /* address to withdraw (CMD_WITHDRAW) */
+	char *withdraw;	     /* address to withdraw (CMD_WITHDRAW, CMD_WITHDRAW_PENDING) */
+	/* CMD_WITHDRAW confirmed: the token to mark used. CMD_WITHDRAW_PENDING:
+	 * NULL from decide; the caller draws a new one before replying. */
+	char *confirm_token;
+	gint64 confirm_expires; /* CMD_WITHDRAW_PENDING */
 	char *detail;	     /* a word for staff: why automatic, which limit */
 	char *bounce_id;     /* Message-ID of our mail that bounced */
 	char *bounce_rcpt;   /* and the recipient that failed */

@@ -111,6 +111,23 @@ static gboolean state_invitation(void *data, const char *uid, const char *attend
 	return TRUE;
 }
 
+static gboolean state_confirmation(void *data, const char *token, struct confirm_target *out)
+{
+	struct state_ctx *ctx = data;
+	g_autoptr(confirmation) c = NULL;
+	if (ctx->error || !store_find_confirmation(ctx->st, token, &c, &ctx->error) || !c)
+		return FALSE;
+	*out = (struct confirm_target){
+		.command = g_steal_pointer(&c->command),
+		.argument = g_steal_pointer(&c->argument),
+		.organisation = g_steal_pointer(&c->organisation),
+		.nominator = g_steal_pointer(&c->nominator),
+		.expires_at = c->expires_at,
+		.done = c->done_at != 0,
+	};
+	return TRUE;
+}
+
 const char *ingest_mailbox_for(const struct nomd_config *cfg, const char *outcome)
 {
 	if (strcmp(outcome, "accepted") == 0 || strcmp(outcome, "partial") == 0)
@@ -261,6 +278,16 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 	}
 	if (d->command == CMD_WITHDRAW && d->withdraw && !withdraw_effects(cfg, t, st, d, error))
 		return FALSE;
+	if (d->command == CMD_WITHDRAW && d->confirm_token &&
+	    !store_confirmation_done(st, d->confirm_token, g_get_real_time() / G_USEC_PER_SEC, error))
+		return FALSE;
+	if (d->command == CMD_WITHDRAW_PENDING) {
+		struct confirmation c = { .token = d->confirm_token, .command = "withdraw", .argument = d->withdraw,
+					  .organisation = d->org->id, .nominator = msg->from,
+					  .expires_at = d->confirm_expires };
+		if (!store_add_confirmation(st, &c, row, g_get_real_time() / G_USEC_PER_SEC, error))
+			return FALSE;
+	}
 	if (d->consent) {
 		g_autofree char *key = g_strdup_printf("reply:%s", sha);
 		return people_apply_answer(cfg, t, st, msg, d, row, key, error);
@@ -367,6 +394,7 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 		.recent_replies = state_recent_replies,
 		.consent_target = state_consent_target,
 		.invitation = state_invitation,
+		.confirmation = state_confirmation,
 		.ctx = &sctx,
 		.received = received,
 	};
@@ -376,6 +404,10 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 		store_rollback(st);
 		return FALSE;
 	}
+	/* The token goes only to the nominator's mailbox: whoever replies
+	 * with it, from that address, controls it. 96 bits. */
+	if (d->command == CMD_WITHDRAW_PENDING)
+		d->confirm_token = random_hex(12);
 	if (!commit_effects(cfg, ing->templates, st, msg, d, sha, len, o, error) ||
 	    !commit_origin(st, o, error) || !store_commit(st, error)) {
 		store_rollback(st);

@@ -4,10 +4,10 @@
 #include "people.h"
 
 #include <string.h>
-#include <sys/random.h>
 
 #include "compose.h"
 #include "log.h"
+#include "util.h"
 
 static void notice_person_from(const struct nomd_config *cfg, const struct person *p, struct notice_person *out)
 {
@@ -47,22 +47,12 @@ static gboolean queue_notice(const struct nomd_config *cfg, const struct reply_t
 	return TRUE;
 }
 
-/* 48 random bits as 12 hex digits: the reference in consent mail. */
-static char *new_token(void)
-{
-	guint8 b[6];
-	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
-		for (size_t i = 0; i < sizeof b; i++)
-			b[i] = (guint8)g_random_int();
-	return g_strdup_printf("%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
-}
-
 /* Compose and queue one welcome or reminder; the caller holds the
  * transaction. */
 static gboolean ask_consent(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			    const struct person *p, gboolean reminder, gint64 now, GError **error)
 {
-	g_autofree char *token = p->token ? g_strdup(p->token) : new_token();
+	g_autofree char *token = p->token ? g_strdup(p->token) : random_hex(6); /* 12 hex digits */
 	struct notice n = { .nominator = p->nominated_by, .token = token };
 	notice_person_from(cfg, p, &n.person);
 	g_autofree char *key = g_strdup_printf("%s:%" G_GINT64_FORMAT, reminder ? "reminder" : "welcome", p->id);

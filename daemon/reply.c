@@ -6,16 +6,18 @@
 
 #include "template.h"
 
-enum kind { K_CONFIRMATION, K_PROBLEM, K_FORM, K_STATUS, K_WITHDRAW, K_REPLY_LIMIT, K_COUNT };
+enum kind { K_CONFIRMATION, K_PROBLEM, K_FORM, K_STATUS, K_WITHDRAW, K_WITHDRAW_CONFIRM, K_REPLY_LIMIT, K_COUNT };
 
-static const char *const kind_names[K_COUNT] = { "confirmation", "form-problem", "form", "status", "withdraw",
+static const char *const kind_names[K_COUNT] = { "confirmation", "form-problem",     "form",
+						 "status",	 "withdraw",	     "withdraw-confirm",
 						 "staff-reply-limit" };
 
 /* Every name any reply template may use. */
 static const char *const names[] = {
 	"programme", "organisation", "from_address", "members", "max_members", "mentors", "max_mentors", "subject",
 	"blank_form", "summary", "nominees", "name", "email", "role", "accepted", "refused", "amended", "reason",
-	"notes", "warnings", "text", "problem", "status_list", "withdrawn", "sender", "limit", "held_folder", NULL,
+	"notes", "warnings", "text", "problem", "status_list", "withdrawn", "sender", "limit", "held_folder", "token",
+	"expires", NULL,
 };
 
 static const char *const notice_files[NOTICE_COUNT] = {
@@ -168,8 +170,10 @@ static enum kind choose(const struct decision *d)
 		return K_FORM;
 	if (d->command == CMD_STATUS)
 		return K_STATUS;
-	if (d->command == CMD_WITHDRAW)
+	if (d->command == CMD_WITHDRAW || d->command == CMD_CONFIRM)
 		return K_WITHDRAW;
+	if (d->command == CMD_WITHDRAW_PENDING)
+		return K_WITHDRAW_CONFIRM;
 	return d->verdicts->len ? K_CONFIRMATION : K_PROBLEM;
 }
 
@@ -318,13 +322,30 @@ struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply
 		break;
 	case K_WITHDRAW:
 		tdata_set_flag(data, "withdrawn", d->withdraw != NULL);
-		tdata_set(data, "email", d->withdraw ? d->withdraw : d->detail);
-		tdata_set(data, "reason", reason_text(REASON_NOT_FOUND));
+		tdata_set(data, "email", d->withdraw ? d->withdraw : d->detail ? d->detail : "the nomination");
+		tdata_set(data, "reason", reason_text(d->reasons->len ? d->reasons->pdata[0] : REASON_NOT_FOUND));
 		break;
+	case K_WITHDRAW_CONFIRM: {
+		tdata_set(data, "email", d->withdraw);
+		tdata_set(data, "token", d->confirm_token);
+		g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(cfg->timezone);
+		g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(d->confirm_expires);
+		g_autoptr(GDateTime) local = tz && utc ? g_date_time_to_timezone(utc, tz) : NULL;
+		tdata_set_take(data, "expires", local ? g_date_time_format(local, "%-d %B %Y, %H:%M") : g_strdup("7 days"));
+		break;
+	}
 	case K_FORM:
 	case K_REPLY_LIMIT:
 	case K_COUNT: break;
 	}
 	g_autofree char *fallback = g_strdup_printf("Re: %s", subject && *subject ? subject : "your nominations");
-	return render_kind(t, k, data, fallback);
+	struct reply_out *r = render_kind(t, k, data, fallback);
+	/* The token is how the confirmation finds its request: it stays in
+	 * the subject however staff edit the template. */
+	if (k == K_WITHDRAW_CONFIRM && d->confirm_token && !strstr(r->subject, d->confirm_token)) {
+		char *with = g_strdup_printf("%s [confirm %s]", r->subject, d->confirm_token);
+		g_free(r->subject);
+		r->subject = with;
+	}
+	return r;
 }

@@ -15,7 +15,7 @@
 
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 
-#define SCHEMA_VERSION 8
+#define SCHEMA_VERSION 9
 #define BUSY_TIMEOUT_MS 10000
 
 
@@ -171,6 +171,19 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  synced_at TEXT NOT NULL,"
 	"  pid INTEGER NOT NULL);",
+	/* 9: destructive commands from unauthenticated mail wait here for the
+	 * nominator's reply; the token is only in the mail sent to them. */
+	"CREATE TABLE confirmations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  token TEXT NOT NULL UNIQUE,"
+	"  command TEXT NOT NULL CHECK (command IN ('withdraw')),"
+	"  argument TEXT NOT NULL,"
+	"  organisation TEXT NOT NULL,"
+	"  nominator TEXT NOT NULL,"
+	"  message INTEGER REFERENCES messages(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  done_at INTEGER);",
 };
 
 gboolean store_error_is_environment(const GError *error)

@@ -196,6 +196,20 @@ gboolean store_consent_target(struct store *st, const char *token, const char *c
 gboolean store_set_welcomed(struct store *st, gint64 id, const char *token, gint64 when, GError **error);
 gboolean store_set_reminded(struct store *st, gint64 id, gint64 when, GError **error);
 gboolean store_set_consent(struct store *st, gint64 id, const char *consent, GError **error);
+/* A destructive command from mail that did not authenticate, waiting for
+ * the nominator to confirm it by replying (token in the subject). */
+struct confirmation {
+	char *token, *command, *argument, *organisation, *nominator; /* nominator: address, lower case */
+	gint64 expires_at, done_at;				     /* seconds; done_at 0: not yet */
+};
+void confirmation_free(struct confirmation *c);
+typedef struct confirmation confirmation;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(confirmation, confirmation_free)
+gboolean store_add_confirmation(struct store *st, const struct confirmation *c, gint64 message, gint64 now,
+				GError **error);
+/* By token (lower case); *out NULL when none. */
+gboolean store_find_confirmation(struct store *st, const char *token, struct confirmation **out, GError **error);
+gboolean store_confirmation_done(struct store *st, const char *token, gint64 when, GError **error);
 /* Withdraw one accepted nominee by row; *changed says whether it was accepted. */
 gboolean store_withdraw_id(struct store *st, gint64 id, gboolean *changed, GError **error);
 

@@ -101,7 +101,8 @@ static gboolean forget_in_transaction(struct store *st, const char *email, struc
 			 " WHERE lower(sender) = lower(?1) OR instr(subject, ?1) > 0 OR instr(detail, ?1) > 0",
 			 t, 0, &messages, error) ||
 		    !run(st, "UPDATE attempts SET last_error = replace(last_error, ?1, '[erased]') WHERE instr(last_error, ?1) > 0",
-			 t, 0, NULL, error))
+			 t, 0, NULL, error) ||
+		    !run(st, "DELETE FROM confirmations WHERE lower(argument) = lower(?1)", t, 0, NULL, error))
 			return FALSE;
 	}
 	*out = (struct erasure){ nominees, mails, messages };

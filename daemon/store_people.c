@@ -251,3 +251,73 @@ gboolean store_each_pair(struct store *st, gboolean active_only, store_row_fn fn
 					    " ORDER BY p.id",
 			      fn, ctx, error);
 }
+
+void confirmation_free(struct confirmation *c)
+{
+	if (!c)
+		return;
+	g_free(c->token);
+	g_free(c->command);
+	g_free(c->argument);
+	g_free(c->organisation);
+	g_free(c->nominator);
+	g_free(c);
+}
+
+gboolean store_add_confirmation(struct store *st, const struct confirmation *c, gint64 message, gint64 now,
+				GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
+						     "INSERT INTO confirmations (token, command, argument, organisation,"
+						     " nominator, message, created_at, expires_at)"
+						     " VALUES (lower(?1), ?2, ?3, ?4, lower(?5), ?6, ?7, ?8)",
+						     error);
+	if (!stmt)
+		return FALSE;
+	store_bind_text(stmt, 1, c->token);
+	store_bind_text(stmt, 2, c->command);
+	store_bind_text(stmt, 3, c->argument);
+	store_bind_text(stmt, 4, c->organisation);
+	store_bind_text(stmt, 5, c->nominator);
+	if (message)
+		sqlite3_bind_int64(stmt, 6, message);
+	sqlite3_bind_int64(stmt, 7, now);
+	sqlite3_bind_int64(stmt, 8, c->expires_at);
+	return store_step_done(st, stmt, error);
+}
+
+gboolean store_find_confirmation(struct store *st, const char *token, struct confirmation **out, GError **error)
+{
+	*out = NULL;
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
+						     "SELECT token, command, argument, organisation, nominator, expires_at,"
+						     " coalesce(done_at, 0) FROM confirmations WHERE token = lower(?1)",
+						     error);
+	if (!stmt)
+		return FALSE;
+	store_bind_text(stmt, 1, token);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE)
+		return TRUE;
+	if (rc != SQLITE_ROW)
+		return store_fail(st, error, "find confirmation");
+	struct confirmation *c = g_new0(struct confirmation, 1);
+	char **text[] = { &c->token, &c->command, &c->argument, &c->organisation, &c->nominator };
+	for (size_t i = 0; i < G_N_ELEMENTS(text); i++)
+		*text[i] = column(stmt, (int)i);
+	c->expires_at = sqlite3_column_int64(stmt, 5);
+	c->done_at = sqlite3_column_int64(stmt, 6);
+	*out = c;
+	return TRUE;
+}
+
+gboolean store_confirmation_done(struct store *st, const char *token, gint64 when, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st, "UPDATE confirmations SET done_at = ?2 WHERE token = lower(?1) AND done_at IS NULL", error);
+	if (!stmt)
+		return FALSE;
+	store_bind_text(stmt, 1, token);
+	sqlite3_bind_int64(stmt, 2, when);
+	return store_step_done(st, stmt, error);
+}

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/random.h>
 
 static gboolean atext_ok(char c)
 {
@@ -133,4 +134,16 @@ void csv_append_field(GString *out, const char *s)
 gboolean pid_alive(gint64 pid)
 {
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+char *random_hex(gsize bytes)
+{
+	g_autofree guint8 *b = g_malloc(bytes);
+	if (getrandom(b, bytes, 0) != (ssize_t)bytes)
+		for (gsize i = 0; i < bytes; i++)
+			b[i] = (guint8)g_random_int();
+	GString *s = g_string_sized_new(bytes * 2);
+	for (gsize i = 0; i < bytes; i++)
+		g_string_append_printf(s, "%02x", b[i]);
+	return g_string_free(s, FALSE);
 }

@@ -15,6 +15,9 @@ char *email_key(const char *s);
 /* A message identifier without its angle brackets: id-left@id-right,
  * printable ASCII only, no blanks or brackets. */
 gboolean msgid_valid(const char *s);
+/* `bytes` random bytes from the kernel as lower-case hex: references and
+ * tokens that find records in mail nomd sent. */
+char *random_hex(gsize bytes);
 /* Hex SHA-256 of a buffer. */
 char *sha256_hex(const void *data, gsize len);
 /* Current UTC time as ISO 8601 ("2026-11-25T14:02:03Z"). */

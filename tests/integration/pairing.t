@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import INBOX_USER, form_message, nomctl, nomctl_json, nomd, section, write_config, workdir  # noqa: E402
+from nomdtest import confirm_reply, confirmation_request, INBOX_USER, form_message, nomctl, nomctl_json, nomd, section, write_config, workdir  # noqa: E402
 from nomdtest import parse_mail as parse, text_of  # noqa: E402
 
 FIFE = "chief.executive@fife.example"
@@ -138,7 +138,13 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.is_(r.returncode, 65, "withdrawing an unknown address: EX_DATAERR")
 
     # The nominator withdraws the other mentor with the WITHDRAW command.
+    # Unauthenticated, it asks the nominator to confirm by reply first.
     ms.deliver_lmtp(INBOX_USER, form_message(ANGUS, "wd-1@angus.example", "", subject="WITHDRAW at@angus.example"))
+    nomd(conf, "--once")
+    request = confirmation_request(ms, ANGUS)
+    tap.ok(request is not None, "the nominator is asked to confirm the WITHDRAW")
+    if request is not None:
+        ms.deliver_lmtp(INBOX_USER, confirm_reply(ANGUS, request, "wd-1-yes@angus.example"))
     nomd(conf, "--once")
     ended = [m for m in map(parse, ms.fetch("fm@fife.example", expect=3, timeout=60)) if "has ended" in m["Subject"]]
     tap.is_(len(ended), 1, "WITHDRAW of a paired mentor tells their member")

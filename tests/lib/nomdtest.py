@@ -93,6 +93,23 @@ def form_message(sender, message_id, body, subject="Nominations", extra_headers=
     return (head + body.replace("\r\n", "\n").replace("\n", "\r\n")).encode("utf-8")
 
 
+def confirmation_request(ms, nominator, expect=1, timeout=60):
+    """The newest confirmation request ("[confirm TOKEN]") in the nominator's
+    mailbox, parsed, or None."""
+    got = [m for m in map(parse_mail, ms.fetch(nominator, expect=expect, timeout=timeout))
+           if "[confirm " in str(m["Subject"])]
+    return got[-1] if got else None
+
+
+def confirm_reply(sender, request, message_id):
+    """A reply to a confirmation request as mail clients write one: its
+    subject after "RE: ", threaded, the request quoted below."""
+    quoted = "".join("> " + line + "\n" for line in text_of(request).splitlines())
+    return form_message(sender, message_id, "\n\n" + quoted, subject="RE: " + str(request["Subject"]),
+                        extra_headers=f"In-Reply-To: {request['Message-ID']}\r\n"
+                                      f"References: {request['Message-ID']}\r\n")
+
+
 def parse_mail(raw):
     """Raw bytes as an email.message.EmailMessage."""
     return email.message_from_bytes(raw, policy=email.policy.default)

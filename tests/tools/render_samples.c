@@ -33,16 +33,23 @@ static int none(void *ctx, const char *address)
 	return 0;
 }
 
+/* An Authentication-Results header of the sample configuration's trusted
+ * server: the message authenticated. */
+#define AUTHENTICATED "Authentication-Results: mx.example.org; dmarc=pass header.from=fife.example\r\n"
+
 static void write_kind(const struct nomd_config *cfg, const struct reply_templates *t, const char *out,
-		       const char *name, const char *subject, const char *body, GPtrArray *status)
+		       const char *name, const char *headers, const char *subject, const char *body,
+		       GPtrArray *status)
 {
-	struct decide_state st = { summary, owner, no, no, none, NULL, NULL, NULL, 0 };
-	g_autofree char *raw = g_strdup_printf("From: ce@fife.example\r\nSubject: %s\r\nMessage-ID: <%s@fife.example>\r\n"
+	struct decide_state st = { summary, owner, no, no, none, NULL, NULL, NULL, NULL, g_get_real_time() / G_USEC_PER_SEC };
+	g_autofree char *raw = g_strdup_printf("%sFrom: ce@fife.example\r\nSubject: %s\r\nMessage-ID: <%s@fife.example>\r\n"
 					       "Content-Type: text/plain; charset=utf-8\r\n\r\n%s",
-					       subject, name, body);
+					       headers, subject, name, body);
 	g_autoptr(parsed_message) m = mime_parse(raw, strlen(raw));
 	g_autoptr(form) f = form_parse(m->text, FALSE);
 	g_autoptr(decision) d = decide(cfg, m, f, &st);
+	if (d->command == CMD_WITHDRAW_PENDING) /* drawn at random by ingest */
+		d->confirm_token = g_strdup("5c1e0a9b7d3f2e8a4b6c0d19");
 	g_autoptr(reply_out) r = reply_render(cfg, t, d, m->subject, status);
 	g_autofree char *html = g_strdup_printf("%s/%s.html", out, name);
 	g_autofree char *text = g_strdup_printf("%s/%s.txt", out, name);
@@ -65,6 +72,7 @@ int main(int argc, char **argv)
 	g_autofree char *text = g_strdup_printf(
 		"templates = \"%s\";\nimap = { host = \"h\"; user = \"u\"; password = \"p\"; };\n"
 		"smtp = { url = \"smtp://h\"; from = \"Local Government Connect Network <connect@example.org>\"; };\n"
+		"programme = { trusted_authserv_id = \"mx.example.org\"; };\n"
 		"organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ \"ce@fife.example\" ];"
 		" domains = [ \"fife.example\" ]; } );\n",
 		argv[1]);
@@ -77,14 +85,14 @@ int main(int argc, char **argv)
 		return 78;
 	}
 	g_mkdir_with_parents(argv[2], 0755);
-	write_kind(cfg, t, argv[2], "confirmation", "Nominations from Fife",
+	write_kind(cfg, t, argv[2], "confirmation", "", "Nominations from Fife",
 		   "Member\nName: Siobhán Ní Bhriain\nEmail: siobhan@fife.example\nYears in local government: 9\n"
 		   "Member\nName: Kept Person\nEmail: kept@fife.example\n"
 		   "Mentor\nName: Mòrag MacLeòid\nEmail: morag@gmail.example\n"
 		   "Mentor\nName: No Address\nEmail: not-an-address\n",
 		   NULL);
-	write_kind(cfg, t, argv[2], "form-problem", "Re: Connect Network", "We will send names next week.\n", NULL);
-	write_kind(cfg, t, argv[2], "form", "FORM", "", NULL);
+	write_kind(cfg, t, argv[2], "form-problem", "", "Re: Connect Network", "We will send names next week.\n", NULL);
+	write_kind(cfg, t, argv[2], "form", "", "FORM", "", NULL);
 	g_autoptr(GPtrArray) status = g_ptr_array_new_with_free_func((GDestroyNotify)status_entry_free);
 	const char *rows[][3] = { { "member", "Siobhán Ní Bhriain", "siobhan@fife.example" },
 				  { "mentor", "Jo Smith", "jo@fife.example" } };
@@ -95,8 +103,9 @@ int main(int argc, char **argv)
 		e->email = g_strdup(rows[i][2]);
 		g_ptr_array_add(status, e);
 	}
-	write_kind(cfg, t, argv[2], "status", "STATUS", "", status);
-	write_kind(cfg, t, argv[2], "withdraw", "WITHDRAW kept@fife.example", "", NULL);
+	write_kind(cfg, t, argv[2], "status", "", "STATUS", "", status);
+	write_kind(cfg, t, argv[2], "withdraw", AUTHENTICATED, "WITHDRAW kept@fife.example", "", NULL);
+	write_kind(cfg, t, argv[2], "withdraw-confirm", "", "WITHDRAW kept@fife.example", "", NULL);
 	g_autoptr(reply_out) alert = reply_render_reply_limit(cfg, t, "chief.executive@fife.example");
 	g_autofree char *html = g_strdup_printf("%s/staff-reply-limit.html", argv[2]);
 	g_autofree char *txt = g_strdup_printf("%s/staff-reply-limit.txt", argv[2]);

@@ -92,6 +92,22 @@ static gboolean fake_invitation(void *ctx, const char *uid, const char *attendee
 	return TRUE;
 }
 
+/* Confirmations waiting: a WITHDRAW of kept@fife.example sent to
+ * ce@fife.example, good until 1000 + 7 days; "used" was used. */
+static gboolean fake_confirmation(void *ctx, const char *token, struct confirm_target *out)
+{
+	gboolean open = g_str_equal(token, "aaaabbbbccccddddeeeeffff"), used = g_str_equal(token, "0000111122223333");
+	if (!open && !used)
+		return FALSE;
+	*out = (struct confirm_target){ .command = g_strdup("withdraw"),
+					.argument = g_strdup("kept@fife.example"),
+					.organisation = g_strdup("fife"),
+					.nominator = g_strdup("ce@fife.example"),
+					.expires_at = 1000 + CONFIRM_SECONDS,
+					.done = used };
+	return TRUE;
+}
+
 static GBytes *itip_reply(const char *partstat)
 {
 	g_autofree char *text = g_strdup_printf(
@@ -170,7 +186,7 @@ int main(void)
 	g_autoptr(nomd_config) cfg = load_cfg();
 	struct fake fake = { .known = g_hash_table_new(g_str_hash, g_str_equal) };
 	struct decide_state st = { fake_summary, fake_owner, fake_message_known, fake_sent, fake_recent, fake_consent,
-				   fake_invitation, &fake, 0 };
+				   fake_invitation, fake_confirmation, &fake, 1000 };
 	g_hash_table_insert(fake.known, "taken@fife.example", "angus member");
 
 	{
@@ -309,11 +325,58 @@ int main(void)
 		m->subject = g_strdup("RE: withdraw kept@fife.example");
 		g_autoptr(form) f = form_parse(NULL, FALSE);
 		fake.members = 1;
+		g_autoptr(decision) p = decide(cfg, m, f, &st);
+		ok(p->command == CMD_WITHDRAW_PENDING && g_strcmp0(p->withdraw, "kept@fife.example") == 0 &&
+			   p->members == 1 && p->reply && has_code(p->reasons, "confirmation_requested") &&
+			   p->confirm_expires == 1000 + 7 * 86400 && !p->confirm_token,
+		   "an unauthenticated WITHDRAW only asks for confirmation, good for 7 days");
+		cfg->programme.trusted_authserv_id = g_strdup("mx.example.org");
+		g_ptr_array_add(m->auth_results, g_strdup("mx.example.org; dmarc=pass header.from=fife.example"));
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		ok(d->command == CMD_WITHDRAW && g_strcmp0(d->withdraw, "kept@fife.example") == 0,
-		   "WITHDRAW command in the subject");
+		   "an authenticated WITHDRAW command in the subject acts at once");
 		is_int(d->members, 0, "frees the place");
 		ok(d->reply && has_code(d->reasons, "command_withdraw"), "answered, code command_withdraw");
+		g_ptr_array_set_size(m->auth_results, 0);
+		g_clear_pointer(&cfg->programme.trusted_authserv_id, g_free);
+		/* Replies to the confirmation request. */
+		struct {
+			const char *from, *subject;
+			gint64 received;
+			const char *outcome, *reason;
+			enum command command;
+			const char *name;
+		} cases[] = {
+			{ "ce@fife.example", "RE: Please confirm [confirm AAAABBBBCCCCDDDDEEEEFFFF]", 2000, "accepted",
+			  "command_withdraw", CMD_WITHDRAW, "the nominator's reply with the token: withdrawn" },
+			{ "ce@fife.example", "RE: Please confirm [confirm aaaabbbbccccddddeeeeffff]", 1000 + 7 * 86400 + 1,
+			  "rejected", "confirmation_expired", CMD_CONFIRM, "after 7 days: expired, answered" },
+			{ "ce@fife.example", "RE: Please confirm [confirm 0000111122223333]", 2000, "rejected",
+			  "confirmation_expired", CMD_CONFIRM, "a used token: refused" },
+			{ "ce@fife.example", "RE: Please confirm [confirm 9999888877776666]", 2000, "rejected",
+			  "confirmation_expired", CMD_CONFIRM, "an unknown token: refused" },
+			{ "ce@angus.example", "RE: Please confirm [confirm aaaabbbbccccddddeeeeffff]", 2000, "held",
+			  "confirmation_wrong_sender", CMD_CONFIRM, "another organisation's nominator with it: held" },
+			{ "eve@x.example", "RE: Please confirm [confirm aaaabbbbccccddddeeeeffff]", 2000, "held",
+			  "not_authorised", CMD_NONE, "a stranger with it: held, not a nominator" },
+		};
+		for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+			g_autoptr(parsed_message) c = msg_from(cases[i].from);
+			g_free(c->subject);
+			c->subject = g_strdup(cases[i].subject);
+			st.received = cases[i].received;
+			g_autoptr(decision) r = decide(cfg, c, f, &st);
+			gboolean good = g_str_equal(outcome_name(r->outcome), cases[i].outcome) &&
+					has_code(r->reasons, cases[i].reason) && r->command == cases[i].command &&
+					r->reply == (strcmp(cases[i].outcome, "held") != 0);
+			if (cases[i].command == CMD_WITHDRAW)
+				good = good && g_strcmp0(r->confirm_token, "aaaabbbbccccddddeeeeffff") == 0 && r->members == 0;
+			ok(good, "%s", cases[i].name);
+			if (!good)
+				printf("# got %s %s\n", outcome_name(r->outcome),
+				       r->reasons->len ? (const char *)r->reasons->pdata[0] : "-");
+		}
+		st.received = 1000;
 		g_free(m->subject);
 		m->subject = g_strdup("WITHDRAW taken@fife.example");
 		g_autoptr(decision) e = decide(cfg, m, f, &st);
