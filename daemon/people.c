@@ -112,7 +112,8 @@ gboolean people_schedule(const struct nomd_config *cfg, const struct reply_templ
 			}
 			for (guint i = 0; i < due->len; i++) {
 				const struct person *p = due->pdata[i];
-				log_info("nominee %s: %s queued", p->email, reminder ? "consent reminder" : "welcome");
+				log_info("nominee %" G_GINT64_FORMAT ": %s queued", p->id,
+					 reminder ? "consent reminder" : "welcome");
 			}
 			*queued += due->len;
 		}
@@ -142,7 +143,8 @@ gboolean people_left(const struct nomd_config *cfg, const struct reply_templates
 		if (!queue_notice(cfg, t, st, NOTICE_PAIR_ENDED, &n, partner->email, NULL, partner->id, who->id, key,
 				  error))
 			return FALSE;
-		log_info("pair of %s and %s ended (%s); partner told", who->email, partner->email, why);
+		log_info("pair of nominees %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT " ended (%s); partner told",
+			 who->id, partner->id, why);
 	}
 	return TRUE;
 }
