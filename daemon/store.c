@@ -171,16 +171,15 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  synced_at TEXT NOT NULL,"
 	"  pid INTEGER NOT NULL);",
-	/* 9: who each mail and each message is about, so that an erasure
-	 * finds them by person, not by searching encoded text. Rows queued
-	 * before this have mentions_known 0: erasure decodes their bodies.
-	 * A message names the nominees recorded or amended from it. */
+	/* 9: who each mail and each message names, so that an erasure finds
+	 * them by person, not by searching encoded text (for mail queued
+	 * before this, erasure has only its search of decoded bodies). A
+	 * message names the nominees recorded or amended from it. */
 	"CREATE TABLE outbox_mentions ("
 	"  outbox INTEGER NOT NULL REFERENCES outbox(id),"
 	"  nominee INTEGER NOT NULL REFERENCES nominees(id),"
 	"  PRIMARY KEY (outbox, nominee)) WITHOUT ROWID;"
 	"CREATE INDEX outbox_mentions_by_nominee ON outbox_mentions (nominee);"
-	"ALTER TABLE outbox ADD COLUMN mentions_known INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE message_mentions ("
 	"  message INTEGER NOT NULL REFERENCES messages(id),"
 	"  nominee INTEGER NOT NULL REFERENCES nominees(id),"
@@ -602,8 +601,7 @@ static gboolean queue(struct store *st, gint64 message_row, gint64 nominee, cons
 	g_autoptr(sqlite3_stmt) stmt =
 		store_prepare(st,
 			"INSERT INTO outbox (idem_key, message, envelope_from, recipient, body, created_at, message_id, nominee,"
-			" invitation, mentions_known) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)"
-			" ON CONFLICT (idem_key) DO NOTHING",
+			" invitation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (idem_key) DO NOTHING",
 			error);
 	if (!stmt)
 		return FALSE;

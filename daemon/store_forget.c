@@ -62,7 +62,7 @@ static gboolean traces(struct store *st, const char *email, GArray *ids, GPtrArr
  * one of `texts`: names and addresses stand there quoted-printable, RFC
  * 2047 or base64 encoded, where no search of the stored bytes finds them.
  * The net under the recorded mentions, and the only one for mail queued
- * before mentions were recorded. */
+ * before they were recorded (schema 9). */
 static gboolean decoded_matches(struct store *st, GPtrArray *texts, GArray *rows, GError **error)
 {
 	g_autoptr(GPtrArray) folded = g_ptr_array_new_with_free_func(g_free);
