@@ -103,16 +103,16 @@ static gboolean deliver_one(const struct nomd_config *cfg, struct store *st, str
 	enum smtp_result r = smtp_send(smtp, it->envelope_from, it->recipient, it->body, &reply, &why);
 	if (r == SMTP_SENT) {
 		stats->sent++;
-		log_info("sent outbox #%" G_GINT64_FORMAT " to %s: %s", it->id, it->recipient, reply);
+		log_info("sent outbox #%" G_GINT64_FORMAT ": %s", it->id, reply);
 		return record_sent(st, it, patience, should_stop, error);
 	}
 	int delay = retry_delay(cfg, it->attempts);
 	if (r == SMTP_PERMANENT) {
 		stats->failed++;
-		log_warn("outbox #%" G_GINT64_FORMAT " to %s failed: %s", it->id, it->recipient, why);
+		log_warn("outbox #%" G_GINT64_FORMAT " failed: %s", it->id, why);
 	} else {
 		stats->deferred++;
-		log_warn("outbox #%" G_GINT64_FORMAT " to %s deferred %d s: %s", it->id, it->recipient, delay, why);
+		log_warn("outbox #%" G_GINT64_FORMAT " deferred %d s: %s", it->id, delay, why);
 		*stop = r == SMTP_UNREACHABLE;
 	}
 	return store_outbox_failed(st, it->id, r == SMTP_PERMANENT, g_get_real_time() / G_USEC_PER_SEC, delay,

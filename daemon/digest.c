@@ -20,6 +20,8 @@ void digest_free(struct digest *d)
 	if (d->csv)
 		g_bytes_unref(d->csv);
 	g_free(d->csv_name);
+	if (d->mentions)
+		g_array_unref(d->mentions);
 	g_free(d);
 }
 
@@ -349,6 +351,10 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 	gsize len = csv->len;
 	d->csv = g_bytes_new_take(g_string_free(g_steal_pointer(&csv), FALSE), len);
 	d->csv_name = g_strdup_printf("nominees-%s.csv", day);
+	if (!store_digest_mentions(st, mark, &d->mentions, error)) {
+		digest_free(d);
+		return FALSE;
+	}
 	*out = d;
 	return TRUE;
 }
@@ -366,7 +372,8 @@ static gboolean queue_digest(const struct nomd_config *cfg, struct store *st, gi
 		g_autofree char *key = g_strdup_printf("digest:%s:%s", period, to);
 		if (!compose_with_attachment(cfg, to, d->subject, d->text, d->html, d->csv, "text/csv", d->csv_name, &mail,
 					     &id, error) ||
-		    !store_queue_mail(st, 0, key, cfg->smtp.from_address, to, id, mail, error))
+		    !store_queue_mail_about(st, 0, 0, (const gint64 *)(void *)d->mentions->data, d->mentions->len, key,
+					    cfg->smtp.from_address, to, id, mail, error))
 			return FALSE;
 	}
 	return store_mark_digest(st, period, due, error);

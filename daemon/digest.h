@@ -20,6 +20,7 @@ struct digest {
 	char *subject, *text, *html;
 	GBytes *csv;	/* with the byte order mark */
 	char *csv_name; /* "nominees-2027-01-20.csv" */
+	GArray *mentions; /* the nominee rows (gint64) it names */
 };
 
 /* The digest at `now` covering what happened since the last one. */

@@ -180,7 +180,8 @@ gboolean events_apply_rsvp(const struct nomd_config *cfg, const struct reply_tem
 			    !store_queue_invitation(st, next->nominee, next->id, key, cfg->smtp.from_address, next->email,
 						    id, mail, error))
 				return FALSE;
-			log_info("event %" G_GINT64_FORMAT ": %s moved up from the waiting list", e->id, next->email);
+			log_info("event %" G_GINT64_FORMAT ": nominee %" G_GINT64_FORMAT " moved up from the waiting list",
+				 e->id, next->nominee);
 		}
 	}
 	if (!d->reply)

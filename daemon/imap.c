@@ -406,6 +406,8 @@ gboolean imap_ensure_mailbox(struct imap_conn *c, const char *name, GError **err
 	return TRUE;
 }
 
+static gboolean delete_set(struct imap_conn *c, struct mailimap_set *set, guint n, GError **error);
+
 gboolean imap_move(struct imap_conn *c, const guint32 *uids, guint n, const char *mailbox, GError **error)
 {
 	if (n == 0)
@@ -423,6 +425,23 @@ gboolean imap_move(struct imap_conn *c, const guint32 *uids, guint n, const char
 	r = mailimap_uid_copy(c->imap, set, mailbox);
 	if (r != MAILIMAP_NO_ERROR)
 		return fail(c, error, "UID COPY", r);
+	return delete_set(c, set, n, error);
+}
+
+gboolean imap_delete(struct imap_conn *c, const guint32 *uids, guint n, GError **error)
+{
+	if (n == 0)
+		return TRUE;
+	g_autoptr(mailimap_set) set = uid_set(uids, n);
+	c->exists_expected -= MIN(n, c->exists_expected);
+	return delete_set(c, set, n, error);
+}
+
+/* STORE \Deleted and (UID) EXPUNGE: the second half of a move by copy, and
+ * all of a deletion. */
+static gboolean delete_set(struct imap_conn *c, struct mailimap_set *set, guint n, GError **error)
+{
+	int r;
 	struct mailimap_flag_list *flags = mailimap_flag_list_new_empty();
 	mailimap_flag_list_add(flags, mailimap_flag_new_deleted());
 	g_autoptr(mailimap_store_att_flags) store = mailimap_store_att_flags_new_add_flags_silent(flags);

@@ -46,6 +46,9 @@ gboolean imap_fetch(struct imap_conn *c, guint32 uid, GBytes **body, GError **er
 gboolean imap_ensure_mailbox(struct imap_conn *c, const char *name, GError **error);
 /* UID MOVE where offered, else COPY, \Deleted and (UID) EXPUNGE. */
 gboolean imap_move(struct imap_conn *c, const guint32 *uids, guint n, const char *mailbox, GError **error);
+/* Remove messages from the selected mailbox for good: \Deleted, then UID
+ * EXPUNGE (plain EXPUNGE without UIDPLUS). */
+gboolean imap_delete(struct imap_conn *c, const guint32 *uids, guint n, GError **error);
 
 gboolean imap_has_idle(struct imap_conn *c);
 /* IDLE until the server says something, `max_seconds` pass, or *wake is

@@ -416,9 +416,10 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 	ing->stats.applied++;
 	count_outcome(&ing->stats, d->outcome);
 	g_autofree char *reasons = join_reasons(d);
-	log_info("message %s from %s organisation=%s outcome=%s%s%s", msg->message_id ? msg->message_id : "(none)",
-		 msg->from ? msg->from : "(unknown)", d->org ? d->org->id : "-", outcome_name(d->outcome),
-		 *reasons ? " reasons=" : "", reasons);
+	/* Addresses and names stay out of info lines: the log outlives erasures. */
+	log_info("message %s organisation=%s outcome=%s%s%s", msg->message_id ? msg->message_id : "(none)",
+		 d->org ? d->org->id : "-", outcome_name(d->outcome), *reasons ? " reasons=" : "", reasons);
+	log_debug("message %s from %s", msg->message_id ? msg->message_id : "(none)", msg->from ? msg->from : "(unknown)");
 	*outcome = g_strdup(outcome_name(d->outcome));
 	return TRUE;
 }

@@ -120,7 +120,7 @@ static void usage(void)
 	      "       nomctl -c FILE event list [--format json|csv] events and their answers\n"
 	      "       nomctl -c FILE digest --preview|--send        the staff digest, now\n"
 	      "       nomctl -c FILE status [--format json|csv]     how nomd is doing\n"
-	      "       nomctl -c FILE forget EMAIL                   erase a person's data everywhere\n"
+	      "       nomctl -c FILE forget [--keep-mail] EMAIL     erase a person's data everywhere\n"
 	      "       nomctl -c FILE reprocess MESSAGE_ID           apply a held message again\n",
 	      stderr);
 }
@@ -364,10 +364,12 @@ int main(int argc, char **argv)
 {
 	g_autofree char *config_path = NULL;
 	g_autofree char *format = NULL;
+	gboolean keep_mail = FALSE;
 	GOptionEntry entries[] = {
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "FILE" },
 		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Output format: json (default; pair: table) or csv",
 		  "FORMAT" },
+		{ "keep-mail", 0, 0, G_OPTION_ARG_NONE, &keep_mail, "forget: leave the messages on the server", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("COMMAND - nomd staff tool");
@@ -413,7 +415,7 @@ int main(int argc, char **argv)
 	else if (strcmp(command, "status") == 0)
 		rc = nomctl_status(cfg, st, format);
 	else if (strcmp(command, "forget") == 0)
-		rc = nomctl_forget(st, argv[2]);
+		rc = nomctl_forget(cfg, st, argv[2], keep_mail);
 	else if (strcmp(command, "reprocess") == 0)
 		rc = nomctl_reprocess(cfg, st, argv[2]);
 	else if (strcmp(command, "event") == 0)

@@ -27,7 +27,7 @@ int nomctl_digest(const struct nomd_config *cfg, struct store **st, int argc, ch
 
 /* nomctl status | forget EMAIL | reprocess MESSAGE_ID (nomctl_admin.c) */
 int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *format);
-int nomctl_forget(struct store *st, const char *email);
+int nomctl_forget(const struct nomd_config *cfg, struct store *st, const char *email, gboolean keep_mail);
 int nomctl_reprocess(const struct nomd_config *cfg, struct store *st, const char *message_id);
 
 #endif

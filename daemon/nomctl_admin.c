@@ -113,20 +113,74 @@ int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *f
 	return EX_OK;
 }
 
-int nomctl_forget(struct store *st, const char *email)
+/* Remove from the folders nomd files mail into every message with one of
+ * these Message-IDs; *removed counts them. */
+static gboolean remove_originals(const struct nomd_config *cfg, const GPtrArray *ids, guint *removed,
+				 GError **error)
+{
+	*removed = 0;
+	g_autoptr(imap_conn) imap = NULL;
+	if (!imap_open(cfg, &imap, error))
+		return FALSE;
+	const char *folders[] = { cfg->imap.processed, cfg->imap.rejected, cfg->imap.held, cfg->imap.ignored };
+	for (size_t f = 0; f < G_N_ELEMENTS(folders); f++) {
+		gboolean seen = FALSE;
+		for (size_t g = 0; g < f; g++)
+			seen = seen || g_strcmp0(folders[g], folders[f]) == 0;
+		if (!folders[f] || seen)
+			continue;
+		guint32 validity = 0, exists = 0;
+		g_autoptr(GArray) uids = g_array_new(FALSE, FALSE, sizeof(guint32));
+		if (!imap_ensure_mailbox(imap, folders[f], error) ||
+		    !imap_select(imap, folders[f], &validity, &exists, error))
+			return FALSE;
+		for (guint i = 0; i < ids->len; i++) {
+			g_autoptr(GArray) found = NULL;
+			if (!msgid_valid(ids->pdata[i]))
+				continue;
+			if (!imap_search_message_id(imap, ids->pdata[i], &found, error))
+				return FALSE;
+			g_array_append_vals(uids, found->data, found->len);
+		}
+		if (!imap_delete(imap, (const guint32 *)(void *)uids->data, uids->len, error))
+			return FALSE;
+		*removed += uids->len;
+	}
+	return TRUE;
+}
+
+int nomctl_forget(const struct nomd_config *cfg, struct store *st, const char *email, gboolean keep_mail)
 {
 	if (!email_valid(email)) {
 		fprintf(stderr, "nomctl: '%s' is not an email address\n", email);
 		return EX_USAGE;
 	}
 	g_autoptr(GError) error = NULL;
-	struct erasure e;
-	if (!store_forget(st, email, &e, &error)) {
+	/* The server first: once the database forgets, nothing links the
+	 * person to their messages, and a failure here can be run again. */
+	g_autoptr(GPtrArray) ids = NULL;
+	guint removed = 0;
+	if (!store_forget_message_ids(st, email, &ids, &error)) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}
+	if (!keep_mail && ids->len > 0 && !remove_originals(cfg, ids, &removed, &error)) {
+		fprintf(stderr, "nomctl: the messages naming them could not be removed from the server, so nothing"
+				" was erased: %s\n(run it again, or with --keep-mail to leave the messages there)\n",
+			error->message);
+		return EX_UNAVAILABLE;
+	}
+	struct erasure e;
+	if (!store_forget(st, email, &e, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return store_error_is_environment(error) ? EX_TEMPFAIL : EX_SOFTWARE;
+	}
 	/* Said once here; the database keeps only the counts. */
 	printf("erased: %d nominee record(s), %d mail(s), %d message record(s)\n", e.nominees, e.mails, e.messages);
+	if (keep_mail)
+		printf("kept on the server: %u message(s) naming them (--keep-mail)\n", ids->len);
+	else
+		printf("removed from the server: %u message(s)\n", removed);
 	return EX_OK;
 }
 

@@ -27,21 +27,25 @@ static void notice_person_from(const struct nomd_config *cfg, const struct perso
 }
 
 /* Render a notice and queue it to `to`, and to each of `cc` as a copy of
- * the same message. */
+ * the same message. It is about `nominee`; `partner` (0: none) is the
+ * other nominee it names. */
 static gboolean queue_notice(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			     enum notice_kind kind, const struct notice *n, const char *to, const GPtrArray *cc,
-			     gint64 nominee, const char *idem_key, GError **error)
+			     gint64 nominee, gint64 partner, const char *idem_key, GError **error)
 {
 	g_autoptr(reply_out) r = reply_render_notice(cfg, t, kind, n);
 	g_autoptr(GBytes) mail = NULL;
 	g_autofree char *id = NULL;
 	if (!compose_notice_cc(cfg, to, cc, r->subject, r->text, r->html, &mail, &id, error))
 		return FALSE;
-	if (!store_queue_mail_about(st, 0, nominee, idem_key, cfg->smtp.from_address, to, id, mail, error))
+	guint n_also = partner > 0 ? 1 : 0;
+	if (!store_queue_mail_about(st, 0, nominee, &partner, n_also, idem_key, cfg->smtp.from_address, to, id, mail,
+				    error))
 		return FALSE;
 	for (guint i = 0; cc && i < cc->len; i++) {
 		g_autofree char *key = g_strdup_printf("%s:cc:%s", idem_key, (const char *)cc->pdata[i]);
-		if (!store_queue_mail_about(st, 0, nominee, key, cfg->smtp.from_address, cc->pdata[i], id, mail, error))
+		if (!store_queue_mail_about(st, 0, nominee, &partner, n_also, key, cfg->smtp.from_address, cc->pdata[i],
+					    id, mail, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -56,8 +60,8 @@ static gboolean ask_consent(const struct nomd_config *cfg, const struct reply_te
 	struct notice n = { .nominator = p->nominated_by, .token = token };
 	notice_person_from(cfg, p, &n.person);
 	g_autofree char *key = g_strdup_printf("%s:%" G_GINT64_FORMAT, reminder ? "reminder" : "welcome", p->id);
-	return queue_notice(cfg, t, st, reminder ? NOTICE_REMINDER : NOTICE_WELCOME, &n, p->email, NULL, p->id, key,
-			    error) &&
+	return queue_notice(cfg, t, st, reminder ? NOTICE_REMINDER : NOTICE_WELCOME, &n, p->email, NULL, p->id, 0,
+			    key, error) &&
 	       (reminder ? store_set_reminded(st, p->id, now, error) : store_set_welcomed(st, p->id, token, now, error));
 }
 
@@ -98,7 +102,8 @@ gboolean people_schedule(const struct nomd_config *cfg, const struct reply_templ
 			}
 			for (guint i = 0; i < due->len; i++) {
 				const struct person *p = due->pdata[i];
-				log_info("nominee %s: %s queued", p->email, reminder ? "consent reminder" : "welcome");
+				log_info("nominee %" G_GINT64_FORMAT ": %s queued", p->id,
+					 reminder ? "consent reminder" : "welcome");
 			}
 			*queued += due->len;
 		}
@@ -125,9 +130,11 @@ gboolean people_left(const struct nomd_config *cfg, const struct reply_templates
 		notice_person_from(cfg, who, &n.partner);
 		g_autofree char *key =
 			g_strdup_printf("pair-ended:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, who->id, partner->id);
-		if (!queue_notice(cfg, t, st, NOTICE_PAIR_ENDED, &n, partner->email, NULL, partner->id, key, error))
+		if (!queue_notice(cfg, t, st, NOTICE_PAIR_ENDED, &n, partner->email, NULL, partner->id, who->id, key,
+				  error))
 			return FALSE;
-		log_info("pair of %s and %s ended (%s); partner told", who->email, partner->email, why);
+		log_info("pair of nominees %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT " ended (%s); partner told",
+			 who->id, partner->id, why);
 	}
 	return TRUE;
 }
@@ -158,7 +165,7 @@ gboolean people_apply_answer(const struct nomd_config *cfg, const struct reply_t
 		/* The nominator may offer the freed place to someone else. */
 		g_autofree char *key = g_strdup_printf("declined:%" G_GINT64_FORMAT, p->id);
 		if (changed && p->nominated_by &&
-		    !queue_notice(cfg, t, st, NOTICE_NOMINEE_DECLINED, &n, p->nominated_by, NULL, p->id, key, error))
+		    !queue_notice(cfg, t, st, NOTICE_NOMINEE_DECLINED, &n, p->nominated_by, NULL, p->id, 0, key, error))
 			return FALSE;
 	} else if (strcmp(code, REASON_NOMINATION_INACTIVE) == 0) {
 		kind = NOTICE_CONSENT_INACTIVE;
@@ -170,7 +177,8 @@ gboolean people_apply_answer(const struct nomd_config *cfg, const struct reply_t
 	g_autofree char *reply_id = NULL;
 	if (!compose_reply(cfg, msg, r->subject, r->text, r->html, &mail, &reply_id, error))
 		return FALSE;
-	return store_queue_mail_about(st, message_row, p->id, reply_key, "", msg->from, reply_id, mail, error);
+	return store_queue_mail_about(st, message_row, p->id, NULL, 0, reply_key, "", msg->from, reply_id, mail,
+				      error);
 }
 
 gboolean people_withdraw(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
@@ -292,8 +300,8 @@ gboolean people_commit_plan(const struct nomd_config *cfg, const struct reply_te
 			notice_person_from(cfg, sides[s][0], &n.person);
 			notice_person_from(cfg, sides[s][1], &n.partner);
 			g_autofree char *key = g_strdup_printf("pair:%" G_GINT64_FORMAT ":%s", pair_id, sides[s][0]->role);
-			if (!queue_notice(cfg, t, st, NOTICE_PAIR, &n, sides[s][0]->email, cc, sides[s][0]->id, key,
-					  error))
+			if (!queue_notice(cfg, t, st, NOTICE_PAIR, &n, sides[s][0]->email, cc, sides[s][0]->id,
+					  sides[s][1]->id, key, error))
 				return FALSE;
 			(*notices)++;
 		}

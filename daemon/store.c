@@ -15,7 +15,7 @@
 
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 
-#define SCHEMA_VERSION 9
+#define SCHEMA_VERSION 10
 #define BUSY_TIMEOUT_MS 10000
 
 
@@ -184,6 +184,25 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  created_at INTEGER NOT NULL,"
 	"  expires_at INTEGER NOT NULL,"
 	"  done_at INTEGER);",
+	/* 10: who each mail and each message names, so that an erasure finds
+	 * them by person, not by searching encoded text (for mail queued
+	 * before this, erasure has only its search of decoded bodies). A
+	 * message names the nominees recorded or amended from it. */
+	"CREATE TABLE outbox_mentions ("
+	"  outbox INTEGER NOT NULL REFERENCES outbox(id),"
+	"  nominee INTEGER NOT NULL REFERENCES nominees(id),"
+	"  PRIMARY KEY (outbox, nominee)) WITHOUT ROWID;"
+	"CREATE INDEX outbox_mentions_by_nominee ON outbox_mentions (nominee);"
+	"CREATE TABLE message_mentions ("
+	"  message INTEGER NOT NULL REFERENCES messages(id),"
+	"  nominee INTEGER NOT NULL REFERENCES nominees(id),"
+	"  PRIMARY KEY (message, nominee)) WITHOUT ROWID;"
+	"CREATE INDEX message_mentions_by_nominee ON message_mentions (nominee);"
+	"INSERT INTO message_mentions (message, nominee) SELECT message, id FROM nominees;"
+	"CREATE TRIGGER nominee_named AFTER INSERT ON nominees BEGIN"
+	"  INSERT OR IGNORE INTO message_mentions (message, nominee) VALUES (NEW.message, NEW.id); END;"
+	"CREATE TRIGGER nominee_named_again AFTER UPDATE OF message ON nominees BEGIN"
+	"  INSERT OR IGNORE INTO message_mentions (message, nominee) VALUES (NEW.message, NEW.id); END;",
 };
 
 gboolean store_error_is_environment(const GError *error)
@@ -540,33 +559,56 @@ gboolean store_add_nominee(struct store *st, gint64 message_row, const struct no
 	return store_step_done(st, stmt, error);
 }
 
-static gboolean queue(struct store *st, gint64 message_row, gint64 nominee, gint64 invitation, const char *idem_key,
-		      const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
-		      GError **error);
+static gboolean queue(struct store *st, gint64 message_row, gint64 nominee, const gint64 *also, guint n_also,
+		      gint64 invitation, const char *idem_key, const char *envelope_from, const char *recipient,
+		      const char *message_id, GBytes *body, GError **error);
 
 gboolean store_queue_mail(struct store *st, gint64 message_row, const char *idem_key, const char *envelope_from,
 			  const char *recipient, const char *message_id, GBytes *body, GError **error)
 {
-	return store_queue_mail_about(st, message_row, 0, idem_key, envelope_from, recipient, message_id, body, error);
+	return queue(st, message_row, 0, NULL, 0, 0, idem_key, envelope_from, recipient, message_id, body, error);
 }
 
-gboolean store_queue_mail_about(struct store *st, gint64 message_row, gint64 nominee, const char *idem_key,
-				const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
-				GError **error)
+gboolean store_queue_mail_about(struct store *st, gint64 message_row, gint64 nominee, const gint64 *also,
+				guint n_also, const char *idem_key, const char *envelope_from, const char *recipient,
+				const char *message_id, GBytes *body, GError **error)
 {
-	return queue(st, message_row, nominee, 0, idem_key, envelope_from, recipient, message_id, body, error);
+	return queue(st, message_row, nominee, also, n_also, 0, idem_key, envelope_from, recipient, message_id, body,
+		     error);
 }
 
 gboolean store_queue_invitation(struct store *st, gint64 nominee, gint64 invitation, const char *idem_key,
 				const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
 				GError **error)
 {
-	return queue(st, 0, nominee, invitation, idem_key, envelope_from, recipient, message_id, body, error);
+	return queue(st, 0, nominee, NULL, 0, invitation, idem_key, envelope_from, recipient, message_id, body, error);
 }
 
-static gboolean queue(struct store *st, gint64 message_row, gint64 nominee, gint64 invitation, const char *idem_key,
-		      const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
-		      GError **error)
+/* Record that outbox row `row` names `nominee` (0: nobody), or, with
+ * `message_row`, every nominee recorded from that message. */
+static gboolean mention(struct store *st, gint64 row, gint64 nominee, gint64 message_row, GError **error)
+{
+	if (nominee <= 0 && message_row <= 0)
+		return TRUE;
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "INSERT OR IGNORE INTO outbox_mentions (outbox, nominee)"
+			      " SELECT ?1, ?2 WHERE ?2 > 0"
+			      " UNION SELECT ?1, nominee FROM message_mentions WHERE message = ?3",
+			      error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, row);
+	sqlite3_bind_int64(stmt, 2, nominee);
+	sqlite3_bind_int64(stmt, 3, message_row);
+	return store_step_done(st, stmt, error);
+}
+
+/* Every outgoing mail is recorded with the nominees it names: the one it
+ * is about, those in `also`, and those of the message it answers. */
+static gboolean queue(struct store *st, gint64 message_row, gint64 nominee, const gint64 *also, guint n_also,
+		      gint64 invitation, const char *idem_key, const char *envelope_from, const char *recipient,
+		      const char *message_id, GBytes *body, GError **error)
 {
 	/* The idempotency key makes a repeated cause a no-op, not a second mail. */
 	g_autoptr(sqlite3_stmt) stmt =
@@ -593,7 +635,17 @@ static gboolean queue(struct store *st, gint64 message_row, gint64 nominee, gint
 		sqlite3_bind_int64(stmt, 8, nominee);
 	if (invitation > 0)
 		sqlite3_bind_int64(stmt, 9, invitation);
-	return store_step_done(st, stmt, error);
+	if (!store_step_done(st, stmt, error))
+		return FALSE;
+	if (sqlite3_changes(st->db) == 0) /* queued before, with its mentions */
+		return TRUE;
+	gint64 row = sqlite3_last_insert_rowid(st->db);
+	if (!mention(st, row, nominee, message_row, error))
+		return FALSE;
+	for (guint i = 0; i < n_also; i++)
+		if (!mention(st, row, also[i], 0, error))
+			return FALSE;
+	return TRUE;
 }
 
 void outbox_item_free(struct outbox_item *item)

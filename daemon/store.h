@@ -81,10 +81,13 @@ gboolean store_add_nominee(struct store *st, gint64 message_row, const struct no
 gboolean store_queue_mail(struct store *st, gint64 message_row, const char *idem_key, const char *envelope_from,
 			  const char *recipient, const char *message_id, GBytes *body, GError **error);
 /* The same, for mail about a nominee (welcome, reminder, pairing): the
- * nominee's row is kept with it, so a reply can be traced back. */
-gboolean store_queue_mail_about(struct store *st, gint64 message_row, gint64 nominee, const char *idem_key,
-				const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
-				GError **error);
+ * nominee's row is kept with it, so a reply can be traced back. `also`
+ * lists the other nominees (rows) the mail names, for erasure. Every
+ * queued mail is recorded as naming these and the nominees recorded from
+ * `message_row`. */
+gboolean store_queue_mail_about(struct store *st, gint64 message_row, gint64 nominee, const gint64 *also,
+				guint n_also, const char *idem_key, const char *envelope_from, const char *recipient,
+				const char *message_id, GBytes *body, GError **error);
 /* Mail carrying an invitation: a plain reply to it can be traced back. */
 gboolean store_queue_invitation(struct store *st, gint64 nominee, gint64 invitation, const char *idem_key,
 				const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
@@ -289,6 +292,10 @@ enum report {
 	REPORT_OUTCOMES,	 /* messages by outcome */
 };
 gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn fn, void *ctx, GError **error);
+/* The nominee rows (gint64) a digest covering messages after `mark`
+ * names: the new and the current nominees, and those whose address stands
+ * among its held messages and mail problems. */
+gboolean store_digest_mentions(struct store *st, gint64 mark, GArray **out, GError **error);
 /* The last digest: the last message row it covered, and when it was
  * queued (ISO 8601 UTC; NULL and 0 when there was none). */
 gboolean store_last_digest(struct store *st, gint64 *mark, char **sent_at, GError **error);
@@ -300,9 +307,16 @@ struct erasure {
 /* Erase every trace of the person with this address: their nominee rows
  * (kept as anonymous rows so counts stay right; accepted ones withdrawn),
  * their pairs and invitations, the bodies of mail to or about them, their
- * address and names in message records. Records only that an erasure
- * happened, then rewrites the file so no deleted page keeps a copy. */
+ * address and names in message records. Mail is found by the nominees it
+ * was recorded as naming, and by its decoded text. Records only that an
+ * erasure happened, then rewrites the file so no deleted page keeps a
+ * copy; fails (SQLITE_BUSY) when another reader keeps the old pages in
+ * the write-ahead log. */
 gboolean store_forget(struct store *st, const char *email, struct erasure *out, GError **error);
+/* The Message-IDs of the messages that named the person with this
+ * address, that they sent, or that mail about them answered: to remove
+ * from the server before the erasure (after it, nothing links them). */
+gboolean store_forget_message_ids(struct store *st, const char *email, GPtrArray **out, GError **error);
 /* Empty the bodies of mail sent or failed before `before` (seconds since
  * the epoch); *purged counts them. */
 gboolean store_purge_bodies(struct store *st, gint64 before, int *purged, GError **error);

@@ -380,6 +380,32 @@ gboolean store_last_digest(struct store *st, gint64 *mark, char **sent_at, GErro
 	return TRUE;
 }
 
+gboolean store_digest_mentions(struct store *st, gint64 mark, GArray **out, GError **error)
+{
+	*out = g_array_new(FALSE, FALSE, sizeof(gint64));
+	/* The same rows as the digest's reports above and below. */
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(
+		st,
+		"SELECT id FROM nominees WHERE status = 'accepted' OR message > ?1"
+		" UNION SELECT n.id FROM nominees n JOIN outbox o ON o.recipient = n.email_key COLLATE NOCASE"
+		" WHERE o.status = 'failed'"
+		" UNION SELECT n.id FROM nominees n JOIN messages m ON m.id > ?1 AND (m.outcome = 'held'"
+		" OR ' ' || m.reasons || ' ' LIKE '% bounce %') AND (lower(m.sender) = n.email_key"
+		" OR instr(lower(m.detail), n.email_key) > 0)",
+		error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, mark);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		gint64 id = sqlite3_column_int64(stmt, 0);
+		g_array_append_val(*out, id);
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, error, "read the digest's nominees");
+	return TRUE;
+}
+
 gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn fn, void *ctx, GError **error)
 {
 	static const char *const sql[] = {

@@ -314,7 +314,7 @@ def unrecorded_sends(log_text, db_path, before):
     starts) that the database does not hold as sent (ids in `before` were
     sent earlier). A mail is logged just before it is marked: one that is
     not marked yet is looked at again after a moment."""
-    sends = collections.Counter(int(x) for x in re.findall(r"\]: info: sent outbox #(\d+) ", log_text))
+    sends = collections.Counter(int(x) for x in re.findall(r"\]: info: sent outbox #(\d+):", log_text))
     for wait in (0, 2):
         time.sleep(wait)
         done = sent_ids(db_path) - before
@@ -415,18 +415,18 @@ def _sample(xs, n=5):
 def answers_lost(log_text, queue_ids):
     """Whether copies of one mail with these Postfix queue ids are one
     lost answer and a resend (RFC 1047) rather than nomd sending twice:
-    nomd's log shows exactly one of the ids accepted ("sent outbox #X to
-    ...: 250 ... queued as ID"), and for that outbox row a deferral that
+    nomd's log shows exactly one of the ids accepted ("sent outbox
+    #X: 250 ... queued as ID"), and for that outbox row a deferral that
     says the server may have accepted the mail before the line was lost.
     Every other copy is then a sending whose answer never came."""
     if not log_text:
         return False
-    accepted = dict((q, int(x)) for x, q in re.findall(r"\]: info: sent outbox #(\d+) to \S+: 250 .*?queued as "
+    accepted = dict((q, int(x)) for x, q in re.findall(r"\]: info: sent outbox #(\d+): 250 .*?queued as "
                                                        r"([0-9A-Za-z]+)", log_text))
     rows = {accepted[q] for q in set(queue_ids) if q in accepted}
     if len(rows) != 1 or sum(q in accepted for q in set(queue_ids)) != 1:
         return False
-    unanswered = re.findall(rf"\]: warning: outbox #{rows.pop()} to \S+ deferred \d+ s: no answer after the whole "
+    unanswered = re.findall(rf"\]: warning: outbox #{rows.pop()} deferred \d+ s: no answer after the whole "
                             r"mail was sent", log_text)
     return len(set(queue_ids)) - 1 <= len(unanswered)
 

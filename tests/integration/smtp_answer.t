@@ -127,9 +127,9 @@ with MailStack(os.path.join(work, "stack")) as ms:
             "the mail whose answer was lost stays pending, the next one is sent")
     tap.ok(out and out[0]["last_error"] and MAYBE in out[0]["last_error"],
            f"its outbox row says it may arrive twice: {out[0]['last_error'] if out else '(no row)'}")
-    warn = re.search(rf"warning: outbox #{out[0]['id']} to \S+ deferred \d+ s: .*{MAYBE}", log) if out else None
+    warn = re.search(rf"warning: outbox #{out[0]['id']} deferred \d+ s: .*{MAYBE}", log) if out else None
     tap.ok(warn, "and so does the log")
-    sent = re.search(rf"info: sent outbox #{out[1]['id']} to \S+: 250 2\.0\.0 Ok: queued as (FAKE\d+)", log) \
+    sent = re.search(rf"info: sent outbox #{out[1]['id']}: 250 2\.0\.0 Ok: queued as (FAKE\d+)", log) \
         if len(out) > 1 else None
     tap.ok(sent and any(q == sent.group(1) for _, _, q in relay.mails),
            "the mail accepted is logged with the server's answer, queue id and all: "
@@ -140,7 +140,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
     log = r.stdout + r.stderr
     out = rows(conf)
     tap.is_([o["status"] for o in out], ["sent", "sent"], "the retry sends it again and it is accepted")
-    tap.ok(re.search(rf"info: sent outbox #{out[0]['id']} to chief\.executive@fife\.example: 250 .*queued as FAKE",
+    tap.ok(re.search(rf"info: sent outbox #{out[0]['id']}: 250 .*queued as FAKE",
                      log), "the second sending logged with its queue id")
     tap.is_([a for rc, a, _ in relay.mails if rc == "chief.executive@fife.example"], ["cut-after-body", "ok"],
             "the relay got the confirmation twice: once unanswered, once accepted")

@@ -100,6 +100,74 @@ static void test_lazy_commits(struct store *st)
 	is_int(synchronous(st), 2, "durable commits again, also after an attempt mark");
 }
 
+static gint64 nominee_id(struct store *st, const char *email)
+{
+	g_autofree char *sql = g_strdup_printf("SELECT id FROM nominees WHERE email = '%s'", email);
+	return count_of(st, sql);
+}
+
+static int body_length(struct store *st, const char *idem_key)
+{
+	g_autofree char *sql = g_strdup_printf("SELECT length(body) FROM outbox WHERE idem_key = '%s'", idem_key);
+	return count_of(st, sql);
+}
+
+/* Mail that names a person only by row (a notice to their partner, a
+ * digest) is found by its recorded mentions; mail from before mentions
+ * were recorded, by its decoded text. */
+static void test_forget_mentions(const char *dir)
+{
+	g_autofree char *path = g_build_filename(dir, "forget.db", NULL);
+	struct store *st = NULL;
+	g_autoptr(GError) error = NULL;
+	ok(store_open(path, &st, &error), "open a database for erasure");
+	gint64 msg = add_message(st, "<n1@fife.example>");
+	ok(add_nominee(st, msg, "gone@fife.example") && add_nominee(st, msg, "stays@fife.example"), "two nominees");
+	gint64 gone = nominee_id(st, "gone@fife.example"), stays = nominee_id(st, "stays@fife.example");
+	/* Nothing in these bodies is the person's name or address. */
+	static const char notice[] = "Subject: your pair ended\r\n\r\nopaque\r\n";
+	g_autoptr(GBytes) opaque = g_bytes_new_static(notice, sizeof notice - 1);
+	ok(store_queue_mail_about(st, 0, stays, &gone, 1, "ended", "", "stays@fife.example", "<e@nomd>", opaque,
+				  &error),
+	   "a notice to the partner that names the person");
+	ok(store_queue_mail_about(st, 0, stays, NULL, 0, "other", "", "stays@fife.example", "<o@nomd>", opaque, &error),
+	   "a notice to the partner about someone else");
+	ok(store_queue_mail_about(st, 0, 0, &gone, 1, "digest", "", "staff@example.org", "<d@nomd>", opaque, &error),
+	   "a digest naming the person, still pending");
+	ok(store_queue_mail_about(st, 0, 0, &gone, 1, "digest", "", "staff@example.org", "<d@nomd>", opaque, &error) &&
+		   count_of(st, "SELECT count(*) FROM outbox_mentions") == 4,
+	   "queued again under the same key: no second row, no second mention");
+	/* As if queued before schema 10: no mention (none for mail about no
+	 * nominee and no message), the name encoded. */
+	static const char legacy[] = "Subject: =?utf-8?b?U2lvYmjDoW4gTsOtIEJocmlhaW4=?=\r\n"
+				     "Content-Type: text/plain; charset=utf-8\r\n"
+				     "Content-Transfer-Encoding: quoted-printable\r\n\r\nHello\r\n";
+	g_autoptr(GBytes) old = g_bytes_new_static(legacy, sizeof legacy - 1);
+	ok(store_queue_mail(st, 0, "legacy", "", "staff@example.org", "<l@nomd>", old, &error), "a legacy mail");
+	ok(store_queue_mail(st, 0, "legacy-other", "", "staff@example.org", "<l2@nomd>", opaque, &error),
+	   "and one naming nobody");
+	sqlite3_exec(st->db, "UPDATE nominees SET name = 'Siobhán Ní Bhriain' WHERE email = 'gone@fife.example'", NULL,
+		     NULL, NULL);
+	struct erasure e;
+	ok(store_forget(st, "GONE@fife.example", &e, &error), "forget");
+	if (error)
+		printf("# %s\n", error->message);
+	is_int(body_length(st, "ended"), 0, "the partner's notice naming them is emptied");
+	is_int(body_length(st, "digest"), 0, "and the digest");
+	is_int(count_of(st, "SELECT count(*) FROM outbox WHERE idem_key = 'digest' AND status = 'failed'"
+			    " AND last_error = 'erased before it was sent'"),
+	       1, "which, unsent, fails instead of going out empty");
+	is_int(body_length(st, "legacy"), 0, "the legacy mail with the name in RFC 2047 is emptied");
+	ok(body_length(st, "other") > 0 && body_length(st, "legacy-other") > 0, "mail naming others is kept");
+	is_int(e.mails, 3, "three mails counted");
+	store_close(st);
+	g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+	g_autofree char *shm = g_strconcat(path, "-shm", NULL);
+	g_unlink(wal);
+	g_unlink(shm);
+	g_unlink(path);
+}
+
 int main(void)
 {
 	g_autofree char *dir = g_dir_make_tmp("nomd-store-XXXXXX", NULL);
@@ -182,6 +250,7 @@ int main(void)
 	ok(store_begin(st, &error) && store_commit(st, &error), "begin and commit after the failure");
 
 	test_lazy_commits(st);
+	test_forget_mentions(dir);
 
 	store_close(st);
 	st = NULL;
