@@ -21,6 +21,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CURL, curl_easy_cleanup)
 enum smtp_stage { STAGE_CONNECT, STAGE_EHLO, STAGE_STARTTLS, STAGE_AUTH, STAGE_MAIL, STAGE_RCPT, STAGE_DATA };
 
 static const char *const stage_names[] = { "connect", "EHLO", "STARTTLS", "AUTH", "MAIL FROM", "RCPT TO", "DATA" };
+G_STATIC_ASSERT(G_N_ELEMENTS(stage_names) == STAGE_DATA + 1);
 
 struct smtp_client {
 	const struct nomd_config *cfg;
