@@ -12,6 +12,7 @@
 #     failed mail again.
 import os
 import re
+import socket
 import sys
 import threading
 
@@ -100,6 +101,12 @@ class Relay:
                 self.say(conn, "250 2.0.0 Ok")
 
     def close(self):
+        # shutdown() first: a close() alone leaves the socket listening
+        # until the accept() blocked in serve() returns.
+        try:
+            self.srv.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.srv.close()
 
 
@@ -113,13 +120,13 @@ def configure(ms, folder, port):
     return conf
 
 
-def scenario(ms, name, relay, orgs):
-    """nomd's own folder and config for `relay`, and one nomination from
+def scenario(ms, name, port, orgs):
+    """nomd's own folder and config for a relay on `port`, and one nomination from
     each of `orgs` in the inbox (mail from earlier scenarios has been moved
     away by then). Returns conf."""
     folder = os.path.join(work, name)
     os.mkdir(folder)
-    conf = configure(ms, folder, relay.port)
+    conf = configure(ms, folder, port)
     for org in orgs:
         ms.deliver_lmtp(INBOX_USER, form_message(f"chief.executive@{org}.example", f"{name}@{org}.example",
                                                  section("Member", f"Ann {org.title()}", f"ann@{org}.example")))
@@ -172,7 +179,7 @@ work = workdir("nomd-smtp-refusal-")
 with MailStack(os.path.join(work, "stack")) as ms:
     # 1. A rotated password: AUTH refused with 535, then the password fixed.
     relay = Relay(refuse={"AUTH": "535 5.7.8 Error: authentication failed"})
-    conf = scenario(ms, "auth", relay, ("fife", "angus"))
+    conf = scenario(ms, "auth", relay.port, ("fife", "angus"))
     before = held_run(conf, "AUTH refused (535)", r"SMTP AUTH failed: .*535 5\.7\.8 Error: authentication failed")
     tap.is_(relay.logins, 1, "one login tried in the pass, not one per mail")
     relay.refuse.clear()
@@ -181,7 +188,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
 
     # 2. MAIL FROM refused with 530 (the relay wants a login we lack).
     relay = Relay(refuse={"MAIL": "530 5.7.0 Authentication required"})
-    conf = scenario(ms, "mail", relay, ("moray", "shetland"))
+    conf = scenario(ms, "mail", relay.port, ("moray", "shetland"))
     before = held_run(conf, "MAIL FROM refused (530)", r"SMTP MAIL FROM failed: .*530 5\.7\.0 Authentication required")
     relay.refuse.clear()
     sent_run(conf, relay, "MAIL FROM accepted again", len(before))
@@ -189,18 +196,20 @@ with MailStack(os.path.join(work, "stack")) as ms:
 
     # 3. The connection refused in the greeting.
     relay = Relay(refuse={"connect": "554 5.3.2 fake.relay no service for you"})
-    conf = scenario(ms, "greeting", relay, ("stirling", "falkirk"))
+    conf = scenario(ms, "greeting", relay.port, ("stirling", "falkirk"))
     held_run(conf, "greeting 554", r"SMTP connect failed: .*554 5\.3\.2 fake\.relay no service")
     relay.close()
 
-    # 4. Nothing listening (an outage), then the server back on the same port.
-    relay = Relay()
-    port = relay.port
-    relay.close()
-    conf = scenario(ms, "down", relay, ("highland", "orkney"))
+    # 4. Nothing listening (an outage: the port is bound, never listened
+    # on, so connections are refused), then the server back.
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    port = hole.getsockname()[1]
+    conf = scenario(ms, "down", port, ("highland", "orkney"))
     before = held_run(conf, "server unreachable", r"SMTP connect failed: .*(onnect|refused)")
     tap.is_([o.get("next_attempt") for o in before], [None] * len(before),
             "after the outage the first mail is due as soon as the rest (no next try set on any)")
+    hole.close()
     relay = Relay()
     text = open(conf).read().replace(f"127.0.0.1:{port}", f"127.0.0.1:{relay.port}")
     open(conf, "w").write(text)
@@ -211,7 +220,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
     orgs = ("clackmannanshire", "dundee-city", "argyll-bute")
     relay = Relay(refuse_rcpt={f"chief.executive@{orgs[0]}.example": "550 5.1.1 no such mailbox"},
                   refuse_end={f"chief.executive@{orgs[1]}.example": "554 5.7.1 message content rejected"})
-    conf = scenario(ms, "recipient", relay, orgs)
+    conf = scenario(ms, "recipient", relay.port, orgs)
     r = nomd(conf, "--once")
     out = {o["recipient"]: o for o in rows(conf)}
     tap.is_(r.returncode, 0, "RCPT and DATA refusals: the run exits 0")
