@@ -43,7 +43,7 @@ struct loop {
 	int backoff_floor; /* ms; raised after a refused login */
 	gboolean store_trouble; /* the last failure was the database's */
 	char *last_error;  /* to log a repeated failure only once */
-	char *delivery_error; /* the same for delivery */
+	char *delivery_error; /* the same for delivery; also in the status file */
 	int delivery_failures; /* consecutive */
 	gint64 delivery_retry_at; /* monotonic seconds; no delivery before */
 	gint64 state_since, last_sync; /* seconds since the epoch */
@@ -58,7 +58,7 @@ static char *iso_of(gint64 unix_time)
 /* <database>.status, for `nomctl status`: written whole and renamed.
  * `mode` is "daemon" or "once" (a run of nomd --once, from cron). */
 static void status_save(const struct nomd_config *cfg, const char *mode, const char *state, gint64 since,
-			gint64 last_poll, const char *last_error, int backlog)
+			gint64 last_poll, const char *last_error, const char *delivery_error, int backlog)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autofree char *since_text = iso_of(since);
@@ -69,6 +69,7 @@ static void status_save(const struct nomd_config *cfg, const char *mode, const c
 	g_key_file_set_string(kf, "nomd", "since", since_text);
 	g_key_file_set_string(kf, "nomd", "last_poll", poll);
 	g_key_file_set_string(kf, "nomd", "last_error", last_error ? last_error : "");
+	g_key_file_set_string(kf, "nomd", "delivery_error", delivery_error ? delivery_error : "");
 	g_key_file_set_integer(kf, "nomd", "backlog", backlog);
 	g_autofree char *path = g_strconcat(cfg->database, ".status", NULL);
 	g_autoptr(GError) error = NULL;
@@ -79,14 +80,14 @@ static void status_save(const struct nomd_config *cfg, const char *mode, const c
 static void write_status(struct loop *l)
 {
 	status_save(*l->cfg, "daemon", state_names[l->state], l->state_since, l->last_sync, l->last_error,
-		    l->ing.waiting);
+		    l->delivery_error, l->ing.waiting);
 }
 
 /* After a run of nomd --once: what it did, unless a running daemon owns
  * the file (its picture is the one that matters). A failed run keeps the
  * time of the last poll that worked. */
 static void write_once_status(const struct nomd_config *cfg, gint64 started, gboolean polled, int rc,
-			      const char *last_error, int backlog)
+			      const char *last_error, const char *delivery_error, int backlog)
 {
 	g_autofree char *path = g_strconcat(cfg->database, ".status", NULL);
 	g_autoptr(GKeyFile) old = g_key_file_new();
@@ -101,7 +102,8 @@ static void write_once_status(const struct nomd_config *cfg, gint64 started, gbo
 		if (!polled && t)
 			last_poll = g_date_time_to_unix(t);
 	}
-	status_save(cfg, "once", rc == EX_OK ? "finished" : "failed", started, last_poll, last_error, backlog);
+	status_save(cfg, "once", rc == EX_OK ? "finished" : "failed", started, last_poll, last_error, delivery_error,
+		    backlog);
 }
 
 /* What the service manager shows (systemctl status) in each state. */
@@ -116,8 +118,9 @@ static void tell_status(struct loop *l)
 	case ST_CONNECT: notify_status("connecting to %s:%d", cfg->imap.host, cfg->imap.port); break;
 	case ST_SYNC: notify_status("reading %s", cfg->imap.inbox); break;
 	case ST_WAIT:
-		notify_status("idle, %" G_GINT64_FORMAT " queued, %" G_GINT64_FORMAT " failed; %d message(s) applied",
-			      pending, failed, l->ing.stats.applied);
+		notify_status("idle, %" G_GINT64_FORMAT " queued, %" G_GINT64_FORMAT " failed; %d message(s) applied%s%s",
+			      pending, failed, l->ing.stats.applied, l->delivery_error ? "; " : "",
+			      l->delivery_error ? l->delivery_error : "");
 		break;
 	case ST_BACKOFF:
 		notify_status("retrying in a moment: %s", l->last_error ? l->last_error : "connection failed");
@@ -227,7 +230,8 @@ static gint64 monotonic_s(void)
 }
 
 /* A delivery pass that failed (the database full or read-only, the sender
- * unable to start) is tried again after a growing pause, not at every
+ * unable to start), or that the SMTP server refused (unreachable, the
+ * login refused), is tried again after a growing pause, not at every
  * wake-up, and the same failure is logged once. */
 static void run_delivery(struct loop *l)
 {
@@ -238,21 +242,27 @@ static void run_delivery(struct loop *l)
 		return;
 	gboolean ok = deliver_isolated(*l->cfg, l->st, DELIVER_PATIENCE_UNTIL_STOPPED, &out, &error);
 	l->ing.st = *l->st;
-	if (ok) {
-		if (l->delivery_failures)
+	if (out.sent || out.deferred || out.failed)
+		log_info("outbox: %d sent, %d deferred, %d failed", out.sent, out.deferred, out.failed);
+	if (ok && !out.held[0]) {
+		if (l->delivery_error)
 			log_info("delivery works again");
 		l->delivery_failures = 0;
 		l->delivery_retry_at = 0;
 		g_clear_pointer(&l->delivery_error, g_free);
-		if (out.sent || out.deferred || out.failed)
-			log_info("outbox: %d sent, %d deferred, %d failed", out.sent, out.deferred, out.failed);
 		return;
 	}
-	log_error_once(&l->delivery_error, error->message);
-	int delay = DELIVERY_RETRY_MIN_S << MIN(l->delivery_failures, 6);
+	/* The server's refusal waits like a deferred mail (staff may need
+	 * hours to replace a password; a login tried every few seconds may
+	 * lock the account); our own trouble is fixed in minutes. */
+	int delay = ok ? deliver_retry_delay(*l->cfg, l->delivery_failures)
+		       : MIN(DELIVERY_RETRY_MIN_S << MIN(l->delivery_failures, 6), DELIVERY_RETRY_MAX_S);
+	g_autofree char *why = ok ? g_strdup_printf("outbox on hold, no mail failed: %s", out.held)
+				  : g_strdup(error->message);
+	log_error_once(&l->delivery_error, why);
 	l->delivery_failures++;
-	l->delivery_retry_at = monotonic_s() + MIN(delay, DELIVERY_RETRY_MAX_S);
-	log_info("delivery: next try in %d s", MIN(delay, DELIVERY_RETRY_MAX_S));
+	l->delivery_retry_at = monotonic_s() + delay;
+	log_debug("delivery: next try in %d s", delay);
 }
 
 static void step_connect(struct loop *l)
@@ -385,6 +395,9 @@ static void reload(struct loop *l)
 	log_info("configuration reloaded from %s", l->config_path);
 	drop_connection(l);
 	l->failures = 0;
+	/* A new password or server is tried at once. */
+	l->delivery_failures = 0;
+	l->delivery_retry_at = 0;
 	set_state(l, ST_CONNECT);
 }
 
@@ -473,13 +486,16 @@ int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, 
 	struct deliver_stats out;
 	g_clear_error(&error);
 	run_schedule(cfg, t, *st);
-	if (!deliver_isolated(cfg, st, DELIVER_PATIENCE_SHORT, &out, &error)) {
-		log_error("%s", error->message);
+	g_autofree char *delivery_error = NULL;
+	if (!deliver_isolated(cfg, st, DELIVER_PATIENCE_SHORT, &out, &error))
+		delivery_error = g_strdup(error->message);
+	else if (out.held[0])
+		delivery_error = g_strdup_printf("outbox on hold, no mail failed: %s", out.held);
+	if (delivery_error) {
+		log_error("%s", delivery_error);
 		rc = rc == EX_OK ? EX_TEMPFAIL : rc;
-		if (!first_error)
-			first_error = g_strdup(error->message);
 	}
 	log_info("outbox: %d sent, %d deferred, %d failed", out.sent, out.deferred, out.failed);
-	write_once_status(cfg, started, ok, rc, first_error, ing.waiting);
+	write_once_status(cfg, started, ok, rc, first_error, delivery_error, ing.waiting);
 	return rc;
 }

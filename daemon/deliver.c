@@ -47,12 +47,11 @@ static gint64 deadline_after(int patience)
 	return patience < 0 ? G_MAXINT64 : g_get_monotonic_time() + (gint64)patience * G_USEC_PER_SEC;
 }
 
-/* Seconds before the next try: retry_min doubling per attempt, capped at
- * retry_max, with jitter so that a queue does not retry in step. */
-static int retry_delay(const struct nomd_config *cfg, int attempts)
+/* Jitter, so that a queue does not retry in step. */
+int deliver_retry_delay(const struct nomd_config *cfg, int failures)
 {
 	gint64 d = cfg->smtp.retry_min;
-	for (int i = 0; i < attempts && d < cfg->smtp.retry_max; i++)
+	for (int i = 0; i < failures && d < cfg->smtp.retry_max; i++)
 		d *= 2;
 	d = MIN(d, cfg->smtp.retry_max);
 	return (int)(d / 2 + g_random_int_range(0, (gint32)(d / 2) + 1));
@@ -94,7 +93,9 @@ static gboolean record_sent(struct store *st, const struct outbox_item *it, int 
 }
 
 /* FALSE with *error only when the store fails; *stop when the server
- * could not be reached, so the rest of the batch waits. */
+ * takes no mail now, so the rest of the batch waits, the mail in hand
+ * with it: an outage or a refused login is no fault of that mail's, and
+ * must neither fail it nor put it behind the others. */
 static gboolean deliver_one(const struct nomd_config *cfg, struct store *st, struct smtp_client *smtp,
 			    const struct outbox_item *it, int patience, gboolean (*should_stop)(void),
 			    struct deliver_stats *stats, gboolean *stop, GError **error)
@@ -106,14 +107,18 @@ static gboolean deliver_one(const struct nomd_config *cfg, struct store *st, str
 		log_info("sent outbox #%" G_GINT64_FORMAT ": %s", it->id, reply);
 		return record_sent(st, it, patience, should_stop, error);
 	}
-	int delay = retry_delay(cfg, it->attempts);
+	if (r == SMTP_NO_SERVICE) {
+		g_strlcpy(stats->held, why, sizeof stats->held);
+		*stop = TRUE;
+		return TRUE;
+	}
+	int delay = deliver_retry_delay(cfg, it->attempts);
 	if (r == SMTP_PERMANENT) {
 		stats->failed++;
 		log_warn("outbox #%" G_GINT64_FORMAT " failed: %s", it->id, why);
 	} else {
 		stats->deferred++;
 		log_warn("outbox #%" G_GINT64_FORMAT " deferred %d s: %s", it->id, delay, why);
-		*stop = r == SMTP_UNREACHABLE;
 	}
 	return store_outbox_failed(st, it->id, r == SMTP_PERMANENT, g_get_real_time() / G_USEC_PER_SEC, delay,
 				   cfg->smtp.max_age, why, error);
@@ -140,10 +145,10 @@ gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, int pa
 				return TRUE;
 			const struct outbox_item *it = items->pdata[i];
 			last = it->id;
-			gboolean unreachable = FALSE;
-			if (!deliver_one(cfg, st, smtp, it, patience, should_stop, stats, &unreachable, error))
+			gboolean no_service = FALSE;
+			if (!deliver_one(cfg, st, smtp, it, patience, should_stop, stats, &no_service, error))
 				return FALSE;
-			if (unreachable)
+			if (no_service)
 				return TRUE;
 		}
 	}
@@ -288,6 +293,7 @@ static gboolean run_child(const struct nomd_config *cfg, int patience, struct de
 		;
 	gboolean got = n == (ssize_t)sizeof res;
 	res.error[sizeof res.error - 1] = '\0';
+	res.stats.held[sizeof res.stats.held - 1] = '\0';
 	*stats = got ? res.stats : (struct deliver_stats){ 0 };
 	if (got && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return TRUE;

@@ -19,6 +19,10 @@ struct deliver_stats {
 	int sent;
 	int deferred;
 	int failed;
+	/* Set when the pass ended early because the SMTP server took no mail
+	 * (unreachable, or the login or sender refused): why, in one line.
+	 * The mail still due was left as it was, charged nothing. */
+	char held[512];
 };
 
 /* How long the sender keeps trying to record a mail it sent while the
@@ -28,6 +32,9 @@ struct deliver_stats {
 #define DELIVER_PATIENCE_UNTIL_STOPPED (-1)
 #define DELIVER_PATIENCE_SHORT 10
 
+/* Seconds to wait after `failures` failed tries: smtp.retry_min doubling
+ * per try up to smtp.retry_max, with jitter. */
+int deliver_retry_delay(const struct nomd_config *cfg, int failures);
 /* Send every pending outbox row once, in this process; stops between
  * messages when should_stop() says so. FALSE only when the store fails. */
 gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, int patience,

@@ -242,7 +242,7 @@ static gboolean section_mail(struct store *st, gint64 mark, struct writer *w, gu
 	}
 	const char *header[] = { "To", "Problem", "Detail", "Queued" };
 	table(w, header, 4, out);
-	line(w, "nomctl outbox lists them; nomctl outbox retry ID sends one again.");
+	line(w, "nomctl outbox lists them; nomctl outbox retry ID sends one again, --failed all.");
 	return TRUE;
 }
 

@@ -107,7 +107,7 @@ static void usage(void)
 	fputs("usage: nomctl [-c FILE] export [--format json|csv]     nominees, with consent\n"
 	      "       nomctl -c FILE messages [--format json|csv]   every message and its outcome\n"
 	      "       nomctl -c FILE outbox [--format json|csv]     mail queued and sent\n"
-	      "       nomctl -c FILE outbox retry ID                send a failed mail again\n"
+	      "       nomctl -c FILE outbox retry ID|--failed       send a failed mail (or all) again\n"
 	      "       nomctl -c FILE pairs [--format json|csv]      pairs, current and ended\n"
 	      "       nomctl -c FILE pair --dry-run|--commit [--format table|json|csv]\n"
 	      "                      [--pin MEMBER_EMAIL MENTOR_EMAIL]... [--forbid MEMBER_EMAIL MENTOR_EMAIL]...\n"
@@ -301,19 +301,25 @@ static int run_withdraw(const struct nomd_config *cfg, struct store *st, const c
 	return EX_OK;
 }
 
+/* ID, or --failed: every failed mail (after a fault now fixed). */
 static int run_retry(struct store *st, const char *arg)
 {
 	g_autoptr(GError) error = NULL;
+	gboolean all = strcmp(arg, "--failed") == 0;
 	char *end = NULL;
-	gint64 id = g_ascii_strtoll(arg, &end, 10);
-	gboolean changed = FALSE;
-	if (!end || *end || id <= 0) {
+	gint64 id = all ? 0 : g_ascii_strtoll(arg, &end, 10);
+	gint64 changed = 0;
+	if (!all && (!end || *end || id <= 0)) {
 		fprintf(stderr, "nomctl: '%s' is not an outbox id\n", arg);
 		return EX_USAGE;
 	}
 	if (!store_outbox_retry(st, id, &changed, &error)) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
+	}
+	if (all) {
+		printf("%" G_GINT64_FORMAT " failed mail(s) queued again\n", changed);
+		return EX_OK;
 	}
 	if (!changed) {
 		fprintf(stderr, "nomctl: outbox #%" G_GINT64_FORMAT " is not a failed message\n", id);

@@ -57,10 +57,12 @@ int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *f
 							     alive ? "running" : "not running", pid));
 			add(lines, "state", g_strdup(alive ? state : "stopped"));
 		}
-		const char *keys[] = { "since", "last_poll", "last_error", "backlog" };
+		/* delivery_error: why the outbox is on hold (the SMTP server
+		 * unreachable, the login refused), or why sending failed. */
+		const char *keys[] = { "since", "last_poll", "last_error", "delivery_error", "backlog" };
 		for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
 			char *v = g_key_file_get_string(kf, "nomd", keys[i], NULL);
-			add(lines, keys[i], v && *v ? v : (g_free(v), g_strdup(i == 3 ? "0" : "-")));
+			add(lines, keys[i], v && *v ? v : (g_free(v), g_strdup(strcmp(keys[i], "backlog") == 0 ? "0" : "-")));
 		}
 	} else {
 		add(lines, "daemon", g_strdup("no status yet: nomd has not run with this database"));

@@ -339,6 +339,10 @@ int nomctl_digest(const struct nomd_config *cfg, struct store **st, int argc, ch
 		fprintf(stderr, "nomctl: digest queued; sending failed: %s\n", error->message);
 		return EX_TEMPFAIL;
 	}
+	if (out.held[0]) {
+		fprintf(stderr, "nomctl: digest queued; nothing sent now: %s\n", out.held);
+		return EX_TEMPFAIL;
+	}
 	fprintf(stderr, "nomctl: digest sent to %u staff address(es) (%d sent, %d deferred, %d failed)\n",
 		cfg->staff->len, out.sent, out.deferred, out.failed);
 	return out.deferred || out.failed ? EX_TEMPFAIL : EX_OK;

@@ -15,6 +15,14 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CURL, curl_easy_cleanup)
 
+/* The command the server is answering, in the order they go. A refusal
+ * before RCPT says nothing about the mail in hand, only about the server
+ * or our account on it. */
+enum smtp_stage { STAGE_CONNECT, STAGE_EHLO, STAGE_STARTTLS, STAGE_AUTH, STAGE_MAIL, STAGE_RCPT, STAGE_DATA };
+
+static const char *const stage_names[] = { "connect", "EHLO", "STARTTLS", "AUTH", "MAIL FROM", "RCPT TO", "DATA" };
+G_STATIC_ASSERT(G_N_ELEMENTS(stage_names) == STAGE_DATA + 1);
+
 struct smtp_client {
 	const struct nomd_config *cfg;
 	CURL *curl;
@@ -24,7 +32,30 @@ struct smtp_client {
 	curl_off_t body_len;	/* of the mail in hand */
 	curl_off_t body_out;	/* bytes of it sent so far */
 	gboolean answered;	/* a reply came after the whole body went */
+	enum smtp_stage stage;	/* of the last command sent */
 };
+
+/* The stage a command line we sent starts. Lines that start none (AUTH
+ * LOGIN's base64 continuations, QUIT) leave it as it is; only the verb is
+ * looked at, never the credentials after it. */
+static void track_stage(struct smtp_client *c, const char *data, size_t size)
+{
+	static const struct {
+		const char *prefix;
+		enum smtp_stage stage;
+	} verbs[] = {
+		{ "EHLO ", STAGE_EHLO },	  { "HELO ", STAGE_EHLO },     { "STARTTLS\r\n", STAGE_STARTTLS },
+		{ "AUTH ", STAGE_AUTH },	  { "MAIL FROM:", STAGE_MAIL }, { "RCPT TO:", STAGE_RCPT },
+		{ "DATA\r\n", STAGE_DATA },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++) {
+		size_t n = strlen(verbs[i].prefix);
+		if (size >= n && g_ascii_strncasecmp(data, verbs[i].prefix, n) == 0) {
+			c->stage = verbs[i].stage;
+			return;
+		}
+	}
+}
 
 /* One reply line, control characters gone, into a fixed buffer. */
 static void keep_line(char *dst, size_t cap, const char *data, size_t size)
@@ -47,6 +78,10 @@ static int on_debug(CURL *handle, curl_infotype type, char *data, size_t size, v
 	struct smtp_client *c = userp;
 	if (type == CURLINFO_DATA_OUT) {
 		c->body_out += (curl_off_t)size;
+		return 0;
+	}
+	if (type == CURLINFO_HEADER_OUT) {
+		track_stage(c, data, size);
 		return 0;
 	}
 	if (type != CURLINFO_HEADER_IN || size == 0)
@@ -171,6 +206,7 @@ enum smtp_result smtp_send(struct smtp_client *c, const char *envelope_from, con
 	c->body_len = (curl_off_t)len;
 	c->body_out = 0;
 	c->answered = FALSE;
+	c->stage = STAGE_CONNECT; /* a reused connection goes on at MAIL FROM */
 	log_debug("smtp state=send rcpt=%s bytes=%zu", recipient, (size_t)len);
 	CURLcode rc = curl_easy_perform(curl);
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, NULL);
@@ -202,7 +238,14 @@ enum smtp_result smtp_send(struct smtp_client *c, const char *envelope_from, con
 	/* A broken connection is not reused: the next send reconnects. */
 	curl_easy_cleanup(c->curl);
 	c->curl = NULL;
-	if (code >= 500 && code < 600)
-		return SMTP_PERMANENT;
-	return code == 0 ? SMTP_UNREACHABLE : SMTP_TEMPORARY;
+	if (c->stage < STAGE_RCPT) {
+		/* Unreachable, or a refused login or sender: the same for every
+		 * mail, so it fails none of them; a 5xx here is a fault of ours
+		 * (a rotated password) or of the server, fixed by staff. */
+		char *t = g_strdup_printf("SMTP %s failed: %s", stage_names[c->stage], *error_text);
+		g_free(*error_text);
+		*error_text = t;
+		return SMTP_NO_SERVICE;
+	}
+	return code >= 500 && code < 600 ? SMTP_PERMANENT : SMTP_TEMPORARY;
 }

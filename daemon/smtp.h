@@ -7,9 +7,13 @@
 
 #include "config.h"
 
-/* UNREACHABLE: no SMTP answer at all (connection, TLS, time-out): the
- * rest of a batch would fail the same way. */
-enum smtp_result { SMTP_SENT, SMTP_TEMPORARY, SMTP_PERMANENT, SMTP_UNREACHABLE };
+/* TEMPORARY and PERMANENT: the mail's recipient or content was refused
+ * (at RCPT TO or DATA, or the line was lost while it went). NO_SERVICE:
+ * nothing got as far as this mail's recipient: the server unreachable, or
+ * its connection, STARTTLS, our login (AUTH) or our sender (MAIL FROM)
+ * refused, with any code. The rest of a batch would fail the same way,
+ * and none of it is this mail's fault. */
+enum smtp_result { SMTP_SENT, SMTP_TEMPORARY, SMTP_PERMANENT, SMTP_NO_SERVICE };
 
 struct smtp_client;
 

@@ -777,12 +777,13 @@ gboolean store_outbox_counts(struct store *st, gint64 *pending, gint64 *failed, 
 	return TRUE;
 }
 
-gboolean store_outbox_retry(struct store *st, gint64 id, gboolean *changed, GError **error)
+gboolean store_outbox_retry(struct store *st, gint64 id, gint64 *changed, GError **error)
 {
+	*changed = 0;
 	/* A fresh start: the age limit counts from now. */
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "UPDATE outbox SET status = 'pending', next_attempt_at = 0, created_at = ?2"
-					       " WHERE id = ?1 AND status = 'failed'",
+					       " WHERE (id = ?1 OR ?1 = 0) AND status = 'failed'",
 					       error);
 	if (!stmt)
 		return FALSE;
@@ -791,7 +792,7 @@ gboolean store_outbox_retry(struct store *st, gint64 id, gboolean *changed, GErr
 	store_bind_text(stmt, 2, now);
 	if (!store_step_done(st, stmt, error))
 		return FALSE;
-	*changed = sqlite3_changes(st->db) > 0;
+	*changed = sqlite3_changes(st->db);
 	return TRUE;
 }
 

@@ -131,8 +131,9 @@ gboolean store_outbox_next_due(struct store *st, gint64 *when, GError **error);
 /* How many outgoing messages wait and how many failed; `oldest` (may be
  * NULL) the queued time of the oldest waiting one (ISO 8601), or NULL. */
 gboolean store_outbox_counts(struct store *st, gint64 *pending, gint64 *failed, char **oldest);
-/* Requeue a failed row; *changed says whether one was. */
-gboolean store_outbox_retry(struct store *st, gint64 id, gboolean *changed, GError **error);
+/* Requeue failed row `id`, or every failed row with id 0; *changed says
+ * how many were. */
+gboolean store_outbox_retry(struct store *st, gint64 id, gint64 *changed, GError **error);
 /* Replies to messages queued for `address` since `since`. */
 gboolean store_replies_since(struct store *st, const char *address, gint64 since, int *count, GError **error);
 void outbox_item_free(struct outbox_item *item);
