@@ -111,11 +111,18 @@ static gboolean csv_row_empty(GPtrArray *cells)
 	return TRUE;
 }
 
+/* An ignored column has no label. */
+static void csv_label_release(gpointer label)
+{
+	if (label)
+		g_ref_string_release(label);
+}
+
 /* Labels are reference-counted strings shared by every row: 64 labels of
  * 1000 bytes copied into 2000 rows would be 128 MB. */
 static void csv_take_header(struct csv_reader *r)
 {
-	r->labels = g_ptr_array_new_with_free_func((GDestroyNotify)g_ref_string_release);
+	r->labels = g_ptr_array_new_with_free_func(csv_label_release);
 	for (guint i = 0; i < r->cells->len; i++) {
 		g_autofree char *folded = csv_label(r->cells->pdata[i]);
 		gboolean seen = FALSE;
