@@ -186,8 +186,11 @@ static GByteArray *grown(const uint8_t *data, size_t size)
 	size_t k = 1 + (size_t)data[0] * (size - 1) / 256;
 	GByteArray *out = g_byte_array_sized_new(GROWN_SIZE + size);
 	g_byte_array_append(out, data + 1, k - 1);
+	guint start = out->len;
+	g_byte_array_append(out, data + k, size - k);
+	/* Doubling the repeats: sized above, so the source never moves. */
 	while (out->len < GROWN_SIZE)
-		g_byte_array_append(out, data + k, size - k);
+		g_byte_array_append(out, out->data + start, MIN(out->len - start, GROWN_SIZE - out->len));
 	return out;
 }
 
