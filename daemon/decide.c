@@ -68,7 +68,7 @@ const char *reason_text(const char *code)
 		{ REASON_BOUNCE, "a delivery failure report about our mail" },
 		{ REASON_UNPARSEABLE, "the message could not be read as email" },
 		{ REASON_TOO_LARGE, "the message is larger than the limit" },
-		{ REASON_TOO_COMPLEX, "the message is nested too deeply or has too many parts" },
+		{ REASON_TOO_COMPLEX, "the message is nested too deeply or has too many parts or header fields" },
 		{ REASON_REPEATED, "the same message was received before" },
 		{ REASON_UNPROCESSABLE, "the message could not be processed" },
 		{ REASON_NOT_FOUND, "no nomination from your organisation has that address" },

@@ -18,7 +18,8 @@
  *    case-folded ("  Job   Title " -> "job title"). A column with an
  *    empty label, or a label already seen, is ignored.
  *  - Each later row with a non-empty cell becomes a GHashTable of label ->
- *    value, both UTF-8 strings owned by the table; every label is present
+ *    value, UTF-8 strings owned by the table (the labels are GRefStrings
+ *    shared by all rows: read them, never free them); every label is present
  *    ("" for a missing cell). Cells past the header's columns are ignored.
  *    Values are trimmed (Unicode blanks too) and line breaks made "\n".
  *  - Caps: CSV_MAX_ROWS data rows (later rows are ignored),

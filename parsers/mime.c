@@ -16,6 +16,7 @@
 #include "../daemon/util.h"
 #include "gmime_glue.h"
 #include "html.h"
+#include "mime_scan.h"
 
 #define FORWARD_MARKER "\n\n---------- Forwarded message ---------\n"
 
@@ -107,22 +108,43 @@ static gboolean is_attachment(GMimeObject *part)
 	return d && g_mime_content_disposition_is_attachment(d);
 }
 
-/* The decoded bytes of a leaf part, capped; NULL past the message budget. */
+/* The content of a part, decoded as GMime's own write_to_stream() does. */
+static GMimeStream *decoded_stream(GMimeDataWrapper *content)
+{
+	GMimeStream *raw = g_mime_data_wrapper_get_stream(content);
+	g_mime_stream_reset(raw);
+	GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(content);
+	if (enc != GMIME_CONTENT_ENCODING_BASE64 && enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
+	    enc != GMIME_CONTENT_ENCODING_UUENCODE)
+		return g_object_ref(raw);
+	GMimeStream *filtered = g_mime_stream_filter_new(raw);
+	g_autoptr(GMimeFilter) filter = g_mime_filter_basic_new(enc, FALSE);
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
+	return filtered;
+}
+
+/* The decoded bytes of a leaf part, capped; NULL past the message budget.
+ * Read in chunks: only what is kept is held, never the whole part. */
 static GByteArray *decoded_bytes(struct walk *w, GMimePart *part, gsize cap)
 {
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
-	if (!content)
-		return g_byte_array_new();
-	g_autoptr(GMimeStream) mem = g_mime_stream_mem_new();
-	g_mime_data_wrapper_write_to_stream(content, mem);
-	GByteArray *src = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	if (w->decoded + src->len > MIME_MAX_DECODED) {
-		over_limit(w, "decoded size");
-		return NULL;
+	GByteArray *out = g_byte_array_new();
+	if (!content || !g_mime_data_wrapper_get_stream(content))
+		return out;
+	g_autoptr(GMimeStream) in = decoded_stream(content);
+	char buf[16 * 1024];
+	gssize n;
+	while ((n = g_mime_stream_read(in, buf, sizeof buf)) > 0) {
+		if (w->decoded + n > MIME_MAX_DECODED) {
+			over_limit(w, "decoded size");
+			g_byte_array_unref(out);
+			return NULL;
+		}
+		w->decoded += n;
+		if (out->len < cap)
+			g_byte_array_append(out, (const guint8 *)buf, MIN((gsize)n, cap - out->len));
 	}
-	w->decoded += src->len;
-	GByteArray *out = g_byte_array_sized_new(MIN(src->len, cap));
-	g_byte_array_append(out, src->data, MIN(src->len, cap));
+	g_mime_stream_reset(g_mime_data_wrapper_get_stream(content));
 	return out;
 }
 
@@ -459,6 +481,13 @@ struct parsed_message *mime_parse(const char *data, gsize len)
 	m->calendar = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	if (!data || len == 0)
 		return m;
+	const char *over = mime_scan(data, len);
+	if (over) {
+		/* Read far enough to hold it, without the tree that would cost. */
+		m->parsed = TRUE;
+		m->limit = g_strdup(over);
+		return m;
+	}
 
 	g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer(data, len);
 	g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream(stream);

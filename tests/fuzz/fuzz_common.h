@@ -16,6 +16,7 @@
 #define NOMD_FUZZ_COMMON_H
 
 #include <glib.h>
+#include <sanitizer/allocator_interface.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,44 @@ static void fuzz_log_handler(const gchar *domain, GLogLevelFlags level, const gc
 	/* A GLib critical is a failed precondition: a bug, not bad input. */
 	if ((level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)) || g_getenv("NOMD_FUZZ_FATAL_WARNINGS"))
 		__builtin_trap();
+}
+
+/* The peak of live heap bytes between fuzz_heap_begin() and
+ * fuzz_heap_peak(), from ASan's allocation hooks: what a parse costs,
+ * independent of RSS and of ASan's quarantine. */
+static size_t fuzz_heap_now, fuzz_heap_max;
+static gboolean fuzz_heap_on;
+
+static void fuzz_heap_malloc(const volatile void *p, size_t n)
+{
+	(void)p;
+	if (!fuzz_heap_on)
+		return;
+	fuzz_heap_now += n;
+	fuzz_heap_max = MAX(fuzz_heap_max, fuzz_heap_now);
+}
+
+static void fuzz_heap_free(const volatile void *p)
+{
+	if (!fuzz_heap_on || !p)
+		return;
+	/* Blocks from before fuzz_heap_begin() are not counted out. */
+	fuzz_heap_now -= MIN(fuzz_heap_now, __sanitizer_get_allocated_size((const void *)p));
+}
+
+static inline void fuzz_heap_begin(void)
+{
+	static gboolean installed;
+	if (!installed)
+		installed = __sanitizer_install_malloc_and_free_hooks(fuzz_heap_malloc, fuzz_heap_free) != 0;
+	fuzz_heap_now = fuzz_heap_max = 0;
+	fuzz_heap_on = TRUE;
+}
+
+static inline size_t fuzz_heap_peak(void)
+{
+	fuzz_heap_on = FALSE;
+	return fuzz_heap_max;
 }
 
 /* Call first in LLVMFuzzerInitialize. */

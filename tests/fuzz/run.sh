@@ -11,6 +11,7 @@
 #
 #   fuzz_parse     the whole pipeline: MIME walk, form, rules, reply
 #   fuzz_mime      mime_parse() alone, against the caps in parsers/mime.h
+#                  and the heap a grown message may take (mime_scan.h)
 #   fuzz_form      form_parse(), csv_read_rows() and form_add_rows()
 #   fuzz_template  template_load() and template_render(), HTML escaping
 #   fuzz_config    config_load() and its "FILE:LINE: message" errors
