@@ -464,11 +464,17 @@ static gboolean handle_one(struct ingest *ing, struct imap_conn *imap, const str
 	g_autoptr(GBytes) raw = NULL;
 	g_autofree char *outcome = NULL;
 	g_autoptr(GError) local = NULL;
-	gboolean fetched = imap_fetch(imap, o->uid, &raw, error);
+	gboolean fetched = imap_fetch(imap, o->uid, &raw, &local);
 	gboolean applied = fetched && ingest_apply(ing, raw, o, &outcome, &local);
 	crashmark_clear();
-	if (!fetched)
+	if (!fetched) {
+		/* A lost connection says nothing about the message: that try is
+		 * not charged (a server that refuses this one message is). */
+		if (g_error_matches(local, IMAP_ERROR, IMAP_ERR_CONNECT))
+			store_attempt_abandon(ing->st, o->uidvalidity, o->uid, NULL);
+		g_propagate_error(error, g_steal_pointer(&local));
 		return FALSE;
+	}
 	if (applied) {
 		*dest = ingest_mailbox_for(cfg, outcome);
 		return TRUE;
