@@ -437,13 +437,13 @@ static gboolean check_clear_text(const char *path, config_t *cf, const struct no
 	if (g_uri_get_userinfo(uri))
 		return fail_at(error, path, config_lookup(cf, "smtp.url"),
 			       "'smtp.url' holds a user name or password: set smtp.user and smtp.password_file instead");
-	const char *groups[] = { "imap", "smtp" };
+	const char *services[] = { "imap", "smtp" };
 	const char *hosts[] = { cfg->imap.host, g_uri_get_host(uri) };
 	const enum security security[] = { cfg->imap.security, cfg->smtp.security };
-	for (size_t i = 0; i < G_N_ELEMENTS(groups); i++) {
+	for (size_t i = 0; i < G_N_ELEMENTS(services); i++) {
 		if (security[i] != SEC_NONE || host_is_loopback(hosts[i]))
 			continue;
-		g_autofree char *key = g_strdup_printf("%s.security", groups[i]);
+		g_autofree char *key = g_strdup_printf("%s.security", services[i]);
 		return fail_at(error, path, config_lookup(cf, key),
 			       "'%s' is none, which sends the password in clear: only for a host on this machine "
 			       "(localhost, 127.0.0.1, ::1), not '%s'",
