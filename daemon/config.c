@@ -6,6 +6,7 @@
  * groups and are checked by hand below. Errors read "FILE:LINE: message". */
 #include "config.h"
 
+#include <gio/gio.h>
 #include <libconfig.h>
 #include <stddef.h>
 #include <string.h>
@@ -415,6 +416,43 @@ static gboolean split_from(struct nomd_config *cfg)
 	return TRUE;
 }
 
+/* "localhost", 127.0.0.0/8 or ::1: the only hosts a password may be sent
+ * to in clear, as it never leaves the machine. */
+static gboolean host_is_loopback(const char *host)
+{
+	if (g_ascii_strcasecmp(host, "localhost") == 0)
+		return TRUE;
+	g_autoptr(GInetAddress) a = g_inet_address_new_from_string(host);
+	return a && g_inet_address_get_is_loopback(a);
+}
+
+/* security = "none" only towards this machine; and no credentials in
+ * smtp.url, where they would be a password outside the password settings
+ * (and in every log line that shows the URL). */
+static gboolean check_clear_text(const char *path, config_t *cf, const struct nomd_config *cfg, GError **error)
+{
+	g_autoptr(GUri) uri = g_uri_parse(cfg->smtp.url, G_URI_FLAGS_NON_DNS, NULL);
+	if (!uri || !g_uri_get_host(uri) || !*g_uri_get_host(uri))
+		return fail_at(error, path, config_lookup(cf, "smtp.url"), "'smtp.url' is not a URL with a host: '%s'",
+			       cfg->smtp.url);
+	if (g_uri_get_userinfo(uri))
+		return fail_at(error, path, config_lookup(cf, "smtp.url"),
+			       "'smtp.url' holds a user name or password: set smtp.user and smtp.password_file instead");
+	const char *services[] = { "imap", "smtp" };
+	const char *hosts[] = { cfg->imap.host, g_uri_get_host(uri) };
+	const enum security security[] = { cfg->imap.security, cfg->smtp.security };
+	for (size_t i = 0; i < G_N_ELEMENTS(services); i++) {
+		if (security[i] != SEC_NONE || host_is_loopback(hosts[i]))
+			continue;
+		g_autofree char *key = g_strdup_printf("%s.security", services[i]);
+		return fail_at(error, path, config_lookup(cf, key),
+			       "'%s' is none, which sends the password in clear: only for a host on this machine "
+			       "(localhost, 127.0.0.1, ::1), not '%s'",
+			       key, hosts[i]);
+	}
+	return TRUE;
+}
+
 /* A secret must be readable by its owner alone (as msmtp insists). */
 static gboolean private_file(const char *file, const char *what, GError **error)
 {
@@ -549,6 +587,8 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 			scheme, config_security_name(cfg->smtp.security));
 		goto out;
 	}
+	if (!check_clear_text(path, &cf, cfg, error))
+		goto out;
 	if (!resolve_password(path, &cf, "imap", &cfg->imap.password, cfg->imap.password_file, error) ||
 	    !resolve_password(path, &cf, "smtp", &cfg->smtp.password, cfg->smtp.password_file, error))
 		goto out;

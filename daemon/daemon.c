@@ -290,6 +290,9 @@ static void step_sync(struct loop *l)
 	l->ing.templates = *l->templates;
 	l->ing.retry_soon = FALSE;
 	if (!ingest_sync(&l->ing, l->imap, l->full, &error)) {
+		/* The pass may have left a failed message below the checkpoint
+		 * (or one committed but not moved): the next looks at them all. */
+		l->full = TRUE;
 		if (store_error_is_environment(error)) {
 			/* Open it afresh before the next try: a connection made
 			 * while the file was read-only stays read-only. */

@@ -603,7 +603,7 @@ struct decision *decide(const struct nomd_config *cfg, const struct parsed_messa
 		return decide_held(REASON_UNPARSEABLE);
 	if (msg->limit)
 		return finish(decision_new(OUTCOME_HELD), REASON_TOO_COMPLEX, msg->limit);
-	if (sender_is_us(cfg, msg))
+	if (sender_is_us(cfg, msg) || (msg->message_id && state->sent_by_us(state->ctx, msg->message_id)))
 		return finish(decision_new(OUTCOME_IGNORED), REASON_OWN_MAIL, NULL);
 	const char *automatic = sender_automatic(msg);
 	if (automatic) {

@@ -42,6 +42,9 @@ static enum imap_error_code classify(int r)
 	case MAILIMAP_ERROR_STREAM:
 	case MAILIMAP_ERROR_CONNECTION_REFUSED:
 	case MAILIMAP_ERROR_MEMORY:
+	/* libetpan reports a reply cut off by a lost connection as a parse
+	 * error; either way the connection is out of step and done with. */
+	case MAILIMAP_ERROR_PARSE:
 		return IMAP_ERR_CONNECT;
 	case MAILIMAP_ERROR_SSL:
 		return IMAP_ERR_TLS;
@@ -382,7 +385,7 @@ gboolean imap_fetch(struct imap_conn *c, guint32 uid, GBytes **body, GError **er
 	}
 	mailimap_fetch_list_free(result);
 	if (!*body) {
-		g_set_error(error, IMAP_ERROR, 0, "IMAP server returned no body for UID %u", uid);
+		g_set_error(error, IMAP_ERROR, IMAP_ERR_PROTOCOL, "IMAP server returned no body for UID %u", uid);
 		return FALSE;
 	}
 	return TRUE;

@@ -316,23 +316,30 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 	return store_queue_mail(st, row, key, "", msg->from, reply_id, mail, error);
 }
 
-/* Test hook: NOMD_FAULT="fail:TEXT" fails, "crash:TEXT" aborts, on any
- * message whose raw bytes contain TEXT. Unset in production. */
-static gboolean injected_fault(const char *data, gsize len, GError **error)
+/* Test hook: NOMD_FAULT holds KIND:TEXT items, separated by spaces; on
+ * any message whose raw bytes contain TEXT, "fail" fails processing,
+ * "crash" aborts, "busy" fails as a database lock held too long does.
+ * Unset in production. */
+static gboolean injected_fault(struct store *st, const char *data, gsize len, GError **error)
 {
 	const char *spec = g_getenv("NOMD_FAULT");
 	if (!spec || !*spec)
 		return FALSE;
-	gboolean crash = g_str_has_prefix(spec, "crash:");
-	if (!crash && !g_str_has_prefix(spec, "fail:"))
-		return FALSE;
-	const char *needle = strchr(spec, ':') + 1;
-	if (!*needle || !g_strstr_len(data, len, needle))
-		return FALSE;
-	if (crash)
-		abort();
-	g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "injected fault (NOMD_FAULT)");
-	return TRUE;
+	g_auto(GStrv) items = g_strsplit(spec, " ", -1);
+	for (size_t i = 0; items[i]; i++) {
+		const char *colon = strchr(items[i], ':');
+		if (!colon || !colon[1] || !g_strstr_len(data, len, colon + 1))
+			continue;
+		if (g_str_has_prefix(items[i], "crash:"))
+			abort();
+		if (g_str_has_prefix(items[i], "busy:"))
+			return !store_fail_busy(st, error);
+		if (g_str_has_prefix(items[i], "fail:")) {
+			g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "injected fault (NOMD_FAULT)");
+			return TRUE;
+		}
+	}
+	return FALSE;
 }
 
 static gboolean only_move(struct ingest *ing, const struct origin *o, GError **error)
@@ -354,7 +361,7 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 	struct store *st = ing->st;
 	gsize len = 0;
 	const char *data = g_bytes_get_data(raw, &len);
-	if (injected_fault(data, len, error))
+	if (injected_fault(st, data, len, error))
 		return FALSE;
 	g_autofree char *sha = sha256_hex(data, len);
 	g_autoptr(parsed_message) msg = mime_parse(data, len);
@@ -497,11 +504,17 @@ static gboolean handle_one(struct ingest *ing, struct imap_conn *imap, const str
 	g_autoptr(GBytes) raw = NULL;
 	g_autofree char *outcome = NULL;
 	g_autoptr(GError) local = NULL;
-	gboolean fetched = imap_fetch(imap, o->uid, &raw, error);
+	gboolean fetched = imap_fetch(imap, o->uid, &raw, &local);
 	gboolean applied = fetched && ingest_apply(ing, raw, o, &outcome, &local);
 	crashmark_clear();
-	if (!fetched)
+	if (!fetched) {
+		/* A lost connection says nothing about the message: that try is
+		 * not charged (a server that refuses this one message is). */
+		if (g_error_matches(local, IMAP_ERROR, IMAP_ERR_CONNECT))
+			store_attempt_abandon(ing->st, o->uidvalidity, o->uid, NULL);
+		g_propagate_error(error, g_steal_pointer(&local));
 		return FALSE;
+	}
 	if (applied) {
 		*dest = ingest_mailbox_for(cfg, outcome);
 		return TRUE;

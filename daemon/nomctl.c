@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -41,11 +42,17 @@ static void json_string(GString *out, const char *s)
 		case '\n': g_string_append(out, "\\n"); break;
 		case '\r': g_string_append(out, "\\r"); break;
 		case '\t': g_string_append(out, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				g_string_append_printf(out, "\\u%04x", *p);
-			else
+		default: {
+			/* Every character a terminal would act on is escaped:
+			 * the same string to a parser, inert on a screen. */
+			gunichar c = *p < 0x80 ? *p : g_utf8_get_char_validated((const char *)p, -1);
+			if (terminal_control(c)) {
+				g_string_append_printf(out, "\\u%04x", c);
+				p = (const unsigned char *)g_utf8_next_char(p) - 1;
+			} else {
 				g_string_append_c(out, *p);
+			}
+		}
 		}
 	}
 	g_string_append_c(out, '"');
@@ -67,10 +74,14 @@ void print_row(void *data, int n, const char *const *names, const char *const *v
 				g_string_append_printf(out, "%s%s", i ? "," : "", names[i]);
 			g_string_append(out, "\r\n");
 		}
+		/* CSV to a file or a pipe stays exact; on a screen, what mail
+		 * supplied must not drive the terminal. */
+		gboolean tty = isatty(STDOUT_FILENO);
 		for (int i = 0; i < n; i++) {
 			if (i)
 				g_string_append_c(out, ',');
-			csv_append_field(out, values[i]);
+			g_autofree char *shown = tty ? terminal_text(values[i], TRUE) : NULL;
+			csv_append_field(out, tty ? shown : values[i]);
 		}
 		g_string_append(out, "\r\n");
 	} else {
@@ -168,7 +179,9 @@ static gboolean parse_pair_args(int argc, char **argv, struct pair_args *a)
 static char *person_label(const struct nomd_config *cfg, const struct person *p)
 {
 	const struct organisation *org = config_find_organisation(cfg, p->organisation);
-	return g_strdup_printf("%s <%s>, %s", p->name ? p->name : "", p->email, org ? org->name : p->organisation);
+	g_autofree char *label =
+		g_strdup_printf("%s <%s>, %s", p->name ? p->name : "", p->email, org ? org->name : p->organisation);
+	return terminal_text(label, FALSE);
 }
 
 /* The plan as rows: pairs, then who is left unpaired and why. */
@@ -181,8 +194,8 @@ static void print_plan(const struct nomd_config *cfg, const struct pairing_pool 
 			const struct planned_pair *pp = &g_array_index(plan->pairs, struct planned_pair, i);
 			g_autofree char *m = person_label(cfg, pool->members->pdata[pp->member]);
 			g_autofree char *t = person_label(cfg, pool->mentors->pdata[pp->mentor]);
-			printf("\n  member  %s\n  mentor  %s\n  score   %d%s%s\n", m, t, pp->score, *pp->why ? ": " : "",
-			       pp->why);
+			g_autofree char *why = terminal_text(pp->why, FALSE);
+			printf("\n  member  %s\n  mentor  %s\n  score   %d%s%s\n", m, t, pp->score, *why ? ": " : "", why);
 		}
 		guint unpaired = plan->unpaired->len + pool->left_out->len;
 		if (unpaired)
@@ -191,12 +204,17 @@ static void print_plan(const struct nomd_config *cfg, const struct pairing_pool 
 			const struct unpaired *u = &g_array_index(plan->unpaired, struct unpaired, i);
 			const struct person *p = (u->is_mentor ? pool->mentors : pool->members)->pdata[u->index];
 			g_autofree char *label = person_label(cfg, p);
-			printf("  %-6s  %s: %s\n", p->role, label, u->why);
+			g_autofree char *why = terminal_text(u->why, FALSE);
+			printf("  %-6s  %s: %s\n", p->role, label, why);
 		}
-		for (guint i = 0; i < pool->left_out->len; i++)
-			printf("  %s\n", (const char *)pool->left_out->pdata[i]);
-		for (guint i = 0; i < plan->problems->len; i++)
-			printf("warning: %s\n", (const char *)plan->problems->pdata[i]);
+		for (guint i = 0; i < pool->left_out->len; i++) {
+			g_autofree char *line = terminal_text(pool->left_out->pdata[i], FALSE);
+			printf("  %s\n", line);
+		}
+		for (guint i = 0; i < plan->problems->len; i++) {
+			g_autofree char *line = terminal_text(plan->problems->pdata[i], FALSE);
+			printf("warning: %s\n", line);
+		}
 		return;
 	}
 	struct printer pr = { .format = format };

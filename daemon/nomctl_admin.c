@@ -110,7 +110,8 @@ int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *f
 	}
 	for (guint i = 0; i < lines->len; i++) {
 		const struct status_line *l = lines->pdata[i];
-		printf("%-22s %s\n", l->name, l->value);
+		g_autofree char *value = terminal_text(l->value, FALSE);
+		printf("%-22s %s\n", l->name, value);
 	}
 	return EX_OK;
 }

@@ -13,6 +13,7 @@
 #include "nomctl.h"
 #include "reply.h"
 #include "schedule.h"
+#include "util.h"
 
 struct event_args {
 	char *title, *start, *duration, *timezone, *online_url, *location, *audience, *capacity, *description;
@@ -325,7 +326,9 @@ int nomctl_digest(const struct nomd_config *cfg, struct store **st, int argc, ch
 			fprintf(stderr, "nomctl: %s\n", error->message);
 			return EX_SOFTWARE;
 		}
-		printf("Subject: %s\n\n%s", d->subject, d->text);
+		g_autofree char *subject = terminal_text(d->subject, FALSE);
+		g_autofree char *text = terminal_text(d->text, TRUE);
+		printf("Subject: %s\n\n%s", subject, text);
 		return EX_OK;
 	}
 	gboolean queued = FALSE;

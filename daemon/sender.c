@@ -51,14 +51,7 @@ const char *sender_automatic(const struct parsed_message *msg)
 
 gboolean sender_is_us(const struct nomd_config *cfg, const struct parsed_message *msg)
 {
-	if (msg->from && g_ascii_strcasecmp(msg->from, cfg->smtp.from_address) == 0)
-		return TRUE;
-	if (msg->message_id) {
-		const char *at = strrchr(msg->message_id, '@');
-		if (at && g_ascii_strcasecmp(at + 1, cfg->smtp.from_domain) == 0)
-			return TRUE;
-	}
-	return FALSE;
+	return msg->from && g_ascii_strcasecmp(msg->from, cfg->smtp.from_address) == 0;
 }
 
 gboolean sender_suppresses_reply(const struct parsed_message *msg)

@@ -12,7 +12,9 @@
 /* Why the message is automatic ("Auto-Submitted", "out-of-office subject",
  * ...), or NULL when a person sent it. */
 const char *sender_automatic(const struct parsed_message *msg);
-/* Our own mail coming back: From our address, or a Message-ID of ours. */
+/* From our own address. (Our mail coming back under another From is
+ * known by its Message-ID, which only the store can say was ours: a
+ * Message-ID merely on our domain may be a colleague's.) */
 gboolean sender_is_us(const struct nomd_config *cfg, const struct parsed_message *msg);
 /* The sender asked for no automatic answers (X-Auto-Response-Suppress). */
 gboolean sender_suppresses_reply(const struct parsed_message *msg);

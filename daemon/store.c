@@ -232,6 +232,13 @@ gboolean store_fail(struct store *st, GError **error, const char *what)
 	return FALSE;
 }
 
+gboolean store_fail_busy(struct store *st, GError **error)
+{
+	g_set_error(error, STORE_ERROR, SQLITE_BUSY, "%s: %s (injected by NOMD_FAULT)", st->path,
+		    sqlite3_errstr(SQLITE_BUSY));
+	return FALSE;
+}
+
 static gboolean exec(struct store *st, const char *sql, GError **error)
 {
 	char *msg = NULL;

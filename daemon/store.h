@@ -16,6 +16,9 @@ gboolean store_error_is_environment(const GError *error);
 
 struct store;
 
+/* For the NOMD_FAULT test hook: the failure a lock held too long gives. */
+gboolean store_fail_busy(struct store *st, GError **error);
+
 struct message_record {
 	const char *message_id; /* may be NULL */
 	const char *sha256;

@@ -147,3 +147,71 @@ char *random_hex(gsize bytes)
 		g_string_append_printf(s, "%02x", b[i]);
 	return g_string_free(s, FALSE);
 }
+
+/* After ESC: the string sequences (OSC, DCS, SOS, PM, APC) that run to a
+ * terminator, as against CSI and the short ones. */
+static gboolean string_introducer(gunichar c)
+{
+	return c == ']' || c == 'P' || c == 'X' || c == '^' || c == '_';
+}
+
+/* Past a CSI's parameters and its final byte. */
+static const char *skip_csi(const char *p)
+{
+	while (*p >= 0x20 && *p <= 0x3f)
+		p++;
+	return *p >= 0x40 && *p <= 0x7e ? p + 1 : p;
+}
+
+/* Past a string sequence's text and its terminator (BEL or ST). */
+static const char *skip_string(const char *p)
+{
+	while (*p) {
+		gunichar c = g_utf8_get_char(p);
+		p = g_utf8_next_char(p);
+		if (c == 0x07 || c == 0x9c)
+			break;
+		if (c == 0x1b && *p == '\\')
+			return p + 1;
+	}
+	return p;
+}
+
+gboolean terminal_control(gunichar c)
+{
+	/* C0, DEL, C1; then the bidirectional controls. */
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+	       c == 0x200e || c == 0x200f || c == 0x061c;
+}
+
+char *terminal_text(const char *s, gboolean multiline)
+{
+	if (!s)
+		return NULL;
+	g_autofree char *text = g_utf8_make_valid(s, -1);
+	GString *out = g_string_sized_new(strlen(text));
+	for (const char *p = text; *p;) {
+		gunichar c = g_utf8_get_char(p);
+		p = g_utf8_next_char(p);
+		if (c == 0x1b && *p == '[') {
+			p = skip_csi(p + 1);
+		} else if (c == 0x1b && string_introducer((unsigned char)*p)) {
+			p = skip_string(p + 1);
+		} else if (c == 0x1b) {
+			/* ESC, intermediates, one final byte: charset and mode changes. */
+			while (*p >= 0x20 && *p <= 0x2f)
+				p++;
+			if (*p >= 0x30 && *p <= 0x7e)
+				p++;
+		} else if (c == 0x9b) {
+			p = skip_csi(p);
+		} else if (c == 0x90 || c == 0x98 || c == 0x9d || c == 0x9e || c == 0x9f) {
+			p = skip_string(p);
+		} else if (c == '\n' || c == '\t') {
+			g_string_append_c(out, multiline ? (char)c : ' ');
+		} else if (!terminal_control(c)) {
+			g_string_append_unichar(out, c);
+		}
+	}
+	return g_string_free(out, FALSE);
+}

@@ -27,6 +27,13 @@ char *utc_now_iso(void);
 gboolean pid_alive(gint64 pid);
 /* Append one CSV cell (RFC 4180), made safe against formula injection. */
 void csv_append_field(GString *out, const char *s);
+/* Mail-supplied text fit for a terminal: valid UTF-8 without escape
+ * sequences, other control characters or bidirectional overrides, which
+ * could rewrite or hide what staff see. Line breaks and tabs are kept
+ * when `multiline`, else become spaces. NULL for NULL. */
+char *terminal_text(const char *s, gboolean multiline);
+/* A character terminal_text removes: C0, DEL, C1, bidirectional controls. */
+gboolean terminal_control(gunichar c);
 /* Read a secret from a file: the first line, without its line ending. */
 gboolean read_secret_file(const char *path, char **out, GError **error);
 

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # The command lines: exit codes (sysexits), FILE:LINE config errors,
 # --check-config, and refusal of an IMAP server whose certificate is not
-# trusted (checked against a real Dovecot, before any password is sent).
+# trusted (checked against a real Dovecot, before any password is sent),
+# and nomctl's output on a terminal free of escapes sent by mail.
+import json
 import os
 import re
 import sys
@@ -13,6 +15,27 @@ from nomdtest import BUILD, ROOT, INBOX_USER, Daemon, form_message, nomctl, nomc
 
 EX_USAGE, EX_CONFIG = 64, 78
 work = workdir("nomd-cli-")
+
+
+def on_tty(conf, *args):
+    """nomctl with its output on a pseudo-terminal, as a person sees it:
+    (exit status, output as text)."""
+    import pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(os.path.join(BUILD, "nomctl"), ["nomctl", "-c", conf, *args])
+    out = b""
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        out += data
+    os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
 
 
 def conf_file(name, text):
@@ -130,5 +153,36 @@ with MailStack(os.path.join(work, "stack")) as ms:
     r = nomd(starttls, "--once")
     tap.is_(r.returncode, 0, "STARTTLS on the plain port with the right CA works")
     tap.is_([n["email"] for n in nomctl_json(starttls, "export")], ["ab@fife.example"], "and processes the inbox")
+
+    # A name sent by mail with terminal escapes in it (clear the screen,
+    # set the window title, a C1 CSI) must not reach a terminal through
+    # nomctl; CSV to a pipe stays exact.
+    sub = os.path.join(work, "tty")
+    os.mkdir(sub)
+    tconf = write_config(ms, sub, extra="pairing = { require_consent = false; };")
+    evil = "Eve\x1b[2J\x1b[H\x1b]0;pwned\x07 \u009b31mSmith\u202e"
+    ms.deliver_lmtp(INBOX_USER, form_message("chief.executive@fife.example", "tty-1@fife.example",
+                                             section("Member", evil, "eve@fife.example", job_title="Chief\x1b[5m"),
+                                             subject="=?utf-8?q?Nominations_=C2=9B2J_=E2=80=AEnow?="))
+    nomd(tconf, "--once")
+    names = [n["name"] for n in nomctl_json(tconf, "export")]
+    tap.is_(names, [evil], "the name is stored as it came, escapes and all")
+    tap.is_([m["subject"] for m in nomctl_json(tconf, "messages")], ["Nominations \u009b2J \u202enow"],
+            "and the subject with its C1 CSI")
+    r = nomctl(tconf, "export", "--format", "csv")
+    tap.ok(evil in r.stdout, "CSV to a pipe keeps it exact")
+    active = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u0080-\u009f\u202a-\u202e]")
+    for args in (("export", "--format", "csv"), ("export",), ("messages", "--format", "csv"),
+                 ("pair", "--dry-run"), ("digest", "--preview")):
+        rc, out = on_tty(tconf, *args)
+        bad = sorted(set(active.findall(out)))
+        tap.ok(rc == 0 and not bad, f"nomctl {' '.join(args)} on a terminal: no control characters "
+               f"(exit {rc}; found {[hex(ord(c)) for c in bad]})")
+        if args == ("export",):
+            tap.is_([n["name"] for n in json.loads(out)], [evil], "  JSON escapes them: the same name to a parser")
+        elif args[0] == "messages":
+            tap.ok(re.search(r"Nominations +now", out), "  and the subject is shown without them")
+        else:
+            tap.ok("Eve Smith" in out, "  and the name is shown without them")
 
 tap.done()

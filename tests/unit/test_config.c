@@ -15,9 +15,8 @@ static char *write_conf(const char *name, const char *text)
 	return path;
 }
 
-#define BASE                                                                      \
-	"imap = { host = \"127.0.0.1\"; user = \"n@example.org\"; password = \"pw\"; };\n" \
-	"smtp = { url = \"smtp://127.0.0.1:25\"; from = \"Team <team@example.org>\"; };\n"
+#define BASE_IMAP "imap = { host = \"127.0.0.1\"; user = \"n@example.org\"; password = \"pw\"; };\n"
+#define BASE BASE_IMAP "smtp = { url = \"smtp://127.0.0.1:25\"; from = \"Team <team@example.org>\"; };\n"
 
 #define ORG "organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ \"ce@fife.example\" ]; } );\n"
 
@@ -211,6 +210,39 @@ int main(void)
 		ok(e4 != NULL, "unknown group refused");
 		g_autofree char *e5 = load_error(BASE ORG "staff = { digest = \"off\"; timezone = \"Mars/Olympus\"; };\n");
 		ok(e5 && strstr(e5, "'Mars/Olympus' is not a time zone"), "an unknown zone, digest off: still refused");
+	}
+	{
+		/* No encryption sends the password in clear: only to this machine. */
+#define IMAP_NONE(host) "imap = { host = \"" host "\"; security = \"none\"; user = \"u\"; password = \"p\"; };\n"
+#define SMTP_URL(url, sec) "smtp = { url = \"" url "\"; security = \"" sec "\"; from = \"t@example.org\"; };\n"
+		g_autofree char *e1 = load_error(IMAP_NONE("mail.example.org") SMTP_URL("smtp://h", "starttls") ORG);
+		ok(e1 && g_str_has_prefix(e1, "t.conf:1: 'imap.security' is none") && strstr(e1, "not 'mail.example.org'"),
+		   "imap security none towards another host: refused at FILE:LINE (%s)", e1 ? e1 : "loaded");
+		g_autofree char *e2 = load_error(IMAP_NONE("10.0.0.1") SMTP_URL("smtp://h", "starttls") ORG);
+		ok(e2 && g_str_has_prefix(e2, "t.conf:1: 'imap.security' is none"), "... a private address too (%s)",
+		   e2 ? e2 : "loaded");
+		g_autofree char *e3 = load_error(IMAP_NONE("127.0.0.1") SMTP_URL("smtp://mail.example.org:25", "none") ORG);
+		ok(e3 && g_str_has_prefix(e3, "t.conf:2: 'smtp.security' is none") && strstr(e3, "not 'mail.example.org'"),
+		   "smtp security none towards another host: refused at FILE:LINE (%s)", e3 ? e3 : "loaded");
+		g_autofree char *e4 = load_error(IMAP_NONE("127.0.0.1") SMTP_URL("smtp://127.0.0.1.example.org", "none") ORG);
+		ok(e4 && g_str_has_prefix(e4, "t.conf:2: 'smtp.security' is none"),
+		   "a name that only starts like a loopback address: refused (%s)", e4 ? e4 : "loaded");
+		g_autofree char *ok1 = load_error(IMAP_NONE("127.0.0.2") SMTP_URL("smtp://localhost:25", "none") ORG);
+		ok(ok1 == NULL, "none towards 127.0.0.2 and localhost: loads (%s)", ok1 ? ok1 : "");
+		g_autofree char *ok2 = load_error(IMAP_NONE("::1") SMTP_URL("smtp://[::1]:2525", "none") ORG);
+		ok(ok2 == NULL, "none towards ::1 and [::1]: loads (%s)", ok2 ? ok2 : "");
+		g_autofree char *ok3 = load_error(IMAP_NONE("LocalHost") SMTP_URL("smtp://127.0.0.1", "none") ORG);
+		ok(ok3 == NULL, "localhost in any case: loads (%s)", ok3 ? ok3 : "");
+		/* Credentials in the URL are a password outside the password settings. */
+		g_autofree char *e5 = load_error(BASE_IMAP SMTP_URL("smtp://user:secret@127.0.0.1:25", "starttls") ORG);
+		ok(e5 && g_str_has_prefix(e5, "t.conf:2: 'smtp.url' holds a user name or password") && !strstr(e5, "secret"),
+		   "credentials in smtp.url: refused at FILE:LINE, without repeating them (%s)", e5 ? e5 : "loaded");
+		g_autofree char *e6 = load_error(BASE_IMAP SMTP_URL("smtps://user@mail.example.org", "tls") ORG);
+		ok(e6 && g_str_has_prefix(e6, "t.conf:2: 'smtp.url' holds a user name"), "a user name alone too (%s)",
+		   e6 ? e6 : "loaded");
+		g_autofree char *e7 = load_error(BASE_IMAP SMTP_URL("smtp://", "starttls") ORG);
+		ok(e7 && g_str_has_prefix(e7, "t.conf:2: 'smtp.url' is not a URL with a host"), "a URL without a host (%s)",
+		   e7 ? e7 : "loaded");
 	}
 	{
 		g_autofree char *e = load_error(BASE ORG "@include \".\"\n");

@@ -35,9 +35,10 @@ static int fake_recent(void *ctx, const char *address)
 	return ((struct fake *)ctx)->recent;
 }
 
+/* Mail we sent: these Message-IDs only, not every one on our domain. */
 static gboolean fake_sent(void *ctx, const char *id)
 {
-	return g_str_has_suffix(id, "@example.org");
+	return g_str_equal(id, "abc@example.org") || g_str_equal(id, "sent-1@example.org");
 }
 
 static gboolean fake_message_known(void *ctx, const char *id)
@@ -443,6 +444,18 @@ int main(void)
 		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a2@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		ok(g_str_equal(outcome_name(d->outcome), "ignored") && has_code(d->reasons, "own_mail"), "our own mail: ignored");
+		/* A colleague on our domain nominating: their mail server gives
+		 * a Message-ID on our domain too. */
+		g_autoptr(parsed_message) c = msg_from("ce@fife.example");
+		c->message_id = g_strdup("CAF1234.5678@example.org");
+		g_autoptr(decision) cd = decide(cfg, c, f, &st);
+		ok(g_str_equal(outcome_name(cd->outcome), "accepted"),
+		   "a Message-ID on our domain that we never sent: processed, not own mail (%s)", outcome_name(cd->outcome));
+		g_autoptr(parsed_message) back = msg_from("ce@fife.example");
+		back->message_id = g_strdup("sent-1@example.org");
+		g_autoptr(decision) bd = decide(cfg, back, f, &st);
+		ok(g_str_equal(outcome_name(bd->outcome), "ignored") && has_code(bd->reasons, "own_mail"),
+		   "a Message-ID we sent, under another From: our own mail, ignored");
 		g_autoptr(parsed_message) r = msg_from("mailer-daemon@mx.fife.example");
 		r->is_report = TRUE;
 		r->dsn_message_id = g_strdup("abc@example.org");
