@@ -9,60 +9,27 @@
 # wait quietly in IDLE, and still take in mail that really arrives.
 import os
 import re
-import socket
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import INBOX_USER, Daemon, form_message, listen_local, section, write_config, workdir  # noqa: E402
+from nomdtest import INBOX_USER, Daemon, Proxy, form_message, section, shut, write_config, workdir  # noqa: E402
 
 
-def shut(*socks):
-    """Both directions of a proxied connection end together."""
-    for sock in socks:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
-class EchoProxy:
+class EchoProxy(Proxy):
     """Forwards IMAP connections to `upstream`: every EXISTS count one
     higher, and the current count again before each tagged answer once a
     mailbox is selected. Literals ({n}) are passed through whole."""
 
     def __init__(self, upstream):
-        self.upstream = upstream
         self.echoes = 0
-        self.srv, self.port = listen_local()
-        threading.Thread(target=self.accept, daemon=True).start()
+        super().__init__(upstream)
 
-    def accept(self):
-        while True:
-            try:
-                client, _ = self.srv.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.upstream)
-            threading.Thread(target=self.pump, args=(client, server), daemon=True).start()
-            threading.Thread(target=self.answers, args=(server, client), daemon=True).start()
-
-    @staticmethod
-    def pump(src, dst):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        shut(src, dst)
-
-    def answers(self, server, client):
+    def to_client(self, server, client):
         f = server.makefile("rb")
         count = None
         try:

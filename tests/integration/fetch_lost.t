@@ -6,60 +6,26 @@
 # asks for a body, a set number of times; then it lets the fetch through.
 import os
 import re
-import socket
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import INBOX_USER, BUILD, form_message, listen_local, nomctl_json, run, section, write_config, workdir  # noqa: E402
+from nomdtest import INBOX_USER, BUILD, Proxy, form_message, shut, nomctl_json, run, section, write_config, workdir  # noqa: E402
 
 CUTS = 5  # more than the attempts a message gets (and the extra one for deaths)
 
 
-def shut(*socks):
-    for sock in socks:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
-class CuttingProxy:
+class CuttingProxy(Proxy):
     """Forwards IMAP connections to `upstream`; while `cuts` is above zero,
     a command fetching a body (BODY.PEEK[]) ends the connection instead."""
 
     def __init__(self, upstream, cuts):
-        self.upstream = upstream
         self.cuts = cuts
         self.cut = 0
-        self.srv, self.port = listen_local()
-        threading.Thread(target=self.accept, daemon=True).start()
+        super().__init__(upstream)
 
-    def accept(self):
-        while True:
-            try:
-                client, _ = self.srv.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.upstream)
-            threading.Thread(target=self.commands, args=(client, server), daemon=True).start()
-            threading.Thread(target=self.pump, args=(server, client), daemon=True).start()
-
-    @staticmethod
-    def pump(src, dst):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        shut(src, dst)
-
-    def commands(self, client, server):
+    def to_server(self, client, server):
         f = client.makefile("rb")
         try:
             while True:

@@ -12,19 +12,18 @@
 import os
 import re
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import (INBOX_USER, form_message, listen_local, nomctl_json, nomd, section, workdir,  # noqa: E402
+from nomdtest import (INBOX_USER, FakeServer, form_message, nomctl_json, nomd, section, workdir,  # noqa: E402
                       write_config)
 
 MAYBE = "may have accepted it and it may arrive twice"
 
 
-class FakeRelay:
+class FakeRelay(FakeServer):
     """Serves SMTP until closed. `actions` is taken in turn for each mail:
     "ok" (250 queued as FAKEn), "cut-after-body" (close instead of the 250),
     "cut-after-354" (close instead of reading the mail)."""
@@ -32,21 +31,7 @@ class FakeRelay:
     def __init__(self, actions):
         self.actions = list(actions)
         self.mails = []  # (recipient, action, queue id)
-        self.srv, self.port = listen_local()
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.srv.accept()
-            except OSError:
-                return
-            try:
-                self.session(conn)
-            except OSError:
-                pass
-            finally:
-                conn.close()
+        super().__init__()
 
     def session(self, conn):
         conn.settimeout(20)
@@ -84,9 +69,6 @@ class FakeRelay:
                 return
             else:
                 conn.sendall(b"250 2.0.0 Ok\r\n")
-
-    def close(self):
-        self.srv.close()
 
 
 def configure(ms, work, port):

@@ -14,19 +14,18 @@ import os
 import re
 import socket
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import (INBOX_USER, form_message, listen_local, nomctl, nomctl_json, nomd, section,  # noqa: E402
+from nomdtest import (INBOX_USER, FakeServer, form_message, nomctl, nomctl_json, nomd, section,  # noqa: E402
                       workdir, write_config)
 
 EX_TEMPFAIL = 75
 HOLD = "outbox on hold, no mail failed"
 
 
-class Relay:
+class Relay(FakeServer):
     """Serves SMTP until closed, asking for a login (AUTH PLAIN).
     `refuse` maps a stage to the reply that refuses it: "connect" (the
     greeting), "AUTH", "MAIL"; `refuse_rcpt` and `refuse_end` map a
@@ -39,21 +38,7 @@ class Relay:
         self.refuse_end = dict(refuse_end or {})
         self.accepted = []  # recipients of the mail taken
         self.logins = 0
-        self.srv, self.port = listen_local()
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.srv.accept()
-            except OSError:
-                return
-            try:
-                self.session(conn)
-            except OSError:
-                pass
-            finally:
-                conn.close()
+        super().__init__()
 
     def say(self, conn, line):
         conn.sendall(line.encode() + b"\r\n")
@@ -99,15 +84,6 @@ class Relay:
                 return
             else:
                 self.say(conn, "250 2.0.0 Ok")
-
-    def close(self):
-        # shutdown() first: a close() alone leaves the socket listening
-        # until the accept() blocked in serve() returns.
-        try:
-            self.srv.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.srv.close()
 
 
 def configure(ms, folder, port):

@@ -194,6 +194,92 @@ def listen_local():
     return srv, srv.getsockname()[1]
 
 
+def shut(*socks):
+    """Shut both directions of each socket down, ignoring ones already gone."""
+    import socket
+    for sock in socks:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class Proxy:
+    """Forwards each TCP connection to `upstream`, in the test's own
+    process. Subclasses change the traffic by overriding to_server (what the
+    client sends) or to_client (what the server answers); both copy bytes
+    unchanged by default. `port` is where to connect."""
+
+    def __init__(self, upstream):
+        import threading
+        self.upstream = upstream
+        self.srv, self.port = listen_local()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket
+        import threading
+        while True:
+            try:
+                client, _ = self.srv.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream)
+            threading.Thread(target=self.to_server, args=(client, server), daemon=True).start()
+            threading.Thread(target=self.to_client, args=(server, client), daemon=True).start()
+
+    @staticmethod
+    def pump(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        shut(src, dst)
+
+    def to_server(self, client, server):
+        self.pump(client, server)
+
+    def to_client(self, server, client):
+        self.pump(server, client)
+
+
+class FakeServer:
+    """A server in the test's own process on 127.0.0.1: one connection at a
+    time, each handed to session(conn) (subclasses write it), closed after.
+    `port` is where to connect; close() stops it."""
+
+    def __init__(self):
+        import threading
+        self.srv, self.port = listen_local()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.srv.accept()
+            except OSError:
+                return
+            try:
+                self.session(conn)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    def session(self, conn):
+        raise NotImplementedError
+
+    def close(self):
+        # shutdown() first: a close() alone leaves the socket listening
+        # until the accept() blocked in _serve() returns.
+        shut(self.srv)
+        self.srv.close()
+
+
 def workdir(prefix):
     """A temp folder the unprivileged mail servers can enter, removed when
     the test exits (keep it with NOMD_KEEP_TMP=1, for debugging)."""
