@@ -52,6 +52,7 @@
 #include "../../daemon/compose.h"
 #include "../../daemon/config.h"
 #include "../../daemon/decide.h"
+#include "../../daemon/sender.h"
 #include "../../daemon/log.h"
 #include "../../daemon/reply.h"
 #include "../../daemon/util.h"
@@ -188,7 +189,7 @@ static struct entry *entry_new(const char *name, const char *org, const char *ro
 
 /* A new callback in decide_state would be NULL here and crash at its first
  * call: fail the build instead, so that the fake state learns it. */
-_Static_assert(sizeof(struct decide_state) == 8 * sizeof(void *) + sizeof(gint64),
+_Static_assert(sizeof(struct decide_state) == 9 * sizeof(void *) + sizeof(gint64),
 	       "struct decide_state changed: give the fake state in tests/fuzz/fuzz_parse.c the new callbacks");
 
 struct fake_state {
@@ -304,6 +305,12 @@ static gboolean cb_sent_by_us(void *ctx, const char *message_id)
  * answer_read() directly. */
 static gboolean cb_consent_target(void *ctx, const char *token, const char *const *ids, guint n,
 				  struct consent_target *out)
+{
+	return FALSE;
+}
+
+/* No command waits for confirmation: a reply with a token is refused. */
+static gboolean cb_confirmation(void *ctx, const char *token, struct confirm_target *out)
 {
 	return FALSE;
 }
@@ -578,6 +585,15 @@ static void check_decision(const struct parsed_message *m, const struct form *f,
 		CHECK(d->verdicts->len == 0, "command with verdicts");
 		CHECK(d->reasons->len == 1, "command with %u reasons", d->reasons->len);
 		struct counts before = fake_counts(st, d->org->id);
+		CHECK(d->command != CMD_WITHDRAW || !d->withdraw || sender_authenticated(cfg, m),
+		      "a WITHDRAW acted on without authentication or a confirmation");
+		if (d->command == CMD_WITHDRAW_PENDING) {
+			g_autofree char *key = email_key(d->withdraw);
+			const struct entry *e = key ? g_hash_table_lookup(st->nominees, key) : NULL;
+			CHECK(e && strcmp(e->org, d->org->id) == 0 && in_list(d->reasons, REASON_CONFIRM_REQUESTED) &&
+				      d->reply == !sender_suppresses_reply(m),
+			      "a confirmation asked for %s, not a nominee of %s", d->withdraw, d->org->id);
+		}
 		if (d->command == CMD_WITHDRAW && d->withdraw) {
 			CHECK(d->outcome == OUTCOME_ACCEPTED && in_list(d->reasons, REASON_CMD_WITHDRAW),
 			      "withdrawal not accepted");
@@ -1139,6 +1155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.recent_replies = cb_recent_replies,
 		.consent_target = cb_consent_target,
 		.invitation = cb_invitation,
+		.confirmation = cb_confirmation,
 		.ctx = st,
 		.received = RECEIVED,
 	};
