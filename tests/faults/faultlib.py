@@ -542,7 +542,10 @@ def check_all(ms, conf, db_path, backlog, label="", welcome_mailboxes=True, mail
         tap.diag(f"  {len(wrong)} nominators' mailboxes wrong")
     what = f"{p}no confirmation delivered twice by the mail system"
     if mail_system_restarted:
-        tap.ok(True, what + " (not required here: a server on the delivery path was stopped)")
+        # Not nomd's to promise: a stop that cuts an LMTP session after
+        # Dovecot saved the mail makes Postfix deliver it again.
+        tap.skip(what + ": a server on the delivery path was stopped, which may make Postfix deliver "
+                 "one submission twice")
         if redelivered:
             tap.diag(f"  {len(redelivered)} confirmation(s) stored twice by Dovecot under one Postfix queue id "
                      f"(saved, then the LMTP session was cut by the stop; Postfix delivered again), e.g. "
