@@ -184,14 +184,10 @@ static void nap(const struct loop *l, gint64 ms)
 	}
 }
 
-static gint64 backoff_ms(struct loop *l)
+/* Attempt k waits between floor * 2^(k-1) / 2 and floor * 2^(k-1). */
+static gint64 backoff_ms(const struct loop *l)
 {
-	gint64 ms = l->backoff_floor;
-	for (int i = 1; i < l->failures && ms < BACKOFF_MAX_MS; i++)
-		ms *= 2;
-	ms = MIN(ms, MAX(BACKOFF_MAX_MS, l->backoff_floor));
-	/* Full jitter on the upper half so many daemons never retry in step. */
-	return ms / 2 + g_random_int_range(0, (gint32)(ms / 2) + 1);
+	return backoff_jittered(l->backoff_floor, BACKOFF_MAX_MS, l->failures - 1);
 }
 
 /* Mail that time or new nominees make due: welcomes and their
@@ -256,7 +252,7 @@ static void run_delivery(struct loop *l)
 	 * hours to replace a password; a login tried every few seconds may
 	 * lock the account); our own trouble is fixed in minutes. */
 	int delay = ok ? deliver_retry_delay(*l->cfg, l->delivery_failures)
-		       : MIN(DELIVERY_RETRY_MIN_S << MIN(l->delivery_failures, 6), DELIVERY_RETRY_MAX_S);
+		       : (int)backoff_ceiling(DELIVERY_RETRY_MIN_S, DELIVERY_RETRY_MAX_S, l->delivery_failures);
 	g_autofree char *why = ok ? g_strdup_printf("outbox on hold, no mail failed: %s", out.held)
 				  : g_strdup(error->message);
 	log_error_once(&l->delivery_error, why);

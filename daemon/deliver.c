@@ -17,6 +17,7 @@
 #include "log.h"
 #include "notify.h"
 #include "smtp.h"
+#include "util.h"
 
 #define DELIVER_BATCH 200
 /* Like Postfix's queue_minfree: below this much free space beside the
@@ -47,14 +48,9 @@ static gint64 deadline_after(int patience)
 	return patience < 0 ? G_MAXINT64 : g_get_monotonic_time() + (gint64)patience * G_USEC_PER_SEC;
 }
 
-/* Jitter, so that a queue does not retry in step. */
 int deliver_retry_delay(const struct nomd_config *cfg, int failures)
 {
-	gint64 d = cfg->smtp.retry_min;
-	for (int i = 0; i < failures && d < cfg->smtp.retry_max; i++)
-		d *= 2;
-	d = MIN(d, cfg->smtp.retry_max);
-	return (int)(d / 2 + g_random_int_range(0, (gint32)(d / 2) + 1));
+	return (int)backoff_jittered(cfg->smtp.retry_min, cfg->smtp.retry_max, failures);
 }
 
 /* The mail is out: it must be recorded as sent before anything else goes,

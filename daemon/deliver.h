@@ -33,7 +33,7 @@ struct deliver_stats {
 #define DELIVER_PATIENCE_SHORT 10
 
 /* Seconds to wait after `failures` failed tries: smtp.retry_min doubling
- * per try up to smtp.retry_max, with jitter. */
+ * per try up to smtp.retry_max; jittered, between half and all of it. */
 int deliver_retry_delay(const struct nomd_config *cfg, int failures);
 /* Send every pending outbox row once, in this process; stops between
  * messages when should_stop() says so. FALSE only when the store fails. */

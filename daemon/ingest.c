@@ -318,7 +318,8 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 
 /* Test hook: NOMD_FAULT holds KIND:TEXT items, separated by spaces; on
  * any message whose raw bytes contain TEXT, "fail" fails processing,
- * "crash" aborts, "busy" fails as a database lock held too long does.
+ * "crash" aborts, "busy" fails as a database lock held too long does,
+ * "sleep" holds it 3 s first (a signal arrives with a message in hand).
  * Unset in production. */
 static gboolean injected_fault(struct store *st, const char *data, gsize len, GError **error)
 {
@@ -332,6 +333,10 @@ static gboolean injected_fault(struct store *st, const char *data, gsize len, GE
 			continue;
 		if (g_str_has_prefix(items[i], "crash:"))
 			abort();
+		if (g_str_has_prefix(items[i], "sleep:")) {
+			log_info("injected delay (NOMD_FAULT): holding the message 3 s");
+			g_usleep(3 * G_USEC_PER_SEC);
+		}
 		if (g_str_has_prefix(items[i], "busy:"))
 			return !store_fail_busy(st, error);
 		if (g_str_has_prefix(items[i], "fail:")) {

@@ -131,6 +131,20 @@ void csv_append_field(GString *out, const char *s)
 	g_string_append_c(out, '"');
 }
 
+gint64 backoff_ceiling(gint64 base, gint64 cap, int n)
+{
+	gint64 d = base;
+	for (int i = 0; i < n && d < cap; i++)
+		d *= 2;
+	return MIN(d, MAX(cap, base));
+}
+
+gint64 backoff_jittered(gint64 base, gint64 cap, int n)
+{
+	gint64 d = backoff_ceiling(base, cap, n);
+	return d / 2 + g_random_int_range(0, (gint32)(d / 2) + 1);
+}
+
 gboolean pid_alive(gint64 pid)
 {
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);

@@ -34,6 +34,11 @@ void csv_append_field(GString *out, const char *s);
 char *terminal_text(const char *s, gboolean multiline);
 /* A character terminal_text removes: C0, DEL, C1, bidirectional controls. */
 gboolean terminal_control(gunichar c);
+/* A retry delay: `base` doubled `n` times, at most max(`cap`, `base`). */
+gint64 backoff_ceiling(gint64 base, gint64 cap, int n);
+/* A delay picked at random in [ceiling / 2, ceiling] of backoff_ceiling(),
+ * so that many clients (or many queued mails) never retry in step. */
+gint64 backoff_jittered(gint64 base, gint64 cap, int n);
 /* Read a secret from a file: the first line, without its line ending. */
 gboolean read_secret_file(const char *path, char **out, GError **error);
 

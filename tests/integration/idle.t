@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Long-running mode on a real Dovecot with IDLE: mail delivered while nomd
 # waits is confirmed within seconds; SIGHUP reloads (a bad file is refused
-# and the old configuration kept); SIGTERM stops within 5 s with status 0.
+# whole: a rule it changes stays as it was); SIGTERM stops within 5 s with status 0.
 import os
 import signal
 import sys
@@ -39,19 +39,21 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.diag("IDLE latency, delivery to stored / to confirmation in mailbox: " +
              ", ".join(f"{a:.2f}/{b:.2f} s" for a, b in figures))
 
-    # SIGHUP with a broken file: refused, the old configuration keeps working.
+    # SIGHUP with a broken file that also lowers the quota to 3 members:
+    # refused whole, so the 4th member is still accepted under the old 5.
     good = open(conf).read()
+    tap.ok("max_members = 5" in good, "the running configuration allows 5 members")
     with open(conf, "w") as f:
-        f.write(good + "\nbogus_key = 1;\n")
+        f.write(good.replace("max_members = 5", "max_members = 3") + "\nbogus_key = 1;\n")
     mark = d.mark()
     d.signal(signal.SIGHUP)
     tap.ok(d.wait_for(r"reload refused, keeping the running configuration: .*unknown setting 'bogus_key'", 10,
                       since=mark), "SIGHUP with an invalid file is refused and says why")
     mark = d.mark()
     ms.deliver_lmtp(INBOX_USER, form_message(CE, "after-bad-hup@fife.example",
-                                             section("Mentor", "Ms Mentor", "mentor@fife.example")))
+                                             section("Member", "Fourth", "p3@fife.example")))
     tap.ok(d.wait_for(r"after-bad-hup@fife\.example .* outcome=accepted", 20, since=mark),
-           "and the daemon goes on with the old configuration")
+           "and the daemon goes on with the old configuration: a 4th member accepted, max_members = 3 not applied")
     # SIGHUP with a good file: reloaded, reconnects.
     with open(conf, "w") as f:
         f.write(good.replace("max_members = 5", "max_members = 3"))
@@ -61,7 +63,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.ok(d.wait_for(r"waiting with IDLE", 20, since=mark), "and reconnects")
     mark = d.mark()
     ms.deliver_lmtp(INBOX_USER, form_message(CE, "after-hup@fife.example",
-                                             section("Member", "Fourth", "p4@fife.example")))
+                                             section("Member", "Fifth", "p4@fife.example")))
     tap.ok(d.wait_for(r"after-hup@fife\.example .* outcome=rejected reasons=quota_exceeded", 20, since=mark),
            "the new quota of 3 members applies")
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # Dovecot stopped and restarted under a running nomd: nomd notices, backs
-# off (without spinning), reconnects and processes mail delivered after.
+# off (the delay doubling per attempt, jittered), reconnects and processes mail delivered after.
 import os
 import re
 import subprocess
@@ -40,11 +40,29 @@ with MailStack(os.path.join(work, "stack")) as ms:
         time.sleep(0.1)
     tap.ok(not port_open(ms.imaps_port), "Dovecot stopped")
     tap.ok(d.wait_for(r"\]: error: IMAP", 20, since=mark), "nomd notices the lost connection")
-    time.sleep(4)  # let it fail to reconnect a few times
+    # The backoff doubles: attempt k waits a delay jittered within
+    # [2^(k-1) / 2, 2^(k-1)] s (daemon/daemon.c backoff_ms). The delays are
+    # those nomd logs, so this is no timing test; waiting for attempt 4 costs
+    # at most 1 + 2 + 4 s.
+    first = d.wait_for(r"reconnecting in \S+ s \(attempt 1\)", 20, since=mark)
+    t_first = time.monotonic()
+    fourth = d.wait_for(r"reconnecting in \S+ s \(attempt 4\)", 30, since=mark)
+    t_fourth = time.monotonic()
+    tap.ok(first and fourth, "backs off and tries again while the server is down")
     down_log = d.text()[mark:]
-    attempts = len(re.findall(r"reconnecting in", down_log))
+    delays = [(int(k), float(s)) for s, k in re.findall(r"reconnecting in (\S+) s \(attempt (\d+)\)", down_log)]
+    tap.is_([k for k, _ in delays[:4]], [1, 2, 3, 4], f"attempts counted one by one ({delays})")
+    for k, secs in delays[:4]:
+        ceiling = 2 ** (k - 1)
+        # %.1f in the log: half a tenth either way.
+        tap.ok(ceiling / 2 - 0.05 <= secs <= ceiling + 0.05,
+               f"attempt {k} waits {secs} s, within [{ceiling / 2}, {ceiling}] s: the delay doubles")
+    # The delays are slept, not only logged (a lower bound only: a slow
+    # machine can make the gap longer, never shorter).
+    slept = sum(secs for _, secs in delays[:3])
+    tap.ok(t_fourth - t_first >= slept - 0.3,
+           f"attempts 1 to 4 are {t_fourth - t_first:.1f} s apart, at least the {slept:.1f} s logged")
     errors = len(re.findall(r"\]: error: ", down_log))
-    tap.ok(1 <= attempts <= 6, f"backs off while the server is down ({attempts} attempts in ~4 s, no spinning)")
     tap.ok(errors <= 2, f"a repeated failure is logged once, not per attempt ({errors} error lines)")
 
     with open(os.path.join(ms.dovecot_dir, "restart.out"), "wb") as out:
