@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include <signal.h>
 #include <stdlib.h>
 
 #include "../parsers/csv.h"
@@ -318,8 +319,9 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 
 /* Test hook: NOMD_FAULT holds KIND:TEXT items, separated by spaces; on
  * any message whose raw bytes contain TEXT, "fail" fails processing,
- * "crash" aborts, "busy" fails as a database lock held too long does,
- * "sleep" holds it 3 s first (a signal arrives with a message in hand).
+ * "crash" aborts, "kill" dies of SIGKILL (no crash record), "busy" fails
+ * as a database lock held too long does, "sleep" holds it 3 s first (a
+ * signal arrives with a message in hand).
  * Unset in production. */
 static gboolean injected_fault(struct store *st, const char *data, gsize len, GError **error)
 {
@@ -333,6 +335,8 @@ static gboolean injected_fault(struct store *st, const char *data, gsize len, GE
 			continue;
 		if (g_str_has_prefix(items[i], "crash:"))
 			abort();
+		if (g_str_has_prefix(items[i], "kill:"))
+			raise(SIGKILL);
 		if (g_str_has_prefix(items[i], "sleep:")) {
 			log_info("injected delay (NOMD_FAULT): holding the message 3 s");
 			g_usleep(3 * G_USEC_PER_SEC);

@@ -954,13 +954,16 @@ gboolean store_sync(struct store *st, GError **error)
 {
 	/* In WAL mode a commit under FULL fsyncs the log, and with it every
 	 * frame written before: one fsync for all the lazy commits. It must
-	 * write something, or there is no commit to sync. */
+	 * write something, or there is no commit to sync; an update to the
+	 * same values (two syncs in one second) leaves the page clean and
+	 * syncs nothing, so the row is deleted and written again. */
 	if (!set_synchronous(st, TRUE, error))
 		return FALSE;
-	gboolean ok = touch_marker(st,
-				   "INSERT INTO syncs (id, synced_at, pid) VALUES (1, ?1, ?2)"
-				   " ON CONFLICT (id) DO UPDATE SET synced_at = ?1, pid = ?2",
-				   error);
+	gboolean ok = store_begin(st, error) && run_cached(st, "DELETE FROM syncs", error) &&
+		      touch_marker(st, "INSERT INTO syncs (id, synced_at, pid) VALUES (1, ?1, ?2)", error) &&
+		      store_commit(st, error);
+	if (!ok)
+		store_rollback(st);
 	return set_synchronous(st, !st->lazy, ok ? error : NULL) && ok;
 }
 
