@@ -696,7 +696,8 @@ gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint
 }
 
 /* Writes the one row of a marker table (sender, syncs): the time and our
- * pid. A write that always changes something. */
+ * pid. The same values twice in one second leave the page clean: a caller
+ * that needs a real write deletes the row first (store_sync). */
 static gboolean touch_marker(struct store *st, const char *sql, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
