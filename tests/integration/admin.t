@@ -48,7 +48,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
 
     # Secrets.
     os.chmod(conf, 0o644)
-    r = nomd(conf, "--check-config")
+    r = nomd(conf, "--check-config", expect=78)
     tap.ok(r.returncode == 78 and re.search(r"nomd.conf:\d+: configuration file .* is readable by group or others "
                                             r"\(mode 0644\)", r.stderr),
            f"a config holding a password, readable by all: refused ({r.stderr.strip()})")
@@ -145,9 +145,9 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.is_(sorted(m["outcome"] for m in messages), ["accepted", "held"],
             "applied again: accepted, the old held record kept for the record")
     tap.ok(any(n["email"] == "morven@moray.example" for n in nomctl_json(conf, "export")), "the nominee is stored")
-    r = nomctl(conf, "reprocess", "stranger-1@elsewhere.example")
+    r = nomctl(conf, "reprocess", "stranger-1@elsewhere.example", expect=65)
     tap.is_(r.returncode, 65, "reprocessing again: nothing held under that Message-ID")
-    r = nomctl(conf, "reprocess", "not an id")
+    r = nomctl(conf, "reprocess", "not an id", expect=64)
     tap.is_(r.returncode, 64, "a bad Message-ID: usage")
 
     # Status: after runs of nomd --once (as from cron), then of the daemon.
@@ -185,7 +185,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
     with open(broken, "w") as f:
         f.write(re.sub(r"port = \d+;", f"port = {closed.getsockname()[1]};", open(conf).read(), count=1))
     os.chmod(broken, 0o600)
-    r = nomd(broken, "--once")
+    r = nomd(broken, "--once", expect=75)
     st = json.loads(nomctl(conf, "status", "--format", "json").stdout or "[{}]")[0]
     closed.close()
     tap.ok(r.returncode == 75 and st.get("state") == "failed" and st.get("last_error", "-") != "-"

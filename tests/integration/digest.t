@@ -129,11 +129,11 @@ with MailStack(os.path.join(work, "stack")) as ms:
     r = nomctl(conf, "digest", "--send")
     tap.is_(r.returncode, 0, f"digest --send exits 0 ({r.stderr.strip()})")
     tap.is_(len(digests(ms)), 4, "and sends it now")
-    r = nomctl(conf, "digest")
+    r = nomctl(conf, "digest", expect=64)
     tap.is_(r.returncode, 64, "digest without --preview or --send: usage")
 
     bad = write_config(ms, work, staff_extra='digest = "hourly";')
-    r = nomd(bad, "--check-config")
+    r = nomd(bad, "--check-config", expect=78)
     tap.ok(r.returncode == 78 and re.search(r"nomd.conf:\d+: 'hourly' is not a schedule", r.stderr),
            f"a bad schedule is a config error at FILE:LINE ({r.stderr.strip()})")
 

@@ -106,7 +106,7 @@ with MailStack(os.path.join(work, "reject"), postfix_extra=reject) as ms:
     tap.is_(r.returncode, 0, "nomctl outbox retry requeues the failed one")
     tap.is_([o["status"] for o in nomctl_json(conf, "outbox") if o["recipient"] == ANGUS], ["pending"],
             "it is pending again")
-    r = nomctl(conf, "outbox", "retry", str(rows[FIFE]["id"]))
+    r = nomctl(conf, "outbox", "retry", str(rows[FIFE]["id"]), expect=65)
     tap.isnt(r.returncode, 0, "retrying mail that was sent is refused")
 
     # 3. A header-injection attempt adds no header.

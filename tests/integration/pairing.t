@@ -78,7 +78,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.is_(nomctl_json(conf, "pairs"), [], "a dry run records nothing")
     r = nomctl(conf, "pair", "--dry-run", "--format", "csv")
     tap.ok(r.stdout.startswith("kind,member,member_organisation,mentor"), "CSV has a header")
-    r = nomctl(conf, "pair")
+    r = nomctl(conf, "pair", expect=64)
     tap.is_(r.returncode, 64, "pair without --dry-run or --commit is a usage error")
 
     # A ban changes the plan: with Frank forbidden for Aileen, no pair
@@ -134,7 +134,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.is_(sorted((p["member"], p["mentor"], p["ended_at"] is None) for p in active),
             [("am@angus.example", "ft@fife.example", False), ("fm@fife.example", "at@angus.example", True)],
             "the pair is ended, not deleted; the other stays")
-    r = nomctl(conf, "withdraw", "nobody@fife.example")
+    r = nomctl(conf, "withdraw", "nobody@fife.example", expect=65)
     tap.is_(r.returncode, 65, "withdrawing an unknown address: EX_DATAERR")
 
     # The nominator withdraws the other mentor with the WITHDRAW command.

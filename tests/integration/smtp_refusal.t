@@ -127,7 +127,7 @@ def untouched(out):
 
 def held_run(conf, what, said):
     """A pass against a server that takes no mail: nothing charged."""
-    r = nomd(conf, "--once")
+    r = nomd(conf, "--once", expect=75)
     log = r.stdout + r.stderr
     out = rows(conf)
     tap.is_(r.returncode, EX_TEMPFAIL, f"{what}: the run ends as temporary (75)")

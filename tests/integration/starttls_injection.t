@@ -98,13 +98,13 @@ organisations = ( {{ id = "fife"; name = "Fife Council"; nominators = [ "ce@fife
 
 
 port, t, seen = fake_server(inject=False)
-r = nomd(config(port), "--once")
+r = nomd(config(port), "--once", expect=69)
 t.join(10)
 tap.ok(seen["tls"] and seen["login"], "control: a clean STARTTLS reaches LOGIN (the fake works)")
 tap.is_(r.returncode, 69, "control: the refused login ends with exit 69")
 
 port, t, seen = fake_server(inject=True)
-r = nomd(config(port), "--once")
+r = nomd(config(port), "--once", expect=69)
 t.join(10)
 tap.ok(not seen["login"], "injected data after the STARTTLS reply: LOGIN never sent")
 tap.is_(r.returncode, 69, "and the run fails as a TLS failure (exit 69)")

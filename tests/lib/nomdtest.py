@@ -6,9 +6,12 @@ import email.policy
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
+import sys
+import tempfile
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -54,7 +57,94 @@ staff = {{ addresses = [ "programme-team@example.org" ]; {staff_extra} }};
 
 # NOMD_WRAP="valgrind --leak-check=full ..." runs every nomd and nomctl
 # under that command (make check-valgrind).
-WRAP = __import__("shlex").split(os.environ.get("NOMD_WRAP", ""))
+WRAP = shlex.split(os.environ.get("NOMD_WRAP", ""))
+
+# Every ASan, UBSan and valgrind report of a nomd or nomctl this test starts
+# (through run(), Daemon or faultlib, which inherit the environment) goes
+# to a file in REPORTS, and check_reports() makes each a failed test: a
+# memory error fails the test even where the exit status is not checked.
+# Options already set (detect_leaks=0, ...) are kept.
+REPORTS = tempfile.mkdtemp(prefix="nomd-reports-")
+for _var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+    os.environ[_var] = ":".join(filter(None, [os.environ.get(_var), "log_path=" + os.path.join(REPORTS, "san")]))
+if WRAP and os.path.basename(WRAP[0]) == "valgrind":
+    # Only what counts as an error is shown, so a non-empty report is one.
+    extra = [] if any(a.startswith("--show-leak-kinds") for a in WRAP) else ["--show-leak-kinds=definite"]
+    WRAP = [WRAP[0], "--log-file=" + os.path.join(REPORTS, "vg.%p"), *extra, *WRAP[1:]]
+
+_commands = {}  # pid -> the command, to name it in a report
+_reported = set()
+_daemons = []
+
+
+def _fail(name, detail):
+    """A failed test in a TAP script (one that imported tap); elsewhere
+    (the demo) a line on stderr."""
+    tap = sys.modules.get("tap")
+    if tap:
+        tap.ok(False, name)
+        tap.diag(detail)
+    else:
+        sys.stderr.write(f"{name}\n{detail}\n")
+
+
+def _valgrind_errors(text):
+    """The lines of a valgrind log that are not warnings (a "Warning:" line
+    and the indented lines that follow it)."""
+    out, warning = [], False
+    for line in text.splitlines():
+        body = re.sub(r"^==\d+== ?", "", line)
+        if body.startswith("Warning:"):
+            warning = True
+        elif not (warning and (body.startswith(" ") or not body.strip())):
+            warning = False
+            if body.strip():
+                out.append(line)
+    return out
+
+
+def check_reports():
+    """One failed test for each sanitizer or valgrind report not yet seen,
+    with its first lines; True if there was none."""
+    clean = True
+    for name in sorted(os.listdir(REPORTS)):
+        path = os.path.join(REPORTS, name)
+        if name in _reported:
+            continue
+        with open(path, errors="replace") as f:
+            text = f.read()
+        lines = _valgrind_errors(text) if name.startswith("vg.") else text.strip().splitlines()
+        if not lines:
+            continue  # valgrind creates its log at the start: look again later
+        _reported.add(name)
+        clean = False
+        pid = int(re.sub(r"\D", "", name.rsplit(".", 1)[-1]) or 0)
+        what = " ".join(_commands.get(pid, ["a child process"]))
+        _fail(f"no sanitizer or valgrind report from {what}", f"  {path}:\n" + "\n".join(lines[:30]))
+    return clean
+
+
+def _check_status(args, rc, expect, stderr=""):
+    if expect is not None and rc != expect:
+        _fail(f"{' '.join(args)} exits {expect}",
+              f"  it exited {rc}" + (f"; stderr ends:\n{stderr[-1500:]}" if stderr else ""))
+
+
+def _at_end():
+    for d in _daemons:
+        if d.proc.poll() is None:
+            d.stop(expect=None)  # the test failed already, or forgot it: its report is what matters
+    check_reports()
+    if not _reported:
+        shutil.rmtree(REPORTS, True)
+
+
+if "tap" in sys.modules:
+    # Tests import tap first: the check runs before the plan is printed.
+    sys.modules["tap"].at_end(_at_end)
+else:
+    import atexit
+    atexit.register(_at_end)
 
 
 def wrapped(args):
@@ -64,17 +154,31 @@ def wrapped(args):
     return list(args)
 
 
-def run(args, timeout=120, env=None):
-    return subprocess.run(wrapped(args), capture_output=True, text=True, timeout=timeout * (10 if WRAP else 1),
-                          env=env)
+def run(args, timeout=120, env=None, expect=0):
+    """Run args (nomd and nomctl under NOMD_WRAP) to the end. A failed test
+    when the exit status is not `expect` (None: the caller checks it, or
+    says why it does not matter), and one for each new sanitizer or
+    valgrind report."""
+    cmd = wrapped(args)
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as p:
+        _commands[p.pid] = [os.path.basename(args[0]), *args[1:]]
+        try:
+            out, err = p.communicate(timeout=timeout * (10 if WRAP else 1))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            raise
+    _check_status(_commands[p.pid], p.returncode, expect, err)
+    check_reports()
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
 
 
-def nomd(conf, *args):
-    return run([os.path.join(BUILD, "nomd"), "-c", conf, *args])
+def nomd(conf, *args, expect=0):
+    return run([os.path.join(BUILD, "nomd"), "-c", conf, *args], expect=expect)
 
 
-def nomctl(conf, *args):
-    return run([os.path.join(BUILD, "nomctl"), "-c", conf, *args])
+def nomctl(conf, *args, expect=0):
+    return run([os.path.join(BUILD, "nomctl"), "-c", conf, *args], expect=expect)
 
 
 def nomctl_json(conf, command):
@@ -137,8 +241,11 @@ class Daemon:
         self.log_path = conf + ".log"
         self.log = open(self.log_path, "ab")
         full_env = dict(os.environ, **(env or {}))
+        self.args = ["nomd", "-c", conf, *args]
         self.proc = subprocess.Popen(wrapped([os.path.join(BUILD, "nomd"), "-c", conf, *args]),
                                      stdout=self.log, stderr=self.log, env=full_env)
+        _commands[self.proc.pid] = self.args
+        _daemons.append(self)
         self.offset = 0
 
     def text(self):
@@ -165,20 +272,27 @@ class Daemon:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
-    def stop(self, timeout=10):
-        """SIGTERM; return (exit status, seconds taken)."""
+    def stop(self, timeout=10, expect=0):
+        """SIGTERM; return (exit status, seconds taken). A failed test when
+        the status is not `expect` (None: not checked here), and one for
+        each new sanitizer or valgrind report."""
         if self.proc.poll() is not None:
-            return self.proc.returncode, 0.0
-        t0 = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        return rc, time.monotonic() - t0
+            rc, took = self.proc.returncode, 0.0
+        else:
+            t0 = time.monotonic()
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(timeout * (10 if WRAP else 1))
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                rc = self.proc.wait()
+            took = time.monotonic() - t0
+        _check_status(self.args, rc, expect)
+        check_reports()
+        return rc, took
 
     def kill(self):
+        """SIGKILL: no exit status to check, and no report."""
         self.proc.kill()
         self.proc.wait()
 

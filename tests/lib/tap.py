@@ -6,6 +6,9 @@
     tap.diag("some note")
     tap.done()            # prints "1..N", exits 1 if any test failed
 
+tap.at_end(fn) runs fn before the plan however the script ends, so that
+checks made at the end (nomdtest's sanitizer reports) still count.
+
 The plan is printed at the end, so the number of tests need not be known
 in advance.  An uncaught exception is reported as one more failed test
 (with its traceback as diagnostics) and the plan is still printed; so is
@@ -20,6 +23,7 @@ import traceback
 _count = 0
 _failed = 0
 _done = False
+_at_end = []
 
 
 def _out(line):
@@ -116,9 +120,26 @@ def failed():
     return _failed
 
 
+def at_end(fn):
+    """Run fn() when the script ends (done(), an uncaught exception, or
+    the end of the script), before the plan: its tests still count."""
+    _at_end.append(fn)
+
+
+def _run_at_end():
+    while _at_end:
+        fn = _at_end.pop()
+        try:
+            fn()
+        except Exception as e:
+            ok(False, "end-of-test check raised %s: %s" % (type(e).__name__, e))
+            diag(traceback.format_exc())
+
+
 def done():
     """Print the plan and exit: 0 if all passed, 1 otherwise."""
     global _done
+    _run_at_end()
     _done = True
     _out("1..%d" % _count)
     if _failed:
@@ -135,6 +156,7 @@ def _excepthook(etype, value, tb):
     ok(False, "uncaught exception: %s: %s" %
        (etype.__name__, str(value).splitlines()[0] if str(value) else ""))
     diag("".join(traceback.format_exception(etype, value, tb)))
+    _run_at_end()
     _done = True
     _out("1..%d" % _count)
     # the interpreter exits with status 1 after the hook
@@ -143,6 +165,7 @@ def _excepthook(etype, value, tb):
 def _atexit():
     # script ended without done(): still print the plan
     if not _done:
+        _run_at_end()
         if _count == 0:
             ok(False, "script ended without running any test")
         _out("1..%d" % _count)
