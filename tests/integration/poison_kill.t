@@ -29,7 +29,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
     env = dict(os.environ, NOMD_FAULT="kill:KILL-MARK")
     nomd = [os.path.join(BUILD, "nomd"), "-c", conf, "--once"]
     for n in (1, 2, 3):
-        r = run(nomd, env=env)
+        r = run(nomd, env=env, expect=-signal.SIGKILL)
         tap.is_(r.returncode, -signal.SIGKILL, f"run {n} dies of SIGKILL on the message")
         tap.is_(unprocessable(conf), [], f"after {n} death(s) the message is not held")
     tap.is_(sum(b"KILL-MARK" in m for m in ms.fetch(INBOX_USER)), 1, "it is still in the inbox")
