@@ -50,8 +50,21 @@ with MailStack(os.path.join(work, "stack")) as ms:
         return (sum(1 for a, b in progress if a < N) >= 2 and
                 sum(1 for a, b in progress if a == N and b < N) >= 2)
 
+    def stalled():
+        """The last two kills found the same message in hand: a third death
+        on it would rightly hold it as unprocessable (README: deaths that
+        leave no record count from the third), which is poison.t's test,
+        not this one's."""
+        return len(progress) >= 2 and progress[-1][0] == progress[-2][0] < N
+
     while len(progress) < KILLS or (not covered() and len(progress) < 60):
         d = Daemon(conf)
+        if stalled():
+            # Let this life get past the message first (a slow start
+            # under a sanitizer can eat the short lives).
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and len(nomctl_json(conf, "messages")) <= progress[-1][0]:
+                time.sleep(0.05)
         time.sleep(rng.uniform(0.02, 0.25) * (1 + len(progress) / 8))
         d.kill()
         recorded = len(nomctl_json(conf, "messages"))
