@@ -109,15 +109,20 @@ static gboolean deliver_one(const struct nomd_config *cfg, struct store *st, str
 		return TRUE;
 	}
 	int delay = deliver_retry_delay(cfg, it->attempts);
-	if (r == SMTP_PERMANENT) {
+	gboolean failed = FALSE;
+	if (!store_outbox_failed(st, it->id, r == SMTP_PERMANENT, g_get_real_time() / G_USEC_PER_SEC, delay,
+				 cfg->smtp.max_age, why, &failed, error))
+		return FALSE;
+	/* The store says what became of it: a deferral past smtp.max_age fails. */
+	if (failed) {
 		stats->failed++;
-		log_warn("outbox #%" G_GINT64_FORMAT " failed: %s", it->id, why);
+		log_warn("outbox #%" G_GINT64_FORMAT " failed%s: %s", it->id,
+			 r == SMTP_PERMANENT ? "" : " (older than smtp.max_age)", why);
 	} else {
 		stats->deferred++;
 		log_warn("outbox #%" G_GINT64_FORMAT " deferred %d s: %s", it->id, delay, why);
 	}
-	return store_outbox_failed(st, it->id, r == SMTP_PERMANENT, g_get_real_time() / G_USEC_PER_SEC, delay,
-				   cfg->smtp.max_age, why, error);
+	return TRUE;
 }
 
 gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, int patience,

@@ -731,7 +731,7 @@ gboolean store_outbox_sent(struct store *st, gint64 id, GError **error)
 }
 
 gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gint64 now, int retry_in, int max_age,
-			     const char *error_text, GError **error)
+			     const char *error_text, gboolean *failed, GError **error)
 {
 	/* A message older than max_age is given up, like a permanent failure. */
 	g_autoptr(sqlite3_stmt) stmt =
@@ -739,7 +739,7 @@ gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gi
 			"UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?4 + ?5,"
 			" status = CASE WHEN ?3 OR ?4 - CAST(strftime('%s', created_at) AS INTEGER) >= ?6"
 			" THEN 'failed' ELSE 'pending' END"
-			" WHERE id = ?1",
+			" WHERE id = ?1 RETURNING status = 'failed'",
 			error);
 	if (!stmt)
 		return FALSE;
@@ -749,7 +749,15 @@ gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gi
 	sqlite3_bind_int64(stmt, 4, now);
 	sqlite3_bind_int(stmt, 5, retry_in);
 	sqlite3_bind_int(stmt, 6, max_age);
-	return store_step_done(st, stmt, error);
+	*failed = permanent;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*failed = sqlite3_column_int(stmt, 0) != 0;
+		rc = sqlite3_step(stmt);
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, error, "record a failed delivery");
+	return TRUE;
 }
 
 gboolean store_outbox_next_due(struct store *st, gint64 *when, GError **error)

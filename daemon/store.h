@@ -125,9 +125,10 @@ gboolean store_sync(struct store *st, GError **error);
 gboolean store_sender_batch(struct store *st, GError **error);
 gboolean store_outbox_sent(struct store *st, gint64 id, GError **error);
 /* A failed attempt: tried again `retry_in` seconds from `now`, unless it is
- * `permanent` or the message is older than `max_age` seconds (then failed). */
+ * `permanent` or the message is older than `max_age` seconds (then failed:
+ * *failed says which it became). */
 gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gint64 now, int retry_in, int max_age,
-			     const char *error_text, GError **error);
+			     const char *error_text, gboolean *failed, GError **error);
 /* When the next pending row is due, in seconds since the epoch (0: none
  * pending; a row due at once gives 1). */
 gboolean store_outbox_next_due(struct store *st, gint64 *when, GError **error);

@@ -116,6 +116,8 @@ with MailStack(os.path.join(work, "stack")) as ms:
     o = row(db)
     tap.is_((o["status"], o["attempts"]), ("failed", 6), "past smtp.max_age a temporary refusal fails the mail")
     tap.ok(REFUSAL in (o["last_error"] or ""), f"with the server's reason: {o['last_error']}")
+    tap.ok(re.search(r"outbox #\d+ failed \(older than smtp\.max_age\): ", log) and "0 deferred, 1 failed" in log
+           and not re.search(r"outbox #\d+ deferred", log), "and the log says failed, not deferred")
     log, _, _ = one_pass()
     tap.is_((row(db)["attempts"], tried(log)), (6, False), "and it is not tried again")
 relay.close()
