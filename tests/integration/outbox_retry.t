@@ -72,12 +72,8 @@ def tried(log):
 
 relay = Relay()
 with MailStack(os.path.join(work, "stack")) as ms:
-    conf = write_config(ms, work, smtp_extra=f"retry_min = {RETRY_MIN}; retry_max = {RETRY_MAX};"
-                                             f" max_age = {MAX_AGE};")
-    text = open(conf).read()
-    text = re.sub(r'url = "smtp://127\.0\.0\.1:\d+"; security = "starttls";',
-                  f'url = "smtp://127.0.0.1:{relay.port}"; security = "none";', text)
-    open(conf, "w").write(text)
+    conf = write_config(ms, work, smtp_plain_port=relay.port,
+                        smtp_extra=f"retry_min = {RETRY_MIN}; retry_max = {RETRY_MAX}; max_age = {MAX_AGE};")
     db = os.path.join(work, "nomd.db")
     ms.deliver_lmtp(INBOX_USER, form_message(CE, "retry-1@fife.example",
                                              section("Member", "Ann Fife", "ann@fife.example")))

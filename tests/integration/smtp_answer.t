@@ -72,13 +72,7 @@ class FakeRelay(FakeServer):
 
 
 def configure(ms, work, port):
-    conf = write_config(ms, work, smtp_extra="retry_min = 1; retry_max = 1;")
-    text = open(conf).read()
-    text = re.sub(r'url = "smtp://127\.0\.0\.1:\d+"; security = "starttls";',
-                  f'url = "smtp://127.0.0.1:{port}"; security = "none";', text)
-    with open(conf, "w") as f:
-        f.write(text)
-    return conf
+    return write_config(ms, work, smtp_plain_port=port, smtp_extra="retry_min = 1; retry_max = 1;")
 
 
 def scenario(ms, name, actions, org, nominee):

@@ -87,13 +87,7 @@ class Relay(FakeServer):
 
 
 def configure(ms, folder, port):
-    conf = write_config(ms, folder, smtp_extra='retry_min = 1; retry_max = 1; user = "nomd"; password = "old";')
-    text = open(conf).read()
-    text = re.sub(r'url = "smtp://127\.0\.0\.1:\d+"; security = "starttls";',
-                  f'url = "smtp://127.0.0.1:{port}"; security = "none";', text)
-    with open(conf, "w") as f:
-        f.write(text)
-    return conf
+    return write_config(ms, folder, smtp_plain_port=port, smtp_extra='retry_min = 1; retry_max = 1; user = "nomd"; password = "old";')
 
 
 def scenario(ms, name, port, orgs):

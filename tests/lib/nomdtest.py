@@ -21,9 +21,11 @@ FROM = "Local Government Connect Network <connect@example.org>"
 
 
 def write_config(stack, workdir, extra="", imap_security="tls", max_members=5, max_mentors=5, imap_extra="",
-                 smtp_extra="", staff_extra='digest = "off";'):
+                 smtp_extra="", staff_extra='digest = "off";', smtp_plain_port=None):
     """Write workdir/nomd.conf for `stack`, including the shipped organisation list.
-    The staff digest is off unless `staff_extra` says otherwise."""
+    The staff digest is off unless `staff_extra` says otherwise. With
+    `smtp_plain_port`, mail goes to that port on 127.0.0.1 without TLS (a
+    fake SMTP server in the test's own process) instead of to Postfix."""
     shutil.copy(os.path.join(ROOT, "etc", "organisations.conf"), os.path.join(workdir, "organisations.conf"))
     port = stack.imaps_port if imap_security == "tls" else stack.imap_port
     text = f"""
@@ -37,7 +39,7 @@ imap = {{
   {imap_extra}
 }};
 smtp = {{
-  url = "smtp://127.0.0.1:{stack.smtp_port}"; security = "starttls";
+  url = "smtp://127.0.0.1:{smtp_plain_port or stack.smtp_port}"; security = "{"none" if smtp_plain_port else "starttls"}";
   ca_file = "{stack.cert_file}";
   from = "{FROM}";
   timeout_seconds = 20;
