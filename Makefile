@@ -7,6 +7,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/nomd
 DATADIR ?= $(PREFIX)/share/nomd
 MANDIR ?= $(PREFIX)/share/man
 # /usr installs configure /etc; others their own etc/.
@@ -18,10 +19,16 @@ PKGS = libetpan gmime-3.0 libcurl sqlite3 libconfig gnutls libxml-2.0 libical li
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The document reader, nomd-reader, alone links the office and PDF
+# libraries: nomd runs it in a child process and never loads them.
+READER_PKGS = glib-2.0 libgsf-1 libxml-2.0 freexl poppler-glib libseccomp
+READER_CFLAGS = $(shell pkg-config --cflags $(READER_PKGS) 2>/dev/null)
+READER_LIBS = $(shell pkg-config --libs $(READER_PKGS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
-	-DNOMD_TEMPLATE_DIR='"$(DATADIR)/templates"' -DNOMD_CONFIG='"$(SYSCONFDIR)/nomd/nomd.conf"' $(PKG_CFLAGS)
+	-DNOMD_TEMPLATE_DIR='"$(DATADIR)/templates"' -DNOMD_CONFIG='"$(SYSCONFDIR)/nomd/nomd.conf"' \
+	-DNOMD_READER='"$(LIBEXECDIR)/nomd-reader"' $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lcsv
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -31,16 +38,32 @@ endif
 CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/store_people.c daemon/store_events.c daemon/store_forget.c daemon/decide.c \
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/imap.c daemon/smtp.c \
 	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c daemon/people.c daemon/schedule.c daemon/events.c daemon/digest.c daemon/notify.c \
-	parsers/mime.c parsers/mime_scan.c parsers/mime_text.c parsers/form.c parsers/html.c parsers/csv.c parsers/answer.c parsers/ical.c
+	parsers/document.c parsers/mime.c parsers/mime_scan.c parsers/mime_text.c parsers/form.c parsers/html.c parsers/csv.c parsers/answer.c parsers/ical.c
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-all: $(BUILD)/nomd $(BUILD)/nomctl
+READER_SRCS = parsers/document.c parsers/form.c $(wildcard parsers/doc_*.c)
+READER_OBJS = $(READER_SRCS:%.c=$(BUILD)/obj/%.o)
+
+all: $(BUILD)/nomd $(BUILD)/nomctl $(BUILD)/nomd-reader
 
 $(BUILD)/obj/%.o: %.c $(wildcard daemon/*.h parsers/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The reader's own objects see the office libraries' headers.
+$(READER_OBJS:%.o=%-reader.o) $(BUILD)/obj/daemon/nomd_reader.o: CFLAGS += $(READER_CFLAGS)
+$(BUILD)/obj/%-reader.o: %.c $(wildcard parsers/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libnomd-reader.a: $(READER_OBJS:%.o=%-reader.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/nomd-reader: $(BUILD)/obj/daemon/nomd_reader.o $(BUILD)/libnomd-reader.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
 
 $(BUILD)/libnomd.a: $(CORE_OBJS)
 	@rm -f $@
@@ -136,6 +159,8 @@ install: all
 		$(DESTDIR)$(SYSCONFDIR)/nomd $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/nomd $(DESTDIR)$(SBINDIR)/nomd
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 $(BUILD)/nomd-reader $(DESTDIR)$(LIBEXECDIR)/nomd-reader
 	install -m 0755 $(BUILD)/nomctl $(DESTDIR)$(BINDIR)/nomctl
 	install -m 0644 templates/*.txt templates/*.html $(DESTDIR)$(DATADIR)/templates/
 	install -m 0644 man/nomctl.1 $(DESTDIR)$(MANDIR)/man1/
@@ -155,7 +180,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/nomd $(DESTDIR)$(BINDIR)/nomctl $(DESTDIR)$(UNITDIR)/nomd.service \
 		$(DESTDIR)$(MANDIR)/man1/nomctl.1 $(DESTDIR)$(MANDIR)/man5/nomd.conf.5 $(DESTDIR)$(MANDIR)/man8/nomd.8
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBEXECDIR)
 	for f in nomd.conf organisations.conf; do \
 		if cmp -s etc/$$f $(DESTDIR)$(SYSCONFDIR)/nomd/$$f; then \
 			rm -f $(DESTDIR)$(SYSCONFDIR)/nomd/$$f; \

@@ -496,10 +496,29 @@ struct form *form_parse(const char *text, gboolean forwarded)
 	return f;
 }
 
-static gboolean role_from_value(const char *v, enum nominee_role *role)
+gboolean form_role_value(const char *v, enum nominee_role *role)
 {
 	g_autofree char *clean = clean_value(v);
 	return role_word(clean, strlen(clean), role);
+}
+
+enum form_column form_column_kind(const char *label)
+{
+	g_autofree char *plain = strip_emphasis(label ? label : "");
+	g_autofree char *clean = clean_value(plain);
+	gsize n = strlen(clean);
+	while (n && clean[n - 1] == ':')
+		clean[--n] = '\0';
+	g_autofree char *folded = g_utf8_strdown(clean, -1);
+	for (size_t i = 0; i < G_N_ELEMENTS(role_columns); i++)
+		if (strcmp(folded, role_columns[i]) == 0)
+			return FORM_COLUMN_ROLE;
+	switch (lookup_label(folded)) {
+	case F_NONE: return FORM_COLUMN_OTHER;
+	case F_NAME: return FORM_COLUMN_NAME;
+	case F_EMAIL: return FORM_COLUMN_EMAIL;
+	default: return FORM_COLUMN_FIELD;
+	}
 }
 
 void form_add_rows(struct form *f, GPtrArray *rows)
@@ -511,7 +530,7 @@ void form_add_rows(struct form *f, GPtrArray *rows)
 		const char *role_key = NULL;
 		for (size_t i = 0; i < G_N_ELEMENTS(role_columns) && !have_role; i++) {
 			const char *v = g_hash_table_lookup(row, role_columns[i]);
-			if (v && role_from_value(v, &role)) {
+			if (v && form_role_value(v, &role)) {
 				have_role = TRUE;
 				role_key = role_columns[i];
 			}

@@ -47,6 +47,14 @@ struct form *form_parse(const char *text, gboolean forwarded);
  * (case-folded) to its value, with a role column (member/mentee/mentor). */
 void form_add_rows(struct form *f, GPtrArray *rows);
 
+/* What a table column is, by its header label (any case, a trailing ':'
+ * allowed): a role column ("Member or mentor", "Role", "Type", ...), the
+ * name, the email, another field the form knows, or none of these. */
+enum form_column { FORM_COLUMN_OTHER, FORM_COLUMN_ROLE, FORM_COLUMN_NAME, FORM_COLUMN_EMAIL, FORM_COLUMN_FIELD };
+enum form_column form_column_kind(const char *label);
+/* The role a cell names ("Mentor", " mentee "): TRUE and *role. */
+gboolean form_role_value(const char *value, enum nominee_role *role);
+
 typedef struct form form;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(form, form_free)
 

@@ -1,0 +1,46 @@
+/* doc_table: turns a table (a Word or OpenDocument table, a worksheet)
+ * into lines of the form's language, so that every rule of the form
+ * reader applies to documents unchanged. Uses form.c's labels.
+ *
+ * Rules:
+ *  - Cells are trimmed, line breaks and runs of blanks made one space,
+ *    capped at DOC_MAX_CELL bytes; empty cells are left out of the line
+ *    rule below. Rows past DOC_MAX_ROWS and cells past DOC_MAX_COLUMNS
+ *    are ignored.
+ *  - The header row is the first row, among the first 50, that has a
+ *    role column ("Member or mentor", "Role", "Type", ...) and a name or
+ *    email column. Each later row whose role cell says member, mentee or
+ *    mentor becomes a section: a line "Member" or "Mentor", then one line
+ *    "Label: value" for each other non-empty cell under a labelled column.
+ *    Later rows without a role (notes, totals) are left out.
+ *  - Rows above the header, and every row of a table without one, follow
+ *    the line rule: one cell is its text ("Member 1"), two are
+ *    "Label: value", more are joined with " | ".
+ *  - DOC_TABLE_SHEET: a worksheet. Without a header row it is left out
+ *    whole (a guidance or lookup sheet). */
+#ifndef NOMD_DOC_TABLE_H
+#define NOMD_DOC_TABLE_H
+
+#include <glib.h>
+
+enum doc_table_flags {
+	DOC_TABLE_SHEET = 1 << 0,
+};
+
+struct doc_table;
+
+struct doc_table *doc_table_new(guint flags);
+void doc_table_free(struct doc_table *t);
+/* Start a new row; later cells go into it. */
+void doc_table_row(struct doc_table *t);
+/* Add a cell to the current row (a row is started if none is). `len` -1:
+ * NUL-terminated. Cells that are not valid UTF-8 are made valid. An
+ * empty cell still counts for column positions. */
+void doc_table_cell(struct doc_table *t, const char *text, gssize len);
+/* Append the table's lines to `out`, each ending in "\n". */
+void doc_table_emit(const struct doc_table *t, GString *out);
+
+typedef struct doc_table doc_table;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(doc_table, doc_table_free)
+
+#endif
