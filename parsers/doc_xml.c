@@ -64,8 +64,9 @@ static enum doc_xml_event fail(struct doc_xml *x, enum doc_status st, const char
 	if (!x->failed) {
 		x->failed = TRUE;
 		x->status = st;
-		x->detail = x->xml_error ? g_strdup_printf("%s %s (libxml2 error %d)", x->what, why, x->xml_error)
-					 : g_strdup_printf("%s %s", x->what, why);
+		x->detail = doc_detail_clean(x->xml_error ? g_strdup_printf("%s %s (libxml2 error %d)", x->what, why,
+									    x->xml_error)
+							  : g_strdup_printf("%s %s", x->what, why));
 	}
 	return DOC_XML_ERROR;
 }

@@ -39,7 +39,7 @@ static void set_detail(char **detail, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	g_free(*detail);
-	*detail = g_strdup_vprintf(fmt, ap);
+	*detail = doc_detail_clean(g_strdup_vprintf(fmt, ap));
 	va_end(ap);
 }
 
