@@ -43,16 +43,20 @@ static void set_detail(char **detail, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Entries under `dir`, folders included, stopping past `cap`. */
-static guint count_members(GsfInfile *dir, guint cap)
+/* Entries under `dir`, folders included, stopping past `cap`; folders
+ * nested deeper than ZIP_MAX_DEPTH count as past it. */
+#define ZIP_MAX_DEPTH 32
+static guint count_members(GsfInfile *dir, guint cap, guint depth)
 {
+	if (depth > ZIP_MAX_DEPTH)
+		return cap + 1;
 	int n = gsf_infile_num_children(dir);
 	guint count = 0;
 	for (int i = 0; i < n && count <= cap; i++) {
 		count++;
 		GsfInput *child = gsf_infile_child_by_index(dir, i);
 		if (child && GSF_IS_INFILE(child) && gsf_infile_num_children(GSF_INFILE(child)) > 0)
-			count += count_members(GSF_INFILE(child), cap - MIN(count, cap));
+			count += count_members(GSF_INFILE(child), cap - MIN(count, cap), depth + 1);
 		if (child)
 			g_object_unref(child);
 	}
@@ -79,9 +83,10 @@ enum doc_status doc_zip_open(const guint8 *data, gsize len, struct doc_zip **out
 	z->input = input;
 	z->root = root;
 	z->limit = MIN((gsize)DOC_MAX_INFLATED, MAX((gsize)ZIP_RATIO_FLOOR, len * DOC_MAX_RATIO));
-	guint members = count_members(root, DOC_MAX_MEMBERS);
+	guint members = count_members(root, DOC_MAX_MEMBERS, 0);
 	if (members > DOC_MAX_MEMBERS) {
-		set_detail(detail, "ZIP archive has more than %d members", DOC_MAX_MEMBERS);
+		set_detail(detail, "ZIP archive has more than %d members or folders %d deep", DOC_MAX_MEMBERS,
+			   ZIP_MAX_DEPTH);
 		doc_zip_free(z);
 		return DOC_TOO_COMPLEX;
 	}

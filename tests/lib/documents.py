@@ -24,6 +24,8 @@ expertise, location, format; an empty string is a field left blank.
     zip_bomb_docx()              word/document.xml inflates to over 1 GiB
     docx_xxe()                   an external entity (file:///etc/passwd) in
                                  the text
+    docx_many_members(), docx_deep_folders()
+                                 2100 members more; a member 40 folders down
     xlsx_billion_laughs()        nested entities in sharedStrings.xml
 
 expected_form(org, people) is what the form reader should make of any of
@@ -321,6 +323,27 @@ def docx_xxe():
             b'<w:p><w:r><w:t>Name: Alex &xxe;</w:t></w:r></w:p>'
             b'</w:body></w:document>')
     return _replace_member(docx_sections("Highland Council", SAMPLE_PEOPLE), "word/document.xml", body)
+
+
+def _with_members(data, names):
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            zout.writestr(item.filename, zin.read(item.filename))
+        for name in names:
+            zout.writestr(name, b"")
+    return out.getvalue()
+
+
+def docx_many_members(count=2100):
+    """A .docx with `count` empty members more (DOC_MAX_MEMBERS is 2000)."""
+    return _with_members(docx_sections("Highland Council", SAMPLE_PEOPLE),
+                         ["media/%d.xml" % i for i in range(count)])
+
+
+def docx_deep_folders(depth=40):
+    """A .docx with a member `depth` folders down."""
+    return _with_members(docx_sections("Highland Council", SAMPLE_PEOPLE), ["/".join(["d"] * depth) + "/x.xml"])
 
 
 def xlsx_billion_laughs():

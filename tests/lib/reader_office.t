@@ -146,6 +146,11 @@ rc, text = read(documents.zip_bomb_docx())
 tap.is_(rc, DOC_EXIT_BASE + DOC_TOO_COMPLEX, "a zip bomb (1 GiB from 1 MB) is too complex%s"
         % ("" if SANITIZED else ", within 256 MiB of address space"))
 
+rc, text = read(documents.docx_many_members())
+tap.is_(rc, DOC_EXIT_BASE + DOC_TOO_COMPLEX, "a package of over 2000 members is too complex")
+rc, text = read(documents.docx_deep_folders())
+tap.is_(rc, DOC_EXIT_BASE + DOC_TOO_COMPLEX, "a member 40 folders down is too complex")
+
 rc, text = read(documents.docx_xxe())
 tap.ok(rc in (0, DOC_EXIT_BASE + DOC_UNREADABLE), "an external entity: read or refused, no crash (exit %d)" % rc)
 tap.ok("root:" not in text, "an external entity: /etc/passwd is not read")
