@@ -80,6 +80,12 @@ $(BUILD)/tests/render_samples: $(BUILD)/obj/tests/tools/render_samples.o $(BUILD
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The document readers' test tool (tests/lib/reader_office.t).
+$(BUILD)/obj/tests/tools/doc_dump-reader.o: CFLAGS += $(READER_CFLAGS)
+$(BUILD)/tests/doc_dump: $(BUILD)/obj/tests/tools/doc_dump-reader.o $(BUILD)/libnomd-reader.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libnomd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -87,7 +93,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libnomd.a
 deps:
 	scripts/install-deps.sh
 
-unit: all $(UNIT_BINS) $(BUILD)/tests/render_samples
+unit: all $(UNIT_BINS) $(BUILD)/tests/render_samples $(BUILD)/tests/doc_dump
 
 FUZZ_SECONDS ?= 300
 

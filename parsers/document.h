@@ -28,6 +28,12 @@ const char *doc_status_name(enum doc_status s);
 #define DOC_EXIT(status) (DOC_EXIT_BASE + (int)(status))
 enum doc_status doc_status_from_exit(int code);
 
+/* A status detail made fit for a log line: printable ASCII only (others
+ * become '?'), at most DOC_MAX_DETAIL bytes. Takes `detail` and returns
+ * it. Details may name archive members, which the sender chose. */
+#define DOC_MAX_DETAIL 200
+char *doc_detail_clean(char *detail);
+
 /* Caps, applied by the reader before and while it works. */
 #define DOC_MAX_INPUT (8 * 1024 * 1024)		/* bytes of one document */
 #define DOC_MAX_MEMBERS 2000			/* entries in a ZIP archive */

@@ -14,12 +14,14 @@
 # The targets (see each file's header): fuzz_parse (the whole pipeline:
 # MIME walk, form, rules, reply), fuzz_mime (mime_parse alone), fuzz_form
 # (form and CSV readers), fuzz_template (the template engine), fuzz_config
-# (the configuration loader). tests/fuzz/fuzz_common.h is shared.
+# (the configuration loader), fuzz_office (the office document readers of
+# nomd-reader). tests/fuzz/fuzz_common.h is shared.
 #
 # NOMD_FUZZ_EXTRA_SRCS adds source files (paths from the top of the tree)
 # that the Makefile does not list yet.
 #
-# Libraries: pkg-config for the packages the Makefile names (PKGS) and
+# Libraries: pkg-config for the packages the Makefile names (PKGS,
+# READER_PKGS) and
 # libetpan gmime-3.0 libcurl sqlite3 libconfig gnutls, plus the Makefile's
 # LDLIBS, plus extra ones from tests/fuzz/extra-libs and from the
 # environment variable NOMD_FUZZ_EXTRA_LIBS. In both, a word starting with
@@ -88,11 +90,14 @@ make_var() {
 			"nomd-fuzz-print-$1" 2>/dev/null
 }
 
+# nomd's core and nomd-reader's sources (READER_SRCS: the document
+# readers, a wildcard in the Makefile, so a new parsers/doc_*.c is built
+# here with no change).
 srcs=""
-for s in $(make_var CORE_SRCS || true); do
+for s in $(make_var CORE_SRCS || true) $(make_var READER_SRCS || true); do
 	case "$s" in
 	daemon/nomd.c | daemon/nomctl.c) ;;
-	*.c) [ -f "$s" ] && srcs="$srcs $s" ;;
+	*.c) [ -f "$s" ] && case " $srcs " in *" $s "*) ;; *) srcs="$srcs $s" ;; esac ;;
 	esac
 done
 if [ -z "$srcs" ]; then
@@ -108,7 +113,7 @@ for s in ${NOMD_FUZZ_EXTRA_SRCS:-}; do
 done
 
 # Libraries.
-pkgs="libetpan gmime-3.0 libcurl sqlite3 libconfig gnutls $(make_var PKGS || true)"
+pkgs="libetpan gmime-3.0 libcurl sqlite3 libconfig gnutls $(make_var PKGS || true) $(make_var READER_PKGS || true)"
 flags=""
 extra=""
 [ -f "$here/extra-libs" ] && extra=$(sed 's/#.*//' "$here/extra-libs")

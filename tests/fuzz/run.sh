@@ -15,6 +15,8 @@
 #   fuzz_form      form_parse(), csv_read_rows() and form_add_rows()
 #   fuzz_template  template_load() and template_render(), HTML escaping
 #   fuzz_config    config_load() and its "FILE:LINE: message" errors
+#   fuzz_office    the .docx, .odt, .xlsx and .ods readers of nomd-reader
+#                  (ZIP, XML, tables) against the caps in parsers/document.h
 #
 # Time: SECONDS on the command line is the time of EACH target.
 # Without it, NOMD_FUZZ_SECONDS (default 60) is the TOTAL for all the
@@ -41,8 +43,9 @@
 #                  tests/fuzz/seeds-form/*
 #   fuzz_template  templates/*.txt, templates/*.html, tests/fuzz/seeds-template/*
 #   fuzz_config    etc/nomd.conf, tests/fuzz/seeds-config/*
+#   fuzz_office    tests/fuzz/seeds-office/* (tests/fuzz/office_seeds.py)
 #
-# with the dictionary tests/fuzz/{nomd,form,template,config}.dict.
+# with the dictionary tests/fuzz/{nomd,form,template,config,office}.dict.
 # NOMD_FUZZ_SEED fixes libFuzzer's random seed (make check sets it, so a
 # slower machine explores a prefix of the same inputs); unset, each run
 # explores anew (make fuzz). NOMD_FUZZ_ARGS adds libFuzzer flags to every
@@ -76,7 +79,7 @@ usage() {
 	exit 64
 }
 
-all_targets="fuzz_parse fuzz_mime fuzz_form fuzz_template fuzz_config"
+all_targets="fuzz_parse fuzz_mime fuzz_form fuzz_template fuzz_config fuzz_office"
 targets=""
 each=""
 while [ $# -gt 0 ]; do
@@ -226,6 +229,9 @@ seed_corpus() {
 	fuzz_config)
 		for f in etc/nomd.conf tests/fuzz/seeds-config/*; do add "$f" "$2"; done
 		;;
+	fuzz_office)
+		for f in tests/fuzz/seeds-office/*; do add "$f" "$2"; done
+		;;
 	esac
 	echo "$count"
 }
@@ -236,6 +242,7 @@ dict_of() {
 	fuzz_form) echo "$here/form.dict" ;;
 	fuzz_template) echo "$here/template.dict" ;;
 	fuzz_config) echo "$here/config.dict" ;;
+	fuzz_office) echo "$here/office.dict" ;;
 	esac
 }
 
