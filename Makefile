@@ -21,7 +21,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # The document reader, nomd-reader, alone links the office and PDF
 # libraries: nomd runs it in a child process and never loads them.
-READER_PKGS = glib-2.0 libgsf-1 libxml-2.0 freexl poppler-glib libseccomp
+READER_PKGS = glib-2.0 libgsf-1 libxml-2.0 freexl poppler-glib poppler libseccomp
 READER_CFLAGS = $(shell pkg-config --cflags $(READER_PKGS) 2>/dev/null)
 READER_LIBS = $(shell pkg-config --libs $(READER_PKGS) 2>/dev/null)
 
