@@ -65,6 +65,12 @@ $(BUILD)/libnomd-reader.a: $(READER_OBJS:%.o=%-reader.o)
 $(BUILD)/nomd-reader: $(BUILD)/obj/daemon/nomd_reader.o $(BUILD)/libnomd-reader.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
 
+# Tests of the reader, linked with its library (run by tests/lib/reader_pdf.t).
+READER_TESTS = $(BUILD)/tests/reader_sandbox
+$(BUILD)/tests/reader_%: $(BUILD)/obj/tests/reader/%.o $(BUILD)/libnomd-reader.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
+
 $(BUILD)/libnomd.a: $(CORE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
@@ -87,7 +93,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libnomd.a
 deps:
 	scripts/install-deps.sh
 
-unit: all $(UNIT_BINS) $(BUILD)/tests/render_samples
+unit: all $(UNIT_BINS) $(BUILD)/tests/render_samples $(READER_TESTS)
 
 FUZZ_SECONDS ?= 300
 
