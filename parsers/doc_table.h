@@ -40,6 +40,16 @@ void doc_table_cell(struct doc_table *t, const char *text, gssize len);
 /* Append the table's lines to `out`, each ending in "\n". */
 void doc_table_emit(const struct doc_table *t, GString *out);
 
+/* Append one line of document text to `out`: made valid UTF-8, trimmed,
+ * each run of blanks made one space (one tab, if the run holds a tab: a
+ * tab separates a label from its value in the form); nothing when empty
+ * or when `out` would grow past DOC_MAX_TEXT. Every line the readers
+ * write goes through here. */
+void doc_text_line(GString *out, const char *text, gssize len);
+/* A number cell as people wrote it: "3" for 3.0, else up to 15
+ * significant digits; not a number: a copy of `value`. */
+char *doc_number_text(const char *value);
+
 typedef struct doc_table doc_table;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(doc_table, doc_table_free)
 

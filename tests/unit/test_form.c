@@ -174,5 +174,19 @@ int main(void)
 		is_str(nth(f, 0)->email, "filled@x.example", "Outlook's addr<mailto:addr> without a space");
 		ok(nth(f, 0)->format == NULL, "a hint left in place is no answer");
 	}
+	{
+		/* The labels of Word and Excel forms councils send. */
+		g_autoptr(form) f = form_parse("Council / organisation: Highland Council\n"
+					       "Member 1\nName: Alex\nEmail address: alex@x.example\n", FALSE);
+		is_str(f->organisation, "Highland Council", "\"Council / organisation\" is the organisation");
+		g_autoptr(form) g = form_parse("Name of organisation: Fife Council\nMember\nName: Bo\n", FALSE);
+		is_str(g->organisation, "Fife Council", "\"Name of organisation\" is the organisation");
+		is_int(g->nominees->len, 1, "and not a nominee's name");
+		ok(form_column_kind("Council/Organisation:") == FORM_COLUMN_FIELD, "a table column of that label is a field");
+		ok(form_column_kind("Member or mentor") == FORM_COLUMN_ROLE, "a role column");
+		ok(form_column_kind("Full name") == FORM_COLUMN_NAME, "a name column");
+		ok(form_column_kind("E-mail address") == FORM_COLUMN_EMAIL, "an email column");
+		ok(form_column_kind("Notes") == FORM_COLUMN_OTHER, "a column the form does not know");
+	}
 	return tap_done();
 }
