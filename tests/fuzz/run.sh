@@ -15,6 +15,7 @@
 #   fuzz_form      form_parse(), csv_read_rows() and form_add_rows()
 #   fuzz_template  template_load() and template_render(), HTML escaping
 #   fuzz_config    config_load() and its "FILE:LINE: message" errors
+#   fuzz_pdf       nomd-reader's doc_read(), doc_read_pdf(), doc_read_xls()
 #
 # Time: SECONDS on the command line is the time of EACH target.
 # Without it, NOMD_FUZZ_SECONDS (default 60) is the TOTAL for all the
@@ -41,6 +42,7 @@
 #                  tests/fuzz/seeds-form/*
 #   fuzz_template  templates/*.txt, templates/*.html, tests/fuzz/seeds-template/*
 #   fuzz_config    etc/nomd.conf, tests/fuzz/seeds-config/*
+#   other fuzz_X   tests/fuzz/seeds-X/* (fuzz_pdf: seeds-pdf)
 #
 # with the dictionary tests/fuzz/{nomd,form,template,config}.dict.
 # NOMD_FUZZ_SEED fixes libFuzzer's random seed (make check sets it, so a
@@ -225,6 +227,10 @@ seed_corpus() {
 		;;
 	fuzz_config)
 		for f in etc/nomd.conf tests/fuzz/seeds-config/*; do add "$f" "$2"; done
+		;;
+	*)
+		# fuzz_NAME: tests/fuzz/seeds-NAME/ (fuzz_pdf: seeds-pdf)
+		for f in tests/fuzz/seeds-"${1#fuzz_}"/*; do add "$f" "$2"; done
 		;;
 	esac
 	echo "$count"
