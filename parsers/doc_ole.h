@@ -1,5 +1,4 @@
-/* doc_ole: what an OLE2 compound file (legacy Office) that is not an Excel
- * workbook FreeXL can read holds, told from its streams through libgsf. */
+/* doc_ole: legacy Office OLE2 compound files, through libgsf. */
 #ifndef NOMD_DOC_OLE_H
 #define NOMD_DOC_OLE_H
 
@@ -7,9 +6,14 @@
 
 #include "document.h"
 
-/* A "WordDocument" stream (legacy Word .doc) or an "EncryptedPackage"
- * (a password-protected .docx or .xlsx): DOC_UNSUPPORTED; anything else,
- * an OLE2 file libgsf cannot open included: DOC_UNREADABLE. Sets *detail. */
-enum doc_status doc_ole_classify(const guint8 *data, gsize len, char **detail);
+/* The Excel workbook stream ("Workbook", or "Book" of Excel 5/95) of an
+ * OLE2 file, wrapped alone in a fresh OLE2 file that libgsf writes: FreeXL
+ * then parses only the BIFF records, never the sender's container (its
+ * directory parsing over-reads on crafted names). No workbook stream: a
+ * "WordDocument" stream (legacy Word .doc) or an "EncryptedPackage" (a
+ * password-protected .docx or .xlsx) is DOC_UNSUPPORTED, anything else,
+ * an OLE2 file libgsf cannot open included, DOC_UNREADABLE; a stream over
+ * DOC_MAX_INPUT bytes is DOC_TOO_COMPLEX. Sets *detail on failure. */
+enum doc_status doc_ole_workbook(const guint8 *data, gsize len, GBytes **out, char **detail);
 
 #endif

@@ -1,9 +1,11 @@
 /* doc_xls: legacy Excel workbooks (BIFF in an OLE2 file) through FreeXL.
- * FreeXL 1.0.6 reads only from a path, so the document goes into a
- * memfd and FreeXL opens /proc/self/fd/N: nothing touches the disk, and
- * the sandbox (which forbids creating files) need not make an exception.
- * Each worksheet goes through doc_table as a sheet; an OLE2 file FreeXL
- * cannot open is named through doc_ole (a legacy Word file, say). */
+ * FreeXL gets only the workbook stream, rewrapped by doc_ole in a clean
+ * OLE2 file (FreeXL 1.0.6 over-reads the stack on crafted directory
+ * entries); an OLE2 file without one is named there (legacy Word, say).
+ * FreeXL reads only from a path, so the bytes go into a memfd that FreeXL
+ * opens as /proc/self/fd/N: nothing touches the disk, and the sandbox
+ * (which forbids creating files) needs no exception. Each worksheet goes
+ * through doc_table as a sheet. */
 #include "doc_read.h"
 
 #include <errno.h>
@@ -110,19 +112,24 @@ static enum doc_status read_workbook(const void *xls, GString *out, char **detai
 
 enum doc_status doc_read_xls(const guint8 *data, gsize len, GString *out, char **detail)
 {
-	int fd = memfd_with(data, len);
+	g_autoptr(GBytes) book = NULL;
+	enum doc_status st = doc_ole_workbook(data, len, &book, detail);
+	if (st != DOC_OK)
+		return st;
+	gsize book_len;
+	const guint8 *book_data = g_bytes_get_data(book, &book_len);
+	int fd = memfd_with(book_data, book_len);
 	if (fd < 0)
 		return fail(DOC_FAILED, detail, g_strdup_printf("memfd: %s", g_strerror(errno)));
 	g_autofree char *path = g_strdup_printf("/proc/self/fd/%d", fd);
 	const void *xls = NULL;
 	int rc = freexl_open(path, &xls);
-	enum doc_status st;
 	if (rc == FREEXL_OK)
 		st = read_workbook(xls, out, detail);
 	else if (rc == FREEXL_INSUFFICIENT_MEMORY)
 		st = fail(DOC_TOO_COMPLEX, detail, g_strdup("Excel workbook too large to open"));
 	else
-		st = doc_ole_classify(data, len, detail);
+		st = fail(DOC_UNREADABLE, detail, g_strdup_printf("damaged Excel workbook (FreeXL error %d)", rc));
 	if (xls)
 		freexl_close(xls);
 	close(fd);

@@ -89,6 +89,12 @@ refused("legacy Word .doc (OLE2 with WordDocument)", docs.ole2("WordDocument"), 
 refused("encrypted Office package (OLE2 with EncryptedPackage)", docs.ole2("EncryptedPackage"),
         "DOC_UNSUPPORTED")
 refused("OLE2 file with another stream", docs.ole2("Contents"), "DOC_UNREADABLE")
+# Found by fuzz_pdf: FreeXL 1.0.6 over-read its stack on this container's
+# directory (an ASan report in a sanitized build); FreeXL now sees only
+# the workbook stream, rewrapped.
+refused("crafted OLE2 directory", open(os.path.join(TOP, "tests", "fuzz", "crashes", "fuzz_pdf",
+                                                   "freexl-ole-directory-overread.xls"), "rb").read(),
+        "DOC_UNREADABLE")
 refused("RTF", b"{\\rtf1\\ansi Member 1\\par Name: Alex Morgan}", "DOC_UNSUPPORTED", "Alex")
 refused("garbage", bytes(range(256)) * 40, "DOC_UNREADABLE")
 refused("damaged PDF", b"%PDF-1.4\nMember 1 Name: Alex Morgan\n", "DOC_UNREADABLE", "Alex")
