@@ -40,7 +40,7 @@ static void check(const char *what, reader_fn fn, const guint8 *data, size_t siz
 
 /* Criticals that are a library's own guard against a damaged file, not a
  * call of ours that broke a precondition (tests/fuzz/crashes/README). */
-static const char library_guards[] = "critical:ole_seek_block";
+static const char library_guards[] = "critical:ole_seek_block,critical:ole_dirent_new";
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
