@@ -21,7 +21,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # The document reader, nomd-reader, alone links the office and PDF
 # libraries: nomd runs it in a child process and never loads them.
-READER_PKGS = glib-2.0 libgsf-1 libxml-2.0 freexl poppler-glib libseccomp
+READER_PKGS = glib-2.0 libgsf-1 libxml-2.0 freexl poppler-glib poppler libseccomp
 READER_CFLAGS = $(shell pkg-config --cflags $(READER_PKGS) 2>/dev/null)
 READER_LIBS = $(shell pkg-config --libs $(READER_PKGS) 2>/dev/null)
 
@@ -65,6 +65,12 @@ $(BUILD)/libnomd-reader.a: $(READER_OBJS:%.o=%-reader.o)
 $(BUILD)/nomd-reader: $(BUILD)/obj/daemon/nomd_reader.o $(BUILD)/libnomd-reader.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
 
+# Tests of the reader, linked with its library (run by tests/lib/reader_pdf.t).
+READER_TESTS = $(BUILD)/tests/reader_sandbox
+$(BUILD)/tests/reader_%: $(BUILD)/obj/tests/reader/%.o $(BUILD)/libnomd-reader.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
+
 $(BUILD)/libnomd.a: $(CORE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
@@ -93,7 +99,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libnomd.a
 deps:
 	scripts/install-deps.sh
 
-unit: all $(UNIT_BINS) $(BUILD)/tests/render_samples $(BUILD)/tests/doc_dump
+unit: all $(UNIT_BINS) $(BUILD)/tests/render_samples $(BUILD)/tests/doc_dump $(READER_TESTS)
 
 FUZZ_SECONDS ?= 300
 

@@ -17,6 +17,7 @@
 #   fuzz_config    config_load() and its "FILE:LINE: message" errors
 #   fuzz_office    the .docx, .odt, .xlsx and .ods readers of nomd-reader
 #                  (ZIP, XML, tables) against the caps in parsers/document.h
+#   fuzz_pdf       nomd-reader's doc_read(), doc_read_pdf(), doc_read_xls()
 #
 # Time: SECONDS on the command line is the time of EACH target.
 # Without it, NOMD_FUZZ_SECONDS (default 60) is the TOTAL for all the
@@ -44,6 +45,7 @@
 #   fuzz_template  templates/*.txt, templates/*.html, tests/fuzz/seeds-template/*
 #   fuzz_config    etc/nomd.conf, tests/fuzz/seeds-config/*
 #   fuzz_office    tests/fuzz/seeds-office/* (tests/fuzz/office_seeds.py)
+#   other fuzz_X   tests/fuzz/seeds-X/* (fuzz_pdf: seeds-pdf)
 #
 # with the dictionary tests/fuzz/{nomd,form,template,config,office}.dict.
 # NOMD_FUZZ_SEED fixes libFuzzer's random seed (make check sets it, so a
@@ -79,7 +81,7 @@ usage() {
 	exit 64
 }
 
-all_targets="fuzz_parse fuzz_mime fuzz_form fuzz_template fuzz_config fuzz_office"
+all_targets="fuzz_parse fuzz_mime fuzz_form fuzz_template fuzz_config fuzz_office fuzz_pdf"
 targets=""
 each=""
 while [ $# -gt 0 ]; do
@@ -229,8 +231,9 @@ seed_corpus() {
 	fuzz_config)
 		for f in etc/nomd.conf tests/fuzz/seeds-config/*; do add "$f" "$2"; done
 		;;
-	fuzz_office)
-		for f in tests/fuzz/seeds-office/*; do add "$f" "$2"; done
+	*)
+		# fuzz_NAME: tests/fuzz/seeds-NAME/ (fuzz_pdf: seeds-pdf)
+		for f in tests/fuzz/seeds-"${1#fuzz_}"/*; do add "$f" "$2"; done
 		;;
 	esac
 	echo "$count"
