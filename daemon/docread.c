@@ -196,8 +196,13 @@ static void settle(const struct nomd_config *cfg, struct mime_document *doc, enu
 		   int status, const struct rusage *ru, const GString *err)
 {
 	g_autofree char *said = first_line(err);
-	/* Near the address-space limit when it failed: memory, not a bug. */
-	gboolean big = (gint64)ru->ru_maxrss * 1024 >= (gint64)cfg->documents.memory_limit * 1024 * 1024 / 2;
+	/* Near the address-space limit when it failed: memory, not a bug. The
+	 * child's peak includes nomd's own pages, copied by the fork before
+	 * exec: only a peak above nomd's own is the reader's. */
+	struct rusage self = { 0 };
+	getrusage(RUSAGE_SELF, &self);
+	gint64 half = (gint64)cfg->documents.memory_limit * 1024 / 2; /* KiB, as ru_maxrss */
+	gboolean big = ru->ru_maxrss >= half && ru->ru_maxrss > self.ru_maxrss;
 	gint64 cpu = ru->ru_utime.tv_sec + ru->ru_stime.tv_sec;
 	doc->settled = TRUE;
 	doc->limit = FALSE;
@@ -244,9 +249,12 @@ gboolean docread_run(const struct nomd_config *cfg, struct mime_document *doc, c
 	g_strv_builder_add(env, "LANG=C.UTF-8");
 #ifdef __SANITIZE_ADDRESS__
 	static const char *const keep[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
-	for (size_t i = 0; i < G_N_ELEMENTS(keep); i++)
-		if (g_getenv(keep[i]))
-			g_strv_builder_take(env, g_strdup_printf("%s=%s", keep[i], g_getenv(keep[i])));
+	for (size_t i = 0; i < G_N_ELEMENTS(keep); i++) {
+		if (!g_getenv(keep[i]))
+			continue;
+		g_autofree char *pair = g_strdup_printf("%s=%s", keep[i], g_getenv(keep[i]));
+		g_strv_builder_add(env, pair);
+	}
 #endif
 	g_auto(GStrv) envp = g_strv_builder_end(env);
 	struct limits lim = { .memory = (rlim_t)cfg->documents.memory_limit * 1024 * 1024,
