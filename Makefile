@@ -39,7 +39,10 @@ CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/sto
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/imap.c daemon/smtp.c \
 	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c daemon/people.c daemon/schedule.c daemon/events.c daemon/digest.c daemon/notify.c daemon/docread.c \
 	parsers/document.c parsers/mime.c parsers/mime_scan.c parsers/mime_text.c parsers/form.c parsers/html.c parsers/csv.c parsers/answer.c parsers/ical.c
-CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
+# Files built into nomd with GResource: the blank form as a Word document,
+# made by nomd-reader (which alone links the office libraries).
+GEN = $(BUILD)/gen
+CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/resources.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -51,6 +54,25 @@ all: $(BUILD)/nomd $(BUILD)/nomctl $(BUILD)/nomd-reader
 $(BUILD)/obj/%.o: %.c $(wildcard daemon/*.h parsers/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(GEN)/nomination-form.docx: $(BUILD)/nomd-reader templates/blank-form.txt
+	@mkdir -p $(dir $@)
+	$(BUILD)/nomd-reader --make-form --sections 5 < templates/blank-form.txt > $@.tmp
+	mv $@.tmp $@
+
+$(GEN)/resources.c: daemon/nomd.gresource.xml $(GEN)/nomination-form.docx
+	glib-compile-resources --sourcedir=$(GEN) --c-name nomd --generate-source --target=$@ $<
+
+$(GEN)/resources.h: daemon/nomd.gresource.xml
+	@mkdir -p $(dir $@)
+	glib-compile-resources --sourcedir=$(GEN) --c-name nomd --generate-header --target=$@ $<
+
+$(BUILD)/obj/gen/resources.o: $(GEN)/resources.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/daemon/reply.o: CFLAGS += -I$(GEN)
+$(BUILD)/obj/daemon/reply.o: $(GEN)/resources.h
 
 # The reader's own objects see the office libraries' headers.
 $(READER_OBJS:%.o=%-reader.o) $(BUILD)/obj/daemon/nomd_reader.o: CFLAGS += $(READER_CFLAGS)

@@ -311,7 +311,13 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 	g_autoptr(reply_out) r = reply_render(cfg, t, d, msg->subject, listing);
 	g_autoptr(GBytes) mail = NULL;
 	g_autofree char *reply_id = NULL;
-	if (!compose_reply(cfg, msg, r->subject, r->text, r->html, &mail, &reply_id, error))
+	/* FORM: the Word form goes with the text one. */
+	g_autoptr(GBytes) blank = d->command == CMD_FORM ? reply_form_document(error) : NULL;
+	if (d->command == CMD_FORM && !blank)
+		return FALSE;
+	const struct compose_attachment form_doc = { blank, REPLY_FORM_TYPE, REPLY_FORM_FILENAME };
+	if (!compose_reply_attached(cfg, msg, r->subject, r->text, r->html, blank ? &form_doc : NULL, &mail, &reply_id,
+				    error))
 		return FALSE;
 	g_autofree char *key = g_strdup_printf("reply:%s", sha);
 	/* Automatic replies go from the null sender (RFC 3834). */

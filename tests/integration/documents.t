@@ -4,7 +4,8 @@
 # answers with a form, sleeps forever, eats memory, crashes (SIGSEGV),
 # floods its output, or says the document holds no text. Each message ends
 # as it should, nomd goes on with the next one in the same run, and a
-# stranger's attachment is never given to the reader.
+# stranger's attachment is never given to the reader. The FORM command's
+# reply carries the Word form, which python3-docx opens.
 import email
 import email.policy
 import os
@@ -82,6 +83,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
         with_document(FIFE, "notext@fife.example", "nominations.pdf", "NOTEXT"),
         with_document(STRANGER, "stranger@spammer.example", "invoice.pdf", "STRANGER"),
         form_message(ANGUS, "after@angus.example", section("Member", "Al Angus", "al@angus.example")),
+        form_message(ANGUS, "form@angus.example", "", subject="FORM"),
     ]
     for raw in sent:
         ms.deliver_lmtp(INBOX_USER, raw)
@@ -126,6 +128,22 @@ with MailStack(os.path.join(work, "stack")) as ms:
            "the reply to the scan names the file and says it holds no readable text")
     crash = body_of(by_thread.get("<segv@fife.example>", EmailMessage())).replace("\n", " ")
     tap.ok("We could not read crash.odt" in crash, "the reply to the crash names the file")
+    angus = [parse(m) for m in ms.fetch(ANGUS, expect=2, timeout=60)]
+    form_reply = [m for m in angus if m["In-Reply-To"] == "<form@angus.example>"]
+    tap.is_(len(form_reply), 1, "FORM is answered")
+    docs = [p for p in (form_reply[0].iter_attachments() if form_reply else [])
+            if p.get_filename() == "nomination-form.docx"]
+    tap.is_(len(docs), 1, "with nomination-form.docx attached")
+    if docs:
+        tap.is_(docs[0].get_content_type(),
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "as a Word document")
+        check = subprocess.run(["/usr/bin/python3", "-c",
+                                "import docx, io, sys; d = docx.Document(io.BytesIO(sys.stdin.buffer.read())); "
+                                "print(sum(len(p.text) for p in d.paragraphs) + "
+                                "sum(len(c.text) for t in d.tables for r in t.rows for c in r.cells))"],
+                               input=docs[0].get_content(), capture_output=True)
+        tap.ok(check.returncode == 0 and int(check.stdout or 0) > 0,
+               f"python3-docx opens it and finds text ({check.stdout.strip()!r} {check.stderr[-200:]!r})")
     ms.wait_queue_empty(timeout=60)
     tap.is_(len(ms.fetch(STRANGER)), 0, "no reply to the stranger")
 
