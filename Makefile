@@ -39,10 +39,13 @@ CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/sto
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/imap.c daemon/smtp.c \
 	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c daemon/people.c daemon/schedule.c daemon/events.c daemon/digest.c daemon/notify.c daemon/docread.c \
 	parsers/document.c parsers/mime.c parsers/mime_scan.c parsers/mime_text.c parsers/form.c parsers/html.c parsers/csv.c parsers/answer.c parsers/ical.c
+CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 # Files built into nomd with GResource: the blank form as a Word document,
-# made by nomd-reader (which alone links the office libraries).
+# made by nomd-reader (which alone links the office libraries). Linked as an
+# object, not from the archive: it registers itself when the program
+# starts and nothing refers to it by name.
 GEN = $(BUILD)/gen
-CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/resources.o
+RESOURCES = $(BUILD)/obj/gen/resources.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -63,16 +66,9 @@ $(GEN)/nomination-form.docx: $(BUILD)/nomd-reader templates/blank-form.txt
 $(GEN)/resources.c: daemon/nomd.gresource.xml $(GEN)/nomination-form.docx
 	glib-compile-resources --sourcedir=$(GEN) --c-name nomd --generate-source --target=$@ $<
 
-$(GEN)/resources.h: daemon/nomd.gresource.xml
-	@mkdir -p $(dir $@)
-	glib-compile-resources --sourcedir=$(GEN) --c-name nomd --generate-header --target=$@ $<
-
 $(BUILD)/obj/gen/resources.o: $(GEN)/resources.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
-
-$(BUILD)/obj/daemon/reply.o: CFLAGS += -I$(GEN)
-$(BUILD)/obj/daemon/reply.o: $(GEN)/resources.h
 
 # The reader's own objects see the office libraries' headers.
 $(READER_OBJS:%.o=%-reader.o) $(BUILD)/obj/daemon/nomd_reader.o: CFLAGS += $(READER_CFLAGS)
@@ -91,18 +87,18 @@ $(BUILD)/libnomd.a: $(CORE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/nomd: $(BUILD)/obj/daemon/nomd.o $(BUILD)/libnomd.a
+$(BUILD)/nomd: $(BUILD)/obj/daemon/nomd.o $(RESOURCES) $(BUILD)/libnomd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/nomctl: $(BUILD)/obj/daemon/nomctl.o $(BUILD)/obj/daemon/nomctl_events.o $(BUILD)/obj/daemon/nomctl_admin.o \
-		$(BUILD)/libnomd.a
+		$(RESOURCES) $(BUILD)/libnomd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/render_samples: $(BUILD)/obj/tests/tools/render_samples.o $(BUILD)/libnomd.a
+$(BUILD)/tests/render_samples: $(BUILD)/obj/tests/tools/render_samples.o $(RESOURCES) $(BUILD)/libnomd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libnomd.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(RESOURCES) $(BUILD)/libnomd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -153,7 +149,7 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh
 
-$(BUILD)/bench/assign_bench: $(BUILD)/obj/bench/assign_bench.o $(BUILD)/libnomd.a
+$(BUILD)/bench/assign_bench: $(BUILD)/obj/bench/assign_bench.o $(RESOURCES) $(BUILD)/libnomd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -4,7 +4,8 @@
 
 #include <string.h>
 
-#include "resources.h"
+#include <gio/gio.h>
+
 #include "template.h"
 
 enum kind { K_CONFIRMATION, K_PROBLEM, K_FORM, K_STATUS, K_WITHDRAW, K_WITHDRAW_CONFIRM, K_REPLY_LIMIT, K_COUNT };
@@ -387,6 +388,5 @@ struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply
 
 GBytes *reply_form_document(GError **error)
 {
-	return g_resource_lookup_data(nomd_get_resource(), "/org/nomd/" REPLY_FORM_FILENAME,
-				      G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+	return g_resources_lookup_data("/org/nomd/" REPLY_FORM_FILENAME, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
 }

@@ -368,6 +368,10 @@ static void test_reply(void)
 	g_ptr_array_unref(d.reasons);
 	g_ptr_array_unref(d.warnings);
 	g_array_unref(d.verdicts);
+	g_autoptr(GError) missing = NULL;
+	g_autoptr(GBytes) form = reply_form_document(&missing);
+	ok(form && g_bytes_get_size(form) > 4 && memcmp(g_bytes_get_data(form, NULL), "PK\x03\x04", 4) == 0,
+	   "the Word form is built in (a ZIP package)%s%s", missing ? ": " : "", missing ? missing->message : "");
 }
 
 int main(void)
