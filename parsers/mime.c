@@ -635,6 +635,35 @@ static void on_warning(gint64 offset, GMimeParserWarning code, const gchar *item
 		m->limit = g_strdup("MIME nesting depth");
 }
 
+/* The message in `stream`, into `m`. Every GMime object made here is
+ * gone when it returns. */
+static void parse_stream(struct parsed_message *m, GMimeStream *stream)
+{
+	g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream(stream);
+	GMimeParserOptions *opts = g_mime_parser_options_new();
+	g_mime_parser_options_set_warning_callback(opts, on_warning, m);
+	g_autoptr(GMimeMessage) msg = g_mime_parser_construct_message(parser, opts);
+	g_mime_parser_options_free(opts);
+	if (!msg)
+		return;
+	m->parsed = TRUE;
+	/* From the raw header: GMime repairs an unterminated "<id@dom." into an
+	 * id the sender never wrote. */
+	m->message_id = clean_msgid(g_mime_object_get_header(GMIME_OBJECT(msg), "Message-ID"));
+	read_from(m, msg);
+	g_free(m->subject);
+	m->subject = one_line(g_mime_message_get_subject(msg), MIME_MAX_SUBJECT);
+	read_references(m, msg);
+	read_in_reply_to(m, msg);
+	read_headers(m, msg);
+
+	struct walk w = { .m = m, .text = g_string_new(NULL) };
+	walk_level(&w, g_mime_message_get_mime_part(msg), 0, FALSE);
+	if (w.text->len)
+		m->text = to_utf8(w.text->str, w.text->len, MIME_MAX_TEXT);
+	g_string_free(w.text, TRUE);
+}
+
 struct parsed_message *mime_parse(const char *data, gsize len)
 {
 	mime_init();
@@ -655,29 +684,16 @@ struct parsed_message *mime_parse(const char *data, gsize len)
 		return m;
 	}
 
-	g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer(data, len);
-	g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream(stream);
-	GMimeParserOptions *opts = g_mime_parser_options_new();
-	g_mime_parser_options_set_warning_callback(opts, on_warning, m);
-	g_autoptr(GMimeMessage) msg = g_mime_parser_construct_message(parser, opts);
-	g_mime_parser_options_free(opts);
-	if (!msg)
-		return m;
-	m->parsed = TRUE;
-	/* From the raw header: GMime repairs an unterminated "<id@dom." into an
-	 * id the sender never wrote. */
-	m->message_id = clean_msgid(g_mime_object_get_header(GMIME_OBJECT(msg), "Message-ID"));
-	read_from(m, msg);
-	g_free(m->subject);
-	m->subject = one_line(g_mime_message_get_subject(msg), MIME_MAX_SUBJECT);
-	read_references(m, msg);
-	read_in_reply_to(m, msg);
-	read_headers(m, msg);
-
-	struct walk w = { .m = m, .text = g_string_new(NULL) };
-	walk_level(&w, g_mime_message_get_mime_part(msg), 0, FALSE);
-	if (w.text->len)
-		m->text = to_utf8(w.text->str, w.text->len, MIME_MAX_TEXT);
-	g_string_free(w.text, TRUE);
+	/* GMime reads the caller's bytes where they are: a copy would double
+	 * the largest thing nomd holds (a 10 MiB message). The array only
+	 * borrows them, and gives them back untouched. */
+	GByteArray *borrowed = g_byte_array_new_take((guint8 *)data, len);
+	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(borrowed);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+	parse_stream(m, stream);
+	g_object_unref(stream);
+	guint8 *back = g_byte_array_steal(borrowed, NULL);
+	(void)back; /* the caller's, not ours to free */
+	g_byte_array_unref(borrowed);
 	return m;
 }
