@@ -704,5 +704,10 @@ GPtrArray *config_warnings(const struct nomd_config *cfg)
 		g_ptr_array_add(out, g_strdup("'programme.require_authentication' is off: a forged From address of a "
 					      "nominator or nominee is believed (WITHDRAW still asks the nominator to "
 					      "confirm by mail)"));
+	/* Not an error: the reader may be installed after the configuration. */
+	if (cfg->documents.enabled && !g_file_test(cfg->documents.reader, G_FILE_TEST_IS_EXECUTABLE))
+		g_ptr_array_add(out, g_strdup_printf("'documents.reader' %s is not an executable file: messages with "
+						     "attached documents from nominators will fail and be held",
+						     cfg->documents.reader));
 	return out;
 }
