@@ -113,7 +113,9 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.is_(outcome("notext@fife.example"), ("rejected", ["document_no_text"]),
             "DOC_EXIT(DOC_NO_TEXT): rejected document_no_text")
     tap.is_(outcome("stranger@spammer.example"), ("held", ["not_authorised"]),
-            "a stranger's document: held not_authorised, never read (the reader would have hung)")
+            "a stranger's document: held not_authorised")
+    tap.ok("document invoice.pdf" not in r.stderr and "document slow.pdf" in r.stderr,
+           "and never given to the reader (each document read is logged)")
     tap.is_(outcome("after@angus.example"), ("accepted", []), "the message after them, in the same run: accepted")
     tap.is_(len(ms.fetch(INBOX_USER)), 0, "inbox emptied")
 
