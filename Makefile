@@ -37,9 +37,15 @@ endif
 
 CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/store_people.c daemon/store_events.c daemon/store_forget.c daemon/decide.c \
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/imap.c daemon/smtp.c \
-	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c daemon/people.c daemon/schedule.c daemon/events.c daemon/digest.c daemon/notify.c \
+	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c daemon/people.c daemon/schedule.c daemon/events.c daemon/digest.c daemon/notify.c daemon/docread.c \
 	parsers/document.c parsers/mime.c parsers/mime_scan.c parsers/mime_text.c parsers/form.c parsers/html.c parsers/csv.c parsers/answer.c parsers/ical.c
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
+# Files built into nomd with GResource: the blank form as a Word document,
+# made by nomd-reader (which alone links the office libraries). Linked as an
+# object, not from the archive: it registers itself when the program
+# starts and nothing refers to it by name.
+GEN = $(BUILD)/gen
+RESOURCES = $(BUILD)/obj/gen/resources.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -49,6 +55,18 @@ READER_OBJS = $(READER_SRCS:%.c=$(BUILD)/obj/%.o)
 all: $(BUILD)/nomd $(BUILD)/nomctl $(BUILD)/nomd-reader
 
 $(BUILD)/obj/%.o: %.c $(wildcard daemon/*.h parsers/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(GEN)/nomination-form.docx: $(BUILD)/nomd-reader templates/blank-form.txt
+	@mkdir -p $(dir $@)
+	$(BUILD)/nomd-reader --make-form --sections 5 < templates/blank-form.txt > $@.tmp
+	mv $@.tmp $@
+
+$(GEN)/resources.c: daemon/nomd.gresource.xml $(GEN)/nomination-form.docx
+	glib-compile-resources --sourcedir=$(GEN) --c-name nomd --generate-source --target=$@ $<
+
+$(BUILD)/obj/gen/resources.o: $(GEN)/resources.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -75,14 +93,14 @@ $(BUILD)/libnomd.a: $(CORE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/nomd: $(BUILD)/obj/daemon/nomd.o $(BUILD)/libnomd.a
+$(BUILD)/nomd: $(BUILD)/obj/daemon/nomd.o $(RESOURCES) $(BUILD)/libnomd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/nomctl: $(BUILD)/obj/daemon/nomctl.o $(BUILD)/obj/daemon/nomctl_events.o $(BUILD)/obj/daemon/nomctl_admin.o \
-		$(BUILD)/libnomd.a
+		$(RESOURCES) $(BUILD)/libnomd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/render_samples: $(BUILD)/obj/tests/tools/render_samples.o $(BUILD)/libnomd.a
+$(BUILD)/tests/render_samples: $(BUILD)/obj/tests/tools/render_samples.o $(RESOURCES) $(BUILD)/libnomd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -92,7 +110,7 @@ $(BUILD)/tests/doc_dump: $(BUILD)/obj/tests/tools/doc_dump-reader.o $(BUILD)/lib
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libnomd.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(RESOURCES) $(BUILD)/libnomd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -143,7 +161,7 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh
 
-$(BUILD)/bench/assign_bench: $(BUILD)/obj/bench/assign_bench.o $(BUILD)/libnomd.a
+$(BUILD)/bench/assign_bench: $(BUILD)/obj/bench/assign_bench.o $(RESOURCES) $(BUILD)/libnomd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

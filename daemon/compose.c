@@ -152,14 +152,39 @@ static gboolean serialise(GMimeMessage *msg, GBytes **out, GError **error)
 	return TRUE;
 }
 
+/* The message's body becomes the first part of a multipart/mixed, the
+ * attachment the second: base64, so that its bytes (a byte order mark,
+ * CRLF rows, a binary document) arrive exactly as written. */
+static void attach(GMimeMessage *msg, const struct compose_attachment *att)
+{
+	g_autoptr(GMimeMultipart) mixed = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_add(mixed, g_mime_message_get_mime_part(msg));
+	g_auto(GStrv) media = g_strsplit(att->type, "/", 2);
+	GMimePart *part = g_mime_part_new_with_type(media[0], media[1] ? media[1] : "octet-stream");
+	if (g_str_has_prefix(att->type, "text/"))
+		g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
+	gsize len = 0;
+	const void *data = g_bytes_get_data(att->data, &len);
+	g_autoptr(GMimeStream) content = g_mime_stream_mem_new_with_buffer(data, len);
+	g_autoptr(GMimeDataWrapper) wrapper = g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, wrapper);
+	g_mime_part_set_filename(part, att->filename);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_multipart_add(mixed, GMIME_OBJECT(part));
+	g_object_unref(part);
+	g_mime_message_set_mime_part(msg, GMIME_OBJECT(mixed));
+}
+
 static gboolean compose_reply_with(const struct nomd_config *cfg, const struct parsed_message *orig,
-				   const char *subject, const char *text, const char *html, GBytes **out,
-				   char **message_id, GError **error)
+				   const char *subject, const char *text, const char *html,
+				   const struct compose_attachment *att, GBytes **out, char **message_id, GError **error)
 {
 	g_autofree char *id = NULL;
 	g_autoptr(GMimeMessage) msg = new_message(cfg, orig->from, subject, text, html, &id, error);
 	if (!msg)
 		return FALSE;
+	if (att)
+		attach(msg, att);
 	GMimeObject *obj = GMIME_OBJECT(msg);
 	/* Only identifiers that passed msgid_valid reach these headers. */
 	if (orig->message_id) {
@@ -181,16 +206,23 @@ static gboolean compose_reply_with(const struct nomd_config *cfg, const struct p
 gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_message *orig, const char *subject,
 		       const char *text, const char *html, GBytes **out, char **message_id, GError **error)
 {
+	return compose_reply_attached(cfg, orig, subject, text, html, NULL, out, message_id, error);
+}
+
+gboolean compose_reply_attached(const struct nomd_config *cfg, const struct parsed_message *orig,
+				const char *subject, const char *text, const char *html,
+				const struct compose_attachment *att, GBytes **out, char **message_id, GError **error)
+{
 	mime_init();
 	g_autoptr(GError) local = NULL;
-	if (compose_reply_with(cfg, orig, subject, text, html, out, message_id, &local))
+	if (compose_reply_with(cfg, orig, subject, text, html, att, out, message_id, &local))
 		return TRUE;
 	if (!g_error_matches(local, COMPOSE_ERROR, COMPOSE_ERROR_SYNTAX)) {
 		g_propagate_error(error, g_steal_pointer(&local));
 		return FALSE;
 	}
 	/* Whatever in the original subject upset the encoder, a plain one will do. */
-	return compose_reply_with(cfg, orig, "Re: your nominations", text, html, out, message_id, error);
+	return compose_reply_with(cfg, orig, "Re: your nominations", text, html, att, out, message_id, error);
 }
 
 static gboolean compose_notice_with(const struct nomd_config *cfg, const char *to, const GPtrArray *cc,
@@ -262,23 +294,8 @@ gboolean compose_with_attachment(const struct nomd_config *cfg, const char *to, 
 	g_autoptr(GMimeMessage) msg = new_message(cfg, to, subject, text, html, &id, error);
 	if (!msg)
 		return FALSE;
-	g_autoptr(GMimeMultipart) mixed = g_mime_multipart_new_with_subtype("mixed");
-	g_mime_multipart_add(mixed, g_mime_message_get_mime_part(msg));
-	g_auto(GStrv) media = g_strsplit(type, "/", 2);
-	GMimePart *part = g_mime_part_new_with_type(media[0], media[1] ? media[1] : "octet-stream");
-	if (g_str_has_prefix(type, "text/"))
-		g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
-	gsize len = 0;
-	const void *data = g_bytes_get_data(attachment, &len);
-	g_autoptr(GMimeStream) content = g_mime_stream_mem_new_with_buffer(data, len);
-	g_autoptr(GMimeDataWrapper) wrapper = g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
-	g_mime_part_set_content(part, wrapper);
-	g_mime_part_set_filename(part, filename);
-	/* Base64 keeps the byte order mark and CRLF rows exactly as written. */
-	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
-	g_mime_multipart_add(mixed, GMIME_OBJECT(part));
-	g_object_unref(part);
-	g_mime_message_set_mime_part(msg, GMIME_OBJECT(mixed));
+	const struct compose_attachment att = { attachment, type, filename };
+	attach(msg, &att);
 	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-generated", NULL);
 	if (!serialise(msg, out, error))
 		return FALSE;

@@ -19,6 +19,17 @@ enum compose_error_code { COMPOSE_ERROR_FAILED, COMPOSE_ERROR_SYNTAX };
 gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_message *orig, const char *subject,
 		       const char *text, const char *html, GBytes **out, char **message_id, GError **error);
 
+/* A file sent with a message: `type` such as "text/csv", `filename`. */
+struct compose_attachment {
+	GBytes *data;
+	const char *type;
+	const char *filename;
+};
+/* compose_reply with the attachment `att` (NULL: none) after the text. */
+gboolean compose_reply_attached(const struct nomd_config *cfg, const struct parsed_message *orig,
+				const char *subject, const char *text, const char *html,
+				const struct compose_attachment *att, GBytes **out, char **message_id, GError **error);
+
 /* A message nomd starts itself (to staff, to nominees): Auto-Submitted:
  * auto-generated. */
 gboolean compose_notice(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,

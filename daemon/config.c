@@ -15,6 +15,9 @@
 #include "schedule.h"
 #include "util.h"
 
+#ifndef NOMD_READER
+#define NOMD_READER "nomd-reader"
+#endif
 #ifndef NOMD_TEMPLATE_DIR
 #define NOMD_TEMPLATE_DIR "templates"
 #endif
@@ -98,12 +101,17 @@ static const struct key keys[] = {
 	{ .path = "pairing.prefer_cross_discipline", .type = KT_BOOL, .offset = OFF(pairing.prefer_cross_discipline) },
 	{ .path = "events.reminder_days", .type = KT_INT, .offset = OFF(events.reminder_days), .min = 0, .max = 60, .def_int = 2 },
 	{ .path = "events.require_consent", .type = KT_BOOL, .offset = OFF(events.require_consent), .def_int = 1 },
+	{ .path = "documents.enabled", .type = KT_BOOL, .offset = OFF(documents.enabled), .def_int = 1 },
+	{ .path = "documents.reader", .type = KT_STRING, .offset = OFF(documents.reader), .def_string = NOMD_READER },
+	{ .path = "documents.memory_limit", .type = KT_INT, .offset = OFF(documents.memory_limit), .min = 64, .max = 4096, .def_int = 256 },
+	{ .path = "documents.cpu_seconds", .type = KT_INT, .offset = OFF(documents.cpu_seconds), .min = 1, .max = 300, .def_int = 10 },
+	{ .path = "documents.timeout", .type = KT_INT, .offset = OFF(documents.timeout), .min = 1, .max = 600, .def_int = 30 },
 	{ .path = "staff.digest", .type = KT_STRING, .offset = OFF(digest), .def_string = "daily 08:00" },
 	{ .path = "staff.timezone", .type = KT_STRING, .offset = OFF(timezone), .def_string = "Europe/London" },
 	{ .path = "staff.addresses", .type = KT_ADDRESS_LIST, .offset = OFF(staff) },
 };
 
-static const char *const groups[] = { "imap", "smtp", "programme", "consent", "pairing", "events", "staff" };
+static const char *const groups[] = { "imap", "smtp", "programme", "consent", "pairing", "events", "documents", "staff" };
 static const char *const org_keys[] = { "id", "name", "kind", "nominators", "domains" };
 
 const char *config_security_name(enum security s)
@@ -696,5 +704,10 @@ GPtrArray *config_warnings(const struct nomd_config *cfg)
 		g_ptr_array_add(out, g_strdup("'programme.require_authentication' is off: a forged From address of a "
 					      "nominator or nominee is believed (WITHDRAW still asks the nominator to "
 					      "confirm by mail)"));
+	/* Not an error: the reader may be installed after the configuration. */
+	if (cfg->documents.enabled && !g_file_test(cfg->documents.reader, G_FILE_TEST_IS_EXECUTABLE))
+		g_ptr_array_add(out, g_strdup_printf("'documents.reader' %s is not an executable file: messages with "
+						     "attached documents from nominators will fail and be held",
+						     cfg->documents.reader));
 	return out;
 }

@@ -88,6 +88,13 @@ struct nomd_config {
 		int reminder_days; /* invitees are reminded this long before; 0: never */
 		gboolean require_consent; /* invite only nominees who said YES */
 	} events;
+	struct {
+		gboolean enabled; /* attachments are read at all */
+		char *reader;	  /* the nomd-reader executable */
+		int memory_limit; /* MiB of address space for the reader */
+		int cpu_seconds;
+		int timeout; /* seconds of wall-clock time for one document */
+	} documents;
 	GPtrArray *staff;	  /* of char *, lower-case addresses */
 	char *digest;		  /* "daily HH:MM", "weekly DAY HH:MM" or "off" */
 	char *timezone;		  /* of the digest schedule and of dates staff read */

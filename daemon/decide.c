@@ -70,6 +70,11 @@ const char *reason_text(const char *code)
 		{ REASON_TOO_LARGE, "the message is larger than the limit" },
 		{ REASON_TOO_COMPLEX, "the message is nested too deeply or has too many parts or header fields" },
 		{ REASON_REPEATED, "the same message was received before" },
+		{ REASON_DOC_UNREADABLE, "an attached document could not be read (damaged, or not a format we read)" },
+		{ REASON_DOC_UNSUPPORTED, "an attached document is in a format we do not read (legacy .doc, RTF, encrypted)" },
+		{ REASON_DOC_NO_TEXT, "an attached document holds no text we can read (a scanned image?)" },
+		{ REASON_DOC_TOO_LARGE, "an attached document is larger than the limit" },
+		{ WARN_DOCUMENT_UNREAD, "an attached document could not be read; the nominations elsewhere in the message were" },
 		{ REASON_UNPROCESSABLE, "the message could not be processed" },
 		{ REASON_NOT_FOUND, "no nomination from your organisation has that address" },
 		{ REASON_REPLY_LIMIT, "too many automatic replies to this address in the last hour" },
@@ -116,6 +121,7 @@ void decision_free(struct decision *d)
 	g_free(d->detail);
 	g_free(d->bounce_id);
 	g_free(d->bounce_rcpt);
+	g_free(d->document);
 	if (d->consent) {
 		consent_target_clear(d->consent);
 		g_free(d->consent);
@@ -381,6 +387,56 @@ static struct decision *decide_consent(const struct nomd_config *cfg, const stru
 	/* Perhaps a question: staff read it; the nominee is asked again. */
 	d->outcome = OUTCOME_HELD;
 	return finish(d, REASON_CONSENT_UNCLEAR, NULL);
+}
+
+gboolean decide_reads_documents(const struct nomd_config *cfg, const struct parsed_message *msg)
+{
+	if (!cfg->documents.enabled || !msg->parsed || msg->limit || !msg->documents || msg->documents->len == 0)
+		return FALSE;
+	if (msg->from_headers != 1 || msg->from_count != 1 || !msg->from)
+		return FALSE;
+	if (sender_is_us(cfg, msg) || sender_automatic(msg))
+		return FALSE;
+	if (cfg->programme.require_authentication && !sender_authenticated(cfg, msg))
+		return FALSE;
+	for (guint i = 0; i < cfg->organisations->len; i++)
+		if (config_is_nominator(cfg->organisations->pdata[i], msg->from))
+			return TRUE;
+	return FALSE;
+}
+
+/* A document the reader gave up on at a limit (time, memory, CPU, a
+ * bomb): staff look at the message, nobody is answered. */
+static const struct mime_document *document_over_limit(const struct parsed_message *msg)
+{
+	for (guint i = 0; msg->documents && i < msg->documents->len; i++) {
+		const struct mime_document *doc = msg->documents->pdata[i];
+		if (doc->settled && (doc->status == DOC_TOO_COMPLEX || (doc->status == DOC_FAILED && doc->limit)))
+			return doc;
+	}
+	return NULL;
+}
+
+/* The first document that could not be read, and the code saying why. A
+ * reader that crashed counts as a file it could not read. */
+static const struct mime_document *document_unread(const struct parsed_message *msg, const char **reason)
+{
+	for (guint i = 0; msg->documents && i < msg->documents->len; i++) {
+		const struct mime_document *doc = msg->documents->pdata[i];
+		if (!doc->settled)
+			continue;
+		switch (doc->status) {
+		case DOC_OK:
+		case DOC_TOO_COMPLEX:
+		case DOC_STATUS_COUNT: continue;
+		case DOC_UNSUPPORTED: *reason = REASON_DOC_UNSUPPORTED; return doc;
+		case DOC_NO_TEXT: *reason = REASON_DOC_NO_TEXT; return doc;
+		case DOC_TOO_LARGE: *reason = REASON_DOC_TOO_LARGE; return doc;
+		case DOC_UNREADABLE:
+		case DOC_FAILED: *reason = REASON_DOC_UNREADABLE; return doc;
+		}
+	}
+	return NULL;
 }
 
 /* The organisation the sender nominates for, when exactly one. */
@@ -661,6 +717,12 @@ struct decision *decide(const struct nomd_config *cfg, const struct parsed_messa
 	 * here: past the limit nothing more is answered; staff are told. */
 	if (state->recent_replies(state->ctx, msg->from) >= cfg->smtp.max_replies_per_sender_per_hour)
 		return finish(decision_new(OUTCOME_HELD), REASON_REPLY_LIMIT, msg->from);
+	const struct mime_document *stuck = document_over_limit(msg);
+	if (stuck) {
+		g_autofree char *what = g_strdup_printf("%s: %s", stuck->filename,
+							stuck->detail ? stuck->detail : doc_status_name(stuck->status));
+		return finish(decision_new(OUTCOME_HELD), REASON_TOO_COMPLEX, what);
+	}
 	/* From here on the sender is a known nominator: answering is safe. */
 	struct decision *d = decision_new(OUTCOME_REJECTED);
 	d->reply = !sender_suppresses_reply(msg);
@@ -679,6 +741,20 @@ struct decision *decide(const struct nomd_config *cfg, const struct parsed_messa
 	g_autofree char *token = subject_token(msg->subject, "confirm");
 	if (token)
 		cmd = CMD_CONFIRM;
+	const char *unread_reason = NULL;
+	const struct mime_document *unread = document_unread(msg, &unread_reason);
+	if (unread) {
+		d->document = g_strdup(unread->filename);
+		d->document_reason = unread_reason;
+	}
+	/* Nothing found, and a document we could not read: that is the answer. */
+	if (unread && form->nominees->len == 0) {
+		if (sum.service_types)
+			g_ptr_array_unref(sum.service_types);
+		return finish(d, unread_reason, unread->filename);
+	}
+	if (unread)
+		add_code(d->warnings, WARN_DOCUMENT_UNREAD);
 	/* "Re: Form" above a filled-in form is a nomination, not a command. */
 	if (cmd != CMD_NONE && form->nominees->len == 0) {
 		if (sum.service_types)

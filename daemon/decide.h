@@ -35,6 +35,12 @@ enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD
 #define REASON_TOO_LARGE "too_large"
 #define REASON_TOO_COMPLEX "too_complex"
 #define REASON_REPEATED "repeated_message"
+/* An attached document that could not be read, and no nominations
+ * elsewhere in the message: */
+#define REASON_DOC_UNREADABLE "document_unreadable"
+#define REASON_DOC_UNSUPPORTED "document_unsupported"
+#define REASON_DOC_NO_TEXT "document_no_text"
+#define REASON_DOC_TOO_LARGE "document_too_large"
 #define REASON_UNPROCESSABLE "unprocessable"
 #define REASON_NOT_FOUND "not_found"
 #define REASON_REPLY_LIMIT "reply_limit"
@@ -68,6 +74,7 @@ enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD
 #define WARN_NARROW_SERVICES "narrow_services"
 #define WARN_EXTERNAL_EMAIL "external_email"
 #define WARN_NO_REPLY "reply_suppressed"
+#define WARN_DOCUMENT_UNREAD "document_unread" /* nominations read, but not from every document */
 
 /* CMD_WITHDRAW_PENDING: a WITHDRAW waiting for confirmation (the reply asks
  * for it); CMD_CONFIRM: a reply confirming one ("[confirm TOKEN]"), which
@@ -165,6 +172,10 @@ struct decision {
 	struct rsvp_target *rsvp;	/* an answer to an invitation: which */
 	const char *rsvp_answer;	/* accepted | declined | tentative | waiting */
 	gboolean rsvp_by_calendar;	/* from a calendar (iTIP REPLY), not words */
+	/* A document that could not be read (REASON_DOC_* or
+	 * WARN_DOCUMENT_UNREAD): its sanitised name and the REASON_DOC_* code. */
+	char *document;
+	const char *document_reason;
 };
 
 const char *outcome_name(enum outcome o);
@@ -173,6 +184,13 @@ const char *reason_text(const char *code);
 
 struct decision *decide(const struct nomd_config *cfg, const struct parsed_message *msg,
 			const struct form *form, const struct decide_state *state);
+/* Whether the message's attached documents may be read (by nomd-reader,
+ * before decide): only when it could become a nomination, that is, it
+ * parsed within the limits, is not automatic or our own, has exactly one
+ * From, and that sender nominates for some organisation (and
+ * authenticated, when the programme requires it). A stranger's attachment
+ * is never opened. */
+gboolean decide_reads_documents(const struct nomd_config *cfg, const struct parsed_message *msg);
 /* A message that never reached the rules (too large, unprocessable). */
 struct decision *decide_held(const char *reason);
 void decision_free(struct decision *d);

@@ -12,6 +12,7 @@
 #include "compose.h"
 #include "crashmark.h"
 #include "decide.h"
+#include "docread.h"
 #include "events.h"
 #include "imap.h"
 #include "log.h"
@@ -310,7 +311,13 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 	g_autoptr(reply_out) r = reply_render(cfg, t, d, msg->subject, listing);
 	g_autoptr(GBytes) mail = NULL;
 	g_autofree char *reply_id = NULL;
-	if (!compose_reply(cfg, msg, r->subject, r->text, r->html, &mail, &reply_id, error))
+	/* FORM: the Word form goes with the text one. */
+	g_autoptr(GBytes) blank = d->command == CMD_FORM ? reply_form_document(error) : NULL;
+	if (d->command == CMD_FORM && !blank)
+		return FALSE;
+	const struct compose_attachment form_doc = { blank, REPLY_FORM_TYPE, REPLY_FORM_FILENAME };
+	if (!compose_reply_attached(cfg, msg, r->subject, r->text, r->html, blank ? &form_doc : NULL, &mail, &reply_id,
+				    error))
 		return FALSE;
 	g_autofree char *key = g_strdup_printf("reply:%s", sha);
 	/* Automatic replies go from the null sender (RFC 3834). */
@@ -349,6 +356,45 @@ static gboolean injected_fault(struct store *st, const char *data, gsize len, GE
 		}
 	}
 	return FALSE;
+}
+
+/* The attached documents, each through nomd-reader; what they hold joins
+ * the form. Each is logged by name and status (the name is sanitised by
+ * the MIME walk, the detail by docread). FALSE only when the reader could
+ * not be run at all. */
+static gboolean read_documents(const struct nomd_config *cfg, struct parsed_message *msg, struct form *f,
+			       const char *id, GError **error)
+{
+	for (guint i = 0; i < msg->documents->len; i++) {
+		struct mime_document *doc = msg->documents->pdata[i];
+		g_autofree char *text = NULL;
+		if (!doc->settled && !docread_run(cfg, doc, &text, error)) {
+			g_prefix_error(error, "%s: cannot run %s: ", doc->filename, cfg->documents.reader);
+			return FALSE;
+		}
+		g_autofree char *name = terminal_text(doc->filename, FALSE);
+		log_info("message %s: document %s: %s%s%s", id, name, doc_status_name(doc->status),
+			 doc->detail ? ": " : "", doc->detail ? doc->detail : "");
+		if (doc->status != DOC_OK)
+			continue;
+		g_autoptr(form) read = form_parse(text, FALSE);
+		form_merge(f, read);
+	}
+	return TRUE;
+}
+
+/* "a.docx (read), b.pdf (no_text)", for the message's record. */
+static char *documents_summary(const struct parsed_message *msg)
+{
+	GString *s = g_string_new("documents: ");
+	guint n = 0;
+	for (guint i = 0; i < msg->documents->len; i++) {
+		const struct mime_document *doc = msg->documents->pdata[i];
+		if (doc->settled)
+			g_string_append_printf(s, "%s%s (%s)", n++ ? ", " : "", doc->filename,
+					       doc_status_name(doc->status));
+	}
+	return n ? g_string_free(s, FALSE) : (g_string_free(s, TRUE), NULL);
 }
 
 static gboolean only_move(struct ingest *ing, const struct origin *o, GError **error)
@@ -397,6 +443,10 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 			log_warn("message %s: spreadsheet not read: %s", msg->message_id ? msg->message_id : sha,
 				 csv_error->message);
 	}
+	/* Before the transaction: a document may take documents.timeout. */
+	if (decide_reads_documents(cfg, msg) &&
+	    !read_documents(cfg, msg, f, msg->message_id ? msg->message_id : sha, error))
+		return FALSE;
 	if (!store_begin(st, error))
 		return FALSE;
 	gint64 received = o && o->internal_date ? o->internal_date : g_get_real_time() / G_USEC_PER_SEC;
@@ -424,6 +474,8 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 	 * with it, from that address, controls it. 96 bits. */
 	if (d->command == CMD_WITHDRAW_PENDING)
 		d->confirm_token = random_hex(12);
+	if (!d->detail)
+		d->detail = documents_summary(msg);
 	if (!commit_effects(cfg, ing->templates, st, msg, d, sha, len, o, error) ||
 	    !commit_origin(st, o, error) || !store_commit(st, error)) {
 		store_rollback(st);

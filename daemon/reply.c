@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <gio/gio.h>
+
 #include "template.h"
 
 enum kind { K_CONFIRMATION, K_PROBLEM, K_FORM, K_STATUS, K_WITHDRAW, K_WITHDRAW_CONFIRM, K_REPLY_LIMIT, K_COUNT };
@@ -104,6 +106,38 @@ void status_entry_free(struct status_entry *e)
 	g_free(e);
 }
 
+static const char *problem_text(const char *code)
+{
+	if (g_strcmp0(code, REASON_UNKNOWN_ORGANISATION) == 0)
+		return "We could not tell which organisation your nominations are for. Please add a line such as "
+		       "\"Organisation: Fife Council\" at the top of the form, using your organisation's name as the "
+		       "programme knows it.";
+	if (g_strcmp0(code, REASON_CLOSED) == 0)
+		return "Nominations for this round have closed.";
+	return "We could not find any nominations in your message. Each person needs a section that starts with a "
+	       "line \"Member\" or \"Mentor\", followed by at least \"Name:\" and \"Email:\" lines.";
+}
+
+/* What went wrong with an attached document, naming it (the name is
+ * sanitised by the MIME walk; the HTML template escapes it). */
+static char *document_problem(const char *code, const char *file)
+{
+	static const char *const instead =
+		"Please send the form as a Word file (.docx) or paste it into the body of your email.";
+	if (g_strcmp0(code, REASON_DOC_NO_TEXT) == 0)
+		return g_strdup_printf("%s holds no text we can read (it may be a scanned image). Please send the Word "
+				       "form or type the form into the body of your email.",
+				       file);
+	if (g_strcmp0(code, REASON_DOC_UNSUPPORTED) == 0)
+		return g_strdup_printf("We cannot read %s: it is in a format we do not read (such as an old Word .doc "
+				       "file, RTF, or a password-protected file). %s",
+				       file, instead);
+	if (g_strcmp0(code, REASON_DOC_TOO_LARGE) == 0)
+		return g_strdup_printf("%s is larger than the %d MiB we can read. %s", file,
+				       DOC_MAX_INPUT / (1024 * 1024), instead);
+	return g_strdup_printf("We could not read %s (the file seems damaged). %s", file, instead);
+}
+
 /* A nominee's warnings are "warnings", the message's "notes": inside a
  * nominee, a name the nominee lacks would be looked up outside it. */
 static void add_warnings(struct tdata *scope, const char *const *codes, guint n)
@@ -133,6 +167,13 @@ static void fill_nominees(struct tdata *data, const struct decision *d)
 		if (strcmp(w, WARN_UNBALANCED) == 0 || strcmp(w, WARN_NARROW_SERVICES) == 0)
 			tdata_set(tdata_add_item(data, "notes"), "text", reason_text(w));
 	}
+	if (d->document) {
+		/* The template ends the note with a full stop. */
+		g_autofree char *note = document_problem(d->document_reason, d->document);
+		note[strlen(note) - 1] = '\0';
+		tdata_set_take(tdata_add_item(data, "notes"), "text",
+			       g_strdup_printf("the nominations above are the ones we could read. %s", note));
+	}
 }
 
 static char *summary(const struct decision *d)
@@ -151,17 +192,12 @@ static char *summary(const struct decision *d)
 			       total);
 }
 
-static const char *problem(const struct decision *d)
+static char *problem(const struct decision *d)
 {
 	const char *code = d->reasons->len ? d->reasons->pdata[0] : REASON_NO_NOMINATIONS;
-	if (g_strcmp0(code, REASON_UNKNOWN_ORGANISATION) == 0)
-		return "We could not tell which organisation your nominations are for. Please add a line such as "
-		       "\"Organisation: Fife Council\" at the top of the form, using your organisation's name as the "
-		       "programme knows it.";
-	if (g_strcmp0(code, REASON_CLOSED) == 0)
-		return "Nominations for this round have closed.";
-	return "We could not find any nominations in your message. Each person needs a section that starts with a "
-	       "line \"Member\" or \"Mentor\", followed by at least \"Name:\" and \"Email:\" lines.";
+	if (d->document && d->document_reason && g_strcmp0(code, d->document_reason) == 0)
+		return document_problem(code, d->document);
+	return g_strdup(problem_text(code));
 }
 
 static enum kind choose(const struct decision *d)
@@ -310,7 +346,7 @@ struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply
 		tdata_set_take(data, "summary", summary(d));
 		fill_nominees(data, d);
 		break;
-	case K_PROBLEM: tdata_set(data, "problem", problem(d)); break;
+	case K_PROBLEM: tdata_set_take(data, "problem", problem(d)); break;
 	case K_STATUS:
 		for (guint i = 0; status && i < status->len; i++) {
 			const struct status_entry *e = status->pdata[i];
@@ -348,4 +384,9 @@ struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply
 		r->subject = with;
 	}
 	return r;
+}
+
+GBytes *reply_form_document(GError **error)
+{
+	return g_resources_lookup_data("/org/nomd/" REPLY_FORM_FILENAME, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
 }

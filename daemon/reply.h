@@ -77,4 +77,10 @@ typedef struct reply_out reply_out;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(reply_templates, reply_templates_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(reply_out, reply_out_free)
 
+/* The blank form as a Word document, attached to the FORM reply: made at
+ * build time by nomd-reader --make-form and built into nomd (GResource). */
+#define REPLY_FORM_FILENAME "nomination-form.docx"
+#define REPLY_FORM_TYPE "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+GBytes *reply_form_document(GError **error);
+
 #endif

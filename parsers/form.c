@@ -530,6 +530,21 @@ enum form_column form_column_kind(const char *label)
 	}
 }
 
+void form_merge(struct form *into, struct form *from)
+{
+	if (!into->organisation && from->organisation)
+		into->organisation = g_steal_pointer(&from->organisation);
+	into->dropped += from->dropped;
+	for (guint i = 0; i < from->nominees->len; i++) {
+		if (into->nominees->len >= FORM_MAX_NOMINEES) {
+			into->dropped += from->nominees->len - i;
+			break;
+		}
+		g_ptr_array_add(into->nominees, g_steal_pointer(&from->nominees->pdata[i]));
+	}
+	g_ptr_array_set_size(from->nominees, 0);
+}
+
 void form_add_rows(struct form *f, GPtrArray *rows)
 {
 	for (guint r = 0; rows && r < rows->len; r++) {

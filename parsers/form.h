@@ -46,6 +46,10 @@ struct form *form_parse(const char *text, gboolean forwarded);
 /* Add the nominees of spreadsheet rows: each row maps a header label
  * (case-folded) to its value, with a role column (member/mentee/mentor). */
 void form_add_rows(struct form *f, GPtrArray *rows);
+/* Move the nominees of `from` (the form read out of an attached document)
+ * to the end of `into`, up to FORM_MAX_NOMINEES (the rest counted as
+ * dropped); `into` takes `from`'s organisation when it has none. */
+void form_merge(struct form *into, struct form *from);
 
 /* What a table column is, by its header label (any case, a trailing ':'
  * allowed): a role column ("Member or mentor", "Role", "Type", ...), the

@@ -51,6 +51,8 @@ void parsed_message_free(struct parsed_message *m)
 		g_ptr_array_unref(m->csv);
 	if (m->calendar)
 		g_ptr_array_unref(m->calendar);
+	if (m->documents)
+		g_ptr_array_unref(m->documents);
 	g_free(m->dsn_recipient);
 	g_free(m->dsn_action);
 	g_free(m->dsn_status);
@@ -88,10 +90,23 @@ static char *one_line(const char *s, gsize cap)
 	return g_strdup(g_strstrip(u));
 }
 
+static void mime_document_free(struct mime_document *d)
+{
+	if (!d)
+		return;
+	g_free(d->filename);
+	g_free(d->content_type);
+	if (d->data)
+		g_bytes_unref(d->data);
+	g_free(d->detail);
+	g_free(d);
+}
+
 struct walk {
 	struct parsed_message *m;
 	guint parts;
 	gsize decoded;
+	gsize document_bytes; /* decoded from documents: their own budget */
 	GString *text; /* all levels so far */
 };
 
@@ -123,28 +138,49 @@ static GMimeStream *decoded_stream(GMimeDataWrapper *content)
 	return filtered;
 }
 
-/* The decoded bytes of a leaf part, capped; NULL past the message budget.
- * Read in chunks: only what is kept is held, never the whole part. */
-static GByteArray *decoded_bytes(struct walk *w, GMimePart *part, gsize cap)
+/* Decodes a leaf part into `out`, keeping at most `cap` bytes and counting
+ * every byte decoded in *used. Read in chunks: only what is kept is held,
+ * never the whole part. With `stop`, reading ends as soon as more than
+ * `cap` bytes came (*over is set): a part past its cap is never decoded to
+ * the end. FALSE when *used passes `budget`. */
+static gboolean read_decoded(GMimePart *part, GByteArray *out, gsize cap, gboolean stop, gboolean *over,
+			     gsize *used, gsize budget)
 {
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
-	GByteArray *out = g_byte_array_new();
 	if (!content || !g_mime_data_wrapper_get_stream(content))
-		return out;
+		return TRUE;
 	g_autoptr(GMimeStream) in = decoded_stream(content);
 	char buf[16 * 1024];
 	gssize n;
+	gsize seen = 0;
+	gboolean ok = TRUE;
 	while ((n = g_mime_stream_read(in, buf, sizeof buf)) > 0) {
-		if (w->decoded + n > MIME_MAX_DECODED) {
-			over_limit(w, "decoded size");
-			g_byte_array_unref(out);
-			return NULL;
+		if (*used + n > budget) {
+			ok = FALSE;
+			break;
 		}
-		w->decoded += n;
+		*used += n;
+		seen += n;
 		if (out->len < cap)
 			g_byte_array_append(out, (const guint8 *)buf, MIN((gsize)n, cap - out->len));
+		if (stop && seen > cap) {
+			*over = TRUE;
+			break;
+		}
 	}
 	g_mime_stream_reset(g_mime_data_wrapper_get_stream(content));
+	return ok;
+}
+
+/* The decoded bytes of a leaf part, capped; NULL past the message budget. */
+static GByteArray *decoded_bytes(struct walk *w, GMimePart *part, gsize cap)
+{
+	GByteArray *out = g_byte_array_new();
+	if (!read_decoded(part, out, cap, FALSE, NULL, &w->decoded, MIME_MAX_DECODED)) {
+		over_limit(w, "decoded size");
+		g_byte_array_unref(out);
+		return NULL;
+	}
 	return out;
 }
 
@@ -222,6 +258,131 @@ static gboolean is_calendar(GMimeObject *part)
 	const char *name = g_mime_part_get_filename(GMIME_PART(part));
 	return name && g_mime_content_type_is_type(ct, "application", "octet-stream") &&
 	       g_str_has_suffix(name, ".ics");
+}
+
+static gboolean name_has_suffix(const char *name, const char *const *suffixes)
+{
+	size_t n = name ? strlen(name) : 0;
+	for (size_t i = 0; suffixes[i]; i++) {
+		size_t k = strlen(suffixes[i]);
+		if (n > k && g_ascii_strcasecmp(name + n - k, suffixes[i]) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static const char *const document_suffixes[] = { ".docx", ".docm", ".xlsx", ".xls", ".ods", ".odt", ".pdf", NULL };
+
+/* Whether the decoded content starts like a document: a ZIP package (Word,
+ * Excel, OpenDocument), a PDF, or an OLE2 file (legacy Excel, Word). */
+static gboolean starts_like_document(GMimePart *part)
+{
+	static const guint8 ole2[] = { 0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1 };
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	if (!content || !g_mime_data_wrapper_get_stream(content))
+		return FALSE;
+	g_autoptr(GMimeStream) in = decoded_stream(content);
+	guint8 head[8] = { 0 };
+	gssize got = 0, n;
+	while (got < (gssize)sizeof head && (n = g_mime_stream_read(in, (char *)head + got, sizeof head - got)) > 0)
+		got += n;
+	g_mime_stream_reset(g_mime_data_wrapper_get_stream(content));
+	return (got >= 4 && memcmp(head, "PK\x03\x04", 4) == 0) || (got >= 5 && memcmp(head, "%PDF-", 5) == 0) ||
+	       (got == sizeof ole2 && memcmp(head, ole2, sizeof ole2) == 0);
+}
+
+/* A Word, Excel, OpenDocument or PDF attachment: by its type, by its name,
+ * or, sent as application/octet-stream (or application/vnd.ms-excel, also
+ * used for CSV), by its first bytes. A .csv or .ics name keeps its own
+ * meaning. */
+static gboolean is_document(GMimeObject *part)
+{
+	static const char *const own[] = { ".csv", ".ics", NULL };
+	GMimeContentType *ct = g_mime_object_get_content_type(part);
+	const char *name = g_mime_part_get_filename(GMIME_PART(part));
+	if (name_has_suffix(name, own))
+		return FALSE;
+	const char *type = g_mime_content_type_get_media_type(ct);
+	const char *sub = g_mime_content_type_get_media_subtype(ct);
+	if (type && sub && g_ascii_strcasecmp(type, "application") == 0 &&
+	    (g_ascii_strncasecmp(sub, "vnd.openxmlformats-officedocument.", 34) == 0 ||
+	     g_ascii_strncasecmp(sub, "vnd.oasis.opendocument.", 23) == 0 ||
+	     g_ascii_strncasecmp(sub, "vnd.ms-excel.", 13) == 0 || g_ascii_strcasecmp(sub, "pdf") == 0 ||
+	     g_ascii_strcasecmp(sub, "msword") == 0))
+		return TRUE;
+	if (name_has_suffix(name, document_suffixes))
+		return TRUE;
+	return (g_mime_content_type_is_type(ct, "application", "octet-stream") ||
+		g_mime_content_type_is_type(ct, "application", "vnd.ms-excel")) &&
+	       starts_like_document(GMIME_PART(part));
+}
+
+/* A mail-controlled file name made fit for a log line and a reply: the
+ * last path component, valid UTF-8, no control, format or separator
+ * characters (no bidirectional overrides that would show "exe.docx" as
+ * "xcod.exe"), at most MIME_MAX_FILENAME characters. */
+static char *document_filename(const char *raw)
+{
+	if (!raw)
+		return g_strdup("attachment");
+	const char *base = raw;
+	for (const char *p = raw; *p; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	g_autofree char *u = to_utf8(base, strlen(base), 4 * MIME_MAX_FILENAME);
+	GString *out = g_string_new(NULL);
+	glong chars = 0;
+	for (const char *p = u; *p && chars < MIME_MAX_FILENAME; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		GUnicodeType t = g_unichar_type(c);
+		if (t == G_UNICODE_CONTROL || t == G_UNICODE_FORMAT || t == G_UNICODE_LINE_SEPARATOR ||
+		    t == G_UNICODE_PARAGRAPH_SEPARATOR || t == G_UNICODE_UNASSIGNED || t == G_UNICODE_PRIVATE_USE)
+			c = ' ';
+		if (c == ' ' && (out->len == 0 || out->str[out->len - 1] == ' '))
+			continue;
+		g_string_append_unichar(out, c);
+		chars++;
+	}
+	g_strchomp(out->str);
+	out->len = strlen(out->str);
+	if (out->len == 0)
+		g_string_assign(out, "attachment");
+	return g_string_free(out, FALSE);
+}
+
+static void add_document(struct walk *w, GMimePart *part)
+{
+	if (w->m->documents->len >= MIME_MAX_DOCUMENTS)
+		return;
+	struct mime_document *d = g_new0(struct mime_document, 1);
+	d->filename = document_filename(g_mime_part_get_filename(part));
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+	g_autofree char *type = g_strdup_printf("%s/%s", g_mime_content_type_get_media_type(ct),
+						g_mime_content_type_get_media_subtype(ct));
+	d->content_type = g_ascii_strdown(type, -1);
+	/* Sized from the encoded length (base64: 3 bytes in 4), so that the
+	 * buffer does not double its way up past the document. */
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	gint64 raw = content && g_mime_data_wrapper_get_stream(content)
+			     ? g_mime_stream_length(g_mime_data_wrapper_get_stream(content))
+			     : 0;
+	GByteArray *bytes = g_byte_array_sized_new((guint)CLAMP(raw / 4 * 3 + 1024, 0, DOC_MAX_INPUT + 1));
+	gboolean over = FALSE;
+	if (!read_decoded(part, bytes, DOC_MAX_INPUT, TRUE, &over, &w->document_bytes, MIME_MAX_DOCUMENT_BYTES)) {
+		g_byte_array_unref(bytes);
+		mime_document_free(d);
+		over_limit(w, "decoded size of documents");
+		return;
+	}
+	if (over) {
+		g_byte_array_unref(bytes);
+		d->settled = TRUE;
+		d->status = DOC_TOO_LARGE;
+		d->detail = g_strdup_printf("over %d MiB", DOC_MAX_INPUT / (1024 * 1024));
+	} else {
+		d->data = g_byte_array_free_to_bytes(bytes);
+	}
+	g_ptr_array_add(w->m->documents, d);
 }
 
 /* A header value out of a delivery-status or headers block. */
@@ -350,6 +511,10 @@ static void walk_object(struct walk *w, GMimeObject *obj, guint depth, GString *
 		}
 		return;
 	}
+	if (is_document(obj)) {
+		add_document(w, GMIME_PART(obj));
+		return;
+	}
 	if (is_csv(obj)) {
 		if (w->m->csv->len >= MIME_MAX_CSV_PARTS)
 			return;
@@ -470,33 +635,17 @@ static void on_warning(gint64 offset, GMimeParserWarning code, const gchar *item
 		m->limit = g_strdup("MIME nesting depth");
 }
 
-struct parsed_message *mime_parse(const char *data, gsize len)
+/* The message in `stream`, into `m`. Every GMime object made here is
+ * gone when it returns. */
+static void parse_stream(struct parsed_message *m, GMimeStream *stream)
 {
-	mime_init();
-	struct parsed_message *m = g_new0(struct parsed_message, 1);
-	m->subject = g_strdup("");
-	m->references = g_ptr_array_new_with_free_func(g_free);
-	m->auth_results = g_ptr_array_new_with_free_func(g_free);
-	m->csv = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-	m->calendar = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-	if (!data || len == 0)
-		return m;
-	const char *over = mime_scan(data, len);
-	if (over) {
-		/* Read far enough to hold it, without the tree that would cost. */
-		m->parsed = TRUE;
-		m->limit = g_strdup(over);
-		return m;
-	}
-
-	g_autoptr(GMimeStream) stream = g_mime_stream_mem_new_with_buffer(data, len);
 	g_autoptr(GMimeParser) parser = g_mime_parser_new_with_stream(stream);
 	GMimeParserOptions *opts = g_mime_parser_options_new();
 	g_mime_parser_options_set_warning_callback(opts, on_warning, m);
 	g_autoptr(GMimeMessage) msg = g_mime_parser_construct_message(parser, opts);
 	g_mime_parser_options_free(opts);
 	if (!msg)
-		return m;
+		return;
 	m->parsed = TRUE;
 	/* From the raw header: GMime repairs an unterminated "<id@dom." into an
 	 * id the sender never wrote. */
@@ -513,5 +662,38 @@ struct parsed_message *mime_parse(const char *data, gsize len)
 	if (w.text->len)
 		m->text = to_utf8(w.text->str, w.text->len, MIME_MAX_TEXT);
 	g_string_free(w.text, TRUE);
+}
+
+struct parsed_message *mime_parse(const char *data, gsize len)
+{
+	mime_init();
+	struct parsed_message *m = g_new0(struct parsed_message, 1);
+	m->subject = g_strdup("");
+	m->references = g_ptr_array_new_with_free_func(g_free);
+	m->auth_results = g_ptr_array_new_with_free_func(g_free);
+	m->csv = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	m->calendar = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	m->documents = g_ptr_array_new_with_free_func((GDestroyNotify)mime_document_free);
+	if (!data || len == 0)
+		return m;
+	const char *over = mime_scan(data, len);
+	if (over) {
+		/* Read far enough to hold it, without the tree that would cost. */
+		m->parsed = TRUE;
+		m->limit = g_strdup(over);
+		return m;
+	}
+
+	/* GMime reads the caller's bytes where they are: a copy would double
+	 * the largest thing nomd holds (a 10 MiB message). The array only
+	 * borrows them, and gives them back untouched. */
+	GByteArray *borrowed = g_byte_array_new_take((guint8 *)data, len);
+	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(borrowed);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+	parse_stream(m, stream);
+	g_object_unref(stream);
+	guint8 *back = g_byte_array_steal(borrowed, NULL);
+	(void)back; /* the caller's, not ours to free */
+	g_byte_array_unref(borrowed);
 	return m;
 }

@@ -51,6 +51,7 @@ database = "{work}/cli.db";
 templates = "{ROOT}/templates";
 imap = {{ host = "127.0.0.1"; user = "u@example.org"; password = "pw"; }};
 smtp = {{ url = "smtp://127.0.0.1:25"; from = "Team <team@example.org>"; }};
+documents = {{ reader = "{BUILD}/nomd-reader"; }};
 organisations = ( {{ id = "fife"; name = "Fife Council"; nominators = [ "ce@fife.example" ]; }} );
 """)
 r = nomd(good, "--check-config")
@@ -64,6 +65,10 @@ authed = conf_file("authed.conf", open(good).read() +
                    'programme = { require_authentication = true; trusted_authserv_id = "mx.example.org"; };\n')
 r = nomd(authed, "--check-config")
 tap.ok(r.returncode == 0 and "warning" not in r.stderr, "with it on: no warning")
+no_reader = conf_file("no-reader.conf", open(authed).read().replace(f'"{BUILD}/nomd-reader"', f'"{work}/missing"'))
+r = nomd(no_reader, "--check-config")
+tap.ok(r.returncode == 0 and "warning: 'documents.reader'" in r.stderr and "missing" in r.stderr,
+       "a documents.reader that is not there: a warning naming it")
 
 bad = conf_file("bad.conf", open(good).read().replace('password = "pw";', 'password = "pw"; pasword = "x";'))
 r = nomd(bad, "--check-config", expect=78)
@@ -77,11 +82,11 @@ tap.is_(r.returncode, EX_CONFIG, "nomctl with a bad config: exit 78")
 syntax = conf_file("syntax.conf", open(good).read() + "programme = { max_members = ; };\n")
 r = nomd(syntax, "--check-config", expect=78)
 tap.is_(r.returncode, EX_CONFIG, "syntax error: exit 78")
-tap.like(r.stderr, rf"^{re.escape(syntax)}:7: ", "syntax error names its line")
+tap.like(r.stderr, rf"^{re.escape(syntax)}:8: ", "syntax error names its line")
 
 rng = conf_file("range.conf", open(good).read() + "programme = { max_mentors = 3000000000; };\n")
 r = nomd(rng, "--check-config", expect=78)
-tap.is_((r.returncode, r.stderr.startswith(f"{rng}:7: 'programme.max_mentors' must be between")), (EX_CONFIG, True),
+tap.is_((r.returncode, r.stderr.startswith(f"{rng}:8: 'programme.max_mentors' must be between")), (EX_CONFIG, True),
         "out-of-range (wrapped) integer refused with its line")
 
 tpl_dir = os.path.join(work, "templates")

@@ -21,11 +21,13 @@ FROM = "Local Government Connect Network <connect@example.org>"
 
 
 def write_config(stack, workdir, extra="", imap_security="tls", max_members=5, max_mentors=5, imap_extra="",
-                 smtp_extra="", staff_extra='digest = "off";', smtp_plain_port=None):
+                 smtp_extra="", staff_extra='digest = "off";', smtp_plain_port=None, documents_extra=""):
     """Write workdir/nomd.conf for `stack`, including the shipped organisation list.
     The staff digest is off unless `staff_extra` says otherwise. With
     `smtp_plain_port`, mail goes to that port on 127.0.0.1 without TLS (a
-    fake SMTP server in the test's own process) instead of to Postfix."""
+    fake SMTP server in the test's own process) instead of to Postfix.
+    Documents are read by the built nomd-reader unless `documents_extra`
+    names another reader."""
     shutil.copy(os.path.join(ROOT, "etc", "organisations.conf"), os.path.join(workdir, "organisations.conf"))
     port = stack.imaps_port if imap_security == "tls" else stack.imap_port
     text = f"""
@@ -47,6 +49,7 @@ smtp = {{
 }};
 programme = {{ name = "Local Government Connect Network"; max_members = {max_members}; max_mentors = {max_mentors}; }};
 staff = {{ addresses = [ "programme-team@example.org" ]; {staff_extra} }};
+documents = {{ {documents_extra if "reader" in documents_extra else f'reader = "{BUILD}/nomd-reader"; ' + documents_extra} }};
 {extra}
 @include "organisations.conf"
 """

@@ -180,6 +180,133 @@ static const char *reason_at(const struct decision *d, guint i)
 	return i < d->verdicts->len ? g_array_index(d->verdicts, struct verdict, i).reason : "(missing)";
 }
 
+/* A message from `from` with one attached document, settled as given. */
+static struct parsed_message *msg_with_document(const char *from, const char *name, gboolean settled,
+						enum doc_status status, gboolean limit)
+{
+	struct parsed_message *m = msg_from(from);
+	m->documents = g_ptr_array_new();
+	struct mime_document *doc = g_new0(struct mime_document, 1);
+	doc->filename = g_strdup(name);
+	doc->content_type = g_strdup("application/pdf");
+	doc->settled = settled;
+	doc->status = status;
+	doc->limit = limit;
+	doc->detail = g_strdup(limit ? "timed out after 30 s" : "damaged");
+	g_ptr_array_add(m->documents, doc);
+	return m;
+}
+
+static void free_documents(struct parsed_message *m)
+{
+	for (guint i = 0; i < m->documents->len; i++) {
+		struct mime_document *doc = m->documents->pdata[i];
+		g_free(doc->filename);
+		g_free(doc->content_type);
+		g_free(doc->detail);
+		g_free(doc);
+	}
+	g_ptr_array_set_size(m->documents, 0);
+}
+
+static void test_documents(struct nomd_config *cfg, const struct decide_state *st)
+{
+	g_autoptr(form) none = form_parse("", FALSE);
+	g_autoptr(form) one = form_parse("Member\nName: A\nEmail: a@fife.example\n", FALSE);
+	{
+		g_autoptr(parsed_message) m = msg_with_document("stranger@evil.example", "f.docx", FALSE, DOC_OK, FALSE);
+		ok(!decide_reads_documents(cfg, m), "a stranger's document is not to be read");
+		g_autoptr(decision) d = decide(cfg, m, none, st);
+		ok(g_str_equal(outcome_name(d->outcome), "held") && has_code(d->reasons, REASON_NOT_AUTHORISED) &&
+			   !d->reply,
+		   "and the message is held not_authorised, unanswered");
+		free_documents(m);
+	}
+	{
+		g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "f.docx", FALSE, DOC_OK, FALSE);
+		ok(decide_reads_documents(cfg, m), "a nominator's document is read");
+		m->from_count = 2;
+		ok(!decide_reads_documents(cfg, m), "not with two From mailboxes");
+		m->from_count = 1;
+		m->auto_submitted = g_strdup("auto-replied");
+		ok(!decide_reads_documents(cfg, m), "not in automatic mail");
+		g_clear_pointer(&m->auto_submitted, g_free);
+		m->limit = g_strdup("number of MIME parts");
+		ok(!decide_reads_documents(cfg, m), "not past the MIME limits");
+		g_clear_pointer(&m->limit, g_free);
+		cfg->documents.enabled = FALSE;
+		ok(!decide_reads_documents(cfg, m), "not with documents.enabled = false");
+		cfg->documents.enabled = TRUE;
+		cfg->programme.require_authentication = TRUE;
+		ok(!decide_reads_documents(cfg, m), "not unauthenticated when authentication is required");
+		cfg->programme.require_authentication = FALSE;
+		free_documents(m);
+	}
+	{
+		g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "slow.pdf", TRUE, DOC_FAILED, TRUE);
+		g_autoptr(decision) d = decide(cfg, m, one, st);
+		ok(g_str_equal(outcome_name(d->outcome), "held") && has_code(d->reasons, REASON_TOO_COMPLEX) && !d->reply,
+		   "a document stopped at a limit: held too_complex, unanswered, even beside nominations");
+		ok(d->detail && strstr(d->detail, "slow.pdf") && strstr(d->detail, "timed out"),
+		   "the detail names the file and the limit");
+		free_documents(m);
+	}
+	{
+		g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "bomb.xlsx", TRUE, DOC_TOO_COMPLEX, FALSE);
+		g_autoptr(decision) d = decide(cfg, m, none, st);
+		ok(g_str_equal(outcome_name(d->outcome), "held") && has_code(d->reasons, REASON_TOO_COMPLEX),
+		   "a document past the reader's caps: held too_complex");
+		free_documents(m);
+	}
+	{
+		g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "nominations.docx", TRUE, DOC_UNREADABLE,
+								FALSE);
+		g_autoptr(decision) d = decide(cfg, m, none, st);
+		ok(g_str_equal(outcome_name(d->outcome), "rejected") && has_code(d->reasons, REASON_DOC_UNREADABLE) &&
+			   d->reply,
+		   "nothing found and an unreadable document: rejected document_unreadable, answered");
+		is_str(d->document, "nominations.docx", "the decision names the file for the reply");
+		free_documents(m);
+	}
+	{
+		g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "crash.docx", TRUE, DOC_FAILED, FALSE);
+		g_autoptr(decision) d = decide(cfg, m, none, st);
+		ok(has_code(d->reasons, REASON_DOC_UNREADABLE) && d->outcome == OUTCOME_REJECTED,
+		   "a reader that crashed (no limit): the file counts as unreadable");
+		free_documents(m);
+	}
+	{
+		static const struct {
+			enum doc_status status;
+			const char *code;
+		} cases[] = { { DOC_UNSUPPORTED, REASON_DOC_UNSUPPORTED },
+			      { DOC_NO_TEXT, REASON_DOC_NO_TEXT },
+			      { DOC_TOO_LARGE, REASON_DOC_TOO_LARGE } };
+		for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+			g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "x.pdf", TRUE, cases[i].status, FALSE);
+			g_autoptr(decision) d = decide(cfg, m, none, st);
+			ok(d->outcome == OUTCOME_REJECTED && has_code(d->reasons, cases[i].code), "%s: rejected %s",
+			   doc_status_name(cases[i].status), cases[i].code);
+			free_documents(m);
+		}
+	}
+	{
+		g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "scan.pdf", TRUE, DOC_NO_TEXT, FALSE);
+		g_autoptr(decision) d = decide(cfg, m, one, st);
+		ok(d->outcome == OUTCOME_ACCEPTED && has_code(d->warnings, WARN_DOCUMENT_UNREAD) && d->reply,
+		   "nominations found and a document unread: accepted with a note");
+		is_str(d->document, "scan.pdf", "the note names the file");
+		free_documents(m);
+	}
+	{
+		g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "ok.docx", TRUE, DOC_OK, FALSE);
+		g_autoptr(decision) d = decide(cfg, m, one, st);
+		ok(d->outcome == OUTCOME_ACCEPTED && !d->document && !has_code(d->warnings, WARN_DOCUMENT_UNREAD),
+		   "a document read: no note");
+		free_documents(m);
+	}
+}
+
 int main(void)
 {
 	/* Configs below hold a password: private, as nomd insists. */
@@ -679,6 +806,7 @@ int main(void)
 		g_autoptr(decision) t = decide(cfg, two, NULL, &st);
 		ok(has_code(t->reasons, "ambiguous_sender") && !t->consent, "an answer with two From mailboxes: held");
 	}
+	test_documents(cfg, &st);
 	g_hash_table_unref(fake.known);
 	return tap_done();
 }
