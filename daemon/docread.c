@@ -34,6 +34,10 @@ static void child_setup(gpointer data)
 	const struct limits *l = data;
 	struct rlimit zero = { 0, 0 }, fds = { DOCREAD_MAX_FDS, DOCREAD_MAX_FDS };
 	struct rlimit cpu = { l->cpu, l->cpu + 1 };
+	/* The reader opens no file for writing (its seccomp filter refuses
+	 * it); the one file it fills, the memfd FreeXL reads a workbook
+	 * from, is bounded by the size of a document. */
+	struct rlimit fsize = { 2 * DOC_MAX_INPUT, 2 * DOC_MAX_INPUT };
 	setpgid(0, 0);
 #ifndef __SANITIZE_ADDRESS__
 	/* A reader built with AddressSanitizer (as nomd is, then) reserves
@@ -43,7 +47,7 @@ static void child_setup(gpointer data)
 	setrlimit(RLIMIT_AS, &as);
 #endif
 	setrlimit(RLIMIT_CPU, &cpu);
-	setrlimit(RLIMIT_FSIZE, &zero);
+	setrlimit(RLIMIT_FSIZE, &fsize);
 	setrlimit(RLIMIT_CORE, &zero);
 	setrlimit(RLIMIT_NOFILE, &fds);
 	/* nomd ignores these; ignored signals survive exec. */
