@@ -35,7 +35,7 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	fuzz_common_init();
+	fuzz_common_init_guards(FUZZ_READER_GUARDS);
 	return 0;
 }
 

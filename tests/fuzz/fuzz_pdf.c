@@ -38,17 +38,9 @@ static void check(const char *what, reader_fn fn, const guint8 *data, size_t siz
 	g_free(detail);
 }
 
-/* Criticals that are a library's own guard against a damaged file, not a
- * call of ours that broke a precondition (tests/fuzz/crashes/README). */
-static const char library_guards[] = "critical:ole_seek_block,critical:ole_dirent_new";
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *ignore = g_getenv("NOMD_FUZZ_IGNORE");
-	g_autofree char *all = g_strdup_printf("%s%s%s", ignore ? ignore : "", ignore && *ignore ? "," : "",
-					       library_guards);
-	g_setenv("NOMD_FUZZ_IGNORE", all, TRUE);
-	fuzz_common_init();
+	fuzz_common_init_guards(FUZZ_READER_GUARDS);
 	return 0;
 }
 

@@ -191,6 +191,8 @@ if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && ! command -v llvm-symbolizer >/dev/null
 	done
 fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:symbolize=1:allocator_may_return_null=1:detect_stack_use_after_return=1}"
+# Leaks inside libraries nomd does not own (tests/lsan.supp says which and why).
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$here/../lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:symbolize=1}"
 export G_SLICE=always-malloc
 export NOMD_SOURCE="$root"
@@ -324,6 +326,7 @@ for t in $targets; do
 	: >"$stamp"
 	seed_arg=
 	[ -n "${NOMD_FUZZ_SEED:-}" ] && seed_arg="-seed=$NOMD_FUZZ_SEED"
+	dict=$(dict_of "$t") # a target may have none (fuzz_pdf: binary formats)
 	if [ "$secs" = 0 ]; then
 		limit="-runs=0" # the seeds once, no fuzzing
 	else
@@ -333,7 +336,7 @@ for t in $targets; do
 	# hang that libFuzzer's own -timeout cannot (a deadlock in its handlers).
 	# shellcheck disable=SC2086
 	timeout -k 10 $((secs + 300)) "$bin" $limit -max_len="$(max_len_of "$t")" -timeout=10 -rss_limit_mb=2048 \
-		-print_final_stats=1 -artifact_prefix="$artifacts/" $seed_arg -dict="$(dict_of "$t")" ${NOMD_FUZZ_ARGS:-} \
+		-print_final_stats=1 -artifact_prefix="$artifacts/" $seed_arg ${dict:+-dict="$dict"} ${NOMD_FUZZ_ARGS:-} \
 		"$corpus" >"$log" 2>&1
 	rc=$?
 

@@ -72,6 +72,9 @@ WRAP = shlex.split(os.environ.get("NOMD_WRAP", ""))
 REPORTS = tempfile.mkdtemp(prefix="nomd-reports-")
 for _var in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
     os.environ[_var] = ":".join(filter(None, [os.environ.get(_var), "log_path=" + os.path.join(REPORTS, "san")]))
+# Leaks inside libraries nomd does not own (FreeXL, in nomd-reader): tests/lsan.supp.
+os.environ["LSAN_OPTIONS"] = ":".join(filter(None, [os.environ.get("LSAN_OPTIONS"),
+                                                    "suppressions=" + os.path.join(ROOT, "tests", "lsan.supp")]))
 if WRAP and os.path.basename(WRAP[0]) == "valgrind":
     # Only what counts as an error is shown, so a non-empty report is one.
     extra = [] if any(a.startswith("--show-leak-kinds") for a in WRAP) else ["--show-leak-kinds=definite"]
