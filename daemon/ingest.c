@@ -359,8 +359,8 @@ static gboolean injected_fault(struct store *st, const char *data, gsize len, GE
 }
 
 /* The attached documents, each through nomd-reader; what they hold joins
- * the form. Each is logged by name and status (the name is sanitised by
- * the MIME walk, the detail by docread). FALSE only when the reader could
+ * the form. Each is logged by status (the detail is sanitised by docread;
+ * the name, sanitised by the MIME walk, only at debug). FALSE only when the reader could
  * not be run at all. */
 static gboolean read_documents(const struct nomd_config *cfg, struct parsed_message *msg, struct form *f,
 			       const char *id, GError **error)
@@ -372,9 +372,12 @@ static gboolean read_documents(const struct nomd_config *cfg, struct parsed_mess
 			g_prefix_error(error, "%s: cannot run %s: ", doc->filename, cfg->documents.reader);
 			return FALSE;
 		}
+		/* A file name may name a person ("Alex Smith.docx"): info lines,
+		 * which outlive erasures, give only its place in the message. */
 		g_autofree char *name = terminal_text(doc->filename, FALSE);
-		log_info("message %s: document %s: %s%s%s", id, name, doc_status_name(doc->status),
+		log_info("message %s: document %u: %s%s%s", id, i + 1, doc_status_name(doc->status),
 			 doc->detail ? ": " : "", doc->detail ? doc->detail : "");
+		log_debug("message %s: document %u is %s", id, i + 1, name);
 		if (doc->status != DOC_OK)
 			continue;
 		g_autoptr(form) read = form_parse(text, FALSE);
