@@ -166,8 +166,8 @@ $(BUILD)/bench/assign_bench: $(BUILD)/obj/bench/assign_bench.o $(RESOURCES) $(BU
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Benchmarks (not part of check): results are appended to docs/benchmarks.md.
-# The mail part (about 13 minutes) goes to a file first, so that a failed
-# run appends nothing.
+# The mail part (about 13 minutes) and the office part (about 2) go to a
+# file first, so that a failed run appends nothing.
 BENCH_MESSAGES ?= 1000,10000
 bench: deps
 	$(MAKE) all $(BUILD)/bench/assign_bench
@@ -178,6 +178,9 @@ bench: deps
 	nice /usr/bin/python3 bench/mail.py --build $(BUILD) --messages $(BENCH_MESSAGES) > $(BUILD)/bench/mail.md
 	{ echo; echo "## Mail: nomd against mbsync, smtp-source and a Python script ($$(date -u +%F))"; echo; \
 	  cat $(BUILD)/bench/mail.md; } | tee -a docs/benchmarks.md
+	nice /usr/bin/python3 bench/office.py --build $(BUILD) > $(BUILD)/bench/office.md
+	{ echo; echo "## Office attachments: nomd-reader against python3-docx and openpyxl ($$(date -u +%F))"; echo; \
+	  cat $(BUILD)/bench/office.md; } | tee -a docs/benchmarks.md
 
 # make install [PREFIX=/usr/local] [DESTDIR=/staging]: binaries, templates,
 # man pages, the systemd unit, and the sample configuration (never over an

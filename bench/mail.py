@@ -210,7 +210,7 @@ def free_port():
     return port
 
 
-def nomd_config(ms, wd, smtp_port, user):
+def nomd_config(ms, wd, smtp_port, user, build=os.path.join(ROOT, "build")):
     shutil.copy(os.path.join(ROOT, "etc", "organisations.conf"), os.path.join(wd, "organisations.conf"))
     path = os.path.join(wd, "nomd.conf")
     with open(path, "w") as f:
@@ -223,6 +223,7 @@ smtp = {{ url = "smtp://127.0.0.1:{smtp_port}"; security = "starttls"; ca_file =
   retry_min = "1s"; retry_max = "2s"; max_replies_per_sender_per_hour = 10000; }};
 programme = {{ name = "Local Government Connect Network"; max_members = 1000; max_mentors = 1000; }};
 staff = {{ addresses = [ "programme-team@example.org" ]; digest = "off"; }};
+documents = {{ reader = "{build}/nomd-reader"; }};
 @include "organisations.conf"
 """)
     os.chmod(path, 0o600)
@@ -402,8 +403,8 @@ def run_n(n, build, top, repeat, profile=None):
             os.makedirs(nwd)
             os.chmod(nwd, 0o755)
             nwds.append(nwd)
-            runs.append(run_nomd("ingest", "nomd --once, ingest only", n, nomd_config(ms, nwd, free_port(), user),
-                                 nwd))
+            conf = nomd_config(ms, nwd, free_port(), user, build)
+            runs.append(run_nomd("ingest", "nomd --once, ingest only", n, conf, nwd))
             if mailbox_count(ms, user) != 0:
                 raise SystemExit("nomd left messages in the inbox; see " + os.path.join(nwd, "ingest.log"))
         res["ingest"] = best(runs)
@@ -427,8 +428,8 @@ def run_n(n, build, top, repeat, profile=None):
         for r, (user, nwd) in enumerate(zip(nomd_users, nwds)):
             log(f"[N={n}] nomd send ({pending} queued), run {r + 1} of {repeat}")
             off = log_size(ms)
-            runs.append(run_nomd("send", "nomd --once, send only", pending, nomd_config(ms, nwd, ms.smtp_port, user),
-                                 nwd))
+            conf = nomd_config(ms, nwd, ms.smtp_port, user, build)
+            runs.append(run_nomd("send", "nomd --once, send only", pending, conf, nwd))
             info["nomd_connections"] = connects(ms, off)
             db = sqlite3.connect(os.path.join(nwd, "nomd.db"))
             sent = db.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()[0]

@@ -38,13 +38,15 @@ for path in ("usr/local/sbin/nomd", "usr/local/bin/nomctl", "usr/local/share/nom
              "usr/local/share/nomd/templates/invitation.html", "usr/local/etc/nomd/nomd.conf",
              "usr/local/etc/nomd/organisations.conf", "usr/local/lib/systemd/system/nomd.service",
              "usr/local/share/man/man8/nomd.8", "usr/local/share/man/man1/nomctl.1",
-             "usr/local/share/man/man5/nomd.conf.5"):
+             "usr/local/share/man/man5/nomd.conf.5", "usr/local/libexec/nomd/nomd-reader"):
     tap.ok(path in files, f"installed: {path}")
 tap.is_(oct(os.stat(os.path.join(dest, "usr/local/sbin/nomd")).st_mode & 0o777), "0o755", "nomd is executable")
 nomd_bin = os.path.join(dest, "usr/local/sbin/nomd")
 strings = open(nomd_bin, "rb").read()
-tap.ok(b"/usr/local/share/nomd/templates" in strings and b"/usr/local/etc/nomd/nomd.conf" in strings,
-       "compiled-in paths follow PREFIX")
+tap.ok(b"/usr/local/share/nomd/templates" in strings and b"/usr/local/etc/nomd/nomd.conf" in strings
+       and b"/usr/local/libexec/nomd/nomd-reader" in strings, "compiled-in paths follow PREFIX (the reader's too)")
+tap.is_(oct(os.stat(os.path.join(dest, "usr/local/libexec/nomd/nomd-reader")).st_mode & 0o777), "0o755",
+        "nomd-reader is executable")
 
 # The sample config is never overwritten.
 conf_path = os.path.join(dest, "usr/local/etc/nomd/nomd.conf")
