@@ -137,7 +137,7 @@ check: deps
 # The integration tests that exercise most of nomd, with every nomd and
 # nomctl under valgrind: a definite leak or a memory error fails them.
 VALGRIND = valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
-VALGRIND_TESTS = end_to_end consent pairing events digest admin outbox notify
+VALGRIND_TESTS = end_to_end consent pairing events digest admin outbox notify form_docx
 check-valgrind: deps
 	$(MAKE) all
 	NOMD_BUILD=$(abspath $(BUILD)) NOMD_WRAP="$(VALGRIND)" prove -j2 \
