@@ -8,7 +8,6 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 LIBEXECDIR ?= $(PREFIX)/libexec/nomd
-DATADIR ?= $(PREFIX)/share/nomd
 MANDIR ?= $(PREFIX)/share/man
 # /usr installs configure /etc; others their own etc/.
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
@@ -27,7 +26,7 @@ READER_LIBS = $(shell pkg-config --libs $(READER_PKGS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
-	-DNOMD_TEMPLATE_DIR='"$(DATADIR)/templates"' -DNOMD_CONFIG='"$(SYSCONFDIR)/nomd/nomd.conf"' \
+	-DNOMD_CONFIG='"$(SYSCONFDIR)/nomd/nomd.conf"' \
 	-DNOMD_READER='"$(LIBEXECDIR)/nomd-reader"' $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lcsv
 ifeq ($(SANITIZE),1)
@@ -63,8 +62,19 @@ $(GEN)/nomination-form.docx: $(BUILD)/nomd-reader templates/blank-form.txt
 	$(BUILD)/nomd-reader --make-form --sections 5 < templates/blank-form.txt > $@.tmp
 	mv $@.tmp $@
 
-$(GEN)/resources.c: daemon/nomd.gresource.xml $(GEN)/nomination-form.docx
-	glib-compile-resources --sourcedir=$(GEN) --c-name nomd --generate-source --target=$@ $<
+# The shipped templates, built in too: the resource list follows
+# templates/ (rewritten only when that list changes), and editing a
+# template rebuilds the resource.
+TEMPLATES = $(sort $(wildcard templates/*.txt templates/*.html))
+$(GEN)/nomd.gresource.xml: daemon/nomd.gresource.xml FORCE
+	@mkdir -p $(dir $@)
+	@for t in $(TEMPLATES); do echo "    <file>$$t</file>"; done > $@.list
+	@sed -e '/^@TEMPLATES@$$/{r $@.list' -e 'd}' $< > $@.tmp
+	@rm -f $@.list
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(GEN)/resources.c: $(GEN)/nomd.gresource.xml $(GEN)/nomination-form.docx $(TEMPLATES)
+	glib-compile-resources --sourcedir=$(GEN) --sourcedir=. --c-name nomd --generate-source --target=$@ $<
 
 $(BUILD)/obj/gen/resources.o: $(GEN)/resources.c
 	@mkdir -p $(dir $@)
@@ -182,20 +192,20 @@ bench: deps
 	{ echo; echo "## Office attachments: nomd-reader against python3-docx and openpyxl ($$(date -u +%F))"; echo; \
 	  cat $(BUILD)/bench/office.md; } | tee -a docs/benchmarks.md
 
-# make install [PREFIX=/usr/local] [DESTDIR=/staging]: binaries, templates,
-# man pages, the systemd unit, and the sample configuration (never over an
-# existing one). make uninstall takes them away again, but keeps a
-# configuration that was changed.
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: binaries, man
+# pages, the systemd unit, and the sample configuration (never over an
+# existing one); the templates are built in (`nomctl templates export`
+# gives staff a copy to edit). make uninstall takes them away again, but
+# keeps a configuration that was changed.
 MANPAGES = man/nomd.8 man/nomctl.1 man/nomd.conf.5
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates \
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/nomd $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/nomd $(DESTDIR)$(SBINDIR)/nomd
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/nomd-reader $(DESTDIR)$(LIBEXECDIR)/nomd-reader
 	install -m 0755 $(BUILD)/nomctl $(DESTDIR)$(BINDIR)/nomctl
-	install -m 0644 templates/*.txt templates/*.html $(DESTDIR)$(DATADIR)/templates/
 	install -m 0644 man/nomctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/nomd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/nomd.8 $(DESTDIR)$(MANDIR)/man8/
@@ -213,7 +223,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/nomd $(DESTDIR)$(BINDIR)/nomctl $(DESTDIR)$(UNITDIR)/nomd.service \
 		$(DESTDIR)$(MANDIR)/man1/nomctl.1 $(DESTDIR)$(MANDIR)/man5/nomd.conf.5 $(DESTDIR)$(MANDIR)/man8/nomd.8
-	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBEXECDIR)
+	rm -rf $(DESTDIR)$(LIBEXECDIR)
 	for f in nomd.conf organisations.conf; do \
 		if cmp -s etc/$$f $(DESTDIR)$(SYSCONFDIR)/nomd/$$f; then \
 			rm -f $(DESTDIR)$(SYSCONFDIR)/nomd/$$f; \
@@ -226,5 +236,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps unit check check-valgrind check-faults demo clean fuzz bench install uninstall
+.PHONY: all deps unit check check-valgrind check-faults demo clean fuzz bench install uninstall FORCE
 .SECONDARY:

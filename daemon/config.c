@@ -18,9 +18,6 @@
 #ifndef NOMD_READER
 #define NOMD_READER "nomd-reader"
 #endif
-#ifndef NOMD_TEMPLATE_DIR
-#define NOMD_TEMPLATE_DIR "templates"
-#endif
 
 G_DEFINE_QUARK(nomd-config-error-quark, config_error)
 
@@ -40,7 +37,8 @@ struct key {
 
 static const struct key keys[] = {
 	{ .path = "database", .type = KT_STRING, .offset = OFF(database), .def_string = "/var/lib/nomd/nomd.db" },
-	{ .path = "templates", .type = KT_STRING, .offset = OFF(templates), .def_string = NOMD_TEMPLATE_DIR },
+	/* Staff overrides of the built-in templates; "": none. */
+	{ .path = "templates", .type = KT_STRING, .offset = OFF(templates), .def_string = "" },
 	{ .path = "imap.host", .type = KT_STRING, .offset = OFF(imap.host), .required = TRUE },
 	{ .path = "imap.port", .type = KT_INT, .offset = OFF(imap.port), .min = 1, .max = 65535, .def_int = 0 },
 	{ .path = "imap.security", .type = KT_SECURITY, .offset = OFF(imap.security), .def_string = "tls" },

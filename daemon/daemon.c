@@ -216,7 +216,7 @@ static void run_schedule(const struct nomd_config *cfg, const struct reply_templ
 			 cfg->programme.retain_days);
 	g_clear_error(&error);
 	gboolean digest = FALSE;
-	if (!digest_run(cfg, st, now, FALSE, &digest, &error))
+	if (!digest_run(cfg, t, st, now, FALSE, &digest, &error))
 		log_error("digest: %s", error->message);
 }
 

@@ -7,6 +7,7 @@
 #include "compose.h"
 #include "events.h"
 #include "log.h"
+#include "reply.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -311,8 +312,8 @@ static void keep_csv_row(void *data, int n, const char *const *names, const char
 	g_string_append(csv, "\r\n");
 }
 
-gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 now, struct digest **out,
-		      GError **error)
+gboolean digest_build(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
+		      struct digest **out, GError **error)
 {
 	g_autofree char *since = NULL;
 	gint64 mark = 0;
@@ -344,10 +345,7 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 	d->subject = g_strdup_printf("%s digest %s: %u new, %u held, %u mail problem%s", cfg->programme.name, day, fresh,
 				     held, problems, problems == 1 ? "" : "s");
 	d->text = g_strdup(text->str);
-	d->html = g_strdup_printf("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title>"
-				  "</head>\n<body style=\"font-family:Arial,Helvetica,sans-serif;font-size:15px;"
-				  "color:#222222;\">\n%s</body></html>\n",
-				  "Digest", html->str);
+	d->html = reply_frame_html(cfg, t, html->str, TRUE);
 	gsize len = csv->len;
 	d->csv = g_bytes_new_take(g_string_free(g_steal_pointer(&csv), FALSE), len);
 	d->csv_name = g_strdup_printf("nominees-%s.csv", day);
@@ -359,11 +357,11 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 	return TRUE;
 }
 
-static gboolean queue_digest(const struct nomd_config *cfg, struct store *st, gint64 now, const char *period,
-			     gint64 due, GError **error)
+static gboolean queue_digest(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			     gint64 now, const char *period, gint64 due, GError **error)
 {
 	g_autoptr(digest) d = NULL;
-	if (!digest_build(cfg, st, now, &d, error))
+	if (!digest_build(cfg, t, st, now, &d, error))
 		return FALSE;
 	for (guint i = 0; i < cfg->staff->len; i++) {
 		const char *to = cfg->staff->pdata[i];
@@ -379,8 +377,8 @@ static gboolean queue_digest(const struct nomd_config *cfg, struct store *st, gi
 	return store_mark_digest(st, period, due, error);
 }
 
-gboolean digest_run(const struct nomd_config *cfg, struct store *st, gint64 now, gboolean force, gboolean *queued,
-		    GError **error)
+gboolean digest_run(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
+		    gboolean force, gboolean *queued, GError **error)
 {
 	*queued = FALSE;
 	g_autofree char *period = NULL;
@@ -401,7 +399,7 @@ gboolean digest_run(const struct nomd_config *cfg, struct store *st, gint64 now,
 	gboolean sent = FALSE;
 	gboolean ok = store_digest_sent(st, period, &sent, error);
 	if (ok && !sent)
-		ok = queue_digest(cfg, st, now, period, due, error);
+		ok = queue_digest(cfg, t, st, now, period, due, error);
 	ok = ok && store_commit(st, error);
 	if (!ok) {
 		store_rollback(st);

@@ -3,7 +3,7 @@
  * organisation; organisations with none yet; each organisation's members
  * and mentors against the quota, with imbalances; held mail that needs a
  * person; failed and bounced outgoing mail; consent and pairing; upcoming
- * events with their answers; and a spreadsheet (CSV, UTF-8 with a byte
+ * events with their answers (HTML in the templates' shared frame); and a spreadsheet (CSV, UTF-8 with a byte
  * order mark so Excel reads it) of every current nominee. Sent exactly
  * once per period: the outbox rows and the period's mark are written in
  * one transaction, so restarts, downtime and crashes never send twice and
@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "reply.h"
 #include "store.h"
 
 struct digest {
@@ -24,15 +25,15 @@ struct digest {
 };
 
 /* The digest at `now` covering what happened since the last one. */
-gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 now, struct digest **out,
-		      GError **error);
+gboolean digest_build(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
+		      struct digest **out, GError **error);
 void digest_free(struct digest *d);
 
 /* When the current period's digest is due and not yet sent, queue it to
  * every staff address. *queued says whether it did; `force` sends now
  * under a period of its own (nomctl digest --send). */
-gboolean digest_run(const struct nomd_config *cfg, struct store *st, gint64 now, gboolean force, gboolean *queued,
-		    GError **error);
+gboolean digest_run(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
+		    gboolean force, gboolean *queued, GError **error);
 
 typedef struct digest digest;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(digest, digest_free)

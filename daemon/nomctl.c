@@ -132,7 +132,8 @@ static void usage(void)
 	      "       nomctl -c FILE digest --preview|--send        the staff digest, now\n"
 	      "       nomctl -c FILE status [--format json|csv]     how nomd is doing\n"
 	      "       nomctl -c FILE forget [--keep-mail] EMAIL     erase a person's data everywhere\n"
-	      "       nomctl -c FILE reprocess MESSAGE_ID           apply a held message again\n",
+	      "       nomctl -c FILE reprocess MESSAGE_ID           apply a held message again\n"
+	      "       nomctl templates export [--force] DIR         the built-in templates, to edit\n",
 	      stderr);
 }
 
@@ -381,7 +382,8 @@ static gboolean command_shape_ok(const char *command, int nargs, char **args)
 		return nargs == 1;
 	if (strcmp(command, "status") == 0)
 		return nargs == 0;
-	return strcmp(command, "pair") == 0 || strcmp(command, "event") == 0 || strcmp(command, "digest") == 0;
+	return strcmp(command, "pair") == 0 || strcmp(command, "event") == 0 || strcmp(command, "digest") == 0 ||
+	       strcmp(command, "templates") == 0;
 }
 
 int main(int argc, char **argv)
@@ -398,7 +400,7 @@ int main(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("COMMAND - nomd staff tool");
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_summary(ctx, "Commands: export, messages, outbox, pairs, pair, withdraw, event, digest, status, forget, reprocess");
+	g_option_context_set_summary(ctx, "Commands: export, messages, outbox, pairs, pair, withdraw, event, digest, status, forget, reprocess, templates");
 	/* pair's own flags (--pin A B) are read below. */
 	g_option_context_set_ignore_unknown_options(ctx, TRUE);
 	g_autoptr(GError) error = NULL;
@@ -419,6 +421,8 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	const char *command = argv[1];
+	if (strcmp(command, "templates") == 0)
+		return nomctl_templates(argc - 2, argv + 2);
 	g_autoptr(nomd_config) cfg = NULL;
 	if (!config_load(config_path, &cfg, &error)) {
 		fprintf(stderr, "%s\n", error->message);

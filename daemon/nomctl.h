@@ -29,5 +29,7 @@ int nomctl_digest(const struct nomd_config *cfg, struct store **st, int argc, ch
 int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *format);
 int nomctl_forget(const struct nomd_config *cfg, struct store *st, const char *email, gboolean keep_mail);
 int nomctl_reprocess(const struct nomd_config *cfg, struct store *st, const char *message_id);
+/* nomctl templates export [--force] DIR (nomctl_admin.c; no configuration) */
+int nomctl_templates(int argc, char **argv);
 
 #endif

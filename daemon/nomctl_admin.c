@@ -1,6 +1,7 @@
-/* nomctl_admin: `nomctl status`, `nomctl forget EMAIL` and `nomctl
- * reprocess MESSAGE_ID`: how nomd is doing, a data-subject erasure, and
- * a held message applied again once staff fixed its cause. */
+/* nomctl_admin: `nomctl status`, `nomctl forget EMAIL`, `nomctl
+ * reprocess MESSAGE_ID` and `nomctl templates export DIR`: how nomd is
+ * doing, a data-subject erasure, a held message applied again once staff
+ * fixed its cause, and the built-in templates for staff to edit. */
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -8,6 +9,7 @@
 #include "imap.h"
 #include "nomctl.h"
 #include "schedule.h"
+#include "template.h"
 #include "util.h"
 
 struct status_line {
@@ -236,5 +238,34 @@ int nomctl_reprocess(const struct nomd_config *cfg, struct store *st, const char
 	}
 	printf("<%s> moved from %s to %s; nomd applies it again on its next pass\n", id, cfg->imap.held,
 	       cfg->imap.inbox);
+	return EX_OK;
+}
+
+/* nomctl templates export [--force] DIR: the built-in templates, for
+ * staff to edit and name as `templates`. Needs no configuration. */
+int nomctl_templates(int argc, char **argv)
+{
+	const char *dir = NULL;
+	gboolean force = FALSE;
+	gboolean ok = argc >= 2 && strcmp(argv[0], "export") == 0;
+	for (int i = 1; ok && i < argc; i++) {
+		if (strcmp(argv[i], "--force") == 0)
+			force = TRUE;
+		else if (!dir && argv[i][0] != '-')
+			dir = argv[i];
+		else
+			ok = FALSE;
+	}
+	if (!ok || !dir) {
+		fputs("nomctl: usage: nomctl templates export [--force] DIR\n", stderr);
+		return EX_USAGE;
+	}
+	g_autoptr(GError) error = NULL;
+	guint written = 0;
+	if (!template_export(dir, force, &written, &error)) {
+		fprintf(stderr, "nomctl: templates: %s\n", error->message);
+		return g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_EXIST) ? EX_CANTCREAT : EX_IOERR;
+	}
+	printf("%u templates written to %s\n", written, dir);
 	return EX_OK;
 }

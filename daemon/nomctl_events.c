@@ -320,9 +320,14 @@ int nomctl_digest(const struct nomd_config *cfg, struct store **st, int argc, ch
 		return EX_USAGE;
 	}
 	g_autoptr(GError) error = NULL;
+	g_autoptr(reply_templates) t = NULL;
+	if (!reply_templates_load(cfg->templates, &t, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_CONFIG;
+	}
 	if (preview) {
 		g_autoptr(digest) d = NULL;
-		if (!digest_build(cfg, *st, schedule_now(), &d, &error)) {
+		if (!digest_build(cfg, t, *st, schedule_now(), &d, &error)) {
 			fprintf(stderr, "nomctl: %s\n", error->message);
 			return EX_SOFTWARE;
 		}
@@ -332,7 +337,7 @@ int nomctl_digest(const struct nomd_config *cfg, struct store **st, int argc, ch
 		return EX_OK;
 	}
 	gboolean queued = FALSE;
-	if (!digest_run(cfg, *st, schedule_now(), TRUE, &queued, &error)) {
+	if (!digest_run(cfg, t, *st, schedule_now(), TRUE, &queued, &error)) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}

@@ -1,5 +1,6 @@
 /* reply: fills the reply templates. Each kind of reply is a pair in
- * templates/: NAME.txt (first line "Subject: ...") and NAME.html. */
+ * templates/: NAME.txt (first line "Subject: ...") and NAME.html, the
+ * HTML one the body that layout.html frames. */
 #include "reply.h"
 
 #include <string.h>
@@ -39,7 +40,11 @@ static const char *const notice_names[] = {
 	"waiting", NULL,
 };
 
+/* Every name the HTML frame may use: it frames staff mail too. */
+static const char *const layout_names[] = { "programme", "from_address", "body", "to_staff", NULL };
+
 struct reply_templates {
+	struct template *layout;
 	struct template *text[K_COUNT];
 	struct template *html[K_COUNT];
 	struct template *blank;
@@ -51,6 +56,7 @@ void reply_templates_free(struct reply_templates *t)
 {
 	if (!t)
 		return;
+	template_free(t->layout);
 	for (int i = 0; i < K_COUNT; i++) {
 		template_free(t->text[i]);
 		template_free(t->html[i]);
@@ -63,27 +69,55 @@ void reply_templates_free(struct reply_templates *t)
 	g_free(t);
 }
 
+/* NAME.txt and NAME.html, each from `dir` when staff put it there. */
+static gboolean load_pair(const char *dir, const char *name, const char *const *allowed, struct template **text,
+			  struct template **html, GError **error)
+{
+	g_autofree char *txt = g_strconcat(name, ".txt", NULL);
+	g_autofree char *htm = g_strconcat(name, ".html", NULL);
+	return (*text = template_open(dir, txt, allowed, error)) && (*html = template_open(dir, htm, allowed, error));
+}
+
 gboolean reply_templates_load(const char *dir, struct reply_templates **out, GError **error)
 {
-	g_autoptr(reply_templates) t = g_new0(struct reply_templates, 1);
-	for (int i = 0; i < K_COUNT; i++) {
-		g_autofree char *txt = g_strconcat(kind_names[i], ".txt", NULL);
-		g_autofree char *html = g_strconcat(kind_names[i], ".html", NULL);
-		if (!(t->text[i] = template_load(dir, txt, names, error)) ||
-		    !(t->html[i] = template_load(dir, html, names, error)))
-			return FALSE;
-	}
-	if (!(t->blank = template_load(dir, "blank-form.txt", names, error)))
+	/* A folder named but not there is a mistake, not "no overrides". */
+	if (dir && *dir && !g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "templates: %s is not a folder", dir);
 		return FALSE;
-	for (int i = 0; i < NOTICE_COUNT; i++) {
-		g_autofree char *txt = g_strconcat(notice_files[i], ".txt", NULL);
-		g_autofree char *html = g_strconcat(notice_files[i], ".html", NULL);
-		if (!(t->notice_text[i] = template_load(dir, txt, notice_names, error)) ||
-		    !(t->notice_html[i] = template_load(dir, html, notice_names, error)))
-			return FALSE;
 	}
+	g_autoptr(reply_templates) t = g_new0(struct reply_templates, 1);
+	if (!(t->layout = template_open(dir, "layout.html", layout_names, error)) ||
+	    !(t->blank = template_open(dir, "blank-form.txt", names, error)))
+		return FALSE;
+	for (int i = 0; i < K_COUNT; i++)
+		if (!load_pair(dir, kind_names[i], names, &t->text[i], &t->html[i], error))
+			return FALSE;
+	for (int i = 0; i < NOTICE_COUNT; i++)
+		if (!load_pair(dir, notice_files[i], notice_names, &t->notice_text[i], &t->notice_html[i], error))
+			return FALSE;
 	*out = g_steal_pointer(&t);
 	return TRUE;
+}
+
+/* The HTML body in the shared frame; `data` gains "body". */
+static char *frame(const struct reply_templates *t, struct tdata *data, char *body)
+{
+	/* The layout puts the body on lines of its own. */
+	gsize n = strlen(body);
+	if (n && body[n - 1] == '\n')
+		body[n - 1] = '\0';
+	tdata_set_take(data, "body", body);
+	return template_render(t->layout, data);
+}
+
+char *reply_frame_html(const struct nomd_config *cfg, const struct reply_templates *t, const char *body,
+		       gboolean to_staff)
+{
+	g_autoptr(tdata) data = tdata_new();
+	tdata_set(data, "programme", cfg->programme.name);
+	tdata_set(data, "from_address", cfg->smtp.from_address);
+	tdata_set_flag(data, "to_staff", to_staff);
+	return frame(t, data, g_strdup(body));
 }
 
 void reply_out_free(struct reply_out *r)
@@ -228,8 +262,8 @@ static char *take_subject(char **text)
 	return g_strdup(g_strstrip(line));
 }
 
-static struct reply_out *render_pair(const struct template *text, const struct template *html,
-				     const struct tdata *data, const char *fallback_subject)
+static struct reply_out *render_pair(const struct reply_templates *t, const struct template *text,
+				     const struct template *html, struct tdata *data, const char *fallback_subject)
 {
 	struct reply_out *r = g_new0(struct reply_out, 1);
 	r->text = template_render(text, data);
@@ -238,14 +272,14 @@ static struct reply_out *render_pair(const struct template *text, const struct t
 		g_free(r->subject);
 		r->subject = g_strdup(fallback_subject);
 	}
-	r->html = template_render(html, data);
+	r->html = frame(t, data, template_render(html, data));
 	return r;
 }
 
-static struct reply_out *render_kind(const struct reply_templates *t, enum kind k, const struct tdata *data,
+static struct reply_out *render_kind(const struct reply_templates *t, enum kind k, struct tdata *data,
 				     const char *fallback_subject)
 {
-	return render_pair(t->text[k], t->html[k], data, fallback_subject);
+	return render_pair(t, t->text[k], t->html[k], data, fallback_subject);
 }
 
 static void set_person(struct tdata *data, const char *prefix, const struct notice_person *p)
@@ -296,7 +330,7 @@ struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struc
 	for (size_t i = 0; i < G_N_ELEMENTS(answers); i++)
 		tdata_set_flag(data, answers[i], g_strcmp0(n->answer, answers[i]) == 0);
 	g_autofree char *fallback = g_strdup_printf("%s", cfg->programme.name);
-	struct reply_out *r = render_pair(t->notice_text[k], t->notice_html[k], data, fallback);
+	struct reply_out *r = render_pair(t, t->notice_text[k], t->notice_html[k], data, fallback);
 	/* The reference is how an answer finds its nominee: it stays in the
 	 * subject however staff edit the template. */
 	if (token && !strstr(r->subject, token)) {
@@ -316,6 +350,7 @@ struct reply_out *reply_render_reply_limit(const struct nomd_config *cfg, const 
 	tdata_set(data, "sender", sender);
 	tdata_set_take(data, "limit", g_strdup_printf("%d", cfg->smtp.max_replies_per_sender_per_hour));
 	tdata_set(data, "held_folder", cfg->imap.held);
+	tdata_set_flag(data, "to_staff", TRUE);
 	g_autofree char *fallback = g_strdup_printf("nomd: mail from %s held (reply limit)", sender);
 	return render_kind(t, K_REPLY_LIMIT, data, fallback);
 }

@@ -22,7 +22,13 @@ struct status_entry {
 	char *role, *name, *email;
 };
 
+/* The built-in templates, each replaced by the file of the same name in
+ * `dir` when there (`dir` NULL or "": built-in only). All are checked. */
 gboolean reply_templates_load(const char *dir, struct reply_templates **out, GError **error);
+/* An HTML body in the shared frame (layout.html); `to_staff` signs it as
+ * nomd rather than the programme team. */
+char *reply_frame_html(const struct nomd_config *cfg, const struct reply_templates *t, const char *body,
+		       gboolean to_staff);
 void reply_templates_free(struct reply_templates *t);
 /* The reply to a message whose decision says to reply. `subject`: the
  * original's; `status`: the organisation's nominees (STATUS only, may be NULL). */

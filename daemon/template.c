@@ -3,7 +3,11 @@
  * a stack of scopes. */
 #include "template.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <gio/gio.h>
 
 G_DEFINE_QUARK(nomd-template-error-quark, template_error)
 
@@ -230,22 +234,21 @@ static gboolean parse_line(struct parser *p, const char *line, gboolean newline,
 	return TRUE;
 }
 
-struct template *template_load(const char *dir, const char *name, const char *const *allowed, GError **error)
+/* Parse `text` (not NUL-ended, `len` bytes); `path` names it in errors. */
+static struct template *template_parse(const char *path, const char *text, gsize len, const char *const *allowed,
+				       GError **error)
 {
 	g_autoptr(template) t = g_new0(struct template, 1);
-	t->path = g_build_filename(dir, name, NULL);
-	t->html = g_str_has_suffix(name, ".html");
+	t->path = g_strdup(path);
+	t->html = g_str_has_suffix(path, ".html");
 	t->nodes = node_list();
-	g_autofree char *text = NULL;
-	gsize len = 0;
-	if (!g_file_get_contents(t->path, &text, &len, error))
-		return NULL;
-	if (len > TEMPLATE_MAX_BYTES || !g_utf8_validate(text, len, NULL)) {
+	if (len > TEMPLATE_MAX_BYTES || !g_utf8_validate_len(text, len, NULL)) {
 		g_set_error(error, TEMPLATE_ERROR, 0, "%s: not UTF-8 text under %d bytes", t->path, TEMPLATE_MAX_BYTES);
 		return NULL;
 	}
+	g_autofree char *copy = g_strndup(text, len);
 	struct parser p = { .t = t, .allowed = allowed, .stack = { t->nodes } };
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_auto(GStrv) lines = g_strsplit(copy, "\n", -1);
 	for (size_t i = 0; lines[i]; i++) {
 		p.line = (int)i + 1;
 		if (!parse_line(&p, lines[i], lines[i + 1] != NULL, error))
@@ -256,6 +259,81 @@ struct template *template_load(const char *dir, const char *name, const char *co
 		return NULL;
 	}
 	return g_steal_pointer(&t);
+}
+
+struct template *template_load(const char *dir, const char *name, const char *const *allowed, GError **error)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	if (!g_file_get_contents(path, &text, &len, error))
+		return NULL;
+	return template_parse(path, text, len, allowed, error);
+}
+
+GBytes *template_builtin(const char *name, GError **error)
+{
+	g_autofree char *path = g_strconcat(TEMPLATE_RESOURCE_PATH, name, NULL);
+	return g_resources_lookup_data(path, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+}
+
+struct template *template_open(const char *overrides, const char *name, const char *const *allowed, GError **error)
+{
+	if (overrides && *overrides) {
+		g_autofree char *path = g_build_filename(overrides, name, NULL);
+		if (g_file_test(path, G_FILE_TEST_EXISTS))
+			return template_load(overrides, name, allowed, error);
+	}
+	g_autoptr(GBytes) text = template_builtin(name, error);
+	if (!text)
+		return NULL;
+	g_autofree char *label = g_strconcat("built-in ", name, NULL);
+	gsize len = 0;
+	const char *data = g_bytes_get_data(text, &len);
+	return template_parse(label, data, len, allowed, error);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **template_builtin_names(void)
+{
+	g_auto(GStrv) names = g_resources_enumerate_children(TEMPLATE_RESOURCE_PATH, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+	if (!names)
+		return g_new0(char *, 1);
+	qsort(names, g_strv_length(names), sizeof *names, compare_names);
+	return g_steal_pointer(&names);
+}
+
+gboolean template_export(const char *dir, gboolean force, guint *written, GError **error)
+{
+	*written = 0;
+	if (g_mkdir_with_parents(dir, 0755) != 0) {
+		int e = errno;
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", dir, g_strerror(e));
+		return FALSE;
+	}
+	g_auto(GStrv) names = template_builtin_names();
+	/* Every file checked before any is written: a refusal changes nothing. */
+	for (char **n = names; !force && *n; n++) {
+		g_autofree char *path = g_build_filename(dir, *n, NULL);
+		if (g_file_test(path, G_FILE_TEST_EXISTS)) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST, "%s exists (--force replaces it)", path);
+			return FALSE;
+		}
+	}
+	for (char **n = names; *n; n++) {
+		g_autofree char *path = g_build_filename(dir, *n, NULL);
+		g_autoptr(GBytes) text = template_builtin(*n, error);
+		gsize len = 0;
+		const char *data = text ? g_bytes_get_data(text, &len) : NULL;
+		if (!text || !g_file_set_contents(path, data, (gssize)len, error))
+			return FALSE;
+		(*written)++;
+	}
+	return TRUE;
 }
 
 static const struct value *lookup(GPtrArray *scopes, const char *name)

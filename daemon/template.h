@@ -1,4 +1,5 @@
-/* template: the email texts staff can edit, in templates/, in a small
+/* template: the email texts staff can edit (built in, overridden file by
+ * file from the `templates` folder), in a small
  * mustache subset: {{name}} (HTML-escaped in .html templates), {{{name}}}
  * raw, {{#name}}...{{/name}} (a list: once per item; a flag or non-empty
  * value: once), {{^name}}...{{/name}} (when empty, false or missing). A
@@ -30,6 +31,19 @@ struct tdata *tdata_add_item(struct tdata *d, const char *name);
 
 /* Load DIR/NAME; every name used must be one of `allowed` (NULL-ended). */
 struct template *template_load(const char *dir, const char *name, const char *const *allowed, GError **error);
+
+/* The shipped templates are built into the binaries (GResource, made from
+ * templates/ by the Makefile). Staff override them file by file: NAME in
+ * the folder `overrides` (NULL or "": none) replaces the built-in NAME. */
+#define TEMPLATE_RESOURCE_PATH "/org/nomd/templates/"
+struct template *template_open(const char *overrides, const char *name, const char *const *allowed, GError **error);
+/* The text of the built-in NAME. */
+GBytes *template_builtin(const char *name, GError **error);
+/* The built-in templates' file names, sorted (g_strfreev). */
+char **template_builtin_names(void);
+/* Write every built-in template into `dir`, made if missing. Unless
+ * `force`, refuses (writing nothing) when any of the files exists. */
+gboolean template_export(const char *dir, gboolean force, guint *written, GError **error);
 char *template_render(const struct template *t, const struct tdata *data);
 void template_free(struct template *t);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # `make install DESTDIR=...` into a temporary tree, the installed binaries
-# run against the real mail stack, the man pages checked with
+# run against the real mail stack with their built-in templates, the man pages checked with
 # `man --warnings`, the installed unit checked with `systemd-analyze
 # verify` and `systemd-analyze security --offline=yes` (exposure 2.0 or
 # lower), then `make uninstall` leaving nothing behind.
@@ -34,8 +34,7 @@ tap.is_(r.returncode, 0, "make install DESTDIR=... exits 0")
 if r.returncode:
     tap.diag(r.stdout[-2000:] + r.stderr[-2000:])
 files = tree()
-for path in ("usr/local/sbin/nomd", "usr/local/bin/nomctl", "usr/local/share/nomd/templates/welcome.txt",
-             "usr/local/share/nomd/templates/invitation.html", "usr/local/etc/nomd/nomd.conf",
+for path in ("usr/local/sbin/nomd", "usr/local/bin/nomctl", "usr/local/etc/nomd/nomd.conf",
              "usr/local/etc/nomd/organisations.conf", "usr/local/lib/systemd/system/nomd.service",
              "usr/local/share/man/man8/nomd.8", "usr/local/share/man/man1/nomctl.1",
              "usr/local/share/man/man5/nomd.conf.5", "usr/local/libexec/nomd/nomd-reader"):
@@ -43,8 +42,10 @@ for path in ("usr/local/sbin/nomd", "usr/local/bin/nomctl", "usr/local/share/nom
 tap.is_(oct(os.stat(os.path.join(dest, "usr/local/sbin/nomd")).st_mode & 0o777), "0o755", "nomd is executable")
 nomd_bin = os.path.join(dest, "usr/local/sbin/nomd")
 strings = open(nomd_bin, "rb").read()
-tap.ok(b"/usr/local/share/nomd/templates" in strings and b"/usr/local/etc/nomd/nomd.conf" in strings
+tap.ok(b"/usr/local/etc/nomd/nomd.conf" in strings
        and b"/usr/local/libexec/nomd/nomd-reader" in strings, "compiled-in paths follow PREFIX (the reader's too)")
+tap.ok(not any(f.startswith("usr/local/share/nomd") for f in files) and b"/usr/local/share/nomd" not in strings,
+       "no templates installed or looked for under share/nomd: they are built in")
 tap.is_(oct(os.stat(os.path.join(dest, "usr/local/libexec/nomd/nomd-reader")).st_mode & 0o777), "0o755",
         "nomd-reader is executable")
 
@@ -83,8 +84,9 @@ tap.ok(m and float(m.group(1)) <= 2.0, f"systemd-analyze security: exposure {m.g
 # The installed binaries work against the test mail stack.
 with MailStack(os.path.join(work, "stack")) as ms:
     conf = write_config(ms, work)
-    text = open(conf).read().replace(f'templates = "{ROOT}/templates";',
-                                     f'templates = "{dest}/usr/local/share/nomd/templates";')
+    # No `templates`: the installed nomd uses its built-in ones.
+    text = open(conf).read().replace(f'templates = "{ROOT}/templates";\n', "")
+    tap.ok(not re.search(r"^\s*templates\s*=", text, re.M), "the configuration names no templates folder")
     open(conf, "w").write(text)
     ms.deliver_lmtp(INBOX_USER, form_message("chief.executive@fife.example", "inst-1@fife.example",
                                              section("Member", "Alex Morgan", "alex@fife.example")))
