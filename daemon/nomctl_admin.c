@@ -9,6 +9,7 @@
 #include "nomctl.h"
 #include "schedule.h"
 #include "util.h"
+#include "version.h"
 
 struct status_line {
 	const char *name;
@@ -36,9 +37,14 @@ static void keep_outcome(void *data, int n, const char *const *names, const char
 	g_string_append_printf(s, "%s%s %s", s->len ? ", " : "", values[1], values[0]);
 }
 
-int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *format)
+int nomctl_status(const struct nomctl_run *r)
 {
+	const struct nomd_config *cfg = r->cfg;
+	struct store *st = *r->st;
+	const char *format = r->format;
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(free_line);
+	/* This nomctl's version; the daemon's is what it wrote, below. */
+	add(lines, "version", g_strdup(nomd_version));
 	/* What the daemon last wrote about itself (see daemon.c). */
 	g_autofree char *path = g_strconcat(cfg->database, ".status", NULL);
 	g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -57,6 +63,8 @@ int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *f
 							     alive ? "running" : "not running", pid));
 			add(lines, "state", g_strdup(alive ? state : "stopped"));
 		}
+		char *version = g_key_file_get_string(kf, "nomd", "version", NULL);
+		add(lines, "daemon_version", version ? version : g_strdup("-"));
 		/* delivery_error: why the outbox is on hold (the SMTP server
 		 * unreachable, the login refused), or why sending failed. */
 		const char *keys[] = { "since", "last_poll", "last_error", "delivery_error", "backlog" };
@@ -96,7 +104,7 @@ int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *f
 	add(lines, "messages", g_strdup(outcomes->len ? outcomes->str : "none yet"));
 
 	if (format && (strcmp(format, "json") == 0 || strcmp(format, "csv") == 0)) {
-		struct printer pr = { .format = strcmp(format, "csv") == 0 ? FMT_CSV : FMT_JSON };
+		struct printer pr = { .format = print_format(format) };
 		g_autofree const char **names = g_new0(const char *, lines->len);
 		g_autofree const char **values = g_new0(const char *, lines->len);
 		for (guint i = 0; i < lines->len; i++) {
@@ -152,8 +160,12 @@ static gboolean remove_originals(const struct nomd_config *cfg, const GPtrArray 
 	return TRUE;
 }
 
-int nomctl_forget(const struct nomd_config *cfg, struct store *st, const char *email, gboolean keep_mail)
+int nomctl_forget(const struct nomctl_run *r)
 {
+	const struct nomd_config *cfg = r->cfg;
+	struct store *st = *r->st;
+	const char *email = r->argv[0];
+	gboolean keep_mail = r->keep_mail;
 	if (!email_valid(email)) {
 		fprintf(stderr, "nomctl: '%s' is not an email address\n", email);
 		return EX_USAGE;
@@ -187,8 +199,11 @@ int nomctl_forget(const struct nomd_config *cfg, struct store *st, const char *e
 	return EX_OK;
 }
 
-int nomctl_reprocess(const struct nomd_config *cfg, struct store *st, const char *message_id)
+int nomctl_reprocess(const struct nomctl_run *r)
 {
+	const struct nomd_config *cfg = r->cfg;
+	struct store *st = *r->st;
+	const char *message_id = r->argv[0];
 	g_autofree char *id = g_strdup(message_id);
 	if (*id == '<' && g_str_has_suffix(id, ">")) {
 		memmove(id, id + 1, strlen(id));
