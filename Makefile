@@ -83,7 +83,10 @@ $(BUILD)/obj/%.o: %.c $(wildcard daemon/*.h parsers/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(GEN)/nomination-form.docx: $(BUILD)/nomd-reader templates/blank-form.txt
+# Made again when the reader's code changes, not when only its version
+# does (the binary is then order-only).
+$(GEN)/nomination-form.docx: $(BUILD)/obj/daemon/nomd_reader.o $(BUILD)/libnomd-reader.a templates/blank-form.txt \
+		| $(BUILD)/nomd-reader
 	@mkdir -p $(dir $@)
 	$(call say,GEN,$@)$(BUILD)/nomd-reader --make-form --sections 5 < templates/blank-form.txt > $@.tmp
 	$(Q)mv $@.tmp $@
