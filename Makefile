@@ -262,8 +262,27 @@ uninstall:
 	done
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/nomd 2>/dev/null
 
+# make dist [DISTDIR=.]: nomd-VERSION.tar.gz of the committed tree, with a
+# VERSION file that fixes the version a build from it reports (it has no
+# .git to ask). Uncommitted changes are not in it.
+DISTDIR ?= .
+DIST = nomd-$(VERSION)
+dist:
+	@test -e .git || { echo "make dist: needs a git checkout" >&2; exit 1; }
+	@git diff --quiet HEAD || echo "make dist: uncommitted changes are left out" >&2
+	@mkdir -p $(BUILD)/dist
+	$(Q)echo "$(VERSION)+git.$$(git describe --always HEAD)" > $(BUILD)/dist/VERSION
+	$(call say,TAR,$(DISTDIR)/$(DIST).tar.gz)git archive --format=tar.gz --prefix=$(DIST)/ \
+		--add-file=$(BUILD)/dist/VERSION -o $(DISTDIR)/$(DIST).tar.gz HEAD
+
+# make distcheck: the tarball alone builds and passes make check.
+distcheck: dist
+	rm -rf $(BUILD)/distcheck && mkdir -p $(BUILD)/distcheck
+	tar -C $(BUILD)/distcheck -xzf $(DISTDIR)/$(DIST).tar.gz
+	$(MAKE) -C $(BUILD)/distcheck/$(DIST) check
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps unit check check-valgrind check-faults demo clean fuzz bench install uninstall FORCE
+.PHONY: all deps unit check check-valgrind check-faults demo clean fuzz bench install uninstall dist distcheck FORCE
 .SECONDARY:
