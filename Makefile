@@ -14,6 +14,28 @@ SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 BUILD ?= build
 CC ?= cc
+
+# The version people quote (see NEWS). From a git checkout, `git describe`
+# is added so that a build names its commit; a tarball from `make dist`
+# carries the whole string in its VERSION file instead.
+VERSION = 0.16.0
+ifneq ($(wildcard .git),)
+NOMD_VERSION := $(VERSION)+git.$(shell git describe --always --dirty 2>/dev/null || echo unknown)
+else ifneq ($(wildcard VERSION),)
+NOMD_VERSION := $(shell cat VERSION)
+else
+NOMD_VERSION := $(VERSION)
+endif
+
+# Quiet build: one line per step (CC daemon/ingest.c); V=1 shows commands.
+ifeq ($(V),1)
+say =
+Q =
+else
+Q = @
+say = @printf '  %-4s %s\n' '$(1)' '$(2)';
+MAKEFLAGS += --no-print-directory
+endif
 PKGS = libetpan gmime-3.0 libcurl sqlite3 libconfig gnutls libxml-2.0 libical libsystemd
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -38,13 +60,16 @@ CORE_SRCS = daemon/log.c daemon/util.c daemon/config.c daemon/store.c daemon/sto
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/imap.c daemon/smtp.c \
 	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/sender.c daemon/assign.c daemon/pairing.c daemon/people.c daemon/schedule.c daemon/events.c daemon/digest.c daemon/notify.c daemon/docread.c \
 	parsers/document.c parsers/mime.c parsers/mime_scan.c parsers/mime_text.c parsers/form.c parsers/html.c parsers/csv.c parsers/answer.c parsers/ical.c
-CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
+CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(VERSION_OBJ)
 # Files built into nomd with GResource: the blank form as a Word document,
 # made by nomd-reader (which alone links the office libraries). Linked as an
 # object, not from the archive: it registers itself when the program
 # starts and nothing refers to it by name.
 GEN = $(BUILD)/gen
 RESOURCES = $(BUILD)/obj/gen/resources.o
+# The version string, alone in its own object: a new commit recompiles
+# this one file and relinks, nothing else.
+VERSION_OBJ = $(BUILD)/obj/gen/version.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -55,12 +80,15 @@ all: $(BUILD)/nomd $(BUILD)/nomctl $(BUILD)/nomd-reader
 
 $(BUILD)/obj/%.o: %.c $(wildcard daemon/*.h parsers/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(GEN)/nomination-form.docx: $(BUILD)/nomd-reader templates/blank-form.txt
+# Made again when the reader's code changes, not when only its version
+# does (the binary is then order-only).
+$(GEN)/nomination-form.docx: $(BUILD)/obj/daemon/nomd_reader.o $(BUILD)/libnomd-reader.a templates/blank-form.txt \
+		| $(BUILD)/nomd-reader
 	@mkdir -p $(dir $@)
-	$(BUILD)/nomd-reader --make-form --sections 5 < templates/blank-form.txt > $@.tmp
-	mv $@.tmp $@
+	$(call say,GEN,$@)$(BUILD)/nomd-reader --make-form --sections 5 < templates/blank-form.txt > $@.tmp
+	$(Q)mv $@.tmp $@
 
 # The shipped templates, built in too: the resource list follows
 # templates/ (rewritten only when that list changes), and editing a
@@ -74,55 +102,66 @@ $(GEN)/nomd.gresource.xml: daemon/nomd.gresource.xml FORCE
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 $(GEN)/resources.c: $(GEN)/nomd.gresource.xml $(GEN)/nomination-form.docx $(TEMPLATES)
-	glib-compile-resources --sourcedir=$(GEN) --sourcedir=. --c-name nomd --generate-source --target=$@ $<
+	$(call say,GEN,$@)glib-compile-resources --sourcedir=$(GEN) --sourcedir=. --c-name nomd --generate-source --target=$@ $<
 
 $(BUILD)/obj/gen/resources.o: $(GEN)/resources.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
+
+# Rewritten only when the version changed, so that nothing is rebuilt
+# otherwise.
+$(GEN)/version.c: FORCE
+	@mkdir -p $(dir $@)
+	$(Q)printf 'const char nomd_version[] = "%s";\n' '$(NOMD_VERSION)' > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; $(if $(Q),echo '  GEN  $@';) fi
+
+$(VERSION_OBJ): $(GEN)/version.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
 
 # The reader's own objects see the office libraries' headers.
 $(READER_OBJS:%.o=%-reader.o) $(BUILD)/obj/daemon/nomd_reader.o: CFLAGS += $(READER_CFLAGS)
 $(BUILD)/obj/%-reader.o: %.c $(wildcard parsers/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$< (reader))$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libnomd-reader.a: $(READER_OBJS:%.o=%-reader.o)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^
 
-$(BUILD)/nomd-reader: $(BUILD)/obj/daemon/nomd_reader.o $(BUILD)/libnomd-reader.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
+$(BUILD)/nomd-reader: $(BUILD)/obj/daemon/nomd_reader.o $(VERSION_OBJ) $(BUILD)/libnomd-reader.a
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
 
 # Tests of the reader, linked with its library (run by tests/lib/reader_pdf.t).
 READER_TESTS = $(BUILD)/tests/reader_sandbox
 $(BUILD)/tests/reader_%: $(BUILD)/obj/tests/reader/%.o $(BUILD)/libnomd-reader.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
 
 $(BUILD)/libnomd.a: $(CORE_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^
 
 $(BUILD)/nomd: $(BUILD)/obj/daemon/nomd.o $(RESOURCES) $(BUILD)/libnomd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/nomctl: $(BUILD)/obj/daemon/nomctl.o $(BUILD)/obj/daemon/nomctl_events.o $(BUILD)/obj/daemon/nomctl_admin.o \
-		$(RESOURCES) $(BUILD)/libnomd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+NOMCTL_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard daemon/nomctl*.c))
+$(BUILD)/nomctl: $(NOMCTL_OBJS) $(RESOURCES) $(BUILD)/libnomd.a
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/render_samples: $(BUILD)/obj/tests/tools/render_samples.o $(RESOURCES) $(BUILD)/libnomd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The document readers' test tool (tests/lib/reader_office.t).
 $(BUILD)/obj/tests/tools/doc_dump-reader.o: CFLAGS += $(READER_CFLAGS)
 $(BUILD)/tests/doc_dump: $(BUILD)/obj/tests/tools/doc_dump-reader.o $(BUILD)/libnomd-reader.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(READER_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(RESOURCES) $(BUILD)/libnomd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:
 	scripts/install-deps.sh
@@ -173,7 +212,7 @@ demo: deps
 
 $(BUILD)/bench/assign_bench: $(BUILD)/obj/bench/assign_bench.o $(RESOURCES) $(BUILD)/libnomd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Benchmarks (not part of check): results are appended to docs/benchmarks.md.
 # The mail part (about 13 minutes) and the office part (about 2) go to a
@@ -233,8 +272,27 @@ uninstall:
 	done
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/nomd 2>/dev/null
 
+# make dist [DISTDIR=.]: nomd-VERSION.tar.gz of the committed tree, with a
+# VERSION file that fixes the version a build from it reports (it has no
+# .git to ask). Uncommitted changes are not in it.
+DISTDIR ?= .
+DIST = nomd-$(VERSION)
+dist:
+	@test -e .git || { echo "make dist: needs a git checkout" >&2; exit 1; }
+	@git diff --quiet HEAD || echo "make dist: uncommitted changes are left out" >&2
+	@mkdir -p $(BUILD)/dist
+	$(Q)echo "$(VERSION)+git.$$(git describe --always HEAD)" > $(BUILD)/dist/VERSION
+	$(call say,TAR,$(DISTDIR)/$(DIST).tar.gz)git archive --format=tar.gz --prefix=$(DIST)/ \
+		--add-file=$(BUILD)/dist/VERSION -o $(DISTDIR)/$(DIST).tar.gz HEAD
+
+# make distcheck: the tarball alone builds and passes make check.
+distcheck: dist
+	rm -rf $(BUILD)/distcheck && mkdir -p $(BUILD)/distcheck
+	tar -C $(BUILD)/distcheck -xzf $(DISTDIR)/$(DIST).tar.gz
+	$(MAKE) -C $(BUILD)/distcheck/$(DIST) check
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps unit check check-valgrind check-faults demo clean fuzz bench install uninstall FORCE
+.PHONY: all deps unit check check-valgrind check-faults demo clean fuzz bench install uninstall dist distcheck FORCE
 .SECONDARY:

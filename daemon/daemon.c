@@ -14,6 +14,7 @@
 #include "people.h"
 #include "schedule.h"
 #include "util.h"
+#include "version.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS (5 * 60 * 1000)
@@ -64,6 +65,7 @@ static void status_save(const struct nomd_config *cfg, const char *mode, const c
 	g_autofree char *since_text = iso_of(since);
 	g_autofree char *poll = last_poll ? iso_of(last_poll) : g_strdup("");
 	g_key_file_set_int64(kf, "nomd", "pid", getpid());
+	g_key_file_set_string(kf, "nomd", "version", nomd_version);
 	g_key_file_set_string(kf, "nomd", "mode", mode);
 	g_key_file_set_string(kf, "nomd", "state", state);
 	g_key_file_set_string(kf, "nomd", "since", since_text);
@@ -430,7 +432,8 @@ int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_t
 		.backoff_floor = BACKOFF_MIN_MS,
 		.ing = { .st = *st, .stop = flags->stop },
 	};
-	log_info("nomd started: %s on %s:%d", (*cfg)->imap.inbox, (*cfg)->imap.host, (*cfg)->imap.port);
+	log_info("nomd %s started: %s on %s:%d", nomd_version, (*cfg)->imap.inbox, (*cfg)->imap.host,
+		 (*cfg)->imap.port);
 	notify_ready();
 	while (!*flags->stop) {
 		if (*flags->reload) {
@@ -469,6 +472,7 @@ int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, 
 	g_autofree char *first_error = NULL;
 	gint64 started = g_get_real_time() / G_USEC_PER_SEC;
 	int rc = EX_OK;
+	log_info("nomd %s: one pass over %s on %s:%d", nomd_version, cfg->imap.inbox, cfg->imap.host, cfg->imap.port);
 	gboolean ok = imap_open(cfg, &imap, &error) && ingest_prepare(cfg, imap, &error) &&
 		      ingest_sync(&ing, imap, TRUE, &error);
 	if (!ok) {

@@ -17,125 +17,11 @@
 #include "reply.h"
 #include "store.h"
 #include "util.h"
+#include "version.h"
 
 #include "nomctl.h"
 
-/* Columns printed as JSON numbers or arrays rather than strings. */
-static gboolean numeric_column(const char *name)
-{
-	static const char *const numeric[] = { "years",	  "size",     "attempts", "id",	     "score",
-					       "capacity", "invited", "accepted", "declined", "tentative",
-					       "waiting",  "sequence", "duration_minutes" };
-	for (size_t i = 0; i < G_N_ELEMENTS(numeric); i++)
-		if (strcmp(name, numeric[i]) == 0)
-			return TRUE;
-	return FALSE;
-}
-
-static void json_string(GString *out, const char *s)
-{
-	g_string_append_c(out, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': g_string_append(out, "\\\""); break;
-		case '\\': g_string_append(out, "\\\\"); break;
-		case '\n': g_string_append(out, "\\n"); break;
-		case '\r': g_string_append(out, "\\r"); break;
-		case '\t': g_string_append(out, "\\t"); break;
-		default: {
-			/* Every character a terminal would act on is escaped:
-			 * the same string to a parser, inert on a screen. */
-			gunichar c = *p < 0x80 ? *p : g_utf8_get_char_validated((const char *)p, -1);
-			if (terminal_control(c)) {
-				g_string_append_printf(out, "\\u%04x", c);
-				p = (const unsigned char *)g_utf8_next_char(p) - 1;
-			} else {
-				g_string_append_c(out, *p);
-			}
-		}
-		}
-	}
-	g_string_append_c(out, '"');
-}
-
-void print_end(struct printer *pr)
-{
-	if (pr->format == FMT_JSON)
-		fputs(pr->rows ? "\n]\n" : "[]\n", stdout);
-}
-
-void print_row(void *data, int n, const char *const *names, const char *const *values)
-{
-	struct printer *pr = data;
-	g_autoptr(GString) out = g_string_new(NULL);
-	if (pr->format == FMT_CSV) {
-		if (pr->rows == 0) {
-			for (int i = 0; i < n; i++)
-				g_string_append_printf(out, "%s%s", i ? "," : "", names[i]);
-			g_string_append(out, "\r\n");
-		}
-		/* CSV to a file or a pipe stays exact; on a screen, what mail
-		 * supplied must not drive the terminal. */
-		gboolean tty = isatty(STDOUT_FILENO);
-		for (int i = 0; i < n; i++) {
-			if (i)
-				g_string_append_c(out, ',');
-			g_autofree char *shown = tty ? terminal_text(values[i], TRUE) : NULL;
-			csv_append_field(out, tty ? shown : values[i]);
-		}
-		g_string_append(out, "\r\n");
-	} else {
-		g_string_append(out, pr->rows ? ",\n  {" : "[\n  {");
-		for (int i = 0; i < n; i++) {
-			g_string_append_printf(out, "%s\"%s\": ", i ? ", " : "", names[i]);
-			if (strcmp(names[i], "reasons") == 0) {
-				g_auto(GStrv) codes = g_strsplit(values[i] ? values[i] : "", " ", -1);
-				g_string_append_c(out, '[');
-				for (int k = 0, first = 1; codes[k]; k++) {
-					if (!*codes[k])
-						continue;
-					g_string_append(out, first ? "" : ", ");
-					json_string(out, codes[k]);
-					first = 0;
-				}
-				g_string_append_c(out, ']');
-			} else if (!values[i]) {
-				g_string_append(out, "null");
-			} else if (numeric_column(names[i])) {
-				g_string_append(out, values[i]);
-			} else {
-				json_string(out, values[i]);
-			}
-		}
-		g_string_append_c(out, '}');
-	}
-	fputs(out->str, stdout);
-	pr->rows++;
-}
-
-static void usage(void)
-{
-	fputs("usage: nomctl [-c FILE] export [--format json|csv]     nominees, with consent\n"
-	      "       nomctl -c FILE messages [--format json|csv]   every message and its outcome\n"
-	      "       nomctl -c FILE outbox [--format json|csv]     mail queued and sent\n"
-	      "       nomctl -c FILE outbox retry ID|--failed       send a failed mail (or all) again\n"
-	      "       nomctl -c FILE pairs [--format json|csv]      pairs, current and ended\n"
-	      "       nomctl -c FILE pair --dry-run|--commit [--format table|json|csv]\n"
-	      "                      [--pin MEMBER_EMAIL MENTOR_EMAIL]... [--forbid MEMBER_EMAIL MENTOR_EMAIL]...\n"
-	      "       nomctl -c FILE withdraw EMAIL                 withdraw a nominee; a partner is told\n"
-	      "       nomctl -c FILE event add --title T --start \"YYYY-MM-DD HH:MM\" --duration 2h\n"
-	      "                      [--timezone Europe/London] (--online-url URL | --location TEXT)\n"
-	      "                      --audience members|mentors|all [--capacity N] [--description TEXT]\n"
-	      "       nomctl -c FILE event update ID [the same options]   invitees get the update\n"
-	      "       nomctl -c FILE event cancel ID                invitees get a cancellation\n"
-	      "       nomctl -c FILE event list [--format json|csv] events and their answers\n"
-	      "       nomctl -c FILE digest --preview|--send        the staff digest, now\n"
-	      "       nomctl -c FILE status [--format json|csv]     how nomd is doing\n"
-	      "       nomctl -c FILE forget [--keep-mail] EMAIL     erase a person's data everywhere\n"
-	      "       nomctl -c FILE reprocess MESSAGE_ID           apply a held message again\n"
-	      "       nomctl templates export [--force] DIR         the built-in templates, to edit\n",
-	      stderr);
-}
+static void usage(void);
 
 struct pair_args {
 	gboolean dry_run, commit;
@@ -242,21 +128,23 @@ static void print_plan(const struct nomd_config *cfg, const struct pairing_pool 
 		const char *values[] = { "problem", NULL, NULL, NULL, NULL, NULL, plan->problems->pdata[i] };
 		print_row(&pr, G_N_ELEMENTS(names), names, values);
 	}
-	if (format == FMT_JSON)
-		fputs(pr.rows ? "\n]\n" : "[]\n", stdout);
+	print_end(&pr);
 }
 
-static int run_pair(const struct nomd_config *cfg, struct store *st, int argc, char **argv, const char *format)
+static int run_pair(const struct nomctl_run *r)
 {
+	const struct nomd_config *cfg = r->cfg;
+	struct store *st = *r->st;
+	const char *format = r->format;
 	struct pair_args a = { .pins = g_ptr_array_new_with_free_func(free_couple),
 			       .forbids = g_ptr_array_new_with_free_func(free_couple) };
 	g_autoptr(GPtrArray) pins = a.pins, forbids = a.forbids;
-	if (!parse_pair_args(argc, argv, &a)) {
+	if (!parse_pair_args(r->argc, r->argv, &a)) {
 		usage();
 		return EX_USAGE;
 	}
 	gboolean table = !format || strcmp(format, "table") == 0;
-	enum format fmt = format && strcmp(format, "csv") == 0 ? FMT_CSV : FMT_JSON;
+	enum format fmt = print_format(format);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(reply_templates) t = NULL;
 	if (a.commit && !reply_templates_load(cfg->templates, &t, &error)) {
@@ -295,8 +183,11 @@ static int run_pair(const struct nomd_config *cfg, struct store *st, int argc, c
 	return EX_OK;
 }
 
-static int run_withdraw(const struct nomd_config *cfg, struct store *st, const char *email)
+static int run_withdraw(const struct nomctl_run *r)
 {
+	const struct nomd_config *cfg = r->cfg;
+	struct store *st = *r->st;
+	const char *email = r->argv[0];
 	g_autoptr(GError) error = NULL;
 	g_autoptr(reply_templates) t = NULL;
 	gboolean found = FALSE;
@@ -321,8 +212,10 @@ static int run_withdraw(const struct nomd_config *cfg, struct store *st, const c
 }
 
 /* ID, or --failed: every failed mail (after a fault now fixed). */
-static int run_retry(struct store *st, const char *arg)
+static int run_retry(const struct nomctl_run *r)
 {
+	struct store *st = *r->st;
+	const char *arg = r->argv[0];
 	g_autoptr(GError) error = NULL;
 	gboolean all = strcmp(arg, "--failed") == 0;
 	char *end = NULL;
@@ -353,105 +246,200 @@ static gboolean each_pair(struct store *st, store_row_fn fn, void *ctx, GError *
 	return store_each_pair(st, FALSE, fn, ctx, error);
 }
 
-static int run_listing(struct store *st, const char *command, const char *format)
+static int print_listing(const struct nomctl_run *r,
+			 gboolean (*each)(struct store *, store_row_fn, void *, GError **))
 {
-	gboolean (*each)(struct store *, store_row_fn, void *, GError **) =
-		strcmp(command, "export") == 0	   ? store_each_nominee
-		: strcmp(command, "messages") == 0 ? store_each_message
-		: strcmp(command, "outbox") == 0   ? store_each_outbox
-						   : each_pair;
-	struct printer pr = { .format = format && strcmp(format, "csv") == 0 ? FMT_CSV : FMT_JSON };
+	struct printer pr = { .format = print_format(r->format) };
 	g_autoptr(GError) error = NULL;
-	if (!each(st, print_row, &pr, &error)) {
+	if (!each(*r->st, print_row, &pr, &error)) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}
-	if (pr.format == FMT_JSON)
-		fputs(pr.rows ? "\n]\n" : "[]\n", stdout);
+	print_end(&pr);
 	return EX_OK;
 }
 
-/* Which commands take which arguments. */
-static gboolean command_shape_ok(const char *command, int nargs, char **args)
+static int run_export(const struct nomctl_run *r)
 {
-	if (strcmp(command, "export") == 0 || strcmp(command, "messages") == 0 || strcmp(command, "pairs") == 0)
-		return nargs == 0;
-	if (strcmp(command, "outbox") == 0)
-		return nargs == 0 || (nargs == 2 && strcmp(args[0], "retry") == 0);
-	if (strcmp(command, "withdraw") == 0 || strcmp(command, "forget") == 0 || strcmp(command, "reprocess") == 0)
-		return nargs == 1;
-	if (strcmp(command, "status") == 0)
-		return nargs == 0;
-	return strcmp(command, "pair") == 0 || strcmp(command, "event") == 0 || strcmp(command, "digest") == 0 ||
-	       strcmp(command, "templates") == 0;
+	return print_listing(r, store_each_nominee);
+}
+
+static int run_messages(const struct nomctl_run *r)
+{
+	return print_listing(r, store_each_message);
+}
+
+static int run_outbox(const struct nomctl_run *r)
+{
+	return print_listing(r, store_each_outbox);
+}
+
+static int run_pairs(const struct nomctl_run *r)
+{
+	return print_listing(r, each_pair);
+}
+
+/* Every command: usage, dispatch and the argument count read this table.
+ * A new command is one row here and its handler. Rows with the same name
+ * and a subcommand each ("event add") are listed in usage in this order. */
+static const struct nomctl_command commands[] = {
+	/* name, sub, args, help, min and max arguments, flags, handler */
+	{ "export", NULL, "[--format json|csv]", "nominees, with consent", 0, 0, 0, run_export },
+	{ "messages", NULL, "[--format json|csv]", "every message and its outcome", 0, 0, 0, run_messages },
+	{ "outbox", NULL, "[--format json|csv]", "mail queued and sent", 0, 0, 0, run_outbox },
+	{ "outbox", "retry", "ID|--failed", "send a failed mail (or all) again", 1, 1, 0, run_retry },
+	{ "pairs", NULL, "[--format json|csv]", "pairs, current and ended", 0, 0, 0, run_pairs },
+	{ "pair", NULL,
+	  "--dry-run|--commit [--format table|json|csv]\n"
+	  "[--pin MEMBER_EMAIL MENTOR_EMAIL]... [--forbid MEMBER_EMAIL MENTOR_EMAIL]...",
+	  "propose pairs, or record them and tell them", 0, -1, NOMCTL_TABLE, run_pair },
+	{ "withdraw", NULL, "EMAIL", "withdraw a nominee; a partner is told", 1, 1, 0, run_withdraw },
+	{ "event", "add",
+	  "--title T --start \"YYYY-MM-DD HH:MM\" --duration 2h\n"
+	  "[--timezone Europe/London] (--online-url URL | --location TEXT)\n"
+	  "--audience members|mentors|all [--capacity N] [--description TEXT]",
+	  "invite the audience", 0, -1, 0, nomctl_event_add },
+	{ "event", "update", "ID [the same options]", "invitees get the update", 1, -1, 0, nomctl_event_update },
+	{ "event", "cancel", "ID", "invitees get a cancellation", 1, 1, 0, nomctl_event_cancel },
+	{ "event", "list", "[--format json|csv]", "events and their answers", 0, 0, 0, nomctl_event_list },
+	{ "digest", NULL, "--preview|--send", "the staff digest, now", 1, 1, 0, nomctl_digest },
+	{ "status", NULL, "[--format json|csv]", "how nomd is doing", 0, 0, 0, nomctl_status },
+	{ "forget", NULL, "[--keep-mail] EMAIL", "erase a person's data everywhere", 1, 1, 0, nomctl_forget },
+	{ "reprocess", NULL, "MESSAGE_ID", "apply a held message again", 1, 1, 0, nomctl_reprocess },
+	{ "templates", "export", "[--force] DIR", "the built-in templates, to edit", 1, 2, NOMCTL_NO_CONFIG,
+	  nomctl_templates_export },
+};
+
+/* Where the help text starts, and where a synopsis continues. */
+#define HELP_COLUMN 54
+#define USAGE_WIDTH 100
+#define CONTINUED "                      "
+
+static void usage(void)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+		const struct nomctl_command *c = &commands[i];
+		g_auto(GStrv) parts = g_strsplit(c->args ? c->args : "", "\n", -1);
+		g_autofree char *line = g_strdup_printf("%s %s%s%s%s%s", i ? "       nomctl -c FILE" : "usage: nomctl [-c FILE]",
+							c->name, c->sub ? " " : "", c->sub ? c->sub : "",
+							*parts[0] ? " " : "", parts[0]);
+		/* The help beside the synopsis when it fits, else under it. */
+		int width = MAX(HELP_COLUMN, (int)strlen(line) + 2);
+		gboolean beside = width + strlen(c->help) <= USAGE_WIDTH;
+		if (beside)
+			g_string_append_printf(out, "%-*s%s\n", width, line, c->help);
+		else
+			g_string_append_printf(out, "%s\n", line);
+		for (int k = 1; parts[k]; k++)
+			g_string_append_printf(out, CONTINUED "%s\n", parts[k]);
+		if (!beside)
+			g_string_append_printf(out, CONTINUED "%s\n", c->help);
+	}
+	fputs(out->str, stderr);
+}
+
+/* The row for argv (the command, then its arguments), or NULL (said why). */
+static const struct nomctl_command *find_command(int argc, char **argv, int *used)
+{
+	const struct nomctl_command *plain = NULL;
+	g_autoptr(GString) subs = g_string_new(NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+		const struct nomctl_command *c = &commands[i];
+		if (strcmp(c->name, argv[0]) != 0)
+			continue;
+		if (!c->sub) {
+			plain = c;
+		} else if (argc > 1 && strcmp(c->sub, argv[1]) == 0) {
+			*used = 2;
+			return c;
+		} else {
+			g_string_append_printf(subs, "%s%s", subs->len ? ", " : "", c->sub);
+		}
+	}
+	*used = 1;
+	if (!plain && subs->len)
+		fprintf(stderr, "nomctl: %s needs one of: %s\n", argv[0], subs->str);
+	else if (!plain)
+		fprintf(stderr, "nomctl: unknown command: %s\n", argv[0]);
+	return plain;
+}
+
+/* "export, messages, ...": each name once, for --help. */
+static char *command_names(void)
+{
+	GString *s = g_string_new("Commands: ");
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (i == 0 || strcmp(commands[i - 1].name, commands[i].name) != 0)
+			g_string_append_printf(s, "%s%s", i ? ", " : "", commands[i].name);
+	return g_string_free(s, FALSE);
 }
 
 int main(int argc, char **argv)
 {
 	g_autofree char *config_path = NULL;
 	g_autofree char *format = NULL;
-	gboolean keep_mail = FALSE;
+	gboolean keep_mail = FALSE, version = FALSE;
 	GOptionEntry entries[] = {
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "FILE" },
 		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Output format: json (default; pair: table) or csv",
 		  "FORMAT" },
 		{ "keep-mail", 0, 0, G_OPTION_ARG_NONE, &keep_mail, "forget: leave the messages on the server", NULL },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("COMMAND - nomd staff tool");
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_option_context_set_summary(ctx, "Commands: export, messages, outbox, pairs, pair, withdraw, event, digest, status, forget, reprocess, templates");
-	/* pair's own flags (--pin A B) are read below. */
+	g_autofree char *names = command_names();
+	g_option_context_set_summary(ctx, names);
+	/* pair's own flags (--pin A B) and event's are read by their handlers. */
 	g_option_context_set_ignore_unknown_options(ctx, TRUE);
 	g_autoptr(GError) error = NULL;
-	if (g_option_context_parse(ctx, &argc, &argv, &error) && !config_path)
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		usage();
+		return EX_USAGE;
+	}
+	if (version) {
+		printf("nomctl %s\n", nomd_version);
+		return EX_OK;
+	}
+	if (!config_path)
 		config_path = g_strdup(NOMD_CONFIG);
-	if (error || argc < 2 ||
-	    !command_shape_ok(argv[1], argc - 2, argv + 2)) {
-		if (error)
-			fprintf(stderr, "nomctl: %s\n", error->message);
-		else if (argc >= 2)
-			fprintf(stderr, "nomctl: unknown command or arguments: %s\n", argv[1]);
+	int used = 0;
+	const struct nomctl_command *cmd = argc >= 2 ? find_command(argc - 1, argv + 1, &used) : NULL;
+	int nargs = argc - 1 - used;
+	if (cmd && (nargs < cmd->min_args || (cmd->max_args >= 0 && nargs > cmd->max_args))) {
+		fprintf(stderr, "nomctl: %s%s%s: wrong number of arguments\n", cmd->name, cmd->sub ? " " : "",
+			cmd->sub ? cmd->sub : "");
+		cmd = NULL;
+	}
+	if (!cmd) {
 		usage();
 		return EX_USAGE;
 	}
 	if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0 &&
-	    !(strcmp(format, "table") == 0 && strcmp(argv[1], "pair") == 0)) {
+	    !(strcmp(format, "table") == 0 && (cmd->flags & NOMCTL_TABLE))) {
 		fprintf(stderr, "nomctl: unknown format '%s'\n", format);
 		return EX_USAGE;
 	}
-	const char *command = argv[1];
-	if (strcmp(command, "templates") == 0)
-		return nomctl_templates(argc - 2, argv + 2);
 	g_autoptr(nomd_config) cfg = NULL;
-	if (!config_load(config_path, &cfg, &error)) {
-		fprintf(stderr, "%s\n", error->message);
-		return EX_CONFIG;
-	}
 	struct store *st = NULL;
-	if (!store_open(cfg->database, &st, &error)) {
-		fprintf(stderr, "nomctl: %s\n", error->message);
-		return EX_UNAVAILABLE;
+	if (!(cmd->flags & NOMCTL_NO_CONFIG)) {
+		if (!config_load(config_path, &cfg, &error)) {
+			fprintf(stderr, "%s\n", error->message);
+			return EX_CONFIG;
+		}
+		if (!store_open(cfg->database, &st, &error)) {
+			fprintf(stderr, "nomctl: %s\n", error->message);
+			return EX_UNAVAILABLE;
+		}
 	}
-	int rc;
-	if (strcmp(command, "outbox") == 0 && argc == 4)
-		rc = run_retry(st, argv[3]);
-	else if (strcmp(command, "pair") == 0)
-		rc = run_pair(cfg, st, argc - 2, argv + 2, format);
-	else if (strcmp(command, "withdraw") == 0)
-		rc = run_withdraw(cfg, st, argv[2]);
-	else if (strcmp(command, "status") == 0)
-		rc = nomctl_status(cfg, st, format);
-	else if (strcmp(command, "forget") == 0)
-		rc = nomctl_forget(cfg, st, argv[2], keep_mail);
-	else if (strcmp(command, "reprocess") == 0)
-		rc = nomctl_reprocess(cfg, st, argv[2]);
-	else if (strcmp(command, "event") == 0)
-		rc = nomctl_event(cfg, st, argc - 2, argv + 2, format);
-	else if (strcmp(command, "digest") == 0)
-		rc = nomctl_digest(cfg, &st, argc - 2, argv + 2);
-	else
-		rc = run_listing(st, command, format);
-	store_close(st);
+	const struct nomctl_run run = {
+		.cfg = cfg, .st = &st, .format = format, .keep_mail = keep_mail, .argc = nargs, .argv = argv + 1 + used,
+	};
+	int rc = cmd->run(&run);
+	if (st)
+		store_close(st);
 	return rc;
 }

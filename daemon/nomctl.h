@@ -1,35 +1,55 @@
-/* nomctl: what the staff tool's command files share: printing rows as
- * JSON or CSV, and the commands kept in files of their own. */
+/* nomctl: the staff tool's command table and the handlers kept in files
+ * of their own. nomctl.c reads the table for usage, dispatch and the
+ * argument count; a command is one row there plus its handler. */
 #ifndef NOMD_NOMCTL_H
 #define NOMD_NOMCTL_H
 
 #include <glib.h>
 
 #include "config.h"
+#include "nomctl_print.h"
 #include "store.h"
 
-enum format { FMT_JSON, FMT_CSV };
-
-struct printer {
-	enum format format;
-	guint rows;
+/* What a handler is given. argv holds the arguments after the command's
+ * name (and its subcommand), as many as its row allows. */
+struct nomctl_run {
+	const struct nomd_config *cfg; /* NULL with NOMCTL_NO_CONFIG */
+	struct store **st;	       /* open; a handler may close and reopen it */
+	const char *format;	       /* --format, NULL when not given */
+	gboolean keep_mail;	       /* --keep-mail */
+	int argc;
+	char **argv;
 };
 
-/* A store_row_fn: one row as a JSON object or a CSV line (header first). */
-void print_row(void *data, int n, const char *const *names, const char *const *values);
-/* Close the JSON array (nothing for CSV). */
-void print_end(struct printer *pr);
+typedef int (*nomctl_handler)(const struct nomctl_run *r);
 
-/* nomctl event add|update|cancel|list ... (nomctl_events.c) */
-int nomctl_event(const struct nomd_config *cfg, struct store *st, int argc, char **argv, const char *format);
-/* nomctl digest --preview|--send (nomctl_events.c) */
-int nomctl_digest(const struct nomd_config *cfg, struct store **st, int argc, char **argv);
+enum nomctl_flags {
+	NOMCTL_TABLE = 1 << 0,	   /* --format table is allowed (pair) */
+	NOMCTL_NO_CONFIG = 1 << 1, /* neither configuration nor store: cfg and *st are NULL */
+};
+
+struct nomctl_command {
+	const char *name;
+	const char *sub;  /* subcommand ("event add"), or NULL */
+	const char *args; /* the synopsis after name and sub; '\n' continues it */
+	const char *help; /* one short line */
+	int min_args, max_args; /* after name and sub; max -1: any */
+	unsigned flags;		/* enum nomctl_flags */
+	nomctl_handler run;
+};
+
+/* nomctl event add|update|cancel|list, nomctl digest (nomctl_events.c) */
+int nomctl_event_add(const struct nomctl_run *r);
+int nomctl_event_update(const struct nomctl_run *r);
+int nomctl_event_cancel(const struct nomctl_run *r);
+int nomctl_event_list(const struct nomctl_run *r);
+int nomctl_digest(const struct nomctl_run *r);
 
 /* nomctl status | forget EMAIL | reprocess MESSAGE_ID (nomctl_admin.c) */
-int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *format);
-int nomctl_forget(const struct nomd_config *cfg, struct store *st, const char *email, gboolean keep_mail);
-int nomctl_reprocess(const struct nomd_config *cfg, struct store *st, const char *message_id);
-/* nomctl templates export [--force] DIR (nomctl_admin.c; no configuration) */
-int nomctl_templates(int argc, char **argv);
+int nomctl_status(const struct nomctl_run *r);
+int nomctl_forget(const struct nomctl_run *r);
+int nomctl_reprocess(const struct nomctl_run *r);
+/* nomctl templates export [--force] DIR: no configuration needed */
+int nomctl_templates_export(const struct nomctl_run *r);
 
 #endif

@@ -11,6 +11,7 @@
 #include "schedule.h"
 #include "template.h"
 #include "util.h"
+#include "version.h"
 
 struct status_line {
 	const char *name;
@@ -38,9 +39,14 @@ static void keep_outcome(void *data, int n, const char *const *names, const char
 	g_string_append_printf(s, "%s%s %s", s->len ? ", " : "", values[1], values[0]);
 }
 
-int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *format)
+int nomctl_status(const struct nomctl_run *r)
 {
+	const struct nomd_config *cfg = r->cfg;
+	struct store *st = *r->st;
+	const char *format = r->format;
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(free_line);
+	/* This nomctl's version; the daemon's is what it wrote, below. */
+	add(lines, "version", g_strdup(nomd_version));
 	/* What the daemon last wrote about itself (see daemon.c). */
 	g_autofree char *path = g_strconcat(cfg->database, ".status", NULL);
 	g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -59,6 +65,8 @@ int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *f
 							     alive ? "running" : "not running", pid));
 			add(lines, "state", g_strdup(alive ? state : "stopped"));
 		}
+		char *version = g_key_file_get_string(kf, "nomd", "version", NULL);
+		add(lines, "daemon_version", version ? version : g_strdup("-"));
 		/* delivery_error: why the outbox is on hold (the SMTP server
 		 * unreachable, the login refused), or why sending failed. */
 		const char *keys[] = { "since", "last_poll", "last_error", "delivery_error", "backlog" };
@@ -98,7 +106,7 @@ int nomctl_status(const struct nomd_config *cfg, struct store *st, const char *f
 	add(lines, "messages", g_strdup(outcomes->len ? outcomes->str : "none yet"));
 
 	if (format && (strcmp(format, "json") == 0 || strcmp(format, "csv") == 0)) {
-		struct printer pr = { .format = strcmp(format, "csv") == 0 ? FMT_CSV : FMT_JSON };
+		struct printer pr = { .format = print_format(format) };
 		g_autofree const char **names = g_new0(const char *, lines->len);
 		g_autofree const char **values = g_new0(const char *, lines->len);
 		for (guint i = 0; i < lines->len; i++) {
@@ -154,8 +162,12 @@ static gboolean remove_originals(const struct nomd_config *cfg, const GPtrArray 
 	return TRUE;
 }
 
-int nomctl_forget(const struct nomd_config *cfg, struct store *st, const char *email, gboolean keep_mail)
+int nomctl_forget(const struct nomctl_run *r)
 {
+	const struct nomd_config *cfg = r->cfg;
+	struct store *st = *r->st;
+	const char *email = r->argv[0];
+	gboolean keep_mail = r->keep_mail;
 	if (!email_valid(email)) {
 		fprintf(stderr, "nomctl: '%s' is not an email address\n", email);
 		return EX_USAGE;
@@ -189,8 +201,11 @@ int nomctl_forget(const struct nomd_config *cfg, struct store *st, const char *e
 	return EX_OK;
 }
 
-int nomctl_reprocess(const struct nomd_config *cfg, struct store *st, const char *message_id)
+int nomctl_reprocess(const struct nomctl_run *r)
 {
+	const struct nomd_config *cfg = r->cfg;
+	struct store *st = *r->st;
+	const char *message_id = r->argv[0];
 	g_autofree char *id = g_strdup(message_id);
 	if (*id == '<' && g_str_has_suffix(id, ">")) {
 		memmove(id, id + 1, strlen(id));
@@ -243,16 +258,16 @@ int nomctl_reprocess(const struct nomd_config *cfg, struct store *st, const char
 
 /* nomctl templates export [--force] DIR: the built-in templates, for
  * staff to edit and name as `templates`. Needs no configuration. */
-int nomctl_templates(int argc, char **argv)
+int nomctl_templates_export(const struct nomctl_run *r)
 {
 	const char *dir = NULL;
 	gboolean force = FALSE;
-	gboolean ok = argc >= 2 && strcmp(argv[0], "export") == 0;
-	for (int i = 1; ok && i < argc; i++) {
-		if (strcmp(argv[i], "--force") == 0)
+	gboolean ok = TRUE;
+	for (int i = 0; ok && i < r->argc; i++) {
+		if (strcmp(r->argv[i], "--force") == 0)
 			force = TRUE;
-		else if (!dir && argv[i][0] != '-')
-			dir = argv[i];
+		else if (!dir && r->argv[i][0] != '-')
+			dir = r->argv[i];
 		else
 			ok = FALSE;
 	}

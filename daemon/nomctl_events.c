@@ -244,15 +244,50 @@ static int event_change(const struct nomd_config *cfg, struct store *st, gint64 
 	return queue_now(cfg, st, what);
 }
 
-static int event_list(struct store *st, const char *format)
+/* update and cancel name the event first. */
+static gint64 event_id(const struct nomctl_run *r, const char *sub)
+{
+	gint64 id = parse_id(r->argv[0]);
+	if (!id)
+		fprintf(stderr, "nomctl: event %s needs an event id\n", sub);
+	return id;
+}
+
+int nomctl_event_add(const struct nomctl_run *r)
+{
+	struct event_args a = { 0 };
+	int rc = parse_event_args(r->argc, r->argv, &a) ? event_add(r->cfg, *r->st, &a) : EX_USAGE;
+	event_args_clear(&a);
+	return rc;
+}
+
+int nomctl_event_update(const struct nomctl_run *r)
+{
+	gint64 id = event_id(r, "update");
+	if (!id)
+		return EX_USAGE;
+	struct event_args a = { 0 };
+	int rc = parse_event_args(r->argc - 1, r->argv + 1, &a) ? event_change(r->cfg, *r->st, id, &a, FALSE) : EX_USAGE;
+	event_args_clear(&a);
+	return rc;
+}
+
+int nomctl_event_cancel(const struct nomctl_run *r)
+{
+	gint64 id = event_id(r, "cancel");
+	const struct event_args none = { 0 };
+	return id ? event_change(r->cfg, *r->st, id, &none, TRUE) : EX_USAGE;
+}
+
+int nomctl_event_list(const struct nomctl_run *r)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) events = NULL;
-	if (!store_events(st, FALSE, 0, &events, &error)) {
+	if (!store_events(*r->st, FALSE, 0, &events, &error)) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}
-	struct printer pr = { .format = format && strcmp(format, "csv") == 0 ? FMT_CSV : FMT_JSON };
+	struct printer pr = { .format = print_format(r->format) };
 	const char *names[] = { "id",	     "uid",	 "title",    "start",	     "timezone", "duration_minutes",
 				"location", "online_url", "audience", "capacity",    "status",	 "sequence",
 				"invited",  "accepted",	 "declined", "tentative",   "waiting" };
@@ -278,41 +313,12 @@ static int event_list(struct store *st, const char *format)
 	return EX_OK;
 }
 
-int nomctl_event(const struct nomd_config *cfg, struct store *st, int argc, char **argv, const char *format)
+int nomctl_digest(const struct nomctl_run *r)
 {
-	if (argc < 1) {
-		fputs("nomctl: event needs add, update ID, cancel ID or list\n", stderr);
-		return EX_USAGE;
-	}
-	const char *sub = argv[0];
-	if (strcmp(sub, "list") == 0 && argc == 1)
-		return event_list(st, format);
-	gboolean by_id = strcmp(sub, "update") == 0 || strcmp(sub, "cancel") == 0;
-	gint64 id = by_id && argc >= 2 ? parse_id(argv[1]) : 0;
-	if (by_id && !id) {
-		fprintf(stderr, "nomctl: event %s needs an event id\n", sub);
-		return EX_USAGE;
-	}
-	struct event_args a = { 0 };
-	int first = by_id ? 2 : 1;
-	int rc = EX_USAGE;
-	if (!parse_event_args(argc - first, argv + first, &a))
-		goto out;
-	if (strcmp(sub, "add") == 0)
-		rc = event_add(cfg, st, &a);
-	else if (strcmp(sub, "update") == 0)
-		rc = event_change(cfg, st, id, &a, FALSE);
-	else if (strcmp(sub, "cancel") == 0 && argc == 2)
-		rc = event_change(cfg, st, id, &a, TRUE);
-	else
-		fprintf(stderr, "nomctl: unknown event command '%s'\n", sub);
-out:
-	event_args_clear(&a);
-	return rc;
-}
-
-int nomctl_digest(const struct nomd_config *cfg, struct store **st, int argc, char **argv)
-{
+	const struct nomd_config *cfg = r->cfg;
+	struct store **st = r->st;
+	int argc = r->argc;
+	char **argv = r->argv;
 	gboolean preview = argc == 1 && strcmp(argv[0], "--preview") == 0;
 	gboolean send = argc == 1 && strcmp(argv[0], "--send") == 0;
 	if (!preview && !send) {

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "reply.h"
 #include "store.h"
+#include "version.h"
 
 static volatile sig_atomic_t stop_requested, reload_requested, wake_requested;
 
@@ -54,21 +55,26 @@ static void install_signals(void)
 int main(int argc, char **argv)
 {
 	g_autofree char *config_path = NULL;
-	gboolean once = FALSE, check = FALSE, verbose = FALSE;
+	gboolean once = FALSE, check = FALSE, verbose = FALSE, version = FALSE;
 	GOptionEntry entries[] = {
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "FILE" },
 		{ "once", 0, 0, G_OPTION_ARG_NONE, &once, "Process the inbox and send queued mail, then exit", NULL },
 		{ "check-config", 0, 0, G_OPTION_ARG_NONE, &check, "Validate the configuration and exit", NULL },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug detail", NULL },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- email-driven nomination processor");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_autoptr(GError) error = NULL;
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 1) {
-		fprintf(stderr, "nomd: %s\nusage: nomd [-c FILE] [--once] [--check-config] [-v]\n",
+		fprintf(stderr, "nomd: %s\nusage: nomd [-c FILE] [--once] [--check-config] [-v] | --version\n",
 			error ? error->message : "unexpected argument");
 		return EX_USAGE;
+	}
+	if (version) {
+		printf("nomd %s\n", nomd_version);
+		return EX_OK;
 	}
 	if (!config_path)
 		config_path = g_strdup(NOMD_CONFIG);

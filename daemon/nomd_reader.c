@@ -18,8 +18,8 @@
 
 #include "../parsers/doc_read.h"
 #include "../parsers/doc_sandbox.h"
+#include "version.h"
 
-#define READER_VERSION "1.0"
 /* The blank form is a page of text; a larger one is a mistake. */
 #define MAX_FORM_TEXT (64 * 1024)
 #define MAX_SECTIONS 20
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		puts("nomd-reader " READER_VERSION);
+		printf("nomd-reader %s\n", nomd_version);
 		return 0;
 	}
 	guint sections = 1;

@@ -7,6 +7,7 @@
 import json
 import os
 import re
+import subprocess
 import socket
 import sqlite3
 import sys
@@ -14,7 +15,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import (INBOX_USER, Daemon, form_message, nomctl, nomctl_json, nomd, section,  # noqa: E402
+from nomdtest import (BUILD, INBOX_USER, Daemon, form_message, nomctl, nomctl_json, nomd, section,  # noqa: E402
                       write_config, workdir)
 
 PERSON = "Siobhan Quartermaine"
@@ -153,6 +154,19 @@ with MailStack(os.path.join(work, "stack")) as ms:
     # Status: after runs of nomd --once (as from cron), then of the daemon.
     r = nomctl(conf, "status", "--format", "json")
     st = json.loads(r.stdout)[0] if r.returncode == 0 else {}
+    # One version, quoted the same by every program, the log and the status.
+    nomd_ver = subprocess.run([os.path.join(BUILD, "nomd"), "--version"], capture_output=True, text=True)
+    nomctl_ver = subprocess.run([os.path.join(BUILD, "nomctl"), "--version"], capture_output=True, text=True)
+    reader_ver = subprocess.run([os.path.join(BUILD, "nomd-reader"), "--version"], capture_output=True, text=True)
+    version = nomd_ver.stdout.strip().partition(" ")[2]
+    tap.ok(nomd_ver.returncode == 0 and re.fullmatch(r"\d+\.\d+\.\d+(\+git\.\S+)?", version),
+           f"nomd --version: a version people can quote ({nomd_ver.stdout.strip()})")
+    tap.is_((nomctl_ver.stdout.strip(), reader_ver.stdout.strip()), (f"nomctl {version}", f"nomd-reader {version}"),
+            "nomctl and nomd-reader say the same version")
+    tap.is_(st.get("version"), version, "nomctl status names the version of the nomd that ran")
+    once = nomd(conf, "--once")
+    first = next((line for line in once.stderr.splitlines() if line.strip()), "")
+    tap.ok(f"nomd {version}" in first, f"the version is in the first line nomd logs ({first})")
     tap.ok(st.get("daemon", "").startswith("not running; last run by nomd --once") and st.get("state") == "finished"
            and re.match(r"\d{4}-\d\d-\d\dT", st.get("last_poll", "")) and st.get("last_error") == "-",
            f"status after nomd --once: its last run, finished, with the time of its poll ({st.get('daemon')}, "
