@@ -292,9 +292,8 @@ struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struc
 	tdata_set(data, "event_where", n->event_where);
 	tdata_set(data, "event_url", n->event_url);
 	tdata_set(data, "event_description", n->event_description);
-	const char *answers[] = { "accepted", "declined", "tentative", "waiting" };
-	for (size_t i = 0; i < G_N_ELEMENTS(answers); i++)
-		tdata_set_flag(data, answers[i], g_strcmp0(n->answer, answers[i]) == 0);
+	for (enum rsvp a = RSVP_NONE + 1; a < RSVP_COUNT; a++) /* {{#accepted}} ... {{#waiting}} */
+		tdata_set_flag(data, rsvp_name(a), n->answer == a);
 	g_autofree char *fallback = g_strdup_printf("%s", cfg->programme.name);
 	struct reply_out *r = render_pair(t->notice_text[k], t->notice_html[k], data, fallback);
 	/* The reference is how an answer finds its nominee: it stays in the
