@@ -10,9 +10,16 @@
 
 enum kind { K_CONFIRMATION, K_PROBLEM, K_FORM, K_STATUS, K_WITHDRAW, K_WITHDRAW_CONFIRM, K_REPLY_LIMIT, K_COUNT };
 
-static const char *const kind_names[K_COUNT] = { "confirmation", "form-problem",     "form",
-						 "status",	 "withdraw",	     "withdraw-confirm",
-						 "staff-reply-limit" };
+static const char *const kind_names[] = {
+	[K_CONFIRMATION] = "confirmation",
+	[K_PROBLEM] = "form-problem",
+	[K_FORM] = "form",
+	[K_STATUS] = "status",
+	[K_WITHDRAW] = "withdraw",
+	[K_WITHDRAW_CONFIRM] = "withdraw-confirm",
+	[K_REPLY_LIMIT] = "staff-reply-limit",
+};
+_Static_assert(G_N_ELEMENTS(kind_names) == K_COUNT, "a template for every kind of reply");
 
 /* Every name any reply template may use. */
 static const char *const names[] = {
@@ -22,12 +29,24 @@ static const char *const names[] = {
 	"expires", NULL,
 };
 
-static const char *const notice_files[NOTICE_COUNT] = {
-	"welcome",	    "consent-reminder", "consent-thanks",    "consent-declined", "nominee-declined",
-	"consent-unclear", "consent-inactive", "pair-introduction", "pair-ended",
-	"invitation",	    "event-cancelled",	"event-reminder",    "rsvp",		 "rsvp-promoted",
-	"rsvp-closed",
+static const char *const notice_files[] = {
+	[NOTICE_WELCOME] = "welcome",
+	[NOTICE_REMINDER] = "consent-reminder",
+	[NOTICE_CONSENT_THANKS] = "consent-thanks",
+	[NOTICE_CONSENT_DECLINED] = "consent-declined",
+	[NOTICE_NOMINEE_DECLINED] = "nominee-declined",
+	[NOTICE_CONSENT_UNCLEAR] = "consent-unclear",
+	[NOTICE_CONSENT_INACTIVE] = "consent-inactive",
+	[NOTICE_PAIR] = "pair-introduction",
+	[NOTICE_PAIR_ENDED] = "pair-ended",
+	[NOTICE_INVITATION] = "invitation",
+	[NOTICE_EVENT_CANCELLED] = "event-cancelled",
+	[NOTICE_EVENT_REMINDER] = "event-reminder",
+	[NOTICE_RSVP] = "rsvp",
+	[NOTICE_RSVP_PROMOTED] = "rsvp-promoted",
+	[NOTICE_RSVP_CLOSED] = "rsvp-closed",
 };
+_Static_assert(G_N_ELEMENTS(notice_files) == NOTICE_COUNT, "a template for every kind of notice");
 
 /* Every name a notice template may use. */
 static const char *const notice_names[] = {
