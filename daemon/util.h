@@ -4,17 +4,10 @@
 
 #include <glib.h>
 
-#define EMAIL_MAX 254
-#define MSGID_MAX 250
+/* email_valid, email_key, msgid_valid: shared with the parsers, which
+ * depend on nothing in daemon/. */
+#include "../parsers/address.h"
 
-/* A plain addr-spec (local@domain.tld) safe to put in a header or an SMTP
- * envelope: printable ASCII, no blanks, quotes, brackets or control bytes. */
-gboolean email_valid(const char *s);
-/* The comparison key of an address: lower-cased. */
-char *email_key(const char *s);
-/* A message identifier without its angle brackets: id-left@id-right,
- * printable ASCII only, no blanks or brackets. */
-gboolean msgid_valid(const char *s);
 /* `bytes` random bytes from the kernel as lower-case hex: references and
  * tokens that find records in mail nomd sent. */
 char *random_hex(gsize bytes);
