@@ -6,6 +6,39 @@
 #include <string.h>
 #include <sys/random.h>
 
+gint64 duration_parse(const char *v)
+{
+	if (!v || !*v)
+		return -1;
+	gint64 total = 0;
+	for (const char *p = v; *p;) {
+		if (!g_ascii_isdigit(*p))
+			return -1;
+		char *end = NULL;
+		gint64 n = g_ascii_strtoll(p, &end, 10);
+		if (n > 366 * 86400)
+			return -1;
+		gint64 unit;
+		switch (*end) {
+		case '\0':
+			if (p != v)
+				return -1; /* "1h30": the last part needs its unit too */
+			unit = 1;
+			break;
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		default: return -1;
+		}
+		total += n * unit;
+		if (total > 366 * 86400)
+			return -1;
+		p = *end ? end + 1 : end;
+	}
+	return total;
+}
+
 char *sha256_hex(const void *data, gsize len)
 {
 	return g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);

@@ -11,6 +11,10 @@
 /* `bytes` random bytes from the kernel as lower-case hex: references and
  * tokens that find records in mail nomd sent. */
 char *random_hex(gsize bytes);
+/* A length of time, one rule everywhere: one or more parts of digits and a
+ * unit (s, m, h, d), as "90s", "15m", "1h30m", "3d"; a bare number is
+ * seconds. Seconds, or -1 when `v` is not one or exceeds a year. */
+gint64 duration_parse(const char *v);
 /* Hex SHA-256 of a buffer. */
 char *sha256_hex(const void *data, gsize len);
 /* Current UTC time as ISO 8601 ("2026-11-25T14:02:03Z"). */
