@@ -187,24 +187,6 @@ static gboolean read_address_list(const char *path, const config_setting_t *s, c
 	return TRUE;
 }
 
-/* "90", "90s", "15m", "12h", "3d": seconds, or -1. */
-static gint64 parse_duration(const char *v)
-{
-	char *end = NULL;
-	gint64 n = g_ascii_strtoll(v, &end, 10);
-	if (end == v || n < 0 || n > 10000000)
-		return -1;
-	switch (*end) {
-	case '\0':
-	case 's': break;
-	case 'm': n *= 60; break;
-	case 'h': n *= 3600; break;
-	case 'd': n *= 86400; break;
-	default: return -1;
-	}
-	return *end && end[1] ? -1 : n;
-}
-
 static gboolean read_key(const char *path, config_t *cf, const struct key *k, struct nomd_config *cfg,
 			 GError **error)
 {
@@ -282,7 +264,7 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 		if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
 			v = config_setting_get_int64(s);
 		else if (t == CONFIG_TYPE_STRING)
-			v = parse_duration(config_setting_get_string(s));
+			v = duration_parse(config_setting_get_string(s));
 		if (v < k->min || v > k->max)
 			return fail_at(error, path, s,
 				       "'%s' must be a duration between %" G_GINT64_FORMAT " s and %" G_GINT64_FORMAT

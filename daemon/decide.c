@@ -36,16 +36,15 @@
 #include "sender.h"
 #include "util.h"
 
+static const char *const outcome_names[] = {
+	[OUTCOME_ACCEPTED] = "accepted", [OUTCOME_PARTIAL] = "partial", [OUTCOME_REJECTED] = "rejected",
+	[OUTCOME_HELD] = "held",	 [OUTCOME_IGNORED] = "ignored",
+};
+_Static_assert(G_N_ELEMENTS(outcome_names) == OUTCOME_COUNT, "a name for every outcome");
+
 const char *outcome_name(enum outcome o)
 {
-	switch (o) {
-	case OUTCOME_ACCEPTED: return "accepted";
-	case OUTCOME_PARTIAL: return "partial";
-	case OUTCOME_REJECTED: return "rejected";
-	case OUTCOME_HELD: return "held";
-	case OUTCOME_IGNORED: return "ignored";
-	}
-	return "?";
+	return (unsigned)o < OUTCOME_COUNT ? outcome_names[o] : "?";
 }
 
 const char *reason_text(const char *code)
@@ -170,8 +169,6 @@ void consent_target_clear(struct consent_target *t)
 	g_free(t->name);
 	g_free(t->role);
 	g_free(t->organisation);
-	g_free(t->status);
-	g_free(t->consent);
 	g_free(t->token);
 	g_free(t->nominated_by);
 	*t = (struct consent_target){ 0 };
@@ -190,8 +187,6 @@ void rsvp_target_clear(struct rsvp_target *t)
 {
 	g_free(t->email);
 	g_free(t->name);
-	g_free(t->answer);
-	g_free(t->nominee_status);
 	g_free(t->event_status);
 	*t = (struct rsvp_target){ 0 };
 }
@@ -275,38 +270,39 @@ static struct decision *decide_rsvp(const struct nomd_config *cfg, const struct 
 	if (!d->reply)
 		add_code(d->warnings, WARN_NO_REPLY);
 	if (g_strcmp0(t->event_status, "active") != 0 || t->starts_at <= state->received ||
-	    g_strcmp0(t->nominee_status, "accepted") != 0) {
+	    t->nominee_status != NOMINEE_ACCEPTED) {
 		d->outcome = OUTCOME_REJECTED;
 		return finish(d, REASON_EVENT_CLOSED, t->event_status);
 	}
-	const char *answer = NULL;
+	enum rsvp answer = RSVP_NONE;
 	if (by_calendar) {
-		answer = cal->partstat == ICAL_PARTSTAT_ACCEPTED    ? "accepted"
-			 : cal->partstat == ICAL_PARTSTAT_DECLINED  ? "declined"
-			 : cal->partstat == ICAL_PARTSTAT_TENTATIVE ? "tentative"
-								    : NULL;
+		answer = cal->partstat == ICAL_PARTSTAT_ACCEPTED    ? RSVP_ACCEPTED
+			 : cal->partstat == ICAL_PARTSTAT_DECLINED  ? RSVP_DECLINED
+			 : cal->partstat == ICAL_PARTSTAT_TENTATIVE ? RSVP_TENTATIVE
+								    : RSVP_NONE;
 	} else {
 		enum answer a = answer_read(msg->text);
-		answer = a == ANSWER_YES ? "accepted" : a == ANSWER_NO ? "declined" : NULL;
+		answer = a == ANSWER_YES ? RSVP_ACCEPTED : a == ANSWER_NO ? RSVP_DECLINED : RSVP_NONE;
 	}
-	if (!answer) {
+	if (answer == RSVP_NONE) {
 		/* A question about the event: for a person to answer. */
 		d->outcome = OUTCOME_HELD;
 		d->reply = FALSE;
 		return finish(d, REASON_RSVP_UNCLEAR, NULL);
 	}
 	/* A yes to a full event waits; a place already held is kept. */
-	gboolean holds = g_strcmp0(t->answer, "accepted") == 0;
-	if (strcmp(answer, "accepted") == 0 && !holds &&
-	    (g_strcmp0(t->answer, "waiting") == 0 || (t->capacity > 0 && t->accepted >= t->capacity)))
-		answer = "waiting";
+	if (answer == RSVP_ACCEPTED && t->answer != RSVP_ACCEPTED &&
+	    (t->answer == RSVP_WAITING || (t->capacity > 0 && t->accepted >= t->capacity)))
+		answer = RSVP_WAITING;
 	d->rsvp_answer = answer;
-	return finish(d,
-		      strcmp(answer, "accepted") == 0	 ? REASON_RSVP_ACCEPTED
-		      : strcmp(answer, "declined") == 0	 ? REASON_RSVP_DECLINED
-		      : strcmp(answer, "tentative") == 0 ? REASON_RSVP_TENTATIVE
-							 : REASON_RSVP_WAITING,
-		      NULL);
+	static const char *const reasons[] = {
+		[RSVP_ACCEPTED] = REASON_RSVP_ACCEPTED,
+		[RSVP_DECLINED] = REASON_RSVP_DECLINED,
+		[RSVP_TENTATIVE] = REASON_RSVP_TENTATIVE,
+		[RSVP_WAITING] = REASON_RSVP_WAITING,
+	};
+	_Static_assert(G_N_ELEMENTS(reasons) == RSVP_COUNT, "a reason for every RSVP answer");
+	return finish(d, reasons[answer], NULL);
 }
 
 /* A token nomd put in a subject, lower case: "[ref 3f9a2c71d0e4]" in consent
@@ -366,9 +362,9 @@ static struct decision *decide_consent(const struct nomd_config *cfg, const stru
 	d->reply = !sender_suppresses_reply(msg);
 	if (!d->reply)
 		add_code(d->warnings, WARN_NO_REPLY);
-	if (g_strcmp0(t->status, "accepted") != 0) {
+	if (t->status != NOMINEE_ACCEPTED) {
 		d->outcome = OUTCOME_REJECTED;
-		return finish(d, REASON_NOMINATION_INACTIVE, t->status);
+		return finish(d, REASON_NOMINATION_INACTIVE, nominee_status_name(t->status));
 	}
 	d->answer = answer_read(msg->text);
 	if (d->answer == ANSWER_NONE) {

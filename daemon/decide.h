@@ -13,8 +13,9 @@
 #include "../parsers/form.h"
 #include "../parsers/mime.h"
 #include "config.h"
+#include "states.h"
 
-enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD, OUTCOME_IGNORED };
+enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD, OUTCOME_IGNORED, OUTCOME_COUNT };
 
 /* Stable codes, stored and exported as they are. Refusals of a nominee: */
 #define REASON_QUOTA_EXCEEDED "quota_exceeded"
@@ -103,7 +104,9 @@ struct org_summary {
 /* The nominee a reply to a welcome or reminder is about. */
 struct consent_target {
 	gint64 id;
-	char *email, *name, *role, *organisation, *status, *consent, *token, *nominated_by;
+	char *email, *name, *role, *organisation, *token, *nominated_by;
+	enum nominee_status status;
+	enum consent consent;
 };
 void consent_target_clear(struct consent_target *t);
 
@@ -111,9 +114,9 @@ void consent_target_clear(struct consent_target *t);
 struct rsvp_target {
 	gint64 id, event;
 	char *email, *name;   /* the invitee */
-	char *answer;	      /* their answer so far */
-	char *nominee_status; /* accepted, or withdrawn since */
-	char *event_status;   /* active | cancelled */
+	enum rsvp answer;		    /* their answer so far */
+	enum nominee_status nominee_status; /* accepted, or withdrawn since */
+	char *event_status;		    /* active | cancelled */
 	gint64 starts_at;
 	int capacity, accepted; /* 0: no limit */
 };
@@ -170,7 +173,7 @@ struct decision {
 	struct consent_target *consent; /* an answer to a welcome: whose */
 	enum answer answer;		/* and what it said */
 	struct rsvp_target *rsvp;	/* an answer to an invitation: which */
-	const char *rsvp_answer;	/* accepted | declined | tentative | waiting */
+	enum rsvp rsvp_answer;		/* RSVP_NONE: none read (held for staff) */
 	gboolean rsvp_by_calendar;	/* from a calendar (iTIP REPLY), not words */
 	/* A document that could not be read (REASON_DOC_* or
 	 * WARN_DOCUMENT_UNREAD): its sanitised name and the REASON_DOC_* code. */

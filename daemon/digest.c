@@ -253,19 +253,18 @@ static gboolean section_people(struct store *st, struct writer *w, GError **erro
 	if (!rows_of(st, REPORT_PEOPLE, 0, &rows, error))
 		return FALSE;
 	heading(w, "Consent and pairing");
-	int total[2][3] = { { 0 } }, paired[2] = { 0 };
-	const char *consents[] = { "confirmed", "pending", "declined" };
+	int total[2][CONSENT_COUNT] = { { 0 } }, paired[2] = { 0 };
 	for (guint i = 0; i < rows->len; i++) {
 		char **r = rows->pdata[i]; /* role consent people paired */
 		int role = strcmp(r[0], "mentor") == 0;
-		for (int c = 0; c < 3; c++)
-			if (strcmp(r[1], consents[c]) == 0)
-				total[role][c] += atoi(r[2]);
+		enum consent c;
+		if (consent_from_name(r[1], &c))
+			total[role][c] += atoi(r[2]);
 		paired[role] += atoi(r[3]);
 	}
 	for (int role = 0; role < 2; role++)
-		line(w, "%s: %d confirmed, %d not yet answered; %d paired.", role ? "Mentors" : "Members", total[role][0],
-		     total[role][1], paired[role]);
+		line(w, "%s: %d confirmed, %d not yet answered; %d paired.", role ? "Mentors" : "Members",
+		     total[role][CONSENT_CONFIRMED], total[role][CONSENT_PENDING], paired[role]);
 	line(w, "nomctl pair --dry-run shows who could be paired now.");
 	return TRUE;
 }

@@ -49,7 +49,7 @@ static gboolean send_invitation(const struct nomd_config *cfg, const struct repl
 {
 	const struct event_record *e = v->event;
 	/* The event called off, or the invitee no longer taking part. */
-	gboolean cancel = g_strcmp0(e->status, "cancelled") == 0 || g_strcmp0(v->status, "accepted") != 0;
+	gboolean cancel = g_strcmp0(e->status, "cancelled") == 0 || v->status != NOMINEE_ACCEPTED;
 	struct ical_event ie = {
 		.uid = e->uid,
 		.sequence = e->sequence,
@@ -155,21 +155,21 @@ gboolean events_apply_rsvp(const struct nomd_config *cfg, const struct reply_tem
 		return FALSE;
 	if (!e)
 		return TRUE;
-	const char *answer = d->rsvp_answer;
-	enum notice_kind kind = answer ? NOTICE_RSVP : NOTICE_RSVP_CLOSED;
-	if (answer) {
+	enum rsvp answer = d->rsvp_answer;
+	enum notice_kind kind = answer != RSVP_NONE ? NOTICE_RSVP : NOTICE_RSVP_CLOSED;
+	if (answer != RSVP_NONE) {
 		if (!store_set_answer(st, d->rsvp->id, answer, now, error))
 			return FALSE;
 		/* A place given up goes to the first person waiting. */
-		gboolean freed = g_strcmp0(d->rsvp->answer, "accepted") == 0 && strcmp(answer, "accepted") != 0;
+		gboolean freed = d->rsvp->answer == RSVP_ACCEPTED && answer != RSVP_ACCEPTED;
 		g_autoptr(invitation_view) next = NULL;
 		if (freed && !store_first_waiting(st, e->id, &next, error))
 			return FALSE;
 		if (next) {
-			if (!store_set_answer(st, next->id, "accepted", now, error))
+			if (!store_set_answer(st, next->id, RSVP_ACCEPTED, now, error))
 				return FALSE;
 			g_autofree char *when = events_when(e);
-			struct notice n = { .answer = "accepted" };
+			struct notice n = { .answer = RSVP_ACCEPTED };
 			person_of(cfg, next, &n);
 			describe(e, when, &n);
 			g_autoptr(reply_out) r = reply_render_notice(cfg, t, NOTICE_RSVP_PROMOTED, &n);

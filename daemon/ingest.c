@@ -83,8 +83,8 @@ static gboolean state_consent_target(void *data, const char *token, const char *
 		.name = g_strdup(p->name),
 		.role = g_strdup(p->role),
 		.organisation = g_strdup(p->organisation),
-		.status = g_strdup(p->status),
-		.consent = g_strdup(p->consent),
+		.status = p->status,
+		.consent = p->consent,
 		.token = g_strdup(p->token),
 		.nominated_by = g_strdup(p->nominated_by),
 	};
@@ -103,8 +103,8 @@ static gboolean state_invitation(void *data, const char *uid, const char *attend
 		.event = v->event->id,
 		.email = g_strdup(v->email),
 		.name = g_strdup(v->name),
-		.answer = g_strdup(v->answer),
-		.nominee_status = g_strdup(v->status),
+		.answer = v->answer,
+		.nominee_status = v->status,
 		.event_status = g_strdup(v->event->status),
 		.starts_at = v->event->starts_at,
 		.capacity = v->event->capacity,
@@ -170,6 +170,7 @@ static void count_outcome(struct ingest_stats *stats, enum outcome o)
 	case OUTCOME_REJECTED: stats->rejected++; break;
 	case OUTCOME_HELD: stats->held++; break;
 	case OUTCOME_IGNORED: stats->ignored++; break;
+	case OUTCOME_COUNT: break;
 	}
 }
 
@@ -270,7 +271,7 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 			.expertise = n->expertise,
 			.location = n->location,
 			.format = n->format,
-			.status = v->reason ? "refused" : "accepted",
+			.status = nominee_status_name(v->reason ? NOMINEE_REFUSED : NOMINEE_ACCEPTED),
 			.reason = v->reason,
 			.warnings = nwarn,
 			.nominated_by = msg->from,

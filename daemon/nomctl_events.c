@@ -52,24 +52,9 @@ static gboolean parse_event_args(int argc, char **argv, struct event_args *a)
 	return TRUE;
 }
 
-/* "2h", "90m", "1h30m", "45": seconds (minutes when no unit), or -1. */
-static int parse_duration(const char *v)
-{
-	int total = 0;
-	const char *p = v;
-	while (*p) {
-		char *end = NULL;
-		gint64 n = g_ascii_strtoll(p, &end, 10);
-		if (end == p || n < 0 || n > 100000)
-			return -1;
-		int unit = *end == 'h' ? 3600 : *end == 'm' || *end == '\0' ? 60 : *end == 'd' ? 86400 : -1;
-		if (unit < 0)
-			return -1;
-		total += (int)n * unit;
-		p = *end ? end + 1 : end;
-	}
-	return total > 0 && total <= 7 * 86400 ? total : -1;
-}
+/* An event lasts from five minutes to a week. */
+#define EVENT_DURATION_MIN (5 * 60)
+#define EVENT_DURATION_MAX (7 * 86400)
 
 /* "2027-01-20 10:00" (or with T, and seconds) in `tzid`: seconds since the epoch, or -1. */
 static gint64 parse_start(const char *v, const char *tzid)
@@ -114,9 +99,16 @@ static gboolean apply_args(const struct event_args *a, struct event_record *e)
 		}
 		e->starts_at = t;
 	}
-	if (a->duration && (e->duration = parse_duration(a->duration)) < 0) {
-		fprintf(stderr, "nomctl: event: --duration '%s' is not a duration such as 2h or 90m\n", a->duration);
-		return FALSE;
+	if (a->duration) {
+		gint64 d = duration_parse(a->duration);
+		if (d < EVENT_DURATION_MIN || d > EVENT_DURATION_MAX) {
+			fprintf(stderr,
+				"nomctl: event: --duration '%s' is not a length from 5m to 7d with its unit, such as 2h, 90m "
+				"or 1h30m\n",
+				a->duration);
+			return FALSE;
+		}
+		e->duration = (int)d;
 	}
 	if (a->online_url) {
 		if (!g_str_has_prefix(a->online_url, "https://") && !g_str_has_prefix(a->online_url, "http://")) {

@@ -121,7 +121,7 @@ gboolean people_left(const struct nomd_config *cfg, const struct reply_templates
 		g_autoptr(person) partner = NULL;
 		if (!store_person_by_id(st, g_array_index(partners, gint64, i), &partner, error))
 			return FALSE;
-		if (!partner || g_strcmp0(partner->status, "accepted") != 0)
+		if (!partner || partner->status != NOMINEE_ACCEPTED)
 			continue;
 		/* Why someone left is theirs: the partner hears only that they did;
 		 * staff see the reason on the pair. */
@@ -154,12 +154,12 @@ gboolean people_apply_answer(const struct nomd_config *cfg, const struct reply_t
 	notice_person_from(cfg, p, &n.person);
 	if (strcmp(code, REASON_CONSENT_CONFIRMED) == 0) {
 		kind = NOTICE_CONSENT_THANKS;
-		if (!store_set_consent(st, p->id, "confirmed", error))
+		if (!store_set_consent(st, p->id, CONSENT_CONFIRMED, error))
 			return FALSE;
 	} else if (strcmp(code, REASON_CONSENT_DECLINED) == 0) {
 		kind = NOTICE_CONSENT_DECLINED;
 		gboolean changed = FALSE;
-		if (!store_set_consent(st, p->id, "declined", error) || !store_withdraw_id(st, p->id, &changed, error) ||
+		if (!store_set_consent(st, p->id, CONSENT_DECLINED, error) || !store_withdraw_id(st, p->id, &changed, error) ||
 		    !people_left(cfg, t, st, p, "declined to take part", error))
 			return FALSE;
 		/* The nominator may offer the freed place to someone else. */
@@ -257,9 +257,9 @@ gboolean people_pairing_pool(const struct nomd_config *cfg, struct store *st, st
 		gboolean mentor = g_strcmp0(p->role, "mentor") == 0;
 		if (mentor ? p->active_pairs >= cfg->pairing.mentor_capacity : p->active_pairs > 0)
 			continue; /* paired already */
-		if (cfg->pairing.require_consent && g_strcmp0(p->consent, "confirmed") != 0) {
+		if (cfg->pairing.require_consent && p->consent != CONSENT_CONFIRMED) {
 			g_ptr_array_add(pool->left_out, g_strdup_printf("%s (%s): consent %s", p->email, p->role,
-									p->consent));
+									consent_name(p->consent)));
 			continue;
 		}
 		g_ptr_array_add(mentor ? pool->mentors : pool->members, p);

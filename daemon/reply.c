@@ -11,9 +11,16 @@
 
 enum kind { K_CONFIRMATION, K_PROBLEM, K_FORM, K_STATUS, K_WITHDRAW, K_WITHDRAW_CONFIRM, K_REPLY_LIMIT, K_COUNT };
 
-static const char *const kind_names[K_COUNT] = { "confirmation", "form-problem",     "form",
-						 "status",	 "withdraw",	     "withdraw-confirm",
-						 "staff-reply-limit" };
+static const char *const kind_names[] = {
+	[K_CONFIRMATION] = "confirmation",
+	[K_PROBLEM] = "form-problem",
+	[K_FORM] = "form",
+	[K_STATUS] = "status",
+	[K_WITHDRAW] = "withdraw",
+	[K_WITHDRAW_CONFIRM] = "withdraw-confirm",
+	[K_REPLY_LIMIT] = "staff-reply-limit",
+};
+_Static_assert(G_N_ELEMENTS(kind_names) == K_COUNT, "a template for every kind of reply");
 
 /* Every name any reply template may use. */
 static const char *const names[] = {
@@ -23,12 +30,24 @@ static const char *const names[] = {
 	"expires", NULL,
 };
 
-static const char *const notice_files[NOTICE_COUNT] = {
-	"welcome",	    "consent-reminder", "consent-thanks",    "consent-declined", "nominee-declined",
-	"consent-unclear", "consent-inactive", "pair-introduction", "pair-ended",
-	"invitation",	    "event-cancelled",	"event-reminder",    "rsvp",		 "rsvp-promoted",
-	"rsvp-closed",
+static const char *const notice_files[] = {
+	[NOTICE_WELCOME] = "welcome",
+	[NOTICE_REMINDER] = "consent-reminder",
+	[NOTICE_CONSENT_THANKS] = "consent-thanks",
+	[NOTICE_CONSENT_DECLINED] = "consent-declined",
+	[NOTICE_NOMINEE_DECLINED] = "nominee-declined",
+	[NOTICE_CONSENT_UNCLEAR] = "consent-unclear",
+	[NOTICE_CONSENT_INACTIVE] = "consent-inactive",
+	[NOTICE_PAIR] = "pair-introduction",
+	[NOTICE_PAIR_ENDED] = "pair-ended",
+	[NOTICE_INVITATION] = "invitation",
+	[NOTICE_EVENT_CANCELLED] = "event-cancelled",
+	[NOTICE_EVENT_REMINDER] = "event-reminder",
+	[NOTICE_RSVP] = "rsvp",
+	[NOTICE_RSVP_PROMOTED] = "rsvp-promoted",
+	[NOTICE_RSVP_CLOSED] = "rsvp-closed",
 };
+_Static_assert(G_N_ELEMENTS(notice_files) == NOTICE_COUNT, "a template for every kind of notice");
 
 /* Every name a notice template may use. */
 static const char *const notice_names[] = {
@@ -326,9 +345,8 @@ struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struc
 	tdata_set(data, "event_where", n->event_where);
 	tdata_set(data, "event_url", n->event_url);
 	tdata_set(data, "event_description", n->event_description);
-	const char *answers[] = { "accepted", "declined", "tentative", "waiting" };
-	for (size_t i = 0; i < G_N_ELEMENTS(answers); i++)
-		tdata_set_flag(data, answers[i], g_strcmp0(n->answer, answers[i]) == 0);
+	for (enum rsvp a = RSVP_NONE + 1; a < RSVP_COUNT; a++) /* {{#accepted}} ... {{#waiting}} */
+		tdata_set_flag(data, rsvp_name(a), n->answer == a);
 	g_autofree char *fallback = g_strdup_printf("%s", cfg->programme.name);
 	struct reply_out *r = render_pair(t, t->notice_text[k], t->notice_html[k], data, fallback);
 	/* The reference is how an answer finds its nominee: it stays in the

@@ -70,7 +70,7 @@ struct notice {
 	const char *why;
 	/* Events. */
 	const char *event_title, *event_when, *event_where, *event_url, *event_description;
-	const char *answer; /* accepted | declined | tentative | waiting */
+	enum rsvp answer; /* RSVP notices; RSVP_NONE in the others */
 };
 
 struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struct reply_templates *t,

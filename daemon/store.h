@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "states.h"
+
 #define STORE_ERROR (store_error_quark())
 GQuark store_error_quark(void);
 /* TRUE for failures of the database's surroundings, not of what was
@@ -177,9 +179,9 @@ struct person {
 	gint64 id;
 	char *organisation, *role, *name, *email, *job_title, *service, *service_type;
 	char *aspiration, *expertise, *location, *format, *nominated_by;
-	char *status;  /* accepted | refused | withdrawn */
-	char *consent; /* pending | confirmed | declined */
-	char *token;   /* the reference in consent mail; NULL before the welcome */
+	enum nominee_status status;
+	enum consent consent;
+	char *token; /* the reference in consent mail; NULL before the welcome */
 	int years;     /* -1: unknown */
 	gint64 welcomed_at;
 	int active_pairs;
@@ -203,7 +205,7 @@ gboolean store_consent_target(struct store *st, const char *token, const char *c
 			      struct person **out, GError **error);
 gboolean store_set_welcomed(struct store *st, gint64 id, const char *token, gint64 when, GError **error);
 gboolean store_set_reminded(struct store *st, gint64 id, gint64 when, GError **error);
-gboolean store_set_consent(struct store *st, gint64 id, const char *consent, GError **error);
+gboolean store_set_consent(struct store *st, gint64 id, enum consent consent, GError **error);
 /* A destructive command from mail that did not authenticate, waiting for
  * the nominator to confirm it by replying (token in the subject). */
 struct confirmation {
@@ -245,10 +247,11 @@ void event_record_free(struct event_record *e);
 /* One invitation with its event and invitee. */
 struct invitation_view {
 	gint64 id, nominee;
-	char *answer; /* none | accepted | declined | tentative | waiting */
+	enum rsvp answer;
 	int sent_sequence; /* SEQUENCE of the last invitation queued; -1: none */
 	gboolean cancel_sent, reminded;
-	char *email, *name, *role, *organisation, *status; /* the invitee; status of the nomination */
+	char *email, *name, *role, *organisation; /* the invitee */
+	enum nominee_status status;		   /* of the nomination */
 	struct event_record *event;
 };
 void invitation_view_free(struct invitation_view *v);
@@ -278,7 +281,7 @@ gboolean store_invitation_reminded(struct store *st, gint64 id, GError **error);
  * address (a calendar reply), else the invitation mail it answers. */
 gboolean store_find_invitation(struct store *st, const char *uid, const char *attendee, const char *const *ids,
 			       guint n, struct invitation_view **out, GError **error);
-gboolean store_set_answer(struct store *st, gint64 id, const char *answer, gint64 now, GError **error);
+gboolean store_set_answer(struct store *st, gint64 id, enum rsvp answer, gint64 now, GError **error);
 /* The longest-waiting invitation of an event; *out NULL when none. */
 gboolean store_first_waiting(struct store *st, gint64 event, struct invitation_view **out, GError **error);
 /* The digest's period keys: whether one was sent; mark one sent. */

@@ -41,12 +41,10 @@ void invitation_view_free(struct invitation_view *v)
 {
 	if (!v)
 		return;
-	g_free(v->answer);
 	g_free(v->email);
 	g_free(v->name);
 	g_free(v->role);
 	g_free(v->organisation);
-	g_free(v->status);
 	event_record_free(v->event);
 	g_free(v);
 }
@@ -76,12 +74,13 @@ static struct event_record *read_event(sqlite3_stmt *stmt, int c)
 	return e;
 }
 
-static struct invitation_view *read_invitation(sqlite3_stmt *stmt)
+/* One row, or NULL (and `error` set) when its answer or the nominee's
+ * status is not a state nomd knows (the schema's CHECK allows none). */
+static struct invitation_view *read_invitation(struct store *st, sqlite3_stmt *stmt, GError **error)
 {
-	struct invitation_view *v = g_new0(struct invitation_view, 1);
+	g_autoptr(invitation_view) v = g_new0(struct invitation_view, 1);
 	v->id = sqlite3_column_int64(stmt, 0);
 	v->nominee = sqlite3_column_int64(stmt, 1);
-	v->answer = text(stmt, 2);
 	v->sent_sequence = sqlite3_column_int(stmt, 3);
 	v->cancel_sent = sqlite3_column_int(stmt, 4) != 0;
 	v->reminded = sqlite3_column_int(stmt, 5) != 0;
@@ -89,9 +88,15 @@ static struct invitation_view *read_invitation(sqlite3_stmt *stmt)
 	v->name = text(stmt, 7);
 	v->role = text(stmt, 8);
 	v->organisation = text(stmt, 9);
-	v->status = text(stmt, 10);
 	v->event = read_event(stmt, INVITATION_NCOLS);
-	return v;
+	const char *answer = (const char *)sqlite3_column_text(stmt, 2);
+	const char *status = (const char *)sqlite3_column_text(stmt, 10);
+	if (!rsvp_from_name(answer, &v->answer) || !nominee_status_from_name(status, &v->status)) {
+		g_set_error(error, STORE_ERROR, SQLITE_CORRUPT, "%s: invitation %" G_GINT64_FORMAT ": unknown state %s/%s",
+			    st->path, v->id, answer ? answer : "NULL", status ? status : "NULL");
+		return NULL;
+	}
+	return g_steal_pointer(&v);
 }
 
 /* All rows of a prepared event or invitation query, into a new array. */
@@ -100,8 +105,12 @@ static gboolean read_all(struct store *st, sqlite3_stmt *stmt, gboolean invitati
 	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(
 		invitations ? (GDestroyNotify)invitation_view_free : (GDestroyNotify)event_record_free);
 	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		g_ptr_array_add(list, invitations ? (gpointer)read_invitation(stmt) : (gpointer)read_event(stmt, 0));
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		gpointer row = invitations ? (gpointer)read_invitation(st, stmt, error) : (gpointer)read_event(stmt, 0);
+		if (!row)
+			return FALSE;
+		g_ptr_array_add(list, row);
+	}
 	if (rc != SQLITE_DONE)
 		return store_fail(st, error, invitations ? "read invitations" : "read events");
 	*out = g_steal_pointer(&list);
@@ -277,14 +286,14 @@ gboolean store_invitation_reminded(struct store *st, gint64 id, GError **error)
 	return update_invitation(st, "UPDATE invitations SET reminded = 1 WHERE id = ?1", id, 0, NULL, error);
 }
 
-gboolean store_set_answer(struct store *st, gint64 id, const char *answer, gint64 now, GError **error)
+gboolean store_set_answer(struct store *st, gint64 id, enum rsvp answer, gint64 now, GError **error)
 {
 	/* The waiting list keeps its order: a repeated yes keeps the place. */
 	return update_invitation(st,
 				 "UPDATE invitations SET answered_at = strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch'),"
 				 " waiting_since = CASE WHEN ?3 = 'waiting' THEN coalesce(waiting_since, ?2) END,"
 				 " answer = ?3 WHERE id = ?1",
-				 id, now, answer, error);
+				 id, now, rsvp_name(answer), error);
 }
 
 /* One invitation: ?1 a number, ?2 and ?3 texts (unused ones stay unbound). */

@@ -28,8 +28,6 @@ void person_free(struct person *p)
 	g_free(p->location);
 	g_free(p->format);
 	g_free(p->nominated_by);
-	g_free(p->status);
-	g_free(p->consent);
 	g_free(p->token);
 	g_free(p);
 }
@@ -39,27 +37,42 @@ static char *column(sqlite3_stmt *stmt, int i)
 	return g_strdup((const char *)sqlite3_column_text(stmt, i));
 }
 
-static struct person *read_person(sqlite3_stmt *stmt)
+/* One row, or NULL (and `error` set) when its status or consent is not a
+ * state nomd knows: the schema's CHECK allows none, so the file was
+ * changed by hand. */
+static struct person *read_person(struct store *st, sqlite3_stmt *stmt, GError **error)
 {
-	struct person *p = g_new0(struct person, 1);
+	g_autoptr(person) p = g_new0(struct person, 1);
 	p->id = sqlite3_column_int64(stmt, 0);
 	char **text[] = { &p->organisation, &p->role,	&p->name,      &p->email,	 &p->job_title,
 			  &p->service,	    &p->service_type, &p->aspiration, &p->expertise, &p->location,
-			  &p->format,	    &p->nominated_by, &p->status,     &p->consent,   &p->token };
+			  &p->format,	    &p->nominated_by };
 	for (size_t i = 0; i < G_N_ELEMENTS(text); i++)
 		*text[i] = column(stmt, (int)i + 1);
+	const char *status = (const char *)sqlite3_column_text(stmt, 13);
+	const char *consent = (const char *)sqlite3_column_text(stmt, 14);
+	if (!nominee_status_from_name(status, &p->status) || !consent_from_name(consent, &p->consent)) {
+		g_set_error(error, STORE_ERROR, SQLITE_CORRUPT, "%s: nominee %" G_GINT64_FORMAT ": unknown state %s/%s",
+			    st->path, p->id, status ? status : "NULL", consent ? consent : "NULL");
+		return NULL;
+	}
+	p->token = column(stmt, 15);
 	p->years = sqlite3_column_type(stmt, 16) == SQLITE_NULL ? -1 : sqlite3_column_int(stmt, 16);
 	p->welcomed_at = sqlite3_column_int64(stmt, 17);
 	p->active_pairs = sqlite3_column_int(stmt, 18);
-	return p;
+	return g_steal_pointer(&p);
 }
 
 /* All rows of a prepared person query into `out`. */
 static gboolean read_people(struct store *st, sqlite3_stmt *stmt, GPtrArray *out, GError **error)
 {
 	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		g_ptr_array_add(out, read_person(stmt));
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct person *p = read_person(st, stmt, error);
+		if (!p)
+			return FALSE;
+		g_ptr_array_add(out, p);
+	}
 	if (rc != SQLITE_DONE)
 		return store_fail(st, error, "read nominees");
 	return TRUE;
@@ -173,12 +186,12 @@ gboolean store_set_reminded(struct store *st, gint64 id, gint64 when, GError **e
 			  error);
 }
 
-gboolean store_set_consent(struct store *st, gint64 id, const char *consent, GError **error)
+gboolean store_set_consent(struct store *st, gint64 id, enum consent consent, GError **error)
 {
 	return update_one(st,
 			  "UPDATE nominees SET consent = ?2, consent_at = CASE WHEN consent = ?2 THEN consent_at"
 			  " ELSE strftime('%Y-%m-%dT%H:%M:%SZ', ?3, 'unixepoch') END WHERE id = ?1",
-			  id, consent, g_get_real_time() / G_USEC_PER_SEC, error);
+			  id, consent_name(consent), g_get_real_time() / G_USEC_PER_SEC, error);
 }
 
 gboolean store_withdraw_id(struct store *st, gint64 id, gboolean *changed, GError **error)

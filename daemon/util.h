@@ -4,20 +4,17 @@
 
 #include <glib.h>
 
-#define EMAIL_MAX 254
-#define MSGID_MAX 250
+/* email_valid, email_key, msgid_valid: shared with the parsers, which
+ * depend on nothing in daemon/. */
+#include "../parsers/address.h"
 
-/* A plain addr-spec (local@domain.tld) safe to put in a header or an SMTP
- * envelope: printable ASCII, no blanks, quotes, brackets or control bytes. */
-gboolean email_valid(const char *s);
-/* The comparison key of an address: lower-cased. */
-char *email_key(const char *s);
-/* A message identifier without its angle brackets: id-left@id-right,
- * printable ASCII only, no blanks or brackets. */
-gboolean msgid_valid(const char *s);
 /* `bytes` random bytes from the kernel as lower-case hex: references and
  * tokens that find records in mail nomd sent. */
 char *random_hex(gsize bytes);
+/* A length of time, one rule everywhere: one or more parts of digits and a
+ * unit (s, m, h, d), as "90s", "15m", "1h30m", "3d"; a bare number is
+ * seconds. Seconds, or -1 when `v` is not one or exceeds a year. */
+gint64 duration_parse(const char *v);
 /* Hex SHA-256 of a buffer. */
 char *sha256_hex(const void *data, gsize len);
 /* Current UTC time as ISO 8601 ("2026-11-25T14:02:03Z"). */

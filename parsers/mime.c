@@ -13,7 +13,7 @@
 #include <gmime/gmime.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "address.h"
 #include "gmime_glue.h"
 #include "html.h"
 #include "mime_scan.h"

@@ -113,6 +113,10 @@ with MailStack(os.path.join(work, "stack")) as ms:
     r = nomctl(conf, "event", "add", "--title", "x", "--start", "2030-01-01 10:00", "--duration", "1h",
                "--location", "Perth", "--audience", "everyone", expect=64)
     tap.is_(r.returncode, 64, "an unknown audience is refused")
+    r = nomctl(conf, "event", "add", "--title", "x", "--start", "2030-01-01 10:00", "--duration", "45",
+               "--location", "Perth", "--audience", "all", expect=64)
+    tap.ok(r.returncode == 64 and "5m to 7d" in r.stderr,
+           "a duration without its unit is seconds, as in nomd.conf, so 45 is refused as too short")
 
     nomd(conf, "--once")
     inv = invitations(ms, "alex@fife.example")

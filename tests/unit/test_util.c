@@ -1,4 +1,5 @@
-/* Unit tests: text from mail made fit for a terminal (daemon/util.c). */
+/* Unit tests: text from mail made fit for a terminal, and lengths of time
+ * (daemon/util.c). */
 #include <string.h>
 
 #include "../../daemon/util.h"
@@ -56,5 +57,20 @@ int main(void)
 		}
 	}
 	ok(all_inert, "no byte value, alone or after ESC, leaves a control character");
+
+	/* One duration rule for the configuration and for nomctl. */
+	static const struct {
+		const char *in;
+		gint64 want;
+	} durations[] = {
+		{ "90", 90 },	    { "90s", 90 },	{ "15m", 900 },	  { "2h", 7200 },   { "3d", 259200 },
+		{ "1h30m", 5400 }, { "1d12h", 129600 }, { "0", 0 },	  { "", -1 },	    { "h", -1 },
+		{ "1h30", -1 },	    { "-5m", -1 },	{ "5 m", -1 },	  { "5x", -1 },	    { "2hh", -1 },
+		{ "367d", -1 },	    { "99999999999999999999", -1 },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(durations); i++)
+		ok(duration_parse(durations[i].in) == durations[i].want, "duration '%s' is %" G_GINT64_FORMAT,
+		   durations[i].in, durations[i].want);
+	ok(duration_parse(NULL) == -1, "no duration is -1");
 	return tap_done();
 }

@@ -1,0 +1,31 @@
+/* states: the states of a nominee, of their consent and of an answer to an
+ * invitation, as enums with one name table each. The names are what the
+ * database stores (its CHECK constraints list the same words) and what
+ * nomctl and the templates show; code decides on the enums and converts
+ * only where a state is read from or written to the store. */
+#ifndef NOMD_STATES_H
+#define NOMD_STATES_H
+
+#include <glib.h>
+
+/* A nomination: taken, refused by the rules, or withdrawn (by command or a
+ * declined consent). */
+enum nominee_status { NOMINEE_ACCEPTED, NOMINEE_REFUSED, NOMINEE_WITHDRAWN, NOMINEE_STATUS_COUNT };
+
+/* A nominee's answer to the welcome. */
+enum consent { CONSENT_PENDING, CONSENT_CONFIRMED, CONSENT_DECLINED, CONSENT_COUNT };
+
+/* An invitee's answer to an event invitation; RSVP_NONE: none yet (and,
+ * in a decision, no answer read). */
+enum rsvp { RSVP_NONE, RSVP_ACCEPTED, RSVP_DECLINED, RSVP_TENTATIVE, RSVP_WAITING, RSVP_COUNT };
+
+const char *nominee_status_name(enum nominee_status s);
+const char *consent_name(enum consent c);
+const char *rsvp_name(enum rsvp r);
+/* The state a name stands for; FALSE (and *out unchanged) for NULL or a
+ * name not in the table. */
+gboolean nominee_status_from_name(const char *name, enum nominee_status *out);
+gboolean consent_from_name(const char *name, enum consent *out);
+gboolean rsvp_from_name(const char *name, enum rsvp *out);
+
+#endif
