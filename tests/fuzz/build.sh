@@ -107,6 +107,13 @@ if [ -z "$srcs" ]; then
 	done
 fi
 
+# The version string the Makefile compiles into every program
+# (build/gen/version.c there); written only when it changes.
+mkdir -p "$out"
+printf 'const char nomd_version[] = "%s";\n' "$(make_var NOMD_VERSION || echo fuzz)" > "$out/version.c.new"
+if cmp -s "$out/version.c.new" "$out/version.c" 2>/dev/null; then rm -f "$out/version.c.new"; else mv "$out/version.c.new" "$out/version.c"; fi
+srcs="$srcs $out/version.c"
+
 # Sources the Makefile does not list yet (a module in progress), by hand.
 for s in ${NOMD_FUZZ_EXTRA_SRCS:-}; do
 	case " $srcs " in *" $s "*) ;; *) srcs="$srcs $s" ;; esac
