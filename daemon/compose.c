@@ -175,136 +175,75 @@ static void attach(GMimeMessage *msg, const struct compose_attachment *att)
 	g_mime_message_set_mime_part(msg, GMIME_OBJECT(mixed));
 }
 
-static gboolean compose_reply_with(const struct nomd_config *cfg, const struct parsed_message *orig,
-				   const char *subject, const char *text, const char *html,
-				   const struct compose_attachment *att, GBytes **out, char **message_id, GError **error)
+/* In-Reply-To and References of a reply to `orig`. Only identifiers
+ * that passed msgid_valid reach these headers. */
+static void thread_under(GMimeObject *obj, const struct parsed_message *orig)
 {
-	g_autofree char *id = NULL;
-	g_autoptr(GMimeMessage) msg = new_message(cfg, orig->from, subject, text, html, &id, error);
-	if (!msg)
-		return FALSE;
-	if (att)
-		attach(msg, att);
-	GMimeObject *obj = GMIME_OBJECT(msg);
-	/* Only identifiers that passed msgid_valid reach these headers. */
-	if (orig->message_id) {
-		g_autofree char *irt = g_strdup_printf("<%s>", orig->message_id);
-		g_mime_object_set_header(obj, "In-Reply-To", irt, NULL);
-		g_autoptr(GString) refs = g_string_new(NULL);
-		for (guint i = 0; orig->references && i < orig->references->len; i++)
-			g_string_append_printf(refs, "<%s> ", (const char *)orig->references->pdata[i]);
-		g_string_append(refs, irt);
-		g_mime_object_set_header(obj, "References", refs->str, NULL);
-	}
-	g_mime_object_set_header(obj, "Auto-Submitted", "auto-replied", NULL);
-	if (!serialise(msg, out, error))
-		return FALSE;
-	*message_id = g_steal_pointer(&id);
-	return TRUE;
+	if (!orig->message_id)
+		return;
+	g_autofree char *irt = g_strdup_printf("<%s>", orig->message_id);
+	g_mime_object_set_header(obj, "In-Reply-To", irt, NULL);
+	g_autoptr(GString) refs = g_string_new(NULL);
+	for (guint i = 0; orig->references && i < orig->references->len; i++)
+		g_string_append_printf(refs, "<%s> ", (const char *)orig->references->pdata[i]);
+	g_string_append(refs, irt);
+	g_mime_object_set_header(obj, "References", refs->str, NULL);
 }
 
-gboolean compose_reply(const struct nomd_config *cfg, const struct parsed_message *orig, const char *subject,
-		       const char *text, const char *html, GBytes **out, char **message_id, GError **error)
+/* The calendar as the last alternative: Outlook, Gmail and Apple Mail show
+ * their Accept and Decline buttons for it. */
+static gboolean add_calendar(GMimeMessage *msg, const char *calendar, const char *method, GError **error)
 {
-	return compose_reply_attached(cfg, orig, subject, text, html, NULL, out, message_id, error);
-}
-
-gboolean compose_reply_attached(const struct nomd_config *cfg, const struct parsed_message *orig,
-				const char *subject, const char *text, const char *html,
-				const struct compose_attachment *att, GBytes **out, char **message_id, GError **error)
-{
-	mime_init();
-	g_autoptr(GError) local = NULL;
-	if (compose_reply_with(cfg, orig, subject, text, html, att, out, message_id, &local))
-		return TRUE;
-	if (!g_error_matches(local, COMPOSE_ERROR, COMPOSE_ERROR_SYNTAX)) {
-		g_propagate_error(error, g_steal_pointer(&local));
-		return FALSE;
-	}
-	/* Whatever in the original subject upset the encoder, a plain one will do. */
-	return compose_reply_with(cfg, orig, "Re: your nominations", text, html, att, out, message_id, error);
-}
-
-static gboolean compose_notice_with(const struct nomd_config *cfg, const char *to, const GPtrArray *cc,
-				    const char *subject, const char *text, const char *html, GBytes **out,
-				    char **message_id, GError **error)
-{
-	g_autofree char *id = NULL;
-	g_autoptr(GMimeMessage) msg = new_message(cfg, to, subject, text, html, &id, error);
-	if (!msg)
-		return FALSE;
-	for (guint i = 0; cc && i < cc->len; i++)
-		if (email_valid(cc->pdata[i]))
-			g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_CC, NULL, cc->pdata[i]);
-	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-generated", NULL);
-	if (!serialise(msg, out, error))
-		return FALSE;
-	*message_id = g_steal_pointer(&id);
-	return TRUE;
-}
-
-gboolean compose_notice_cc(const struct nomd_config *cfg, const char *to, const GPtrArray *cc, const char *subject,
-			   const char *text, const char *html, GBytes **out, char **message_id, GError **error)
-{
-	mime_init();
-	g_autoptr(GError) local = NULL;
-	if (compose_notice_with(cfg, to, cc, subject, text, html, out, message_id, &local))
-		return TRUE;
-	if (!g_error_matches(local, COMPOSE_ERROR, COMPOSE_ERROR_SYNTAX)) {
-		g_propagate_error(error, g_steal_pointer(&local));
-		return FALSE;
-	}
-	/* A name from a form upset the encoder: the programme's name will do. */
-	return compose_notice_with(cfg, to, cc, cfg->programme.name, text, html, out, message_id, error);
-}
-
-gboolean compose_invitation(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,
-			    const char *html, const char *calendar, const char *method, GBytes **out, char **message_id,
-			    GError **error)
-{
-	mime_init();
-	g_autofree char *id = NULL;
-	g_autoptr(GMimeMessage) msg = new_message(cfg, to, subject, text, html, &id, error);
-	if (!msg)
-		return FALSE;
 	GMimeObject *body = g_mime_message_get_mime_part(msg);
 	if (!GMIME_IS_MULTIPART(body)) {
 		g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_FAILED, "an invitation needs an HTML part");
 		return FALSE;
 	}
-	/* The calendar is the last alternative: Outlook, Gmail and Apple Mail
-	 * show their Accept and Decline buttons for it. */
 	GMimeObject *cal = text_part("calendar", calendar);
 	g_mime_object_set_content_type_parameter(cal, "method", method);
 	g_mime_multipart_add(GMIME_MULTIPART(body), cal);
 	g_object_unref(cal);
-	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-generated", NULL);
-	if (!serialise(msg, out, error))
-		return FALSE;
-	*message_id = g_steal_pointer(&id);
 	return TRUE;
 }
 
-gboolean compose_with_attachment(const struct nomd_config *cfg, const char *to, const char *subject,
-				 const char *text, const char *html, GBytes *attachment, const char *type,
-				 const char *filename, GBytes **out, char **message_id, GError **error)
+static gboolean compose_with(const struct nomd_config *cfg, const struct compose_head *h, const char *subject,
+			     const char *text, const char *html, GBytes **out, char **message_id, GError **error)
 {
-	mime_init();
+	const char *to = h->answers ? h->answers->from : h->to;
 	g_autofree char *id = NULL;
 	g_autoptr(GMimeMessage) msg = new_message(cfg, to, subject, text, html, &id, error);
 	if (!msg)
 		return FALSE;
-	const struct compose_attachment att = { attachment, type, filename };
-	attach(msg, &att);
-	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-generated", NULL);
+	for (guint i = 0; h->cc && i < h->cc->len; i++)
+		if (email_valid(h->cc->pdata[i]))
+			g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_CC, NULL, h->cc->pdata[i]);
+	if (h->calendar && !add_calendar(msg, h->calendar, h->calendar_method, error))
+		return FALSE;
+	if (h->attachment.data)
+		attach(msg, &h->attachment);
+	GMimeObject *obj = GMIME_OBJECT(msg);
+	if (h->answers)
+		thread_under(obj, h->answers);
+	g_mime_object_set_header(obj, "Auto-Submitted", h->answers ? "auto-replied" : "auto-generated", NULL);
 	if (!serialise(msg, out, error))
 		return FALSE;
 	*message_id = g_steal_pointer(&id);
 	return TRUE;
 }
 
-gboolean compose_notice(const struct nomd_config *cfg, const char *to, const char *subject, const char *text,
-			const char *html, GBytes **out, char **message_id, GError **error)
+gboolean compose_mail(const struct nomd_config *cfg, const struct compose_head *h, const char *subject,
+		      const char *text, const char *html, GBytes **out, char **message_id, GError **error)
 {
-	return compose_notice_cc(cfg, to, NULL, subject, text, html, out, message_id, error);
+	mime_init();
+	g_autoptr(GError) local = NULL;
+	if (compose_with(cfg, h, subject, text, html, out, message_id, &local))
+		return TRUE;
+	if (!g_error_matches(local, COMPOSE_ERROR, COMPOSE_ERROR_SYNTAX)) {
+		g_propagate_error(error, g_steal_pointer(&local));
+		return FALSE;
+	}
+	/* Whatever upset the encoder (the original's subject, a name from a
+	 * form), a plain subject will do. */
+	return compose_with(cfg, h, h->answers ? "Re: your nominations" : cfg->programme.name, text, html, out,
+			    message_id, error);
 }

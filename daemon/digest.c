@@ -4,9 +4,9 @@
 
 #include <string.h>
 
-#include "compose.h"
 #include "events.h"
 #include "log.h"
+#include "outbox.h"
 #include "reply.h"
 #include "schedule.h"
 #include "util.h"
@@ -363,14 +363,14 @@ static gboolean queue_digest(const struct nomd_config *cfg, const struct reply_t
 	if (!digest_build(cfg, t, st, now, &d, error))
 		return FALSE;
 	for (guint i = 0; i < cfg->staff->len; i++) {
-		const char *to = cfg->staff->pdata[i];
-		g_autoptr(GBytes) mail = NULL;
-		g_autofree char *id = NULL;
-		g_autofree char *key = g_strdup_printf("digest:%s:%s", period, to);
-		if (!compose_with_attachment(cfg, to, d->subject, d->text, d->html, d->csv, "text/csv", d->csv_name, &mail,
-					     &id, error) ||
-		    !store_queue_mail_about(st, 0, 0, (const gint64 *)(void *)d->mentions->data, d->mentions->len, key,
-					    cfg->smtp.from_address, to, id, mail, error))
+		const struct outmail m = { .cause = OUTBOX_DIGEST,
+					   .cause_text = period,
+					   .to = cfg->staff->pdata[i],
+					   .mentions = (const gint64 *)(void *)d->mentions->data,
+					   .n_mentions = d->mentions->len,
+					   .attachment = { d->csv, "text/csv", d->csv_name } };
+		const struct reply_out words = { .subject = d->subject, .text = d->text, .html = d->html };
+		if (!outbox_queue(cfg, st, &m, &words, error))
 			return FALSE;
 	}
 	return store_mark_digest(st, period, due, error);

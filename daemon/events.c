@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "../parsers/ical.h"
-#include "compose.h"
 #include "log.h"
+#include "outbox.h"
 
 char *events_when(const struct event_record *e)
 {
@@ -74,14 +74,14 @@ static gboolean send_invitation(const struct nomd_config *cfg, const struct repl
 	person_of(cfg, v, &n);
 	describe(e, when, &n);
 	g_autoptr(reply_out) r = reply_render_notice(cfg, t, cancel ? NOTICE_EVENT_CANCELLED : NOTICE_INVITATION, &n);
-	g_autoptr(GBytes) mail = NULL;
-	g_autofree char *id = NULL;
-	if (!compose_invitation(cfg, v->email, r->subject, r->text, r->html, calendar, cancel ? "CANCEL" : "REQUEST",
-				&mail, &id, error))
-		return FALSE;
-	g_autofree char *key = cancel ? g_strdup_printf("cancel:%" G_GINT64_FORMAT, v->id)
-				      : g_strdup_printf("invite:%" G_GINT64_FORMAT ":%d", v->id, e->sequence);
-	return store_queue_invitation(st, v->nominee, v->id, key, cfg->smtp.from_address, v->email, id, mail, error) &&
+	const struct outmail m = { .cause = cancel ? OUTBOX_CANCELLATION : OUTBOX_INVITATION,
+				   .to = v->email,
+				   .nominee = v->nominee,
+				   .invitation = v->id,
+				   .sequence = e->sequence,
+				   .calendar = calendar,
+				   .calendar_method = cancel ? "CANCEL" : "REQUEST" };
+	return outbox_queue(cfg, st, &m, r, error) &&
 	       store_invitation_sent(st, v->id, e->sequence, cancel, error);
 }
 
@@ -93,13 +93,11 @@ static gboolean send_reminder(const struct nomd_config *cfg, const struct reply_
 	person_of(cfg, v, &n);
 	describe(v->event, when, &n);
 	g_autoptr(reply_out) r = reply_render_notice(cfg, t, NOTICE_EVENT_REMINDER, &n);
-	g_autoptr(GBytes) mail = NULL;
-	g_autofree char *id = NULL;
-	if (!compose_notice(cfg, v->email, r->subject, r->text, r->html, &mail, &id, error))
-		return FALSE;
-	g_autofree char *key = g_strdup_printf("event-reminder:%" G_GINT64_FORMAT, v->id);
 	/* Kept with the invitation: a YES or NO to the reminder counts. */
-	return store_queue_invitation(st, v->nominee, v->id, key, cfg->smtp.from_address, v->email, id, mail, error) &&
+	const struct outmail m = {
+		.cause = OUTBOX_EVENT_REMINDER, .to = v->email, .nominee = v->nominee, .invitation = v->id
+	};
+	return outbox_queue(cfg, st, &m, r, error) &&
 	       store_invitation_reminded(st, v->id, error);
 }
 
@@ -147,7 +145,7 @@ gboolean events_schedule(const struct nomd_config *cfg, const struct reply_templ
 
 gboolean events_apply_rsvp(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			   const struct parsed_message *msg, const struct decision *d, gint64 message_row,
-			   const char *reply_key, GError **error)
+			   const char *sha, GError **error)
 {
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	g_autoptr(event_record) e = NULL;
@@ -173,12 +171,12 @@ gboolean events_apply_rsvp(const struct nomd_config *cfg, const struct reply_tem
 			person_of(cfg, next, &n);
 			describe(e, when, &n);
 			g_autoptr(reply_out) r = reply_render_notice(cfg, t, NOTICE_RSVP_PROMOTED, &n);
-			g_autoptr(GBytes) mail = NULL;
-			g_autofree char *id = NULL;
-			g_autofree char *key = g_strdup_printf("promoted:%" G_GINT64_FORMAT ":%s", next->id, reply_key);
-			if (!compose_notice(cfg, next->email, r->subject, r->text, r->html, &mail, &id, error) ||
-			    !store_queue_invitation(st, next->nominee, next->id, key, cfg->smtp.from_address, next->email,
-						    id, mail, error))
+			const struct outmail m = { .cause = OUTBOX_PROMOTED,
+						   .cause_text = sha,
+						   .to = next->email,
+						   .nominee = next->nominee,
+						   .invitation = next->id };
+			if (!outbox_queue(cfg, st, &m, r, error))
 				return FALSE;
 			log_info("event %" G_GINT64_FORMAT ": nominee %" G_GINT64_FORMAT " moved up from the waiting list",
 				 e->id, next->nominee);
@@ -190,9 +188,6 @@ gboolean events_apply_rsvp(const struct nomd_config *cfg, const struct reply_tem
 	struct notice n = { .answer = answer, .person = { .name = d->rsvp->name, .email = d->rsvp->email } };
 	describe(e, when, &n);
 	g_autoptr(reply_out) r = reply_render_notice(cfg, t, kind, &n);
-	g_autoptr(GBytes) mail = NULL;
-	g_autofree char *reply_id = NULL;
-	if (!compose_reply(cfg, msg, r->subject, r->text, r->html, &mail, &reply_id, error))
-		return FALSE;
-	return store_queue_mail(st, message_row, reply_key, "", msg->from, reply_id, mail, error);
+	const struct outmail m = { .cause = OUTBOX_REPLY, .cause_text = sha, .answers = msg, .message_row = message_row };
+	return outbox_queue(cfg, st, &m, r, error);
 }

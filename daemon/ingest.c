@@ -17,6 +17,7 @@
 #include "imap.h"
 #include "log.h"
 #include "notify.h"
+#include "outbox.h"
 #include "people.h"
 #include "util.h"
 
@@ -200,14 +201,10 @@ static gboolean alert_staff_reply_limit(const struct nomd_config *cfg, const str
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 	g_autofree char *hour = g_date_time_format(now, "%Y-%m-%dT%H");
 	g_autoptr(reply_out) r = reply_render_reply_limit(cfg, t, sender);
+	g_autofree char *cause = g_strdup_printf("%s:%s", sender, hour);
 	for (guint i = 0; i < cfg->staff->len; i++) {
-		const char *to = cfg->staff->pdata[i];
-		g_autoptr(GBytes) mail = NULL;
-		g_autofree char *id = NULL;
-		if (!compose_notice(cfg, to, r->subject, r->text, r->html, &mail, &id, error))
-			return FALSE;
-		g_autofree char *key = g_strdup_printf("reply-limit:%s:%s:%s", sender, hour, to);
-		if (!store_queue_mail(st, 0, key, cfg->smtp.from_address, to, id, mail, error))
+		const struct outmail m = { .cause = OUTBOX_REPLY_LIMIT, .cause_text = cause, .to = cfg->staff->pdata[i] };
+		if (!outbox_queue(cfg, st, &m, r, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -291,14 +288,10 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 		if (!store_add_confirmation(st, &c, row, g_get_real_time() / G_USEC_PER_SEC, error))
 			return FALSE;
 	}
-	if (d->consent) {
-		g_autofree char *key = g_strdup_printf("reply:%s", sha);
-		return people_apply_answer(cfg, t, st, msg, d, row, key, error);
-	}
-	if (d->rsvp) {
-		g_autofree char *key = g_strdup_printf("reply:%s", sha);
-		return events_apply_rsvp(cfg, t, st, msg, d, row, key, error);
-	}
+	if (d->consent)
+		return people_apply_answer(cfg, t, st, msg, d, row, sha, error);
+	if (d->rsvp)
+		return events_apply_rsvp(cfg, t, st, msg, d, row, sha, error);
 	if (d->bounce_id && !store_mark_bounce(st, d->bounce_id, d->detail, error))
 		return FALSE;
 	if (d->reasons->len && g_strcmp0(d->reasons->pdata[0], REASON_REPLY_LIMIT) == 0 &&
@@ -310,19 +303,14 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 	if (d->command == CMD_STATUS && !store_each_org_nominee(st, d->org->id, add_status_entry, listing, error))
 		return FALSE;
 	g_autoptr(reply_out) r = reply_render(cfg, t, d, msg->subject, listing);
-	g_autoptr(GBytes) mail = NULL;
-	g_autofree char *reply_id = NULL;
+	struct outmail m = { .cause = OUTBOX_REPLY, .cause_text = sha, .answers = msg, .message_row = row };
 	/* FORM: the Word form goes with the text one. */
 	g_autoptr(GBytes) blank = d->command == CMD_FORM ? reply_form_document(error) : NULL;
 	if (d->command == CMD_FORM && !blank)
 		return FALSE;
-	const struct compose_attachment form_doc = { blank, REPLY_FORM_TYPE, REPLY_FORM_FILENAME };
-	if (!compose_reply_attached(cfg, msg, r->subject, r->text, r->html, blank ? &form_doc : NULL, &mail, &reply_id,
-				    error))
-		return FALSE;
-	g_autofree char *key = g_strdup_printf("reply:%s", sha);
-	/* Automatic replies go from the null sender (RFC 3834). */
-	return store_queue_mail(st, row, key, "", msg->from, reply_id, mail, error);
+	if (blank)
+		m.attachment = (struct compose_attachment){ blank, REPLY_FORM_TYPE, REPLY_FORM_FILENAME };
+	return outbox_queue(cfg, st, &m, r, error);
 }
 
 /* Test hook: NOMD_FAULT holds KIND:TEXT items, separated by spaces; on

@@ -1,11 +1,11 @@
-/* people: see people.h. Every mail is queued with an idempotency key
- * derived from what caused it ("welcome:ID", "pair:ID:mentor"), so doing
- * the same thing twice never mails twice. */
+/* people: see people.h. Every mail is queued through outbox.c under a key
+ * made from what caused it (a welcome, a pair), so doing the same thing
+ * twice never mails twice. */
 #include "people.h"
 
 #include <string.h>
 
-#include "compose.h"
+#include "outbox.h"
 #include "log.h"
 #include "util.h"
 
@@ -26,29 +26,12 @@ static void notice_person_from(const struct nomd_config *cfg, const struct perso
 	};
 }
 
-/* Render a notice and queue it to `to`, and to each of `cc` as a copy of
- * the same message. It is about `nominee`; `partner` (0: none) is the
- * other nominee it names. */
+/* Render a notice and queue it as `m` says. */
 static gboolean queue_notice(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			     enum notice_kind kind, const struct notice *n, const char *to, const GPtrArray *cc,
-			     gint64 nominee, gint64 partner, const char *idem_key, GError **error)
+			     enum notice_kind kind, const struct notice *n, const struct outmail *m, GError **error)
 {
 	g_autoptr(reply_out) r = reply_render_notice(cfg, t, kind, n);
-	g_autoptr(GBytes) mail = NULL;
-	g_autofree char *id = NULL;
-	if (!compose_notice_cc(cfg, to, cc, r->subject, r->text, r->html, &mail, &id, error))
-		return FALSE;
-	guint n_also = partner > 0 ? 1 : 0;
-	if (!store_queue_mail_about(st, 0, nominee, &partner, n_also, idem_key, cfg->smtp.from_address, to, id, mail,
-				    error))
-		return FALSE;
-	for (guint i = 0; cc && i < cc->len; i++) {
-		g_autofree char *key = g_strdup_printf("%s:cc:%s", idem_key, (const char *)cc->pdata[i]);
-		if (!store_queue_mail_about(st, 0, nominee, &partner, n_also, key, cfg->smtp.from_address, cc->pdata[i],
-					    id, mail, error))
-			return FALSE;
-	}
-	return TRUE;
+	return outbox_queue(cfg, st, m, r, error);
 }
 
 /* Compose and queue one welcome or reminder; the caller holds the
@@ -59,9 +42,10 @@ static gboolean ask_consent(const struct nomd_config *cfg, const struct reply_te
 	g_autofree char *token = p->token ? g_strdup(p->token) : random_hex(6); /* 12 hex digits */
 	struct notice n = { .nominator = p->nominated_by, .token = token };
 	notice_person_from(cfg, p, &n.person);
-	g_autofree char *key = g_strdup_printf("%s:%" G_GINT64_FORMAT, reminder ? "reminder" : "welcome", p->id);
-	return queue_notice(cfg, t, st, reminder ? NOTICE_REMINDER : NOTICE_WELCOME, &n, p->email, NULL, p->id, 0,
-			    key, error) &&
+	const struct outmail m = {
+		.cause = reminder ? OUTBOX_CONSENT_REMINDER : OUTBOX_WELCOME, .to = p->email, .nominee = p->id
+	};
+	return queue_notice(cfg, t, st, reminder ? NOTICE_REMINDER : NOTICE_WELCOME, &n, &m, error) &&
 	       (reminder ? store_set_reminded(st, p->id, now, error) : store_set_welcomed(st, p->id, token, now, error));
 }
 
@@ -128,10 +112,10 @@ gboolean people_left(const struct nomd_config *cfg, const struct reply_templates
 		struct notice n = { 0 };
 		notice_person_from(cfg, partner, &n.person);
 		notice_person_from(cfg, who, &n.partner);
-		g_autofree char *key =
-			g_strdup_printf("pair-ended:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, who->id, partner->id);
-		if (!queue_notice(cfg, t, st, NOTICE_PAIR_ENDED, &n, partner->email, NULL, partner->id, who->id, key,
-				  error))
+		const struct outmail m = {
+			.cause = OUTBOX_PAIR_ENDED, .to = partner->email, .nominee = partner->id, .partner = who->id
+		};
+		if (!queue_notice(cfg, t, st, NOTICE_PAIR_ENDED, &n, &m, error))
 			return FALSE;
 		log_info("pair of nominees %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT " ended (%s); partner told",
 			 who->id, partner->id, why);
@@ -141,7 +125,7 @@ gboolean people_left(const struct nomd_config *cfg, const struct reply_templates
 
 gboolean people_apply_answer(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			     const struct parsed_message *msg, const struct decision *d, gint64 message_row,
-			     const char *reply_key, GError **error)
+			     const char *sha, GError **error)
 {
 	g_autoptr(person) p = NULL;
 	if (!store_person_by_id(st, d->consent->id, &p, error))
@@ -163,22 +147,18 @@ gboolean people_apply_answer(const struct nomd_config *cfg, const struct reply_t
 		    !people_left(cfg, t, st, p, "declined to take part", error))
 			return FALSE;
 		/* The nominator may offer the freed place to someone else. */
-		g_autofree char *key = g_strdup_printf("declined:%" G_GINT64_FORMAT, p->id);
-		if (changed && p->nominated_by &&
-		    !queue_notice(cfg, t, st, NOTICE_NOMINEE_DECLINED, &n, p->nominated_by, NULL, p->id, 0, key, error))
+		const struct outmail m = { .cause = OUTBOX_DECLINED, .to = p->nominated_by, .nominee = p->id };
+		if (changed && p->nominated_by && !queue_notice(cfg, t, st, NOTICE_NOMINEE_DECLINED, &n, &m, error))
 			return FALSE;
 	} else if (strcmp(code, REASON_NOMINATION_INACTIVE) == 0) {
 		kind = NOTICE_CONSENT_INACTIVE;
 	}
 	if (!d->reply)
 		return TRUE;
-	g_autoptr(reply_out) r = reply_render_notice(cfg, t, kind, &n);
-	g_autoptr(GBytes) mail = NULL;
-	g_autofree char *reply_id = NULL;
-	if (!compose_reply(cfg, msg, r->subject, r->text, r->html, &mail, &reply_id, error))
-		return FALSE;
-	return store_queue_mail_about(st, message_row, p->id, NULL, 0, reply_key, "", msg->from, reply_id, mail,
-				      error);
+	const struct outmail m = {
+		.cause = OUTBOX_REPLY, .cause_text = sha, .answers = msg, .message_row = message_row, .nominee = p->id
+	};
+	return queue_notice(cfg, t, st, kind, &n, &m, error);
 }
 
 gboolean people_withdraw(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
@@ -299,9 +279,14 @@ gboolean people_commit_plan(const struct nomd_config *cfg, const struct reply_te
 			struct notice n = { .why = pp->why };
 			notice_person_from(cfg, sides[s][0], &n.person);
 			notice_person_from(cfg, sides[s][1], &n.partner);
-			g_autofree char *key = g_strdup_printf("pair:%" G_GINT64_FORMAT ":%s", pair_id, sides[s][0]->role);
-			if (!queue_notice(cfg, t, st, NOTICE_PAIR, &n, sides[s][0]->email, cc, sides[s][0]->id,
-					  sides[s][1]->id, key, error))
+			const struct outmail m = { .cause = OUTBOX_PAIR,
+						   .cause_text = sides[s][0]->role,
+						   .to = sides[s][0]->email,
+						   .cc = cc,
+						   .nominee = sides[s][0]->id,
+						   .partner = sides[s][1]->id,
+						   .pair = pair_id };
+			if (!queue_notice(cfg, t, st, NOTICE_PAIR, &n, &m, error))
 				return FALSE;
 			(*notices)++;
 		}

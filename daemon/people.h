@@ -22,11 +22,11 @@ gboolean people_schedule(const struct nomd_config *cfg, const struct reply_templ
 			 gint64 now, guint *queued, GError **error);
 
 /* Inside the caller's transaction: the effects of a nominee's answer
- * (decision with `consent` set) and the reply to it, queued under
- * `reply_key`. */
+ * (decision with `consent` set) and the reply to it; `sha`: the
+ * message's SHA-256, the cause of the reply. */
 gboolean people_apply_answer(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			     const struct parsed_message *msg, const struct decision *d, gint64 message_row,
-			     const char *reply_key, GError **error);
+			     const char *sha, GError **error);
 
 /* Inside the caller's transaction: `who` stopped taking part (withdrawn or
  * declined): end their pairs and tell each partner. */

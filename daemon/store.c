@@ -566,31 +566,6 @@ gboolean store_add_nominee(struct store *st, gint64 message_row, const struct no
 	return store_step_done(st, stmt, error);
 }
 
-static gboolean queue(struct store *st, gint64 message_row, gint64 nominee, const gint64 *also, guint n_also,
-		      gint64 invitation, const char *idem_key, const char *envelope_from, const char *recipient,
-		      const char *message_id, GBytes *body, GError **error);
-
-gboolean store_queue_mail(struct store *st, gint64 message_row, const char *idem_key, const char *envelope_from,
-			  const char *recipient, const char *message_id, GBytes *body, GError **error)
-{
-	return queue(st, message_row, 0, NULL, 0, 0, idem_key, envelope_from, recipient, message_id, body, error);
-}
-
-gboolean store_queue_mail_about(struct store *st, gint64 message_row, gint64 nominee, const gint64 *also,
-				guint n_also, const char *idem_key, const char *envelope_from, const char *recipient,
-				const char *message_id, GBytes *body, GError **error)
-{
-	return queue(st, message_row, nominee, also, n_also, 0, idem_key, envelope_from, recipient, message_id, body,
-		     error);
-}
-
-gboolean store_queue_invitation(struct store *st, gint64 nominee, gint64 invitation, const char *idem_key,
-				const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
-				GError **error)
-{
-	return queue(st, 0, nominee, NULL, 0, invitation, idem_key, envelope_from, recipient, message_id, body, error);
-}
-
 /* Record that outbox row `row` names `nominee` (0: nobody), or, with
  * `message_row`, every nominee recorded from that message. */
 static gboolean mention(struct store *st, gint64 row, gint64 nominee, gint64 message_row, GError **error)
@@ -611,13 +586,8 @@ static gboolean mention(struct store *st, gint64 row, gint64 nominee, gint64 mes
 	return store_step_done(st, stmt, error);
 }
 
-/* Every outgoing mail is recorded with the nominees it names: the one it
- * is about, those in `also`, and those of the message it answers. */
-static gboolean queue(struct store *st, gint64 message_row, gint64 nominee, const gint64 *also, guint n_also,
-		      gint64 invitation, const char *idem_key, const char *envelope_from, const char *recipient,
-		      const char *message_id, GBytes *body, GError **error)
+gboolean store_outbox_add(struct store *st, const struct outbox_row *r, GError **error)
 {
-	/* The idempotency key makes a repeated cause a no-op, not a second mail. */
 	g_autoptr(sqlite3_stmt) stmt =
 		store_prepare(st,
 			"INSERT INTO outbox (idem_key, message, envelope_from, recipient, body, created_at, message_id, nominee,"
@@ -627,30 +597,30 @@ static gboolean queue(struct store *st, gint64 message_row, gint64 nominee, cons
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
 	gsize len = 0;
-	const void *data = g_bytes_get_data(body, &len);
-	store_bind_text(stmt, 1, idem_key);
-	if (message_row > 0)
-		sqlite3_bind_int64(stmt, 2, message_row);
+	const void *data = g_bytes_get_data(r->body, &len);
+	store_bind_text(stmt, 1, r->idem_key);
+	if (r->message_row > 0)
+		sqlite3_bind_int64(stmt, 2, r->message_row);
 	else
 		sqlite3_bind_null(stmt, 2);
-	store_bind_text(stmt, 3, envelope_from ? envelope_from : "");
-	store_bind_text(stmt, 4, recipient);
+	store_bind_text(stmt, 3, r->envelope_from ? r->envelope_from : "");
+	store_bind_text(stmt, 4, r->recipient);
 	sqlite3_bind_blob64(stmt, 5, data, len, SQLITE_TRANSIENT);
 	store_bind_text(stmt, 6, now);
-	store_bind_text(stmt, 7, message_id);
-	if (nominee > 0)
-		sqlite3_bind_int64(stmt, 8, nominee);
-	if (invitation > 0)
-		sqlite3_bind_int64(stmt, 9, invitation);
+	store_bind_text(stmt, 7, r->message_id);
+	if (r->nominee > 0)
+		sqlite3_bind_int64(stmt, 8, r->nominee);
+	if (r->invitation > 0)
+		sqlite3_bind_int64(stmt, 9, r->invitation);
 	if (!store_step_done(st, stmt, error))
 		return FALSE;
 	if (sqlite3_changes(st->db) == 0) /* queued before, with its mentions */
 		return TRUE;
 	gint64 row = sqlite3_last_insert_rowid(st->db);
-	if (!mention(st, row, nominee, message_row, error))
+	if (!mention(st, row, r->nominee, r->message_row, error))
 		return FALSE;
-	for (guint i = 0; i < n_also; i++)
-		if (!mention(st, row, also[i], 0, error))
+	for (guint i = 0; i < r->n_also; i++)
+		if (!mention(st, row, r->also[i], 0, error))
 			return FALSE;
 	return TRUE;
 }

@@ -83,20 +83,22 @@ gboolean store_message_id_known(struct store *st, const char *message_id, gboole
 gboolean store_add_message(struct store *st, const struct message_record *rec, gint64 *row, GError **error);
 gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *rec,
 			   GError **error);
-gboolean store_queue_mail(struct store *st, gint64 message_row, const char *idem_key, const char *envelope_from,
-			  const char *recipient, const char *message_id, GBytes *body, GError **error);
-/* The same, for mail about a nominee (welcome, reminder, pairing): the
- * nominee's row is kept with it, so a reply can be traced back. `also`
- * lists the other nominees (rows) the mail names, for erasure. Every
- * queued mail is recorded as naming these and the nominees recorded from
- * `message_row`. */
-gboolean store_queue_mail_about(struct store *st, gint64 message_row, gint64 nominee, const gint64 *also,
-				guint n_also, const char *idem_key, const char *envelope_from, const char *recipient,
-				const char *message_id, GBytes *body, GError **error);
-/* Mail carrying an invitation: a plain reply to it can be traced back. */
-gboolean store_queue_invitation(struct store *st, gint64 nominee, gint64 invitation, const char *idem_key,
-				const char *envelope_from, const char *recipient, const char *message_id, GBytes *body,
-				GError **error);
+/* One outgoing mail, as the outbox records it. */
+struct outbox_row {
+	const char *idem_key;	   /* a repeated cause is a no-op, not a second mail */
+	gint64 message_row;	   /* the message it answers (0: none) */
+	gint64 nominee;		   /* the nominee it is about (0: none): a reply can be traced back */
+	gint64 invitation;	   /* the invitation it carries (0: none): likewise */
+	const gint64 *also;	   /* other nominees it names, for erasure */
+	guint n_also;
+	const char *envelope_from; /* "" for the null sender */
+	const char *recipient;
+	const char *message_id;
+	GBytes *body;
+};
+/* Queue `r` unless its key was queued before. Every queued mail is recorded
+ * as naming `nominee`, `also` and the nominees recorded from `message_row`. */
+gboolean store_outbox_add(struct store *st, const struct outbox_row *r, GError **error);
 
 /* The distinct service types of an organisation's accepted nominees, and
  * how many nominees have one. */

@@ -4,7 +4,7 @@
  * ingest_apply() does with it, with an in-memory state instead of SQLite:
  *
  *   mime_parse -> form_parse (+ spreadsheet rows) -> decide -> reply_text
- *   -> compose_reply; then the decision is "committed" to the state and
+ *   -> compose_mail; then the decision is "committed" to the state and
  *   the same message is decided again, as a second copy (same Message-ID)
  *   and as a resend (new Message-ID).
  *
@@ -29,7 +29,7 @@
  *   - the second copy of a recorded Message-ID is held as
  *     repeated_message; a resend of the same form (new Message-ID) takes
  *     no new place, accepts only amendments and leaves the totals alone.
- *   - reply: UTF-8 text with no unfilled placeholder; compose_reply does
+ *   - reply: UTF-8 text with no unfilled placeholder; compose_mail does
  *     not refuse it; the mail is strict CRLF, 7-bit, no NUL, lines of at
  *     most 998 bytes, only the headers nomd writes, each once (nothing from
  *     the message can add Bcc: or anything else); and it reads back with
@@ -1002,9 +1002,10 @@ static void check_reply(const struct parsed_message *m, const struct decision *d
 	g_autoptr(GError) error = NULL;
 	/* A refusal here makes ingest fail the message: it would be retried,
 	 * then held as unprocessable, and the nominator never answered. */
-	if (!compose_reply(cfg, m, r->subject, r->text, r->html, &mail, &reply_id, &error))
-		FAIL("compose_reply refused the reply: %s", error ? error->message : "(no error)");
-	CHECK(mail != NULL && reply_id != NULL, "compose_reply returned no mail or no Message-ID");
+	const struct compose_head head = { .answers = m };
+	if (!compose_mail(cfg, &head, r->subject, r->text, r->html, &mail, &reply_id, &error))
+		FAIL("compose_mail refused the reply: %s", error ? error->message : "(no error)");
+	CHECK(mail != NULL && reply_id != NULL, "compose_mail returned no mail or no Message-ID");
 	CHECK(msgid_valid(reply_id), "reply Message-ID is invalid: %s", reply_id);
 	gsize len = 0;
 	const guint8 *bytes = g_bytes_get_data(mail, &len);
