@@ -412,12 +412,19 @@ def run_n(n, build, top, repeat, profile=None):
         info["outcomes"] = dict(db.execute("SELECT outcome, count(*) FROM messages GROUP BY outcome").fetchall())
         info["accepted"] = db.execute("SELECT count(*) FROM nominees WHERE status = 'accepted'").fetchone()[0]
         info["refused"] = db.execute("SELECT count(*) FROM nominees WHERE status <> 'accepted'").fetchone()[0]
-        pending, avg_out = db.execute("SELECT count(*), avg(length(body)) FROM outbox WHERE status = 'pending'") \
-            .fetchone()
+        pending = db.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+        # The outbox holds facts: the mails as they will go, from nomctl
+        # outbox show, for the average size and a confirmation of that
+        # size for smtp-source (LF lines: it adds the CRLF).
+        ids = [i for (i,) in db.execute("SELECT id FROM outbox WHERE status = 'pending' ORDER BY id LIMIT 60")]
+        mails = {i: subprocess.run([os.path.join(build, "nomctl"), "-c", os.path.join(nwds[0], "nomd.conf"),
+                                    "outbox", "show", str(i)], capture_output=True, check=True).stdout
+                 for i in ids}
+        avg_out = sum(map(len, mails.values())) / max(1, len(mails))
         info["queued"], info["avg_out"] = pending, avg_out
-        # A confirmation of the average size, for smtp-source (LF lines: it adds the CRLF).
-        body = db.execute("SELECT body FROM outbox WHERE message IS NOT NULL ORDER BY abs(length(body) - ?) "
-                          "LIMIT 1", (avg_out,)).fetchone()[0]
+        replies = [i for (i,) in db.execute("SELECT id FROM outbox WHERE message IS NOT NULL AND id IN (%s)"
+                                            % ",".join(map(str, ids or [0])))]
+        body = min((mails[i] for i in replies), key=lambda m: abs(len(m) - avg_out))
         sample = os.path.join(wd, "sample.eml")
         with open(sample, "wb") as f:
             f.write(bytes(body).replace(b"\r\n", b"\n"))

@@ -69,29 +69,54 @@ static GMimeObject *text_part(const char *subtype, const char *content_text)
 	return GMIME_OBJECT(part);
 }
 
+char *compose_message_id(const struct nomd_config *cfg, GError **error)
+{
+	mime_init();
+	char *id = g_mime_utils_generate_message_id(cfg->smtp.from_domain);
+	if (!msgid_valid(id)) {
+		g_set_error(error, COMPOSE_ERROR, 0, "could not make a Message-ID for domain %s", cfg->smtp.from_domain);
+		g_free(id);
+		return NULL;
+	}
+	return id;
+}
+
+void compose_thread(const struct parsed_message *orig, char **in_reply_to, char **references)
+{
+	*in_reply_to = *references = NULL;
+	/* Only identifiers that passed msgid_valid reach these headers. */
+	if (!orig->message_id)
+		return;
+	*in_reply_to = g_strdup_printf("<%s>", orig->message_id);
+	GString *refs = g_string_new(NULL);
+	for (guint i = 0; orig->references && i < orig->references->len; i++)
+		g_string_append_printf(refs, "<%s> ", (const char *)orig->references->pdata[i]);
+	g_string_append(refs, *in_reply_to);
+	*references = g_string_free(refs, FALSE);
+}
+
 /* The common part of every message nomd writes: From, To, Subject, Date,
  * Message-ID, and the text alone or with an HTML alternative. */
-static GMimeMessage *new_message(const struct nomd_config *cfg, const char *to, const char *subject,
-				 const char *text, const char *html, char **message_id, GError **error)
+static GMimeMessage *new_message(const struct nomd_config *cfg, const struct compose_head *h, const char *subject,
+				 const char *text, const char *html, GError **error)
 {
-	if (!email_valid(to)) {
+	if (!email_valid(h->to)) {
 		g_set_error(error, COMPOSE_ERROR, 0, "no valid address to write to");
 		return NULL;
 	}
-	g_autofree char *id = g_mime_utils_generate_message_id(cfg->smtp.from_domain);
-	if (!msgid_valid(id)) {
-		g_set_error(error, COMPOSE_ERROR, 0, "could not make a Message-ID for domain %s", cfg->smtp.from_domain);
+	if (!msgid_valid(h->message_id)) {
+		g_set_error(error, COMPOSE_ERROR, 0, "no valid Message-ID");
 		return NULL;
 	}
 	GMimeMessage *msg = g_mime_message_new(TRUE);
 	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, cfg->smtp.from_name, cfg->smtp.from_address);
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL, to);
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL, h->to);
 	/* GMime encodes the subject (RFC 2047). */
 	g_autofree char *clean_subject = safe_subject(subject);
 	g_mime_message_set_subject(msg, clean_subject, "utf-8");
-	g_autoptr(GDateTime) now = g_date_time_new_now_local();
-	g_mime_message_set_date(msg, now);
-	g_mime_message_set_message_id(msg, id);
+	g_autoptr(GDateTime) date = g_date_time_new_from_unix_local(h->date);
+	g_mime_message_set_date(msg, date);
+	g_mime_message_set_message_id(msg, h->message_id);
 
 	g_autofree char *body = clean_body(text);
 	GMimeObject *plain = text_part("plain", body);
@@ -108,7 +133,6 @@ static GMimeMessage *new_message(const struct nomd_config *cfg, const char *to, 
 		g_mime_message_set_mime_part(msg, GMIME_OBJECT(alt));
 	}
 	g_object_unref(plain);
-	*message_id = g_steal_pointer(&id);
 	return msg;
 }
 
@@ -175,21 +199,6 @@ static void attach(GMimeMessage *msg, const struct compose_attachment *att)
 	g_mime_message_set_mime_part(msg, GMIME_OBJECT(mixed));
 }
 
-/* In-Reply-To and References of a reply to `orig`. Only identifiers
- * that passed msgid_valid reach these headers. */
-static void thread_under(GMimeObject *obj, const struct parsed_message *orig)
-{
-	if (!orig->message_id)
-		return;
-	g_autofree char *irt = g_strdup_printf("<%s>", orig->message_id);
-	g_mime_object_set_header(obj, "In-Reply-To", irt, NULL);
-	g_autoptr(GString) refs = g_string_new(NULL);
-	for (guint i = 0; orig->references && i < orig->references->len; i++)
-		g_string_append_printf(refs, "<%s> ", (const char *)orig->references->pdata[i]);
-	g_string_append(refs, irt);
-	g_mime_object_set_header(obj, "References", refs->str, NULL);
-}
-
 /* The calendar as the last alternative: Outlook, Gmail and Apple Mail show
  * their Accept and Decline buttons for it. */
 static gboolean add_calendar(GMimeMessage *msg, const char *calendar, const char *method, GError **error)
@@ -207,11 +216,9 @@ static gboolean add_calendar(GMimeMessage *msg, const char *calendar, const char
 }
 
 static gboolean compose_with(const struct nomd_config *cfg, const struct compose_head *h, const char *subject,
-			     const char *text, const char *html, GBytes **out, char **message_id, GError **error)
+			     const char *text, const char *html, GBytes **out, GError **error)
 {
-	const char *to = h->answers ? h->answers->from : h->to;
-	g_autofree char *id = NULL;
-	g_autoptr(GMimeMessage) msg = new_message(cfg, to, subject, text, html, &id, error);
+	g_autoptr(GMimeMessage) msg = new_message(cfg, h, subject, text, html, error);
 	if (!msg)
 		return FALSE;
 	for (guint i = 0; h->cc && i < h->cc->len; i++)
@@ -222,21 +229,21 @@ static gboolean compose_with(const struct nomd_config *cfg, const struct compose
 	if (h->attachment.data)
 		attach(msg, &h->attachment);
 	GMimeObject *obj = GMIME_OBJECT(msg);
-	if (h->answers)
-		thread_under(obj, h->answers);
-	g_mime_object_set_header(obj, "Auto-Submitted", h->answers ? "auto-replied" : "auto-generated", NULL);
-	if (!serialise(msg, out, error))
-		return FALSE;
-	*message_id = g_steal_pointer(&id);
-	return TRUE;
+	/* The caller's threading headers come from compose_thread(). */
+	if (h->in_reply_to)
+		g_mime_object_set_header(obj, "In-Reply-To", h->in_reply_to, NULL);
+	if (h->references)
+		g_mime_object_set_header(obj, "References", h->references, NULL);
+	g_mime_object_set_header(obj, "Auto-Submitted", h->reply ? "auto-replied" : "auto-generated", NULL);
+	return serialise(msg, out, error);
 }
 
 gboolean compose_mail(const struct nomd_config *cfg, const struct compose_head *h, const char *subject,
-		      const char *text, const char *html, GBytes **out, char **message_id, GError **error)
+		      const char *text, const char *html, GBytes **out, GError **error)
 {
 	mime_init();
 	g_autoptr(GError) local = NULL;
-	if (compose_with(cfg, h, subject, text, html, out, message_id, &local))
+	if (compose_with(cfg, h, subject, text, html, out, &local))
 		return TRUE;
 	if (!g_error_matches(local, COMPOSE_ERROR, COMPOSE_ERROR_SYNTAX)) {
 		g_propagate_error(error, g_steal_pointer(&local));
@@ -244,6 +251,5 @@ gboolean compose_mail(const struct nomd_config *cfg, const struct compose_head *
 	}
 	/* Whatever upset the encoder (the original's subject, a name from a
 	 * form), a plain subject will do. */
-	return compose_with(cfg, h, h->answers ? "Re: your nominations" : cfg->programme.name, text, html, out,
-			    message_id, error);
+	return compose_with(cfg, h, h->reply ? "Re: your nominations" : cfg->programme.name, text, html, out, error);
 }

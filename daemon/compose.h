@@ -20,24 +20,31 @@ struct compose_attachment {
 	const char *filename;
 };
 
-/* Who a mail goes to and what rides with it. */
+/* Who a mail goes to, what it answers and what rides with it. */
 struct compose_head {
-	/* A reply to `answers` (which must have a valid From): to its From,
-	 * threaded under it, Auto-Submitted: auto-replied. Otherwise to `to`,
-	 * auto-generated. */
-	const struct parsed_message *answers;
 	const char *to;
-	const GPtrArray *cc; /* copies (addresses; may be NULL) */
+	const GPtrArray *cc;	 /* copies (addresses; may be NULL) */
+	gboolean reply;		 /* an automatic reply: Auto-Submitted: auto-replied */
+	const char *in_reply_to; /* threading, from compose_thread(); NULL: none */
+	const char *references;
+	/* Fixed when the mail was queued, so that a mail sent again after a
+	 * crash is the same mail: without brackets; seconds since the epoch. */
+	const char *message_id;
+	gint64 date;
 	/* An event: the iCalendar text (text/calendar; method=...) as the
 	 * last alternative to the text and HTML. */
 	const char *calendar, *calendar_method;
 	struct compose_attachment attachment; /* .data NULL: none */
 };
 
+/* A new Message-ID (without brackets) in smtp.from_domain. */
+char *compose_message_id(const struct nomd_config *cfg, GError **error);
+/* The In-Reply-To and References of a reply to `orig` (NULL when it has no
+ * Message-ID). */
+void compose_thread(const struct parsed_message *orig, char **in_reply_to, char **references);
 /* The one way nomd writes a mail: `text`, and `html` as its alternative
- * when not NULL, under `h`. Sets *message_id (without brackets) to the
- * mail's own identifier. */
+ * when not NULL, under `h`. */
 gboolean compose_mail(const struct nomd_config *cfg, const struct compose_head *h, const char *subject,
-		      const char *text, const char *html, GBytes **out, char **message_id, GError **error);
+		      const char *text, const char *html, GBytes **out, GError **error);
 
 #endif

@@ -238,7 +238,7 @@ static void run_delivery(struct loop *l)
 	run_schedule(*l->cfg, *l->templates, *l->st);
 	if (monotonic_s() < l->delivery_retry_at)
 		return;
-	gboolean ok = deliver_isolated(*l->cfg, l->st, DELIVER_PATIENCE_UNTIL_STOPPED, &out, &error);
+	gboolean ok = deliver_isolated(*l->cfg, *l->templates, l->st, DELIVER_PATIENCE_UNTIL_STOPPED, &out, &error);
 	l->ing.st = *l->st;
 	if (out.sent || out.deferred || out.failed)
 		log_info("outbox: %d sent, %d deferred, %d failed", out.sent, out.deferred, out.failed);
@@ -490,7 +490,7 @@ int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, 
 	g_clear_error(&error);
 	run_schedule(cfg, t, *st);
 	g_autofree char *delivery_error = NULL;
-	if (!deliver_isolated(cfg, st, DELIVER_PATIENCE_SHORT, &out, &error))
+	if (!deliver_isolated(cfg, t, st, DELIVER_PATIENCE_SHORT, &out, &error))
 		delivery_error = g_strdup(error->message);
 	else if (out.held[0])
 		delivery_error = g_strdup_printf("outbox on hold, no mail failed: %s", out.held);

@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "notify.h"
+#include "outbox.h"
 #include "smtp.h"
 #include "util.h"
 
@@ -92,12 +93,25 @@ static gboolean record_sent(struct store *st, const struct outbox_item *it, int 
  * takes no mail now, so the rest of the batch waits, the mail in hand
  * with it: an outage or a refused login is no fault of that mail's, and
  * must neither fail it nor put it behind the others. */
-static gboolean deliver_one(const struct nomd_config *cfg, struct store *st, struct smtp_client *smtp,
-			    const struct outbox_item *it, int patience, gboolean (*should_stop)(void),
-			    struct deliver_stats *stats, gboolean *stop, GError **error)
+static gboolean deliver_one(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			    struct smtp_client *smtp, const struct outbox_item *it, int patience,
+			    gboolean (*should_stop)(void), struct deliver_stats *stats, gboolean *stop, GError **error)
 {
+	g_autoptr(GError) unwritten = NULL;
+	g_autoptr(GBytes) mail = outbox_mail(cfg, t, it, &unwritten);
+	if (!mail) {
+		/* It would not render any better on the next try: failed, saying why. */
+		g_autofree char *reason = g_strdup_printf("could not be written: %s", unwritten->message);
+		gboolean failed = FALSE;
+		if (!store_outbox_failed(st, it->id, TRUE, g_get_real_time() / G_USEC_PER_SEC, 0, cfg->smtp.max_age,
+					 reason, &failed, error))
+			return FALSE;
+		stats->failed++;
+		log_warn("outbox #%" G_GINT64_FORMAT " failed: %s", it->id, reason);
+		return TRUE;
+	}
 	g_autofree char *why = NULL, *reply = NULL;
-	enum smtp_result r = smtp_send(smtp, it->envelope_from, it->recipient, it->body, &reply, &why);
+	enum smtp_result r = smtp_send(smtp, it->envelope_from, it->recipient, mail, &reply, &why);
 	if (r == SMTP_SENT) {
 		stats->sent++;
 		log_info("sent outbox #%" G_GINT64_FORMAT ": %s", it->id, reply);
@@ -125,8 +139,8 @@ static gboolean deliver_one(const struct nomd_config *cfg, struct store *st, str
 	return TRUE;
 }
 
-gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, int patience,
-			 gboolean (*should_stop)(void), struct deliver_stats *stats, GError **error)
+gboolean deliver_pending(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			 int patience, gboolean (*should_stop)(void), struct deliver_stats *stats, GError **error)
 {
 	*stats = (struct deliver_stats){ 0 };
 	g_autoptr(smtp_client) smtp = smtp_client_new(cfg);
@@ -147,7 +161,7 @@ gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, int pa
 			const struct outbox_item *it = items->pdata[i];
 			last = it->id;
 			gboolean no_service = FALSE;
-			if (!deliver_one(cfg, st, smtp, it, patience, should_stop, stats, &no_service, error))
+			if (!deliver_one(cfg, t, st, smtp, it, patience, should_stop, stats, &no_service, error))
 				return FALSE;
 			if (no_service)
 				return TRUE;
@@ -193,7 +207,7 @@ static int child_fail(struct child_result *res, int out_fd, const char *fmt, ...
 	return 1;
 }
 
-static int child_main(const struct nomd_config *cfg, int patience, int out_fd)
+static int child_main(const struct nomd_config *cfg, const struct reply_templates *t, int patience, int out_fd)
 {
 	/* Keep nothing of the parent's but stdio and the result pipe: an
 	 * inherited IMAP connection would outlive a killed parent and count
@@ -233,14 +247,15 @@ static int child_main(const struct nomd_config *cfg, int patience, int out_fd)
 	struct store *st = NULL;
 	if (!store_open(cfg->database, &st, &error))
 		return child_fail(&res, out_fd, "%s", error->message);
-	gboolean ok = deliver_pending(cfg, st, patience, child_should_stop, &res.stats, &error);
+	gboolean ok = deliver_pending(cfg, t, st, patience, child_should_stop, &res.stats, &error);
 	store_close(st);
 	if (!ok)
 		return child_fail(&res, out_fd, "%s", error->message);
 	return write(out_fd, &res, sizeof res) == (ssize_t)sizeof res ? 0 : 1;
 }
 
-static gboolean run_child(const struct nomd_config *cfg, int patience, struct deliver_stats *stats, GError **error)
+static gboolean run_child(const struct nomd_config *cfg, const struct reply_templates *t, int patience,
+			  struct deliver_stats *stats, GError **error)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -261,7 +276,7 @@ static gboolean run_child(const struct nomd_config *cfg, int patience, struct de
 	if (pid == 0) {
 		close(fds[0]);
 		/* _exit skips the parent's atexit work. */
-		_exit(child_main(cfg, patience, fds[1]));
+		_exit(child_main(cfg, t, patience, fds[1]));
 	}
 	close(fds[1]);
 	struct child_result res = { 0 };
@@ -309,15 +324,15 @@ static gboolean run_child(const struct nomd_config *cfg, int patience, struct de
 	return FALSE;
 }
 
-gboolean deliver_isolated(const struct nomd_config *cfg, struct store **st, int patience,
-			  struct deliver_stats *stats, GError **error)
+gboolean deliver_isolated(const struct nomd_config *cfg, const struct reply_templates *t, struct store **st,
+			  int patience, struct deliver_stats *stats, GError **error)
 {
 	*stats = (struct deliver_stats){ 0 };
 	/* SQLite keeps per-process state about open files and shared-memory
 	 * locks; a child inheriting it can lose commits. Fork with none open. */
 	store_close(*st);
 	*st = NULL;
-	gboolean ok = run_child(cfg, patience, stats, error);
+	gboolean ok = run_child(cfg, t, patience, stats, error);
 	g_autoptr(GError) reopen = NULL;
 	if (!store_open(cfg->database, st, &reopen)) {
 		if (ok)

@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "reply.h"
 #include "store.h"
 
 struct deliver_stats {
@@ -35,15 +36,16 @@ struct deliver_stats {
 /* Seconds to wait after `failures` failed tries: smtp.retry_min doubling
  * per try up to smtp.retry_max; jittered, between half and all of it. */
 int deliver_retry_delay(const struct nomd_config *cfg, int failures);
-/* Send every pending outbox row once, in this process; stops between
- * messages when should_stop() says so. FALSE only when the store fails. */
-gboolean deliver_pending(const struct nomd_config *cfg, struct store *st, int patience,
-			 gboolean (*should_stop)(void), struct deliver_stats *stats, GError **error);
+/* Send every pending outbox row once, in this process, rendering each with
+ * the templates `t`; stops between messages when should_stop() says so.
+ * FALSE only when the store fails. */
+gboolean deliver_pending(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			 int patience, gboolean (*should_stop)(void), struct deliver_stats *stats, GError **error);
 /* The same in a child process with its own database connection; waits for
  * it. *st is closed before the fork (an SQLite connection must not cross a
  * fork, not even unused) and opened again afterwards; on failure to reopen
  * *st is NULL and FALSE is returned. */
-gboolean deliver_isolated(const struct nomd_config *cfg, struct store **st, int patience,
-			  struct deliver_stats *stats, GError **error);
+gboolean deliver_isolated(const struct nomd_config *cfg, const struct reply_templates *t, struct store **st,
+			  int patience, struct deliver_stats *stats, GError **error);
 
 #endif

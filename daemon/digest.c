@@ -18,6 +18,7 @@ void digest_free(struct digest *d)
 	g_free(d->subject);
 	g_free(d->text);
 	g_free(d->html);
+	g_free(d->html_body);
 	if (d->csv)
 		g_bytes_unref(d->csv);
 	g_free(d->csv_name);
@@ -345,6 +346,7 @@ gboolean digest_build(const struct nomd_config *cfg, const struct reply_template
 				     held, problems, problems == 1 ? "" : "s");
 	d->text = g_strdup(text->str);
 	d->html = reply_frame_html(cfg, t, html->str, TRUE);
+	d->html_body = g_strdup(html->str);
 	gsize len = csv->len;
 	d->csv = g_bytes_new_take(g_string_free(g_steal_pointer(&csv), FALSE), len);
 	d->csv_name = g_strdup_printf("nominees-%s.csv", day);
@@ -362,15 +364,18 @@ static gboolean queue_digest(const struct nomd_config *cfg, const struct reply_t
 	g_autoptr(digest) d = NULL;
 	if (!digest_build(cfg, t, st, now, &d, error))
 		return FALSE;
+	g_autoptr(reply_facts) words = reply_facts_digest(cfg, d->subject, d->text, d->html_body);
 	for (guint i = 0; i < cfg->staff->len; i++) {
 		const struct outmail m = { .cause = OUTBOX_DIGEST,
 					   .cause_text = period,
 					   .to = cfg->staff->pdata[i],
 					   .mentions = (const gint64 *)(void *)d->mentions->data,
 					   .n_mentions = d->mentions->len,
-					   .attachment = { d->csv, "text/csv", d->csv_name } };
-		const struct reply_out words = { .subject = d->subject, .text = d->text, .html = d->html };
-		if (!outbox_queue(cfg, st, &m, &words, error))
+					   /* NUL-terminated: it was a GString */
+					   .attachment_text = g_bytes_get_data(d->csv, NULL),
+					   .attachment_type = "text/csv",
+					   .attachment_name = d->csv_name };
+		if (!outbox_queue(cfg, st, &m, words, error))
 			return FALSE;
 	}
 	return store_mark_digest(st, period, due, error);

@@ -19,6 +19,7 @@
 
 struct digest {
 	char *subject, *text, *html;
+	char *html_body; /* the HTML before layout.html frames it */
 	GBytes *csv;	/* with the byte order mark */
 	char *csv_name; /* "nominees-2027-01-20.csv" */
 	GArray *mentions; /* the nominee rows (gint64) it names */

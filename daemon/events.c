@@ -73,7 +73,7 @@ static gboolean send_invitation(const struct nomd_config *cfg, const struct repl
 	struct notice n = { 0 };
 	person_of(cfg, v, &n);
 	describe(e, when, &n);
-	g_autoptr(reply_out) r = reply_render_notice(cfg, t, cancel ? NOTICE_EVENT_CANCELLED : NOTICE_INVITATION, &n);
+	g_autoptr(reply_facts) r = reply_facts_notice(cfg, cancel ? NOTICE_EVENT_CANCELLED : NOTICE_INVITATION, &n);
 	const struct outmail m = { .cause = cancel ? OUTBOX_CANCELLATION : OUTBOX_INVITATION,
 				   .to = v->email,
 				   .nominee = v->nominee,
@@ -92,7 +92,7 @@ static gboolean send_reminder(const struct nomd_config *cfg, const struct reply_
 	struct notice n = { .answer = v->answer };
 	person_of(cfg, v, &n);
 	describe(v->event, when, &n);
-	g_autoptr(reply_out) r = reply_render_notice(cfg, t, NOTICE_EVENT_REMINDER, &n);
+	g_autoptr(reply_facts) r = reply_facts_notice(cfg, NOTICE_EVENT_REMINDER, &n);
 	/* Kept with the invitation: a YES or NO to the reminder counts. */
 	const struct outmail m = {
 		.cause = OUTBOX_EVENT_REMINDER, .to = v->email, .nominee = v->nominee, .invitation = v->id
@@ -170,7 +170,7 @@ gboolean events_apply_rsvp(const struct nomd_config *cfg, const struct reply_tem
 			struct notice n = { .answer = RSVP_ACCEPTED };
 			person_of(cfg, next, &n);
 			describe(e, when, &n);
-			g_autoptr(reply_out) r = reply_render_notice(cfg, t, NOTICE_RSVP_PROMOTED, &n);
+			g_autoptr(reply_facts) r = reply_facts_notice(cfg, NOTICE_RSVP_PROMOTED, &n);
 			const struct outmail m = { .cause = OUTBOX_PROMOTED,
 						   .cause_text = sha,
 						   .to = next->email,
@@ -187,7 +187,7 @@ gboolean events_apply_rsvp(const struct nomd_config *cfg, const struct reply_tem
 	g_autofree char *when = events_when(e);
 	struct notice n = { .answer = answer, .person = { .name = d->rsvp->name, .email = d->rsvp->email } };
 	describe(e, when, &n);
-	g_autoptr(reply_out) r = reply_render_notice(cfg, t, kind, &n);
+	g_autoptr(reply_facts) r = reply_facts_notice(cfg, kind, &n);
 	const struct outmail m = { .cause = OUTBOX_REPLY, .cause_text = sha, .answers = msg, .message_row = message_row };
 	return outbox_queue(cfg, st, &m, r, error);
 }

@@ -200,7 +200,7 @@ static gboolean alert_staff_reply_limit(const struct nomd_config *cfg, const str
 {
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 	g_autofree char *hour = g_date_time_format(now, "%Y-%m-%dT%H");
-	g_autoptr(reply_out) r = reply_render_reply_limit(cfg, t, sender);
+	g_autoptr(reply_facts) r = reply_facts_reply_limit(cfg, sender);
 	g_autofree char *cause = g_strdup_printf("%s:%s", sender, hour);
 	for (guint i = 0; i < cfg->staff->len; i++) {
 		const struct outmail m = { .cause = OUTBOX_REPLY_LIMIT, .cause_text = cause, .to = cfg->staff->pdata[i] };
@@ -302,14 +302,9 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 	g_autoptr(GPtrArray) listing = g_ptr_array_new_with_free_func((GDestroyNotify)status_entry_free);
 	if (d->command == CMD_STATUS && !store_each_org_nominee(st, d->org->id, add_status_entry, listing, error))
 		return FALSE;
-	g_autoptr(reply_out) r = reply_render(cfg, t, d, msg->subject, listing);
+	g_autoptr(reply_facts) r = reply_facts_of(cfg, d, msg->subject, listing);
 	struct outmail m = { .cause = OUTBOX_REPLY, .cause_text = sha, .answers = msg, .message_row = row };
-	/* FORM: the Word form goes with the text one. */
-	g_autoptr(GBytes) blank = d->command == CMD_FORM ? reply_form_document(error) : NULL;
-	if (d->command == CMD_FORM && !blank)
-		return FALSE;
-	if (blank)
-		m.attachment = (struct compose_attachment){ blank, REPLY_FORM_TYPE, REPLY_FORM_FILENAME };
+	m.attach_form = d->command == CMD_FORM; /* the Word form goes with the text one */
 	return outbox_queue(cfg, st, &m, r, error);
 }
 

@@ -12,6 +12,7 @@
 #ifndef NOMD_CONFIG
 #define NOMD_CONFIG "/usr/local/etc/nomd/nomd.conf"
 #endif
+#include "outbox.h"
 #include "pairing.h"
 #include "people.h"
 #include "reply.h"
@@ -241,6 +242,44 @@ static int run_retry(const struct nomctl_run *r)
 	return EX_OK;
 }
 
+/* The mail as it goes (or went) to SMTP, rendered with today's templates. */
+static int run_show(const struct nomctl_run *r)
+{
+	char *end = NULL;
+	gint64 id = g_ascii_strtoll(r->argv[0], &end, 10);
+	if (!end || *end || id <= 0) {
+		fprintf(stderr, "nomctl: '%s' is not an outbox id\n", r->argv[0]);
+		return EX_USAGE;
+	}
+	g_autoptr(GError) error = NULL;
+	g_autoptr(reply_templates) t = NULL;
+	if (!reply_templates_load(r->cfg->templates, &t, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_CONFIG;
+	}
+	g_autoptr(outbox_item) it = NULL;
+	if (!store_outbox_item(*r->st, id, &it, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_SOFTWARE;
+	}
+	if (!it) {
+		fprintf(stderr, "nomctl: no outbox #%" G_GINT64_FORMAT "\n", id);
+		return EX_DATAERR;
+	}
+	g_autoptr(GBytes) mail = outbox_mail(r->cfg, t, it, &error);
+	if (!mail) {
+		fprintf(stderr, "nomctl: outbox #%" G_GINT64_FORMAT ": %s\n", id, error->message);
+		return EX_DATAERR;
+	}
+	gsize len = 0;
+	const char *data = g_bytes_get_data(mail, &len);
+	/* 7-bit MIME; on a screen still nothing a terminal would act on. */
+	g_autofree char *text = g_strndup(data, len);
+	g_autofree char *shown = isatty(STDOUT_FILENO) ? terminal_text(text, TRUE) : NULL;
+	fputs(shown ? shown : text, stdout);
+	return EX_OK;
+}
+
 static gboolean each_pair(struct store *st, store_row_fn fn, void *ctx, GError **error)
 {
 	return store_each_pair(st, FALSE, fn, ctx, error);
@@ -288,6 +327,7 @@ static const struct nomctl_command commands[] = {
 	{ "messages", NULL, "[--format json|csv]", "every message and its outcome", 0, 0, 0, run_messages },
 	{ "outbox", NULL, "[--format json|csv]", "mail queued and sent", 0, 0, 0, run_outbox },
 	{ "outbox", "retry", "ID|--failed", "send a failed mail (or all) again", 1, 1, 0, run_retry },
+	{ "outbox", "show", "ID", "the mail as it goes out, in today's templates", 1, 1, 0, run_show },
 	{ "pairs", NULL, "[--format json|csv]", "pairs, current and ended", 0, 0, 0, run_pairs },
 	{ "pair", NULL,
 	  "--dry-run|--commit [--format table|json|csv]\n"

@@ -341,7 +341,7 @@ int nomctl_digest(const struct nomctl_run *r)
 	}
 	/* Sent now, not at nomd's next pass. */
 	struct deliver_stats out = { 0 };
-	if (!deliver_isolated(cfg, st, DELIVER_PATIENCE_SHORT, &out, &error)) {
+	if (!deliver_isolated(cfg, t, st, DELIVER_PATIENCE_SHORT, &out, &error)) {
 		fprintf(stderr, "nomctl: digest queued; sending failed: %s\n", error->message);
 		return EX_TEMPFAIL;
 	}

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "template.h"
+
 /* Every idempotency key, one shape per cause. {field} is filled in from
  * the mail; the shapes are those the outbox has always used, so mail
  * queued by an earlier version is still recognised. A copy adds
@@ -72,21 +74,58 @@ char *outbox_key(const struct outmail *m, const char *copy_to)
 	return g_string_free(key, FALSE);
 }
 
-gboolean outbox_queue(const struct nomd_config *cfg, struct store *st, const struct outmail *m,
-		      const struct reply_out *words, GError **error)
+/* Facts are kept as GVariant text (a{sv}): readable in the database,
+ * parsed back by GLib, typed. */
+#define FACTS_TYPE G_VARIANT_TYPE_VARDICT
+/* A row's facts larger than this are refused when read back. */
+#define FACTS_MAX (16 * 1024 * 1024)
+
+static void put_string(GVariantDict *d, const char *key, const char *value)
 {
-	const struct compose_head head = {
-		.answers = m->answers,
-		.to = m->to,
-		.cc = m->cc,
-		.calendar = m->calendar,
-		.calendar_method = m->calendar_method,
-		.attachment = m->attachment,
-	};
-	g_autoptr(GBytes) mail = NULL;
-	g_autofree char *id = NULL;
-	if (!compose_mail(cfg, &head, words->subject, words->text, words->html, &mail, &id, error))
+	if (value)
+		g_variant_dict_insert_value(d, key, g_variant_new_string(value));
+}
+
+static char *facts_text(const struct outmail *m, const struct reply_facts *words, const char *in_reply_to,
+			const char *references, gint64 date)
+{
+	g_auto(GVariantDict) d;
+	g_variant_dict_init(&d, NULL);
+	put_string(&d, "template", words->template);
+	g_variant_dict_insert_value(&d, "data", tdata_to_variant(words->data));
+	put_string(&d, "fallback", words->fallback_subject);
+	put_string(&d, "token", words->token);
+	put_string(&d, "tag", words->tag);
+	put_string(&d, "to", m->answers ? m->answers->from : m->to);
+	if (m->cc && m->cc->len)
+		g_variant_dict_insert_value(&d, "cc",
+					    g_variant_new_strv((const char *const *)m->cc->pdata, m->cc->len));
+	g_variant_dict_insert_value(&d, "reply", g_variant_new_boolean(m->answers != NULL));
+	put_string(&d, "in_reply_to", in_reply_to);
+	put_string(&d, "references", references);
+	g_variant_dict_insert_value(&d, "date", g_variant_new_int64(date));
+	put_string(&d, "calendar", m->calendar);
+	put_string(&d, "calendar_method", m->calendar_method);
+	put_string(&d, "attachment", m->attachment_text);
+	put_string(&d, "attachment_type", m->attachment_type);
+	put_string(&d, "attachment_name", m->attachment_name);
+	if (m->attach_form)
+		g_variant_dict_insert_value(&d, "form", g_variant_new_boolean(TRUE));
+	g_autoptr(GVariant) v = g_variant_ref_sink(g_variant_dict_end(&d));
+	return g_variant_print(v, TRUE);
+}
+
+gboolean outbox_queue(const struct nomd_config *cfg, struct store *st, const struct outmail *m,
+		      const struct reply_facts *words, GError **error)
+{
+	/* Fixed now: a mail sent again after a crash is the same mail. */
+	g_autofree char *id = compose_message_id(cfg, error);
+	if (!id)
 		return FALSE;
+	g_autofree char *in_reply_to = NULL, *references = NULL;
+	if (m->answers)
+		compose_thread(m->answers, &in_reply_to, &references);
+	g_autofree char *facts = facts_text(m, words, in_reply_to, references, g_get_real_time() / G_USEC_PER_SEC);
 	g_autoptr(GArray) also = g_array_new(FALSE, FALSE, sizeof(gint64));
 	if (m->partner > 0)
 		g_array_append_val(also, m->partner);
@@ -102,7 +141,8 @@ gboolean outbox_queue(const struct nomd_config *cfg, struct store *st, const str
 		.envelope_from = m->answers ? "" : cfg->smtp.from_address,
 		.recipient = m->answers ? m->answers->from : m->to,
 		.message_id = id,
-		.body = mail,
+		.kind = words->template,
+		.facts = facts,
 	};
 	g_autofree char *key = outbox_key(m, NULL);
 	row.idem_key = key;
@@ -116,4 +156,97 @@ gboolean outbox_queue(const struct nomd_config *cfg, struct store *st, const str
 			return FALSE;
 	}
 	return TRUE;
+}
+
+static const char *get_string(GVariantDict *d, const char *key)
+{
+	const char *s = NULL;
+	return g_variant_dict_lookup(d, key, "&s", &s) ? s : NULL;
+}
+
+gboolean outbox_render(const struct nomd_config *cfg, const struct reply_templates *t, const char *facts,
+		       const char *message_id, GBytes **out, GError **error)
+{
+	if (!facts || strlen(facts) > FACTS_MAX) {
+		g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_FAILED, "no facts to write the mail from");
+		return FALSE;
+	}
+	g_autoptr(GError) local = NULL;
+	g_autoptr(GVariant) v = g_variant_parse(FACTS_TYPE, facts, NULL, NULL, &local);
+	if (!v) {
+		g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_FAILED, "the facts do not read: %s", local->message);
+		return FALSE;
+	}
+	g_auto(GVariantDict) d;
+	g_variant_dict_init(&d, v);
+	g_autoptr(GVariant) data = g_variant_dict_lookup_value(&d, "data", FACTS_TYPE);
+	const char *template = get_string(&d, "template");
+	if (!template || !data) {
+		g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_FAILED, "the facts name no template");
+		return FALSE;
+	}
+	struct reply_facts words = {
+		.template = (char *)template,
+		.fallback_subject = (char *)get_string(&d, "fallback"),
+		.token = (char *)get_string(&d, "token"),
+		.tag = (char *)get_string(&d, "tag"),
+	};
+	g_autoptr(tdata) filled = tdata_from_variant(data, error);
+	if (!filled)
+		return FALSE;
+	words.data = filled;
+	g_autoptr(reply_out) r = reply_facts_render(t, &words, error);
+	if (!r)
+		return FALSE;
+	g_autofree const char **cc = NULL;
+	g_variant_dict_lookup(&d, "cc", "^a&s", &cc);
+	g_autoptr(GPtrArray) copies = g_ptr_array_new();
+	for (guint i = 0; cc && cc[i]; i++)
+		g_ptr_array_add(copies, (gpointer)cc[i]);
+	gboolean reply = FALSE;
+	g_variant_dict_lookup(&d, "reply", "b", &reply);
+	gint64 date = 0;
+	g_variant_dict_lookup(&d, "date", "x", &date);
+	struct compose_head head = {
+		.to = get_string(&d, "to"),
+		.cc = copies,
+		.reply = reply,
+		.in_reply_to = get_string(&d, "in_reply_to"),
+		.references = get_string(&d, "references"),
+		.message_id = message_id,
+		.date = date,
+		.calendar = get_string(&d, "calendar"),
+		.calendar_method = get_string(&d, "calendar_method"),
+	};
+	g_autoptr(GBytes) attachment = NULL;
+	const char *text = get_string(&d, "attachment");
+	gboolean form = FALSE;
+	if (text) {
+		attachment = g_bytes_new(text, strlen(text));
+		head.attachment = (struct compose_attachment){ attachment, get_string(&d, "attachment_type"),
+								get_string(&d, "attachment_name") };
+	} else if (g_variant_dict_lookup(&d, "form", "b", &form) && form) {
+		if (!(attachment = reply_form_document(error)))
+			return FALSE;
+		head.attachment = (struct compose_attachment){ attachment, REPLY_FORM_TYPE, REPLY_FORM_FILENAME };
+	}
+	if (head.attachment.data && (!head.attachment.type || !head.attachment.filename)) {
+		g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_FAILED, "an attachment without its type or name");
+		return FALSE;
+	}
+	return compose_mail(cfg, &head, r->subject, r->text, r->html, out, error);
+}
+
+GBytes *outbox_mail(const struct nomd_config *cfg, const struct reply_templates *t, const struct outbox_item *it,
+		    GError **error)
+{
+	if (it->facts) {
+		GBytes *mail = NULL;
+		return outbox_render(cfg, t, it->facts, it->message_id, &mail, error) ? mail : NULL;
+	}
+	if (!it->body || g_bytes_get_size(it->body) == 0) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "nothing to send: its content was erased");
+		return NULL;
+	}
+	return g_bytes_ref(it->body);
 }

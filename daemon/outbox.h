@@ -1,8 +1,12 @@
-/* outbox: the one way nomd queues a mail. A mail is its words (rendered
- * from the templates by reply.c), who it goes to, what it answers, what
- * rides with it, and the nominees, invitation and pair it is about; its
- * idempotency key follows the shape its cause has in one table, so the
- * same cause never queues a second mail. */
+/* outbox: the one way nomd queues a mail, and the one way a queued mail
+ * becomes MIME. A mail is queued as facts: the template and what fills it
+ * (reply.c), who it goes to, what it answers, what rides with it, its
+ * Message-ID and Date, and the nominees, invitation and pair it is about.
+ * Delivery renders and composes it (outbox_render), so ingest composes
+ * nothing, a template fixed by staff reaches mail already queued, and a
+ * person is erased from the outbox by id. Its idempotency key follows the
+ * shape its cause has in one table, so the same cause never queues a
+ * second mail. */
 #ifndef NOMD_OUTBOX_H
 #define NOMD_OUTBOX_H
 
@@ -48,17 +52,31 @@ struct outmail {
 	const gint64 *mentions;
 	guint n_mentions;
 	const char *calendar, *calendar_method;
-	struct compose_attachment attachment;
+	/* A text file sent with it (the digest's spreadsheet). */
+	const char *attachment_text, *attachment_type, *attachment_name;
+	gboolean attach_form; /* the blank form as a Word document */
 };
 
-/* Compose `words` for `m` and queue it (each copy too), unless its key was
- * queued before. The caller holds the transaction. */
+/* Queue `words` for `m` (each copy too), unless its key was queued before.
+ * The caller holds the transaction. */
 gboolean outbox_queue(const struct nomd_config *cfg, struct store *st, const struct outmail *m,
-		      const struct reply_out *words, GError **error);
+		      const struct reply_facts *words, GError **error);
+
+/* The mail a queued row's facts make, as it goes to SMTP. FALSE when the
+ * facts cannot be read or no longer render (a reason to fail the row, not
+ * to retry it). */
+gboolean outbox_render(const struct nomd_config *cfg, const struct reply_templates *t, const char *facts,
+		       const char *message_id, GBytes **out, GError **error);
 
 /* The idempotency key of `m` (for one copy: `copy_to`, else NULL). */
 char *outbox_key(const struct outmail *m, const char *copy_to);
 /* The key shape of `c`, as outbox_key fills it in (for tests and docs). */
 const char *outbox_key_shape(enum outbox_cause c);
+
+/* The mail row `it` holds: rendered from its facts with the templates of
+ * the day, or (queued before facts) its MIME as stored. NULL when there is
+ * nothing to send (erased) or its facts no longer render. */
+GBytes *outbox_mail(const struct nomd_config *cfg, const struct reply_templates *t, const struct outbox_item *it,
+		    GError **error);
 
 #endif

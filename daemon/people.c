@@ -30,7 +30,7 @@ static void notice_person_from(const struct nomd_config *cfg, const struct perso
 static gboolean queue_notice(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			     enum notice_kind kind, const struct notice *n, const struct outmail *m, GError **error)
 {
-	g_autoptr(reply_out) r = reply_render_notice(cfg, t, kind, n);
+	g_autoptr(reply_facts) r = reply_facts_notice(cfg, kind, n);
 	return outbox_queue(cfg, st, m, r, error);
 }
 

@@ -281,24 +281,91 @@ static char *take_subject(char **text)
 	return g_strdup(g_strstrip(line));
 }
 
-static struct reply_out *render_pair(const struct reply_templates *t, const struct template *text,
-				     const struct template *html, struct tdata *data, const char *fallback_subject)
+void reply_facts_free(struct reply_facts *f)
+{
+	if (!f)
+		return;
+	g_free(f->template);
+	tdata_free(f->data);
+	g_free(f->fallback_subject);
+	g_free(f->token);
+	g_free(f->tag);
+	g_free(f);
+}
+
+static struct reply_facts *facts_new(const char *template, const struct nomd_config *cfg)
+{
+	struct reply_facts *f = g_new0(struct reply_facts, 1);
+	f->template = g_strdup(template);
+	f->data = tdata_new();
+	tdata_set(f->data, "programme", cfg->programme.name);
+	tdata_set(f->data, "from_address", cfg->smtp.from_address);
+	return f;
+}
+
+/* The text and HTML templates named `name`; *is_reply when it answers a
+ * nominator (the blank form may be shown). */
+static gboolean find_pair(const struct reply_templates *t, const char *name, const struct template **text,
+			  const struct template **html, gboolean *is_reply)
+{
+	for (int i = 0; i < K_COUNT; i++)
+		if (strcmp(name, kind_names[i]) == 0) {
+			*text = t->text[i], *html = t->html[i], *is_reply = TRUE;
+			return TRUE;
+		}
+	for (int i = 0; i < NOTICE_COUNT; i++)
+		if (strcmp(name, notice_files[i]) == 0) {
+			*text = t->notice_text[i], *html = t->notice_html[i], *is_reply = FALSE;
+			return TRUE;
+		}
+	return FALSE;
+}
+
+struct reply_out *reply_facts_render(const struct reply_templates *t, struct reply_facts *f, GError **error)
 {
 	struct reply_out *r = g_new0(struct reply_out, 1);
-	r->text = template_render(text, data);
+	if (strcmp(f->template, REPLY_DIGEST) == 0) {
+		/* Written by digest.c, not from a template; framed like the rest. */
+		r->subject = g_strdup(tdata_get(f->data, "subject"));
+		r->text = g_strdup(tdata_get(f->data, "text"));
+		r->html = frame(t, f->data, g_strdup(tdata_get(f->data, "body")));
+		return r;
+	}
+	const struct template *text = NULL, *html = NULL;
+	gboolean is_reply = FALSE;
+	if (!find_pair(t, f->template, &text, &html, &is_reply)) {
+		g_set_error(error, TEMPLATE_ERROR, 0, "no template %s", f->template);
+		reply_out_free(r);
+		return NULL;
+	}
+	if (is_reply)
+		tdata_set_take(f->data, "blank_form", template_render(t->blank, f->data));
+	r->text = template_render(text, f->data);
 	r->subject = take_subject(&r->text);
 	if (!r->subject || !*r->subject) {
 		g_free(r->subject);
-		r->subject = g_strdup(fallback_subject);
+		r->subject = g_strdup(f->fallback_subject ? f->fallback_subject : "");
 	}
-	r->html = frame(t, data, template_render(html, data));
+	r->html = frame(t, f->data, template_render(html, f->data));
+	/* A reference that finds a record stays in the subject however staff
+	 * edit the template. */
+	if (f->token && *f->token && !strstr(r->subject, f->token)) {
+		char *with = g_strdup_printf("%s %s", r->subject, f->tag);
+		g_free(r->subject);
+		r->subject = with;
+	}
 	return r;
 }
 
-static struct reply_out *render_kind(const struct reply_templates *t, enum kind k, struct tdata *data,
-				     const char *fallback_subject)
+/* Facts rendered at once: previews, tests. */
+static struct reply_out *render_now(const struct reply_templates *t, struct reply_facts *f)
 {
-	return render_pair(t, t->text[k], t->html[k], data, fallback_subject);
+	g_autoptr(GError) error = NULL;
+	struct reply_out *r = reply_facts_render(t, f, &error);
+	reply_facts_free(f);
+	if (!r)
+		g_error("reply: %s", error->message); /* every template is loaded, by name */
+	return r;
 }
 
 static void set_person(struct tdata *data, const char *prefix, const struct notice_person *p)
@@ -319,12 +386,10 @@ static void set_person(struct tdata *data, const char *prefix, const struct noti
 	}
 }
 
-struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struct reply_templates *t,
-				      enum notice_kind k, const struct notice *n)
+struct reply_facts *reply_facts_notice(const struct nomd_config *cfg, enum notice_kind k, const struct notice *n)
 {
-	g_autoptr(tdata) data = tdata_new();
-	tdata_set(data, "programme", cfg->programme.name);
-	tdata_set(data, "from_address", cfg->smtp.from_address);
+	struct reply_facts *f = facts_new(notice_files[k], cfg);
+	struct tdata *data = f->data;
 	set_person(data, "person_", &n->person);
 	set_person(data, "partner_", &n->partner);
 	if (!n->person.name || !*n->person.name)
@@ -347,39 +412,56 @@ struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struc
 	tdata_set(data, "event_description", n->event_description);
 	for (enum rsvp a = RSVP_NONE + 1; a < RSVP_COUNT; a++) /* {{#accepted}} ... {{#waiting}} */
 		tdata_set_flag(data, rsvp_name(a), n->answer == a);
-	g_autofree char *fallback = g_strdup_printf("%s", cfg->programme.name);
-	struct reply_out *r = render_pair(t, t->notice_text[k], t->notice_html[k], data, fallback);
-	/* The reference is how an answer finds its nominee: it stays in the
-	 * subject however staff edit the template. */
-	if (token && !strstr(r->subject, token)) {
-		char *with = g_strdup_printf("%s [ref %s]", r->subject, token);
-		g_free(r->subject);
-		r->subject = with;
+	f->fallback_subject = g_strdup(cfg->programme.name);
+	/* The reference is how an answer finds its nominee. */
+	if (token) {
+		f->token = g_strdup(token);
+		f->tag = g_strdup_printf("[ref %s]", token);
 	}
-	return r;
+	return f;
+}
+
+struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struct reply_templates *t,
+				      enum notice_kind k, const struct notice *n)
+{
+	return render_now(t, reply_facts_notice(cfg, k, n));
+}
+
+struct reply_facts *reply_facts_reply_limit(const struct nomd_config *cfg, const char *sender)
+{
+	struct reply_facts *f = facts_new(kind_names[K_REPLY_LIMIT], cfg);
+	tdata_set(f->data, "sender", sender);
+	tdata_set_take(f->data, "limit", g_strdup_printf("%d", cfg->smtp.max_replies_per_sender_per_hour));
+	tdata_set(f->data, "held_folder", cfg->imap.held);
+	tdata_set_flag(f->data, "to_staff", TRUE);
+	f->fallback_subject = g_strdup_printf("nomd: mail from %s held (reply limit)", sender);
+	return f;
 }
 
 struct reply_out *reply_render_reply_limit(const struct nomd_config *cfg, const struct reply_templates *t,
 					   const char *sender)
 {
-	g_autoptr(tdata) data = tdata_new();
-	tdata_set(data, "programme", cfg->programme.name);
-	tdata_set(data, "from_address", cfg->smtp.from_address);
-	tdata_set(data, "sender", sender);
-	tdata_set_take(data, "limit", g_strdup_printf("%d", cfg->smtp.max_replies_per_sender_per_hour));
-	tdata_set(data, "held_folder", cfg->imap.held);
-	tdata_set_flag(data, "to_staff", TRUE);
-	g_autofree char *fallback = g_strdup_printf("nomd: mail from %s held (reply limit)", sender);
-	return render_kind(t, K_REPLY_LIMIT, data, fallback);
+	return render_now(t, reply_facts_reply_limit(cfg, sender));
 }
 
-struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply_templates *t,
-			       const struct decision *d, const char *subject, GPtrArray *status)
+struct reply_facts *reply_facts_digest(const struct nomd_config *cfg, const char *subject, const char *text,
+				       const char *html_body)
 {
-	g_autoptr(tdata) data = tdata_new();
-	tdata_set(data, "programme", cfg->programme.name);
+	struct reply_facts *f = facts_new(REPLY_DIGEST, cfg);
+	tdata_set_flag(f->data, "to_staff", TRUE);
+	tdata_set(f->data, "subject", subject);
+	tdata_set(f->data, "text", text);
+	tdata_set(f->data, "body", html_body);
+	return f;
+}
+
+struct reply_facts *reply_facts_of(const struct nomd_config *cfg, const struct decision *d, const char *subject,
+				   GPtrArray *status)
+{
+	enum kind k = choose(d);
+	struct reply_facts *f = facts_new(kind_names[k], cfg);
+	struct tdata *data = f->data;
 	tdata_set(data, "organisation", d->org ? d->org->name : "your organisation");
-	tdata_set(data, "from_address", cfg->smtp.from_address);
 	tdata_set_take(data, "members", g_strdup_printf("%d", d->members));
 	tdata_set_take(data, "mentors", g_strdup_printf("%d", d->mentors));
 	tdata_set_take(data, "max_members", g_strdup_printf("%d", cfg->programme.max_members));
@@ -392,8 +474,6 @@ struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply
 			s++;
 	}
 	tdata_set(data, "subject", *s ? s : "your nominations");
-	tdata_set_take(data, "blank_form", template_render(t->blank, data));
-	enum kind k = choose(d);
 	switch (k) {
 	case K_CONFIRMATION:
 		tdata_set_take(data, "summary", summary(d));
@@ -427,16 +507,19 @@ struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply
 	case K_REPLY_LIMIT:
 	case K_COUNT: break;
 	}
-	g_autofree char *fallback = g_strdup_printf("Re: %s", subject && *subject ? subject : "your nominations");
-	struct reply_out *r = render_kind(t, k, data, fallback);
-	/* The token is how the confirmation finds its request: it stays in
-	 * the subject however staff edit the template. */
-	if (k == K_WITHDRAW_CONFIRM && d->confirm_token && !strstr(r->subject, d->confirm_token)) {
-		char *with = g_strdup_printf("%s [confirm %s]", r->subject, d->confirm_token);
-		g_free(r->subject);
-		r->subject = with;
+	f->fallback_subject = g_strdup_printf("Re: %s", subject && *subject ? subject : "your nominations");
+	/* The token is how the confirmation finds its request. */
+	if (k == K_WITHDRAW_CONFIRM && d->confirm_token) {
+		f->token = g_strdup(d->confirm_token);
+		f->tag = g_strdup_printf("[confirm %s]", d->confirm_token);
 	}
-	return r;
+	return f;
+}
+
+struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply_templates *t,
+			       const struct decision *d, const char *subject, GPtrArray *status)
+{
+	return render_now(t, reply_facts_of(cfg, d, subject, status));
 }
 
 GBytes *reply_form_document(GError **error)

@@ -76,12 +76,40 @@ struct notice {
 struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struct reply_templates *t,
 				      enum notice_kind k, const struct notice *n);
 void reply_out_free(struct reply_out *r);
+
+/* What a mail will say, before it is rendered: the template and the facts
+ * that fill it. The outbox keeps these, and delivery renders them with the
+ * templates of the day, so a template fixed by staff reaches mail already
+ * queued. */
+struct reply_facts {
+	char *template; /* a template pair's name ("confirmation", "welcome"), or REPLY_DIGEST */
+	struct tdata *data;
+	char *fallback_subject; /* when the text template gives none */
+	/* A reference that finds a record: when the subject lacks `token`,
+	 * `tag` ("[ref ...]") is added to it, however staff edit the template. */
+	char *token, *tag;
+};
+/* The digest: subject, text and HTML body written by digest.c, framed. */
+#define REPLY_DIGEST "digest"
+
+struct reply_facts *reply_facts_of(const struct nomd_config *cfg, const struct decision *d, const char *subject,
+				   GPtrArray *status);
+struct reply_facts *reply_facts_notice(const struct nomd_config *cfg, enum notice_kind k, const struct notice *n);
+struct reply_facts *reply_facts_reply_limit(const struct nomd_config *cfg, const char *sender);
+struct reply_facts *reply_facts_digest(const struct nomd_config *cfg, const char *subject, const char *text,
+				       const char *html_body);
+/* The words of `f` (whose data gains what rendering adds), or NULL when
+ * no template has its name. */
+struct reply_out *reply_facts_render(const struct reply_templates *t, struct reply_facts *f, GError **error);
+void reply_facts_free(struct reply_facts *f);
 void status_entry_free(struct status_entry *e);
 
 typedef struct reply_templates reply_templates;
 typedef struct reply_out reply_out;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(reply_templates, reply_templates_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(reply_out, reply_out_free)
+typedef struct reply_facts reply_facts;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(reply_facts, reply_facts_free)
 
 /* The blank form as a Word document, attached to the FORM reply: made at
  * build time by nomd-reader --make-form and built into nomd (GResource). */

@@ -15,7 +15,7 @@
 
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 
-#define SCHEMA_VERSION 10
+#define SCHEMA_VERSION 11
 #define BUSY_TIMEOUT_MS 10000
 
 
@@ -203,6 +203,11 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  INSERT OR IGNORE INTO message_mentions (message, nominee) VALUES (NEW.message, NEW.id); END;"
 	"CREATE TRIGGER nominee_named_again AFTER UPDATE OF message ON nominees BEGIN"
 	"  INSERT OR IGNORE INTO message_mentions (message, nominee) VALUES (NEW.message, NEW.id); END;",
+	/* 11: the outbox holds facts (the template and what fills it, as
+	 * GVariant text), rendered at delivery; `body` stays empty for them
+	 * and holds the MIME of mail queued before. */
+	"ALTER TABLE outbox ADD COLUMN kind TEXT;"
+	"ALTER TABLE outbox ADD COLUMN facts TEXT;",
 };
 
 gboolean store_error_is_environment(const GError *error)
@@ -591,13 +596,12 @@ gboolean store_outbox_add(struct store *st, const struct outbox_row *r, GError *
 	g_autoptr(sqlite3_stmt) stmt =
 		store_prepare(st,
 			"INSERT INTO outbox (idem_key, message, envelope_from, recipient, body, created_at, message_id, nominee,"
-			" invitation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (idem_key) DO NOTHING",
+			" invitation, kind, facts) VALUES (?1, ?2, ?3, ?4, coalesce(?5, X''), ?6, ?7, ?8, ?9, ?10, ?11)"
+			" ON CONFLICT (idem_key) DO NOTHING",
 			error);
 	if (!stmt)
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
-	gsize len = 0;
-	const void *data = g_bytes_get_data(r->body, &len);
 	store_bind_text(stmt, 1, r->idem_key);
 	if (r->message_row > 0)
 		sqlite3_bind_int64(stmt, 2, r->message_row);
@@ -605,13 +609,21 @@ gboolean store_outbox_add(struct store *st, const struct outbox_row *r, GError *
 		sqlite3_bind_null(stmt, 2);
 	store_bind_text(stmt, 3, r->envelope_from ? r->envelope_from : "");
 	store_bind_text(stmt, 4, r->recipient);
-	sqlite3_bind_blob64(stmt, 5, data, len, SQLITE_TRANSIENT);
+	if (r->body) {
+		gsize len = 0;
+		const void *data = g_bytes_get_data(r->body, &len);
+		sqlite3_bind_blob64(stmt, 5, data, len, SQLITE_TRANSIENT);
+	}
 	store_bind_text(stmt, 6, now);
 	store_bind_text(stmt, 7, r->message_id);
 	if (r->nominee > 0)
 		sqlite3_bind_int64(stmt, 8, r->nominee);
 	if (r->invitation > 0)
 		sqlite3_bind_int64(stmt, 9, r->invitation);
+	if (r->kind)
+		store_bind_text(stmt, 10, r->kind);
+	if (r->facts)
+		store_bind_text(stmt, 11, r->facts);
 	if (!store_step_done(st, stmt, error))
 		return FALSE;
 	if (sqlite3_changes(st->db) == 0) /* queued before, with its mentions */
@@ -631,16 +643,49 @@ void outbox_item_free(struct outbox_item *item)
 		return;
 	g_free(item->envelope_from);
 	g_free(item->recipient);
+	g_free(item->message_id);
+	g_free(item->facts);
 	if (item->body)
 		g_bytes_unref(item->body);
 	g_free(item);
+}
+
+#define OUTBOX_ITEM_COLUMNS "id, envelope_from, recipient, body, attempts, message_id, facts"
+
+static struct outbox_item *outbox_item_read(sqlite3_stmt *stmt)
+{
+	struct outbox_item *it = g_new0(struct outbox_item, 1);
+	it->id = sqlite3_column_int64(stmt, 0);
+	it->envelope_from = g_strdup((const char *)sqlite3_column_text(stmt, 1));
+	it->recipient = g_strdup((const char *)sqlite3_column_text(stmt, 2));
+	it->body = g_bytes_new(sqlite3_column_blob(stmt, 3), sqlite3_column_bytes(stmt, 3));
+	it->attempts = sqlite3_column_int(stmt, 4);
+	it->message_id = g_strdup((const char *)sqlite3_column_text(stmt, 5));
+	it->facts = g_strdup((const char *)sqlite3_column_text(stmt, 6));
+	return it;
+}
+
+gboolean store_outbox_item(struct store *st, gint64 id, struct outbox_item **item, GError **error)
+{
+	*item = NULL;
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st, "SELECT " OUTBOX_ITEM_COLUMNS " FROM outbox WHERE id = ?1", error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, id);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*item = outbox_item_read(stmt);
+	else if (rc != SQLITE_DONE)
+		return store_fail(st, error, "read outbox");
+	return TRUE;
 }
 
 gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint64 now, GPtrArray **items,
 			      GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "SELECT id, envelope_from, recipient, body, attempts FROM outbox"
+					       "SELECT " OUTBOX_ITEM_COLUMNS " FROM outbox"
 					        " WHERE status = 'pending' AND id > ?2 AND next_attempt_at <= ?3 ORDER BY id LIMIT ?1",
 					       error);
 	if (!stmt)
@@ -650,15 +695,8 @@ gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint
 	sqlite3_bind_int64(stmt, 3, now);
 	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)outbox_item_free);
 	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		struct outbox_item *it = g_new0(struct outbox_item, 1);
-		it->id = sqlite3_column_int64(stmt, 0);
-		it->envelope_from = g_strdup((const char *)sqlite3_column_text(stmt, 1));
-		it->recipient = g_strdup((const char *)sqlite3_column_text(stmt, 2));
-		it->body = g_bytes_new(sqlite3_column_blob(stmt, 3), sqlite3_column_bytes(stmt, 3));
-		it->attempts = sqlite3_column_int(stmt, 4);
-		g_ptr_array_add(list, it);
-	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		g_ptr_array_add(list, outbox_item_read(stmt));
 	if (rc != SQLITE_DONE)
 		return store_fail(st, error, "read outbox");
 	*items = g_steal_pointer(&list);
@@ -769,7 +807,8 @@ gboolean store_outbox_retry(struct store *st, gint64 id, gint64 *changed, GError
 	/* A fresh start: the age limit counts from now. */
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 					       "UPDATE outbox SET status = 'pending', next_attempt_at = 0, created_at = ?2"
-					       " WHERE (id = ?1 OR ?1 = 0) AND status = 'failed'",
+					       " WHERE (id = ?1 OR ?1 = 0) AND status = 'failed'"
+					       " AND (length(body) > 0 OR facts IS NOT NULL)", /* not what was erased */
 					       error);
 	if (!stmt)
 		return FALSE;

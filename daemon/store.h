@@ -59,7 +59,9 @@ struct outbox_item {
 	gint64 id;
 	char *envelope_from; /* "" for the null sender */
 	char *recipient;
-	GBytes *body;
+	GBytes *body;	  /* the MIME of mail queued before schema 11; else empty */
+	char *facts;	  /* what delivery renders (outbox.c); NULL for the above */
+	char *message_id; /* without brackets, fixed when queued */
 	int attempts;
 };
 
@@ -94,7 +96,9 @@ struct outbox_row {
 	const char *envelope_from; /* "" for the null sender */
 	const char *recipient;
 	const char *message_id;
-	GBytes *body;
+	const char *kind;  /* the template (for listings) */
+	const char *facts; /* what delivery renders (outbox.c) */
+	GBytes *body;	   /* finished MIME instead of facts (tests); NULL: none */
 };
 /* Queue `r` unless its key was queued before. Every queued mail is recorded
  * as naming `nominee`, `also` and the nominees recorded from `message_row`. */
@@ -116,6 +120,8 @@ gboolean store_mark_bounce(struct store *st, const char *message_id, const char 
 
 /* Outbox: pending rows due by `now`, with id above `after_id`, oldest
  * first, at most `limit`. */
+/* Row `id` (*item NULL when there is none; outbox_item_free). */
+gboolean store_outbox_item(struct store *st, gint64 id, struct outbox_item **item, GError **error);
 gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint64 now, GPtrArray **items,
 			      GError **error);
 /* Lazy commits (synchronous=NORMAL) survive a crash of nomd but not a

@@ -98,7 +98,7 @@ static gboolean forget_in_transaction(struct store *st, const char *email, struc
 	g_autofree char *now = utc_now_iso();
 	/* Bodies emptied, rows kept for counts. */
 	for (guint i = 0; i < rows->len; i++)
-		if (!run(st, "UPDATE outbox SET body = X''," ERASED_UNSENT " WHERE id = ?2", NULL,
+		if (!run(st, "UPDATE outbox SET body = X'', facts = NULL," ERASED_UNSENT " WHERE id = ?2", NULL,
 			 g_array_index(rows, gint64, i), &mails, error))
 			return FALSE;
 	for (guint i = 0; i < ids->len; i++) {
@@ -107,12 +107,12 @@ static gboolean forget_in_transaction(struct store *st, const char *email, struc
 		 * that listed them), and the answers to the message that named
 		 * them. */
 		if (!run(st,
-			 "UPDATE outbox SET body = X'', invitation = NULL," ERASED_UNSENT " WHERE (nominee = ?2"
+			 "UPDATE outbox SET body = X'', facts = NULL, invitation = NULL," ERASED_UNSENT " WHERE (nominee = ?2"
 			 " OR invitation IN (SELECT id FROM invitations WHERE nominee = ?2)"
 			 " OR message IN (SELECT message FROM message_mentions WHERE nominee = ?2)"
 			 " OR message = (SELECT message FROM nominees WHERE id = ?2)"
 			 " OR id IN (SELECT outbox FROM outbox_mentions WHERE nominee = ?2))"
-			 " AND (length(body) > 0 OR invitation IS NOT NULL OR status = 'pending')",
+			 " AND (length(body) > 0 OR facts IS NOT NULL OR invitation IS NOT NULL OR status = 'pending')",
 			 NULL, id, &mails, error) ||
 		    !run(st, "DELETE FROM invitations WHERE nominee = ?2", NULL, id, NULL, error) ||
 		    !run(st, "DELETE FROM pairs WHERE member = ?2 OR mentor = ?2", NULL, id, NULL, error) ||
@@ -129,7 +129,7 @@ static gboolean forget_in_transaction(struct store *st, const char *email, struc
 	for (guint i = 0; i < texts->len; i++) {
 		const char *t = texts->pdata[i];
 		if (!run(st,
-			 "UPDATE outbox SET body = X''," ERASED_UNSENT ","
+			 "UPDATE outbox SET body = X'', facts = NULL," ERASED_UNSENT ","
 			 " recipient = CASE WHEN lower(recipient) = lower(?1) THEN '[erased]' ELSE recipient END,"
 			 " last_error = replace(last_error, ?1, '[erased]'), bounce = replace(bounce, ?1, '[erased]')"
 			 " WHERE instr(body, CAST(?1 AS BLOB)) > 0 OR lower(recipient) = lower(?1)"
@@ -238,7 +238,8 @@ gboolean store_purge_bodies(struct store *st, gint64 before, int *purged, GError
 {
 	*purged = 0;
 	return run(st,
-		   "UPDATE outbox SET body = X'' WHERE status IN ('sent','failed') AND length(body) > 0"
+		   "UPDATE outbox SET body = X'', facts = NULL WHERE status IN ('sent','failed')"
+		   " AND (length(body) > 0 OR facts IS NOT NULL)"
 		   " AND CAST(strftime('%s', coalesce(sent_at, created_at)) AS INTEGER) < ?2",
 		   NULL, before, purged, error);
 }

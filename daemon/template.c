@@ -82,7 +82,14 @@ void tdata_set_flag(struct tdata *d, const char *name, gboolean on)
 	g_hash_table_replace(d->values, g_strdup(name), v);
 }
 
-struct tdata *tdata_add_item(struct tdata *d, const char *name)
+const char *tdata_get(const struct tdata *d, const char *name)
+{
+	const struct value *v = g_hash_table_lookup(d->values, name);
+	return v && v->kind == V_STRING ? v->str : "";
+}
+
+/* The list `name`, made (empty) when missing. */
+static struct value *tdata_add_list(struct tdata *d, const char *name)
 {
 	struct value *v = g_hash_table_lookup(d->values, name);
 	if (!v || v->kind != V_LIST) {
@@ -91,9 +98,91 @@ struct tdata *tdata_add_item(struct tdata *d, const char *name)
 		v->items = g_ptr_array_new_with_free_func((GDestroyNotify)tdata_free);
 		g_hash_table_replace(d->values, g_strdup(name), v);
 	}
+	return v;
+}
+
+struct tdata *tdata_add_item(struct tdata *d, const char *name)
+{
+	struct value *v = tdata_add_list(d, name);
 	struct tdata *item = tdata_new();
 	g_ptr_array_add(v->items, item);
 	return item;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+GVariant *tdata_to_variant(const struct tdata *d)
+{
+	GVariantBuilder b;
+	g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+	/* Sorted, so that the same values always print the same. */
+	g_autofree gpointer *names = g_hash_table_get_keys_as_array(d->values, NULL);
+	guint n = g_hash_table_size(d->values);
+	qsort(names, n, sizeof *names, by_name);
+	for (guint i = 0; i < n; i++) {
+		const struct value *v = g_hash_table_lookup(d->values, names[i]);
+		GVariant *value = NULL;
+		if (v->kind == V_STRING) {
+			value = g_variant_new_string(v->str);
+		} else if (v->kind == V_FLAG) {
+			value = g_variant_new_boolean(v->flag);
+		} else {
+			GVariantBuilder items;
+			g_variant_builder_init(&items, G_VARIANT_TYPE("aa{sv}"));
+			for (guint k = 0; k < v->items->len; k++)
+				g_variant_builder_add_value(&items, tdata_to_variant(v->items->pdata[k]));
+			value = g_variant_builder_end(&items);
+		}
+		g_variant_builder_add(&b, "{sv}", (const char *)names[i], value);
+	}
+	return g_variant_builder_end(&b);
+}
+
+static gboolean from_variant(struct tdata *d, GVariant *v, int depth, GError **error)
+{
+	if (depth > TEMPLATE_MAX_DEPTH || !g_variant_is_of_type(v, G_VARIANT_TYPE_VARDICT)) {
+		g_set_error(error, TEMPLATE_ERROR, 0, "the facts are not a dictionary of values");
+		return FALSE;
+	}
+	GVariantIter iter;
+	const char *name;
+	GVariant *value;
+	g_variant_iter_init(&iter, v);
+	while (g_variant_iter_loop(&iter, "{&sv}", &name, &value)) {
+		if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING)) {
+			tdata_set(d, name, g_variant_get_string(value, NULL));
+		} else if (g_variant_is_of_type(value, G_VARIANT_TYPE_BOOLEAN)) {
+			tdata_set_flag(d, name, g_variant_get_boolean(value));
+		} else if (g_variant_is_of_type(value, G_VARIANT_TYPE("aa{sv}"))) {
+			gsize n = g_variant_n_children(value);
+			if (n == 0) /* an empty list is a list all the same */
+				tdata_add_list(d, name);
+			for (gsize i = 0; i < n; i++) {
+				g_autoptr(GVariant) item = g_variant_get_child_value(value, i);
+				if (!from_variant(tdata_add_item(d, name), item, depth + 1, error)) {
+					g_variant_unref(value);
+					return FALSE;
+				}
+			}
+		} else {
+			g_set_error(error, TEMPLATE_ERROR, 0, "the fact '%s' is of type %s", name,
+				    g_variant_get_type_string(value));
+			g_variant_unref(value);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+struct tdata *tdata_from_variant(GVariant *v, GError **error)
+{
+	g_autoptr(tdata) d = tdata_new();
+	if (!from_variant(d, v, 0, error))
+		return NULL;
+	return g_steal_pointer(&d);
 }
 
 static void node_free(struct node *n)

@@ -26,8 +26,16 @@ void tdata_free(struct tdata *d);
 void tdata_set(struct tdata *d, const char *name, const char *value);
 void tdata_set_take(struct tdata *d, const char *name, char *value);
 void tdata_set_flag(struct tdata *d, const char *name, gboolean on);
+/* The string `name` ("" when missing or not a string). */
+const char *tdata_get(const struct tdata *d, const char *name);
 /* Append an item to list `name` and return it (owned by `d`). */
 struct tdata *tdata_add_item(struct tdata *d, const char *name);
+
+/* The values as a GVariant of type a{sv} (strings "s", flags "b", lists
+ * "aa{sv}"), and back: how the outbox keeps what a mail will say. A
+ * variant of another shape is refused. */
+GVariant *tdata_to_variant(const struct tdata *d);
+struct tdata *tdata_from_variant(GVariant *v, GError **error);
 
 /* Load DIR/NAME; every name used must be one of `allowed` (NULL-ended). */
 struct template *template_load(const char *dir, const char *name, const char *const *allowed, GError **error);

@@ -1002,8 +1002,16 @@ static void check_reply(const struct parsed_message *m, const struct decision *d
 	g_autoptr(GError) error = NULL;
 	/* A refusal here makes ingest fail the message: it would be retried,
 	 * then held as unprocessable, and the nominator never answered. */
-	const struct compose_head head = { .answers = m };
-	if (!compose_mail(cfg, &head, r->subject, r->text, r->html, &mail, &reply_id, &error))
+	g_autofree char *in_reply_to = NULL, *references = NULL;
+	compose_thread(m, &in_reply_to, &references);
+	reply_id = compose_message_id(cfg, &error);
+	const struct compose_head head = { .to = m->from,
+					   .reply = TRUE,
+					   .in_reply_to = in_reply_to,
+					   .references = references,
+					   .message_id = reply_id,
+					   .date = g_get_real_time() / G_USEC_PER_SEC };
+	if (!reply_id || !compose_mail(cfg, &head, r->subject, r->text, r->html, &mail, &error))
 		FAIL("compose_mail refused the reply: %s", error ? error->message : "(no error)");
 	CHECK(mail != NULL && reply_id != NULL, "compose_mail returned no mail or no Message-ID");
 	CHECK(msgid_valid(reply_id), "reply Message-ID is invalid: %s", reply_id);

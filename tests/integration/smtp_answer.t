@@ -8,16 +8,23 @@
 #     (RFC 1047): the server may have queued it, so nomd sends it again
 #     later (a copy beats a loss) and says in the log and the outbox that
 #     it may arrive twice;
-#   - the line cut before the mail went: deferred, and no such warning.
+#   - the line cut before the mail went: deferred, and no such warning;
+#   - nomd killed (-9, with its sender) while the relay holds the answer:
+#     the mail sent again by the next run is the same mail, its Message-ID
+#     and Date those fixed when it was queued.
+import email
 import os
 import re
+import signal
+import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import (INBOX_USER, FakeServer, form_message, nomctl_json, nomd, section, workdir,  # noqa: E402
+from nomdtest import (BUILD, INBOX_USER, FakeServer, form_message, nomctl_json, nomd, section, workdir,  # noqa: E402
                       write_config)
 
 MAYBE = "may have accepted it and it may arrive twice"
@@ -26,11 +33,14 @@ MAYBE = "may have accepted it and it may arrive twice"
 class FakeRelay(FakeServer):
     """Serves SMTP until closed. `actions` is taken in turn for each mail:
     "ok" (250 queued as FAKEn), "cut-after-body" (close instead of the 250),
-    "cut-after-354" (close instead of reading the mail)."""
+    "cut-after-354" (close instead of reading the mail), "hang-after-body"
+    (no answer until closed; `holding` is set meanwhile)."""
 
     def __init__(self, actions):
         self.actions = list(actions)
         self.mails = []  # (recipient, action, queue id)
+        self.headers = []  # (recipient, Message-ID, Date) of each mail read whole
+        self.holding = threading.Event()
         super().__init__()
 
     def session(self, conn):
@@ -56,8 +66,16 @@ class FakeRelay(FakeServer):
                 if action == "cut-after-354":
                     self.mails.append((rcpt, action, None))
                     return
-                while f.readline() not in (b".\r\n", b""):
-                    pass
+                data = b""
+                while (chunk := f.readline()) not in (b".\r\n", b""):
+                    data += chunk
+                mail = email.message_from_bytes(data)
+                self.headers.append((rcpt, mail["Message-ID"], mail["Date"]))
+                if action == "hang-after-body":
+                    self.mails.append((rcpt, action, None))
+                    self.holding.set()
+                    f.read()  # until the connection or the relay closes
+                    return
                 if action == "cut-after-body":
                     self.mails.append((rcpt, action, None))
                     return
@@ -129,5 +147,25 @@ with MailStack(os.path.join(work, "stack")) as ms:
     first = out[0] if out else {}
     tap.ok(first.get("status") == "pending" and first.get("last_error") and MAYBE not in first["last_error"],
            f"cut before the mail went: deferred without the warning: {first.get('last_error')}")
+    relay.close()
+
+    # 3. Killed while the relay holds the answer: the mail goes again, the same mail.
+    relay, conf = scenario(ms, "kill", ["hang-after-body", "ok"], "moray", "Cal Example")
+    proc = subprocess.Popen([os.path.join(BUILD, "nomd"), "-c", conf, "--once"], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    held = relay.holding.wait(60)
+    os.killpg(proc.pid, signal.SIGKILL)  # nomd and its sender, which would outlive nomd alone
+    proc.wait()
+    tap.ok(held, "the relay read the whole mail and holds its answer; nomd and its sender are killed")
+    time.sleep(1.5)
+    nomd(conf, "--once")
+    out = rows(conf)
+    sent = [(m, d) for rc, m, d in relay.headers if rc == "chief.executive@moray.example"]
+    mine = [o for o in out if o["recipient"] == "chief.executive@moray.example"]
+    tap.is_([o["status"] for o in mine], ["sent"], "the next run sends it again")
+    tap.ok(len(sent) == 2 and sent[0] == sent[1] and sent[0][0] and sent[0][1],
+           f"the copy sent again has the first one's Message-ID and Date ({sent})")
+    tap.ok(mine and sent and sent[0][0] == f"<{mine[0]['message_id']}>",
+           "the Message-ID recorded when the mail was queued")
     relay.close()
 tap.done()

@@ -3,17 +3,20 @@
 # configuration that names no `templates` folder (nothing installed), one
 # overridden file reaching the reply while the rest stay built in, the
 # shared HTML frame (layout.html) around replies and the staff digest,
-# `nomctl templates export DIR`, and a broken override reported as
-# FILE:LINE by --check-config and at start-up.
+# `nomctl templates export DIR`, a template fixed by staff reaching mail
+# queued before the fix (the outbox keeps facts, rendered at delivery), and
+# a broken override reported as FILE:LINE by --check-config and at start-up.
+import json
 import os
 import re
+import sqlite3
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import (BUILD, INBOX_USER, ROOT, form_message, nomctl, nomd, parse_mail, run, section,  # noqa: E402
-                      text_of, write_config, workdir)
+from nomdtest import (BUILD, INBOX_USER, ROOT, form_message, listen_local, nomctl, nomd, parse_mail, run,  # noqa: E402
+                      section, shut, text_of, write_config, workdir)
 
 EX_CONFIG, EX_CANTCREAT = 78, 73
 STAFF = "programme-team@example.org"
@@ -110,6 +113,61 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.ok("<table" in dhtml and "border-top:6px solid #1d4f7c" in dhtml, "the digest's HTML is in the same frame")
     tap.ok("nomd, for the Local Government Connect Network" in dhtml and "Kind regards" not in dhtml,
            "signed as nomd, as staff mail is")
+
+    # Queued while the SMTP server is away, fixed by staff before it is
+    # back: the mail goes out in the fixed words, its Message-ID unchanged.
+    qwork = os.path.join(work, "queued")
+    os.mkdir(qwork)
+    qbase = with_templates(write_config(ms, qwork), "queued.conf", None)
+    sock, closed_port = listen_local()
+    shut(sock)
+    sock.close()
+    down = os.path.join(qwork, "down.conf")
+    with open(down, "w") as f:
+        f.write(re.sub(r'url = "smtp://127\.0\.0\.1:\d+"; security = "starttls";',
+                       f'url = "smtp://127.0.0.1:{closed_port}"; security = "none";', open(qbase).read()))
+    os.chmod(down, 0o600)
+    reply_to(ms, "chief.executive@moray.example", "moray", 3)
+    nomd(down, "--once", expect=None)
+    queued = [o for o in json.loads(nomctl(qbase, "outbox").stdout or "[]")
+              if o["recipient"] == "chief.executive@moray.example"]
+    tap.is_([o["status"] for o in queued], ["pending"], "with the SMTP server away the reply stays queued")
+    fixed = with_templates(qbase, "fixed.conf", folder("fixed", {
+        "confirmation.txt": shipped("confirmation.txt").replace("Thank you for your nominations",
+                                                                "Thank you (as corrected) for your nominations")}))
+    qid = str(queued[0]["id"]) if queued else "0"
+    before = parse_mail(nomctl(qbase, "outbox", "show", qid).stdout.encode())
+    after = parse_mail(nomctl(fixed, "outbox", "show", qid).stdout.encode())
+    tap.ok("Thank you for your nominations" in text_of(before) and "(as corrected)" in text_of(after)
+           and before["Message-ID"] == after["Message-ID"] == f"<{queued[0]['message_id'] if queued else ''}>",
+           "nomctl outbox show ID: the queued mail as it will go, in the templates of the moment")
+    r = nomctl(qbase, "outbox", "show", "999", expect=65)
+    tap.ok(r.returncode == 65 and "no outbox #999" in r.stderr, f"an id not in the outbox ({r.stderr.strip()})")
+    r = nomd(fixed, "--once")
+    got = [parse_mail(m) for m in ms.fetch("chief.executive@moray.example", expect=1, timeout=60)]
+    late = got[0] if got else None
+    tap.ok(late is not None and "Thank you (as corrected) for your nominations" in text_of(late),
+           "the template fixed after the mail was queued is the one it goes out in")
+    tap.ok(late is not None and queued and str(late["Message-ID"]).strip("<>") == queued[0]["message_id"],
+           "with the Message-ID it was queued with")
+
+    # A queued mail whose facts no longer render (here: a template name no
+    # version has) is failed with the reason, once, not retried forever.
+    reply_to(ms, "chief.executive@highland.example", "highland", 4)
+    nomd(down, "--once", expect=None)
+    db = sqlite3.connect(os.path.join(qwork, "nomd.db"))
+    with db:
+        db.execute("UPDATE outbox SET facts = replace(facts, ?, ?) WHERE recipient = ?",
+                   ("'template': <'confirmation'>", "'template': <'no-such-template'>",
+                    "chief.executive@highland.example"))
+    db.close()
+    nomd(fixed, "--once", expect=None)
+    nomd(fixed, "--once", expect=None)
+    row = [o for o in json.loads(nomctl(qbase, "outbox").stdout or "[]")
+           if o["recipient"] == "chief.executive@highland.example"]
+    tap.ok(row and row[0]["status"] == "failed" and row[0]["attempts"] == 1
+           and "could not be written: no template no-such-template" in (row[0]["last_error"] or ""),
+           f"a mail that no longer renders is failed once, saying why ({row})")
 
     # Export: every built-in template, the same as templates/ in the tree.
     exp = os.path.join(work, "exported", "templates")

@@ -7,6 +7,7 @@
 
 #include "../../daemon/ingest.h"
 #include "../../daemon/log.h"
+#include "../../daemon/outbox.h"
 #include "../../parsers/gmime_glue.h"
 #include "../../parsers/mime.h"
 
@@ -46,10 +47,24 @@ static int count(gboolean (*each)(struct store *, store_row_fn, void *, GError *
 	return n;
 }
 
+/* The pending mail, each as delivery would send it: rendered from its facts. */
 static GPtrArray *outbox(void)
 {
 	GPtrArray *items = NULL;
 	store_outbox_pending(st, 0, 1000, G_MAXINT64, &items, NULL);
+	for (guint i = 0; items && i < items->len; i++) {
+		struct outbox_item *it = items->pdata[i];
+		g_autoptr(GError) error = NULL;
+		GBytes *mail = NULL;
+		if (!it->facts)
+			continue;
+		if (!outbox_render(cfg, templates, it->facts, it->message_id, &mail, &error)) {
+			printf("# outbox #%" G_GINT64_FORMAT " does not render: %s\n", it->id, error->message);
+			continue;
+		}
+		g_bytes_unref(it->body);
+		it->body = mail;
+	}
 	return items;
 }
 

@@ -4,10 +4,43 @@
 #include <string.h>
 
 #include "../../daemon/outbox.h"
+#include "../../daemon/template.h"
 #include "tap.h"
+
+/* Facts survive their text form: strings (non-ASCII, quotes, newlines),
+ * flags, lists, empty lists. */
+static void facts_round_trip(void)
+{
+	g_autoptr(tdata) d = tdata_new();
+	tdata_set(d, "name", "Siobhán Ní Bhriain");
+	tdata_set(d, "odd", "it's \"quoted\"\nand <b>\\ \x01");
+	tdata_set_flag(d, "accepted", TRUE);
+	tdata_set_flag(d, "refused", FALSE);
+	struct tdata *item = tdata_add_item(d, "nominees");
+	tdata_set(item, "email", "a@b.example");
+	tdata_set(tdata_add_item(item, "warnings"), "text", "x");
+	tdata_add_item(d, "nominees");
+	g_autoptr(GVariant) v = g_variant_ref_sink(tdata_to_variant(d));
+	g_autofree char *text = g_variant_print(v, TRUE);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) back = g_variant_parse(G_VARIANT_TYPE_VARDICT, text, NULL, NULL, &error);
+	g_autoptr(tdata) d2 = back ? tdata_from_variant(back, &error) : NULL;
+	g_autoptr(GVariant) v2 = d2 ? g_variant_ref_sink(tdata_to_variant(d2)) : NULL;
+	ok(v2 && g_variant_equal(v, v2), "facts read back from their text are the same (%s)",
+	   error ? error->message : "");
+	ok(strstr(text, "Siobhán") != NULL, "a non-ASCII name stands in the text as itself");
+	const char *const bad[] = { "{'n': <3>}", "{'n': <[1, 2]>}", "{'l': <[{'x': <@as []>}]>}" };
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autoptr(GError) e = NULL;
+		g_autoptr(GVariant) b = g_variant_parse(G_VARIANT_TYPE_VARDICT, bad[i], NULL, NULL, NULL);
+		g_autoptr(tdata) none = b ? tdata_from_variant(b, &e) : NULL;
+		ok(b && !none && e, "facts of another shape are refused: %s (%s)", bad[i], e ? e->message : "");
+	}
+}
 
 int main(void)
 {
+	facts_round_trip();
 	const struct {
 		struct outmail m;
 		const char *copy_to;
