@@ -4,6 +4,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "consent.h"
 #include "deliver.h"
 #include "digest.h"
 #include "events.h"
@@ -11,7 +12,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "notify.h"
-#include "people.h"
+#include "clock.h"
 #include "schedule.h"
 #include "util.h"
 #include "version.h"
@@ -196,10 +197,10 @@ static gint64 backoff_ms(const struct loop *l)
  * reminders, invitations and theirs, the staff digest. */
 static void run_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st)
 {
-	gint64 now = schedule_now();
+	gint64 now = clock_now();
 	guint queued = 0;
 	g_autoptr(GError) error = NULL;
-	if (!people_schedule(cfg, t, st, now, &queued, &error))
+	if (!consent_schedule(cfg, t, st, now, &queued, &error))
 		log_error("consent mail: %s", error->message);
 	else if (queued)
 		log_info("consent mail: %u queued", queued);
@@ -338,7 +339,7 @@ static void step_wait(struct loop *l)
 	/* Wake for the staff digest on time, not at the next resync. */
 	g_autoptr(schedule) digest = NULL;
 	if (schedule_parse(cfg->digest, cfg->timezone, &digest, NULL) && digest) {
-		gint64 now = schedule_now();
+		gint64 now = clock_now();
 		seconds = (int)MIN((gint64)seconds, MAX(1, schedule_next_due(digest, now) - now + 1));
 	}
 	if (imap_has_idle(l->imap)) {

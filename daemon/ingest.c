@@ -10,6 +10,7 @@
 #include "../parsers/form.h"
 #include "../parsers/mime.h"
 #include "compose.h"
+#include "consent.h"
 #include "crashmark.h"
 #include "decide.h"
 #include "docread.h"
@@ -289,7 +290,7 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 			return FALSE;
 	}
 	if (d->consent)
-		return people_apply_answer(cfg, t, st, msg, d, row, sha, error);
+		return consent_apply_answer(cfg, t, st, msg, d, row, sha, error);
 	if (d->rsvp)
 		return events_apply_rsvp(cfg, t, st, msg, d, row, sha, error);
 	if (d->bounce_id && !store_mark_bounce(st, d->bounce_id, d->detail, error))

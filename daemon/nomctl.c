@@ -13,7 +13,7 @@
 #define NOMD_CONFIG "/usr/local/etc/nomd/nomd.conf"
 #endif
 #include "outbox.h"
-#include "pairing.h"
+#include "pairing_run.h"
 #include "people.h"
 #include "reply.h"
 #include "store.h"
@@ -160,11 +160,11 @@ static int run_pair(const struct nomctl_run *r)
 	}
 	g_autoptr(pairing_pool) pool = NULL;
 	struct pairing_rules rules;
-	people_pairing_rules(cfg, &rules);
+	pairing_rules_from_config(cfg, &rules);
 	rules.pins = pins;
 	rules.forbids = forbids;
 	guint notices = 0;
-	if (!people_pairing_pool(cfg, st, &pool, &error)) {
+	if (!pairing_pool_load(cfg, st, &pool, &error)) {
 		store_rollback(st);
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
@@ -172,7 +172,7 @@ static int run_pair(const struct nomctl_run *r)
 	g_autoptr(pairing_plan) plan =
 		pairing_make_plan(&rules, (const struct pair_person *)(void *)pool->member_view->data, pool->member_view->len,
 				  (const struct pair_person *)(void *)pool->mentor_view->data, pool->mentor_view->len);
-	if (a.commit && (!people_commit_plan(cfg, t, st, pool, plan, &notices, &error) || !store_commit(st, &error))) {
+	if (a.commit && (!pairing_commit(cfg, st, pool, plan, &notices, &error) || !store_commit(st, &error))) {
 		store_rollback(st);
 		fprintf(stderr, "nomctl: pairs not recorded: %s\n", error->message);
 		return EX_SOFTWARE;

@@ -8,6 +8,7 @@
 
 #include "imap.h"
 #include "nomctl.h"
+#include "clock.h"
 #include "schedule.h"
 #include "template.h"
 #include "util.h"
@@ -93,7 +94,7 @@ int nomctl_status(const struct nomctl_run *r)
 	add(lines, "last_digest", g_strdup(last ? last : "-"));
 	g_autoptr(schedule) s = NULL;
 	if (schedule_parse(cfg->digest, cfg->timezone, &s, NULL) && s) {
-		g_autoptr(GDateTime) next = g_date_time_new_from_unix_utc(schedule_next_due(s, schedule_now()));
+		g_autoptr(GDateTime) next = g_date_time_new_from_unix_utc(schedule_next_due(s, clock_now()));
 		add(lines, "next_digest", g_date_time_format(next, "%Y-%m-%dT%H:%M:%SZ"));
 	} else {
 		add(lines, "next_digest", g_strdup("off"));

@@ -12,6 +12,7 @@
 #include "events.h"
 #include "nomctl.h"
 #include "reply.h"
+#include "clock.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -154,7 +155,7 @@ static int queue_now(const struct nomd_config *cfg, struct store *st, const char
 	g_autoptr(reply_templates) t = NULL;
 	guint queued = 0;
 	if (!reply_templates_load(cfg->templates, &t, &error) ||
-	    !events_schedule(cfg, t, st, schedule_now(), &queued, &error)) {
+	    !events_schedule(cfg, t, st, clock_now(), &queued, &error)) {
 		fprintf(stderr, "nomctl: %s, but the invitations were not queued: %s\n", what, error->message);
 		return EX_SOFTWARE;
 	}
@@ -190,7 +191,7 @@ static int event_add(const struct nomd_config *cfg, struct store *st, const stru
 	e->timezone = g_strdup("Europe/London");
 	if (!apply_args(a, e))
 		return EX_USAGE;
-	if (e->starts_at <= schedule_now()) {
+	if (e->starts_at <= clock_now()) {
 		fputs("nomctl: event: the start is in the past\n", stderr);
 		return EX_USAGE;
 	}
@@ -325,7 +326,7 @@ int nomctl_digest(const struct nomctl_run *r)
 	}
 	if (preview) {
 		g_autoptr(digest) d = NULL;
-		if (!digest_build(cfg, t, *st, schedule_now(), &d, &error)) {
+		if (!digest_build(cfg, t, *st, clock_now(), &d, &error)) {
 			fprintf(stderr, "nomctl: %s\n", error->message);
 			return EX_SOFTWARE;
 		}
@@ -335,7 +336,7 @@ int nomctl_digest(const struct nomctl_run *r)
 		return EX_OK;
 	}
 	gboolean queued = FALSE;
-	if (!digest_run(cfg, t, *st, schedule_now(), TRUE, &queued, &error)) {
+	if (!digest_run(cfg, t, *st, clock_now(), TRUE, &queued, &error)) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}

@@ -3,7 +3,8 @@
  * or "off", read in a time zone, so 08:00 stays 08:00 across summer time.
  * Each due time belongs to a period with a stable key ("2027-01-20" daily,
  * "2027-W03" weekly): a job done once per key is done once per period,
- * however often nomd restarts. Pure apart from schedule_now(). */
+ * however often nomd restarts. Pure: the time comes from the caller
+ * (clock_now()). */
 #ifndef NOMD_SCHEDULE_H
 #define NOMD_SCHEDULE_H
 
@@ -23,9 +24,6 @@ gint64 schedule_last_due(const struct schedule *s, gint64 now, char **period_key
 /* The first due time after `now`. */
 gint64 schedule_next_due(const struct schedule *s, gint64 now);
 
-/* Seconds since the epoch. NOMD_NOW (an ISO 8601 time, for tests only)
- * sets the clock the scheduled jobs see. */
-gint64 schedule_now(void);
 
 typedef struct schedule schedule;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(schedule, schedule_free)

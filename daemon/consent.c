@@ -1,0 +1,108 @@
+/* consent: see consent.h. */
+#include "consent.h"
+
+#include <string.h>
+
+#include "log.h"
+#include "outbox.h"
+#include "people.h"
+#include "util.h"
+
+/* Compose and queue one welcome or reminder; the caller holds the
+ * transaction. */
+static gboolean ask_consent(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			    const struct person *p, gboolean reminder, gint64 now, GError **error)
+{
+	g_autofree char *token = p->token ? g_strdup(p->token) : random_hex(6); /* 12 hex digits */
+	struct notice n = { .nominator = p->nominated_by, .token = token };
+	people_notice_person(cfg, p, &n.person);
+	const struct outmail m = {
+		.cause = reminder ? OUTBOX_CONSENT_REMINDER : OUTBOX_WELCOME, .to = p->email, .nominee = p->id
+	};
+	return people_queue_notice(cfg, st, reminder ? NOTICE_REMINDER : NOTICE_WELCOME, &n, &m, error) &&
+	       (reminder ? store_set_reminded(st, p->id, now, error) : store_set_welcomed(st, p->id, token, now, error));
+}
+
+/* Welcomes go in pages, each page one transaction: memory stays flat with
+ * a backlog of thousands, and a page costs one fsync, not one per person.
+ * A failure rolls back the page; its idempotency keys make the retry safe. */
+#define PEOPLE_PAGE 200
+
+gboolean consent_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			 gint64 now, guint *queued, GError **error)
+{
+	*queued = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		gboolean reminder = pass == 1;
+		if (reminder && cfg->consent.reminder_days == 0)
+			break;
+		gint64 before = now - (gint64)cfg->consent.reminder_days * 86400;
+		for (gint64 after = 0;;) {
+			g_autoptr(GPtrArray) due = NULL;
+			if (!store_people(st, reminder ? PEOPLE_REMINDER_DUE : PEOPLE_UNWELCOMED, before, after,
+					  PEOPLE_PAGE, &due, error))
+				return FALSE;
+			if (due->len == 0)
+				break;
+			if (!store_begin(st, error))
+				return FALSE;
+			for (guint i = 0; i < due->len; i++) {
+				const struct person *p = due->pdata[i];
+				if (!ask_consent(cfg, t, st, p, reminder, now, error)) {
+					store_rollback(st);
+					return FALSE;
+				}
+				after = p->id;
+			}
+			if (!store_commit(st, error)) {
+				store_rollback(st);
+				return FALSE;
+			}
+			for (guint i = 0; i < due->len; i++) {
+				const struct person *p = due->pdata[i];
+				log_info("nominee %" G_GINT64_FORMAT ": %s queued", p->id,
+					 reminder ? "consent reminder" : "welcome");
+			}
+			*queued += due->len;
+		}
+	}
+	return TRUE;
+}
+
+gboolean consent_apply_answer(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			     const struct parsed_message *msg, const struct decision *d, gint64 message_row,
+			     const char *sha, GError **error)
+{
+	g_autoptr(person) p = NULL;
+	if (!store_person_by_id(st, d->consent->id, &p, error))
+		return FALSE;
+	if (!p) /* gone since decide looked: nothing to change */
+		return TRUE;
+	const char *code = d->reasons->len ? d->reasons->pdata[0] : REASON_CONSENT_UNCLEAR;
+	enum notice_kind kind = NOTICE_CONSENT_UNCLEAR;
+	struct notice n = { .nominator = p->nominated_by, .token = p->token };
+	people_notice_person(cfg, p, &n.person);
+	if (strcmp(code, REASON_CONSENT_CONFIRMED) == 0) {
+		kind = NOTICE_CONSENT_THANKS;
+		if (!store_set_consent(st, p->id, CONSENT_CONFIRMED, error))
+			return FALSE;
+	} else if (strcmp(code, REASON_CONSENT_DECLINED) == 0) {
+		kind = NOTICE_CONSENT_DECLINED;
+		gboolean changed = FALSE;
+		if (!store_set_consent(st, p->id, CONSENT_DECLINED, error) || !store_withdraw_id(st, p->id, &changed, error) ||
+		    !people_left(cfg, t, st, p, "declined to take part", error))
+			return FALSE;
+		/* The nominator may offer the freed place to someone else. */
+		const struct outmail m = { .cause = OUTBOX_DECLINED, .to = p->nominated_by, .nominee = p->id };
+		if (changed && p->nominated_by && !people_queue_notice(cfg, st, NOTICE_NOMINEE_DECLINED, &n, &m, error))
+			return FALSE;
+	} else if (strcmp(code, REASON_NOMINATION_INACTIVE) == 0) {
+		kind = NOTICE_CONSENT_INACTIVE;
+	}
+	if (!d->reply)
+		return TRUE;
+	const struct outmail m = {
+		.cause = OUTBOX_REPLY, .cause_text = sha, .answers = msg, .message_row = message_row, .nominee = p->id
+	};
+	return people_queue_notice(cfg, st, kind, &n, &m, error);
+}
