@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "../parsers/ical.h"
+#include "../parsers/subject.h"
 #include "sender.h"
 #include "util.h"
 
@@ -305,26 +306,6 @@ static struct decision *decide_rsvp(const struct nomd_config *cfg, const struct 
 	return finish(d, reasons[answer], NULL);
 }
 
-/* A token nomd put in a subject, lower case: "[ref 3f9a2c71d0e4]" in consent
- * mail, "[confirm ...]" in a confirmation request. */
-static char *subject_token(const char *subject, const char *word)
-{
-	size_t n = strlen(word);
-	for (const char *p = subject; p && (p = strchr(p, '[')); p++) {
-		if (g_ascii_strncasecmp(p + 1, word, n) != 0)
-			continue;
-		const char *q = p + 1 + n;
-		while (*q == ' ' || *q == ':')
-			q++;
-		const char *start = q;
-		while (g_ascii_isxdigit(*q))
-			q++;
-		if (*q == ']' && q - start >= 8 && q - start <= 32)
-			return g_ascii_strdown(start, q - start);
-	}
-	return NULL;
-}
-
 /* A reply to a welcome or reminder, when this message is one: its target. */
 static struct consent_target *find_consent_target(const struct parsed_message *msg, const struct decide_state *state)
 {
@@ -369,11 +350,7 @@ static struct decision *decide_consent(const struct nomd_config *cfg, const stru
 	d->answer = answer_read(msg->text);
 	if (d->answer == ANSWER_NONE) {
 		/* A new message with the answer only in its subject. */
-		const char *s = msg->subject;
-		while (g_ascii_strncasecmp(s, "re:", 3) == 0)
-			for (s += 3; *s == ' ';)
-				s++;
-		d->answer = answer_read(s);
+		d->answer = answer_read(subject_clean(msg->subject));
 	}
 	switch (d->answer) {
 	case ANSWER_YES: return finish(d, REASON_CONSENT_CONFIRMED, NULL);
@@ -454,18 +431,7 @@ static const struct organisation *sole_organisation(const struct nomd_config *cf
 /* "FORM", "STATUS", "WITHDRAW alex@x" after any Re:/Fwd: prefixes. */
 static enum command parse_command(const char *subject, char **arg)
 {
-	const char *s = subject;
-	for (;;) {
-		while (*s == ' ')
-			s++;
-		if (g_ascii_strncasecmp(s, "re:", 3) == 0 || g_ascii_strncasecmp(s, "fw:", 3) == 0)
-			s += 3;
-		else if (g_ascii_strncasecmp(s, "fwd:", 4) == 0)
-			s += 4;
-		else
-			break;
-	}
-	g_autofree char *word = g_strdup(s);
+	g_autofree char *word = g_strdup(subject_clean(subject));
 	char *space = strchr(word, ' ');
 	const char *rest = space ? g_strstrip(space + 1) : "";
 	if (space)
