@@ -192,6 +192,41 @@ void rsvp_target_clear(struct rsvp_target *t)
 	*t = (struct rsvp_target){ 0 };
 }
 
+static void rsvp_target_free(struct rsvp_target *t)
+{
+	if (t) {
+		rsvp_target_clear(t);
+		g_free(t);
+	}
+}
+
+static void consent_target_free(struct consent_target *t)
+{
+	if (t) {
+		consent_target_clear(t);
+		g_free(t);
+	}
+}
+
+/* The one gate in front of every answer. Past the hourly limit of
+ * automatic replies to the sender nothing more is answered and staff are
+ * told: a held reply_limit decision, and *limited. (A loop with an
+ * autoresponder that marks nothing as automatic ends here.) Else a new
+ * decision with outcome `o` that answers, unless the sender asked for no
+ * automatic replies: then staff see reply_suppressed instead. */
+static struct decision *reply_gate(const struct nomd_config *cfg, const struct parsed_message *msg,
+				   const struct decide_state *state, enum outcome o, gboolean *limited)
+{
+	*limited = state->recent_replies(state->ctx, msg->from) >= cfg->smtp.max_replies_per_sender_per_hour;
+	if (*limited)
+		return finish(decision_new(OUTCOME_HELD), REASON_REPLY_LIMIT, msg->from);
+	struct decision *d = decision_new(o);
+	d->reply = !sender_suppresses_reply(msg);
+	if (!d->reply)
+		add_code(d->warnings, WARN_NO_REPLY);
+	return d;
+}
+
 /* The message it answers first, then the thread from newest. */
 static GPtrArray *thread_ids(const struct parsed_message *msg)
 {
@@ -223,16 +258,8 @@ static struct rsvp_target *find_invitation(const struct parsed_message *msg, con
 	g_autoptr(GPtrArray) ids = thread_ids(msg);
 	if (!calendar_only && ids->len && state->invitation(state->ctx, NULL, NULL, (const char *const *)ids->pdata, ids->len, t))
 		return t;
-	rsvp_target_clear(t);
-	g_free(t);
+	rsvp_target_free(t);
 	return NULL;
-}
-
-static struct decision *drop_rsvp(struct rsvp_target *t, enum outcome o, const char *reason, const char *detail)
-{
-	rsvp_target_clear(t);
-	g_free(t);
-	return finish(decision_new(o), reason, detail);
 }
 
 /* Why an answer (consent, RSVP) about `owner` does not count, or NULL when
@@ -260,16 +287,18 @@ static struct decision *decide_rsvp(const struct nomd_config *cfg, const struct 
 {
 	gboolean by_calendar = cal->uid != NULL;
 	const char *refused = answer_refused(cfg, msg, t->email, REASON_RSVP_SENDER);
-	if (refused)
-		return drop_rsvp(t, OUTCOME_HELD, refused, msg->from);
-	if (state->recent_replies(state->ctx, msg->from) >= cfg->smtp.max_replies_per_sender_per_hour)
-		return drop_rsvp(t, OUTCOME_HELD, REASON_REPLY_LIMIT, msg->from);
-	struct decision *d = decision_new(OUTCOME_ACCEPTED);
+	if (refused) {
+		rsvp_target_free(t);
+		return finish(decision_new(OUTCOME_HELD), refused, msg->from);
+	}
+	gboolean limited = FALSE;
+	struct decision *d = reply_gate(cfg, msg, state, OUTCOME_ACCEPTED, &limited);
+	if (limited) {
+		rsvp_target_free(t);
+		return d;
+	}
 	d->rsvp = t;
 	d->rsvp_by_calendar = by_calendar;
-	d->reply = !sender_suppresses_reply(msg);
-	if (!d->reply)
-		add_code(d->warnings, WARN_NO_REPLY);
 	if (g_strcmp0(t->event_status, "active") != 0 || t->starts_at <= state->received ||
 	    t->nominee_status != NOMINEE_ACCEPTED) {
 		d->outcome = OUTCOME_REJECTED;
@@ -315,8 +344,7 @@ static struct consent_target *find_consent_target(const struct parsed_message *m
 		return NULL;
 	struct consent_target *t = g_new0(struct consent_target, 1);
 	if (!state->consent_target(state->ctx, token, (const char *const *)ids->pdata, ids->len, t)) {
-		consent_target_clear(t);
-		g_free(t);
+		consent_target_free(t);
 		return NULL;
 	}
 	return t;
@@ -328,21 +356,17 @@ static struct decision *decide_consent(const struct nomd_config *cfg, const stru
 	/* The reference finds the nominee; it never speaks for them. */
 	const char *refused = answer_refused(cfg, msg, t->email, REASON_CONSENT_SENDER);
 	if (refused) {
-		consent_target_clear(t);
-		g_free(t);
+		consent_target_free(t);
 		return finish(decision_new(OUTCOME_HELD), refused, msg->from);
 	}
-	if (state->recent_replies(state->ctx, msg->from) >= cfg->smtp.max_replies_per_sender_per_hour) {
-		consent_target_clear(t);
-		g_free(t);
-		return finish(decision_new(OUTCOME_HELD), REASON_REPLY_LIMIT, msg->from);
+	gboolean limited = FALSE;
+	struct decision *d = reply_gate(cfg, msg, state, OUTCOME_ACCEPTED, &limited);
+	if (limited) {
+		consent_target_free(t);
+		return d;
 	}
-	struct decision *d = decision_new(OUTCOME_ACCEPTED);
 	d->consent = t;
 	d->org = config_find_organisation(cfg, t->organisation);
-	d->reply = !sender_suppresses_reply(msg);
-	if (!d->reply)
-		add_code(d->warnings, WARN_NO_REPLY);
 	if (t->status != NOMINEE_ACCEPTED) {
 		d->outcome = OUTCOME_REJECTED;
 		return finish(d, REASON_NOMINATION_INACTIVE, nominee_status_name(t->status));
@@ -675,21 +699,19 @@ struct decision *decide(const struct nomd_config *cfg, const struct parsed_messa
 		if (org && !config_is_nominator(org, msg->from))
 			return decide_held(REASON_NOT_AUTHORISED);
 	}
-	/* A loop with an autoresponder that marks nothing as automatic ends
-	 * here: past the limit nothing more is answered; staff are told. */
-	if (state->recent_replies(state->ctx, msg->from) >= cfg->smtp.max_replies_per_sender_per_hour)
-		return finish(decision_new(OUTCOME_HELD), REASON_REPLY_LIMIT, msg->from);
+	gboolean limited = FALSE;
+	struct decision *d = reply_gate(cfg, msg, state, OUTCOME_REJECTED, &limited);
+	if (limited)
+		return d;
 	const struct mime_document *stuck = document_over_limit(msg);
 	if (stuck) {
+		/* Staff look at the message; nobody is answered. */
+		decision_free(d);
 		g_autofree char *what = g_strdup_printf("%s: %s", stuck->filename,
 							stuck->detail ? stuck->detail : doc_status_name(stuck->status));
 		return finish(decision_new(OUTCOME_HELD), REASON_TOO_COMPLEX, what);
 	}
 	/* From here on the sender is a known nominator: answering is safe. */
-	struct decision *d = decision_new(OUTCOME_REJECTED);
-	d->reply = !sender_suppresses_reply(msg);
-	if (!d->reply)
-		add_code(d->warnings, WARN_NO_REPLY);
 	if (!org)
 		return finish(d, REASON_UNKNOWN_ORGANISATION, form->organisation);
 	d->org = org;

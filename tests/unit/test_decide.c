@@ -314,6 +314,44 @@ static void test_documents(struct nomd_config *cfg, const struct decide_state *s
 	}
 }
 
+/* One reply gate for every answer: nominations, commands, consent and
+ * RSVPs alike are held past the hourly limit, and unanswered (with the
+ * reply_suppressed warning) when the sender asked for no replies. */
+static void test_reply_gate(struct nomd_config *cfg, const struct decide_state *st, struct fake *fake)
+{
+	struct {
+		const char *from, *subject, *in_reply_to, *text, *kind;
+	} cases[] = {
+		{ "ce@fife.example", "Nominations", NULL, "Member\nName: A\nEmail: gate@fife.example\n", "nominations" },
+		{ "ce@fife.example", "STATUS", NULL, "", "a command" },
+		{ "alex@angus.example", "Re: Welcome [ref 0123456789ab]", NULL, "Yes\n", "a consent answer" },
+		{ "alex@angus.example", "Re: Invitation", "invite-1@example.org", "Yes\n", "an RSVP" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(parsed_message) m = msg_from(cases[i].from);
+		g_free(m->subject);
+		m->subject = g_strdup(cases[i].subject);
+		m->in_reply_to = g_strdup(cases[i].in_reply_to);
+		m->text = g_strdup(cases[i].text);
+		g_autoptr(form) f = form_parse(m->text, FALSE);
+		fake->recent = cfg->smtp.max_replies_per_sender_per_hour;
+		g_autoptr(decision) limited = decide(cfg, m, f, st);
+		ok(limited->outcome == OUTCOME_HELD && has_code(limited->reasons, REASON_REPLY_LIMIT) && !limited->reply &&
+			   !limited->consent && !limited->rsvp && limited->command == CMD_NONE,
+		   "%s past the reply limit: held reply_limit, no effect, no reply", cases[i].kind);
+		is_str(limited->detail, cases[i].from, "%s past the reply limit: the detail names the sender", cases[i].kind);
+		fake->recent = cfg->smtp.max_replies_per_sender_per_hour - 1;
+		g_autoptr(decision) under = decide(cfg, m, f, st);
+		ok(under->outcome == OUTCOME_ACCEPTED && under->reply && !has_code(under->warnings, WARN_NO_REPLY),
+		   "%s one below the limit: decided and answered", cases[i].kind);
+		fake->recent = 0;
+		m->suppress = g_strdup("OOF, AutoReply");
+		g_autoptr(decision) quiet = decide(cfg, m, f, st);
+		ok(quiet->outcome == OUTCOME_ACCEPTED && !quiet->reply && has_code(quiet->warnings, WARN_NO_REPLY),
+		   "%s asking for no automatic replies: decided, not answered, staff told", cases[i].kind);
+	}
+}
+
 int main(void)
 {
 	/* Configs below hold a password: private, as nomd insists. */
@@ -813,6 +851,7 @@ int main(void)
 		g_autoptr(decision) t = decide(cfg, two, NULL, &st);
 		ok(has_code(t->reasons, "ambiguous_sender") && !t->consent, "an answer with two From mailboxes: held");
 	}
+	test_reply_gate(cfg, &st, &fake);
 	test_documents(cfg, &st);
 	g_hash_table_unref(fake.known);
 	return tap_done();
