@@ -504,6 +504,23 @@ static void test_classify(const struct nomd_config *cfg, const struct decide_sta
 	}
 }
 
+/* The answer and the commands read a subject after the same prefixes. */
+static void test_subject_prefixes(const struct nomd_config *cfg, const struct decide_state *st)
+{
+	g_autoptr(parsed_message) m = msg_from("alex@angus.example");
+	g_free(m->subject);
+	m->subject = g_strdup("Fwd: RE:\tYes [ref 0123456789ab]");
+	g_autoptr(form) none = form_parse("", FALSE);
+	g_autoptr(decision) d = decide(cfg, m, none, st);
+	ok(d->answer == ANSWER_YES && has_code(d->reasons, REASON_CONSENT_CONFIRMED),
+	   "an answer only in a subject behind Fwd: and Re: prefixes: read");
+	g_autoptr(parsed_message) c = msg_from("ce@fife.example");
+	g_free(c->subject);
+	c->subject = g_strdup(" Fw: re:FORM");
+	g_autoptr(decision) e = decide(cfg, c, none, st);
+	ok(e->command == CMD_FORM && has_code(e->reasons, REASON_CMD_FORM), "FORM behind Fw: and Re: prefixes: a command");
+}
+
 int main(void)
 {
 	/* Configs below hold a password: private, as nomd insists. */
@@ -1004,6 +1021,7 @@ int main(void)
 		ok(has_code(t->reasons, "ambiguous_sender") && !t->consent, "an answer with two From mailboxes: held");
 	}
 	test_classify(cfg, &st);
+	test_subject_prefixes(cfg, &st);
 	test_reply_gate(cfg, &st, &fake);
 	test_documents(cfg, &st);
 	g_hash_table_unref(fake.known);
