@@ -11,6 +11,7 @@
 
 #include "../parsers/answer.h"
 #include "../parsers/form.h"
+#include "../parsers/ical.h"
 #include "../parsers/mime.h"
 #include "config.h"
 #include "states.h"
@@ -180,6 +181,43 @@ struct decision {
 	char *document;
 	const char *document_reason;
 };
+
+/* What a message is, before any rule about it applies. classify() tries
+ * them in this order; the first that fits wins. */
+enum message_class {
+	CLASS_BROKEN,	  /* could not be read as mail, or past the MIME limits */
+	CLASS_OWN_MAIL,	  /* our own mail coming back */
+	CLASS_AUTOMATIC,  /* a bounce, an auto-reply, list or bulk mail */
+	CLASS_REPEATED,	  /* a Message-ID already recorded */
+	CLASS_AMBIGUOUS,  /* not exactly one From mailbox */
+	CLASS_RSVP,	  /* an answer to an event invitation (also automatic) */
+	CLASS_CONSENT,	  /* a nominee's answer to the welcome or a reminder */
+	CLASS_COMMAND,	  /* FORM, STATUS, WITHDRAW or a confirmation, no nominees */
+	CLASS_NOMINATION, /* anything else: read as nominations */
+	CLASS_COUNT
+};
+
+/* What classify() found on the way, for the rules of that class. */
+struct classification {
+	enum message_class class;
+	const char *automatic;	    /* why automatic (CLASS_AUTOMATIC; an automatic RSVP) */
+	gboolean bounce;	    /* CLASS_AUTOMATIC: a delivery report about our mail */
+	struct rsvp_target *rsvp;   /* CLASS_RSVP: the invitation answered */
+	struct ical_reply cal;	    /* CLASS_RSVP: the calendar's answer, when by calendar */
+	struct consent_target *consent; /* CLASS_CONSENT: the nominee */
+	enum command command;		/* CLASS_COMMAND */
+	char *argument;			/* WITHDRAW's address */
+	char *token;			/* CMD_CONFIRM's token */
+};
+void classification_clear(struct classification *c);
+
+const char *message_class_name(enum message_class c);
+/* What the message is. Pure like decide(): the state only through its
+ * callbacks, to find the invitation or nominee an answer is about, and
+ * whether a Message-ID is ours or known. *out is cleared first and holds
+ * what was found; classification_clear() it. */
+enum message_class classify(const struct nomd_config *cfg, const struct parsed_message *msg, const struct form *form,
+			    const struct decide_state *state, struct classification *out);
 
 const char *outcome_name(enum outcome o);
 /* Plain words for a code, for people rather than programs. */

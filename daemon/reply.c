@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "../parsers/subject.h"
 #include "template.h"
 
 enum kind { K_CONFIRMATION, K_PROBLEM, K_FORM, K_STATUS, K_WITHDRAW, K_WITHDRAW_CONFIRM, K_REPLY_LIMIT, K_COUNT };
@@ -466,13 +467,8 @@ struct reply_facts *reply_facts_of(const struct nomd_config *cfg, const struct d
 	tdata_set_take(data, "mentors", g_strdup_printf("%d", d->mentors));
 	tdata_set_take(data, "max_members", g_strdup_printf("%d", cfg->programme.max_members));
 	tdata_set_take(data, "max_mentors", g_strdup_printf("%d", cfg->programme.max_mentors));
-	/* One "Re:" is enough however many the thread has collected. */
-	const char *s = subject ? subject : "";
-	while (g_ascii_strncasecmp(s, "re:", 3) == 0) {
-		s += 3;
-		while (*s == ' ' || *s == '\t')
-			s++;
-	}
+	/* One "Re:" is enough however many Re: and Fwd: the thread has collected. */
+	const char *s = subject_clean(subject);
 	tdata_set(data, "subject", *s ? s : "your nominations");
 	switch (k) {
 	case K_CONFIRMATION:

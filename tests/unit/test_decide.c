@@ -314,6 +314,213 @@ static void test_documents(struct nomd_config *cfg, const struct decide_state *s
 	}
 }
 
+/* One reply gate for every answer: nominations, commands, consent and
+ * RSVPs alike are held past the hourly limit, and unanswered (with the
+ * reply_suppressed warning) when the sender asked for no replies. */
+static void test_reply_gate(struct nomd_config *cfg, const struct decide_state *st, struct fake *fake)
+{
+	struct {
+		const char *from, *subject, *in_reply_to, *text, *kind;
+	} cases[] = {
+		{ "ce@fife.example", "Nominations", NULL, "Member\nName: A\nEmail: gate@fife.example\n", "nominations" },
+		{ "ce@fife.example", "STATUS", NULL, "", "a command" },
+		{ "alex@angus.example", "Re: Welcome [ref 0123456789ab]", NULL, "Yes\n", "a consent answer" },
+		{ "alex@angus.example", "Re: Invitation", "invite-1@example.org", "Yes\n", "an RSVP" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(parsed_message) m = msg_from(cases[i].from);
+		g_free(m->subject);
+		m->subject = g_strdup(cases[i].subject);
+		m->in_reply_to = g_strdup(cases[i].in_reply_to);
+		m->text = g_strdup(cases[i].text);
+		g_autoptr(form) f = form_parse(m->text, FALSE);
+		fake->recent = cfg->smtp.max_replies_per_sender_per_hour;
+		g_autoptr(decision) limited = decide(cfg, m, f, st);
+		ok(limited->outcome == OUTCOME_HELD && has_code(limited->reasons, REASON_REPLY_LIMIT) && !limited->reply &&
+			   !limited->consent && !limited->rsvp && limited->command == CMD_NONE,
+		   "%s past the reply limit: held reply_limit, no effect, no reply", cases[i].kind);
+		is_str(limited->detail, cases[i].from, "%s past the reply limit: the detail names the sender", cases[i].kind);
+		fake->recent = cfg->smtp.max_replies_per_sender_per_hour - 1;
+		g_autoptr(decision) under = decide(cfg, m, f, st);
+		ok(under->outcome == OUTCOME_ACCEPTED && under->reply && !has_code(under->warnings, WARN_NO_REPLY),
+		   "%s one below the limit: decided and answered", cases[i].kind);
+		fake->recent = 0;
+		m->suppress = g_strdup("OOF, AutoReply");
+		g_autoptr(decision) quiet = decide(cfg, m, f, st);
+		ok(quiet->outcome == OUTCOME_ACCEPTED && !quiet->reply && has_code(quiet->warnings, WARN_NO_REPLY),
+		   "%s asking for no automatic replies: decided, not answered, staff told", cases[i].kind);
+	}
+}
+
+/* What classify() makes of `m` with the form read from its text. */
+static enum message_class class_of(const struct nomd_config *cfg, const struct parsed_message *m,
+				   const struct decide_state *st, struct classification *c)
+{
+	g_autoptr(form) f = form_parse(m->text ? m->text : "", FALSE);
+	return classify(cfg, m, f, st, c);
+}
+
+/* One message of each class, then the cases where two classes fit and
+ * the order decides. */
+static void test_classify(const struct nomd_config *cfg, const struct decide_state *st)
+{
+	struct classification c;
+	ok(g_str_equal(message_class_name(CLASS_BROKEN), "broken") &&
+		   g_str_equal(message_class_name(CLASS_NOMINATION), "nomination") &&
+		   g_str_equal(message_class_name(CLASS_COUNT), "?"),
+	   "every class has a name; past the end: ?");
+	{
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		m->text = g_strdup("Member\nName: A\nEmail: a@fife.example\n");
+		is_str(message_class_name(class_of(cfg, m, st, &c)), "nomination", "a nominator's form: nomination");
+		classification_clear(&c);
+		m->parsed = FALSE;
+		is_str(message_class_name(class_of(cfg, m, st, &c)), "broken", "unparsed mail: broken");
+		classification_clear(&c);
+		m->parsed = TRUE;
+		m->limit = g_strdup("number of MIME parts");
+		is_str(message_class_name(class_of(cfg, m, st, &c)), "broken", "past the MIME limits: broken");
+		classification_clear(&c);
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("team@example.org");
+		m->auto_submitted = g_strdup("auto-replied");
+		is_str(message_class_name(class_of(cfg, m, st, &c)), "own_mail",
+		       "from our own address, also marked automatic: own_mail first");
+		classification_clear(&c);
+		g_autoptr(parsed_message) back = msg_from("ce@fife.example");
+		back->message_id = g_strdup("abc@example.org");
+		is_str(message_class_name(class_of(cfg, back, st, &c)), "own_mail",
+		       "a Message-ID we sent, under another From: own_mail");
+		classification_clear(&c);
+		back->limit = g_strdup("header fields");
+		is_str(message_class_name(class_of(cfg, back, st, &c)), "broken", "and past the limits: broken first");
+		classification_clear(&c);
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+		m->auto_submitted = g_strdup("auto-replied");
+		m->message_id = g_strdup("seen@fife.example");
+		m->text = g_strdup("Member\nName: A\nEmail: a@fife.example\n");
+		ok(class_of(cfg, m, st, &c) == CLASS_AUTOMATIC && c.automatic && !c.bounce,
+		   "an auto-reply with a form and a known Message-ID: automatic, before repeated and nomination");
+		classification_clear(&c);
+		g_autoptr(parsed_message) r = msg_from("mailer-daemon@fife.example");
+		r->is_report = TRUE;
+		r->auto_submitted = g_strdup("auto-replied");
+		r->dsn_message_id = g_strdup("sent-1@example.org");
+		ok(class_of(cfg, r, st, &c) == CLASS_AUTOMATIC && c.bounce, "a report about our mail: automatic, a bounce");
+		classification_clear(&c);
+		g_free(r->dsn_message_id);
+		r->dsn_message_id = g_strdup("someone-else@fife.example");
+		ok(class_of(cfg, r, st, &c) == CLASS_AUTOMATIC && !c.bounce,
+		   "a report about mail not ours: automatic, no bounce");
+		classification_clear(&c);
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("alex@angus.example");
+		m->message_id = g_strdup("seen@fife.example");
+		g_free(m->subject);
+		m->subject = g_strdup("Re: Welcome [ref 0123456789ab]");
+		m->text = g_strdup("Yes\n");
+		is_str(message_class_name(class_of(cfg, m, st, &c)), "repeated",
+		       "a consent answer seen before: repeated, not consent");
+		classification_clear(&c);
+		g_clear_pointer(&m->message_id, g_free);
+		ok(class_of(cfg, m, st, &c) == CLASS_CONSENT && c.consent && c.consent->id == 7,
+		   "the same, new: consent, with the nominee found");
+		classification_clear(&c);
+		m->from_count = 2;
+		is_str(message_class_name(class_of(cfg, m, st, &c)), "ambiguous",
+		       "with two From mailboxes: ambiguous, before consent");
+		classification_clear(&c);
+		m->from_count = 1;
+		m->in_reply_to = g_strdup("invite-1@example.org");
+		ok(class_of(cfg, m, st, &c) == CLASS_RSVP && c.rsvp && !c.consent && !c.cal.uid,
+		   "replying to an invitation with a welcome's reference too: rsvp first, by words");
+		classification_clear(&c);
+	}
+	{
+		g_autoptr(parsed_message) m = msg_from("alex@angus.example");
+		g_ptr_array_add(m->calendar, itip_reply("ACCEPTED"));
+		ok(class_of(cfg, m, st, &c) == CLASS_RSVP && c.rsvp && c.cal.uid && !c.automatic,
+		   "a calendar reply: rsvp, by calendar");
+		classification_clear(&c);
+		m->auto_submitted = g_strdup("auto-generated");
+		ok(class_of(cfg, m, st, &c) == CLASS_RSVP && c.rsvp && c.automatic,
+		   "the same marked automatic: rsvp (an automatic one)");
+		classification_clear(&c);
+		m->is_report = TRUE;
+		is_str(message_class_name(class_of(cfg, m, st, &c)), "automatic", "inside a delivery report: automatic");
+		classification_clear(&c);
+		g_autoptr(parsed_message) w = msg_from("alex@angus.example");
+		w->auto_submitted = g_strdup("auto-replied");
+		w->in_reply_to = g_strdup("invite-1@example.org");
+		is_str(message_class_name(class_of(cfg, w, st, &c)), "automatic",
+		       "an auto-reply to an invitation, no calendar: automatic, not an answer");
+		classification_clear(&c);
+	}
+	{
+		static const struct {
+			const char *subject, *text;
+			enum message_class class;
+			enum command command;
+			const char *argument, *token, *name;
+		} cases[] = {
+			{ "Re: Fwd: status", "", CLASS_COMMAND, CMD_STATUS, NULL, NULL, "STATUS after prefixes: a command" },
+			{ "FORM", "", CLASS_COMMAND, CMD_FORM, NULL, NULL, "FORM: a command" },
+			{ "WITHDRAW kept@fife.example", "", CLASS_COMMAND, CMD_WITHDRAW, "kept@fife.example", NULL,
+			  "WITHDRAW with its address" },
+			{ "Re: Withdraw [confirm aaaabbbbccccddddeeeeffff]", "Yes", CLASS_COMMAND, CMD_CONFIRM, NULL,
+			  "aaaabbbbccccddddeeeeffff", "a reply with a confirmation token" },
+			{ "Re: Form", "Member\nName: A\nEmail: a@fife.example\n", CLASS_NOMINATION, CMD_NONE, NULL, NULL,
+			  "Re: Form above a filled-in form: nomination" },
+			{ "Status of our nominations", "", CLASS_NOMINATION, CMD_NONE, NULL, NULL,
+			  "a subject that merely starts with a command word: nomination" },
+		};
+		for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+			g_autoptr(parsed_message) m = msg_from("ce@fife.example");
+			g_free(m->subject);
+			m->subject = g_strdup(cases[i].subject);
+			m->text = g_strdup(cases[i].text);
+			enum message_class got = class_of(cfg, m, st, &c);
+			ok(got == cases[i].class && c.class == got && c.command == cases[i].command &&
+				   g_strcmp0(c.argument, cases[i].argument) == 0 && g_strcmp0(c.token, cases[i].token) == 0,
+			   "%s", cases[i].name);
+			if (got != cases[i].class)
+				printf("# got %s\n", message_class_name(got));
+			classification_clear(&c);
+		}
+		/* The class says what the message is, not whether the sender may. */
+		g_autoptr(parsed_message) m = msg_from("stranger@evil.example");
+		g_free(m->subject);
+		m->subject = g_strdup("STATUS");
+		is_str(message_class_name(class_of(cfg, m, st, &c)), "command", "STATUS from a stranger: still a command");
+		classification_clear(&c);
+		g_autoptr(form) none = form_parse("", FALSE);
+		g_autoptr(decision) d = decide(cfg, m, none, st);
+		ok(d->outcome == OUTCOME_HELD && has_code(d->reasons, REASON_NOT_AUTHORISED) && d->command == CMD_NONE,
+		   "and decided: held not_authorised, nothing done");
+	}
+}
+
+/* The answer and the commands read a subject after the same prefixes. */
+static void test_subject_prefixes(const struct nomd_config *cfg, const struct decide_state *st)
+{
+	g_autoptr(parsed_message) m = msg_from("alex@angus.example");
+	g_free(m->subject);
+	m->subject = g_strdup("Fwd: RE:\tYes [ref 0123456789ab]");
+	g_autoptr(form) none = form_parse("", FALSE);
+	g_autoptr(decision) d = decide(cfg, m, none, st);
+	ok(d->answer == ANSWER_YES && has_code(d->reasons, REASON_CONSENT_CONFIRMED),
+	   "an answer only in a subject behind Fwd: and Re: prefixes: read");
+	g_autoptr(parsed_message) c = msg_from("ce@fife.example");
+	g_free(c->subject);
+	c->subject = g_strdup(" Fw: re:FORM");
+	g_autoptr(decision) e = decide(cfg, c, none, st);
+	ok(e->command == CMD_FORM && has_code(e->reasons, REASON_CMD_FORM), "FORM behind Fw: and Re: prefixes: a command");
+}
+
 int main(void)
 {
 	/* Configs below hold a password: private, as nomd insists. */
@@ -813,6 +1020,9 @@ int main(void)
 		g_autoptr(decision) t = decide(cfg, two, NULL, &st);
 		ok(has_code(t->reasons, "ambiguous_sender") && !t->consent, "an answer with two From mailboxes: held");
 	}
+	test_classify(cfg, &st);
+	test_subject_prefixes(cfg, &st);
+	test_reply_gate(cfg, &st, &fake);
 	test_documents(cfg, &st);
 	g_hash_table_unref(fake.known);
 	return tap_done();

@@ -366,6 +366,8 @@ static void test_reply(void)
 	ok(strstr(u->text, "We could not read nominations.docx (the file seems damaged). Please send the form as a "
 			   "Word file (.docx) or paste it into the body of your email.") != NULL,
 	   "an unreadable file: named, with what to do");
+	g_autoptr(reply_out) re = reply_render(cfg, t, &d, "RE: re:\tFwd: Nominations", NULL);
+	is_str(re->subject, "Re: Nominations", "the reply's subject: one Re:, the thread's Re: and Fwd: gone");
 	g_ptr_array_unref(d.reasons);
 	g_ptr_array_unref(d.warnings);
 	g_array_unref(d.verdicts);
