@@ -741,11 +741,16 @@ static const char *const reply_headers[] = {"From",
 /* The reply subject compose.c is meant to write (reply_subject()). */
 static char *expected_subject(const char *subject)
 {
+	/* Any number of "Re:", "Fw:" and "Fwd:" (any case), with the blanks
+	 * around them, go (written out here, not taken from subject.c). */
 	const char *s = subject ? subject : "";
-	while (g_ascii_strncasecmp(s, "re:", 3) == 0) {
-		s += 3;
+	for (size_t n = 1; n;) {
 		while (*s == ' ' || *s == '\t')
 			s++;
+		n = g_ascii_strncasecmp(s, "re:", 3) == 0 || g_ascii_strncasecmp(s, "fw:", 3) == 0 ? 3
+		    : g_ascii_strncasecmp(s, "fwd:", 4) == 0					     ? 4
+												     : 0;
+		s += n;
 	}
 	/* As compose.c writes it: one line, at most 150 characters, "=?"
 	 * broken up so no encoded-word syntax reaches the header encoder. */
