@@ -34,7 +34,7 @@
 #include <string.h>
 
 #include "../parsers/subject.h"
-#include "sender.h"
+#include "origin.h"
 #include "util.h"
 
 static const char *const outcome_names[] = {
@@ -215,7 +215,7 @@ struct decision *decide_reply_gate(const struct nomd_config *cfg, const struct p
 	if (*limited)
 		return decision_finish(decision_new(OUTCOME_HELD), REASON_REPLY_LIMIT, msg->from);
 	struct decision *d = decision_new(o);
-	d->reply = !sender_suppresses_reply(msg);
+	d->reply = !origin_suppresses_reply(msg);
 	if (!d->reply)
 		decision_add_code(d->warnings, WARN_NO_REPLY);
 	return d;
@@ -270,7 +270,7 @@ static const char *answer_refused(const struct nomd_config *cfg, const struct pa
 	g_autofree char *key = email_key(owner);
 	if (g_strcmp0(sender, key) != 0)
 		return wrong_sender;
-	if (cfg->programme.require_authentication && !sender_authenticated(cfg, msg))
+	if (cfg->programme.require_authentication && !origin_authenticated(cfg, msg))
 		return REASON_UNAUTHENTICATED;
 	return NULL;
 }
@@ -386,9 +386,9 @@ gboolean decide_reads_documents(const struct nomd_config *cfg, const struct pars
 		return FALSE;
 	if (msg->from_headers != 1 || msg->from_count != 1 || !msg->from)
 		return FALSE;
-	if (sender_is_us(cfg, msg) || sender_automatic(msg))
+	if (origin_is_us(cfg, msg) || origin_automatic(msg))
 		return FALSE;
-	if (cfg->programme.require_authentication && !sender_authenticated(cfg, msg))
+	if (cfg->programme.require_authentication && !origin_authenticated(cfg, msg))
 		return FALSE;
 	for (guint i = 0; i < cfg->organisations->len; i++)
 		if (config_is_nominator(cfg->organisations->pdata[i], msg->from))
@@ -443,9 +443,9 @@ static enum message_class classify_message(const struct nomd_config *cfg, const 
 {
 	if (!msg->parsed || msg->limit)
 		return CLASS_BROKEN;
-	if (sender_is_us(cfg, msg) || (msg->message_id && state->sent_by_us(state->ctx, msg->message_id)))
+	if (origin_is_us(cfg, msg) || (msg->message_id && state->sent_by_us(state->ctx, msg->message_id)))
 		return CLASS_OWN_MAIL;
-	c->automatic = sender_automatic(msg);
+	c->automatic = origin_automatic(msg);
 	if (c->automatic) {
 		c->bounce = msg->is_report && msg->dsn_message_id && state->sent_by_us(state->ctx, msg->dsn_message_id);
 		/* Google marks its calendar's answers as automatic: the answer

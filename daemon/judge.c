@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "sender.h"
+#include "origin.h"
 #include "util.h"
 
 static gboolean email_in_domains(const struct organisation *org, const char *email)
@@ -306,7 +306,7 @@ static struct decision *decide_command(const struct nomd_config *cfg, const stru
 	}
 	/* A From address is easily forged: unless the message authenticated,
 	 * the nominator's own mailbox must confirm before anyone is removed. */
-	if (!confirmed && !sender_authenticated(cfg, msg)) {
+	if (!confirmed && !origin_authenticated(cfg, msg)) {
 		d->command = CMD_WITHDRAW_PENDING;
 		d->confirm_expires = state->received + CONFIRM_SECONDS;
 		return decision_finish(d, REASON_CONFIRM_REQUESTED, arg);
@@ -336,7 +336,7 @@ static struct decision *nominator_decision(const struct nomd_config *cfg, const 
 	const struct organisation *org = sole_organisation(cfg, msg->from, &count);
 	if (count == 0)
 		return decide_held(REASON_NOT_AUTHORISED);
-	if (cfg->programme.require_authentication && !sender_authenticated(cfg, msg))
+	if (cfg->programme.require_authentication && !origin_authenticated(cfg, msg))
 		return decide_held(REASON_UNAUTHENTICATED);
 	if (form->organisation) {
 		org = config_find_organisation(cfg, form->organisation);

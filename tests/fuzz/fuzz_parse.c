@@ -52,7 +52,7 @@
 #include "../../daemon/compose.h"
 #include "../../daemon/config.h"
 #include "../../daemon/decide.h"
-#include "../../daemon/sender.h"
+#include "../../daemon/origin.h"
 #include "../../daemon/log.h"
 #include "../../daemon/reply.h"
 #include "../../daemon/util.h"
@@ -585,13 +585,13 @@ static void check_decision(const struct parsed_message *m, const struct form *f,
 		CHECK(d->verdicts->len == 0, "command with verdicts");
 		CHECK(d->reasons->len == 1, "command with %u reasons", d->reasons->len);
 		struct counts before = fake_counts(st, d->org->id);
-		CHECK(d->command != CMD_WITHDRAW || !d->withdraw || sender_authenticated(cfg, m),
+		CHECK(d->command != CMD_WITHDRAW || !d->withdraw || origin_authenticated(cfg, m),
 		      "a WITHDRAW acted on without authentication or a confirmation");
 		if (d->command == CMD_WITHDRAW_PENDING) {
 			g_autofree char *key = email_key(d->withdraw);
 			const struct entry *e = key ? g_hash_table_lookup(st->nominees, key) : NULL;
 			CHECK(e && strcmp(e->org, d->org->id) == 0 && in_list(d->reasons, REASON_CONFIRM_REQUESTED) &&
-				      d->reply == !sender_suppresses_reply(m),
+				      d->reply == !origin_suppresses_reply(m),
 			      "a confirmation asked for %s, not a nominee of %s", d->withdraw, d->org->id);
 		}
 		if (d->command == CMD_WITHDRAW && d->withdraw) {

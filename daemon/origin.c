@@ -1,5 +1,5 @@
-/* sender: automatic mail, our own mail, and sender authentication. */
-#include "sender.h"
+/* origin: automatic mail, our own mail, and the authentication of the From. */
+#include "origin.h"
 
 #include <string.h>
 
@@ -16,7 +16,7 @@ static const char *const automatic_subjects[] = {
 	"mail delivery failed", "returned mail:",     "delivery failure",    "non remis",
 };
 
-const char *sender_automatic(const struct parsed_message *msg)
+const char *origin_automatic(const struct parsed_message *msg)
 {
 	if (msg->is_report)
 		return "delivery or read report";
@@ -49,12 +49,12 @@ const char *sender_automatic(const struct parsed_message *msg)
 	return NULL;
 }
 
-gboolean sender_is_us(const struct nomd_config *cfg, const struct parsed_message *msg)
+gboolean origin_is_us(const struct nomd_config *cfg, const struct parsed_message *msg)
 {
 	return msg->from && g_ascii_strcasecmp(msg->from, cfg->smtp.from_address) == 0;
 }
 
-gboolean sender_suppresses_reply(const struct parsed_message *msg)
+gboolean origin_suppresses_reply(const struct parsed_message *msg)
 {
 	if (!msg->suppress)
 		return FALSE;
@@ -105,7 +105,7 @@ static gboolean clause_passes(const char *clause, const char *from_domain)
 	return d && aligned(d, from_domain);
 }
 
-gboolean sender_authenticated(const struct nomd_config *cfg, const struct parsed_message *msg)
+gboolean origin_authenticated(const struct nomd_config *cfg, const struct parsed_message *msg)
 {
 	const char *authserv_id = cfg->programme.trusted_authserv_id;
 	if (!msg->from || !authserv_id)
