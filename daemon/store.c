@@ -244,7 +244,7 @@ gboolean store_fail_busy(struct store *st, GError **error)
 	return FALSE;
 }
 
-static gboolean exec(struct store *st, const char *sql, GError **error)
+gboolean store_exec(struct store *st, const char *sql, GError **error)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK)
@@ -323,6 +323,11 @@ gboolean store_step_done(struct store *st, sqlite3_stmt *stmt, GError **error)
 	return TRUE;
 }
 
+char *store_column_dup(sqlite3_stmt *stmt, int i)
+{
+	return g_strdup((const char *)sqlite3_column_text(stmt, i));
+}
+
 static int schema_version(struct store *st, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, "PRAGMA user_version", error);
@@ -337,7 +342,7 @@ static int schema_version(struct store *st, GError **error)
 
 static gboolean migrate(struct store *st, GError **error)
 {
-	if (!exec(st, "BEGIN IMMEDIATE", error))
+	if (!store_exec(st, "BEGIN IMMEDIATE", error))
 		return FALSE;
 	int version = schema_version(st, error);
 	if (version < 0)
@@ -350,10 +355,10 @@ static gboolean migrate(struct store *st, GError **error)
 	}
 	for (int v = version; v < SCHEMA_VERSION; v++) {
 		g_autofree char *bump = g_strdup_printf("PRAGMA user_version = %d", v + 1);
-		if (!exec(st, migrations[v], error) || !exec(st, bump, error))
+		if (!store_exec(st, migrations[v], error) || !store_exec(st, bump, error))
 			goto fail;
 	}
-	return exec(st, "COMMIT", error);
+	return store_exec(st, "COMMIT", error);
 fail:
 	store_rollback(st);
 	return FALSE;
@@ -383,7 +388,7 @@ gboolean store_open(const char *path, struct store **out, GError **error)
 		return FALSE;
 	}
 	/* synchronous and foreign_keys do not persist: set them on every open. */
-	if (!exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", error) ||
+	if (!store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", error) ||
 	    !migrate(st, error)) {
 		store_close(st);
 		return FALSE;
@@ -431,7 +436,7 @@ gboolean store_find_message(struct store *st, const char *message_id, const char
 	store_bind_text(stmt, 2, sha256);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
-		*outcome = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+		*outcome = store_column_dup(stmt, 0);
 	else if (rc != SQLITE_DONE)
 		return store_fail(st, error, "find message");
 	return TRUE;
@@ -448,7 +453,7 @@ gboolean store_find_by_uid(struct store *st, guint32 uidvalidity, guint32 uid, c
 	sqlite3_bind_int64(stmt, 2, uid);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
-		*outcome = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+		*outcome = store_column_dup(stmt, 0);
 	else if (rc != SQLITE_DONE)
 		return store_fail(st, error, "find message by UID");
 	return TRUE;
@@ -656,12 +661,12 @@ static struct outbox_item *outbox_item_read(sqlite3_stmt *stmt)
 {
 	struct outbox_item *it = g_new0(struct outbox_item, 1);
 	it->id = sqlite3_column_int64(stmt, 0);
-	it->envelope_from = g_strdup((const char *)sqlite3_column_text(stmt, 1));
-	it->recipient = g_strdup((const char *)sqlite3_column_text(stmt, 2));
+	it->envelope_from = store_column_dup(stmt, 1);
+	it->recipient = store_column_dup(stmt, 2);
 	it->body = g_bytes_new(sqlite3_column_blob(stmt, 3), sqlite3_column_bytes(stmt, 3));
 	it->attempts = sqlite3_column_int(stmt, 4);
-	it->message_id = g_strdup((const char *)sqlite3_column_text(stmt, 5));
-	it->facts = g_strdup((const char *)sqlite3_column_text(stmt, 6));
+	it->message_id = store_column_dup(stmt, 5);
+	it->facts = store_column_dup(stmt, 6);
 	return it;
 }
 
@@ -797,7 +802,7 @@ gboolean store_outbox_counts(struct store *st, gint64 *pending, gint64 *failed, 
 	*pending = sqlite3_column_int64(stmt, 0);
 	*failed = sqlite3_column_int64(stmt, 1);
 	if (oldest)
-		*oldest = g_strdup((const char *)sqlite3_column_text(stmt, 2));
+		*oldest = store_column_dup(stmt, 2);
 	return TRUE;
 }
 
@@ -842,11 +847,9 @@ gboolean store_replies_since(struct store *st, const char *address, gint64 since
 	return TRUE;
 }
 
-gboolean store_each_row(struct store *st, const char *sql, store_row_fn fn, void *ctx, GError **error)
+gboolean store_each_step(struct store *st, sqlite3_stmt *stmt, const char *what, store_row_fn fn, void *ctx,
+			 GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
-	if (!stmt)
-		return FALSE;
 	int n = sqlite3_column_count(stmt);
 	g_autofree const char **names = g_new0(const char *, n);
 	g_autofree const char **values = g_new0(const char *, n);
@@ -859,8 +862,14 @@ gboolean store_each_row(struct store *st, const char *sql, store_row_fn fn, void
 		fn(ctx, n, names, values);
 	}
 	if (rc != SQLITE_DONE)
-		return store_fail(st, error, "read");
+		return store_fail(st, error, what);
 	return TRUE;
+}
+
+gboolean store_each_row(struct store *st, const char *sql, store_row_fn fn, void *ctx, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
+	return stmt && store_each_step(st, stmt, "read", fn, ctx, error);
 }
 
 gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError **error)
@@ -946,7 +955,7 @@ gboolean store_attempts(struct store *st, guint32 uidvalidity, guint32 uid, int 
 	if (rc == SQLITE_ROW) {
 		*starts = sqlite3_column_int(stmt, 0);
 		*failures = sqlite3_column_int(stmt, 1);
-		*last_error = g_strdup((const char *)sqlite3_column_text(stmt, 2));
+		*last_error = store_column_dup(stmt, 2);
 	} else if (rc != SQLITE_DONE) {
 		return store_fail(st, error, "read attempts");
 	}
@@ -1059,7 +1068,7 @@ gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray
 	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		g_ptr_array_add(list, g_strdup((const char *)sqlite3_column_text(stmt, 0)));
+		g_ptr_array_add(list, store_column_dup(stmt, 0));
 		*typed += sqlite3_column_int(stmt, 1);
 	}
 	if (rc != SQLITE_DONE)
@@ -1078,8 +1087,8 @@ gboolean store_email_owner(struct store *st, const char *email_key, char **org_i
 	store_bind_text(stmt, 1, email_key);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		*org_id = g_strdup((const char *)sqlite3_column_text(stmt, 0));
-		*role = g_strdup((const char *)sqlite3_column_text(stmt, 1));
+		*org_id = store_column_dup(stmt, 0);
+		*role = store_column_dup(stmt, 1);
 	} else if (rc != SQLITE_DONE) {
 		return store_fail(st, error, "look up nominee");
 	}
@@ -1133,15 +1142,5 @@ gboolean store_each_org_nominee(struct store *st, const char *org_id, store_row_
 	if (!stmt)
 		return FALSE;
 	store_bind_text(stmt, 1, org_id);
-	const char *names[] = { "role", "name", "email" };
-	const char *values[3];
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		for (int i = 0; i < 3; i++)
-			values[i] = (const char *)sqlite3_column_text(stmt, i);
-		fn(ctx, 3, names, values);
-	}
-	if (rc != SQLITE_DONE)
-		return store_fail(st, error, "read nominees");
-	return TRUE;
+	return store_each_step(st, stmt, "read nominees", fn, ctx, error);
 }

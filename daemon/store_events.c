@@ -49,11 +49,6 @@ void invitation_view_free(struct invitation_view *v)
 	g_free(v);
 }
 
-static char *text(sqlite3_stmt *stmt, int i)
-{
-	return g_strdup((const char *)sqlite3_column_text(stmt, i));
-}
-
 static struct event_record *read_event(sqlite3_stmt *stmt, int c)
 {
 	struct event_record *e = g_new0(struct event_record, 1);
@@ -61,7 +56,7 @@ static struct event_record *read_event(sqlite3_stmt *stmt, int c)
 	char **texts[] = { &e->uid, &e->title, &e->description, &e->timezone, &e->location, &e->online_url,
 			   &e->audience, &e->status };
 	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++)
-		*texts[i] = text(stmt, c + 1 + (int)i);
+		*texts[i] = store_column_dup(stmt, c + 1 + (int)i);
 	e->starts_at = sqlite3_column_int64(stmt, c + 9);
 	e->duration = sqlite3_column_int(stmt, c + 10);
 	e->capacity = sqlite3_column_int(stmt, c + 11);
@@ -84,10 +79,10 @@ static struct invitation_view *read_invitation(struct store *st, sqlite3_stmt *s
 	v->sent_sequence = sqlite3_column_int(stmt, 3);
 	v->cancel_sent = sqlite3_column_int(stmt, 4) != 0;
 	v->reminded = sqlite3_column_int(stmt, 5) != 0;
-	v->email = text(stmt, 6);
-	v->name = text(stmt, 7);
-	v->role = text(stmt, 8);
-	v->organisation = text(stmt, 9);
+	v->email = store_column_dup(stmt, 6);
+	v->name = store_column_dup(stmt, 7);
+	v->role = store_column_dup(stmt, 8);
+	v->organisation = store_column_dup(stmt, 9);
 	v->event = read_event(stmt, INVITATION_NCOLS);
 	const char *answer = (const char *)sqlite3_column_text(stmt, 2);
 	const char *status = (const char *)sqlite3_column_text(stmt, 10);
@@ -382,7 +377,7 @@ gboolean store_last_digest(struct store *st, gint64 *mark, char **sent_at, GErro
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		*mark = sqlite3_column_int64(stmt, 0);
-		*sent_at = text(stmt, 1);
+		*sent_at = store_column_dup(stmt, 1);
 	} else if (rc != SQLITE_DONE) {
 		return store_fail(st, error, "read digests");
 	}
@@ -447,20 +442,7 @@ gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql[r], error);
 	if (!stmt)
 		return FALSE;
-	int n = sqlite3_column_count(stmt);
-	g_autofree const char **names = g_new0(const char *, n);
-	g_autofree const char **values = g_new0(const char *, n);
-	for (int i = 0; i < n; i++)
-		names[i] = sqlite3_column_name(stmt, i);
 	if (sqlite3_bind_parameter_count(stmt) >= 1)
 		sqlite3_bind_int64(stmt, 1, mark);
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		for (int i = 0; i < n; i++)
-			values[i] = (const char *)sqlite3_column_text(stmt, i);
-		fn(ctx, n, names, values);
-	}
-	if (rc != SQLITE_DONE)
-		return store_fail(st, error, "read report");
-	return TRUE;
+	return store_each_step(st, stmt, "read report", fn, ctx, error);
 }
