@@ -39,6 +39,10 @@ gboolean store_each_step(struct store *st, sqlite3_stmt *stmt, const char *what,
 			 GError **error);
 /* store_each_step for fixed SQL without parameters. */
 gboolean store_each_row(struct store *st, const char *sql, store_row_fn fn, void *ctx, GError **error);
+/* Write the one row of a marker table (sender, syncs): ?1 the time, ?2
+ * our pid. The same values twice in one second leave the page clean: a
+ * caller that needs a real write deletes the row first (store_sync). */
+gboolean store_touch_marker(struct store *st, const char *sql, GError **error);
 gboolean store_exists(struct store *st, const char *sql, const char *value, gboolean *found, GError **error);
 
 #endif
