@@ -43,6 +43,9 @@ gboolean store_each_row(struct store *st, const char *sql, store_row_fn fn, void
  * our pid. The same values twice in one second leave the page clean: a
  * caller that needs a real write deletes the row first (store_sync). */
 gboolean store_touch_marker(struct store *st, const char *sql, GError **error);
+/* PRAGMA synchronous for the commits to come: FULL makes each durable on
+ * its own, NORMAL leaves that to the next FULL one (or checkpoint). */
+gboolean store_set_synchronous(struct store *st, gboolean full, GError **error);
 gboolean store_exists(struct store *st, const char *sql, const char *value, gboolean *found, GError **error);
 
 #endif
