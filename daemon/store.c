@@ -6,7 +6,6 @@
 #include "store.h"
 
 #include <sqlite3.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "store_internal.h"
@@ -472,35 +471,6 @@ gboolean store_each_row(struct store *st, const char *sql, store_row_fn fn, void
 	return stmt && store_each_step(st, stmt, "read", fn, ctx, error);
 }
 
-gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError **error)
-{
-	return store_each_row(st,
-			"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"
-			" n.years, n.aspiration, n.expertise, n.location, n.format, n.status, n.reason, n.warnings,"
-			" CASE WHEN n.status = 'refused' THEN NULL ELSE n.consent END AS consent,"
-			" n.nominated_by, m.message_id, m.received_at, n.updated_at"
-			" FROM nominees n JOIN messages m ON m.id = n.message ORDER BY n.id",
-			fn, ctx, error);
-}
-
-gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError **error)
-{
-	return store_each_row(st,
-			"SELECT message_id, sender AS \"from\", organisation, outcome, reasons, warnings, subject,"
-			" received_at, processed_at, size, sha256, detail FROM messages ORDER BY id",
-			fn, ctx, error);
-}
-
-gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError **error)
-{
-	return store_each_row(st,
-			"SELECT id, recipient, message_id, status, attempts, last_error, created_at, sent_at, bounce,"
-			" CASE WHEN status = 'pending' AND next_attempt_at > 0"
-			" THEN strftime('%Y-%m-%dT%H:%M:%SZ', next_attempt_at, 'unixepoch') END AS next_attempt"
-			" FROM outbox ORDER BY id",
-			fn, ctx, error);
-}
-
 gboolean store_set_synchronous(struct store *st, gboolean full, GError **error)
 {
 	return run_cached(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", error);
@@ -529,16 +499,4 @@ gboolean store_sync(struct store *st, GError **error)
 	if (!ok)
 		store_rollback(st);
 	return store_set_synchronous(st, !st->lazy, ok ? error : NULL) && ok;
-}
-
-gboolean store_each_org_nominee(struct store *st, const char *org_id, store_row_fn fn, void *ctx, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "SELECT role, name, email FROM nominees WHERE organisation = ?1"
-					       " AND status = 'accepted' ORDER BY role DESC, id",
-					       error);
-	if (!stmt)
-		return FALSE;
-	store_bind_text(stmt, 1, org_id);
-	return store_each_step(st, stmt, "read nominees", fn, ctx, error);
 }
