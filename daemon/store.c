@@ -1,15 +1,21 @@
-/* store: SQLite state. Every statement is prepared with bound parameters;
- * the schema version lives in PRAGMA user_version and is raised inside the
- * migration's own transaction. synchronous=FULL because these records gate
- * an IMAP move and an SMTP send; a batch of messages commits lazily and is
- * made durable at once (store_sync) before its move. */
+/* store: the database itself: opening it, the schema and its migrations,
+ * transactions and when commits are durable, errors, and the statement
+ * helpers every store file uses (store_internal.h). What is stored lives
+ * in store_inbox.c (messages, nominees, checkpoint, attempts),
+ * store_outbox.c, store_report.c, store_people.c, store_events.c and
+ * store_forget.c.
+ *
+ * Every statement is prepared with bound parameters; the schema version
+ * lives in PRAGMA user_version and is raised inside the migration's own
+ * transaction. synchronous=FULL because these records gate an IMAP move
+ * and an SMTP send; a batch of messages commits lazily and is made durable
+ * at once (store_sync) before its move. */
 #include "store.h"
 
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include "store_internal.h"
-
 #include "util.h"
 
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
@@ -326,6 +332,45 @@ char *store_column_dup(sqlite3_stmt *stmt, int i)
 	return g_strdup((const char *)sqlite3_column_text(stmt, i));
 }
 
+gboolean store_each_step(struct store *st, sqlite3_stmt *stmt, const char *what, store_row_fn fn, void *ctx,
+			 GError **error)
+{
+	int n = sqlite3_column_count(stmt);
+	g_autofree const char **names = g_new0(const char *, n);
+	g_autofree const char **values = g_new0(const char *, n);
+	for (int i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(stmt, i);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++)
+			values[i] = (const char *)sqlite3_column_text(stmt, i);
+		fn(ctx, n, names, values);
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, error, what);
+	return TRUE;
+}
+
+gboolean store_each_row(struct store *st, const char *sql, store_row_fn fn, void *ctx, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
+	return stmt && store_each_step(st, stmt, "read", fn, ctx, error);
+}
+
+gboolean store_exists(struct store *st, const char *sql, const char *value, gboolean *found, GError **error)
+{
+	*found = FALSE;
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
+	if (!stmt)
+		return FALSE;
+	store_bind_text(stmt, 1, value);
+	int rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, error, "look up");
+	*found = rc == SQLITE_ROW;
+	return TRUE;
+}
+
 static int schema_version(struct store *st, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, "PRAGMA user_version", error);
@@ -421,17 +466,16 @@ void store_rollback(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-gboolean store_exists(struct store *st, const char *sql, const char *value, gboolean *found, GError **error)
+gboolean store_set_synchronous(struct store *st, gboolean full, GError **error)
 {
-	*found = FALSE;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
-	if (!stmt)
+	return run_cached(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", error);
+}
+
+gboolean store_set_lazy_commits(struct store *st, gboolean lazy, GError **error)
+{
+	if (!store_set_synchronous(st, !lazy, error))
 		return FALSE;
-	store_bind_text(stmt, 1, value);
-	int rc = sqlite3_step(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(st, error, "look up");
-	*found = rc == SQLITE_ROW;
+	st->lazy = lazy;
 	return TRUE;
 }
 
@@ -444,44 +488,6 @@ gboolean store_touch_marker(struct store *st, const char *sql, GError **error)
 	store_bind_text(stmt, 1, now);
 	sqlite3_bind_int64(stmt, 2, getpid());
 	return store_step_done(st, stmt, error);
-}
-
-gboolean store_each_step(struct store *st, sqlite3_stmt *stmt, const char *what, store_row_fn fn, void *ctx,
-			 GError **error)
-{
-	int n = sqlite3_column_count(stmt);
-	g_autofree const char **names = g_new0(const char *, n);
-	g_autofree const char **values = g_new0(const char *, n);
-	for (int i = 0; i < n; i++)
-		names[i] = sqlite3_column_name(stmt, i);
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		for (int i = 0; i < n; i++)
-			values[i] = (const char *)sqlite3_column_text(stmt, i);
-		fn(ctx, n, names, values);
-	}
-	if (rc != SQLITE_DONE)
-		return store_fail(st, error, what);
-	return TRUE;
-}
-
-gboolean store_each_row(struct store *st, const char *sql, store_row_fn fn, void *ctx, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
-	return stmt && store_each_step(st, stmt, "read", fn, ctx, error);
-}
-
-gboolean store_set_synchronous(struct store *st, gboolean full, GError **error)
-{
-	return run_cached(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", error);
-}
-
-gboolean store_set_lazy_commits(struct store *st, gboolean lazy, GError **error)
-{
-	if (!store_set_synchronous(st, !lazy, error))
-		return FALSE;
-	st->lazy = lazy;
-	return TRUE;
 }
 
 gboolean store_sync(struct store *st, GError **error)

@@ -1,5 +1,6 @@
 /* store_people: nominees as people once accepted: their consent (welcome,
- * reminder, answer) and their pairs. Part of the store; see store.h. */
+ * reminder, answer) and their pairs; and the confirmations that commands
+ * from unauthenticated mail wait for. Part of the store; see store.h. */
 #include <string.h>
 
 #include "store_internal.h"
