@@ -1,23 +1,27 @@
-/* store: SQLite state. Every statement is prepared with bound parameters;
- * the schema version lives in PRAGMA user_version and is raised inside the
- * migration's own transaction. synchronous=FULL because these records gate
- * an IMAP move and an SMTP send; a batch of messages commits lazily and is
- * made durable at once (store_sync) before its move. */
+/* store: the database itself: opening it, the schema and its migrations,
+ * transactions and when commits are durable, errors, and the statement
+ * helpers every store file uses (store_internal.h). What is stored lives
+ * in store_inbox.c (messages, nominees, checkpoint, attempts),
+ * store_outbox.c, store_report.c, store_people.c, store_events.c and
+ * store_forget.c.
+ *
+ * Every statement is prepared with bound parameters; the schema version
+ * lives in PRAGMA user_version and is raised inside the migration's own
+ * transaction. synchronous=FULL because these records gate an IMAP move
+ * and an SMTP send; a batch of messages commits lazily and is made durable
+ * at once (store_sync) before its move. */
 #include "store.h"
 
 #include <sqlite3.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "store_internal.h"
-
 #include "util.h"
 
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 
 #define SCHEMA_VERSION 11
 #define BUSY_TIMEOUT_MS 10000
-
 
 static const char *const migrations[SCHEMA_VERSION] = {
 	/* 1: messages, nominees, outbox */
@@ -244,7 +248,7 @@ gboolean store_fail_busy(struct store *st, GError **error)
 	return FALSE;
 }
 
-static gboolean exec(struct store *st, const char *sql, GError **error)
+gboolean store_exec(struct store *st, const char *sql, GError **error)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK)
@@ -323,6 +327,50 @@ gboolean store_step_done(struct store *st, sqlite3_stmt *stmt, GError **error)
 	return TRUE;
 }
 
+char *store_column_dup(sqlite3_stmt *stmt, int i)
+{
+	return g_strdup((const char *)sqlite3_column_text(stmt, i));
+}
+
+gboolean store_each_step(struct store *st, sqlite3_stmt *stmt, const char *what, store_row_fn fn, void *ctx,
+			 GError **error)
+{
+	int n = sqlite3_column_count(stmt);
+	g_autofree const char **names = g_new0(const char *, n);
+	g_autofree const char **values = g_new0(const char *, n);
+	for (int i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(stmt, i);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		for (int i = 0; i < n; i++)
+			values[i] = (const char *)sqlite3_column_text(stmt, i);
+		fn(ctx, n, names, values);
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(st, error, what);
+	return TRUE;
+}
+
+gboolean store_each_row(struct store *st, const char *sql, store_row_fn fn, void *ctx, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
+	return stmt && store_each_step(st, stmt, "read", fn, ctx, error);
+}
+
+gboolean store_exists(struct store *st, const char *sql, const char *value, gboolean *found, GError **error)
+{
+	*found = FALSE;
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
+	if (!stmt)
+		return FALSE;
+	store_bind_text(stmt, 1, value);
+	int rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(st, error, "look up");
+	*found = rc == SQLITE_ROW;
+	return TRUE;
+}
+
 static int schema_version(struct store *st, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, "PRAGMA user_version", error);
@@ -337,7 +385,7 @@ static int schema_version(struct store *st, GError **error)
 
 static gboolean migrate(struct store *st, GError **error)
 {
-	if (!exec(st, "BEGIN IMMEDIATE", error))
+	if (!store_exec(st, "BEGIN IMMEDIATE", error))
 		return FALSE;
 	int version = schema_version(st, error);
 	if (version < 0)
@@ -350,10 +398,10 @@ static gboolean migrate(struct store *st, GError **error)
 	}
 	for (int v = version; v < SCHEMA_VERSION; v++) {
 		g_autofree char *bump = g_strdup_printf("PRAGMA user_version = %d", v + 1);
-		if (!exec(st, migrations[v], error) || !exec(st, bump, error))
+		if (!store_exec(st, migrations[v], error) || !store_exec(st, bump, error))
 			goto fail;
 	}
-	return exec(st, "COMMIT", error);
+	return store_exec(st, "COMMIT", error);
 fail:
 	store_rollback(st);
 	return FALSE;
@@ -383,7 +431,7 @@ gboolean store_open(const char *path, struct store **out, GError **error)
 		return FALSE;
 	}
 	/* synchronous and foreign_keys do not persist: set them on every open. */
-	if (!exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", error) ||
+	if (!store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", error) ||
 	    !migrate(st, error)) {
 		store_close(st);
 		return FALSE;
@@ -418,295 +466,20 @@ void store_rollback(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-gboolean store_find_message(struct store *st, const char *message_id, const char *sha256, char **outcome,
-			    GError **error)
+gboolean store_set_synchronous(struct store *st, gboolean full, GError **error)
 {
-	*outcome = NULL;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(
-		st, "SELECT outcome FROM messages WHERE coalesce(message_id, '') = coalesce(?1, '') AND sha256 = ?2",
-		error);
-	if (!stmt)
+	return run_cached(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", error);
+}
+
+gboolean store_set_lazy_commits(struct store *st, gboolean lazy, GError **error)
+{
+	if (!store_set_synchronous(st, !lazy, error))
 		return FALSE;
-	store_bind_text(stmt, 1, message_id);
-	store_bind_text(stmt, 2, sha256);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*outcome = g_strdup((const char *)sqlite3_column_text(stmt, 0));
-	else if (rc != SQLITE_DONE)
-		return store_fail(st, error, "find message");
+	st->lazy = lazy;
 	return TRUE;
 }
 
-gboolean store_find_by_uid(struct store *st, guint32 uidvalidity, guint32 uid, char **outcome, GError **error)
-{
-	*outcome = NULL;
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st, "SELECT outcome FROM messages WHERE uidvalidity = ?1 AND uid = ?2", error);
-	if (!stmt)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, uidvalidity);
-	sqlite3_bind_int64(stmt, 2, uid);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*outcome = g_strdup((const char *)sqlite3_column_text(stmt, 0));
-	else if (rc != SQLITE_DONE)
-		return store_fail(st, error, "find message by UID");
-	return TRUE;
-}
-
-gboolean store_org_counts(struct store *st, const char *org_id, int *members, int *mentors, GError **error)
-{
-	*members = *mentors = 0;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "SELECT role, count(*) FROM nominees"
-					       " WHERE organisation = ?1 AND status = 'accepted' GROUP BY role",
-					       error);
-	if (!stmt)
-		return FALSE;
-	store_bind_text(stmt, 1, org_id);
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *role = (const char *)sqlite3_column_text(stmt, 0);
-		int n = sqlite3_column_int(stmt, 1);
-		if (g_strcmp0(role, "mentor") == 0)
-			*mentors = n;
-		else
-			*members = n;
-	}
-	if (rc != SQLITE_DONE)
-		return store_fail(st, error, "count nominees");
-	return TRUE;
-}
-
-gboolean store_exists(struct store *st, const char *sql, const char *value, gboolean *found, GError **error)
-{
-	*found = FALSE;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
-	if (!stmt)
-		return FALSE;
-	store_bind_text(stmt, 1, value);
-	int rc = sqlite3_step(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(st, error, "look up");
-	*found = rc == SQLITE_ROW;
-	return TRUE;
-}
-
-gboolean store_message_id_known(struct store *st, const char *message_id, gboolean *known, GError **error)
-{
-	return store_exists(st, "SELECT 1 FROM messages WHERE message_id = ?1", message_id, known, error);
-}
-
-gboolean store_add_message(struct store *st, const struct message_record *rec, gint64 *row, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "INSERT INTO messages (message_id, sha256, sender, organisation, outcome,"
-					       " reasons, subject, received_at, processed_at, size, detail, warnings,"
-					       " uidvalidity, uid)"
-					       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-					       error);
-	if (!stmt)
-		return FALSE;
-	g_autofree char *now = utc_now_iso();
-	store_bind_text(stmt, 1, rec->message_id);
-	store_bind_text(stmt, 2, rec->sha256);
-	store_bind_text(stmt, 3, rec->sender);
-	store_bind_text(stmt, 4, rec->organisation);
-	store_bind_text(stmt, 5, rec->outcome);
-	store_bind_text(stmt, 6, rec->reasons ? rec->reasons : "");
-	store_bind_text(stmt, 7, rec->subject ? rec->subject : "");
-	store_bind_text(stmt, 8, rec->received_at ? rec->received_at : now);
-	store_bind_text(stmt, 9, now);
-	sqlite3_bind_int64(stmt, 10, rec->size);
-	store_bind_text(stmt, 11, rec->detail);
-	store_bind_text(stmt, 12, rec->warnings ? rec->warnings : "");
-	if (rec->uid) {
-		sqlite3_bind_int64(stmt, 13, rec->uidvalidity);
-		sqlite3_bind_int64(stmt, 14, rec->uid);
-	}
-	if (!store_step_done(st, stmt, error))
-		return FALSE;
-	*row = sqlite3_last_insert_rowid(st->db);
-	return TRUE;
-}
-
-/* The fields of a nominee, bound as ?2..?17 in the same order for the
- * INSERT and the amending UPDATE. */
-static void bind_nominee(sqlite3_stmt *stmt, const struct nominee_record *r)
-{
-	store_bind_text(stmt, 2, r->organisation);
-	store_bind_text(stmt, 3, r->role);
-	store_bind_text(stmt, 4, r->name);
-	store_bind_text(stmt, 5, r->email);
-	store_bind_text(stmt, 6, r->job_title);
-	store_bind_text(stmt, 7, r->service);
-	store_bind_text(stmt, 8, r->service_type);
-	if (r->years >= 0)
-		sqlite3_bind_int(stmt, 9, r->years);
-	else
-		sqlite3_bind_null(stmt, 9);
-	store_bind_text(stmt, 10, r->aspiration);
-	store_bind_text(stmt, 11, r->expertise);
-	store_bind_text(stmt, 12, r->location);
-	store_bind_text(stmt, 13, r->format);
-	store_bind_text(stmt, 14, r->warnings ? r->warnings : "");
-	store_bind_text(stmt, 15, r->nominated_by);
-	store_bind_text(stmt, 16, r->status);
-	store_bind_text(stmt, 17, r->reason);
-}
-
-gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *r, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st,
-			"INSERT INTO nominees (message, organisation, role, name, email, email_key, job_title,"
-			" service, service_type, years, aspiration, expertise, location, format, warnings,"
-			" nominated_by, status, reason)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, lower(?5), ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-			error);
-	if (!stmt)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, message_row);
-	bind_nominee(stmt, r);
-	return store_step_done(st, stmt, error);
-}
-
-/* Record that outbox row `row` names `nominee` (0: nobody), or, with
- * `message_row`, every nominee recorded from that message. */
-static gboolean mention(struct store *st, gint64 row, gint64 nominee, gint64 message_row, GError **error)
-{
-	if (nominee <= 0 && message_row <= 0)
-		return TRUE;
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st,
-			      "INSERT OR IGNORE INTO outbox_mentions (outbox, nominee)"
-			      " SELECT ?1, ?2 WHERE ?2 > 0"
-			      " UNION SELECT ?1, nominee FROM message_mentions WHERE message = ?3",
-			      error);
-	if (!stmt)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, row);
-	sqlite3_bind_int64(stmt, 2, nominee);
-	sqlite3_bind_int64(stmt, 3, message_row);
-	return store_step_done(st, stmt, error);
-}
-
-gboolean store_outbox_add(struct store *st, const struct outbox_row *r, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st,
-			"INSERT INTO outbox (idem_key, message, envelope_from, recipient, body, created_at, message_id, nominee,"
-			" invitation, kind, facts) VALUES (?1, ?2, ?3, ?4, coalesce(?5, X''), ?6, ?7, ?8, ?9, ?10, ?11)"
-			" ON CONFLICT (idem_key) DO NOTHING",
-			error);
-	if (!stmt)
-		return FALSE;
-	g_autofree char *now = utc_now_iso();
-	store_bind_text(stmt, 1, r->idem_key);
-	if (r->message_row > 0)
-		sqlite3_bind_int64(stmt, 2, r->message_row);
-	else
-		sqlite3_bind_null(stmt, 2);
-	store_bind_text(stmt, 3, r->envelope_from ? r->envelope_from : "");
-	store_bind_text(stmt, 4, r->recipient);
-	if (r->body) {
-		gsize len = 0;
-		const void *data = g_bytes_get_data(r->body, &len);
-		sqlite3_bind_blob64(stmt, 5, data, len, SQLITE_TRANSIENT);
-	}
-	store_bind_text(stmt, 6, now);
-	store_bind_text(stmt, 7, r->message_id);
-	if (r->nominee > 0)
-		sqlite3_bind_int64(stmt, 8, r->nominee);
-	if (r->invitation > 0)
-		sqlite3_bind_int64(stmt, 9, r->invitation);
-	if (r->kind)
-		store_bind_text(stmt, 10, r->kind);
-	if (r->facts)
-		store_bind_text(stmt, 11, r->facts);
-	if (!store_step_done(st, stmt, error))
-		return FALSE;
-	if (sqlite3_changes(st->db) == 0) /* queued before, with its mentions */
-		return TRUE;
-	gint64 row = sqlite3_last_insert_rowid(st->db);
-	if (!mention(st, row, r->nominee, r->message_row, error))
-		return FALSE;
-	for (guint i = 0; i < r->n_also; i++)
-		if (!mention(st, row, r->also[i], 0, error))
-			return FALSE;
-	return TRUE;
-}
-
-void outbox_item_free(struct outbox_item *item)
-{
-	if (!item)
-		return;
-	g_free(item->envelope_from);
-	g_free(item->recipient);
-	g_free(item->message_id);
-	g_free(item->facts);
-	if (item->body)
-		g_bytes_unref(item->body);
-	g_free(item);
-}
-
-#define OUTBOX_ITEM_COLUMNS "id, envelope_from, recipient, body, attempts, message_id, facts"
-
-static struct outbox_item *outbox_item_read(sqlite3_stmt *stmt)
-{
-	struct outbox_item *it = g_new0(struct outbox_item, 1);
-	it->id = sqlite3_column_int64(stmt, 0);
-	it->envelope_from = g_strdup((const char *)sqlite3_column_text(stmt, 1));
-	it->recipient = g_strdup((const char *)sqlite3_column_text(stmt, 2));
-	it->body = g_bytes_new(sqlite3_column_blob(stmt, 3), sqlite3_column_bytes(stmt, 3));
-	it->attempts = sqlite3_column_int(stmt, 4);
-	it->message_id = g_strdup((const char *)sqlite3_column_text(stmt, 5));
-	it->facts = g_strdup((const char *)sqlite3_column_text(stmt, 6));
-	return it;
-}
-
-gboolean store_outbox_item(struct store *st, gint64 id, struct outbox_item **item, GError **error)
-{
-	*item = NULL;
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st, "SELECT " OUTBOX_ITEM_COLUMNS " FROM outbox WHERE id = ?1", error);
-	if (!stmt)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, id);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*item = outbox_item_read(stmt);
-	else if (rc != SQLITE_DONE)
-		return store_fail(st, error, "read outbox");
-	return TRUE;
-}
-
-gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint64 now, GPtrArray **items,
-			      GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "SELECT " OUTBOX_ITEM_COLUMNS " FROM outbox"
-					        " WHERE status = 'pending' AND id > ?2 AND next_attempt_at <= ?3 ORDER BY id LIMIT ?1",
-					       error);
-	if (!stmt)
-		return FALSE;
-	sqlite3_bind_int(stmt, 1, limit);
-	sqlite3_bind_int64(stmt, 2, after_id);
-	sqlite3_bind_int64(stmt, 3, now);
-	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)outbox_item_free);
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		g_ptr_array_add(list, outbox_item_read(stmt));
-	if (rc != SQLITE_DONE)
-		return store_fail(st, error, "read outbox");
-	*items = g_steal_pointer(&list);
-	return TRUE;
-}
-
-/* Writes the one row of a marker table (sender, syncs): the time and our
- * pid. The same values twice in one second leave the page clean: a caller
- * that needs a real write deletes the row first (store_sync). */
-static gboolean touch_marker(struct store *st, const char *sql, GError **error)
+gboolean store_touch_marker(struct store *st, const char *sql, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
 	if (!stmt)
@@ -717,257 +490,6 @@ static gboolean touch_marker(struct store *st, const char *sql, GError **error)
 	return store_step_done(st, stmt, error);
 }
 
-gboolean store_sender_batch(struct store *st, GError **error)
-{
-	return touch_marker(st,
-			    "INSERT INTO sender (id, batch_at, pid) VALUES (1, ?1, ?2)"
-			    " ON CONFLICT (id) DO UPDATE SET batch_at = ?1, pid = ?2",
-			    error);
-}
-
-gboolean store_outbox_sent(struct store *st, gint64 id, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(
-		st, "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?2, last_error = NULL WHERE id = ?1",
-		error);
-	if (!stmt)
-		return FALSE;
-	g_autofree char *now = utc_now_iso();
-	sqlite3_bind_int64(stmt, 1, id);
-	store_bind_text(stmt, 2, now);
-	return store_step_done(st, stmt, error);
-}
-
-gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gint64 now, int retry_in, int max_age,
-			     const char *error_text, gboolean *failed, GError **error)
-{
-	/* A message older than max_age is given up, like a permanent failure. */
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st,
-			"UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?4 + ?5,"
-			" status = CASE WHEN ?3 OR ?4 - CAST(strftime('%s', created_at) AS INTEGER) >= ?6"
-			" THEN 'failed' ELSE 'pending' END"
-			" WHERE id = ?1 RETURNING status = 'failed'",
-			error);
-	if (!stmt)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, id);
-	store_bind_text(stmt, 2, error_text);
-	sqlite3_bind_int(stmt, 3, permanent);
-	sqlite3_bind_int64(stmt, 4, now);
-	sqlite3_bind_int(stmt, 5, retry_in);
-	sqlite3_bind_int(stmt, 6, max_age);
-	*failed = permanent;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*failed = sqlite3_column_int(stmt, 0) != 0;
-		rc = sqlite3_step(stmt);
-	}
-	if (rc != SQLITE_DONE)
-		return store_fail(st, error, "record a failed delivery");
-	return TRUE;
-}
-
-gboolean store_outbox_next_due(struct store *st, gint64 *when, GError **error)
-{
-	*when = 0;
-	/* A row never tried has next_attempt_at 0: due at once, reported as 1. */
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st, "SELECT max(1, min(next_attempt_at)) FROM outbox WHERE status = 'pending'", error);
-	if (!stmt)
-		return FALSE;
-	if (sqlite3_step(stmt) != SQLITE_ROW)
-		return store_fail(st, error, "read outbox");
-	*when = sqlite3_column_type(stmt, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(stmt, 0);
-	return TRUE;
-}
-
-gboolean store_outbox_counts(struct store *st, gint64 *pending, gint64 *failed, char **oldest)
-{
-	*pending = *failed = 0;
-	if (oldest)
-		*oldest = NULL;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-						     "SELECT count(*) FILTER (WHERE status = 'pending'),"
-						     " count(*) FILTER (WHERE status = 'failed'),"
-						     " min(created_at) FILTER (WHERE status = 'pending') FROM outbox",
-						     NULL);
-	if (!stmt || sqlite3_step(stmt) != SQLITE_ROW)
-		return FALSE;
-	*pending = sqlite3_column_int64(stmt, 0);
-	*failed = sqlite3_column_int64(stmt, 1);
-	if (oldest)
-		*oldest = g_strdup((const char *)sqlite3_column_text(stmt, 2));
-	return TRUE;
-}
-
-gboolean store_outbox_retry(struct store *st, gint64 id, gint64 *changed, GError **error)
-{
-	*changed = 0;
-	/* A fresh start: the age limit counts from now. */
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "UPDATE outbox SET status = 'pending', next_attempt_at = 0, created_at = ?2"
-					       " WHERE (id = ?1 OR ?1 = 0) AND status = 'failed'"
-					       " AND (length(body) > 0 OR facts IS NOT NULL)", /* not what was erased */
-					       error);
-	if (!stmt)
-		return FALSE;
-	g_autofree char *now = utc_now_iso();
-	sqlite3_bind_int64(stmt, 1, id);
-	store_bind_text(stmt, 2, now);
-	if (!store_step_done(st, stmt, error))
-		return FALSE;
-	*changed = sqlite3_changes(st->db);
-	return TRUE;
-}
-
-gboolean store_replies_since(struct store *st, const char *address, gint64 since, int *count, GError **error)
-{
-	*count = 0;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "SELECT count(*) FROM outbox WHERE recipient = ?1 COLLATE NOCASE"
-					       " AND created_at >= ?2 AND message IS NOT NULL",
-					       error);
-	if (!stmt)
-		return FALSE;
-	/* created_at is written by utc_now_iso(): a text comparison with the
-	 * same format is the time comparison, and an index range. */
-	g_autoptr(GDateTime) bound = g_date_time_new_from_unix_utc(since);
-	g_autofree char *since_iso = bound ? g_date_time_format(bound, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("");
-	store_bind_text(stmt, 1, address);
-	store_bind_text(stmt, 2, since_iso);
-	if (sqlite3_step(stmt) != SQLITE_ROW)
-		return store_fail(st, error, "count replies");
-	*count = sqlite3_column_int(stmt, 0);
-	return TRUE;
-}
-
-gboolean store_each_row(struct store *st, const char *sql, store_row_fn fn, void *ctx, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
-	if (!stmt)
-		return FALSE;
-	int n = sqlite3_column_count(stmt);
-	g_autofree const char **names = g_new0(const char *, n);
-	g_autofree const char **values = g_new0(const char *, n);
-	for (int i = 0; i < n; i++)
-		names[i] = sqlite3_column_name(stmt, i);
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		for (int i = 0; i < n; i++)
-			values[i] = (const char *)sqlite3_column_text(stmt, i);
-		fn(ctx, n, names, values);
-	}
-	if (rc != SQLITE_DONE)
-		return store_fail(st, error, "read");
-	return TRUE;
-}
-
-gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError **error)
-{
-	return store_each_row(st,
-			"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"
-			" n.years, n.aspiration, n.expertise, n.location, n.format, n.status, n.reason, n.warnings,"
-			" CASE WHEN n.status = 'refused' THEN NULL ELSE n.consent END AS consent,"
-			" n.nominated_by, m.message_id, m.received_at, n.updated_at"
-			" FROM nominees n JOIN messages m ON m.id = n.message ORDER BY n.id",
-			fn, ctx, error);
-}
-
-gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError **error)
-{
-	return store_each_row(st,
-			"SELECT message_id, sender AS \"from\", organisation, outcome, reasons, warnings, subject,"
-			" received_at, processed_at, size, sha256, detail FROM messages ORDER BY id",
-			fn, ctx, error);
-}
-
-gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError **error)
-{
-	return store_each_row(st,
-			"SELECT id, recipient, message_id, status, attempts, last_error, created_at, sent_at, bounce,"
-			" CASE WHEN status = 'pending' AND next_attempt_at > 0"
-			" THEN strftime('%Y-%m-%dT%H:%M:%SZ', next_attempt_at, 'unixepoch') END AS next_attempt"
-			" FROM outbox ORDER BY id",
-			fn, ctx, error);
-}
-
-gboolean store_checkpoint(struct store *st, const char *mailbox, guint32 *uidvalidity, guint32 *last_uid,
-			  GError **error)
-{
-	*uidvalidity = *last_uid = 0;
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st, "SELECT uidvalidity, last_uid FROM checkpoints WHERE mailbox = ?1", error);
-	if (!stmt)
-		return FALSE;
-	store_bind_text(stmt, 1, mailbox);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*uidvalidity = (guint32)sqlite3_column_int64(stmt, 0);
-		*last_uid = (guint32)sqlite3_column_int64(stmt, 1);
-	} else if (rc != SQLITE_DONE) {
-		return store_fail(st, error, "read checkpoint");
-	}
-	return TRUE;
-}
-
-gboolean store_set_checkpoint(struct store *st, const char *mailbox, guint32 uidvalidity, guint32 last_uid,
-			      gboolean reset, GError **error)
-{
-	/* Within one UIDVALIDITY the checkpoint only moves forward. */
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(
-		st,
-		"INSERT INTO checkpoints (mailbox, uidvalidity, last_uid) VALUES (?1, ?2, ?3)"
-		" ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
-		" last_uid = CASE WHEN ?4 OR uidvalidity != excluded.uidvalidity THEN excluded.last_uid"
-		" ELSE max(last_uid, excluded.last_uid) END",
-		error);
-	if (!stmt)
-		return FALSE;
-	store_bind_text(stmt, 1, mailbox);
-	sqlite3_bind_int64(stmt, 2, uidvalidity);
-	sqlite3_bind_int64(stmt, 3, last_uid);
-	sqlite3_bind_int(stmt, 4, reset);
-	return store_step_done(st, stmt, error);
-}
-
-gboolean store_attempts(struct store *st, guint32 uidvalidity, guint32 uid, int *starts, int *failures,
-			char **last_error, GError **error)
-{
-	*starts = *failures = 0;
-	*last_error = NULL;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(
-		st, "SELECT starts, failures, last_error FROM attempts WHERE uidvalidity = ?1 AND uid = ?2", error);
-	if (!stmt)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, uidvalidity);
-	sqlite3_bind_int64(stmt, 2, uid);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*starts = sqlite3_column_int(stmt, 0);
-		*failures = sqlite3_column_int(stmt, 1);
-		*last_error = g_strdup((const char *)sqlite3_column_text(stmt, 2));
-	} else if (rc != SQLITE_DONE) {
-		return store_fail(st, error, "read attempts");
-	}
-	return TRUE;
-}
-
-/* PRAGMA synchronous for the commits to come: FULL makes each durable on
- * its own, NORMAL leaves that to the next FULL one (or checkpoint). */
-static gboolean set_synchronous(struct store *st, gboolean full, GError **error)
-{
-	return run_cached(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", error);
-}
-
-gboolean store_set_lazy_commits(struct store *st, gboolean lazy, GError **error)
-{
-	if (!set_synchronous(st, !lazy, error))
-		return FALSE;
-	st->lazy = lazy;
-	return TRUE;
-}
-
 gboolean store_sync(struct store *st, GError **error)
 {
 	/* In WAL mode a commit under FULL fsyncs the log, and with it every
@@ -975,173 +497,12 @@ gboolean store_sync(struct store *st, GError **error)
 	 * write something, or there is no commit to sync; an update to the
 	 * same values (two syncs in one second) leaves the page clean and
 	 * syncs nothing, so the row is deleted and written again. */
-	if (!set_synchronous(st, TRUE, error))
+	if (!store_set_synchronous(st, TRUE, error))
 		return FALSE;
 	gboolean ok = store_begin(st, error) && run_cached(st, "DELETE FROM syncs", error) &&
-		      touch_marker(st, "INSERT INTO syncs (id, synced_at, pid) VALUES (1, ?1, ?2)", error) &&
+		      store_touch_marker(st, "INSERT INTO syncs (id, synced_at, pid) VALUES (1, ?1, ?2)", error) &&
 		      store_commit(st, error);
 	if (!ok)
 		store_rollback(st);
-	return set_synchronous(st, !st->lazy, ok ? error : NULL) && ok;
-}
-
-gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid, GError **error)
-{
-	/* This mark must survive a crash of nomd, not a power cut: an extra
-	 * attempt after a power cut is harmless, an fsync per message is not.
-	 * Within a lazy batch it already is so. */
-	if (!st->lazy && !set_synchronous(st, FALSE, error))
-		return FALSE;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "INSERT INTO attempts (uidvalidity, uid, starts) VALUES (?1, ?2, 1)"
-					       " ON CONFLICT (uidvalidity, uid) DO UPDATE SET starts = starts + 1",
-					       error);
-	gboolean ok = stmt != NULL;
-	if (ok) {
-		sqlite3_bind_int64(stmt, 1, uidvalidity);
-		sqlite3_bind_int64(stmt, 2, uid);
-		ok = store_step_done(st, stmt, error);
-	}
-	return (st->lazy || set_synchronous(st, TRUE, ok ? error : NULL)) && ok;
-}
-
-gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid, const char *error_text,
-			      GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "INSERT INTO attempts (uidvalidity, uid, starts, failures, last_error)"
-					       " VALUES (?1, ?2, 1, 1, ?3) ON CONFLICT (uidvalidity, uid)"
-					       " DO UPDATE SET failures = failures + 1, last_error = ?3",
-					       error);
-	if (!stmt)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, uidvalidity);
-	sqlite3_bind_int64(stmt, 2, uid);
-	store_bind_text(stmt, 3, error_text);
-	return store_step_done(st, stmt, error);
-}
-
-gboolean store_attempt_abandon(struct store *st, guint32 uidvalidity, guint32 uid, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "UPDATE attempts SET starts = max(starts - 1, failures)"
-					       " WHERE uidvalidity = ?1 AND uid = ?2",
-					       error);
-	if (!stmt)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, uidvalidity);
-	sqlite3_bind_int64(stmt, 2, uid);
-	return store_step_done(st, stmt, error);
-}
-
-gboolean store_attempt_clear(struct store *st, guint32 uidvalidity, guint32 uid, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, "DELETE FROM attempts WHERE uidvalidity = ?1 AND uid = ?2", error);
-	if (!stmt)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, uidvalidity);
-	sqlite3_bind_int64(stmt, 2, uid);
-	return store_step_done(st, stmt, error);
-}
-
-gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray **types, int *typed,
-				 GError **error)
-{
-	*typed = 0;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "SELECT service_type, count(*) FROM nominees WHERE organisation = ?1"
-					       " AND status = 'accepted' AND coalesce(service_type, '') != ''"
-					       " GROUP BY service_type",
-					       error);
-	if (!stmt)
-		return FALSE;
-	store_bind_text(stmt, 1, org_id);
-	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		g_ptr_array_add(list, g_strdup((const char *)sqlite3_column_text(stmt, 0)));
-		*typed += sqlite3_column_int(stmt, 1);
-	}
-	if (rc != SQLITE_DONE)
-		return store_fail(st, error, "read service types");
-	*types = g_steal_pointer(&list);
-	return TRUE;
-}
-
-gboolean store_email_owner(struct store *st, const char *email_key, char **org_id, char **role, GError **error)
-{
-	*org_id = *role = NULL;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(
-		st, "SELECT organisation, role FROM nominees WHERE email_key = ?1 AND status = 'accepted'", error);
-	if (!stmt)
-		return FALSE;
-	store_bind_text(stmt, 1, email_key);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*org_id = g_strdup((const char *)sqlite3_column_text(stmt, 0));
-		*role = g_strdup((const char *)sqlite3_column_text(stmt, 1));
-	} else if (rc != SQLITE_DONE) {
-		return store_fail(st, error, "look up nominee");
-	}
-	return TRUE;
-}
-
-gboolean store_sent_by_us(struct store *st, const char *message_id, gboolean *found, GError **error)
-{
-	return store_exists(st, "SELECT 1 FROM outbox WHERE message_id = ?1", message_id, found, error);
-}
-
-gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct nominee_record *r, GError **error)
-{
-	/* Fields left out of the new entry keep their old values. */
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st,
-			"UPDATE nominees SET message = ?1, role = ?3, name = ?4, email = ?5,"
-			" job_title = coalesce(?6, job_title), service = coalesce(?7, service),"
-			" service_type = coalesce(?8, service_type), years = coalesce(?9, years),"
-			" aspiration = coalesce(?10, aspiration), expertise = coalesce(?11, expertise),"
-			" location = coalesce(?12, location), format = coalesce(?13, format), warnings = ?14,"
-			" nominated_by = ?15, updated_at = ?18"
-			" WHERE email_key = lower(?5) AND status = 'accepted' AND organisation = ?2"
-			" AND ?16 = 'accepted' AND ?17 IS NULL",
-			error);
-	if (!stmt)
-		return FALSE;
-	g_autofree char *now = utc_now_iso();
-	sqlite3_bind_int64(stmt, 1, message_row);
-	bind_nominee(stmt, r);
-	store_bind_text(stmt, 18, now);
-	return store_step_done(st, stmt, error);
-}
-
-gboolean store_mark_bounce(struct store *st, const char *message_id, const char *detail, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, "UPDATE outbox SET bounce = ?2 WHERE message_id = ?1", error);
-	if (!stmt)
-		return FALSE;
-	store_bind_text(stmt, 1, message_id);
-	store_bind_text(stmt, 2, detail);
-	return store_step_done(st, stmt, error);
-}
-
-gboolean store_each_org_nominee(struct store *st, const char *org_id, store_row_fn fn, void *ctx, GError **error)
-{
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "SELECT role, name, email FROM nominees WHERE organisation = ?1"
-					       " AND status = 'accepted' ORDER BY role DESC, id",
-					       error);
-	if (!stmt)
-		return FALSE;
-	store_bind_text(stmt, 1, org_id);
-	const char *names[] = { "role", "name", "email" };
-	const char *values[3];
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		for (int i = 0; i < 3; i++)
-			values[i] = (const char *)sqlite3_column_text(stmt, i);
-		fn(ctx, 3, names, values);
-	}
-	if (rc != SQLITE_DONE)
-		return store_fail(st, error, "read nominees");
-	return TRUE;
+	return store_set_synchronous(st, !st->lazy, ok ? error : NULL) && ok;
 }

@@ -296,7 +296,7 @@ gboolean store_first_waiting(struct store *st, gint64 event, struct invitation_v
 gboolean store_digest_sent(struct store *st, const char *period, gboolean *sent, GError **error);
 gboolean store_mark_digest(struct store *st, const char *period, gint64 due_at, GError **error);
 
-/* What the staff digest reports (store_events.c); rows to `fn`. "New"
+/* What the staff digest reports (store_report.c); rows to `fn`. "New"
  * means from a message recorded after the message row `mark`. */
 enum report {
 	REPORT_NEW_NOMINEES,	/* nominees recorded or amended by new messages */

@@ -1,7 +1,5 @@
-/* store_events: events, who is invited, what they answered, and which
- * digest periods were sent. Part of the store; see store.h. */
-#include <string.h>
-
+/* store_events: events, who is invited and what they answered. Part of
+ * the store; see store.h. */
 #include "store_internal.h"
 #include "util.h"
 
@@ -49,11 +47,6 @@ void invitation_view_free(struct invitation_view *v)
 	g_free(v);
 }
 
-static char *text(sqlite3_stmt *stmt, int i)
-{
-	return g_strdup((const char *)sqlite3_column_text(stmt, i));
-}
-
 static struct event_record *read_event(sqlite3_stmt *stmt, int c)
 {
 	struct event_record *e = g_new0(struct event_record, 1);
@@ -61,7 +54,7 @@ static struct event_record *read_event(sqlite3_stmt *stmt, int c)
 	char **texts[] = { &e->uid, &e->title, &e->description, &e->timezone, &e->location, &e->online_url,
 			   &e->audience, &e->status };
 	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++)
-		*texts[i] = text(stmt, c + 1 + (int)i);
+		*texts[i] = store_column_dup(stmt, c + 1 + (int)i);
 	e->starts_at = sqlite3_column_int64(stmt, c + 9);
 	e->duration = sqlite3_column_int(stmt, c + 10);
 	e->capacity = sqlite3_column_int(stmt, c + 11);
@@ -84,10 +77,10 @@ static struct invitation_view *read_invitation(struct store *st, sqlite3_stmt *s
 	v->sent_sequence = sqlite3_column_int(stmt, 3);
 	v->cancel_sent = sqlite3_column_int(stmt, 4) != 0;
 	v->reminded = sqlite3_column_int(stmt, 5) != 0;
-	v->email = text(stmt, 6);
-	v->name = text(stmt, 7);
-	v->role = text(stmt, 8);
-	v->organisation = text(stmt, 9);
+	v->email = store_column_dup(stmt, 6);
+	v->name = store_column_dup(stmt, 7);
+	v->role = store_column_dup(stmt, 8);
+	v->organisation = store_column_dup(stmt, 9);
 	v->event = read_event(stmt, INVITATION_NCOLS);
 	const char *answer = (const char *)sqlite3_column_text(stmt, 2);
 	const char *status = (const char *)sqlite3_column_text(stmt, 10);
@@ -346,121 +339,4 @@ gboolean store_first_waiting(struct store *st, gint64 event, struct invitation_v
 			      " WHERE i.event = ?1 AND i.answer = 'waiting' AND n.status = 'accepted'"
 			      " ORDER BY i.waiting_since, i.id LIMIT 1",
 			      event, NULL, NULL, out, error);
-}
-
-gboolean store_digest_sent(struct store *st, const char *period, gboolean *sent, GError **error)
-{
-	return store_exists(st, "SELECT 1 FROM digests WHERE period = ?1", period, sent, error);
-}
-
-gboolean store_mark_digest(struct store *st, const char *period, gint64 due_at, GError **error)
-{
-	/* The mark: everything recorded so far is in this digest. */
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-						     "INSERT INTO digests (period, due_at, message_mark, sent_at)"
-						     " VALUES (?1, ?2, (SELECT coalesce(max(id), 0) FROM messages), ?3)"
-						     " ON CONFLICT (period) DO NOTHING",
-						     error);
-	if (!stmt)
-		return FALSE;
-	g_autofree char *now = utc_now_iso();
-	store_bind_text(stmt, 1, period);
-	sqlite3_bind_int64(stmt, 2, due_at);
-	store_bind_text(stmt, 3, now);
-	return store_step_done(st, stmt, error);
-}
-
-gboolean store_last_digest(struct store *st, gint64 *mark, char **sent_at, GError **error)
-{
-	*sent_at = NULL;
-	*mark = 0;
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st, "SELECT message_mark, sent_at FROM digests ORDER BY message_mark DESC, sent_at DESC LIMIT 1",
-			      error);
-	if (!stmt)
-		return FALSE;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*mark = sqlite3_column_int64(stmt, 0);
-		*sent_at = text(stmt, 1);
-	} else if (rc != SQLITE_DONE) {
-		return store_fail(st, error, "read digests");
-	}
-	return TRUE;
-}
-
-gboolean store_digest_mentions(struct store *st, gint64 mark, GArray **out, GError **error)
-{
-	*out = g_array_new(FALSE, FALSE, sizeof(gint64));
-	/* The same rows as the digest's reports above and below. */
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(
-		st,
-		"SELECT id FROM nominees WHERE status = 'accepted' OR message > ?1"
-		" UNION SELECT n.id FROM nominees n JOIN outbox o ON o.recipient = n.email_key COLLATE NOCASE"
-		" WHERE o.status = 'failed'"
-		" UNION SELECT n.id FROM nominees n JOIN messages m ON m.id > ?1 AND (m.outcome = 'held'"
-		" OR ' ' || m.reasons || ' ' LIKE '% bounce %') AND (lower(m.sender) = n.email_key"
-		" OR instr(lower(m.detail), n.email_key) > 0)",
-		error);
-	if (!stmt)
-		return FALSE;
-	sqlite3_bind_int64(stmt, 1, mark);
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		gint64 id = sqlite3_column_int64(stmt, 0);
-		g_array_append_val(*out, id);
-	}
-	if (rc != SQLITE_DONE)
-		return store_fail(st, error, "read the digest's nominees");
-	return TRUE;
-}
-
-gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn fn, void *ctx, GError **error)
-{
-	static const char *const sql[] = {
-		[REPORT_NEW_NOMINEES] =
-			"SELECT n.organisation, n.role, n.name, n.email, n.status, n.reason, n.nominated_by"
-			" FROM nominees n WHERE n.message > ?1 ORDER BY n.organisation, n.role, n.id",
-		[REPORT_ORG_COUNTS] = "SELECT organisation, sum(role = 'member') AS members, sum(role = 'mentor') AS mentors"
-				      " FROM nominees WHERE status = 'accepted'"
-				      " GROUP BY organisation ORDER BY organisation",
-		[REPORT_HELD] = "SELECT sender, subject, reasons, detail, received_at FROM messages"
-				" WHERE outcome = 'held' AND id > ?1 ORDER BY id",
-		[REPORT_MAIL_PROBLEMS] =
-			"SELECT recipient, 'failed' AS problem, last_error AS detail, created_at AS at FROM outbox"
-			" WHERE status = 'failed'"
-			" UNION ALL SELECT substr(detail, 1, instr(detail, ':') - 1), 'bounced', detail, received_at"
-			" FROM messages WHERE id > ?1 AND ' ' || reasons || ' ' LIKE '% bounce %'",
-		[REPORT_PEOPLE] =
-			"SELECT n.role, n.consent, count(*) AS people,"
-			" sum(EXISTS (SELECT 1 FROM pairs p WHERE (p.member = n.id OR p.mentor = n.id)"
-			" AND p.ended_at IS NULL)) AS paired"
-			" FROM nominees n WHERE n.status = 'accepted' GROUP BY n.role, n.consent"
-			" ORDER BY n.role, n.consent",
-		[REPORT_CURRENT_NOMINEES] =
-			"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"
-			" n.years, n.aspiration, n.expertise, n.location, n.format, n.consent, n.nominated_by,"
-			" m.received_at FROM nominees n JOIN messages m ON m.id = n.message"
-			" WHERE n.status = 'accepted' ORDER BY n.organisation, n.role DESC, n.id",
-		[REPORT_OUTCOMES] = "SELECT outcome, count(*) AS messages FROM messages GROUP BY outcome ORDER BY outcome",
-	};
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql[r], error);
-	if (!stmt)
-		return FALSE;
-	int n = sqlite3_column_count(stmt);
-	g_autofree const char **names = g_new0(const char *, n);
-	g_autofree const char **values = g_new0(const char *, n);
-	for (int i = 0; i < n; i++)
-		names[i] = sqlite3_column_name(stmt, i);
-	if (sqlite3_bind_parameter_count(stmt) >= 1)
-		sqlite3_bind_int64(stmt, 1, mark);
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		for (int i = 0; i < n; i++)
-			values[i] = (const char *)sqlite3_column_text(stmt, i);
-		fn(ctx, n, names, values);
-	}
-	if (rc != SQLITE_DONE)
-		return store_fail(st, error, "read report");
-	return TRUE;
 }

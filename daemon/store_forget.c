@@ -160,16 +160,6 @@ static gboolean forget_in_transaction(struct store *st, const char *email, struc
 	return store_step_done(st, stmt, error);
 }
 
-static gboolean exec(struct store *st, const char *sql, GError **error)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return TRUE;
-	g_set_error(error, STORE_ERROR, sqlite3_errcode(st->db), "%s: %s", st->path, msg ? msg : "error");
-	sqlite3_free(msg);
-	return FALSE;
-}
-
 /* Copy the write-ahead log into the file and empty it. Another process
  * reading the database keeps the log's frames alive: that is a failure,
  * since the old page images in them still hold what was erased. */
@@ -197,7 +187,7 @@ gboolean store_forget(struct store *st, const char *email, struct erasure *out, 
 {
 	*out = (struct erasure){ 0 };
 	/* Deleted and overwritten content is zeroed, not left in free pages. */
-	if (!exec(st, "PRAGMA secure_delete = ON", error) || !store_begin(st, error))
+	if (!store_exec(st, "PRAGMA secure_delete = ON", error) || !store_begin(st, error))
 		return FALSE;
 	if (!forget_in_transaction(st, email, out, error) || !store_commit(st, error)) {
 		store_rollback(st);
@@ -205,7 +195,7 @@ gboolean store_forget(struct store *st, const char *email, struct erasure *out, 
 	}
 	/* Old page images live on in the write-ahead log until a checkpoint;
 	 * VACUUM rewrites the file without them. */
-	return checkpoint(st, error) && exec(st, "VACUUM", error) && checkpoint(st, error);
+	return checkpoint(st, error) && store_exec(st, "VACUUM", error) && checkpoint(st, error);
 }
 
 gboolean store_forget_message_ids(struct store *st, const char *email, GPtrArray **out, GError **error)
@@ -228,7 +218,7 @@ gboolean store_forget_message_ids(struct store *st, const char *email, GPtrArray
 	store_bind_text(stmt, 1, email);
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		g_ptr_array_add(*out, g_strdup((const char *)sqlite3_column_text(stmt, 0)));
+		g_ptr_array_add(*out, store_column_dup(stmt, 0));
 	if (rc != SQLITE_DONE)
 		return store_fail(st, error, "find the person's messages");
 	return TRUE;

@@ -1,5 +1,6 @@
 /* store_people: nominees as people once accepted: their consent (welcome,
- * reminder, answer) and their pairs. Part of the store; see store.h. */
+ * reminder, answer) and their pairs; and the confirmations that commands
+ * from unauthenticated mail wait for. Part of the store; see store.h. */
 #include <string.h>
 
 #include "store_internal.h"
@@ -32,11 +33,6 @@ void person_free(struct person *p)
 	g_free(p);
 }
 
-static char *column(sqlite3_stmt *stmt, int i)
-{
-	return g_strdup((const char *)sqlite3_column_text(stmt, i));
-}
-
 /* One row, or NULL (and `error` set) when its status or consent is not a
  * state nomd knows: the schema's CHECK allows none, so the file was
  * changed by hand. */
@@ -48,7 +44,7 @@ static struct person *read_person(struct store *st, sqlite3_stmt *stmt, GError *
 			  &p->service,	    &p->service_type, &p->aspiration, &p->expertise, &p->location,
 			  &p->format,	    &p->nominated_by };
 	for (size_t i = 0; i < G_N_ELEMENTS(text); i++)
-		*text[i] = column(stmt, (int)i + 1);
+		*text[i] = store_column_dup(stmt, (int)i + 1);
 	const char *status = (const char *)sqlite3_column_text(stmt, 13);
 	const char *consent = (const char *)sqlite3_column_text(stmt, 14);
 	if (!nominee_status_from_name(status, &p->status) || !consent_from_name(consent, &p->consent)) {
@@ -56,7 +52,7 @@ static struct person *read_person(struct store *st, sqlite3_stmt *stmt, GError *
 			    st->path, p->id, status ? status : "NULL", consent ? consent : "NULL");
 		return NULL;
 	}
-	p->token = column(stmt, 15);
+	p->token = store_column_dup(stmt, 15);
 	p->years = sqlite3_column_type(stmt, 16) == SQLITE_NULL ? -1 : sqlite3_column_int(stmt, 16);
 	p->welcomed_at = sqlite3_column_int64(stmt, 17);
 	p->active_pairs = sqlite3_column_int(stmt, 18);
@@ -317,7 +313,7 @@ gboolean store_find_confirmation(struct store *st, const char *token, struct con
 	struct confirmation *c = g_new0(struct confirmation, 1);
 	char **text[] = { &c->token, &c->command, &c->argument, &c->organisation, &c->nominator };
 	for (size_t i = 0; i < G_N_ELEMENTS(text); i++)
-		*text[i] = column(stmt, (int)i);
+		*text[i] = store_column_dup(stmt, (int)i);
 	c->expires_at = sqlite3_column_int64(stmt, 5);
 	c->done_at = sqlite3_column_int64(stmt, 6);
 	*out = c;

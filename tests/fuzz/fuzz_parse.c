@@ -162,7 +162,7 @@ static struct nomd_config *cfgs[V_COUNT];
 static struct nomd_config *cfg; /* the variant of the current input */
 static struct reply_templates *templates;
 
-/* ---- the in-memory state (what store.c keeps in SQLite) ------------------- */
+/* ---- the in-memory state (what the store keeps in SQLite) ----------------- */
 
 struct entry {
 	char *name, *org, *role, *service_type;
