@@ -727,7 +727,11 @@ static gboolean sync_batch(struct ingest *ing, struct imap_conn *imap, guint32 u
 		move_batch(ing->st, imap, moves, &ignored);
 		return FALSE;
 	}
-	return move_batch(ing->st, imap, moves, error);
+	if (!move_batch(ing->st, imap, moves, error))
+		return FALSE;
+	if (ing->batch_done && g_hash_table_size(moves))
+		ing->batch_done(ing->batch_data);
+	return TRUE;
 }
 
 gboolean ingest_prepare(const struct nomd_config *cfg, struct imap_conn *imap, GError **error)
