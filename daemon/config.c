@@ -55,6 +55,8 @@ static const struct key keys[] = {
 	{ .path = "imap.poll_seconds", .type = KT_INT, .offset = OFF(imap.poll_seconds), .min = 1, .max = 86400, .def_int = 60 },
 	{ .path = "imap.idle_seconds", .type = KT_INT, .offset = OFF(imap.idle_seconds), .min = 5, .max = 1740, .def_int = 1500 },
 	{ .path = "imap.batch_size", .type = KT_INT, .offset = OFF(imap.batch_size), .min = 1, .max = 1000, .def_int = 50 },
+	{ .path = "imap.batch_bytes", .type = KT_INT64, .offset = OFF(imap.batch_bytes), .min = 1024, .max = 1073741824,
+	  .def_int = 2 * 1024 * 1024 },
 	{ .path = "imap.max_message_bytes", .type = KT_INT64, .offset = OFF(imap.max_message_bytes), .min = 1024, .max = 1073741824,
 	  .def_int = 10 * 1024 * 1024 },
 	{ .path = "smtp.url", .type = KT_STRING, .offset = OFF(smtp.url), .required = TRUE },

@@ -40,6 +40,7 @@ struct nomd_config {
 		int poll_seconds;
 		int idle_seconds;
 		int batch_size;
+		gint64 batch_bytes;
 		gint64 max_message_bytes;
 	} imap;
 	struct {

@@ -464,18 +464,57 @@ int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_t
 	return EX_OK;
 }
 
+/* nomd --once: the sender runs beside the pass, from the start, and sends
+ * each batch's replies and welcomes while the next batches are read. */
+struct once {
+	const struct nomd_config *cfg;
+	const struct reply_templates *t;
+	struct store **st;
+	struct deliver_job *sender;
+};
+
+/* A batch is committed: queue what it made due (welcomes), make that
+ * durable too (the sender must never send what a power cut could undo),
+ * and wake the sender. */
+static void once_batch_done(void *data)
+{
+	struct once *o = data;
+	g_autoptr(GError) error = NULL;
+	run_schedule(o->cfg, o->t, *o->st);
+	if (!store_sync(*o->st, &error)) {
+		log_error("%s", error->message);
+		return;
+	}
+	deliver_kick(o->sender);
+}
+
 int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, struct store **st,
 		const struct daemon_flags *flags)
 {
-	struct ingest ing = { .cfg = cfg, .templates = t, .st = *st, .stop = flags->stop };
+	struct once o = { .cfg = cfg, .t = t, .st = st };
+	struct ingest ing = { .cfg = cfg, .templates = t, .stop = flags->stop, .batch_done = once_batch_done,
+			      .batch_data = &o };
 	g_autoptr(GError) error = NULL;
 	g_autoptr(imap_conn) imap = NULL;
-	g_autofree char *first_error = NULL;
+	g_autofree char *first_error = NULL, *delivery_error = NULL;
 	gint64 started = g_get_real_time() / G_USEC_PER_SEC;
 	int rc = EX_OK;
 	log_info("nomd %s: one pass over %s on %s:%d", nomd_version, cfg->imap.inbox, cfg->imap.host, cfg->imap.port);
-	gboolean ok = imap_open(cfg, &imap, &error) && ingest_prepare(cfg, imap, &error) &&
-		      ingest_sync(&ing, imap, TRUE, &error);
+	/* No database connection may cross the fork. */
+	store_close(*st);
+	*st = NULL;
+	o.sender = deliver_start(cfg, t, DELIVER_PATIENCE_SHORT, &error);
+	if (!o.sender) {
+		delivery_error = g_strdup(error->message);
+		g_clear_error(&error);
+	}
+	gboolean ok = store_open(cfg->database, st, &error);
+	if (ok) {
+		ing.st = *st;
+		deliver_kick(o.sender); /* mail due from before goes now too */
+		ok = imap_open(cfg, &imap, &error) && ingest_prepare(cfg, imap, &error) &&
+		     ingest_sync(&ing, imap, TRUE, &error);
+	}
 	if (!ok) {
 		log_error("%s", error->message);
 		first_error = g_strdup(error->message);
@@ -487,13 +526,14 @@ int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, 
 	const struct ingest_stats *in = &ing.stats;
 	log_info("inbox: %d seen, %d applied (%d accepted, %d partial, %d rejected, %d held), %d moved only, %d failed",
 		 in->seen, in->applied, in->accepted, in->partial, in->rejected, in->held, in->already, in->failed);
-	struct deliver_stats out;
+	struct deliver_stats out = { 0 };
 	g_clear_error(&error);
-	run_schedule(cfg, t, *st);
-	g_autofree char *delivery_error = NULL;
-	if (!deliver_isolated(cfg, t, st, DELIVER_PATIENCE_SHORT, &out, &error))
+	if (*st)
+		run_schedule(cfg, t, *st);
+	/* The sender's last pass takes all that was committed. */
+	if (o.sender && !deliver_finish(o.sender, *flags->stop, &out, &error))
 		delivery_error = g_strdup(error->message);
-	else if (out.held[0])
+	else if (o.sender && out.held[0])
 		delivery_error = g_strdup_printf("outbox on hold, no mail failed: %s", out.held);
 	if (delivery_error) {
 		log_error("%s", delivery_error);

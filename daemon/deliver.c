@@ -139,13 +139,14 @@ static gboolean deliver_one(const struct nomd_config *cfg, const struct reply_te
 	return TRUE;
 }
 
-gboolean deliver_pending(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			 int patience, gboolean (*should_stop)(void), struct deliver_stats *stats, GError **error)
+/* Every row due now and not in `tried`, over `smtp`; stats added to, and
+ * each row tried added to `tried`: a row is tried once per run, even
+ * when it stays pending, however many passes the run makes. */
+static gboolean deliver_pass(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			     struct smtp_client *smtp, GHashTable *tried, int patience, gboolean (*should_stop)(void),
+			     struct deliver_stats *stats, GError **error)
 {
-	*stats = (struct deliver_stats){ 0 };
-	g_autoptr(smtp_client) smtp = smtp_client_new(cfg);
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	/* Each row is tried once per run, even when it stays pending. */
 	gint64 last = 0;
 	for (;;) {
 		g_autoptr(GPtrArray) items = NULL;
@@ -160,6 +161,8 @@ gboolean deliver_pending(const struct nomd_config *cfg, const struct reply_templ
 				return TRUE;
 			const struct outbox_item *it = items->pdata[i];
 			last = it->id;
+			if (!g_hash_table_add(tried, g_memdup2(&it->id, sizeof it->id)))
+				continue;
 			gboolean no_service = FALSE;
 			if (!deliver_one(cfg, t, st, smtp, it, patience, should_stop, stats, &no_service, error))
 				return FALSE;
@@ -167,6 +170,15 @@ gboolean deliver_pending(const struct nomd_config *cfg, const struct reply_templ
 				return TRUE;
 		}
 	}
+}
+
+gboolean deliver_pending(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
+			 int patience, gboolean (*should_stop)(void), struct deliver_stats *stats, GError **error)
+{
+	*stats = (struct deliver_stats){ 0 };
+	g_autoptr(smtp_client) smtp = smtp_client_new(cfg);
+	g_autoptr(GHashTable) tried = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	return deliver_pass(cfg, t, st, smtp, tried, patience, should_stop, stats, error);
 }
 
 static pid_t parent_pid;
@@ -207,14 +219,44 @@ static int child_fail(struct child_result *res, int out_fd, const char *fmt, ...
 	return 1;
 }
 
-static int child_main(const struct nomd_config *cfg, const struct reply_templates *t, int patience, int out_fd)
+/* Until the next kick (TRUE) or the end of them (FALSE: the parent closed
+ * its end), or until told to stop (FALSE). Kicks waiting are taken
+ * together: one pass serves them all. */
+static gboolean wait_kick(int kick_fd)
 {
-	/* Keep nothing of the parent's but stdio and the result pipe: an
+	while (!child_should_stop()) {
+		struct pollfd p = { .fd = kick_fd, .events = POLLIN };
+		int r = poll(&p, 1, 1000);
+		if (r < 0 && errno != EINTR)
+			return FALSE;
+		if (r <= 0)
+			continue;
+		char buf[64];
+		ssize_t n = read(kick_fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n > 0;
+	}
+	return FALSE;
+}
+
+static void close_all_but(int a, int b)
+{
+	int lo = MIN(a, b), hi = MAX(a, b);
+	if (lo > 3)
+		close_range(3, lo - 1, 0);
+	if (hi > lo + 1)
+		close_range(lo + 1, hi - 1, 0);
+	close_range(hi + 1, ~0U, 0);
+}
+
+static int child_main(const struct nomd_config *cfg, const struct reply_templates *t, int patience, int kick_fd,
+		      int out_fd)
+{
+	/* Keep nothing of the parent's but stdio and the two pipes: an
 	 * inherited IMAP connection would outlive a killed parent and count
 	 * against the server's connection limit. */
-	if (out_fd > 3)
-		close_range(3, out_fd - 1, 0);
-	close_range(out_fd + 1, ~0U, 0);
+	close_all_but(kick_fd, out_fd);
 
 	struct sigaction sa = { 0 };
 	sa.sa_handler = on_child_term;
@@ -247,21 +289,44 @@ static int child_main(const struct nomd_config *cfg, const struct reply_template
 	struct store *st = NULL;
 	if (!store_open(cfg->database, &st, &error))
 		return child_fail(&res, out_fd, "%s", error->message);
-	gboolean ok = deliver_pending(cfg, t, st, patience, child_should_stop, &res.stats, &error);
+	g_autoptr(smtp_client) smtp = smtp_client_new(cfg);
+	g_autoptr(GHashTable) tried = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	/* A pass at each kick, and the last when the kicks end: by then the
+	 * parent has committed all it will. A server that takes no mail is
+	 * not asked again in this run. */
+	gboolean ok = TRUE, more = TRUE;
+	while (ok && more && !res.stats.held[0] && !child_should_stop()) {
+		more = wait_kick(kick_fd);
+		if (!child_should_stop())
+			ok = deliver_pass(cfg, t, st, smtp, tried, patience, child_should_stop, &res.stats, &error);
+	}
 	store_close(st);
 	if (!ok)
 		return child_fail(&res, out_fd, "%s", error->message);
 	return write(out_fd, &res, sizeof res) == (ssize_t)sizeof res ? 0 : 1;
 }
 
-static gboolean run_child(const struct nomd_config *cfg, const struct reply_templates *t, int patience,
-			  struct deliver_stats *stats, GError **error)
+struct deliver_job {
+	pid_t pid;
+	int kick_fd;   /* the parent's end; -1 once closed */
+	int result_fd; /* where the child's struct child_result comes */
+};
+
+struct deliver_job *deliver_start(const struct nomd_config *cfg, const struct reply_templates *t, int patience,
+				  GError **error)
 {
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0) {
+	int kick[2], result[2];
+	if (pipe2(kick, O_CLOEXEC) < 0) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "delivery: pipe: %s",
 			    g_strerror(errno));
-		return FALSE;
+		return NULL;
+	}
+	if (pipe2(result, O_CLOEXEC) < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "delivery: pipe: %s",
+			    g_strerror(errno));
+		close(kick[0]);
+		close(kick[1]);
+		return NULL;
 	}
 	parent_pid = getpid();
 	fflush(stderr);
@@ -269,44 +334,70 @@ static gboolean run_child(const struct nomd_config *cfg, const struct reply_temp
 	if (pid < 0) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "delivery: fork: %s",
 			    g_strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return FALSE;
+		close(kick[0]);
+		close(kick[1]);
+		close(result[0]);
+		close(result[1]);
+		return NULL;
 	}
 	if (pid == 0) {
-		close(fds[0]);
+		close(kick[1]);
+		close(result[0]);
 		/* _exit skips the parent's atexit work. */
-		_exit(child_main(cfg, t, patience, fds[1]));
+		_exit(child_main(cfg, t, patience, kick[0], result[1]));
 	}
-	close(fds[1]);
+	close(kick[0]);
+	close(result[1]);
+	/* A kick never blocks the parent: a full pipe holds kicks enough. */
+	fcntl(kick[1], F_SETFL, O_NONBLOCK);
+	struct deliver_job *job = g_new0(struct deliver_job, 1);
+	*job = (struct deliver_job){ .pid = pid, .kick_fd = kick[1], .result_fd = result[0] };
+	return job;
+}
+
+void deliver_kick(struct deliver_job *job)
+{
+	/* EAGAIN: kicks are waiting already; EPIPE: the sender ended, and
+	 * deliver_finish will say why. */
+	if (job && job->kick_fd >= 0 && write(job->kick_fd, "k", 1) < 0)
+		log_debug("delivery: kick not sent: %s", g_strerror(errno));
+}
+
+gboolean deliver_finish(struct deliver_job *job, gboolean stop, struct deliver_stats *stats, GError **error)
+{
+	*stats = (struct deliver_stats){ 0 };
+	close(job->kick_fd);
+	if (stop)
+		kill(job->pid, SIGTERM);
 	struct child_result res = { 0 };
 	ssize_t n = -1;
-	gboolean forwarded = FALSE;
+	gboolean forwarded = stop;
 	/* Wait for the result with the watchdog fed: a long queue, or a
 	 * database the sender waits on, is work, not a hang. A signal to the
 	 * daemon (a stop, a reload) interrupts the wait: ask the sender to stop
 	 * after the mail in hand rather than finish the whole queue first. */
 	for (;;) {
-		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		struct pollfd pfd = { .fd = job->result_fd, .events = POLLIN };
 		int r = poll(&pfd, 1, 1000);
 		notify_watchdog();
 		if (r > 0) {
 			do
-				n = read(fds[0], &res, sizeof res);
+				n = read(job->result_fd, &res, sizeof res);
 			while (n < 0 && errno == EINTR);
 			break;
 		}
 		if (r < 0 && errno != EINTR)
 			break;
 		if (r < 0 && !forwarded) {
-			kill(pid, SIGTERM);
+			kill(job->pid, SIGTERM);
 			forwarded = TRUE;
 		}
 	}
-	close(fds[0]);
+	close(job->result_fd);
 	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(job->pid, &status, 0) < 0 && errno == EINTR)
 		;
+	g_free(job);
 	gboolean got = n == (ssize_t)sizeof res;
 	res.error[sizeof res.error - 1] = '\0';
 	res.stats.held[sizeof res.stats.held - 1] = '\0';
@@ -332,7 +423,8 @@ gboolean deliver_isolated(const struct nomd_config *cfg, const struct reply_temp
 	 * locks; a child inheriting it can lose commits. Fork with none open. */
 	store_close(*st);
 	*st = NULL;
-	gboolean ok = run_child(cfg, t, patience, stats, error);
+	struct deliver_job *job = deliver_start(cfg, t, patience, error);
+	gboolean ok = job && deliver_finish(job, FALSE, stats, error);
 	g_autoptr(GError) reopen = NULL;
 	if (!store_open(cfg->database, st, &reopen)) {
 		if (ok)

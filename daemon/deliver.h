@@ -41,7 +41,22 @@ int deliver_retry_delay(const struct nomd_config *cfg, int failures);
  * FALSE only when the store fails. */
 gboolean deliver_pending(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
 			 int patience, gboolean (*should_stop)(void), struct deliver_stats *stats, GError **error);
-/* The same in a child process with its own database connection; waits for
+/* A sender in a child process with its own database connection, for the
+ * whole of an ingest pass: it sends what is due at each deliver_kick (the
+ * caller kicks after each durable commit), and once more when
+ * deliver_finish ends the kicks, so that nothing committed before that
+ * waits for the next run. A server that takes no mail is not asked again
+ * until the next job. No database connection may be open in this process
+ * when it is started (see deliver_isolated). NULL when it could not start. */
+struct deliver_job;
+struct deliver_job *deliver_start(const struct nomd_config *cfg, const struct reply_templates *t, int patience,
+				  GError **error);
+void deliver_kick(struct deliver_job *job);
+/* End the kicks and wait for the sender's last pass, or, with `stop`, ask it
+ * to stop after the mail in hand. Frees `job`. FALSE when the sender
+ * failed or could not run. */
+gboolean deliver_finish(struct deliver_job *job, gboolean stop, struct deliver_stats *stats, GError **error);
+/* One pass in a child process with its own database connection; waits for
  * it. *st is closed before the fork (an SQLite connection must not cross a
  * fork, not even unused) and opened again afterwards; on failure to reopen
  * *st is NULL and FALSE is returned. */

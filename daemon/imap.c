@@ -349,41 +349,97 @@ gboolean imap_info(struct imap_conn *c, const guint32 *uids, guint n, GArray **i
 	return TRUE;
 }
 
-gboolean imap_fetch(struct imap_conn *c, guint32 uid, GBytes **body, GError **error)
+guint imap_batch_take(const struct imap_msg_info *infos, guint n, gint64 max_message, guint max_count,
+		      gint64 max_bytes)
 {
-	g_autoptr(mailimap_set) set = mailimap_set_new_single(uid);
+	guint taken = 0, i;
+	gint64 bytes = 0;
+	for (i = 0; i < n; i++) {
+		if ((gint64)infos[i].size > max_message)
+			continue; /* held unread: never fetched */
+		/* The first always goes, alone if it is over the budget. */
+		if (taken == max_count || (taken && bytes + infos[i].size > max_bytes))
+			break;
+		bytes += infos[i].size;
+		taken++;
+	}
+	return i;
+}
+
+/* One FETCH reply, freed when the last body taken from it goes: the
+ * bodies are libetpan's own buffers, not copies, so a batch costs its
+ * bytes once. */
+struct fetch_reply {
+	clist *list;
+	gint refs;
+};
+
+static void fetch_reply_unref(gpointer data)
+{
+	struct fetch_reply *r = data;
+	if (!g_atomic_int_dec_and_test(&r->refs))
+		return;
+	mailimap_fetch_list_free(r->list);
+	g_free(r);
+}
+
+/* The UID and body of one FETCH response, if it carries both. */
+static gboolean response_body(struct mailimap_msg_att *att, guint32 *uid, const char **data, size_t *len)
+{
+	*uid = 0;
+	*data = NULL;
+	for (clistiter *a = clist_begin(att->att_list); a; a = clist_next(a)) {
+		struct mailimap_msg_att_item *item = clist_content(a);
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		struct mailimap_msg_att_static *st = item->att_data.att_static;
+		if (st->att_type == MAILIMAP_MSG_ATT_UID)
+			*uid = st->att_data.att_uid;
+		else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION && st->att_data.att_body_section) {
+			*data = st->att_data.att_body_section->sec_body_part;
+			*len = st->att_data.att_body_section->sec_length;
+		}
+	}
+	return *uid && *data;
+}
+
+gboolean imap_fetch_bodies(struct imap_conn *c, const guint32 *uids, guint n, GBytes **bodies, GError **error)
+{
+	memset(bodies, 0, n * sizeof *bodies);
+	g_autoptr(mailimap_set) set = uid_set(uids, n);
 	g_autoptr(mailimap_fetch_type) ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(
 		ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
 	clist *result = NULL;
-	log_debug("imap state=fetch uid=%u", uid);
+	log_debug("imap state=fetch count=%u first_uid=%u", n, n ? uids[0] : 0);
 	int r = mailimap_uid_fetch(c->imap, set, ft, &result);
 	if (r != MAILIMAP_NO_ERROR)
 		return fail(c, error, "UID FETCH (body)", r);
-	*body = NULL;
+	struct fetch_reply *reply = g_new0(struct fetch_reply, 1);
+	reply->list = result;
+	reply->refs = 1;
 	/* Servers may add unsolicited FETCH responses: match on the UID. */
-	for (clistiter *it = clist_begin(result); it && !*body; it = clist_next(it)) {
-		struct mailimap_msg_att *att = clist_content(it);
-		guint32 got = 0;
-		const char *data = NULL;
+	for (clistiter *it = clist_begin(result); it; it = clist_next(it)) {
+		guint32 uid;
+		const char *data;
 		size_t len = 0;
-		for (clistiter *a = clist_begin(att->att_list); a; a = clist_next(a)) {
-			struct mailimap_msg_att_item *item = clist_content(a);
-			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-				continue;
-			struct mailimap_msg_att_static *st = item->att_data.att_static;
-			if (st->att_type == MAILIMAP_MSG_ATT_UID)
-				got = st->att_data.att_uid;
-			else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION && st->att_data.att_body_section) {
-				data = st->att_data.att_body_section->sec_body_part;
-				len = st->att_data.att_body_section->sec_length;
-			}
-		}
-		if (got == uid && data)
-			*body = g_bytes_new(data, len);
+		if (!response_body(clist_content(it), &uid, &data, &len))
+			continue;
+		const guint32 *at = bsearch(&uid, uids, n, sizeof(guint32), compare_u32);
+		if (!at || bodies[at - uids])
+			continue;
+		g_atomic_int_inc(&reply->refs);
+		bodies[at - uids] = g_bytes_new_with_free_func(data, len, fetch_reply_unref, reply);
 	}
-	mailimap_fetch_list_free(result);
+	fetch_reply_unref(reply);
+	return TRUE;
+}
+
+gboolean imap_fetch(struct imap_conn *c, guint32 uid, GBytes **body, GError **error)
+{
+	if (!imap_fetch_bodies(c, &uid, 1, body, error))
+		return FALSE;
 	if (!*body) {
 		g_set_error(error, IMAP_ERROR, IMAP_ERR_PROTOCOL, "IMAP server returned no body for UID %u", uid);
 		return FALSE;

@@ -43,6 +43,15 @@ gboolean imap_search_message_id(struct imap_conn *c, const char *message_id, GAr
 gboolean imap_info(struct imap_conn *c, const guint32 *uids, guint n, GArray **infos, GError **error);
 /* The whole message, without setting \Seen (BODY.PEEK[]). */
 gboolean imap_fetch(struct imap_conn *c, guint32 uid, GBytes **body, GError **error);
+/* The bodies of `uids` (ascending) in one UID FETCH: bodies[i] is that of
+ * uids[i], or NULL when the server sent none. Each GBytes is to be unreffed. */
+gboolean imap_fetch_bodies(struct imap_conn *c, const guint32 *uids, guint n, GBytes **bodies, GError **error);
+/* How many of `infos` (ascending), from the first, one body fetch covers:
+ * of those, the ones up to `max_message` bytes are fetched (larger ones
+ * never are), at most `max_count` and `max_bytes` in all by RFC822.SIZE,
+ * except that the first always goes, alone when over the budget. */
+guint imap_batch_take(const struct imap_msg_info *infos, guint n, gint64 max_message, guint max_count,
+		      gint64 max_bytes);
 gboolean imap_ensure_mailbox(struct imap_conn *c, const char *name, GError **error);
 /* UID MOVE where offered, else COPY, \Deleted and (UID) EXPUNGE. */
 gboolean imap_move(struct imap_conn *c, const guint32 *uids, guint n, const char *mailbox, GError **error);

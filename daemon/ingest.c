@@ -512,11 +512,73 @@ static gboolean hold_unread(struct ingest *ing, const struct origin *o, guint32 
 	return TRUE;
 }
 
-/* One message. *dest is where it goes, or NULL to leave it in the inbox.
- * FALSE only for failures of the connection or the store. */
-static gboolean handle_one(struct ingest *ing, struct imap_conn *imap, const struct origin *o, guint32 size,
-			   const char **dest, GError **error)
+/* The bodies of a batch's messages, fetched ahead, a run of them per UID
+ * FETCH (imap.batch_size messages and imap.batch_bytes at most): a round
+ * trip per run, not per message. The fetch for a run is made when its
+ * first message is in hand, after the attempt at that one is counted, so
+ * a connection lost then is charged to nobody and an attempt at the others
+ * is counted only when each comes. */
+struct prefetch {
+	const struct imap_msg_info *infos; /* the batch, ascending */
+	guint n;
+	GPtrArray *bodies; /* GBytes, or NULL, by index in infos */
+	guint end;	   /* the runs fetched cover infos below this */
+	gboolean single;   /* a run's fetch was refused: one at a time now */
+};
+
+static gboolean fetch_run(const struct nomd_config *cfg, struct imap_conn *imap, struct prefetch *pf, guint first,
+			  GError **error)
 {
+	guint span = imap_batch_take(pf->infos + first, pf->n - first, cfg->imap.max_message_bytes,
+				     (guint)cfg->imap.batch_size, cfg->imap.batch_bytes);
+	g_autoptr(GArray) uids = g_array_sized_new(FALSE, FALSE, sizeof(guint32), span);
+	g_autoptr(GArray) at = g_array_sized_new(FALSE, FALSE, sizeof(guint), span);
+	for (guint i = first; i < first + span; i++) {
+		if ((gint64)pf->infos[i].size > cfg->imap.max_message_bytes)
+			continue;
+		g_array_append_val(uids, pf->infos[i].uid);
+		g_array_append_val(at, i);
+	}
+	/* Bodies left from the run before (messages found recorded) go now:
+	 * one run's bytes in memory at a time. */
+	for (guint i = 0; i < first; i++)
+		g_clear_pointer(&pf->bodies->pdata[i], g_bytes_unref);
+	g_autofree GBytes **got = g_new0(GBytes *, MAX(uids->len, 1));
+	if (!imap_fetch_bodies(imap, (const guint32 *)uids->data, uids->len, got, error))
+		return FALSE;
+	for (guint k = 0; k < uids->len; k++)
+		pf->bodies->pdata[g_array_index(at, guint, k)] = got[k];
+	pf->end = first + span;
+	return TRUE;
+}
+
+/* The body of the batch's message `i`. One the server left out of its
+ * run's answer is asked for alone, as is every one after a run was
+ * refused: then only the message at fault is charged for it. */
+static gboolean prefetched_body(const struct nomd_config *cfg, struct imap_conn *imap, struct prefetch *pf, guint i,
+				GBytes **raw, GError **error)
+{
+	if (i >= pf->end && !pf->single) {
+		g_autoptr(GError) local = NULL;
+		if (!fetch_run(cfg, imap, pf, i, &local)) {
+			if (g_error_matches(local, IMAP_ERROR, IMAP_ERR_CONNECT)) {
+				g_propagate_error(error, g_steal_pointer(&local));
+				return FALSE;
+			}
+			log_warn("fetching a run of messages failed, fetching one at a time: %s", local->message);
+			pf->single = TRUE;
+		}
+	}
+	*raw = g_steal_pointer(&pf->bodies->pdata[i]);
+	return *raw || imap_fetch(imap, pf->infos[i].uid, raw, error);
+}
+
+/* One message, the batch's `i`. *dest is where it goes, or NULL to leave
+ * it in the inbox. FALSE only for failures of the connection or the store. */
+static gboolean handle_one(struct ingest *ing, struct imap_conn *imap, struct prefetch *pf, guint i,
+			   const struct origin *o, const char **dest, GError **error)
+{
+	guint32 size = pf->infos[i].size;
 	const struct nomd_config *cfg = ing->cfg;
 	*dest = NULL;
 	g_autofree char *recorded = NULL;
@@ -553,7 +615,7 @@ static gboolean handle_one(struct ingest *ing, struct imap_conn *imap, const str
 	g_autoptr(GBytes) raw = NULL;
 	g_autofree char *outcome = NULL;
 	g_autoptr(GError) local = NULL;
-	gboolean fetched = imap_fetch(imap, o->uid, &raw, &local);
+	gboolean fetched = prefetched_body(cfg, imap, pf, i, &raw, &local);
 	gboolean applied = fetched && ingest_apply(ing, raw, o, &outcome, &local);
 	crashmark_clear();
 	if (!fetched) {
@@ -624,6 +686,12 @@ static gboolean move_batch(struct store *st, struct imap_conn *imap, GHashTable 
 	return TRUE;
 }
 
+static void unref_bytes(gpointer bytes)
+{
+	if (bytes)
+		g_bytes_unref(bytes);
+}
+
 static gboolean sync_batch(struct ingest *ing, struct imap_conn *imap, guint32 uidvalidity, const guint32 *uids,
 			   guint n, GError **error)
 {
@@ -632,13 +700,16 @@ static gboolean sync_batch(struct ingest *ing, struct imap_conn *imap, guint32 u
 		return FALSE;
 	g_autoptr(GHashTable) moves =
 		g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_array_unref);
+	g_autoptr(GPtrArray) bodies = g_ptr_array_new_full(infos->len, unref_bytes);
+	g_ptr_array_set_size(bodies, infos->len);
+	struct prefetch pf = { .infos = (const struct imap_msg_info *)infos->data, .n = infos->len, .bodies = bodies };
 	gboolean ok = TRUE;
 	for (guint i = 0; i < infos->len && ok && !(ing->stop && *ing->stop); i++) {
 		const struct imap_msg_info *info = &g_array_index(infos, struct imap_msg_info, i);
 		struct origin o = { ing->cfg->imap.inbox, uidvalidity, info->uid, info->internal_date };
 		const char *dest = NULL;
 		notify_watchdog(); /* a long backlog is work, not a hang */
-		ok = handle_one(ing, imap, &o, info->size, &dest, error);
+		ok = handle_one(ing, imap, &pf, i, &o, &dest, error);
 		if (!dest)
 			continue;
 		ing->waiting--;
@@ -657,7 +728,11 @@ static gboolean sync_batch(struct ingest *ing, struct imap_conn *imap, guint32 u
 		move_batch(ing->st, imap, moves, &ignored);
 		return FALSE;
 	}
-	return move_batch(ing->st, imap, moves, error);
+	if (!move_batch(ing->st, imap, moves, error))
+		return FALSE;
+	if (ing->batch_done && g_hash_table_size(moves))
+		ing->batch_done(ing->batch_data);
+	return TRUE;
 }
 
 gboolean ingest_prepare(const struct nomd_config *cfg, struct imap_conn *imap, GError **error)

@@ -35,6 +35,10 @@ struct ingest {
 	struct ingest_stats stats;	     /* cumulative */
 	gboolean retry_soon;		     /* a failed message waits in the inbox */
 	int waiting;			     /* messages left in the inbox after the last sync */
+	/* Called when a batch's commits are durable and it has been moved,
+	 * with batch_data; may be NULL. May use st. */
+	void (*batch_done)(void *data);
+	void *batch_data;
 };
 
 /* Where a message sits on the server. */

@@ -7,55 +7,15 @@
 import os
 import re
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import INBOX_USER, Proxy, form_message, shut, nomctl_json, nomd, section, workdir, write_config  # noqa: E402
+from nomdtest import INBOX_USER, Recorder, form_message, nomctl_json, nomd, section, uid_set, workdir, write_config  # noqa: E402
 
 LIMIT = 20000
 MARK = "LARGE-BODY-MARKER"
 work = workdir("nomd-too-large-")
-
-
-class Recorder(Proxy):
-    """Keeps a copy of what nomd sends and of what it is sent."""
-
-    def __init__(self, upstream):
-        self.sent, self.received = bytearray(), bytearray()
-        self.lock = threading.Lock()
-        super().__init__(upstream)
-
-    def copy(self, src, dst, into):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                with self.lock:
-                    into.extend(data)
-                dst.sendall(data)
-        except OSError:
-            pass
-        shut(src, dst)
-
-    def to_server(self, client, server):
-        self.copy(client, server, self.sent)
-
-    def to_client(self, server, client):
-        self.copy(server, client, self.received)
-
-
-def uid_set(text):
-    """The UIDs an IMAP sequence set names (with * as a large number)."""
-    out = set()
-    for part in text.split(","):
-        lo, _, hi = part.partition(":")
-        lo = int(lo) if lo != "*" else 1 << 31
-        hi = lo if not hi else (int(hi) if hi != "*" else 1 << 31)
-        out.update(range(min(lo, hi), min(max(lo, hi), min(lo, hi) + 100000) + 1))
-    return out
 
 
 with MailStack(os.path.join(work, "stack")) as ms:

@@ -369,6 +369,46 @@ class Proxy:
         self.pump(server, client)
 
 
+class Recorder(Proxy):
+    """Keeps a copy of what nomd sends and of what it is sent."""
+
+    def __init__(self, upstream):
+        self.sent, self.received = bytearray(), bytearray()
+        import threading
+        self.lock = threading.Lock()
+        super().__init__(upstream)
+
+    def copy(self, src, dst, into):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                with self.lock:
+                    into.extend(data)
+                dst.sendall(data)
+        except OSError:
+            pass
+        shut(src, dst)
+
+    def to_server(self, client, server):
+        self.copy(client, server, self.sent)
+
+    def to_client(self, server, client):
+        self.copy(server, client, self.received)
+
+
+def uid_set(text):
+    """The UIDs an IMAP sequence set names (with * as a large number)."""
+    out = set()
+    for part in text.split(","):
+        lo, _, hi = part.partition(":")
+        lo = int(lo) if lo != "*" else 1 << 31
+        hi = lo if not hi else (int(hi) if hi != "*" else 1 << 31)
+        out.update(range(min(lo, hi), min(max(lo, hi), min(lo, hi) + 100000) + 1))
+    return out
+
+
 class FakeServer:
     """A server in the test's own process on 127.0.0.1: one connection at a
     time, each handed to session(conn) (subclasses write it), closed after.
