@@ -285,6 +285,14 @@ dist:
 	$(call say,TAR,$(DISTDIR)/$(DIST).tar.gz)git archive --format=tar.gz --prefix=$(DIST)/ \
 		--add-file=$(BUILD)/dist/VERSION -o $(DISTDIR)/$(DIST).tar.gz HEAD
 
+# The C style (.clang-format): format rewrites the sources, format-check
+# (in CI) fails on any file that differs.
+format:
+	scripts/format.sh
+
+format-check:
+	scripts/format.sh --check
+
 # make distcheck: the tarball alone builds and passes make check.
 distcheck: dist
 	rm -rf $(BUILD)/distcheck && mkdir -p $(BUILD)/distcheck
@@ -294,5 +302,5 @@ distcheck: dist
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps unit check check-valgrind check-faults demo clean fuzz bench install uninstall dist distcheck FORCE
+.PHONY: all deps unit check check-valgrind check-faults demo clean fuzz bench install uninstall dist distcheck format format-check FORCE
 .SECONDARY:

@@ -7,7 +7,9 @@
 #include "../parsers/gmime_glue.h"
 #include "util.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(nomd-compose-error-quark, compose_error)
+/* clang-format on */
 
 /* A subject we write: one line, capped, and without "=?" so that no
  * encoded-word syntax from the original reaches GMime's header encoder
@@ -62,7 +64,8 @@ static GMimeObject *text_part(const char *subtype, const char *content_text)
 {
 	GMimeTextPart *part = g_mime_text_part_new_with_subtype(subtype);
 	g_autoptr(GMimeStream) content = g_mime_stream_mem_new_with_buffer(content_text, strlen(content_text));
-	g_autoptr(GMimeDataWrapper) wrapper = g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_autoptr(GMimeDataWrapper) wrapper =
+		g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
 	g_mime_part_set_content(GMIME_PART(part), wrapper);
 	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
 	g_mime_object_encode(GMIME_OBJECT(part), GMIME_ENCODING_CONSTRAINT_7BIT);
@@ -74,7 +77,8 @@ char *compose_message_id(const struct nomd_config *cfg, GError **error)
 	mime_init();
 	char *id = g_mime_utils_generate_message_id(cfg->smtp.from_domain);
 	if (!msgid_valid(id)) {
-		g_set_error(error, COMPOSE_ERROR, 0, "could not make a Message-ID for domain %s", cfg->smtp.from_domain);
+		g_set_error(error, COMPOSE_ERROR, 0, "could not make a Message-ID for domain %s",
+			    cfg->smtp.from_domain);
 		g_free(id);
 		return NULL;
 	}
@@ -169,7 +173,8 @@ static gboolean serialise(GMimeMessage *msg, GBytes **out, GError **error)
 	}
 	GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
 	if (!strict_crlf(bytes->data, bytes->len) || !header_block_ok(bytes->data, bytes->len)) {
-		g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_SYNTAX, "composed message is not well-formed 7-bit CRLF");
+		g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_SYNTAX,
+			    "composed message is not well-formed 7-bit CRLF");
 		return FALSE;
 	}
 	*out = g_bytes_new(bytes->data, bytes->len);
@@ -190,7 +195,8 @@ static void attach(GMimeMessage *msg, const struct compose_attachment *att)
 	gsize len = 0;
 	const void *data = g_bytes_get_data(att->data, &len);
 	g_autoptr(GMimeStream) content = g_mime_stream_mem_new_with_buffer(data, len);
-	g_autoptr(GMimeDataWrapper) wrapper = g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_autoptr(GMimeDataWrapper) wrapper =
+		g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
 	g_mime_part_set_content(part, wrapper);
 	g_mime_part_set_filename(part, att->filename);
 	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);

@@ -19,7 +19,9 @@
 #define NOMD_READER "nomd-reader"
 #endif
 
+/* clang-format off */
 G_DEFINE_QUARK(nomd-config-error-quark, config_error)
+/* clang-format on */
 
 enum key_type { KT_STRING, KT_TEXT, KT_INT, KT_INT64, KT_BOOL, KT_DURATION, KT_SECURITY, KT_ADDRESS_LIST };
 
@@ -35,6 +37,8 @@ struct key {
 
 #define OFF(field) offsetof(struct nomd_config, field)
 
+/* One key per line: a table, laid out by hand. */
+/* clang-format off */
 static const struct key keys[] = {
 	{ .path = "database", .type = KT_STRING, .offset = OFF(database), .def_string = "/var/lib/nomd/nomd.db" },
 	/* Staff overrides of the built-in templates; "": none. */
@@ -110,8 +114,11 @@ static const struct key keys[] = {
 	{ .path = "staff.timezone", .type = KT_STRING, .offset = OFF(timezone), .def_string = "Europe/London" },
 	{ .path = "staff.addresses", .type = KT_ADDRESS_LIST, .offset = OFF(staff) },
 };
+/* clang-format on */
 
-static const char *const groups[] = { "imap", "smtp", "programme", "consent", "pairing", "events", "documents", "staff" };
+static const char *const groups[] = {
+	"imap", "smtp", "programme", "consent", "pairing", "events", "documents", "staff"
+};
 static const char *const org_keys[] = { "id", "name", "kind", "nominators", "domains" };
 
 const char *config_security_name(enum security s)
@@ -170,8 +177,8 @@ static gboolean fail_at(GError **error, const char *path, const config_setting_t
 	return FALSE;
 }
 
-static gboolean read_address_list(const char *path, const config_setting_t *s, const char *what,
-				  GPtrArray *out, gboolean domains, GError **error)
+static gboolean read_address_list(const char *path, const config_setting_t *s, const char *what, GPtrArray *out,
+				  gboolean domains, GError **error)
 {
 	if (!config_setting_is_array(s) && !config_setting_is_list(s))
 		return fail_at(error, path, s, "%s must be a list of strings", what);
@@ -189,8 +196,7 @@ static gboolean read_address_list(const char *path, const config_setting_t *s, c
 	return TRUE;
 }
 
-static gboolean read_key(const char *path, config_t *cf, const struct key *k, struct nomd_config *cfg,
-			 GError **error)
+static gboolean read_key(const char *path, config_t *cf, const struct key *k, struct nomd_config *cfg, GError **error)
 {
 	void *slot = (char *)cfg + k->offset;
 	const config_setting_t *s = config_lookup(cf, k->path);
@@ -222,7 +228,8 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 			/* Body text only: line breaks are fine, other controls are not. */
 			for (const char *p = v; *p; p++)
 				if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
-					return fail_at(error, path, s, "'%s' must not contain control characters", k->path);
+					return fail_at(error, path, s, "'%s' must not contain control characters",
+						       k->path);
 			if (!g_utf8_validate(v, -1, NULL))
 				return fail_at(error, path, s, "'%s' must be UTF-8", k->path);
 			*(char **)slot = g_strdup(v);
@@ -252,8 +259,9 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 		/* libconfig wraps large values silently; the bounds catch most. */
 		gint64 v = config_setting_get_int64(s);
 		if (v < k->min || v > k->max)
-			return fail_at(error, path, s, "'%s' must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT,
-				       k->path, k->min, k->max);
+			return fail_at(error, path, s,
+				       "'%s' must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT, k->path,
+				       k->min, k->max);
 		if (k->type == KT_INT)
 			*(int *)slot = (int)v;
 		else
@@ -322,8 +330,7 @@ static gboolean check_unknown(const char *path, config_t *cf, GError **error)
 	return TRUE;
 }
 
-static gboolean read_organisation(const char *path, config_setting_t *s, struct nomd_config *cfg,
-				  GError **error)
+static gboolean read_organisation(const char *path, config_setting_t *s, struct nomd_config *cfg, GError **error)
 {
 	if (!config_setting_is_group(s))
 		return fail_at(error, path, s, "each organisation must be a group { id = ...; name = ...; }");
@@ -426,8 +433,9 @@ static gboolean check_clear_text(const char *path, config_t *cf, const struct no
 		return fail_at(error, path, config_lookup(cf, "smtp.url"), "'smtp.url' is not a URL with a host: '%s'",
 			       cfg->smtp.url);
 	if (g_uri_get_userinfo(uri))
-		return fail_at(error, path, config_lookup(cf, "smtp.url"),
-			       "'smtp.url' holds a user name or password: set smtp.user and smtp.password_file instead");
+		return fail_at(
+			error, path, config_lookup(cf, "smtp.url"),
+			"'smtp.url' holds a user name or password: set smtp.user and smtp.password_file instead");
 	const char *services[] = { "imap", "smtp" };
 	const char *hosts[] = { cfg->imap.host, g_uri_get_host(uri) };
 	const enum security security[] = { cfg->imap.security, cfg->smtp.security };
@@ -465,8 +473,8 @@ static gboolean resolve_password(const char *path, config_t *cf, const char *gro
 	if (*password && !**password)
 		return fail_at(error, path, config_lookup(cf, pw_key), "'%s' is empty", pw_key);
 	if (*password && password_file)
-		return fail_at(error, path, config_lookup(cf, file_key),
-			       "'%s' and '%s' are alternatives: set one", pw_key, file_key);
+		return fail_at(error, path, config_lookup(cf, file_key), "'%s' and '%s' are alternatives: set one",
+			       pw_key, file_key);
 	if (!password_file)
 		return TRUE;
 	g_autofree char *dir = g_path_get_dirname(path);
@@ -527,8 +535,9 @@ static gboolean check_includes(const char *path, const char *dir, GError **error
 		g_autofree char *name = g_strndup(q + 1, end - q - 1);
 		g_autofree char *full = g_build_filename(dir, name, NULL);
 		if (!g_file_test(full, G_FILE_TEST_IS_REGULAR)) {
-			g_set_error(error, CONFIG_ERROR, 0, "%s:%d: cannot include '%s': not a file (paths are relative to %s)",
-				    path, i + 1, name, dir);
+			g_set_error(error, CONFIG_ERROR, 0,
+				    "%s:%d: cannot include '%s': not a file (paths are relative to %s)", path, i + 1,
+				    name, dir);
 			return FALSE;
 		}
 	}
@@ -588,8 +597,8 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 		config_setting_t *pw = config_lookup(&cf, i ? "smtp.password" : "imap.password");
 		const char *file = pw ? config_setting_source_file(pw) : NULL;
 		g_autofree char *full = !file || g_strcmp0(file, path) == 0 ? g_strdup(path)
-				       : g_path_is_absolute(file) ? g_strdup(file)
-								  : g_build_filename(dir, file, NULL);
+					: g_path_is_absolute(file)	    ? g_strdup(file)
+									    : g_build_filename(dir, file, NULL);
 		g_autoptr(GError) local = NULL;
 		if (pw && !private_file(full, "configuration file", &local)) {
 			fail_at(error, path, pw, "%s (or move the password to a password_file)", local->message);
@@ -608,7 +617,8 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 		goto out;
 	}
 	if (cfg->smtp.retry_min > cfg->smtp.retry_max) {
-		fail_at(error, path, config_lookup(&cf, "smtp.retry_min"), "'smtp.retry_min' is longer than 'smtp.retry_max'");
+		fail_at(error, path, config_lookup(&cf, "smtp.retry_min"),
+			"'smtp.retry_min' is longer than 'smtp.retry_max'");
 		goto out;
 	}
 	{
@@ -625,8 +635,10 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 		g_autoptr(GError) bad = NULL;
 		if (!schedule_parse(cfg->digest, cfg->timezone, &digest, &bad)) {
 			fail_at(error, path,
-				config_lookup(&cf, g_str_has_prefix(bad->message, "'") &&
-							   strstr(bad->message, "time zone") ? "staff.timezone" : "staff.digest"),
+				config_lookup(&cf,
+					      g_str_has_prefix(bad->message, "'") && strstr(bad->message, "time zone")
+						      ? "staff.timezone"
+						      : "staff.digest"),
 				"%s", bad->message);
 			goto out;
 		}

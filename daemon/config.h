@@ -14,9 +14,9 @@ enum security { SEC_TLS, SEC_STARTTLS, SEC_NONE };
 struct organisation {
 	char *id;
 	char *name;
-	char *kind;		/* council | partner */
+	char *kind;	       /* council | partner */
 	GPtrArray *nominators; /* lower-case addresses */
-	GPtrArray *domains;	/* lower-case domains */
+	GPtrArray *domains;    /* lower-case domains */
 };
 
 struct nomd_config {
@@ -50,14 +50,14 @@ struct nomd_config {
 		char *user;
 		char *password;
 		char *password_file;
-		char *from;	  /* as configured: "Name <addr>" */
-		char *from_name;   /* display part, may be NULL */
+		char *from;	    /* as configured: "Name <addr>" */
+		char *from_name;    /* display part, may be NULL */
 		char *from_address; /* addr-spec */
 		char *from_domain;
 		int timeout_seconds;
-		int max_age;	   /* seconds a message may wait to be sent */
-		int retry_min;	   /* first retry delay, seconds; doubles ... */
-		int retry_max;	   /* ... up to this */
+		int max_age;   /* seconds a message may wait to be sent */
+		int retry_min; /* first retry delay, seconds; doubles ... */
+		int retry_max; /* ... up to this */
 		int max_replies_per_sender_per_hour;
 	} smtp;
 	struct {
@@ -86,7 +86,7 @@ struct nomd_config {
 		gboolean prefer_cross_discipline; /* reward different service types instead */
 	} pairing;
 	struct {
-		int reminder_days; /* invitees are reminded this long before; 0: never */
+		int reminder_days;	  /* invitees are reminded this long before; 0: never */
 		gboolean require_consent; /* invite only nominees who said YES */
 	} events;
 	struct {

@@ -16,11 +16,12 @@ static gboolean ask_consent(const struct nomd_config *cfg, const struct reply_te
 	g_autofree char *token = p->token ? g_strdup(p->token) : random_hex(6); /* 12 hex digits */
 	struct notice n = { .nominator = p->nominated_by, .token = token };
 	people_notice_person(cfg, p, &n.person);
-	const struct outmail m = {
-		.cause = reminder ? OUTBOX_CONSENT_REMINDER : OUTBOX_WELCOME, .to = p->email, .nominee = p->id
-	};
+	const struct outmail m = { .cause = reminder ? OUTBOX_CONSENT_REMINDER : OUTBOX_WELCOME,
+				   .to = p->email,
+				   .nominee = p->id };
 	return people_queue_notice(cfg, st, reminder ? NOTICE_REMINDER : NOTICE_WELCOME, &n, &m, error) &&
-	       (reminder ? store_set_reminded(st, p->id, now, error) : store_set_welcomed(st, p->id, token, now, error));
+	       (reminder ? store_set_reminded(st, p->id, now, error)
+			 : store_set_welcomed(st, p->id, token, now, error));
 }
 
 /* Welcomes go in pages, each page one transaction: memory stays flat with
@@ -28,8 +29,8 @@ static gboolean ask_consent(const struct nomd_config *cfg, const struct reply_te
  * A failure rolls back the page; its idempotency keys make the retry safe. */
 #define PEOPLE_PAGE 200
 
-gboolean consent_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			 gint64 now, guint *queued, GError **error)
+gboolean consent_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
+			  guint *queued, GError **error)
 {
 	*queued = 0;
 	for (int pass = 0; pass < 2; pass++) {
@@ -70,8 +71,8 @@ gboolean consent_schedule(const struct nomd_config *cfg, const struct reply_temp
 }
 
 gboolean consent_apply_answer(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			     const struct parsed_message *msg, const struct decision *d, gint64 message_row,
-			     const char *sha, GError **error)
+			      const struct parsed_message *msg, const struct decision *d, gint64 message_row,
+			      const char *sha, GError **error)
 {
 	g_autoptr(person) p = NULL;
 	if (!store_person_by_id(st, d->consent->id, &p, error))
@@ -89,7 +90,8 @@ gboolean consent_apply_answer(const struct nomd_config *cfg, const struct reply_
 	} else if (strcmp(code, REASON_CONSENT_DECLINED) == 0) {
 		kind = NOTICE_CONSENT_DECLINED;
 		gboolean changed = FALSE;
-		if (!store_set_consent(st, p->id, CONSENT_DECLINED, error) || !store_withdraw_id(st, p->id, &changed, error) ||
+		if (!store_set_consent(st, p->id, CONSENT_DECLINED, error) ||
+		    !store_withdraw_id(st, p->id, &changed, error) ||
 		    !people_left(cfg, t, st, p, "declined to take part", error))
 			return FALSE;
 		/* The nominator may offer the freed place to someone else. */

@@ -4,6 +4,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "consent.h"
 #include "deliver.h"
 #include "digest.h"
@@ -12,7 +13,6 @@
 #include "ingest.h"
 #include "log.h"
 #include "notify.h"
-#include "clock.h"
 #include "schedule.h"
 #include "util.h"
 #include "version.h"
@@ -40,14 +40,14 @@ struct loop {
 	struct imap_conn *imap;
 	struct ingest ing;
 	enum state state;
-	gboolean full;	   /* next sync looks at the whole inbox */
-	int failures;	   /* consecutive, for the backoff */
-	int backoff_floor; /* ms; raised after a refused login */
-	gboolean store_trouble; /* the last failure was the database's */
-	char *last_error;  /* to log a repeated failure only once */
-	char *delivery_error; /* the same for delivery; also in the status file */
-	int delivery_failures; /* consecutive */
-	gint64 delivery_retry_at; /* monotonic seconds; no delivery before */
+	gboolean full;		       /* next sync looks at the whole inbox */
+	int failures;		       /* consecutive, for the backoff */
+	int backoff_floor;	       /* ms; raised after a refused login */
+	gboolean store_trouble;	       /* the last failure was the database's */
+	char *last_error;	       /* to log a repeated failure only once */
+	char *delivery_error;	       /* the same for delivery; also in the status file */
+	int delivery_failures;	       /* consecutive */
+	gint64 delivery_retry_at;      /* monotonic seconds; no delivery before */
 	gint64 state_since, last_sync; /* seconds since the epoch */
 };
 
@@ -121,7 +121,8 @@ static void tell_status(struct loop *l)
 	case ST_CONNECT: notify_status("connecting to %s:%d", cfg->imap.host, cfg->imap.port); break;
 	case ST_SYNC: notify_status("reading %s", cfg->imap.inbox); break;
 	case ST_WAIT:
-		notify_status("idle, %" G_GINT64_FORMAT " queued, %" G_GINT64_FORMAT " failed; %d message(s) applied%s%s",
+		notify_status("idle, %" G_GINT64_FORMAT " queued, %" G_GINT64_FORMAT
+			      " failed; %d message(s) applied%s%s",
 			      pending, failed, l->ing.stats.applied, l->delivery_error ? "; " : "",
 			      l->delivery_error ? l->delivery_error : "");
 		break;
@@ -256,8 +257,8 @@ static void run_delivery(struct loop *l)
 	 * lock the account); our own trouble is fixed in minutes. */
 	int delay = ok ? deliver_retry_delay(*l->cfg, l->delivery_failures)
 		       : (int)backoff_ceiling(DELIVERY_RETRY_MIN_S, DELIVERY_RETRY_MAX_S, l->delivery_failures);
-	g_autofree char *why = ok ? g_strdup_printf("outbox on hold, no mail failed: %s", out.held)
-				  : g_strdup(error->message);
+	g_autofree char *why =
+		ok ? g_strdup_printf("outbox on hold, no mail failed: %s", out.held) : g_strdup(error->message);
 	log_error_once(&l->delivery_error, why);
 	l->delivery_failures++;
 	l->delivery_retry_at = monotonic_s() + delay;
@@ -276,8 +277,8 @@ static void step_connect(struct loop *l)
 		connection_failed(l, error);
 		return;
 	}
-	log_info("connected to %s:%d (%s), %s", cfg->imap.host, cfg->imap.port, config_security_name(cfg->imap.security),
-		 imap_has_idle(l->imap) ? "waiting with IDLE" : "polling");
+	log_info("connected to %s:%d (%s), %s", cfg->imap.host, cfg->imap.port,
+		 config_security_name(cfg->imap.security), imap_has_idle(l->imap) ? "waiting with IDLE" : "polling");
 	l->full = TRUE;
 	set_state(l, ST_SYNC);
 }
@@ -361,7 +362,8 @@ static void step_wait(struct loop *l)
 		}
 	} else {
 		nap(l, (gint64)MIN(seconds, l->full ? MIN(RETRY_FAILED_SECONDS, cfg->imap.poll_seconds)
-						     : cfg->imap.poll_seconds) * 1000);
+						    : cfg->imap.poll_seconds) *
+			       1000);
 	}
 	/* A wait that ended normally means the connection works. */
 	l->failures = 0;
@@ -492,8 +494,9 @@ int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, 
 		const struct daemon_flags *flags)
 {
 	struct once o = { .cfg = cfg, .t = t, .st = st };
-	struct ingest ing = { .cfg = cfg, .templates = t, .stop = flags->stop, .batch_done = once_batch_done,
-			      .batch_data = &o };
+	struct ingest ing = {
+		.cfg = cfg, .templates = t, .stop = flags->stop, .batch_done = once_batch_done, .batch_data = &o
+	};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(imap_conn) imap = NULL;
 	g_autofree char *first_error = NULL, *delivery_error = NULL;

@@ -53,7 +53,8 @@ const char *reason_text(const char *code)
 	static const struct {
 		const char *code, *text;
 	} texts[] = {
-		{ REASON_QUOTA_EXCEEDED, "your organisation has already nominated as many people for this role as the programme allows" },
+		{ REASON_QUOTA_EXCEEDED,
+		  "your organisation has already nominated as many people for this role as the programme allows" },
 		{ REASON_DUPLICATE, "this person has already been nominated" },
 		{ REASON_INVALID_EMAIL, "the email address is not a valid address" },
 		{ REASON_MISSING_FIELD, "both a name and an email address are needed" },
@@ -71,10 +72,12 @@ const char *reason_text(const char *code)
 		{ REASON_TOO_COMPLEX, "the message is nested too deeply or has too many parts or header fields" },
 		{ REASON_REPEATED, "the same message was received before" },
 		{ REASON_DOC_UNREADABLE, "an attached document could not be read (damaged, or not a format we read)" },
-		{ REASON_DOC_UNSUPPORTED, "an attached document is in a format we do not read (legacy .doc, RTF, encrypted)" },
+		{ REASON_DOC_UNSUPPORTED,
+		  "an attached document is in a format we do not read (legacy .doc, RTF, encrypted)" },
 		{ REASON_DOC_NO_TEXT, "an attached document holds no text we can read (a scanned image?)" },
 		{ REASON_DOC_TOO_LARGE, "an attached document is larger than the limit" },
-		{ WARN_DOCUMENT_UNREAD, "an attached document could not be read; the nominations elsewhere in the message were" },
+		{ WARN_DOCUMENT_UNREAD,
+		  "an attached document could not be read; the nominations elsewhere in the message were" },
 		{ REASON_UNPROCESSABLE, "the message could not be processed" },
 		{ REASON_NOT_FOUND, "no nomination from your organisation has that address" },
 		{ REASON_REPLY_LIMIT, "too many automatic replies to this address in the last hour" },
@@ -94,12 +97,14 @@ const char *reason_text(const char *code)
 		{ REASON_CMD_STATUS, "the current nominations were sent" },
 		{ REASON_CMD_WITHDRAW, "the nomination was withdrawn" },
 		{ REASON_CONFIRM_REQUESTED, "the nominator was asked to confirm by reply" },
-		{ REASON_CONFIRM_EXPIRED, "the confirmation has expired, was used already, or is unknown: please send the request again" },
+		{ REASON_CONFIRM_EXPIRED,
+		  "the confirmation has expired, was used already, or is unknown: please send the request again" },
 		{ REASON_CONFIRM_SENDER, "a confirmation came from an address other than the one asked" },
 		{ WARN_UNBALANCED, "the programme asks for equal numbers of members and mentors" },
 		{ WARN_MEMBER_EXPERIENCED, "members are meant to be early in their local government career" },
 		{ WARN_MENTOR_INEXPERIENCED, "mentors are meant to be experienced in local government" },
-		{ WARN_NARROW_SERVICES, "the programme asks for nominees from a range of corporate, strategic and operational services" },
+		{ WARN_NARROW_SERVICES,
+		  "the programme asks for nominees from a range of corporate, strategic and operational services" },
 		{ WARN_EXTERNAL_EMAIL, "the email address is not at your organisation's domain" },
 		{ WARN_NO_REPLY, "the sender asked for no automatic replies" },
 	};
@@ -250,7 +255,8 @@ static struct rsvp_target *find_invitation(const struct parsed_message *msg, con
 	}
 	ical_reply_clear(reply);
 	g_autoptr(GPtrArray) ids = thread_ids(msg);
-	if (!calendar_only && ids->len && state->invitation(state->ctx, NULL, NULL, (const char *const *)ids->pdata, ids->len, t))
+	if (!calendar_only && ids->len &&
+	    state->invitation(state->ctx, NULL, NULL, (const char *const *)ids->pdata, ids->len, t))
 		return t;
 	rsvp_target_free(t);
 	return NULL;
@@ -261,8 +267,8 @@ static struct rsvp_target *find_invitation(const struct parsed_message *msg, con
  * the record: everyone it was sent to holds them. Only the person it is
  * about may answer, from their own address, authenticated when the
  * programme asks for that as it does of nominators. */
-static const char *answer_refused(const struct nomd_config *cfg, const struct parsed_message *msg,
-				  const char *owner, const char *wrong_sender)
+static const char *answer_refused(const struct nomd_config *cfg, const struct parsed_message *msg, const char *owner,
+				  const char *wrong_sender)
 {
 	if (msg->from_headers != 1 || msg->from_count != 1 || !msg->from)
 		return REASON_AMBIGUOUS_SENDER;
@@ -416,9 +422,9 @@ static enum command parse_command(const char *subject, char **arg)
 }
 
 static const char *const class_names[] = {
-	[CLASS_BROKEN] = "broken",	 [CLASS_OWN_MAIL] = "own_mail", [CLASS_AUTOMATIC] = "automatic",
-	[CLASS_REPEATED] = "repeated",	 [CLASS_AMBIGUOUS] = "ambiguous", [CLASS_RSVP] = "rsvp",
-	[CLASS_CONSENT] = "consent",	 [CLASS_COMMAND] = "command",	[CLASS_NOMINATION] = "nomination",
+	[CLASS_BROKEN] = "broken",     [CLASS_OWN_MAIL] = "own_mail",	[CLASS_AUTOMATIC] = "automatic",
+	[CLASS_REPEATED] = "repeated", [CLASS_AMBIGUOUS] = "ambiguous", [CLASS_RSVP] = "rsvp",
+	[CLASS_CONSENT] = "consent",   [CLASS_COMMAND] = "command",	[CLASS_NOMINATION] = "nomination",
 };
 _Static_assert(G_N_ELEMENTS(class_names) == CLASS_COUNT, "a name for every class of message");
 
@@ -504,9 +510,9 @@ static struct decision *decide_automatic(const struct nomd_config *cfg, const st
 		return decision_finish(d, REASON_AUTOMATIC, c->automatic);
 	d->bounce_id = g_strdup(msg->dsn_message_id);
 	d->bounce_rcpt = g_strdup(msg->dsn_recipient);
-	g_autofree char *what = g_strdup_printf("%s: %s %s", msg->dsn_recipient ? msg->dsn_recipient : "?",
-						msg->dsn_action ? msg->dsn_action : "failed",
-						msg->dsn_status ? msg->dsn_status : "");
+	g_autofree char *what =
+		g_strdup_printf("%s: %s %s", msg->dsn_recipient ? msg->dsn_recipient : "?",
+				msg->dsn_action ? msg->dsn_action : "failed", msg->dsn_status ? msg->dsn_status : "");
 	return decision_finish(d, REASON_BOUNCE, g_strstrip(what));
 }
 
@@ -551,8 +557,8 @@ static class_rules *const class_deciders[] = {
 };
 _Static_assert(G_N_ELEMENTS(class_deciders) == CLASS_COUNT, "rules for every class of message");
 
-struct decision *decide(const struct nomd_config *cfg, const struct parsed_message *msg,
-			const struct form *form, const struct decide_state *state)
+struct decision *decide(const struct nomd_config *cfg, const struct parsed_message *msg, const struct form *form,
+			const struct decide_state *state)
 {
 	struct classification c;
 	enum message_class class = classify(cfg, msg, form, state, &c);

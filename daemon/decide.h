@@ -114,7 +114,7 @@ void consent_target_clear(struct consent_target *t);
 /* The invitation an RSVP answers, and the state of its event. */
 struct rsvp_target {
 	gint64 id, event;
-	char *email, *name;   /* the invitee */
+	char *email, *name;		    /* the invitee */
 	enum rsvp answer;		    /* their answer so far */
 	enum nominee_status nominee_status; /* accepted, or withdrawn since */
 	char *event_status;		    /* active | cancelled */
@@ -163,14 +163,14 @@ struct decision {
 	int members, mentors;		/* the organisation's totals afterwards */
 	gboolean reply;			/* whether the sender gets an answer */
 	enum command command;
-	char *withdraw;	     /* address to withdraw (CMD_WITHDRAW, CMD_WITHDRAW_PENDING) */
+	char *withdraw; /* address to withdraw (CMD_WITHDRAW, CMD_WITHDRAW_PENDING) */
 	/* CMD_WITHDRAW confirmed: the token to mark used. CMD_WITHDRAW_PENDING:
 	 * NULL from decide; the caller draws a new one before replying. */
 	char *confirm_token;
-	gint64 confirm_expires; /* CMD_WITHDRAW_PENDING */
-	char *detail;	     /* a word for staff: why automatic, which limit */
-	char *bounce_id;     /* Message-ID of our mail that bounced */
-	char *bounce_rcpt;   /* and the recipient that failed */
+	gint64 confirm_expires;		/* CMD_WITHDRAW_PENDING */
+	char *detail;			/* a word for staff: why automatic, which limit */
+	char *bounce_id;		/* Message-ID of our mail that bounced */
+	char *bounce_rcpt;		/* and the recipient that failed */
 	struct consent_target *consent; /* an answer to a welcome: whose */
 	enum answer answer;		/* and what it said */
 	struct rsvp_target *rsvp;	/* an answer to an invitation: which */
@@ -200,10 +200,10 @@ enum message_class {
 /* What classify() found on the way, for the rules of that class. */
 struct classification {
 	enum message_class class;
-	const char *automatic;	    /* why automatic (CLASS_AUTOMATIC; an automatic RSVP) */
-	gboolean bounce;	    /* CLASS_AUTOMATIC: a delivery report about our mail */
-	struct rsvp_target *rsvp;   /* CLASS_RSVP: the invitation answered */
-	struct ical_reply cal;	    /* CLASS_RSVP: the calendar's answer, when by calendar */
+	const char *automatic;		/* why automatic (CLASS_AUTOMATIC; an automatic RSVP) */
+	gboolean bounce;		/* CLASS_AUTOMATIC: a delivery report about our mail */
+	struct rsvp_target *rsvp;	/* CLASS_RSVP: the invitation answered */
+	struct ical_reply cal;		/* CLASS_RSVP: the calendar's answer, when by calendar */
 	struct consent_target *consent; /* CLASS_CONSENT: the nominee */
 	enum command command;		/* CLASS_COMMAND */
 	char *argument;			/* WITHDRAW's address */
@@ -223,8 +223,8 @@ const char *outcome_name(enum outcome o);
 /* Plain words for a code, for people rather than programs. */
 const char *reason_text(const char *code);
 
-struct decision *decide(const struct nomd_config *cfg, const struct parsed_message *msg,
-			const struct form *form, const struct decide_state *state);
+struct decision *decide(const struct nomd_config *cfg, const struct parsed_message *msg, const struct form *form,
+			const struct decide_state *state);
 /* Whether the message's attached documents may be read (by nomd-reader,
  * before decide): only when it could become a nomination, that is, it
  * parsed within the limits, is not automatic or our own, has exactly one

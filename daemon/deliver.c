@@ -58,8 +58,8 @@ int deliver_retry_delay(const struct nomd_config *cfg, int failures)
  * or it would go again. A database that cannot be written now (the disk
  * full) usually can be soon: keep trying, sending nothing meanwhile, for
  * `patience` seconds (-1: until told to stop). */
-static gboolean record_sent(struct store *st, const struct outbox_item *it, int patience,
-			    gboolean (*should_stop)(void), GError **error)
+static gboolean record_sent(struct store *st, const struct outbox_item *it, int patience, gboolean (*should_stop)(void),
+			    GError **error)
 {
 	gint64 wait_ms = 250;
 	gint64 give_up = deadline_after(patience);
@@ -172,8 +172,8 @@ static gboolean deliver_pass(const struct nomd_config *cfg, const struct reply_t
 	}
 }
 
-gboolean deliver_pending(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			 int patience, gboolean (*should_stop)(void), struct deliver_stats *stats, GError **error)
+gboolean deliver_pending(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, int patience,
+			 gboolean (*should_stop)(void), struct deliver_stats *stats, GError **error)
 {
 	*stats = (struct deliver_stats){ 0 };
 	g_autoptr(smtp_client) smtp = smtp_client_new(cfg);
@@ -282,7 +282,8 @@ static int child_main(const struct nomd_config *cfg, const struct reply_template
 		if (child_should_stop())
 			return 1;
 		if (g_get_monotonic_time() >= give_up)
-			return child_fail(&res, out_fd, "another nomd process is sending (%s is locked); nothing sent now",
+			return child_fail(&res, out_fd,
+					  "another nomd process is sending (%s is locked); nothing sent now",
 					  lock_path);
 		g_usleep(100000);
 	}

@@ -95,7 +95,8 @@ static void table(struct writer *w, const char *const *header, guint ncols, GPtr
 				 "font-size:14px;margin:0 0 8px 0;\">\n<tr>");
 	for (guint c = 0; c < ncols; c++) {
 		g_autofree char *h = g_markup_escape_text(header[c], -1);
-		g_string_append_printf(w->html, "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">%s</th>", h);
+		g_string_append_printf(w->html, "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">%s</th>",
+				       h);
 		g_string_append_printf(w->text, "%s%-*s", c ? "  " : "  ",
 				       width[c] + (int)(strlen(header[c]) - g_utf8_strlen(header[c], -1)), header[c]);
 	}
@@ -109,8 +110,8 @@ static void table(struct writer *w, const char *const *header, guint ncols, GPtr
 		for (guint c = 0; c < ncols; c++) {
 			g_autofree char *h = g_markup_escape_text(row[c], -1);
 			g_string_append_printf(w->html, "<td style=\"border-bottom:1px solid #dddddd;\">%s</td>", h);
-			g_string_append_printf(w->text, "  %-*s", width[c] + (int)(strlen(row[c]) - g_utf8_strlen(row[c], -1)),
-					       row[c]);
+			g_string_append_printf(w->text, "  %-*s",
+					       width[c] + (int)(strlen(row[c]) - g_utf8_strlen(row[c], -1)), row[c]);
 		}
 		g_string_append(w->html, "</tr>\n");
 		while (w->text->len && w->text->str[w->text->len - 1] == ' ')
@@ -161,8 +162,7 @@ static gboolean section_new(const struct nomd_config *cfg, struct store *st, gin
 	return TRUE;
 }
 
-static gboolean section_organisations(const struct nomd_config *cfg, struct store *st, struct writer *w,
-				      GError **error)
+static gboolean section_organisations(const struct nomd_config *cfg, struct store *st, struct writer *w, GError **error)
 {
 	g_autoptr(GPtrArray) rows = NULL;
 	if (!rows_of(st, REPORT_ORG_COUNTS, 0, &rows, error))
@@ -180,7 +180,8 @@ static gboolean section_organisations(const struct nomd_config *cfg, struct stor
 			continue;
 		}
 		int members = atoi(r[1]), mentors = atoi(r[2]);
-		g_ptr_array_add(out, cells(4, g_strdup(o->name), g_strdup_printf("%d of %d", members, cfg->programme.max_members),
+		g_ptr_array_add(out, cells(4, g_strdup(o->name),
+					   g_strdup_printf("%d of %d", members, cfg->programme.max_members),
 					   g_strdup_printf("%d of %d", mentors, cfg->programme.max_mentors),
 					   g_strdup(members != mentors ? "unbalanced" : "")));
 	}
@@ -332,9 +333,8 @@ gboolean digest_build(const struct nomd_config *cfg, const struct reply_template
 	     since ? since : "The first digest: everything so far, and what needs you.");
 	guint fresh = 0, held = 0, problems = 0;
 	if (!section_new(cfg, st, mark, &w, &fresh, error) || !section_held(st, mark, &w, &held, error) ||
-	    !section_mail(st, mark, &w, &problems, error) ||
-	    !section_organisations(cfg, st, &w, error) || !section_people(st, &w, error) ||
-	    !section_events(st, now, &w, error))
+	    !section_mail(st, mark, &w, &problems, error) || !section_organisations(cfg, st, &w, error) ||
+	    !section_people(st, &w, error) || !section_events(st, now, &w, error))
 		return FALSE;
 	g_autoptr(GString) csv = g_string_new("\xEF\xBB\xBF");
 	if (!store_report(st, REPORT_CURRENT_NOMINEES, 0, keep_csv_row, csv, error))
@@ -342,8 +342,8 @@ gboolean digest_build(const struct nomd_config *cfg, const struct reply_template
 	line(&w, "%s", "");
 	line(&w, "Attached: every current nominee as a spreadsheet (nominees-%s.csv).", day);
 	struct digest *d = g_new0(struct digest, 1);
-	d->subject = g_strdup_printf("%s digest %s: %u new, %u held, %u mail problem%s", cfg->programme.name, day, fresh,
-				     held, problems, problems == 1 ? "" : "s");
+	d->subject = g_strdup_printf("%s digest %s: %u new, %u held, %u mail problem%s", cfg->programme.name, day,
+				     fresh, held, problems, problems == 1 ? "" : "s");
 	d->text = g_strdup(text->str);
 	d->html = reply_frame_html(cfg, t, html->str, TRUE);
 	d->html_body = g_strdup(html->str);

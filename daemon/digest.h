@@ -19,9 +19,9 @@
 
 struct digest {
 	char *subject, *text, *html;
-	char *html_body; /* the HTML before layout.html frames it */
-	GBytes *csv;	/* with the byte order mark */
-	char *csv_name; /* "nominees-2027-01-20.csv" */
+	char *html_body;  /* the HTML before layout.html frames it */
+	GBytes *csv;	  /* with the byte order mark */
+	char *csv_name;	  /* "nominees-2027-01-20.csv" */
 	GArray *mentions; /* the nominee rows (gint64) it names */
 };
 

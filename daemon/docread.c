@@ -137,9 +137,8 @@ static enum stop exchange(struct run *r)
 				continue;
 			if (fds[i] == &r->in)
 				feed(r);
-			else if (fds[i] == &r->out &&
-				 !drain(&r->out, r->text, DOC_MAX_TEXT + DOCREAD_TEXT_SLACK,
-					DOC_MAX_TEXT + DOCREAD_TEXT_SLACK, &out_total))
+			else if (fds[i] == &r->out && !drain(&r->out, r->text, DOC_MAX_TEXT + DOCREAD_TEXT_SLACK,
+							     DOC_MAX_TEXT + DOCREAD_TEXT_SLACK, &out_total))
 				return STOP_FLOOD;
 			else if (fds[i] == &r->err)
 				drain(&r->err, r->detail, DOCREAD_MAX_DETAIL, G_MAXSIZE, &err_total);
@@ -228,8 +227,8 @@ static void settle(const struct nomd_config *cfg, struct mime_document *doc, enu
 			doc->detail = g_strdup_printf("out of memory (%s, limit %d MiB)", signal_name(sig),
 						      cfg->documents.memory_limit);
 		} else {
-			doc->detail = g_strdup_printf("the reader crashed (%s)%s%s", signal_name(sig),
-						      said ? ": " : "", said ? said : "");
+			doc->detail = g_strdup_printf("the reader crashed (%s)%s%s", signal_name(sig), said ? ": " : "",
+						      said ? said : "");
 		}
 	} else {
 		int code = WEXITSTATUS(status);
@@ -266,8 +265,8 @@ gboolean docread_run(const struct nomd_config *cfg, struct mime_document *doc, c
 	GPid pid = 0;
 	struct run r = { .in = -1, .out = -1, .err = -1 };
 	if (!g_spawn_async_with_pipes_and_fds("/", argv, (const char *const *)envp, G_SPAWN_DO_NOT_REAP_CHILD,
-					      child_setup, &lim, -1, -1, -1, NULL, NULL, 0, &pid, &r.in, &r.out,
-					      &r.err, error))
+					      child_setup, &lim, -1, -1, -1, NULL, NULL, 0, &pid, &r.in, &r.out, &r.err,
+					      error))
 		return FALSE;
 	g_unix_set_fd_nonblocking(r.in, TRUE, NULL);
 	g_unix_set_fd_nonblocking(r.out, TRUE, NULL);

@@ -37,10 +37,9 @@ static void describe(const struct event_record *e, char *when, struct notice *n)
 static void person_of(const struct nomd_config *cfg, const struct invitation_view *v, struct notice *n)
 {
 	const struct organisation *org = config_find_organisation(cfg, v->organisation);
-	n->person = (struct notice_person){ .name = v->name,
-					    .email = v->email,
-					    .role = v->role,
-					    .organisation = org ? org->name : v->organisation };
+	n->person = (struct notice_person){
+		.name = v->name, .email = v->email, .role = v->role, .organisation = org ? org->name : v->organisation
+	};
 }
 
 /* The invitation (or cancellation) of one invitee, queued and marked. */
@@ -81,8 +80,7 @@ static gboolean send_invitation(const struct nomd_config *cfg, const struct repl
 				   .sequence = e->sequence,
 				   .calendar = calendar,
 				   .calendar_method = cancel ? "CANCEL" : "REQUEST" };
-	return outbox_queue(cfg, st, &m, r, error) &&
-	       store_invitation_sent(st, v->id, e->sequence, cancel, error);
+	return outbox_queue(cfg, st, &m, r, error) && store_invitation_sent(st, v->id, e->sequence, cancel, error);
 }
 
 static gboolean send_reminder(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
@@ -97,8 +95,7 @@ static gboolean send_reminder(const struct nomd_config *cfg, const struct reply_
 	const struct outmail m = {
 		.cause = OUTBOX_EVENT_REMINDER, .to = v->email, .nominee = v->nominee, .invitation = v->id
 	};
-	return outbox_queue(cfg, st, &m, r, error) &&
-	       store_invitation_reminded(st, v->id, error);
+	return outbox_queue(cfg, st, &m, r, error) && store_invitation_reminded(st, v->id, error);
 }
 
 static gboolean schedule_in_transaction(const struct nomd_config *cfg, const struct reply_templates *t,
@@ -129,8 +126,8 @@ static gboolean schedule_in_transaction(const struct nomd_config *cfg, const str
 	return TRUE;
 }
 
-gboolean events_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			 gint64 now, guint *queued, GError **error)
+gboolean events_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
+			 guint *queued, GError **error)
 {
 	*queued = 0;
 	if (!store_begin(st, error))
@@ -178,7 +175,8 @@ gboolean events_apply_rsvp(const struct nomd_config *cfg, const struct reply_tem
 						   .invitation = next->id };
 			if (!outbox_queue(cfg, st, &m, r, error))
 				return FALSE;
-			log_info("event %" G_GINT64_FORMAT ": nominee %" G_GINT64_FORMAT " moved up from the waiting list",
+			log_info("event %" G_GINT64_FORMAT ": nominee %" G_GINT64_FORMAT
+				 " moved up from the waiting list",
 				 e->id, next->nominee);
 		}
 	}
@@ -188,6 +186,8 @@ gboolean events_apply_rsvp(const struct nomd_config *cfg, const struct reply_tem
 	struct notice n = { .answer = answer, .person = { .name = d->rsvp->name, .email = d->rsvp->email } };
 	describe(e, when, &n);
 	g_autoptr(reply_facts) r = reply_facts_notice(cfg, kind, &n);
-	const struct outmail m = { .cause = OUTBOX_REPLY, .cause_text = sha, .answers = msg, .message_row = message_row };
+	const struct outmail m = {
+		.cause = OUTBOX_REPLY, .cause_text = sha, .answers = msg, .message_row = message_row
+	};
 	return outbox_queue(cfg, st, &m, r, error);
 }

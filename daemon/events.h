@@ -18,8 +18,8 @@
 /* Invite whoever is not yet invited, send what changed (updates,
  * cancellations) and the reminders due at `now`; one transaction.
  * *queued counts the mails. */
-gboolean events_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			 gint64 now, guint *queued, GError **error);
+gboolean events_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
+			 guint *queued, GError **error);
 
 /* Inside the caller's transaction: record an RSVP (decision with `rsvp`
  * set), move the waiting list on, and queue the acknowledgement; `sha`:

@@ -7,9 +7,9 @@
  * timeout (mailimap_set_timeout, set before connecting). */
 #include "imap.h"
 
+#include <errno.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
-#include <errno.h>
 #include <libetpan/libetpan.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -17,7 +17,9 @@
 
 #include "log.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(nomd-imap-error-quark, imap_error)
+/* clang-format on */
 typedef struct mailimap_set mailimap_set;
 typedef struct mailimap_fetch_type mailimap_fetch_type;
 typedef struct mailimap_store_att_flags mailimap_store_att_flags;
@@ -30,7 +32,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(mailimap_store_att_flags, mailimap_store_att_flags
 struct imap_conn {
 	mailimap *imap;
 	char *host;
-	char *where; /* host:port, for error messages */
+	char *where;		 /* host:port, for error messages */
 	guint32 exists_expected; /* messages in the mailbox if none arrived */
 	gboolean has_move;
 	gboolean has_uidplus;
@@ -44,14 +46,10 @@ static enum imap_error_code classify(int r)
 	case MAILIMAP_ERROR_MEMORY:
 	/* libetpan reports a reply cut off by a lost connection as a parse
 	 * error; either way the connection is out of step and done with. */
-	case MAILIMAP_ERROR_PARSE:
-		return IMAP_ERR_CONNECT;
-	case MAILIMAP_ERROR_SSL:
-		return IMAP_ERR_TLS;
-	case MAILIMAP_ERROR_LOGIN:
-		return IMAP_ERR_AUTH;
-	default:
-		return IMAP_ERR_PROTOCOL;
+	case MAILIMAP_ERROR_PARSE: return IMAP_ERR_CONNECT;
+	case MAILIMAP_ERROR_SSL: return IMAP_ERR_TLS;
+	case MAILIMAP_ERROR_LOGIN: return IMAP_ERR_AUTH;
+	default: return IMAP_ERR_PROTOCOL;
 	}
 }
 
@@ -103,7 +101,8 @@ static gboolean verify_peer(struct imap_conn *c, const char *ca_file, GError **e
 			break;
 		if (gnutls_x509_crt_import(certs[n], &d, GNUTLS_X509_FMT_DER) < 0) {
 			gnutls_x509_crt_deinit(certs[n]);
-			g_set_error(error, IMAP_ERROR, IMAP_ERR_TLS, "IMAP server %s sent an unreadable certificate", c->host);
+			g_set_error(error, IMAP_ERROR, IMAP_ERR_TLS, "IMAP server %s sent an unreadable certificate",
+				    c->host);
 			goto out;
 		}
 		n++;
@@ -159,7 +158,7 @@ gboolean imap_open(const struct nomd_config *cfg, struct imap_conn **out, GError
 	c->host = g_strdup(cfg->imap.host);
 	/* An address literal with colons is bracketed, as in a URL. */
 	c->where = strchr(c->host, ':') ? g_strdup_printf("[%s]:%d", c->host, cfg->imap.port)
-					 : g_strdup_printf("%s:%d", c->host, cfg->imap.port);
+					: g_strdup_printf("%s:%d", c->host, cfg->imap.port);
 	c->imap = mailimap_new(0, NULL);
 	if (!c->imap) {
 		g_set_error(error, IMAP_ERROR, IMAP_ERR_CONNECT, "out of memory");
@@ -219,8 +218,7 @@ void imap_close(struct imap_conn *c)
 	g_free(c);
 }
 
-gboolean imap_select(struct imap_conn *c, const char *mailbox, guint32 *uidvalidity, guint32 *exists,
-		     GError **error)
+gboolean imap_select(struct imap_conn *c, const char *mailbox, guint32 *uidvalidity, guint32 *exists, GError **error)
 {
 	log_debug("imap state=select mailbox=%s", mailbox);
 	int r = mailimap_select(c->imap, mailbox);
@@ -236,8 +234,8 @@ gboolean imap_select(struct imap_conn *c, const char *mailbox, guint32 *uidvalid
 static gint64 date_to_unix(const struct mailimap_date_time *dt)
 {
 	int zone = ABS(dt->dt_zone);
-	g_autoptr(GTimeZone) tz = g_time_zone_new_offset((dt->dt_zone < 0 ? -1 : 1) *
-							 ((zone / 100) * 3600 + (zone % 100) * 60));
+	g_autoptr(GTimeZone) tz =
+		g_time_zone_new_offset((dt->dt_zone < 0 ? -1 : 1) * ((zone / 100) * 3600 + (zone % 100) * 60));
 	g_autoptr(GDateTime) t =
 		g_date_time_new(tz, dt->dt_year, dt->dt_month, dt->dt_day, dt->dt_hour, dt->dt_min, dt->dt_sec);
 	return t ? g_date_time_to_unix(t) : 0;
@@ -349,8 +347,7 @@ gboolean imap_info(struct imap_conn *c, const guint32 *uids, guint n, GArray **i
 	return TRUE;
 }
 
-guint imap_batch_take(const struct imap_msg_info *infos, guint n, gint64 max_message, guint max_count,
-		      gint64 max_bytes)
+guint imap_batch_take(const struct imap_msg_info *infos, guint n, gint64 max_message, guint max_count, gint64 max_bytes)
 {
 	guint taken = 0, i;
 	gint64 bytes = 0;

@@ -24,7 +24,7 @@ struct imap_conn;
 
 struct imap_msg_info {
 	guint32 uid;
-	guint32 size;	    /* RFC822.SIZE */
+	guint32 size;	      /* RFC822.SIZE */
 	gint64 internal_date; /* seconds since the epoch, 0 when unknown */
 };
 
@@ -33,8 +33,7 @@ struct imap_msg_info {
 gboolean imap_open(const struct nomd_config *cfg, struct imap_conn **out, GError **error);
 void imap_close(struct imap_conn *c);
 
-gboolean imap_select(struct imap_conn *c, const char *mailbox, guint32 *uidvalidity, guint32 *exists,
-		     GError **error);
+gboolean imap_select(struct imap_conn *c, const char *mailbox, guint32 *uidvalidity, guint32 *exists, GError **error);
 /* UIDs (guint32, ascending) of the selected mailbox's messages above `after_uid`. */
 gboolean imap_search(struct imap_conn *c, guint32 after_uid, GArray **uids, GError **error);
 /* UID, size and arrival time of the given UIDs (those still there). */

@@ -24,7 +24,7 @@
 
 struct state_ctx {
 	struct store *st;
-	gint64 now; /* for the reply limit */
+	gint64 now;    /* for the reply limit */
 	GError *error; /* the first store failure seen by decide's callbacks */
 };
 
@@ -204,7 +204,9 @@ static gboolean alert_staff_reply_limit(const struct nomd_config *cfg, const str
 	g_autoptr(reply_facts) r = reply_facts_reply_limit(cfg, sender);
 	g_autofree char *cause = g_strdup_printf("%s:%s", sender, hour);
 	for (guint i = 0; i < cfg->staff->len; i++) {
-		const struct outmail m = { .cause = OUTBOX_REPLY_LIMIT, .cause_text = cause, .to = cfg->staff->pdata[i] };
+		const struct outmail m = { .cause = OUTBOX_REPLY_LIMIT,
+					   .cause_text = cause,
+					   .to = cfg->staff->pdata[i] };
 		if (!outbox_queue(cfg, st, &m, r, error))
 			return FALSE;
 	}
@@ -227,8 +229,8 @@ static gboolean withdraw_effects(const struct nomd_config *cfg, const struct rep
 
 /* Everything one message changes, inside the caller's transaction. */
 static gboolean commit_effects(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			       const struct parsed_message *msg, const struct decision *d, const char *sha,
-			       gsize size, const struct origin *o, GError **error)
+			       const struct parsed_message *msg, const struct decision *d, const char *sha, gsize size,
+			       const struct origin *o, GError **error)
 {
 	gint64 internal_date = o ? o->internal_date : 0;
 	g_autofree char *reasons = join_reasons(d);
@@ -283,8 +285,11 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 	    !store_confirmation_done(st, d->confirm_token, g_get_real_time() / G_USEC_PER_SEC, error))
 		return FALSE;
 	if (d->command == CMD_WITHDRAW_PENDING) {
-		struct confirmation c = { .token = d->confirm_token, .command = "withdraw", .argument = d->withdraw,
-					  .organisation = d->org->id, .nominator = msg->from,
+		struct confirmation c = { .token = d->confirm_token,
+					  .command = "withdraw",
+					  .argument = d->withdraw,
+					  .organisation = d->org->id,
+					  .nominator = msg->from,
 					  .expires_at = d->confirm_expires };
 		if (!store_add_confirmation(st, &c, row, g_get_real_time() / G_USEC_PER_SEC, error))
 			return FALSE;
@@ -464,8 +469,8 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 		d->confirm_token = random_hex(12);
 	if (!d->detail)
 		d->detail = documents_summary(msg);
-	if (!commit_effects(cfg, ing->templates, st, msg, d, sha, len, o, error) ||
-	    !commit_origin(st, o, error) || !store_commit(st, error)) {
+	if (!commit_effects(cfg, ing->templates, st, msg, d, sha, len, o, error) || !commit_origin(st, o, error) ||
+	    !store_commit(st, error)) {
 		store_rollback(st);
 		return FALSE;
 	}
@@ -475,7 +480,8 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 	/* Addresses and names stay out of info lines: the log outlives erasures. */
 	log_info("message %s organisation=%s outcome=%s%s%s", msg->message_id ? msg->message_id : "(none)",
 		 d->org ? d->org->id : "-", outcome_name(d->outcome), *reasons ? " reasons=" : "", reasons);
-	log_debug("message %s from %s", msg->message_id ? msg->message_id : "(none)", msg->from ? msg->from : "(unknown)");
+	log_debug("message %s from %s", msg->message_id ? msg->message_id : "(none)",
+		  msg->from ? msg->from : "(unknown)");
 	*outcome = g_strdup(outcome_name(d->outcome));
 	return TRUE;
 }
@@ -496,9 +502,14 @@ static gboolean hold_unread(struct ingest *ing, const struct origin *o, guint32 
 		return only_move(ing, o, error);
 	}
 	g_autofree char *received = iso_time(o->internal_date);
-	struct message_record rec = { .sha256 = identity, .outcome = "held", .reasons = reason,
-				      .received_at = received, .size = size, .detail = detail,
-				      .uidvalidity = o->uidvalidity, .uid = o->uid };
+	struct message_record rec = { .sha256 = identity,
+				      .outcome = "held",
+				      .reasons = reason,
+				      .received_at = received,
+				      .size = size,
+				      .detail = detail,
+				      .uidvalidity = o->uidvalidity,
+				      .uid = o->uid };
 	gint64 row = 0;
 	if (!store_begin(st, error))
 		return FALSE;
@@ -605,8 +616,8 @@ static gboolean handle_one(struct ingest *ing, struct imap_conn *imap, struct pr
 	}
 	if ((gint64)size > cfg->imap.max_message_bytes) {
 		*dest = cfg->imap.held;
-		g_autofree char *detail = g_strdup_printf("%u bytes, limit %" G_GINT64_FORMAT, size,
-							  cfg->imap.max_message_bytes);
+		g_autofree char *detail =
+			g_strdup_printf("%u bytes, limit %" G_GINT64_FORMAT, size, cfg->imap.max_message_bytes);
 		return hold_unread(ing, o, size, REASON_TOO_LARGE, detail, error);
 	}
 	if (!store_attempt_begin(ing->st, o->uidvalidity, o->uid, error))

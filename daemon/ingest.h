@@ -32,9 +32,9 @@ struct ingest {
 	const struct reply_templates *templates;
 	struct store *st;
 	const volatile sig_atomic_t *stop; /* checked between messages */
-	struct ingest_stats stats;	     /* cumulative */
-	gboolean retry_soon;		     /* a failed message waits in the inbox */
-	int waiting;			     /* messages left in the inbox after the last sync */
+	struct ingest_stats stats;	   /* cumulative */
+	gboolean retry_soon;		   /* a failed message waits in the inbox */
+	int waiting;			   /* messages left in the inbox after the last sync */
 	/* Called when a batch's commits are durable and it has been moved,
 	 * with batch_data; may be NULL. May use st. */
 	void (*batch_done)(void *data);

@@ -44,8 +44,8 @@ struct judge_ctx {
 	const struct nomd_config *cfg;
 	const struct organisation *org;
 	const struct decide_state *state;
-	GHashTable *seen;   /* addresses in this message */
-	GHashTable *types;  /* service types after this message */
+	GHashTable *seen;  /* addresses in this message */
+	GHashTable *types; /* service types after this message */
 	int *members, *mentors;
 	int typed;
 	gboolean closed;
@@ -148,8 +148,7 @@ static const struct mime_document *document_unread(const struct parsed_message *
 }
 
 /* The organisation the sender nominates for, when exactly one. */
-static const struct organisation *sole_organisation(const struct nomd_config *cfg, const char *sender,
-						    guint *count)
+static const struct organisation *sole_organisation(const struct nomd_config *cfg, const char *sender, guint *count)
 {
 	const struct organisation *found = NULL;
 	*count = 0;
@@ -243,8 +242,8 @@ static struct decision *judge_nominations(const struct nomd_config *cfg, const s
 			decision_add_code(d->warnings, WARN_NARROW_SERVICES);
 	}
 	d->outcome = accepted == form->nominees->len ? OUTCOME_ACCEPTED
-		     : accepted > 0			 ? OUTCOME_PARTIAL
-							 : OUTCOME_REJECTED;
+		     : accepted > 0		     ? OUTCOME_PARTIAL
+						     : OUTCOME_REJECTED;
 	return d;
 }
 
@@ -386,8 +385,8 @@ struct decision *judge_command(const struct nomd_config *cfg, const struct parse
 	return decide_command(cfg, msg, d, c->command, c->token, c->argument, state);
 }
 
-struct decision *judge_nomination(const struct nomd_config *cfg, const struct parsed_message *msg, const struct form *form,
-				  const struct decide_state *state, struct classification *c)
+struct decision *judge_nomination(const struct nomd_config *cfg, const struct parsed_message *msg,
+				  const struct form *form, const struct decide_state *state, struct classification *c)
 {
 	struct org_summary sum = { 0 };
 	gboolean settled = TRUE;
@@ -397,4 +396,3 @@ struct decision *judge_nomination(const struct nomd_config *cfg, const struct pa
 	org_summary_clear(&sum);
 	return d;
 }
-

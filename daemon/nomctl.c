@@ -83,7 +83,8 @@ static void print_plan(const struct nomd_config *cfg, const struct pairing_pool 
 			g_autofree char *m = person_label(cfg, pool->members->pdata[pp->member]);
 			g_autofree char *t = person_label(cfg, pool->mentors->pdata[pp->mentor]);
 			g_autofree char *why = terminal_text(pp->why, FALSE);
-			printf("\n  member  %s\n  mentor  %s\n  score   %d%s%s\n", m, t, pp->score, *why ? ": " : "", why);
+			printf("\n  member  %s\n  mentor  %s\n  score   %d%s%s\n", m, t, pp->score, *why ? ": " : "",
+			       why);
 		}
 		guint unpaired = plan->unpaired->len + pool->left_out->len;
 		if (unpaired)
@@ -106,7 +107,9 @@ static void print_plan(const struct nomd_config *cfg, const struct pairing_pool 
 		return;
 	}
 	struct printer pr = { .format = format };
-	const char *names[] = { "kind", "member", "member_organisation", "mentor", "mentor_organisation", "score", "why" };
+	const char *names[] = {
+		"kind", "member", "member_organisation", "mentor", "mentor_organisation", "score", "why"
+	};
 	for (guint i = 0; i < plan->pairs->len; i++) {
 		const struct planned_pair *pp = &g_array_index(plan->pairs, struct planned_pair, i);
 		const struct person *m = pool->members->pdata[pp->member], *t = pool->mentors->pdata[pp->mentor];
@@ -117,8 +120,13 @@ static void print_plan(const struct nomd_config *cfg, const struct pairing_pool 
 	for (guint i = 0; i < plan->unpaired->len; i++) {
 		const struct unpaired *u = &g_array_index(plan->unpaired, struct unpaired, i);
 		const struct person *p = (u->is_mentor ? pool->mentors : pool->members)->pdata[u->index];
-		const char *values[] = { "unpaired", u->is_mentor ? NULL : p->email, u->is_mentor ? NULL : p->organisation,
-					 u->is_mentor ? p->email : NULL, u->is_mentor ? p->organisation : NULL, NULL, u->why };
+		const char *values[] = { "unpaired",
+					 u->is_mentor ? NULL : p->email,
+					 u->is_mentor ? NULL : p->organisation,
+					 u->is_mentor ? p->email : NULL,
+					 u->is_mentor ? p->organisation : NULL,
+					 NULL,
+					 u->why };
 		print_row(&pr, G_N_ELEMENTS(names), names, values);
 	}
 	for (guint i = 0; i < pool->left_out->len; i++) {
@@ -169,9 +177,9 @@ static int run_pair(const struct nomctl_run *r)
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}
-	g_autoptr(pairing_plan) plan =
-		pairing_make_plan(&rules, (const struct pair_person *)(void *)pool->member_view->data, pool->member_view->len,
-				  (const struct pair_person *)(void *)pool->mentor_view->data, pool->mentor_view->len);
+	g_autoptr(pairing_plan) plan = pairing_make_plan(
+		&rules, (const struct pair_person *)(void *)pool->member_view->data, pool->member_view->len,
+		(const struct pair_person *)(void *)pool->mentor_view->data, pool->mentor_view->len);
 	if (a.commit && (!pairing_commit(cfg, st, pool, plan, &notices, &error) || !store_commit(st, &error))) {
 		store_rollback(st);
 		fprintf(stderr, "nomctl: pairs not recorded: %s\n", error->message);
@@ -285,8 +293,7 @@ static gboolean each_pair(struct store *st, store_row_fn fn, void *ctx, GError *
 	return store_each_pair(st, FALSE, fn, ctx, error);
 }
 
-static int print_listing(const struct nomctl_run *r,
-			 gboolean (*each)(struct store *, store_row_fn, void *, GError **))
+static int print_listing(const struct nomctl_run *r, gboolean (*each)(struct store *, store_row_fn, void *, GError **))
 {
 	struct printer pr = { .format = print_format(r->format) };
 	g_autoptr(GError) error = NULL;
@@ -361,9 +368,9 @@ static void usage(void)
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
 		const struct nomctl_command *c = &commands[i];
 		g_auto(GStrv) parts = g_strsplit(c->args ? c->args : "", "\n", -1);
-		g_autofree char *line = g_strdup_printf("%s %s%s%s%s%s", i ? "       nomctl -c FILE" : "usage: nomctl [-c FILE]",
-							c->name, c->sub ? " " : "", c->sub ? c->sub : "",
-							*parts[0] ? " " : "", parts[0]);
+		g_autofree char *line = g_strdup_printf(
+			"%s %s%s%s%s%s", i ? "       nomctl -c FILE" : "usage: nomctl [-c FILE]", c->name,
+			c->sub ? " " : "", c->sub ? c->sub : "", *parts[0] ? " " : "", parts[0]);
 		/* The help beside the synopsis when it fits, else under it. */
 		int width = MAX(HELP_COLUMN, (int)strlen(line) + 2);
 		gboolean beside = width + strlen(c->help) <= USAGE_WIDTH;
@@ -476,7 +483,12 @@ int main(int argc, char **argv)
 		}
 	}
 	const struct nomctl_run run = {
-		.cfg = cfg, .st = &st, .format = format, .keep_mail = keep_mail, .argc = nargs, .argv = argv + 1 + used,
+		.cfg = cfg,
+		.st = &st,
+		.format = format,
+		.keep_mail = keep_mail,
+		.argc = nargs,
+		.argv = argv + 1 + used,
 	};
 	int rc = cmd->run(&run);
 	if (st)

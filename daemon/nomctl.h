@@ -30,9 +30,9 @@ enum nomctl_flags {
 
 struct nomctl_command {
 	const char *name;
-	const char *sub;  /* subcommand ("event add"), or NULL */
-	const char *args; /* the synopsis after name and sub; '\n' continues it */
-	const char *help; /* one short line */
+	const char *sub;	/* subcommand ("event add"), or NULL */
+	const char *args;	/* the synopsis after name and sub; '\n' continues it */
+	const char *help;	/* one short line */
 	int min_args, max_args; /* after name and sub; max -1: any */
 	unsigned flags;		/* enum nomctl_flags */
 	nomctl_handler run;

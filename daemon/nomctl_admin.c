@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "clock.h"
 #include "imap.h"
 #include "nomctl.h"
-#include "clock.h"
 #include "schedule.h"
 #include "template.h"
 #include "util.h"
@@ -57,13 +57,13 @@ int nomctl_status(const struct nomctl_run *r)
 		g_autofree char *mode = g_key_file_get_string(kf, "nomd", "mode", NULL);
 		if (g_strcmp0(mode, "once") == 0) {
 			/* Written by nomd --once (cron): no daemon, the last run. */
-			add(lines, "daemon", g_strdup_printf("not running; last run by nomd --once (pid %" G_GINT64_FORMAT
-							     ")", pid));
+			add(lines, "daemon",
+			    g_strdup_printf("not running; last run by nomd --once (pid %" G_GINT64_FORMAT ")", pid));
 			add(lines, "state", g_strdup(state ? state : "-"));
 		} else {
 			gboolean alive = pid_alive(pid);
-			add(lines, "daemon", g_strdup_printf("%s (pid %" G_GINT64_FORMAT ")",
-							     alive ? "running" : "not running", pid));
+			add(lines, "daemon",
+			    g_strdup_printf("%s (pid %" G_GINT64_FORMAT ")", alive ? "running" : "not running", pid));
 			add(lines, "state", g_strdup(alive ? state : "stopped"));
 		}
 		char *version = g_key_file_get_string(kf, "nomd", "version", NULL);
@@ -73,7 +73,8 @@ int nomctl_status(const struct nomctl_run *r)
 		const char *keys[] = { "since", "last_poll", "last_error", "delivery_error", "backlog" };
 		for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
 			char *v = g_key_file_get_string(kf, "nomd", keys[i], NULL);
-			add(lines, keys[i], v && *v ? v : (g_free(v), g_strdup(strcmp(keys[i], "backlog") == 0 ? "0" : "-")));
+			add(lines, keys[i],
+			    v && *v ? v : (g_free(v), g_strdup(strcmp(keys[i], "backlog") == 0 ? "0" : "-")));
 		}
 	} else {
 		add(lines, "daemon", g_strdup("no status yet: nomd has not run with this database"));
@@ -129,8 +130,7 @@ int nomctl_status(const struct nomctl_run *r)
 
 /* Remove from the folders nomd files mail into every message with one of
  * these Message-IDs; *removed counts them. */
-static gboolean remove_originals(const struct nomd_config *cfg, const GPtrArray *ids, guint *removed,
-				 GError **error)
+static gboolean remove_originals(const struct nomd_config *cfg, const GPtrArray *ids, guint *removed, GError **error)
 {
 	*removed = 0;
 	g_autoptr(imap_conn) imap = NULL;
@@ -183,8 +183,9 @@ int nomctl_forget(const struct nomctl_run *r)
 		return EX_SOFTWARE;
 	}
 	if (!keep_mail && ids->len > 0 && !remove_originals(cfg, ids, &removed, &error)) {
-		fprintf(stderr, "nomctl: the messages naming them could not be removed from the server, so nothing"
-				" was erased: %s\n(run it again, or with --keep-mail to leave the messages there)\n",
+		fprintf(stderr,
+			"nomctl: the messages naming them could not be removed from the server, so nothing"
+			" was erased: %s\n(run it again, or with --keep-mail to leave the messages there)\n",
 			error->message);
 		return EX_UNAVAILABLE;
 	}

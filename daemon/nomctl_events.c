@@ -7,12 +7,12 @@
 #include <sysexits.h>
 
 #include "../parsers/ical.h"
+#include "clock.h"
 #include "deliver.h"
 #include "digest.h"
 #include "events.h"
 #include "nomctl.h"
 #include "reply.h"
-#include "clock.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -22,7 +22,7 @@ struct event_args {
 
 static void event_args_clear(struct event_args *a)
 {
-	char **all[] = { &a->title,	 &a->start,    &a->duration, &a->timezone,   &a->online_url,
+	char **all[] = { &a->title,    &a->start,    &a->duration, &a->timezone,   &a->online_url,
 			 &a->location, &a->audience, &a->capacity, &a->description };
 	for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
 		g_clear_pointer(all[i], g_free);
@@ -30,7 +30,7 @@ static void event_args_clear(struct event_args *a)
 
 static gboolean parse_event_args(int argc, char **argv, struct event_args *a)
 {
-	static const char *const names[] = { "--title",      "--start",	  "--duration", "--timezone", "--online-url",
+	static const char *const names[] = { "--title",	   "--start",	 "--duration", "--timezone",   "--online-url",
 					     "--location", "--audience", "--capacity", "--description" };
 	char **slots[] = { &a->title,	 &a->start,    &a->duration, &a->timezone,   &a->online_url,
 			   &a->location, &a->audience, &a->capacity, &a->description };
@@ -39,8 +39,8 @@ static gboolean parse_event_args(int argc, char **argv, struct event_args *a)
 		while (k < G_N_ELEMENTS(names) && strcmp(argv[i], names[k]) != 0)
 			k++;
 		if (k == G_N_ELEMENTS(names) || i + 1 >= argc) {
-			fprintf(stderr, "nomctl: event: %s '%s'\n", k == G_N_ELEMENTS(names) ? "unknown argument" : "no value for",
-				argv[i]);
+			fprintf(stderr, "nomctl: event: %s '%s'\n",
+				k == G_N_ELEMENTS(names) ? "unknown argument" : "no value for", argv[i]);
 			return FALSE;
 		}
 		if (strpbrk(argv[i + 1], "\r") || (k != 8 && strchr(argv[i + 1], '\n'))) {
@@ -104,7 +104,8 @@ static gboolean apply_args(const struct event_args *a, struct event_record *e)
 		gint64 d = duration_parse(a->duration);
 		if (d < EVENT_DURATION_MIN || d > EVENT_DURATION_MAX) {
 			fprintf(stderr,
-				"nomctl: event: --duration '%s' is not a length from 5m to 7d with its unit, such as 2h, 90m "
+				"nomctl: event: --duration '%s' is not a length from 5m to 7d with its unit, such as "
+				"2h, 90m "
 				"or 1h30m\n",
 				a->duration);
 			return FALSE;
@@ -183,7 +184,8 @@ static gint64 parse_id(const char *v)
 static int event_add(const struct nomd_config *cfg, struct store *st, const struct event_args *a)
 {
 	if (!a->title || !a->start || !a->duration || !a->audience || (!a->online_url && !a->location)) {
-		fputs("nomctl: event add needs --title, --start, --duration, --audience and --online-url or --location\n",
+		fputs("nomctl: event add needs --title, --start, --duration, --audience and --online-url or "
+		      "--location\n",
 		      stderr);
 		return EX_USAGE;
 	}
@@ -260,7 +262,8 @@ int nomctl_event_update(const struct nomctl_run *r)
 	if (!id)
 		return EX_USAGE;
 	struct event_args a = { 0 };
-	int rc = parse_event_args(r->argc - 1, r->argv + 1, &a) ? event_change(r->cfg, *r->st, id, &a, FALSE) : EX_USAGE;
+	int rc =
+		parse_event_args(r->argc - 1, r->argv + 1, &a) ? event_change(r->cfg, *r->st, id, &a, FALSE) : EX_USAGE;
 	event_args_clear(&a);
 	return rc;
 }
@@ -281,23 +284,25 @@ int nomctl_event_list(const struct nomctl_run *r)
 		return EX_SOFTWARE;
 	}
 	struct printer pr = { .format = print_format(r->format) };
-	const char *names[] = { "id",	     "uid",	 "title",    "start",	     "timezone", "duration_minutes",
-				"location", "online_url", "audience", "capacity",    "status",	 "sequence",
-				"invited",  "accepted",	 "declined", "tentative",   "waiting" };
+	const char *names[] = { "id",	    "uid",	  "title",    "start",	   "timezone", "duration_minutes",
+				"location", "online_url", "audience", "capacity",  "status",   "sequence",
+				"invited",  "accepted",	  "declined", "tentative", "waiting" };
 	for (guint i = 0; i < events->len; i++) {
 		const struct event_record *e = events->pdata[i];
 		g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(e->starts_at);
 		g_autofree char *start = g_date_time_format(utc, "%Y-%m-%dT%H:%M:%SZ");
 		char *nums[9];
-		int values_n[] = { e->duration / 60, e->capacity, e->sequence, e->invited, e->accepted,
-				   e->declined,      e->tentative, e->waiting };
+		int values_n[] = { e->duration / 60, e->capacity, e->sequence,	e->invited,
+				   e->accepted,	     e->declined, e->tentative, e->waiting };
 		for (size_t k = 0; k < G_N_ELEMENTS(values_n); k++)
 			nums[k] = g_strdup_printf("%d", values_n[k]);
 		nums[8] = g_strdup_printf("%" G_GINT64_FORMAT, e->id);
-		const char *values[] = { nums[8],     e->uid,	     e->title,	  start,   e->timezone, nums[0],
-					 e->location, e->online_url, e->audience, e->capacity ? nums[1] : NULL,
-					 e->status,   nums[2],	     nums[3],	  nums[4], nums[5],	nums[6],
-					 nums[7] };
+		const char *values[] = {
+			nums[8],   e->uid,	e->title,      start,	    e->timezone,
+			nums[0],   e->location, e->online_url, e->audience, e->capacity ? nums[1] : NULL,
+			e->status, nums[2],	nums[3],       nums[4],	    nums[5],
+			nums[6],   nums[7]
+		};
 		print_row(&pr, G_N_ELEMENTS(names), names, values);
 		for (size_t k = 0; k < G_N_ELEMENTS(nums); k++)
 			g_free(nums[k]);

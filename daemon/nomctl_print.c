@@ -15,8 +15,8 @@ enum format print_format(const char *format)
 /* Columns printed as JSON numbers or arrays rather than strings. */
 static gboolean numeric_column(const char *name)
 {
-	static const char *const numeric[] = { "years",	  "size",     "attempts", "id",	     "score",
-					       "capacity", "invited", "accepted", "declined", "tentative",
+	static const char *const numeric[] = { "years",	   "size",     "attempts",	  "id",	      "score",
+					       "capacity", "invited",  "accepted",	  "declined", "tentative",
 					       "waiting",  "sequence", "duration_minutes" };
 	for (size_t i = 0; i < G_N_ELEMENTS(numeric); i++)
 		if (strcmp(name, numeric[i]) == 0)

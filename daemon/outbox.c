@@ -224,7 +224,7 @@ gboolean outbox_render(const struct nomd_config *cfg, const struct reply_templat
 	if (text) {
 		attachment = g_bytes_new(text, strlen(text));
 		head.attachment = (struct compose_attachment){ attachment, get_string(&d, "attachment_type"),
-								get_string(&d, "attachment_name") };
+							       get_string(&d, "attachment_name") };
 	} else if (g_variant_dict_lookup(&d, "form", "b", &form) && form) {
 		if (!(attachment = reply_form_document(error)))
 			return FALSE;

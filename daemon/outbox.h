@@ -19,18 +19,18 @@
 
 /* Why a mail is sent: each cause has one key shape (outbox.c). */
 enum outbox_cause {
-	OUTBOX_REPLY,		/* the answer to a message; cause: its SHA-256 */
-	OUTBOX_REPLY_LIMIT,	/* staff told of a sender past the limit; cause: "sender:hour" */
-	OUTBOX_WELCOME,		/* a nominee asked to confirm */
+	OUTBOX_REPLY,		 /* the answer to a message; cause: its SHA-256 */
+	OUTBOX_REPLY_LIMIT,	 /* staff told of a sender past the limit; cause: "sender:hour" */
+	OUTBOX_WELCOME,		 /* a nominee asked to confirm */
 	OUTBOX_CONSENT_REMINDER, /* the same, days later */
-	OUTBOX_DECLINED,	/* the nominator told their nominee said no */
-	OUTBOX_PAIR,		/* a pair introduced; cause: the side's role */
-	OUTBOX_PAIR_ENDED,	/* a partner told the other left */
-	OUTBOX_INVITATION,	/* an event invitation, per SEQUENCE */
-	OUTBOX_CANCELLATION,	/* the event called off */
-	OUTBOX_EVENT_REMINDER,	/* days before the event */
-	OUTBOX_PROMOTED,	/* a place from the waiting list; cause: the freeing message's SHA-256 */
-	OUTBOX_DIGEST,		/* the staff digest; cause: the period */
+	OUTBOX_DECLINED,	 /* the nominator told their nominee said no */
+	OUTBOX_PAIR,		 /* a pair introduced; cause: the side's role */
+	OUTBOX_PAIR_ENDED,	 /* a partner told the other left */
+	OUTBOX_INVITATION,	 /* an event invitation, per SEQUENCE */
+	OUTBOX_CANCELLATION,	 /* the event called off */
+	OUTBOX_EVENT_REMINDER,	 /* days before the event */
+	OUTBOX_PROMOTED,	 /* a place from the waiting list; cause: the freeing message's SHA-256 */
+	OUTBOX_DIGEST,		 /* the staff digest; cause: the period */
 	OUTBOX_CAUSE_COUNT
 };
 

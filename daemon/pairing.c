@@ -5,16 +5,21 @@
 
 #include "assign.h"
 
-static const char *const stop_words[] = { "a",	 "an",	 "and", "the", "of",  "for", "in",    "to",	 "on",
-					  "with", "at",	 "by",  "or",  "my",  "be",  "become", "work", "working",
-					  "role", "post", "into", "more", "lead", "team" };
-static const char *const seniority_words[] = { "director", "head", "chief", "executive", "manager", "principal",
-					       "leader", "senior" };
+static const char *const stop_words[] = { "a",	  "an",	     "and",  "the",  "of",   "for",  "in",   "to",
+					  "on",	  "with",    "at",   "by",   "or",   "my",   "be",   "become",
+					  "work", "working", "role", "post", "into", "more", "lead", "team" };
+static const char *const seniority_words[] = { "director", "head",	"chief",  "executive",
+					       "manager",  "principal", "leader", "senior" };
 
 void pairing_default_weights(struct pairing_weights *w)
 {
-	*w = (struct pairing_weights){ .aspiration = 10, .seniority = 15, .same_service = 10, .same_type = 5,
-				       .prefer_cross = FALSE, .format = 10, .region = 10 };
+	*w = (struct pairing_weights){ .aspiration = 10,
+				       .seniority = 15,
+				       .same_service = 10,
+				       .same_type = 5,
+				       .prefer_cross = FALSE,
+				       .format = 10,
+				       .region = 10 };
 }
 
 static gboolean in_list(const char *const *list, size_t n, const char *word)
@@ -71,8 +76,8 @@ static void note(GString *why, const char *fmt, ...)
 	va_end(ap);
 }
 
-int pairing_score(const struct pairing_weights *w, const struct pair_person *member,
-		  const struct pair_person *mentor, GString *why)
+int pairing_score(const struct pairing_weights *w, const struct pair_person *member, const struct pair_person *mentor,
+		  GString *why)
 {
 	int score = 0;
 	g_autoptr(GHashTable) want = words(member->aspiration);
@@ -176,7 +181,7 @@ static void add_pair(struct pairing_plan *plan, const struct pairing_rules *rule
 }
 
 struct pairing_plan *pairing_make_plan(const struct pairing_rules *rules, const struct pair_person *members,
-				  guint n_members, const struct pair_person *mentors, guint n_mentors)
+				       guint n_members, const struct pair_person *mentors, guint n_mentors)
 {
 	struct pairing_plan *plan = g_new0(struct pairing_plan, 1);
 	plan->pairs = g_array_new(FALSE, TRUE, sizeof(struct planned_pair));
@@ -198,14 +203,16 @@ struct pairing_plan *pairing_make_plan(const struct pairing_rules *rules, const 
 		for (guint k = 0; k < n_mentors; k++)
 			if (g_ascii_strcasecmp(mentors[k].email, pin[1]) == 0)
 				t = (gint)k;
-		const char *problem = m < 0			? "the member is not eligible"
-				      : t < 0			? "the mentor is not eligible"
-				      : member_done[m]		? "the member is already pinned"
-				      : mentor_left[t] == 0	? "the mentor has no place left"
-				      : g_strcmp0(members[m].org, mentors[t].org) == 0 ? "they are from the same organisation"
-									       : NULL;
+		const char *problem = m < 0		    ? "the member is not eligible"
+				      : t < 0		    ? "the mentor is not eligible"
+				      : member_done[m]	    ? "the member is already pinned"
+				      : mentor_left[t] == 0 ? "the mentor has no place left"
+				      : g_strcmp0(members[m].org, mentors[t].org) == 0
+					      ? "they are from the same organisation"
+					      : NULL;
 		if (problem) {
-			g_ptr_array_add(plan->problems, g_strdup_printf("pin %s - %s not kept: %s", pin[0], pin[1], problem));
+			g_ptr_array_add(plan->problems,
+					g_strdup_printf("pin %s - %s not kept: %s", pin[0], pin[1], problem));
 			continue;
 		}
 		add_pair(plan, rules, members, (guint)m, mentors, (guint)t, TRUE);

@@ -49,8 +49,7 @@ static struct pair_person view_of(const struct person *p)
 	};
 }
 
-gboolean pairing_pool_load(const struct nomd_config *cfg, struct store *st, struct pairing_pool **out,
-			     GError **error)
+gboolean pairing_pool_load(const struct nomd_config *cfg, struct store *st, struct pairing_pool **out, GError **error)
 {
 	g_autoptr(GPtrArray) all = NULL;
 	if (!store_people(st, PEOPLE_ACCEPTED, 0, 0, -1, &all, error))
@@ -87,9 +86,8 @@ gboolean pairing_pool_load(const struct nomd_config *cfg, struct store *st, stru
 	return TRUE;
 }
 
-gboolean pairing_commit(const struct nomd_config *cfg, struct store *st,
-			    const struct pairing_pool *pool, const struct pairing_plan *plan, guint *notices,
-			    GError **error)
+gboolean pairing_commit(const struct nomd_config *cfg, struct store *st, const struct pairing_pool *pool,
+			const struct pairing_plan *plan, guint *notices, GError **error)
 {
 	*notices = 0;
 	const GPtrArray *cc = cfg->pairing.copy_staff ? cfg->staff : NULL;

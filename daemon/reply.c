@@ -25,10 +25,10 @@ _Static_assert(G_N_ELEMENTS(kind_names) == K_COUNT, "a template for every kind o
 
 /* Every name any reply template may use. */
 static const char *const names[] = {
-	"programme", "organisation", "from_address", "members", "max_members", "mentors", "max_mentors", "subject",
-	"blank_form", "summary", "nominees", "name", "email", "role", "accepted", "refused", "amended", "reason",
-	"notes", "warnings", "text", "problem", "status_list", "withdrawn", "sender", "limit", "held_folder", "token",
-	"expires", NULL,
+	"programme",  "organisation", "from_address", "members",  "max_members", "mentors", "max_mentors", "subject",
+	"blank_form", "summary",      "nominees",     "name",	  "email",	 "role",    "accepted",	   "refused",
+	"amended",    "reason",	      "notes",	      "warnings", "text",	 "problem", "status_list", "withdrawn",
+	"sender",     "limit",	      "held_folder",  "token",	  "expires",	 NULL,
 };
 
 static const char *const notice_files[] = {
@@ -52,12 +52,39 @@ _Static_assert(G_N_ELEMENTS(notice_files) == NOTICE_COUNT, "a template for every
 
 /* Every name a notice template may use. */
 static const char *const notice_names[] = {
-	"programme", "from_address", "person_name", "person_email", "person_role", "person_organisation",
-	"is_member", "is_mentor", "nominator", "token", "privacy", "reminder_days", "partner_name",
-	"partner_email", "partner_role", "partner_organisation", "partner_job_title", "partner_service",
-	"partner_aspiration", "partner_expertise", "partner_format", "partner_location", "why", "event_title",
-	"event_when", "event_where", "event_url", "event_description", "accepted", "declined", "tentative",
-	"waiting", NULL,
+	"programme",
+	"from_address",
+	"person_name",
+	"person_email",
+	"person_role",
+	"person_organisation",
+	"is_member",
+	"is_mentor",
+	"nominator",
+	"token",
+	"privacy",
+	"reminder_days",
+	"partner_name",
+	"partner_email",
+	"partner_role",
+	"partner_organisation",
+	"partner_job_title",
+	"partner_service",
+	"partner_aspiration",
+	"partner_expertise",
+	"partner_format",
+	"partner_location",
+	"why",
+	"event_title",
+	"event_when",
+	"event_where",
+	"event_url",
+	"event_description",
+	"accepted",
+	"declined",
+	"tentative",
+	"waiting",
+	NULL,
 };
 
 /* Every name the HTML frame may use: it frames staff mail too. */
@@ -239,9 +266,10 @@ static char *summary(const struct decision *d)
 		return total == 1 ? g_strdup("Your nomination has been accepted.")
 				  : g_strdup_printf("All %u nominations have been accepted.", total);
 	if (accepted == 0)
-		return total == 1 ? g_strdup("Your nomination could not be accepted; the reason is below.")
-				  : g_strdup_printf("None of the %u nominations could be accepted; the reasons are below.",
-						    total);
+		return total == 1
+			       ? g_strdup("Your nomination could not be accepted; the reason is below.")
+			       : g_strdup_printf("None of the %u nominations could be accepted; the reasons are below.",
+						 total);
 	return g_strdup_printf("%u of %u nominations have been accepted; the others are explained below.", accepted,
 			       total);
 }
@@ -374,9 +402,15 @@ static void set_person(struct tdata *data, const char *prefix, const struct noti
 	const struct {
 		const char *name, *value;
 	} fields[] = {
-		{ "name", p->name },	       { "email", p->email },	       { "role", p->role },
-		{ "organisation", p->organisation }, { "job_title", p->job_title }, { "service", p->service },
-		{ "aspiration", p->aspiration }, { "expertise", p->expertise }, { "format", p->format },
+		{ "name", p->name },
+		{ "email", p->email },
+		{ "role", p->role },
+		{ "organisation", p->organisation },
+		{ "job_title", p->job_title },
+		{ "service", p->service },
+		{ "aspiration", p->aspiration },
+		{ "expertise", p->expertise },
+		{ "format", p->format },
 		{ "location", p->location },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
@@ -496,7 +530,8 @@ struct reply_facts *reply_facts_of(const struct nomd_config *cfg, const struct d
 		g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(cfg->timezone);
 		g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(d->confirm_expires);
 		g_autoptr(GDateTime) local = tz && utc ? g_date_time_to_timezone(utc, tz) : NULL;
-		tdata_set_take(data, "expires", local ? g_date_time_format(local, "%-d %B %Y, %H:%M") : g_strdup("7 days"));
+		tdata_set_take(data, "expires",
+			       local ? g_date_time_format(local, "%-d %B %Y, %H:%M") : g_strdup("7 days"));
 		break;
 	}
 	case K_FORM:
@@ -512,8 +547,8 @@ struct reply_facts *reply_facts_of(const struct nomd_config *cfg, const struct d
 	return f;
 }
 
-struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply_templates *t,
-			       const struct decision *d, const char *subject, GPtrArray *status)
+struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply_templates *t, const struct decision *d,
+			       const char *subject, GPtrArray *status)
 {
 	return render_now(t, reply_facts_of(cfg, d, subject, status));
 }

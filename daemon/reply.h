@@ -32,8 +32,8 @@ char *reply_frame_html(const struct nomd_config *cfg, const struct reply_templat
 void reply_templates_free(struct reply_templates *t);
 /* The reply to a message whose decision says to reply. `subject`: the
  * original's; `status`: the organisation's nominees (STATUS only, may be NULL). */
-struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply_templates *t,
-			       const struct decision *d, const char *subject, GPtrArray *status);
+struct reply_out *reply_render(const struct nomd_config *cfg, const struct reply_templates *t, const struct decision *d,
+			       const char *subject, GPtrArray *status);
 /* The alert to staff when mail from `sender` passes the reply limit. */
 struct reply_out *reply_render_reply_limit(const struct nomd_config *cfg, const struct reply_templates *t,
 					   const char *sender);

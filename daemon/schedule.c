@@ -5,7 +5,9 @@
 
 #include <string.h>
 
+/* clang-format off */
 G_DEFINE_QUARK(nomd-schedule-error-quark, schedule_error)
+/* clang-format on */
 
 struct schedule {
 	GTimeZone *tz;
@@ -55,15 +57,16 @@ gboolean schedule_parse(const char *spec, const char *tzid, struct schedule **ou
 	else if (w->len == 3 && g_ascii_strcasecmp(w->pdata[0], "weekly") == 0)
 		ok = (s->weekday = parse_weekday(w->pdata[1])) != 0 && parse_clock(w->pdata[2], &s->hour, &s->minute);
 	if (!ok) {
-		g_set_error(error, SCHEDULE_ERROR, 0,
-			    "'%s' is not a schedule: use \"daily HH:MM\", \"weekly DAY HH:MM\" (DAY mon..sun) or \"off\"",
-			    spec ? spec : "");
+		g_set_error(
+			error, SCHEDULE_ERROR, 0,
+			"'%s' is not a schedule: use \"daily HH:MM\", \"weekly DAY HH:MM\" (DAY mon..sun) or \"off\"",
+			spec ? spec : "");
 		return FALSE;
 	}
 	s->tz = g_time_zone_new_identifier(tzid);
 	if (!s->tz) {
-		g_set_error(error, SCHEDULE_ERROR, 0, "'%s' is not a time zone this system knows (such as Europe/London)",
-			    tzid ? tzid : "");
+		g_set_error(error, SCHEDULE_ERROR, 0,
+			    "'%s' is not a time zone this system knows (such as Europe/London)", tzid ? tzid : "");
 		return FALSE;
 	}
 	*out = g_steal_pointer(&s);

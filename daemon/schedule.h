@@ -24,7 +24,6 @@ gint64 schedule_last_due(const struct schedule *s, gint64 now, char **period_key
 /* The first due time after `now`. */
 gint64 schedule_next_due(const struct schedule *s, gint64 now);
 
-
 typedef struct schedule schedule;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(schedule, schedule_free)
 

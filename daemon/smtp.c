@@ -44,8 +44,8 @@ static void track_stage(struct smtp_client *c, const char *data, size_t size)
 		const char *prefix;
 		enum smtp_stage stage;
 	} verbs[] = {
-		{ "EHLO ", STAGE_EHLO },	  { "HELO ", STAGE_EHLO },     { "STARTTLS\r\n", STAGE_STARTTLS },
-		{ "AUTH ", STAGE_AUTH },	  { "MAIL FROM:", STAGE_MAIL }, { "RCPT TO:", STAGE_RCPT },
+		{ "EHLO ", STAGE_EHLO },    { "HELO ", STAGE_EHLO },	  { "STARTTLS\r\n", STAGE_STARTTLS },
+		{ "AUTH ", STAGE_AUTH },    { "MAIL FROM:", STAGE_MAIL }, { "RCPT TO:", STAGE_RCPT },
 		{ "DATA\r\n", STAGE_DATA },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++) {
@@ -168,8 +168,8 @@ static CURL *handle(struct smtp_client *c)
 		return NULL;
 	curl_easy_setopt(curl, CURLOPT_URL, cfg->smtp.url);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(curl, CURLOPT_USE_SSL, cfg->smtp.security == SEC_NONE ? (long)CURLUSESSL_NONE
-									      : (long)CURLUSESSL_ALL);
+	curl_easy_setopt(curl, CURLOPT_USE_SSL,
+			 cfg->smtp.security == SEC_NONE ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
 	if (cfg->smtp.ca_file)
 		curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->smtp.ca_file);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -227,8 +227,8 @@ enum smtp_result smtp_send(struct smtp_client *c, const char *envelope_from, con
 	CURLcode rc = curl_easy_perform(curl);
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, NULL);
 	curl_slist_free_all(rcpts);
-	gboolean unknown_fate = c->body_len > 0 && c->body_out >= c->body_len && !c->answered &&
-				!server_dropped_data(rc, c->errbuf);
+	gboolean unknown_fate =
+		c->body_len > 0 && c->body_out >= c->body_len && !c->answered && !server_dropped_data(rc, c->errbuf);
 	c->body_len = 0;
 	if (rc == CURLE_OK) {
 		*reply = g_strdup(c->last_reply);
@@ -237,10 +237,10 @@ enum smtp_result smtp_send(struct smtp_client *c, const char *envelope_from, con
 
 	long code = 0;
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	g_autofree char *why = code ? g_strdup_printf("%s (server said: %s)", c->errbuf[0] ? c->errbuf
-											  : curl_easy_strerror(rc),
-						      c->last_refusal[0] ? c->last_refusal : "nothing")
-				    : g_strdup_printf("%s%s%s", curl_easy_strerror(rc), c->errbuf[0] ? ": " : "", c->errbuf);
+	g_autofree char *why =
+		code ? g_strdup_printf("%s (server said: %s)", c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc),
+				       c->last_refusal[0] ? c->last_refusal : "nothing")
+		     : g_strdup_printf("%s%s%s", curl_easy_strerror(rc), c->errbuf[0] ? ": " : "", c->errbuf);
 	/* RFC 1047: the server may have queued it and then lost the line
 	 * before its 250. Sending again is right (a copy beats a loss), but
 	 * whoever reads the log should know why a copy may arrive twice. */

@@ -18,7 +18,7 @@ static const char *const consent_names[] = {
 _Static_assert(G_N_ELEMENTS(consent_names) == CONSENT_COUNT, "a name for every consent");
 
 static const char *const rsvp_names[] = {
-	[RSVP_NONE] = "none",	       [RSVP_ACCEPTED] = "accepted", [RSVP_DECLINED] = "declined",
+	[RSVP_NONE] = "none",		[RSVP_ACCEPTED] = "accepted", [RSVP_DECLINED] = "declined",
 	[RSVP_TENTATIVE] = "tentative", [RSVP_WAITING] = "waiting",
 };
 _Static_assert(G_N_ELEMENTS(rsvp_names) == RSVP_COUNT, "a name for every RSVP answer");

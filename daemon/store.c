@@ -18,7 +18,9 @@
 #include "store_internal.h"
 #include "util.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
+/* clang-format on */
 
 #define SCHEMA_VERSION 11
 #define BUSY_TIMEOUT_MS 10000
@@ -227,17 +229,14 @@ gboolean store_error_is_environment(const GError *error)
 	case SQLITE_LOCKED:
 	case SQLITE_NOMEM:
 	case SQLITE_PERM:
-	case SQLITE_NOLFS:
-		return TRUE;
-	default:
-		return FALSE;
+	case SQLITE_NOLFS: return TRUE;
+	default: return FALSE;
 	}
 }
 
 gboolean store_fail(struct store *st, GError **error, const char *what)
 {
-	g_set_error(error, STORE_ERROR, sqlite3_errcode(st->db), "%s: %s: %s", st->path, what,
-		    sqlite3_errmsg(st->db));
+	g_set_error(error, STORE_ERROR, sqlite3_errcode(st->db), "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 	return FALSE;
 }
 

@@ -31,8 +31,8 @@ struct message_record {
 	const char *subject;
 	const char *received_at;
 	gint64 size;
-	const char *detail; /* what went wrong, for unprocessable mail; may be NULL */
-	const char *warnings; /* space-separated codes */
+	const char *detail;	  /* what went wrong, for unprocessable mail; may be NULL */
+	const char *warnings;	  /* space-separated codes */
 	guint32 uidvalidity, uid; /* where it was on the server; uid 0: unknown */
 };
 
@@ -49,8 +49,8 @@ struct nominee_record {
 	const char *expertise;
 	const char *location;
 	const char *format;
-	const char *status; /* accepted | refused */
-	const char *reason; /* NULL when accepted */
+	const char *status;   /* accepted | refused */
+	const char *reason;   /* NULL when accepted */
 	const char *warnings; /* space-separated codes */
 	const char *nominated_by;
 };
@@ -83,15 +83,14 @@ gboolean store_org_counts(struct store *st, const char *org_id, int *members, in
 gboolean store_message_id_known(struct store *st, const char *message_id, gboolean *known, GError **error);
 
 gboolean store_add_message(struct store *st, const struct message_record *rec, gint64 *row, GError **error);
-gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *rec,
-			   GError **error);
+gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *rec, GError **error);
 /* One outgoing mail, as the outbox records it. */
 struct outbox_row {
-	const char *idem_key;	   /* a repeated cause is a no-op, not a second mail */
-	gint64 message_row;	   /* the message it answers (0: none) */
-	gint64 nominee;		   /* the nominee it is about (0: none): a reply can be traced back */
-	gint64 invitation;	   /* the invitation it carries (0: none): likewise */
-	const gint64 *also;	   /* other nominees it names, for erasure */
+	const char *idem_key; /* a repeated cause is a no-op, not a second mail */
+	gint64 message_row;   /* the message it answers (0: none) */
+	gint64 nominee;	      /* the nominee it is about (0: none): a reply can be traced back */
+	gint64 invitation;    /* the invitation it carries (0: none): likewise */
+	const gint64 *also;   /* other nominees it names, for erasure */
 	guint n_also;
 	const char *envelope_from; /* "" for the null sender */
 	const char *recipient;
@@ -106,15 +105,13 @@ gboolean store_outbox_add(struct store *st, const struct outbox_row *r, GError *
 
 /* The distinct service types of an organisation's accepted nominees, and
  * how many nominees have one. */
-gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray **types, int *typed,
-				 GError **error);
+gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray **types, int *typed, GError **error);
 /* The organisation and role an address is accepted under; NULLs if none. */
 gboolean store_email_owner(struct store *st, const char *email_key, char **org_id, char **role, GError **error);
 /* Whether the outbox holds mail with this Message-ID. */
 gboolean store_sent_by_us(struct store *st, const char *message_id, gboolean *found, GError **error);
 /* A nominee sent again by the same organisation: update the entry. */
-gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct nominee_record *rec,
-			     GError **error);
+gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct nominee_record *rec, GError **error);
 /* A delivery failure report about mail we sent. */
 gboolean store_mark_bounce(struct store *st, const char *message_id, const char *detail, GError **error);
 
@@ -190,7 +187,7 @@ struct person {
 	enum nominee_status status;
 	enum consent consent;
 	char *token; /* the reference in consent mail; NULL before the welcome */
-	int years;     /* -1: unknown */
+	int years;   /* -1: unknown */
 	gint64 welcomed_at;
 	int active_pairs;
 };
@@ -202,8 +199,8 @@ enum people_query {
 	PEOPLE_ACCEPTED,     /* every accepted nominee (for pairing) */
 };
 /* Those with a row id above `after_id`, in id order, at most `limit` (-1: all). */
-gboolean store_people(struct store *st, enum people_query q, gint64 before, gint64 after_id, int limit,
-		      GPtrArray **out, GError **error);
+gboolean store_people(struct store *st, enum people_query q, gint64 before, gint64 after_id, int limit, GPtrArray **out,
+		      GError **error);
 /* One person by row, or the accepted one with this address; *out NULL if none. */
 gboolean store_person_by_id(struct store *st, gint64 id, struct person **out, GError **error);
 gboolean store_person_by_email(struct store *st, const char *email, struct person **out, GError **error);
@@ -232,8 +229,8 @@ gboolean store_confirmation_done(struct store *st, const char *token, gint64 whe
 gboolean store_withdraw_id(struct store *st, gint64 id, gboolean *changed, GError **error);
 
 /* Pairs: a member and a mentor (nominee rows); ended, never deleted. */
-gboolean store_add_pair(struct store *st, gint64 member, gint64 mentor, int score, const char *reasons,
-			gboolean pinned, gint64 *id, GError **error);
+gboolean store_add_pair(struct store *st, gint64 member, gint64 mentor, int score, const char *reasons, gboolean pinned,
+			gint64 *id, GError **error);
 /* End the active pairs of a nominee; `partners` gets the other side's rows
  * (gint64) when not NULL. */
 gboolean store_end_pairs(struct store *st, gint64 nominee, const char *reason, GArray *partners, GError **error);
@@ -259,7 +256,7 @@ struct invitation_view {
 	int sent_sequence; /* SEQUENCE of the last invitation queued; -1: none */
 	gboolean cancel_sent, reminded;
 	char *email, *name, *role, *organisation; /* the invitee */
-	enum nominee_status status;		   /* of the nomination */
+	enum nominee_status status;		  /* of the nomination */
 	struct event_record *event;
 };
 void invitation_view_free(struct invitation_view *v);
@@ -275,8 +272,7 @@ gboolean store_events(struct store *st, gboolean upcoming, gint64 now, GPtrArray
 
 /* Invite, to every active event not yet started, each accepted nominee of
  * its audience not yet invited (consent confirmed when `require_consent`). */
-gboolean store_invite_audiences(struct store *st, gint64 now, gboolean require_consent, int *created,
-				GError **error);
+gboolean store_invite_audiences(struct store *st, gint64 now, gboolean require_consent, int *created, GError **error);
 enum invitation_query {
 	INVITATIONS_TO_SEND,   /* the current SEQUENCE (or the cancellation) not yet queued */
 	INVITATIONS_TO_REMIND, /* events starting between `now` and `until`, not declined, not reminded */
@@ -287,8 +283,8 @@ gboolean store_invitation_sent(struct store *st, gint64 id, int sequence, gboole
 gboolean store_invitation_reminded(struct store *st, gint64 id, GError **error);
 /* The invitation an answer is about: the event `uid` and the attendee's
  * address (a calendar reply), else the invitation mail it answers. */
-gboolean store_find_invitation(struct store *st, const char *uid, const char *attendee, const char *const *ids,
-			       guint n, struct invitation_view **out, GError **error);
+gboolean store_find_invitation(struct store *st, const char *uid, const char *attendee, const char *const *ids, guint n,
+			       struct invitation_view **out, GError **error);
 gboolean store_set_answer(struct store *st, gint64 id, enum rsvp answer, gint64 now, GError **error);
 /* The longest-waiting invitation of an event; *out NULL when none. */
 gboolean store_first_waiting(struct store *st, gint64 event, struct invitation_view **out, GError **error);
@@ -299,11 +295,11 @@ gboolean store_mark_digest(struct store *st, const char *period, gint64 due_at, 
 /* What the staff digest reports (store_report.c); rows to `fn`. "New"
  * means from a message recorded after the message row `mark`. */
 enum report {
-	REPORT_NEW_NOMINEES,	/* nominees recorded or amended by new messages */
-	REPORT_ORG_COUNTS,	/* accepted members and mentors per organisation */
-	REPORT_HELD,		/* new held messages */
-	REPORT_MAIL_PROBLEMS,	/* outgoing mail failed, and new bounce reports */
-	REPORT_PEOPLE,		/* accepted nominees by role and consent, with active pairs */
+	REPORT_NEW_NOMINEES,	 /* nominees recorded or amended by new messages */
+	REPORT_ORG_COUNTS,	 /* accepted members and mentors per organisation */
+	REPORT_HELD,		 /* new held messages */
+	REPORT_MAIL_PROBLEMS,	 /* outgoing mail failed, and new bounce reports */
+	REPORT_PEOPLE,		 /* accepted nominees by role and consent, with active pairs */
 	REPORT_CURRENT_NOMINEES, /* every accepted nominee, for the spreadsheet */
 	REPORT_OUTCOMES,	 /* messages by outcome */
 };

@@ -4,19 +4,19 @@
 #include "util.h"
 
 /* Every event query reads these columns in this order (see read_event). */
-#define EVENT_COLUMNS                                                                                         \
-	"e.id, e.uid, e.title, e.description, e.timezone, e.location, e.online_url, e.audience, e.status,"   \
-	" e.starts_at, e.duration, coalesce(e.capacity, 0), e.sequence,"                                      \
-	" (SELECT count(*) FROM invitations i WHERE i.event = e.id),"                                          \
-	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'accepted'),"                \
-	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'declined'),"                \
-	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'tentative'),"               \
+#define EVENT_COLUMNS                                                                                                  \
+	"e.id, e.uid, e.title, e.description, e.timezone, e.location, e.online_url, e.audience, e.status,"             \
+	" e.starts_at, e.duration, coalesce(e.capacity, 0), e.sequence,"                                               \
+	" (SELECT count(*) FROM invitations i WHERE i.event = e.id),"                                                  \
+	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'accepted'),"                        \
+	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'declined'),"                        \
+	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'tentative'),"                       \
 	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'waiting')"
 #define EVENT_NCOLS 18
 
 /* ... and invitation queries these, then the event's. */
-#define INVITATION_COLUMNS                                                                                    \
-	"i.id, i.nominee, i.answer, i.sent_sequence, i.cancel_sent, i.reminded, n.email, n.name, n.role,"      \
+#define INVITATION_COLUMNS                                                                                             \
+	"i.id, i.nominee, i.answer, i.sent_sequence, i.cancel_sent, i.reminded, n.email, n.name, n.role,"              \
 	" n.organisation, n.status, " EVENT_COLUMNS
 #define INVITATION_NCOLS 11
 
@@ -51,8 +51,8 @@ static struct event_record *read_event(sqlite3_stmt *stmt, int c)
 {
 	struct event_record *e = g_new0(struct event_record, 1);
 	e->id = sqlite3_column_int64(stmt, c);
-	char **texts[] = { &e->uid, &e->title, &e->description, &e->timezone, &e->location, &e->online_url,
-			   &e->audience, &e->status };
+	char **texts[] = { &e->uid,	 &e->title,	 &e->description, &e->timezone,
+			   &e->location, &e->online_url, &e->audience,	  &e->status };
 	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++)
 		*texts[i] = store_column_dup(stmt, c + 1 + (int)i);
 	e->starts_at = sqlite3_column_int64(stmt, c + 9);
@@ -85,8 +85,9 @@ static struct invitation_view *read_invitation(struct store *st, sqlite3_stmt *s
 	const char *answer = (const char *)sqlite3_column_text(stmt, 2);
 	const char *status = (const char *)sqlite3_column_text(stmt, 10);
 	if (!rsvp_from_name(answer, &v->answer) || !nominee_status_from_name(status, &v->status)) {
-		g_set_error(error, STORE_ERROR, SQLITE_CORRUPT, "%s: invitation %" G_GINT64_FORMAT ": unknown state %s/%s",
-			    st->path, v->id, answer ? answer : "NULL", status ? status : "NULL");
+		g_set_error(error, STORE_ERROR, SQLITE_CORRUPT,
+			    "%s: invitation %" G_GINT64_FORMAT ": unknown state %s/%s", st->path, v->id,
+			    answer ? answer : "NULL", status ? status : "NULL");
 		return NULL;
 	}
 	return g_steal_pointer(&v);
@@ -95,8 +96,8 @@ static struct invitation_view *read_invitation(struct store *st, sqlite3_stmt *s
 /* All rows of a prepared event or invitation query, into a new array. */
 static gboolean read_all(struct store *st, sqlite3_stmt *stmt, gboolean invitations, GPtrArray **out, GError **error)
 {
-	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(
-		invitations ? (GDestroyNotify)invitation_view_free : (GDestroyNotify)event_record_free);
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(invitations ? (GDestroyNotify)invitation_view_free
+									       : (GDestroyNotify)event_record_free);
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		gpointer row = invitations ? (gpointer)read_invitation(st, stmt, error) : (gpointer)read_event(stmt, 0);
@@ -181,7 +182,8 @@ gboolean store_cancel_event(struct store *st, gint64 id, gboolean *changed, GErr
 gboolean store_event_by_id(struct store *st, gint64 id, struct event_record **out, GError **error)
 {
 	*out = NULL;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, "SELECT " EVENT_COLUMNS " FROM events e WHERE e.id = ?1", error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st, "SELECT " EVENT_COLUMNS " FROM events e WHERE e.id = ?1", error);
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, id);
@@ -195,10 +197,11 @@ gboolean store_event_by_id(struct store *st, gint64 id, struct event_record **ou
 
 gboolean store_events(struct store *st, gboolean upcoming, gint64 now, GPtrArray **out, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-						     "SELECT " EVENT_COLUMNS " FROM events e WHERE NOT ?1 OR"
-						     " (e.starts_at > ?2 AND e.status = 'active') ORDER BY e.starts_at, e.id",
-						     error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "SELECT " EVENT_COLUMNS " FROM events e WHERE NOT ?1 OR"
+			      " (e.starts_at > ?2 AND e.status = 'active') ORDER BY e.starts_at, e.id",
+			      error);
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int(stmt, 1, upcoming);
@@ -206,8 +209,7 @@ gboolean store_events(struct store *st, gboolean upcoming, gint64 now, GPtrArray
 	return read_all(st, stmt, FALSE, out, error);
 }
 
-gboolean store_invite_audiences(struct store *st, gint64 now, gboolean require_consent, int *created,
-				GError **error)
+gboolean store_invite_audiences(struct store *st, gint64 now, gboolean require_consent, int *created, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt =
 		store_prepare(st,
@@ -311,11 +313,10 @@ static gboolean one_invitation(struct store *st, const char *sql, gint64 number,
 	return TRUE;
 }
 
-#define INVITATION_FROM                                                                                       \
-	" FROM invitations i JOIN events e ON e.id = i.event JOIN nominees n ON n.id = i.nominee"
+#define INVITATION_FROM " FROM invitations i JOIN events e ON e.id = i.event JOIN nominees n ON n.id = i.nominee"
 
-gboolean store_find_invitation(struct store *st, const char *uid, const char *attendee, const char *const *ids,
-			       guint n, struct invitation_view **out, GError **error)
+gboolean store_find_invitation(struct store *st, const char *uid, const char *attendee, const char *const *ids, guint n,
+			       struct invitation_view **out, GError **error)
 {
 	*out = NULL;
 	if (uid && attendee)

@@ -8,8 +8,7 @@
 
 /* Run `sql` with ?1 bound to `value` (text) and ?2 to `number`; add the
  * rows it changed to *changed (may be NULL). */
-static gboolean run(struct store *st, const char *sql, const char *value, gint64 number, int *changed,
-		    GError **error)
+static gboolean run(struct store *st, const char *sql, const char *value, gint64 number, int *changed, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql, error);
 	if (!stmt)
@@ -54,8 +53,8 @@ static gboolean traces(struct store *st, const char *email, GArray *ids, GPtrArr
 }
 
 /* Mail not yet sent is not sent empty: it fails, saying why. */
-#define ERASED_UNSENT                                                                                         \
-	" last_error = CASE WHEN status = 'pending' THEN 'erased before it was sent' ELSE last_error END,"      \
+#define ERASED_UNSENT                                                                                                  \
+	" last_error = CASE WHEN status = 'pending' THEN 'erased before it was sent' ELSE last_error END,"             \
 	" status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END"
 
 /* The outbox rows whose decoded text (subject, bodies, attachments) holds
@@ -73,7 +72,8 @@ static gboolean decoded_matches(struct store *st, GPtrArray *texts, GArray *rows
 		return FALSE;
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		g_autofree char *text = mime_searchable_text(sqlite3_column_blob(stmt, 1), sqlite3_column_bytes(stmt, 1));
+		g_autofree char *text =
+			mime_searchable_text(sqlite3_column_blob(stmt, 1), sqlite3_column_bytes(stmt, 1));
 		for (guint i = 0; i < folded->len; i++) {
 			if (strstr(text, folded->pdata[i])) {
 				gint64 id = sqlite3_column_int64(stmt, 0);
@@ -107,7 +107,8 @@ static gboolean forget_in_transaction(struct store *st, const char *email, struc
 		 * that listed them), and the answers to the message that named
 		 * them. */
 		if (!run(st,
-			 "UPDATE outbox SET body = X'', facts = NULL, invitation = NULL," ERASED_UNSENT " WHERE (nominee = ?2"
+			 "UPDATE outbox SET body = X'', facts = NULL, invitation = NULL," ERASED_UNSENT
+			 " WHERE (nominee = ?2"
 			 " OR invitation IN (SELECT id FROM invitations WHERE nominee = ?2)"
 			 " OR message IN (SELECT message FROM message_mentions WHERE nominee = ?2)"
 			 " OR message = (SELECT message FROM nominees WHERE id = ?2)"
@@ -136,21 +137,25 @@ static gboolean forget_in_transaction(struct store *st, const char *email, struc
 			 " OR instr(last_error, ?1) > 0 OR instr(bounce, ?1) > 0",
 			 t, 0, NULL, error) ||
 		    !run(st,
-			 "UPDATE messages SET sender = CASE WHEN lower(sender) = lower(?1) THEN '[erased]' ELSE sender END,"
+			 "UPDATE messages SET sender = CASE WHEN lower(sender) = lower(?1) THEN '[erased]' ELSE sender "
+			 "END,"
 			 " subject = replace(subject, ?1, '[erased]'), detail = replace(detail, ?1, '[erased]')"
 			 " WHERE lower(sender) = lower(?1) OR instr(subject, ?1) > 0 OR instr(detail, ?1) > 0",
 			 t, 0, &messages, error) ||
-		    !run(st, "UPDATE nominees SET nominated_by = replace(nominated_by, ?1, '[erased]')"
-			     " WHERE instr(nominated_by, ?1) > 0",
+		    !run(st,
+			 "UPDATE nominees SET nominated_by = replace(nominated_by, ?1, '[erased]')"
+			 " WHERE instr(nominated_by, ?1) > 0",
 			 t, 0, NULL, error) ||
-		    !run(st, "UPDATE attempts SET last_error = replace(last_error, ?1, '[erased]') WHERE instr(last_error, ?1) > 0",
+		    !run(st,
+			 "UPDATE attempts SET last_error = replace(last_error, ?1, '[erased]') WHERE instr(last_error, "
+			 "?1) > 0",
 			 t, 0, NULL, error) ||
 		    !run(st, "DELETE FROM confirmations WHERE lower(argument) = lower(?1)", t, 0, NULL, error))
 			return FALSE;
 	}
 	*out = (struct erasure){ nominees, mails, messages };
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st, "INSERT INTO erasures (at, nominees, mails, messages) VALUES (?1, ?2, ?3, ?4)", error);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(
+		st, "INSERT INTO erasures (at, nominees, mails, messages) VALUES (?1, ?2, ?3, ?4)", error);
 	if (!stmt)
 		return FALSE;
 	store_bind_text(stmt, 1, now);
@@ -208,7 +213,8 @@ gboolean store_forget_message_ids(struct store *st, const char *email, GPtrArray
 		"SELECT DISTINCT message_id FROM messages WHERE message_id IS NOT NULL AND (lower(sender) = lower(?1)"
 		" OR id IN (SELECT mm.message FROM message_mentions mm JOIN nominees n ON n.id = mm.nominee"
 		" WHERE n.email_key = lower(?1))"
-		" OR id IN (SELECT o.message FROM outbox o JOIN nominees n ON n.id = o.nominee WHERE n.email_key = lower(?1))"
+		" OR id IN (SELECT o.message FROM outbox o JOIN nominees n ON n.id = o.nominee WHERE n.email_key = "
+		"lower(?1))"
 		" OR id IN (SELECT o.message FROM outbox o JOIN outbox_mentions om ON om.outbox = o.id"
 		" JOIN nominees n ON n.id = om.nominee WHERE n.email_key = lower(?1)))"
 		" ORDER BY id",

@@ -49,12 +49,13 @@ gboolean store_message_id_known(struct store *st, const char *message_id, gboole
 
 gboolean store_add_message(struct store *st, const struct message_record *rec, gint64 *row, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "INSERT INTO messages (message_id, sha256, sender, organisation, outcome,"
-					       " reasons, subject, received_at, processed_at, size, detail, warnings,"
-					       " uidvalidity, uid)"
-					       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-					       error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "INSERT INTO messages (message_id, sha256, sender, organisation, outcome,"
+			      " reasons, subject, received_at, processed_at, size, detail, warnings,"
+			      " uidvalidity, uid)"
+			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+			      error);
 	if (!stmt)
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
@@ -107,13 +108,13 @@ static void bind_nominee(sqlite3_stmt *stmt, const struct nominee_record *r)
 
 gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *r, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st,
-			"INSERT INTO nominees (message, organisation, role, name, email, email_key, job_title,"
-			" service, service_type, years, aspiration, expertise, location, format, warnings,"
-			" nominated_by, status, reason)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, lower(?5), ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-			error);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(
+		st,
+		"INSERT INTO nominees (message, organisation, role, name, email, email_key, job_title,"
+		" service, service_type, years, aspiration, expertise, location, format, warnings,"
+		" nominated_by, status, reason)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, lower(?5), ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+		error);
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, message_row);
@@ -126,15 +127,15 @@ gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct 
 	/* Fields left out of the new entry keep their old values. */
 	g_autoptr(sqlite3_stmt) stmt =
 		store_prepare(st,
-			"UPDATE nominees SET message = ?1, role = ?3, name = ?4, email = ?5,"
-			" job_title = coalesce(?6, job_title), service = coalesce(?7, service),"
-			" service_type = coalesce(?8, service_type), years = coalesce(?9, years),"
-			" aspiration = coalesce(?10, aspiration), expertise = coalesce(?11, expertise),"
-			" location = coalesce(?12, location), format = coalesce(?13, format), warnings = ?14,"
-			" nominated_by = ?15, updated_at = ?18"
-			" WHERE email_key = lower(?5) AND status = 'accepted' AND organisation = ?2"
-			" AND ?16 = 'accepted' AND ?17 IS NULL",
-			error);
+			      "UPDATE nominees SET message = ?1, role = ?3, name = ?4, email = ?5,"
+			      " job_title = coalesce(?6, job_title), service = coalesce(?7, service),"
+			      " service_type = coalesce(?8, service_type), years = coalesce(?9, years),"
+			      " aspiration = coalesce(?10, aspiration), expertise = coalesce(?11, expertise),"
+			      " location = coalesce(?12, location), format = coalesce(?13, format), warnings = ?14,"
+			      " nominated_by = ?15, updated_at = ?18"
+			      " WHERE email_key = lower(?5) AND status = 'accepted' AND organisation = ?2"
+			      " AND ?16 = 'accepted' AND ?17 IS NULL",
+			      error);
 	if (!stmt)
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
@@ -148,9 +149,9 @@ gboolean store_org_counts(struct store *st, const char *org_id, int *members, in
 {
 	*members = *mentors = 0;
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "SELECT role, count(*) FROM nominees"
-					       " WHERE organisation = ?1 AND status = 'accepted' GROUP BY role",
-					       error);
+						     "SELECT role, count(*) FROM nominees"
+						     " WHERE organisation = ?1 AND status = 'accepted' GROUP BY role",
+						     error);
 	if (!stmt)
 		return FALSE;
 	store_bind_text(stmt, 1, org_id);
@@ -168,15 +169,15 @@ gboolean store_org_counts(struct store *st, const char *org_id, int *members, in
 	return TRUE;
 }
 
-gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray **types, int *typed,
-				 GError **error)
+gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray **types, int *typed, GError **error)
 {
 	*typed = 0;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "SELECT service_type, count(*) FROM nominees WHERE organisation = ?1"
-					       " AND status = 'accepted' AND coalesce(service_type, '') != ''"
-					       " GROUP BY service_type",
-					       error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "SELECT service_type, count(*) FROM nominees WHERE organisation = ?1"
+			      " AND status = 'accepted' AND coalesce(service_type, '') != ''"
+			      " GROUP BY service_type",
+			      error);
 	if (!stmt)
 		return FALSE;
 	store_bind_text(stmt, 1, org_id);
@@ -233,13 +234,13 @@ gboolean store_set_checkpoint(struct store *st, const char *mailbox, guint32 uid
 			      gboolean reset, GError **error)
 {
 	/* Within one UIDVALIDITY the checkpoint only moves forward. */
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(
-		st,
-		"INSERT INTO checkpoints (mailbox, uidvalidity, last_uid) VALUES (?1, ?2, ?3)"
-		" ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
-		" last_uid = CASE WHEN ?4 OR uidvalidity != excluded.uidvalidity THEN excluded.last_uid"
-		" ELSE max(last_uid, excluded.last_uid) END",
-		error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "INSERT INTO checkpoints (mailbox, uidvalidity, last_uid) VALUES (?1, ?2, ?3)"
+			      " ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
+			      " last_uid = CASE WHEN ?4 OR uidvalidity != excluded.uidvalidity THEN excluded.last_uid"
+			      " ELSE max(last_uid, excluded.last_uid) END",
+			      error);
 	if (!stmt)
 		return FALSE;
 	store_bind_text(stmt, 1, mailbox);
@@ -278,10 +279,11 @@ gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid,
 	 * Within a lazy batch it already is so. */
 	if (!st->lazy && !store_set_synchronous(st, FALSE, error))
 		return FALSE;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "INSERT INTO attempts (uidvalidity, uid, starts) VALUES (?1, ?2, 1)"
-					       " ON CONFLICT (uidvalidity, uid) DO UPDATE SET starts = starts + 1",
-					       error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "INSERT INTO attempts (uidvalidity, uid, starts) VALUES (?1, ?2, 1)"
+			      " ON CONFLICT (uidvalidity, uid) DO UPDATE SET starts = starts + 1",
+			      error);
 	gboolean ok = stmt != NULL;
 	if (ok) {
 		sqlite3_bind_int64(stmt, 1, uidvalidity);
@@ -294,11 +296,12 @@ gboolean store_attempt_begin(struct store *st, guint32 uidvalidity, guint32 uid,
 gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid, const char *error_text,
 			      GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "INSERT INTO attempts (uidvalidity, uid, starts, failures, last_error)"
-					       " VALUES (?1, ?2, 1, 1, ?3) ON CONFLICT (uidvalidity, uid)"
-					       " DO UPDATE SET failures = failures + 1, last_error = ?3",
-					       error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "INSERT INTO attempts (uidvalidity, uid, starts, failures, last_error)"
+			      " VALUES (?1, ?2, 1, 1, ?3) ON CONFLICT (uidvalidity, uid)"
+			      " DO UPDATE SET failures = failures + 1, last_error = ?3",
+			      error);
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, uidvalidity);
@@ -310,9 +313,9 @@ gboolean store_attempt_failed(struct store *st, guint32 uidvalidity, guint32 uid
 gboolean store_attempt_abandon(struct store *st, guint32 uidvalidity, guint32 uid, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "UPDATE attempts SET starts = max(starts - 1, failures)"
-					       " WHERE uidvalidity = ?1 AND uid = ?2",
-					       error);
+						     "UPDATE attempts SET starts = max(starts - 1, failures)"
+						     " WHERE uidvalidity = ?1 AND uid = ?2",
+						     error);
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, uidvalidity);
@@ -322,7 +325,8 @@ gboolean store_attempt_abandon(struct store *st, guint32 uidvalidity, guint32 ui
 
 gboolean store_attempt_clear(struct store *st, guint32 uidvalidity, guint32 uid, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, "DELETE FROM attempts WHERE uidvalidity = ?1 AND uid = ?2", error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st, "DELETE FROM attempts WHERE uidvalidity = ?1 AND uid = ?2", error);
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, uidvalidity);

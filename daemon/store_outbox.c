@@ -28,12 +28,13 @@ static gboolean mention(struct store *st, gint64 row, gint64 nominee, gint64 mes
 
 gboolean store_outbox_add(struct store *st, const struct outbox_row *r, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st,
-			"INSERT INTO outbox (idem_key, message, envelope_from, recipient, body, created_at, message_id, nominee,"
-			" invitation, kind, facts) VALUES (?1, ?2, ?3, ?4, coalesce(?5, X''), ?6, ?7, ?8, ?9, ?10, ?11)"
-			" ON CONFLICT (idem_key) DO NOTHING",
-			error);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(
+		st,
+		"INSERT INTO outbox (idem_key, message, envelope_from, recipient, body, created_at, message_id, "
+		"nominee,"
+		" invitation, kind, facts) VALUES (?1, ?2, ?3, ?4, coalesce(?5, X''), ?6, ?7, ?8, ?9, ?10, ?11)"
+		" ON CONFLICT (idem_key) DO NOTHING",
+		error);
 	if (!stmt)
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
@@ -119,10 +120,11 @@ gboolean store_outbox_item(struct store *st, gint64 id, struct outbox_item **ite
 gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint64 now, GPtrArray **items,
 			      GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "SELECT " OUTBOX_ITEM_COLUMNS " FROM outbox"
-					        " WHERE status = 'pending' AND id > ?2 AND next_attempt_at <= ?3 ORDER BY id LIMIT ?1",
-					       error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "SELECT " OUTBOX_ITEM_COLUMNS " FROM outbox"
+			      " WHERE status = 'pending' AND id > ?2 AND next_attempt_at <= ?3 ORDER BY id LIMIT ?1",
+			      error);
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int(stmt, 1, limit);
@@ -141,16 +143,17 @@ gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint
 gboolean store_sender_batch(struct store *st, GError **error)
 {
 	return store_touch_marker(st,
-			    "INSERT INTO sender (id, batch_at, pid) VALUES (1, ?1, ?2)"
-			    " ON CONFLICT (id) DO UPDATE SET batch_at = ?1, pid = ?2",
-			    error);
+				  "INSERT INTO sender (id, batch_at, pid) VALUES (1, ?1, ?2)"
+				  " ON CONFLICT (id) DO UPDATE SET batch_at = ?1, pid = ?2",
+				  error);
 }
 
 gboolean store_outbox_sent(struct store *st, gint64 id, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(
-		st, "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?2, last_error = NULL WHERE id = ?1",
-		error);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
+						     "UPDATE outbox SET status = 'sent', attempts = attempts + 1, "
+						     "sent_at = ?2, last_error = NULL WHERE id = ?1",
+						     error);
 	if (!stmt)
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
@@ -165,11 +168,11 @@ gboolean store_outbox_failed(struct store *st, gint64 id, gboolean permanent, gi
 	/* A message older than max_age is given up, like a permanent failure. */
 	g_autoptr(sqlite3_stmt) stmt =
 		store_prepare(st,
-			"UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?4 + ?5,"
-			" status = CASE WHEN ?3 OR ?4 - CAST(strftime('%s', created_at) AS INTEGER) >= ?6"
-			" THEN 'failed' ELSE 'pending' END"
-			" WHERE id = ?1 RETURNING status = 'failed'",
-			error);
+			      "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?4 + ?5,"
+			      " status = CASE WHEN ?3 OR ?4 - CAST(strftime('%s', created_at) AS INTEGER) >= ?6"
+			      " THEN 'failed' ELSE 'pending' END"
+			      " WHERE id = ?1 RETURNING status = 'failed'",
+			      error);
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, id);
@@ -226,11 +229,12 @@ gboolean store_outbox_retry(struct store *st, gint64 id, gint64 *changed, GError
 {
 	*changed = 0;
 	/* A fresh start: the age limit counts from now. */
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "UPDATE outbox SET status = 'pending', next_attempt_at = 0, created_at = ?2"
-					       " WHERE (id = ?1 OR ?1 = 0) AND status = 'failed'"
-					       " AND (length(body) > 0 OR facts IS NOT NULL)", /* not what was erased */
-					       error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "UPDATE outbox SET status = 'pending', next_attempt_at = 0, created_at = ?2"
+			      " WHERE (id = ?1 OR ?1 = 0) AND status = 'failed'"
+			      " AND (length(body) > 0 OR facts IS NOT NULL)", /* not what was erased */
+			      error);
 	if (!stmt)
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
@@ -246,9 +250,9 @@ gboolean store_replies_since(struct store *st, const char *address, gint64 since
 {
 	*count = 0;
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "SELECT count(*) FROM outbox WHERE recipient = ?1 COLLATE NOCASE"
-					       " AND created_at >= ?2 AND message IS NOT NULL",
-					       error);
+						     "SELECT count(*) FROM outbox WHERE recipient = ?1 COLLATE NOCASE"
+						     " AND created_at >= ?2 AND message IS NOT NULL",
+						     error);
 	if (!stmt)
 		return FALSE;
 	/* created_at is written by utc_now_iso(): a text comparison with the

@@ -7,10 +7,10 @@
 #include "util.h"
 
 /* Every query below reads these columns in this order (see read_person). */
-#define PERSON_COLUMNS                                                                                           \
-	"n.id, n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type, n.aspiration," \
-	" n.expertise, n.location, n.format, n.nominated_by, n.status, n.consent, n.token, n.years,"           \
-	" n.welcomed_at, (SELECT count(*) FROM pairs p WHERE (p.member = n.id OR p.mentor = n.id)"            \
+#define PERSON_COLUMNS                                                                                                 \
+	"n.id, n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type, n.aspiration,"         \
+	" n.expertise, n.location, n.format, n.nominated_by, n.status, n.consent, n.token, n.years,"                   \
+	" n.welcomed_at, (SELECT count(*) FROM pairs p WHERE (p.member = n.id OR p.mentor = n.id)"                     \
 	" AND p.ended_at IS NULL)"
 
 void person_free(struct person *p)
@@ -40,9 +40,10 @@ static struct person *read_person(struct store *st, sqlite3_stmt *stmt, GError *
 {
 	g_autoptr(person) p = g_new0(struct person, 1);
 	p->id = sqlite3_column_int64(stmt, 0);
-	char **text[] = { &p->organisation, &p->role,	&p->name,      &p->email,	 &p->job_title,
-			  &p->service,	    &p->service_type, &p->aspiration, &p->expertise, &p->location,
-			  &p->format,	    &p->nominated_by };
+	char **text[] = {
+		&p->organisation, &p->role,	  &p->name,	 &p->email,    &p->job_title, &p->service,
+		&p->service_type, &p->aspiration, &p->expertise, &p->location, &p->format,    &p->nominated_by
+	};
 	for (size_t i = 0; i < G_N_ELEMENTS(text); i++)
 		*text[i] = store_column_dup(stmt, (int)i + 1);
 	const char *status = (const char *)sqlite3_column_text(stmt, 13);
@@ -74,8 +75,8 @@ static gboolean read_people(struct store *st, sqlite3_stmt *stmt, GPtrArray *out
 	return TRUE;
 }
 
-gboolean store_people(struct store *st, enum people_query q, gint64 before, gint64 after_id, int limit,
-		      GPtrArray **out, GError **error)
+gboolean store_people(struct store *st, enum people_query q, gint64 before, gint64 after_id, int limit, GPtrArray **out,
+		      GError **error)
 {
 	static const char *const where[] = {
 		[PEOPLE_UNWELCOMED] = "n.status = 'accepted' AND n.welcomed_at IS NULL",
@@ -145,11 +146,12 @@ gboolean store_consent_target(struct store *st, const char *token, const char *c
 	}
 	/* Only the welcome and the reminder ask for an answer. */
 	for (guint i = 0; i < n; i++) {
-		if (!one_person(st,
-				"SELECT " PERSON_COLUMNS " FROM outbox o JOIN nominees n ON n.id = o.nominee"
-				" WHERE o.message_id = ?1 AND (o.idem_key LIKE 'welcome:%' OR o.idem_key LIKE 'reminder:%')"
-				" LIMIT 1",
-				0, message_ids[i], out, error))
+		if (!one_person(
+			    st,
+			    "SELECT " PERSON_COLUMNS " FROM outbox o JOIN nominees n ON n.id = o.nominee"
+			    " WHERE o.message_id = ?1 AND (o.idem_key LIKE 'welcome:%' OR o.idem_key LIKE 'reminder:%')"
+			    " LIMIT 1",
+			    0, message_ids[i], out, error))
 			return FALSE;
 		if (*out)
 			return TRUE;
@@ -178,8 +180,7 @@ gboolean store_set_welcomed(struct store *st, gint64 id, const char *token, gint
 
 gboolean store_set_reminded(struct store *st, gint64 id, gint64 when, GError **error)
 {
-	return update_one(st, "UPDATE nominees SET reminded_at = ?3 WHERE id = ?1", id, NULL, when,
-			  error);
+	return update_one(st, "UPDATE nominees SET reminded_at = ?3 WHERE id = ?1", id, NULL, when, error);
 }
 
 gboolean store_set_consent(struct store *st, gint64 id, enum consent consent, GError **error)
@@ -193,20 +194,23 @@ gboolean store_set_consent(struct store *st, gint64 id, enum consent consent, GE
 gboolean store_withdraw_id(struct store *st, gint64 id, gboolean *changed, GError **error)
 {
 	g_autofree char *now = utc_now_iso();
-	if (!update_one(st, "UPDATE nominees SET status = 'withdrawn', updated_at = ?2 WHERE id = ?1 AND status = 'accepted'",
-			id, now, 0, error))
+	if (!update_one(
+		    st,
+		    "UPDATE nominees SET status = 'withdrawn', updated_at = ?2 WHERE id = ?1 AND status = 'accepted'",
+		    id, now, 0, error))
 		return FALSE;
 	*changed = sqlite3_changes(st->db) > 0;
 	return TRUE;
 }
 
-gboolean store_add_pair(struct store *st, gint64 member, gint64 mentor, int score, const char *reasons,
-			gboolean pinned, gint64 *id, GError **error)
+gboolean store_add_pair(struct store *st, gint64 member, gint64 mentor, int score, const char *reasons, gboolean pinned,
+			gint64 *id, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-						     "INSERT INTO pairs (member, mentor, score, reasons, pinned, created_at)"
-						     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-						     error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "INSERT INTO pairs (member, mentor, score, reasons, pinned, created_at)"
+			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			      error);
 	if (!stmt)
 		return FALSE;
 	g_autofree char *now = utc_now_iso();
@@ -248,17 +252,18 @@ gboolean store_end_pairs(struct store *st, gint64 nominee, const char *reason, G
 
 gboolean store_each_pair(struct store *st, gboolean active_only, store_row_fn fn, void *ctx, GError **error)
 {
-	return store_each_row(st,
-			      active_only ? "SELECT p.id, a.email AS member, a.organisation AS member_organisation,"
-					    " b.email AS mentor, b.organisation AS mentor_organisation, p.score,"
-					    " p.reasons AS why, p.created_at FROM pairs p JOIN nominees a ON a.id = p.member"
-					    " JOIN nominees b ON b.id = p.mentor WHERE p.ended_at IS NULL ORDER BY p.id"
-					  : "SELECT p.id, a.email AS member, a.organisation AS member_organisation,"
-					    " b.email AS mentor, b.organisation AS mentor_organisation, p.score,"
-					    " p.reasons AS why, p.created_at, p.ended_at, p.ended_reason FROM pairs p"
-					    " JOIN nominees a ON a.id = p.member JOIN nominees b ON b.id = p.mentor"
-					    " ORDER BY p.id",
-			      fn, ctx, error);
+	return store_each_row(
+		st,
+		active_only ? "SELECT p.id, a.email AS member, a.organisation AS member_organisation,"
+			      " b.email AS mentor, b.organisation AS mentor_organisation, p.score,"
+			      " p.reasons AS why, p.created_at FROM pairs p JOIN nominees a ON a.id = p.member"
+			      " JOIN nominees b ON b.id = p.mentor WHERE p.ended_at IS NULL ORDER BY p.id"
+			    : "SELECT p.id, a.email AS member, a.organisation AS member_organisation,"
+			      " b.email AS mentor, b.organisation AS mentor_organisation, p.score,"
+			      " p.reasons AS why, p.created_at, p.ended_at, p.ended_reason FROM pairs p"
+			      " JOIN nominees a ON a.id = p.member JOIN nominees b ON b.id = p.mentor"
+			      " ORDER BY p.id",
+		fn, ctx, error);
 }
 
 void confirmation_free(struct confirmation *c)
@@ -276,11 +281,12 @@ void confirmation_free(struct confirmation *c)
 gboolean store_add_confirmation(struct store *st, const struct confirmation *c, gint64 message, gint64 now,
 				GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-						     "INSERT INTO confirmations (token, command, argument, organisation,"
-						     " nominator, message, created_at, expires_at)"
-						     " VALUES (lower(?1), ?2, ?3, ?4, lower(?5), ?6, ?7, ?8)",
-						     error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "INSERT INTO confirmations (token, command, argument, organisation,"
+			      " nominator, message, created_at, expires_at)"
+			      " VALUES (lower(?1), ?2, ?3, ?4, lower(?5), ?6, ?7, ?8)",
+			      error);
 	if (!stmt)
 		return FALSE;
 	store_bind_text(stmt, 1, c->token);
@@ -298,10 +304,11 @@ gboolean store_add_confirmation(struct store *st, const struct confirmation *c, 
 gboolean store_find_confirmation(struct store *st, const char *token, struct confirmation **out, GError **error)
 {
 	*out = NULL;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-						     "SELECT token, command, argument, organisation, nominator, expires_at,"
-						     " coalesce(done_at, 0) FROM confirmations WHERE token = lower(?1)",
-						     error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "SELECT token, command, argument, organisation, nominator, expires_at,"
+			      " coalesce(done_at, 0) FROM confirmations WHERE token = lower(?1)",
+			      error);
 	if (!stmt)
 		return FALSE;
 	store_bind_text(stmt, 1, token);
@@ -322,8 +329,8 @@ gboolean store_find_confirmation(struct store *st, const char *token, struct con
 
 gboolean store_confirmation_done(struct store *st, const char *token, gint64 when, GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st, "UPDATE confirmations SET done_at = ?2 WHERE token = lower(?1) AND done_at IS NULL", error);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(
+		st, "UPDATE confirmations SET done_at = ?2 WHERE token = lower(?1) AND done_at IS NULL", error);
 	if (!stmt)
 		return FALSE;
 	store_bind_text(stmt, 1, token);

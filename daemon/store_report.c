@@ -7,39 +7,42 @@
 
 gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError **error)
 {
-	return store_each_row(st,
-			"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"
-			" n.years, n.aspiration, n.expertise, n.location, n.format, n.status, n.reason, n.warnings,"
-			" CASE WHEN n.status = 'refused' THEN NULL ELSE n.consent END AS consent,"
-			" n.nominated_by, m.message_id, m.received_at, n.updated_at"
-			" FROM nominees n JOIN messages m ON m.id = n.message ORDER BY n.id",
-			fn, ctx, error);
+	return store_each_row(
+		st,
+		"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"
+		" n.years, n.aspiration, n.expertise, n.location, n.format, n.status, n.reason, n.warnings,"
+		" CASE WHEN n.status = 'refused' THEN NULL ELSE n.consent END AS consent,"
+		" n.nominated_by, m.message_id, m.received_at, n.updated_at"
+		" FROM nominees n JOIN messages m ON m.id = n.message ORDER BY n.id",
+		fn, ctx, error);
 }
 
 gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError **error)
 {
-	return store_each_row(st,
-			"SELECT message_id, sender AS \"from\", organisation, outcome, reasons, warnings, subject,"
-			" received_at, processed_at, size, sha256, detail FROM messages ORDER BY id",
-			fn, ctx, error);
+	return store_each_row(
+		st,
+		"SELECT message_id, sender AS \"from\", organisation, outcome, reasons, warnings, subject,"
+		" received_at, processed_at, size, sha256, detail FROM messages ORDER BY id",
+		fn, ctx, error);
 }
 
 gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError **error)
 {
-	return store_each_row(st,
-			"SELECT id, recipient, message_id, status, attempts, last_error, created_at, sent_at, bounce,"
-			" CASE WHEN status = 'pending' AND next_attempt_at > 0"
-			" THEN strftime('%Y-%m-%dT%H:%M:%SZ', next_attempt_at, 'unixepoch') END AS next_attempt"
-			" FROM outbox ORDER BY id",
-			fn, ctx, error);
+	return store_each_row(
+		st,
+		"SELECT id, recipient, message_id, status, attempts, last_error, created_at, sent_at, bounce,"
+		" CASE WHEN status = 'pending' AND next_attempt_at > 0"
+		" THEN strftime('%Y-%m-%dT%H:%M:%SZ', next_attempt_at, 'unixepoch') END AS next_attempt"
+		" FROM outbox ORDER BY id",
+		fn, ctx, error);
 }
 
 gboolean store_each_org_nominee(struct store *st, const char *org_id, store_row_fn fn, void *ctx, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-					       "SELECT role, name, email FROM nominees WHERE organisation = ?1"
-					       " AND status = 'accepted' ORDER BY role DESC, id",
-					       error);
+						     "SELECT role, name, email FROM nominees WHERE organisation = ?1"
+						     " AND status = 'accepted' ORDER BY role DESC, id",
+						     error);
 	if (!stmt)
 		return FALSE;
 	store_bind_text(stmt, 1, org_id);
@@ -52,9 +55,10 @@ gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn
 		[REPORT_NEW_NOMINEES] =
 			"SELECT n.organisation, n.role, n.name, n.email, n.status, n.reason, n.nominated_by"
 			" FROM nominees n WHERE n.message > ?1 ORDER BY n.organisation, n.role, n.id",
-		[REPORT_ORG_COUNTS] = "SELECT organisation, sum(role = 'member') AS members, sum(role = 'mentor') AS mentors"
-				      " FROM nominees WHERE status = 'accepted'"
-				      " GROUP BY organisation ORDER BY organisation",
+		[REPORT_ORG_COUNTS] =
+			"SELECT organisation, sum(role = 'member') AS members, sum(role = 'mentor') AS mentors"
+			" FROM nominees WHERE status = 'accepted'"
+			" GROUP BY organisation ORDER BY organisation",
 		[REPORT_HELD] = "SELECT sender, subject, reasons, detail, received_at FROM messages"
 				" WHERE outcome = 'held' AND id > ?1 ORDER BY id",
 		[REPORT_MAIL_PROBLEMS] =
@@ -62,18 +66,18 @@ gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn
 			" WHERE status = 'failed'"
 			" UNION ALL SELECT substr(detail, 1, instr(detail, ':') - 1), 'bounced', detail, received_at"
 			" FROM messages WHERE id > ?1 AND ' ' || reasons || ' ' LIKE '% bounce %'",
-		[REPORT_PEOPLE] =
-			"SELECT n.role, n.consent, count(*) AS people,"
-			" sum(EXISTS (SELECT 1 FROM pairs p WHERE (p.member = n.id OR p.mentor = n.id)"
-			" AND p.ended_at IS NULL)) AS paired"
-			" FROM nominees n WHERE n.status = 'accepted' GROUP BY n.role, n.consent"
-			" ORDER BY n.role, n.consent",
+		[REPORT_PEOPLE] = "SELECT n.role, n.consent, count(*) AS people,"
+				  " sum(EXISTS (SELECT 1 FROM pairs p WHERE (p.member = n.id OR p.mentor = n.id)"
+				  " AND p.ended_at IS NULL)) AS paired"
+				  " FROM nominees n WHERE n.status = 'accepted' GROUP BY n.role, n.consent"
+				  " ORDER BY n.role, n.consent",
 		[REPORT_CURRENT_NOMINEES] =
 			"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"
 			" n.years, n.aspiration, n.expertise, n.location, n.format, n.consent, n.nominated_by,"
 			" m.received_at FROM nominees n JOIN messages m ON m.id = n.message"
 			" WHERE n.status = 'accepted' ORDER BY n.organisation, n.role DESC, n.id",
-		[REPORT_OUTCOMES] = "SELECT outcome, count(*) AS messages FROM messages GROUP BY outcome ORDER BY outcome",
+		[REPORT_OUTCOMES] =
+			"SELECT outcome, count(*) AS messages FROM messages GROUP BY outcome ORDER BY outcome",
 	};
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql[r], error);
 	if (!stmt)
@@ -136,9 +140,9 @@ gboolean store_last_digest(struct store *st, gint64 *mark, char **sent_at, GErro
 {
 	*sent_at = NULL;
 	*mark = 0;
-	g_autoptr(sqlite3_stmt) stmt =
-		store_prepare(st, "SELECT message_mark, sent_at FROM digests ORDER BY message_mark DESC, sent_at DESC LIMIT 1",
-			      error);
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(
+		st, "SELECT message_mark, sent_at FROM digests ORDER BY message_mark DESC, sent_at DESC LIMIT 1",
+		error);
 	if (!stmt)
 		return FALSE;
 	int rc = sqlite3_step(stmt);

@@ -9,17 +9,20 @@
 
 #include <gio/gio.h>
 
+/* clang-format off */
 G_DEFINE_QUARK(nomd-template-error-quark, template_error)
+/* clang-format on */
 
 enum node_kind { N_TEXT, N_VAR, N_RAW, N_SECTION, N_INVERTED };
 
 struct node {
 	enum node_kind kind;
-	char *text; /* N_TEXT: the text; others: the name */
+	char *text;	     /* N_TEXT: the text; others: the name */
 	GPtrArray *children; /* sections: struct node * */
 };
 
-struct template {
+struct template
+{
 	char *path;
 	gboolean html;
 	GPtrArray *nodes;
@@ -257,8 +260,8 @@ static gboolean add_tag(struct parser *p, const char *tag, gboolean raw, GError 
 	GPtrArray *into = p->stack[p->depth];
 	if (!raw && tag[0] == '/') {
 		if (p->depth == 0 || strcmp(p->open[p->depth]->text, name) != 0) {
-			g_set_error(error, TEMPLATE_ERROR, 0, "%s:%d: {{/%s}} closes no open section", p->t->path, p->line,
-				    name);
+			g_set_error(error, TEMPLATE_ERROR, 0, "%s:%d: {{/%s}} closes no open section", p->t->path,
+				    p->line, name);
 			return FALSE;
 		}
 		p->depth--;
@@ -309,7 +312,8 @@ static gboolean parse_line(struct parser *p, const char *line, gboolean newline,
 		gboolean raw = open[2] == '{';
 		const char *close = strstr(open + (raw ? 3 : 2), raw ? "}}}" : "}}");
 		if (!close) {
-			g_set_error(error, TEMPLATE_ERROR, 0, "%s:%d: '{{' without a closing '}}'", p->t->path, p->line);
+			g_set_error(error, TEMPLATE_ERROR, 0, "%s:%d: '{{' without a closing '}}'", p->t->path,
+				    p->line);
 			return FALSE;
 		}
 		g_autofree char *tag = g_strndup(open + (raw ? 3 : 2), close - open - (raw ? 3 : 2));
@@ -389,7 +393,8 @@ static int compare_names(const void *a, const void *b)
 
 char **template_builtin_names(void)
 {
-	g_auto(GStrv) names = g_resources_enumerate_children(TEMPLATE_RESOURCE_PATH, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+	g_auto(GStrv) names =
+		g_resources_enumerate_children(TEMPLATE_RESOURCE_PATH, G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
 	if (!names)
 		return g_new0(char *, 1);
 	qsort(names, g_strv_length(names), sizeof *names, compare_names);

@@ -14,6 +14,7 @@ struct span {
 
 enum kind { KIND_OTHER, KIND_YES, KIND_NO, KIND_GREETING };
 
+/* clang-format off */
 /* First match wins, so the exceptions come before "no". */
 static const struct {
 	const char *words; /* lower case, one space between words */
@@ -40,6 +41,7 @@ static const struct {
 	{ "good morning", KIND_GREETING }, { "good afternoon", KIND_GREETING }, { "good evening", KIND_GREETING },
 	{ "thanks", KIND_GREETING }, { "thank you", KIND_GREETING }, { "many thanks", KIND_GREETING },
 };
+/* clang-format on */
 
 /* The next line of text[0, n) from *pos, without its LF, CRLF or CR. */
 static gboolean next_line(const char *text, gsize n, gsize *pos, struct span *line)
@@ -115,7 +117,8 @@ static gboolean history_starts(const char *text, gsize n, gsize pos, struct span
 	struct span t = trim(line), next;
 	if (t.len && t.p[0] == '>')
 		return TRUE;
-	if (line.len >= 2 && line.p[0] == '-' && line.p[1] == '-' && trim((struct span){ line.p + 2, line.len - 2 }).len == 0)
+	if (line.len >= 2 && line.p[0] == '-' && line.p[1] == '-' &&
+	    trim((struct span){ line.p + 2, line.len - 2 }).len == 0)
 		return TRUE;
 	gsize underscores = 0;
 	while (underscores < t.len && t.p[underscores] == '_')
@@ -253,11 +256,8 @@ enum answer answer_read(const char *text)
 const char *answer_name(enum answer a)
 {
 	switch (a) {
-	case ANSWER_YES:
-		return "yes";
-	case ANSWER_NO:
-		return "no";
-	default:
-		return "none";
+	case ANSWER_YES: return "yes";
+	case ANSWER_NO: return "no";
+	default: return "none";
 	}
 }

@@ -10,7 +10,9 @@
 
 #define CSV_CHUNK (64 * 1024) /* bytes fed to libcsv at a time, so the row cap stops early */
 
+/* clang-format off */
 G_DEFINE_QUARK(nomd-csv-read-error-quark, csv_read_error)
+/* clang-format on */
 
 struct csv_reader {
 	GPtrArray *cells;  /* of char *: the row being read, cleaned */
@@ -136,8 +138,7 @@ static void csv_take_header(struct csv_reader *r)
 /* The row's table takes the cleaned cells over instead of copying them. */
 static void csv_take_row(struct csv_reader *r)
 {
-	GHashTable *row =
-		g_hash_table_new_full(g_str_hash, g_str_equal, (GDestroyNotify)g_ref_string_release, g_free);
+	GHashTable *row = g_hash_table_new_full(g_str_hash, g_str_equal, (GDestroyNotify)g_ref_string_release, g_free);
 	for (guint i = 0; i < r->labels->len; i++) {
 		char *label = r->labels->pdata[i];
 		if (!label)
@@ -210,8 +211,9 @@ gboolean csv_read_rows(const char *data, gsize len, GPtrArray **rows, GError **e
 	if (!data)
 		len = 0;
 	if (len > CSV_MAX_INPUT) {
-		g_set_error(error, CSV_READ_ERROR, CSV_ERROR_TOO_LARGE, "the spreadsheet is %" G_GSIZE_FORMAT
-			    " bytes, more than the %d allowed", len, CSV_MAX_INPUT);
+		g_set_error(error, CSV_READ_ERROR, CSV_ERROR_TOO_LARGE,
+			    "the spreadsheet is %" G_GSIZE_FORMAT " bytes, more than the %d allowed", len,
+			    CSV_MAX_INPUT);
 		return FALSE;
 	}
 	const guchar *u = (const guchar *)data;

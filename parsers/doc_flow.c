@@ -12,8 +12,8 @@
 
 struct frame {
 	struct doc_table *table;
-	GPtrArray *row;	    /* the cells of the open row (char *) */
-	GString *cell;	    /* the open cell's paragraphs */
+	GPtrArray *row; /* the cells of the open row (char *) */
+	GString *cell;	/* the open cell's paragraphs */
 	gboolean in_cell;
 	GString *outer_para; /* the paragraph around the table, if any */
 	guint outer_depth;

@@ -99,8 +99,9 @@ static void table_start(GString *x)
 	for (size_t i = 0; i < G_N_ELEMENTS(sides); i++)
 		g_string_append_printf(x, "<w:%s w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"808080\"/>",
 				       sides[i]);
-	g_string_append_printf(x, "</w:tblBorders><w:tblLayout w:type=\"fixed\"/></w:tblPr>"
-				  "<w:tblGrid><w:gridCol w:w=\"%d\"/><w:gridCol w:w=\"%d\"/></w:tblGrid>",
+	g_string_append_printf(x,
+			       "</w:tblBorders><w:tblLayout w:type=\"fixed\"/></w:tblPr>"
+			       "<w:tblGrid><w:gridCol w:w=\"%d\"/><w:gridCol w:w=\"%d\"/></w:tblGrid>",
 			       LABEL_WIDTH, ANSWER_WIDTH);
 }
 

@@ -30,8 +30,8 @@ struct odf {
 /* Content that is not the form: comments, footnotes, deleted text. */
 static gboolean skipped(struct doc_xml *x)
 {
-	static const char *const names[] = { "annotation", "note", "tracked-changes", "automatic-styles",
-					     "font-face-decls", "scripts", "forms", "named-expressions" };
+	static const char *const names[] = { "annotation",	"note",	   "tracked-changes", "automatic-styles",
+					     "font-face-decls", "scripts", "forms",	      "named-expressions" };
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
 		if (doc_xml_is(x, names[i]))
 			return TRUE;
@@ -53,8 +53,8 @@ static char *typed_value(struct doc_xml *x)
 	g_autofree char *type = doc_xml_attr(x, "value-type");
 	if (!type || strcmp(type, "string") == 0)
 		return NULL;
-	const char *attr = strcmp(type, "date") == 0	? "date-value"
-			   : strcmp(type, "time") == 0	? "time-value"
+	const char *attr = strcmp(type, "date") == 0	  ? "date-value"
+			   : strcmp(type, "time") == 0	  ? "time-value"
 			   : strcmp(type, "boolean") == 0 ? "boolean-value"
 							  : "value";
 	g_autofree char *v = doc_xml_attr(x, attr);

@@ -27,6 +27,8 @@
 #endif
 
 /* Denied outright, with EPERM. */
+/* Grouped by what they would do: laid out by hand. */
+/* clang-format off */
 static const char *const denied[] = {
 	/* the network */
 	"socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
@@ -43,6 +45,7 @@ static const char *const denied[] = {
 	"setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid", "process_vm_writev", "bpf", "userfaultfd",
 	"perf_event_open", "keyctl", "add_key", "request_key", "init_module", "finit_module", "kexec_load",
 };
+/* clang-format on */
 
 /* Their arguments live in a structure the filter cannot read: ENOSYS, so
  * that glibc falls back to clone() and openat(), which it can. */

@@ -14,12 +14,12 @@
 #define SHEET_MAX_CELL (4 * DOC_MAX_CELL)
 
 struct book {
-	GPtrArray *sheet_ids;  /* r:id of each sheet, in order */
-	GHashTable *targets;   /* relationship id -> part path */
-	GPtrArray *strings;    /* the shared strings */
-	GString *text;	       /* the string or cell being read */
-	gboolean in_text;      /* inside <t> (or <v>): its text counts */
-	guint cells;	       /* cells looked at, in all */
+	GPtrArray *sheet_ids; /* r:id of each sheet, in order */
+	GHashTable *targets;  /* relationship id -> part path */
+	GPtrArray *strings;   /* the shared strings */
+	GString *text;	      /* the string or cell being read */
+	gboolean in_text;     /* inside <t> (or <v>): its text counts */
+	guint cells;	      /* cells looked at, in all */
 	/* The cell and row being read. */
 	guint col, next_col;
 	char *type;

@@ -16,8 +16,8 @@
  * mc:Choice). */
 static gboolean skipped(struct doc_xml *x)
 {
-	static const char *const names[] = { "pPr", "rPr", "sectPr", "tblPr", "trPr", "tcPr", "tblGrid", "del",
-					     "delText", "moveFrom", "instrText", "Fallback" };
+	static const char *const names[] = { "pPr",	"rPr", "sectPr",  "tblPr",    "trPr",	   "tcPr",
+					     "tblGrid", "del", "delText", "moveFrom", "instrText", "Fallback" };
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
 		if (doc_xml_is(x, names[i]))
 			return TRUE;

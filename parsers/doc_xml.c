@@ -65,9 +65,9 @@ static enum doc_xml_event fail(struct doc_xml *x, enum doc_status st, const char
 	if (!x->failed) {
 		x->failed = TRUE;
 		x->status = st;
-		x->detail = doc_detail_clean(x->xml_error ? g_strdup_printf("%s %s (libxml2 error %d)", x->what, why,
-									    x->xml_error)
-							  : g_strdup_printf("%s %s", x->what, why));
+		x->detail = doc_detail_clean(
+			x->xml_error ? g_strdup_printf("%s %s (libxml2 error %d)", x->what, why, x->xml_error)
+				     : g_strdup_printf("%s %s", x->what, why));
 	}
 	return DOC_XML_ERROR;
 }
@@ -145,9 +145,7 @@ enum doc_xml_event doc_xml_next(struct doc_xml *x)
 				return fail(x, DOC_TOO_COMPLEX, "nests elements too deep");
 			x->pending_end = xmlTextReaderIsEmptyElement(x->reader) == 1;
 			return DOC_XML_START;
-		case XML_READER_TYPE_END_ELEMENT:
-			set_name(x);
-			return DOC_XML_END;
+		case XML_READER_TYPE_END_ELEMENT: set_name(x); return DOC_XML_END;
 		case XML_READER_TYPE_TEXT:
 		case XML_READER_TYPE_CDATA:
 		case XML_READER_TYPE_WHITESPACE:

@@ -29,8 +29,8 @@ enum doc_status doc_zip_read(struct doc_zip *z, const char *path, GBytes **out, 
 struct doc_zip_writer;
 struct doc_zip_writer *doc_zip_writer_new(void);
 /* Add a member, deflated (`stored`: kept as is, as the ODF "mimetype"). */
-gboolean doc_zip_writer_add(struct doc_zip_writer *w, const char *path, const char *data, gsize len,
-			    gboolean stored, GError **error);
+gboolean doc_zip_writer_add(struct doc_zip_writer *w, const char *path, const char *data, gsize len, gboolean stored,
+			    GError **error);
 /* Finish the archive and return its bytes; frees the writer. */
 GBytes *doc_zip_writer_finish(struct doc_zip_writer *w, GError **error);
 void doc_zip_writer_free(struct doc_zip_writer *w);

@@ -37,8 +37,8 @@ void doc_zip_writer_free(struct doc_zip_writer *w)
 	g_free(w);
 }
 
-gboolean doc_zip_writer_add(struct doc_zip_writer *w, const char *path, const char *data, gsize len,
-			    gboolean stored, GError **error)
+gboolean doc_zip_writer_add(struct doc_zip_writer *w, const char *path, const char *data, gsize len, gboolean stored,
+			    GError **error)
 {
 	if (!w->zip)
 		return write_failed(error, "zip writer");

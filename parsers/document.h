@@ -35,18 +35,18 @@ enum doc_status doc_status_from_exit(int code);
 char *doc_detail_clean(char *detail);
 
 /* Caps, applied by the reader before and while it works. */
-#define DOC_MAX_INPUT (8 * 1024 * 1024)		/* bytes of one document */
-#define DOC_MAX_MEMBERS 2000			/* entries in a ZIP archive */
-#define DOC_MAX_MEMBER (32 * 1024 * 1024)	/* bytes inflated from one member */
-#define DOC_MAX_INFLATED (64 * 1024 * 1024)	/* bytes inflated from one archive */
-#define DOC_MAX_RATIO 200			/* inflated bytes per byte of the archive */
-#define DOC_MAX_XML_DEPTH 256			/* element nesting */
-#define DOC_MAX_SHEETS 32			/* worksheets read */
-#define DOC_MAX_ROWS 2000			/* rows read of one table or sheet */
-#define DOC_MAX_COLUMNS 64			/* cells kept of one row */
-#define DOC_MAX_CELLS 200000			/* cells looked at in one document */
-#define DOC_MAX_CELL 1000			/* bytes kept of one cell */
-#define DOC_MAX_PAGES 50			/* PDF pages read */
-#define DOC_MAX_TEXT (256 * 1024)		/* bytes of text written back */
+#define DOC_MAX_INPUT (8 * 1024 * 1024)	    /* bytes of one document */
+#define DOC_MAX_MEMBERS 2000		    /* entries in a ZIP archive */
+#define DOC_MAX_MEMBER (32 * 1024 * 1024)   /* bytes inflated from one member */
+#define DOC_MAX_INFLATED (64 * 1024 * 1024) /* bytes inflated from one archive */
+#define DOC_MAX_RATIO 200		    /* inflated bytes per byte of the archive */
+#define DOC_MAX_XML_DEPTH 256		    /* element nesting */
+#define DOC_MAX_SHEETS 32		    /* worksheets read */
+#define DOC_MAX_ROWS 2000		    /* rows read of one table or sheet */
+#define DOC_MAX_COLUMNS 64		    /* cells kept of one row */
+#define DOC_MAX_CELLS 200000		    /* cells looked at in one document */
+#define DOC_MAX_CELL 1000		    /* bytes kept of one cell */
+#define DOC_MAX_PAGES 50		    /* PDF pages read */
+#define DOC_MAX_TEXT (256 * 1024)	    /* bytes of text written back */
 
 #endif

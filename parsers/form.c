@@ -82,8 +82,8 @@ static const struct {
 };
 
 /* Spreadsheet columns that say member or mentor. */
-static const char *const role_columns[] = { "role", "nominee type", "type", "member or mentor", "member/mentor",
-					    "nomination", "programme role" };
+static const char *const role_columns[] = { "role",	     "nominee type", "type",	      "member or mentor",
+					    "member/mentor", "nomination",   "programme role" };
 
 const char *form_role_name(enum nominee_role role)
 {
@@ -172,8 +172,15 @@ static char *normalise_spaces(const char *text, gsize len)
 /* Leading bullets and emphasis markers around a label: "• **Name:**". */
 static const char *skip_bullet(const char *line)
 {
-	static const char *const bullets[] = { "\xe2\x80\xa2", "\xc2\xb7", "\xe2\x97\xa6", "\xe2\x96\xaa",
-					       "\xe2\x80\x93", "\xe2\x80\x94", "-", "*", "+" };
+	static const char *const bullets[] = { "\xe2\x80\xa2",
+					       "\xc2\xb7",
+					       "\xe2\x97\xa6",
+					       "\xe2\x96\xaa",
+					       "\xe2\x80\x93",
+					       "\xe2\x80\x94",
+					       "-",
+					       "*",
+					       "+" };
 	for (size_t i = 0; i < G_N_ELEMENTS(bullets); i++) {
 		size_t n = strlen(bullets[i]);
 		if (strncmp(line, bullets[i], n) == 0 && (line[n] == ' ' || line[n] == '\t'))
@@ -373,9 +380,10 @@ static gboolean starts_with_ci(const char *s, const char *prefix)
 /* "Kind regards," and the like: what follows is a signature. */
 static gboolean sign_off(const char *line)
 {
-	static const char *const phrases[] = { "kind regards", "regards", "best regards", "warm regards",
-					       "best wishes", "many thanks", "thanks", "thank you", "yours sincerely",
-					       "yours faithfully", "with thanks", "all the best", "cheers" };
+	static const char *const phrases[] = { "kind regards",	  "regards",	      "best regards", "warm regards",
+					       "best wishes",	  "many thanks",      "thanks",	      "thank you",
+					       "yours sincerely", "yours faithfully", "with thanks",  "all the best",
+					       "cheers" };
 	g_autofree char *low = g_utf8_strdown(line, -1);
 	size_t n = strlen(low);
 	while (n && strchr(",.!", low[n - 1]))
@@ -408,7 +416,8 @@ static gboolean header_line(const char *line)
 static gboolean history_marker(char **lines, size_t i)
 {
 	const char *l = lines[i];
-	if (starts_with_ci(l, "on ") && (g_str_has_suffix(l, "wrote:") || (lines[i + 1] && g_str_has_suffix(g_strstrip(lines[i + 1]), "wrote:"))))
+	if (starts_with_ci(l, "on ") &&
+	    (g_str_has_suffix(l, "wrote:") || (lines[i + 1] && g_str_has_suffix(g_strstrip(lines[i + 1]), "wrote:"))))
 		return TRUE;
 	if (starts_with_ci(l, "-----original message") || starts_with_ci(l, "-------- original message"))
 		return TRUE;

@@ -31,7 +31,7 @@ struct nominee {
 };
 
 struct form {
-	char *organisation; /* as written, NULL when absent */
+	char *organisation;  /* as written, NULL when absent */
 	GPtrArray *nominees; /* of struct nominee *, owned */
 	guint dropped;	     /* nominees past FORM_MAX_NOMINEES */
 };

@@ -214,12 +214,12 @@ static gboolean html_is(const xmlNode *n, const char *name)
 static gboolean html_is_block(const xmlNode *n)
 {
 	static const char *const names[] = {
-		"address", "article", "aside",	 "blockquote", "body",	 "caption", "center", "dd",	    "details",
-		"dialog",  "dir",     "div",	 "dl",	       "dt",	 "fieldset", "figcaption", "figure", "footer",
-		"form",	   "h1",      "h2",	 "h3",	       "h4",	 "h5",	    "h6",	  "header", "hgroup",
-		"hr",	   "html",    "legend",	 "li",	       "main",	 "menu",    "nav",	  "ol",	    "option",
-		"p",	   "pre",     "section", "summary",    "table",	 "tbody",   "td",	  "tfoot",  "th",
-		"thead",   "tr",      "ul",
+		"address", "article", "aside",	"blockquote", "body", "caption", "center",   "dd",
+		"details", "dialog",  "dir",	"div",	      "dl",   "dt",	 "fieldset", "figcaption",
+		"figure",  "footer",  "form",	"h1",	      "h2",   "h3",	 "h4",	     "h5",
+		"h6",	   "header",  "hgroup", "hr",	      "html", "legend",	 "li",	     "main",
+		"menu",	   "nav",     "ol",	"option",     "p",    "pre",	 "section",  "summary",
+		"table",   "tbody",   "td",	"tfoot",      "th",   "thead",	 "tr",	     "ul",
 	};
 	return html_name_in(n, names, G_N_ELEMENTS(names));
 }
@@ -261,7 +261,8 @@ static gboolean html_is_hidden(const xmlNode *n)
 	for (const char *p = style; *p; p++)
 		if (!g_ascii_isspace(*p))
 			g_string_append_c(squeezed, *p);
-	gboolean hidden = html_contains_ci(squeezed->str, "display:none") || html_contains_ci(squeezed->str, "mso-hide:all");
+	gboolean hidden =
+		html_contains_ci(squeezed->str, "display:none") || html_contains_ci(squeezed->str, "mso-hide:all");
 	g_string_free(squeezed, TRUE);
 	return hidden;
 }

@@ -26,7 +26,9 @@
 #define ICAL_ZONE_LEAD (366 * 24 * 3600)	      /* VTIMEZONE rules kept from this long before the event */
 #define ICAL_MAX_LINE 8000			      /* octets of an unfolded line read from a reply */
 
+/* clang-format off */
 G_DEFINE_QUARK(nomd-ical-error-quark, ical_error)
+/* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(icalcomponent, icalcomponent_free)
 
@@ -241,7 +243,8 @@ char *ical_build(enum ical_method m, const struct ical_event *e, GError **error)
 		return NULL;
 	icaltimezone *zone = ical_zone(e->tzid);
 	if (!zone) {
-		g_set_error(error, ICAL_ERROR, ICAL_ERR_ZONE, "invitation: unknown time zone \"%s\"", e->tzid ? e->tzid : "");
+		g_set_error(error, ICAL_ERROR, ICAL_ERR_ZONE, "invitation: unknown time zone \"%s\"",
+			    e->tzid ? e->tzid : "");
 		return NULL;
 	}
 	ical_lib_init();
@@ -259,7 +262,8 @@ char *ical_build(enum ical_method m, const struct ical_event *e, GError **error)
 	}
 	icalcomponent_add_property(cal, icalproperty_new_prodid(ICAL_PRODID));
 	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
-	icalcomponent_add_property(cal, icalproperty_new_method(m == ICAL_REQUEST ? ICAL_METHOD_REQUEST : ICAL_METHOD_CANCEL));
+	icalcomponent_add_property(
+		cal, icalproperty_new_method(m == ICAL_REQUEST ? ICAL_METHOD_REQUEST : ICAL_METHOD_CANCEL));
 	icalcomponent_add_component(cal, vtz);
 	icalcomponent_add_component(cal, ev);
 
@@ -313,15 +317,11 @@ char *ical_build(enum ical_method m, const struct ical_event *e, GError **error)
 const char *ical_partstat_name(enum ical_partstat p)
 {
 	switch (p) {
-	case ICAL_PARTSTAT_ACCEPTED:
-		return "accepted";
-	case ICAL_PARTSTAT_DECLINED:
-		return "declined";
-	case ICAL_PARTSTAT_TENTATIVE:
-		return "tentative";
+	case ICAL_PARTSTAT_ACCEPTED: return "accepted";
+	case ICAL_PARTSTAT_DECLINED: return "declined";
+	case ICAL_PARTSTAT_TENTATIVE: return "tentative";
 	case ICAL_PARTSTAT_NONE:
-	default:
-		return "none";
+	default: return "none";
 	}
 }
 
@@ -342,14 +342,10 @@ static enum ical_partstat ical_partstat_of(icalproperty *attendee)
 	if (!param)
 		return ICAL_PARTSTAT_NONE;
 	switch (icalparameter_get_partstat(param)) {
-	case LIBICAL_PARTSTAT_ACCEPTED:
-		return ICAL_PARTSTAT_ACCEPTED;
-	case LIBICAL_PARTSTAT_DECLINED:
-		return ICAL_PARTSTAT_DECLINED;
-	case LIBICAL_PARTSTAT_TENTATIVE:
-		return ICAL_PARTSTAT_TENTATIVE;
-	default:
-		return ICAL_PARTSTAT_NONE;
+	case LIBICAL_PARTSTAT_ACCEPTED: return ICAL_PARTSTAT_ACCEPTED;
+	case LIBICAL_PARTSTAT_DECLINED: return ICAL_PARTSTAT_DECLINED;
+	case LIBICAL_PARTSTAT_TENTATIVE: return ICAL_PARTSTAT_TENTATIVE;
+	default: return ICAL_PARTSTAT_NONE;
 	}
 }
 

@@ -58,18 +58,18 @@ enum ical_error_code {
 };
 
 struct ical_event {
-	const char *uid;	/* stable per event, e.g. "event-7@example.org" */
-	int sequence;		/* raised on each update */
+	const char *uid; /* stable per event, e.g. "event-7@example.org" */
+	int sequence;	 /* raised on each update */
 	const char *title;
-	const char *description; /* may be NULL */
-	const char *location;	 /* may be NULL */
-	const char *url;	 /* online meeting link, may be NULL */
-	gint64 start;		 /* seconds since the epoch (UTC) */
-	int duration;		 /* seconds, > 0 */
-	const char *tzid;	 /* IANA zone the event is held in, e.g. "Europe/London" */
+	const char *description;		      /* may be NULL */
+	const char *location;			      /* may be NULL */
+	const char *url;			      /* online meeting link, may be NULL */
+	gint64 start;				      /* seconds since the epoch (UTC) */
+	int duration;				      /* seconds, > 0 */
+	const char *tzid;			      /* IANA zone the event is held in, e.g. "Europe/London" */
 	const char *organizer_email, *organizer_name; /* name may be NULL */
 	const char *attendee_email, *attendee_name;   /* name may be NULL */
-	gint64 stamp;		 /* DTSTAMP, seconds since the epoch */
+	gint64 stamp;				      /* DTSTAMP, seconds since the epoch */
 };
 
 enum ical_method { ICAL_REQUEST, ICAL_CANCEL };

@@ -107,7 +107,7 @@ struct walk {
 	guint parts;
 	gsize decoded;
 	gsize document_bytes; /* decoded from documents: their own budget */
-	GString *text; /* all levels so far */
+	GString *text;	      /* all levels so far */
 };
 
 static gboolean over_limit(struct walk *w, const char *what)
@@ -143,8 +143,8 @@ static GMimeStream *decoded_stream(GMimeDataWrapper *content)
  * never the whole part. With `stop`, reading ends as soon as more than
  * `cap` bytes came (*over is set): a part past its cap is never decoded to
  * the end. FALSE when *used passes `budget`. */
-static gboolean read_decoded(GMimePart *part, GByteArray *out, gsize cap, gboolean stop, gboolean *over,
-			     gsize *used, gsize budget)
+static gboolean read_decoded(GMimePart *part, GByteArray *out, gsize cap, gboolean stop, gboolean *over, gsize *used,
+			     gsize budget)
 {
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	if (!content || !g_mime_data_wrapper_get_stream(content))
@@ -215,8 +215,8 @@ static char *text_of(struct walk *w, GMimeTextPart *part)
 	g_autofree char *converted = NULL;
 	if (bytes->len && charset && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
 	    g_ascii_strcasecmp(charset, "us-ascii") != 0)
-		converted = g_convert((const char *)bytes->data, bytes->len, "UTF-8", g_mime_charset_iconv_name(charset),
-				      NULL, NULL, NULL);
+		converted = g_convert((const char *)bytes->data, bytes->len, "UTF-8",
+				      g_mime_charset_iconv_name(charset), NULL, NULL, NULL);
 	char *text;
 	if (converted) {
 		text = to_utf8(converted, strlen(converted), MIME_MAX_TEXT);
@@ -245,19 +245,18 @@ static gboolean is_csv(GMimeObject *part)
 	    g_mime_content_type_is_type(ct, "application", "vnd.ms-excel"))
 		return TRUE;
 	const char *name = g_mime_part_get_filename(GMIME_PART(part));
-	return name && g_mime_content_type_is_type(ct, "application", "octet-stream") &&
-	       g_str_has_suffix(name, ".csv");
+	return name && g_mime_content_type_is_type(ct, "application", "octet-stream") && g_str_has_suffix(name, ".csv");
 }
 
 /* An iCalendar part: inline (Outlook, Gmail) or attached as .ics (Apple). */
 static gboolean is_calendar(GMimeObject *part)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(part);
-	if (g_mime_content_type_is_type(ct, "text", "calendar") || g_mime_content_type_is_type(ct, "application", "ics"))
+	if (g_mime_content_type_is_type(ct, "text", "calendar") ||
+	    g_mime_content_type_is_type(ct, "application", "ics"))
 		return TRUE;
 	const char *name = g_mime_part_get_filename(GMIME_PART(part));
-	return name && g_mime_content_type_is_type(ct, "application", "octet-stream") &&
-	       g_str_has_suffix(name, ".ics");
+	return name && g_mime_content_type_is_type(ct, "application", "octet-stream") && g_str_has_suffix(name, ".ics");
 }
 
 static gboolean name_has_suffix(const char *name, const char *const *suffixes)
@@ -446,8 +445,8 @@ static void walk_level(struct walk *w, GMimeObject *top, guint depth, gboolean f
 	g_autofree char *converted = NULL;
 	if (!text && html->len) {
 		/* In a forward the "quoted" part is what was forwarded. */
-		converted = html_to_text_full(html->str, html->len,
-					      forwarded || w->m->forwarded ? HTML_KEEP_QUOTED : 0);
+		converted =
+			html_to_text_full(html->str, html->len, forwarded || w->m->forwarded ? HTML_KEEP_QUOTED : 0);
 		text = converted;
 		w->m->text_from_html = TRUE;
 	}

@@ -25,7 +25,7 @@
 #define MIME_MAX_CALENDAR_PARTS 2
 #define MIME_MAX_DOCUMENTS 4
 #define MIME_MAX_DOCUMENT_BYTES (2 * DOC_MAX_INPUT) /* decoded from all documents */
-#define MIME_MAX_FILENAME 100 /* characters of a document's name */
+#define MIME_MAX_FILENAME 100			    /* characters of a document's name */
 
 /* An attached Word, Excel, OpenDocument or PDF file. */
 struct mime_document {
@@ -42,28 +42,28 @@ struct mime_document {
 };
 
 struct parsed_message {
-	gboolean parsed;      /* FALSE: GMime could not make a message of it */
-	char *limit;	      /* set when a cap was hit: which, in words */
-	char *message_id;     /* without brackets; NULL when absent or unusable */
-	char *from;	      /* the single From mailbox; NULL unless exactly one */
-	guint from_count;     /* mailboxes found in From */
-	guint from_headers;   /* From header fields */
-	char *subject;	      /* decoded, one line, capped; never NULL */
+	gboolean parsed;       /* FALSE: GMime could not make a message of it */
+	char *limit;	       /* set when a cap was hit: which, in words */
+	char *message_id;      /* without brackets; NULL when absent or unusable */
+	char *from;	       /* the single From mailbox; NULL unless exactly one */
+	guint from_count;      /* mailboxes found in From */
+	guint from_headers;    /* From header fields */
+	char *subject;	       /* decoded, one line, capped; never NULL */
 	GPtrArray *references; /* valid msg-ids from References, oldest first */
 	char *in_reply_to;     /* the first valid msg-id of In-Reply-To, or NULL */
-	char *auto_submitted; /* header values, one line each, NULL when absent */
+	char *auto_submitted;  /* header values, one line each, NULL when absent */
 	char *precedence;
 	char *return_path;
-	char *suppress;		/* X-Auto-Response-Suppress */
-	gboolean autoreply_header; /* X-Autoreply or X-Autorespond present */
-	gboolean is_report;	   /* multipart/report */
-	GPtrArray *auth_results;   /* Authentication-Results values, top first */
+	char *suppress;				 /* X-Auto-Response-Suppress */
+	gboolean autoreply_header;		 /* X-Autoreply or X-Autorespond present */
+	gboolean is_report;			 /* multipart/report */
+	GPtrArray *auth_results;		 /* Authentication-Results values, top first */
 	guint auth_trace[MIME_MAX_AUTH_RESULTS]; /* Received fields above each */
-	char *text;		   /* the body as UTF-8 text; NULL when none */
+	char *text;				 /* the body as UTF-8 text; NULL when none */
 	gboolean text_from_html;
-	gboolean forwarded; /* a forward: Fwd/FW subject or a message/rfc822 part */
-	GPtrArray *csv;	    /* GBytes of spreadsheet attachments */
-	GPtrArray *calendar; /* GBytes of text/calendar parts (.ics), as sent */
+	gboolean forwarded;   /* a forward: Fwd/FW subject or a message/rfc822 part */
+	GPtrArray *csv;	      /* GBytes of spreadsheet attachments */
+	GPtrArray *calendar;  /* GBytes of text/calendar parts (.ics), as sent */
 	GPtrArray *documents; /* struct mime_document, at most MIME_MAX_DOCUMENTS */
 	/* A delivery status notification: the failed recipient and the
 	 * Message-ID of the message that bounced. */

@@ -25,11 +25,11 @@ struct scan {
 	const char *limit;
 	/* The header block being read. */
 	gboolean in_headers;
-	gboolean typed;	     /* it has a Content-Type */
-	gboolean message;    /* a message/rfc822 (global, news) part */
-	gboolean encoded;    /* base64 or quoted-printable: GMime keeps it a leaf */
-	gboolean in_digest;  /* its part of a multipart/digest */
-	const char *field;   /* the field being read, up to `field_end` */
+	gboolean typed;	    /* it has a Content-Type */
+	gboolean message;   /* a message/rfc822 (global, news) part */
+	gboolean encoded;   /* base64 or quoted-printable: GMime keeps it a leaf */
+	gboolean in_digest; /* its part of a multipart/digest */
+	const char *field;  /* the field being read, up to `field_end` */
 	const char *field_end;
 	enum field_kind kind;
 };
@@ -67,8 +67,7 @@ static void read_content_type(struct scan *s, const char *value, gsize len)
 	s->typed = TRUE;
 	if (!ct)
 		return;
-	if (g_mime_content_type_is_type(ct, "message", "*") &&
-	    is_rfc822(g_mime_content_type_get_media_subtype(ct)))
+	if (g_mime_content_type_is_type(ct, "message", "*") && is_rfc822(g_mime_content_type_get_media_subtype(ct)))
 		s->message = TRUE;
 	const char *boundary = g_mime_content_type_get_parameter(ct, "boundary");
 	if (g_mime_content_type_is_type(ct, "multipart", "*") && boundary)

@@ -18,9 +18,9 @@
 
 #include <glib.h>
 
-#define MIME_SCAN_MAX_PARTS 256		    /* parts GMime may build */
-#define MIME_SCAN_MAX_BOUNDARIES 64	    /* distinct boundaries remembered */
-#define MIME_MAX_HEADER_FIELDS 2000	    /* in all header blocks together */
+#define MIME_SCAN_MAX_PARTS 256		   /* parts GMime may build */
+#define MIME_SCAN_MAX_BOUNDARIES 64	   /* distinct boundaries remembered */
+#define MIME_MAX_HEADER_FIELDS 2000	   /* in all header blocks together */
 #define MIME_MAX_HEADER_BYTES (256 * 1024) /* of all header blocks together */
 
 /* NULL when the message is within the caps, else the cap it is over, in

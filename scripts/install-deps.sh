@@ -8,7 +8,7 @@ libetpan-dev libgmime-3.0-dev libsqlite3-dev libconfig-dev libgnutls28-dev libxm
 libgsf-1-dev libfreexl-dev libpoppler-glib-dev libseccomp-dev python3-docx python3-openpyxl python3-reportlab python3-xlwt python3-odf
 dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates python3 python3-icalendar perl
 man-db groff-base systemd procps valgrind time strace
-libdpkg-perl clang libclang-rt-14-dev llvm-14"
+libdpkg-perl clang clang-format libclang-rt-14-dev llvm-14"
 
 # "install-deps.sh bench" adds what the benchmarks need.
 if [ "${1:-}" = bench ]; then

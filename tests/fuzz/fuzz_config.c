@@ -67,28 +67,28 @@ static const struct {
 	const char *name, *text;
 	int mode;
 } files[] = {
-	{"organisations.conf",
-	 "# Four organisations, for @include \"organisations.conf\".\n"
-	 "organisations = (\n"
-	 "  { id = \"fife\"; name = \"Fife Council\"; kind = \"council\";\n"
-	 "    nominators = [ \"ce@fife.example\", \"Chief.Executive@Fife.Example\" ];\n"
-	 "    domains = [ \"fife.example\" ]; },\n"
-	 "  { id = \"highland\"; name = \"The Highland Council\";\n"
-	 "    nominators = [ \"chief.executive@highland.example\" ]; },\n"
-	 "  { id = \"eilean-siar\"; name = \"Comhairle nan Eilean Siar\"; domains = [ \"cne-siar.example\" ]; },\n"
-	 "  { id = \"improvement_service\"; name = \"Improvement Service\"; kind = \"partner\"; nominators = [ ]; }\n"
-	 ");\n",
-	 0600},
-	{"imap.password", "secret\n", 0600},
-	{"smtp.password", "smtp secret\r\nsecond line\n", 0600},
-	{"open.password", "secret\n", 0644},
-	{"empty.password", "", 0600},
-	{"bad.conf", "# an included file\nstaff = {\n  digest = ;\n};\n", 0600},
+	{ "organisations.conf",
+	  "# Four organisations, for @include \"organisations.conf\".\n"
+	  "organisations = (\n"
+	  "  { id = \"fife\"; name = \"Fife Council\"; kind = \"council\";\n"
+	  "    nominators = [ \"ce@fife.example\", \"Chief.Executive@Fife.Example\" ];\n"
+	  "    domains = [ \"fife.example\" ]; },\n"
+	  "  { id = \"highland\"; name = \"The Highland Council\";\n"
+	  "    nominators = [ \"chief.executive@highland.example\" ]; },\n"
+	  "  { id = \"eilean-siar\"; name = \"Comhairle nan Eilean Siar\"; domains = [ \"cne-siar.example\" ]; },\n"
+	  "  { id = \"improvement_service\"; name = \"Improvement Service\"; kind = \"partner\"; nominators = [ ]; }\n"
+	  ");\n",
+	  0600 },
+	{ "imap.password", "secret\n", 0600 },
+	{ "smtp.password", "smtp secret\r\nsecond line\n", 0600 },
+	{ "open.password", "secret\n", 0644 },
+	{ "empty.password", "", 0600 },
+	{ "bad.conf", "# an included file\nstaff = {\n  digest = ;\n};\n", 0600 },
 };
 
 /* What an @include may name here. */
-static const char *const includable[] = {"organisations.conf", "nomd.conf", "bad.conf", "missing.conf",
-					 "imap.password", "open.password", NULL};
+static const char *const includable[] = { "organisations.conf", "nomd.conf",	 "bad.conf", "missing.conf",
+					  "imap.password",	"open.password", NULL };
 
 static void cleanup(void)
 {
@@ -206,8 +206,9 @@ static void check_string(const char *what, const char *s, gboolean required, gbo
 		CHECK_NAMED("config-utf8", g_utf8_validate(s, -1, NULL), "%s is not valid UTF-8: \"%s\"", what, s);
 }
 
-#define IN_RANGE(v, lo, hi) CHECK((v) >= (lo) && (v) <= (hi), #v " is %lld, not in %lld..%lld", (long long)(v), \
-				  (long long)(lo), (long long)(hi))
+#define IN_RANGE(v, lo, hi)                                                                                            \
+	CHECK((v) >= (lo) && (v) <= (hi), #v " is %lld, not in %lld..%lld", (long long)(v), (long long)(lo),           \
+	      (long long)(hi))
 
 static gboolean lower_case(const char *s)
 {

@@ -88,8 +88,7 @@ static void check_cell(const char *what, const char *v, gboolean label)
 			    "a value of %zu bytes, over CSV_MAX_CELL: \"%.60s...\"", strlen(v), v);
 	if (*v) {
 		const char *last = g_utf8_find_prev_char(v, v + strlen(v));
-		CHECK_NAMED("csv-trim", !blank_at(v) && !(last && blank_at(last)), "%s not trimmed: \"%s\"", what,
-			    v);
+		CHECK_NAMED("csv-trim", !blank_at(v) && !(last && blank_at(last)), "%s not trimmed: \"%s\"", what, v);
 	}
 }
 
@@ -143,8 +142,7 @@ static void add_rows_checked(struct form *f, GPtrArray *rows, gsize text_lines)
 	const char *org = f->organisation;
 	form_add_rows(f, rows);
 	check_form(f, TRUE);
-	CHECK(f->nominees->len >= before, "form_add_rows lost nominees: %u before, %u after", before,
-	      f->nominees->len);
+	CHECK(f->nominees->len >= before, "form_add_rows lost nominees: %u before, %u after", before, f->nominees->len);
 	for (guint i = 0; i < before; i++)
 		CHECK(f->nominees->pdata[i] == own[i], "form_add_rows replaced the form's nominee %u", i);
 	for (guint i = before; i < f->nominees->len; i++)

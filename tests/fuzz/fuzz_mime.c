@@ -42,8 +42,7 @@ static void check_one_line(const char *what, const char *s, gsize cap)
 	fuzz_check_utf8(what, s);
 	CHECK(strlen(s) <= cap, "%s is %zu bytes, over its cap of %zu", what, strlen(s), (size_t)cap);
 	for (const char *p = s; *p; p++)
-		CHECK((unsigned char)*p >= 0x20 && *p != 0x7f, "%s holds control byte 0x%02x", what,
-		      (unsigned char)*p);
+		CHECK((unsigned char)*p >= 0x20 && *p != 0x7f, "%s holds control byte 0x%02x", what, (unsigned char)*p);
 }
 
 static void check_msgid(const char *what, const char *id)
@@ -116,7 +115,7 @@ static void check_message(const struct parsed_message *m)
 			      !*m->subject && m->references->len == 0 && m->auth_results->len == 0 &&
 			      m->csv->len == 0 && m->calendar->len == 0 && m->from_count == 0,
 		      "a message GMime could not parse carries fields");
-	static const char *const fwd[] = {"fwd:", "fw:"};
+	static const char *const fwd[] = { "fwd:", "fw:" };
 	for (size_t i = 0; i < G_N_ELEMENTS(fwd); i++)
 		if (g_ascii_strncasecmp(m->subject, fwd[i], strlen(fwd[i])) == 0)
 			CHECK(m->forwarded, "subject \"%s\" but not marked forwarded", m->subject);

@@ -117,8 +117,8 @@ static void check_status(const char *what, enum doc_status st, const char *detai
 	if (st == DOC_OK)
 		return;
 	/* doc_read.h allows a reader to give no detail; these always do. */
-	CHECK_NAMED("office-detail", detail != NULL || strcmp(what, "doc_read") == 0, "%s: %s without a detail",
-		    what, doc_status_name(st));
+	CHECK_NAMED("office-detail", detail != NULL || strcmp(what, "doc_read") == 0, "%s: %s without a detail", what,
+		    doc_status_name(st));
 	if (!detail)
 		return;
 	CHECK(strlen(detail) <= DOC_MAX_DETAIL, "%s: detail of %zu bytes", what, strlen(detail));
@@ -131,7 +131,9 @@ static void read_package(const guint8 *data, size_t size, gboolean dispatch)
 	static const struct {
 		const char *name;
 		enum doc_status (*read)(struct doc_zip *, GString *, char **);
-	} readers[] = { { "docx", doc_read_docx }, { "odt", doc_read_odt }, { "xlsx", doc_read_xlsx }, { "ods", doc_read_ods } };
+	} readers[] = {
+		{ "docx", doc_read_docx }, { "odt", doc_read_odt }, { "xlsx", doc_read_xlsx }, { "ods", doc_read_ods }
+	};
 	for (size_t i = 0; i < G_N_ELEMENTS(readers); i++) {
 		g_autoptr(GString) out = g_string_new(NULL);
 		g_autofree char *detail = NULL;

@@ -41,8 +41,8 @@
  * in three variants chosen by the input's length (open; closed for
  * nominations; requiring DKIM/DMARC authentication). Templates come from
  * $NOMD_SOURCE/templates or the source tree the binary sits in. */
-#include <gmime/gmime.h>
 #include <glib/gstdio.h>
+#include <gmime/gmime.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,8 +52,8 @@
 #include "../../daemon/compose.h"
 #include "../../daemon/config.h"
 #include "../../daemon/decide.h"
-#include "../../daemon/origin.h"
 #include "../../daemon/log.h"
+#include "../../daemon/origin.h"
 #include "../../daemon/reply.h"
 #include "../../daemon/util.h"
 #include "../../parsers/form.h"
@@ -143,20 +143,20 @@ static const char *const variant_programme[V_COUNT] = {
 static const struct {
 	const char *email, *name, *org, *role, *service_type;
 } initial_nominees[] = {
-	{"taken@fife.example", "Taken Already", "angus", "member", "corporate"},
-	{"priya.nair@fife.example", "Priya Nair", "fife", "member", "operational"},
-	{"alex.morgan@fife.example", "Alex Morgan", "fife", "mentor", NULL},
-	{"mentor.one@highland.example", "Mentor One", "highland", "mentor", "strategic"},
-	{"s1@stirling.example", "S One", "stirling", "member", "corporate"},
-	{"s2@stirling.example", "S Two", "stirling", "member", "corporate"},
-	{"s3@stirling.example", "S Three", "stirling", "member", NULL},
-	{"s4@stirling.example", "S Four", "stirling", "mentor", NULL},
-	{"s5@stirling.example", "S Five", "stirling", "mentor", NULL},
-	{"a1@angus.example", "A One", "angus", "member", "strategic"},
+	{ "taken@fife.example", "Taken Already", "angus", "member", "corporate" },
+	{ "priya.nair@fife.example", "Priya Nair", "fife", "member", "operational" },
+	{ "alex.morgan@fife.example", "Alex Morgan", "fife", "mentor", NULL },
+	{ "mentor.one@highland.example", "Mentor One", "highland", "mentor", "strategic" },
+	{ "s1@stirling.example", "S One", "stirling", "member", "corporate" },
+	{ "s2@stirling.example", "S Two", "stirling", "member", "corporate" },
+	{ "s3@stirling.example", "S Three", "stirling", "member", NULL },
+	{ "s4@stirling.example", "S Four", "stirling", "mentor", NULL },
+	{ "s5@stirling.example", "S Five", "stirling", "mentor", NULL },
+	{ "a1@angus.example", "A One", "angus", "member", "strategic" },
 };
 /* A Message-ID already recorded, and mail we sent (for bounces). */
-static const char *const initial_msgids[] = {"seen@fife.example", NULL};
-static const char *const initial_sent[] = {"reply-1@example.org", "01-fife-reply@example.org", NULL};
+static const char *const initial_msgids[] = { "seen@fife.example", NULL };
+static const char *const initial_sent[] = { "reply-1@example.org", "01-fife-reply@example.org", NULL };
 
 static struct nomd_config *cfgs[V_COUNT];
 static struct nomd_config *cfg; /* the variant of the current input */
@@ -235,7 +235,7 @@ struct counts {
 
 static struct counts fake_counts(const struct fake_state *f, const char *org_id)
 {
-	struct counts c = {0, 0};
+	struct counts c = { 0, 0 };
 	GHashTableIter it;
 	gpointer k, v;
 	g_hash_table_iter_init(&it, f->nominees);
@@ -256,7 +256,7 @@ static void cb_summary(void *ctx, const char *org_id, struct org_summary *out)
 	struct fake_state *f = ctx;
 	CHECK(org_id != NULL, "summary() asked with a NULL organisation");
 	struct counts c = fake_counts(f, org_id);
-	*out = (struct org_summary){.members = c.members, .mentors = c.mentors};
+	*out = (struct org_summary){ .members = c.members, .mentors = c.mentors };
 	out->service_types = g_ptr_array_new_with_free_func(g_free);
 	GHashTableIter it;
 	gpointer k, v;
@@ -726,17 +726,17 @@ static void check_resend(const struct decision *first, const struct decision *ag
 
 /* ---- the reply ------------------------------------------------------------ */
 
-static const char *const reply_headers[] = {"From",
-					    "To",
-					    "Subject",
-					    "Date",
-					    "Message-Id",
-					    "In-Reply-To",
-					    "References",
-					    "Auto-Submitted",
-					    "MIME-Version",
-					    "Content-Type",
-					    "Content-Transfer-Encoding"};
+static const char *const reply_headers[] = { "From",
+					     "To",
+					     "Subject",
+					     "Date",
+					     "Message-Id",
+					     "In-Reply-To",
+					     "References",
+					     "Auto-Submitted",
+					     "MIME-Version",
+					     "Content-Type",
+					     "Content-Transfer-Encoding" };
 
 /* The reply subject compose.c is meant to write (reply_subject()). */
 static char *expected_subject(const char *subject)
@@ -748,8 +748,8 @@ static char *expected_subject(const char *subject)
 		while (*s == ' ' || *s == '\t')
 			s++;
 		n = g_ascii_strncasecmp(s, "re:", 3) == 0 || g_ascii_strncasecmp(s, "fw:", 3) == 0 ? 3
-		    : g_ascii_strncasecmp(s, "fwd:", 4) == 0					     ? 4
-												     : 0;
+		    : g_ascii_strncasecmp(s, "fwd:", 4) == 0					   ? 4
+												   : 0;
 		s += n;
 	}
 	/* As compose.c writes it: one line, at most 150 characters, "=?"
@@ -830,7 +830,7 @@ static void check_mail_bytes(const struct parsed_message *orig, const guint8 *d,
 	CHECK(head_end > 0, "reply has no empty line after its headers");
 
 	/* The header block: only nomd's own headers, each once. */
-	guint seen[G_N_ELEMENTS(reply_headers)] = {0};
+	guint seen[G_N_ELEMENTS(reply_headers)] = { 0 };
 	g_autofree char *head = g_strndup((const char *)d, head_end);
 	g_auto(GStrv) lines = g_strsplit(head, "\r\n", -1);
 	g_autoptr(GHashTable) values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -964,9 +964,9 @@ static void check_mail_reads_back(const struct parsed_message *orig, const char 
 }
 
 /* Every placeholder nomd's templates use (daemon/reply.c). */
-static const char *const placeholders[] = {"programme", "organisation", "from_address", "members",  "max_members",
-					   "mentors",	"max_mentors",	"summary",	"nominees", "notes",
-					   "problem",	"blank_form",	"status_list",	"result"};
+static const char *const placeholders[] = { "programme", "organisation", "from_address", "members",  "max_members",
+					    "mentors",	 "max_mentors",	 "summary",	 "nominees", "notes",
+					    "problem",	 "blank_form",	 "status_list",	 "result" };
 
 static gboolean has_text(const void *hay, gsize len, const char *needle)
 {
@@ -1065,7 +1065,7 @@ static char *find_source_root(const char *argv0)
 	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
 	g_autofree char *cwd = g_get_current_dir();
 	g_autofree char *arg = argv0 ? g_canonicalize_filename(argv0, cwd) : NULL;
-	const char *starts[] = {exe, arg, cwd};
+	const char *starts[] = { exe, arg, cwd };
 	for (size_t i = 0; i < G_N_ELEMENTS(starts); i++) {
 		if (!starts[i])
 			continue;

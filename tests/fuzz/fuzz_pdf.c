@@ -28,8 +28,7 @@ static void check(const char *what, reader_fn fn, const guint8 *data, size_t siz
 	CHECK((unsigned)st < DOC_STATUS_COUNT && st != DOC_TOO_LARGE, "%s: status %d", what, (int)st);
 	if (st == DOC_OK) {
 		CHECK(g_utf8_validate(out->str, out->len, NULL), "%s: text is not valid UTF-8", what);
-		CHECK(!capped || out->len <= DOC_MAX_TEXT, "%s: %zu bytes of text, over DOC_MAX_TEXT", what,
-		      out->len);
+		CHECK(!capped || out->len <= DOC_MAX_TEXT, "%s: %zu bytes of text, over DOC_MAX_TEXT", what, out->len);
 	} else {
 		CHECK(detail && *detail, "%s: status %s without a detail", what, doc_status_name(st));
 		CHECK(g_utf8_validate(detail, -1, NULL) && !strchr(detail, '\n'),

@@ -35,23 +35,24 @@
 #include "../../daemon/template.h"
 
 /* The names templates/ uses (daemon/reply.c, notify.c, events.c), and ours. */
-static const char *const allowed[] = {
-	"accepted", "amended", "blank_form", "declined", "email", "event_description", "event_title", "event_url",
-	"event_when", "event_where", "from_address", "held_folder", "is_member", "is_mentor", "limit", "max_members",
-	"max_mentors", "members", "mentors", "name", "nominator", "nominees", "notes", "organisation",
-	"partner_aspiration", "partner_email", "partner_expertise", "partner_format", "partner_job_title",
-	"partner_location", "partner_name", "partner_organisation", "partner_service", "person_email",
-	"person_name", "person_organisation", "person_role", "privacy", "problem", "programme", "reason", "refused",
-	"reminder_days", "role", "sender", "status_list", "subject", "summary", "tentative", "text", "token",
-	"waiting", "warnings", "why", "withdrawn",
-	/* ours */
-	"items", "sub", "flag", "off", "empty", NULL};
+static const char *const allowed[] = { "accepted", "amended", "blank_form", "declined", "email", "event_description",
+				       "event_title", "event_url", "event_when", "event_where", "from_address",
+				       "held_folder", "is_member", "is_mentor", "limit", "max_members", "max_mentors",
+				       "members", "mentors", "name", "nominator", "nominees", "notes", "organisation",
+				       "partner_aspiration", "partner_email", "partner_expertise", "partner_format",
+				       "partner_job_title", "partner_location", "partner_name", "partner_organisation",
+				       "partner_service", "person_email", "person_name", "person_organisation",
+				       "person_role", "privacy", "problem", "programme", "reason", "refused",
+				       "reminder_days", "role", "sender", "status_list", "subject", "summary",
+				       "tentative", "text", "token", "waiting", "warnings", "why", "withdrawn",
+				       /* ours */
+				       "items", "sub", "flag", "off", "empty", NULL };
 
 /* Flags and lists; every other allowed name is a string. */
-static const char *const flags_on[] = {"is_member", "flag", "accepted", NULL};
-static const char *const flags_off[] = {"is_mentor", "withdrawn", "off", "tentative", NULL};
-static const char *const lists[] = {"nominees", "status_list", "notes", "warnings", "declined", "waiting", "items",
-				    NULL};
+static const char *const flags_on[] = { "is_member", "flag", "accepted", NULL };
+static const char *const flags_off[] = { "is_mentor", "withdrawn", "off", "tentative", NULL };
+static const char *const lists[] = { "nominees", "status_list", "notes", "warnings",
+				     "declined", "waiting",	"items", NULL };
 
 #define MARK "<!V!>"
 
@@ -92,7 +93,7 @@ static struct tdata *make_data(gboolean meta)
 	for (const char *const *l = lists; *l; l++) {
 		for (int i = 1; i <= 2; i++) {
 			struct tdata *item = tdata_add_item(d, *l);
-			static const char *const own[] = {"name", "email", "role", "reason", "text", "person_name"};
+			static const char *const own[] = { "name", "email", "role", "reason", "text", "person_name" };
 			for (size_t k = 0; k < G_N_ELEMENTS(own); k++)
 				tdata_set_take(item, own[k], value_of(own[k], i, meta));
 			tdata_set_flag(item, "accepted", i == 1);
@@ -233,7 +234,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autofree char *plain_html = render_checked(html, data_plain, "HTML rendering");
 	/* The template may spell the mark itself, also in pieces a tag
 	 * joins ("<!V{{/items}}!"): then the values are not what shows it. */
-	gboolean own_mark = memmem(text, size, "!V!", 3) != NULL || strstr(plain_txt, "!V!") || strstr(plain_html, "!V!");
+	gboolean own_mark =
+		memmem(text, size, "!V!", 3) != NULL || strstr(plain_txt, "!V!") || strstr(plain_html, "!V!");
 	gboolean raw_tags = memmem(text, size, "{{{", 3) != NULL;
 	if (!own_mark)
 		CHECK(fuzz_count(out_txt, "!V!") == fuzz_count(out_html, "!V!"),

@@ -34,7 +34,9 @@ static int dump_text(const char *format)
 	static const struct {
 		const char *name;
 		enum doc_status (*read)(struct doc_zip *, GString *, char **);
-	} readers[] = { { "docx", doc_read_docx }, { "odt", doc_read_odt }, { "xlsx", doc_read_xlsx }, { "ods", doc_read_ods } };
+	} readers[] = {
+		{ "docx", doc_read_docx }, { "odt", doc_read_odt }, { "xlsx", doc_read_xlsx }, { "ods", doc_read_ods }
+	};
 	g_autoptr(GByteArray) in = read_all();
 	g_autoptr(GString) out = g_string_new(NULL);
 	g_autofree char *detail = NULL;

@@ -38,13 +38,14 @@ static int none(void *ctx, const char *address)
 #define AUTHENTICATED "Authentication-Results: mx.example.org; dmarc=pass header.from=fife.example\r\n"
 
 static void write_kind(const struct nomd_config *cfg, const struct reply_templates *t, const char *out,
-		       const char *name, const char *headers, const char *subject, const char *body,
-		       GPtrArray *status)
+		       const char *name, const char *headers, const char *subject, const char *body, GPtrArray *status)
 {
-	struct decide_state st = { summary, owner, no, no, none, NULL, NULL, NULL, NULL, g_get_real_time() / G_USEC_PER_SEC };
-	g_autofree char *raw = g_strdup_printf("%sFrom: ce@fife.example\r\nSubject: %s\r\nMessage-ID: <%s@fife.example>\r\n"
-					       "Content-Type: text/plain; charset=utf-8\r\n\r\n%s",
-					       headers, subject, name, body);
+	struct decide_state st = { summary, owner, no,	 no,   none,
+				   NULL,    NULL,  NULL, NULL, g_get_real_time() / G_USEC_PER_SEC };
+	g_autofree char *raw =
+		g_strdup_printf("%sFrom: ce@fife.example\r\nSubject: %s\r\nMessage-ID: <%s@fife.example>\r\n"
+				"Content-Type: text/plain; charset=utf-8\r\n\r\n%s",
+				headers, subject, name, body);
 	g_autoptr(parsed_message) m = mime_parse(raw, strlen(raw));
 	g_autoptr(form) f = form_parse(m->text, FALSE);
 	g_autoptr(decision) d = decide(cfg, m, f, &st);

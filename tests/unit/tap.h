@@ -26,18 +26,18 @@ static inline int tap_ok(int cond, const char *fmt, ...)
 
 #define ok(cond, ...) tap_ok(!!(cond), __VA_ARGS__)
 
-#define is_str(got, want, ...)                                                                                 \
-	do {                                                                                                   \
-		const char *g_ = (got), *w_ = (want);                                                         \
-		if (!tap_ok(g_strcmp0(g_, w_) == 0, __VA_ARGS__))                                              \
-			printf("#   got:      %s\n#   expected: %s\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
+#define is_str(got, want, ...)                                                                                         \
+	do {                                                                                                           \
+		const char *g_ = (got), *w_ = (want);                                                                  \
+		if (!tap_ok(g_strcmp0(g_, w_) == 0, __VA_ARGS__))                                                      \
+			printf("#   got:      %s\n#   expected: %s\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)");        \
 	} while (0)
 
-#define is_int(got, want, ...)                                                                   \
-	do {                                                                                     \
-		long long g_ = (got), w_ = (want);                                               \
-		if (!tap_ok(g_ == w_, __VA_ARGS__))                                              \
-			printf("#   got:      %lld\n#   expected: %lld\n", g_, w_);              \
+#define is_int(got, want, ...)                                                                                         \
+	do {                                                                                                           \
+		long long g_ = (got), w_ = (want);                                                                     \
+		if (!tap_ok(g_ == w_, __VA_ARGS__))                                                                    \
+			printf("#   got:      %lld\n#   expected: %lld\n", g_, w_);                                    \
 	} while (0)
 
 static inline int tap_done(void)

@@ -8,15 +8,15 @@ static const char *read_name(const char *text)
 	return answer_name(answer_read(text));
 }
 
-#define QUOTE_GMAIL                                                                                      \
-	"On Tue, 24 Nov 2026 at 10:02, Scottish Mentoring Network <nominations@example.org> wrote:\n" \
+#define QUOTE_GMAIL                                                                                                    \
+	"On Tue, 24 Nov 2026 at 10:02, Scottish Mentoring Network <nominations@example.org> wrote:\n"                  \
 	"> Welcome to the programme.\n> ... please reply YES or NO ...\n"
 
-#define QUOTE_OUTLOOK                                                 \
-	"From: Mentoring Network <nominations@example.org>\r\n"      \
-	"Sent: 24 November 2026 10:02\r\n"                          \
-	"To: Alex Smith <alex@fife.gov.uk>\r\n"                     \
-	"Subject: Welcome to the Scottish Mentoring Network\r\n\r\n" \
+#define QUOTE_OUTLOOK                                                                                                  \
+	"From: Mentoring Network <nominations@example.org>\r\n"                                                        \
+	"Sent: 24 November 2026 10:02\r\n"                                                                             \
+	"To: Alex Smith <alex@fife.gov.uk>\r\n"                                                                        \
+	"Subject: Welcome to the Scottish Mentoring Network\r\n\r\n"                                                   \
 	"Please reply YES to confirm or NO to decline.\r\n"
 
 int main(void)

@@ -1,8 +1,8 @@
 /* Unit tests: one message through parse -> decide -> commit, on a real
  * SQLite file and the real templates, without mail servers. Also checks
  * the composed reply: threading headers, 7-bit CRLF, no header injection. */
-#include <gmime/gmime.h>
 #include <glib/gstdio.h>
+#include <gmime/gmime.h>
 #include <sys/stat.h>
 
 #include "../../daemon/ingest.h"
@@ -95,8 +95,8 @@ static char *header_block(GBytes *b)
 	return g_strndup(d, end ? (gsize)(end - d) : len);
 }
 
-#define FORM                                        \
-	"Member\nName: Alex Morgan\nEmail: alex@fife.example\n" \
+#define FORM                                                                                                           \
+	"Member\nName: Alex Morgan\nEmail: alex@fife.example\n"                                                        \
 	"Mentor\nName: Jo Smith\nEmail: jo@fife.example\n"
 
 int main(void)
@@ -108,13 +108,14 @@ int main(void)
 	g_autofree char *dir = g_dir_make_tmp("nomd-apply-XXXXXX", NULL);
 	g_autofree char *tdir = tap_source_path("templates");
 	g_autofree char *conf = g_build_filename(dir, "t.conf", NULL);
-	g_autofree char *text = g_strdup_printf(
-		"database = \"%s/nomd.db\";\ntemplates = \"%s\";\n"
-		"imap = { host = \"h\"; user = \"u\"; password = \"p\"; };\n"
-		"smtp = { url = \"smtp://h\"; from = \"Connect Network <connect@example.org>\"; };\n"
-		"programme = { max_members = 1; max_mentors = 5; };\n"
-		"organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ \"ce@fife.example\" ]; } );\n",
-		dir, tdir);
+	g_autofree char *text =
+		g_strdup_printf("database = \"%s/nomd.db\";\ntemplates = \"%s\";\n"
+				"imap = { host = \"h\"; user = \"u\"; password = \"p\"; };\n"
+				"smtp = { url = \"smtp://h\"; from = \"Connect Network <connect@example.org>\"; };\n"
+				"programme = { max_members = 1; max_mentors = 5; };\n"
+				"organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ "
+				"\"ce@fife.example\" ]; } );\n",
+				dir, tdir);
 	g_file_set_contents(conf, text, -1, NULL);
 	g_autoptr(GError) error = NULL;
 	if (!config_load(conf, &cfg, &error) || !reply_templates_load(cfg->templates, &templates, &error) ||
@@ -200,16 +201,19 @@ int main(void)
 	}
 
 	/* Bad input ends as an outcome, never a crash. */
-	const char garbage[] = "\x00\x01\xff\xfe--boundary\r\nContent-Type: multipart/mixed; boundary=\"\r\n\r\n\x80\x81";
+	const char garbage[] =
+		"\x00\x01\xff\xfe--boundary\r\nContent-Type: multipart/mixed; boundary=\"\r\n\r\n\x80\x81";
 	g_autofree char *o6 = apply(garbage, sizeof garbage - 1);
 	ok(g_strcmp0(o6, "held") == 0 || g_strcmp0(o6, "rejected") == 0, "garbage bytes: %s", o6);
 	g_autofree char *o7 = apply("", 0);
 	is_str(o7, "held", "empty message held");
-	g_autofree char *o8 = apply_str("From: ce@fife.example\r\nSubject: empty\r\nMessage-ID: <e@fife.example>\r\n\r\n");
+	g_autofree char *o8 =
+		apply_str("From: ce@fife.example\r\nSubject: empty\r\nMessage-ID: <e@fife.example>\r\n\r\n");
 	is_str(o8, "rejected", "missing body: rejected with a reply");
-	g_autofree char *o9 = apply_str("From: ce@fife.example\r\nMessage-ID: <m@fife.example>\r\n"
-					"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n"
-					"\r\nMentor\nName: Kim\nEmail: kim@fife.example\n--x");
+	g_autofree char *o9 =
+		apply_str("From: ce@fife.example\r\nMessage-ID: <m@fife.example>\r\n"
+			  "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: text/plain\r\n"
+			  "\r\nMentor\nName: Kim\nEmail: kim@fife.example\n--x");
 	is_str(o9, "accepted", "multipart without closing boundary still read");
 	g_autofree char *o10 = apply_str("From: ce@fife.example\r\nMessage-ID: <w@fife.example>\r\n"
 					 "Content-Type: text/plain; charset=windows-1252\r\n"

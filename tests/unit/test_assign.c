@@ -4,8 +4,8 @@
 
 /* Best (pairs, total) over every way of pairing rows with distinct
  * columns, a row possibly left out. */
-static void exhaustive(int rows, int cols, const int32_t *score, const uint8_t *allowed, int r, guint32 used,
-		       int pairs, int64_t total, int *best_pairs, int64_t *best_total)
+static void exhaustive(int rows, int cols, const int32_t *score, const uint8_t *allowed, int r, guint32 used, int pairs,
+		       int64_t total, int *best_pairs, int64_t *best_total)
 {
 	if (r == rows) {
 		if (pairs > *best_pairs || (pairs == *best_pairs && total > *best_total)) {

@@ -14,8 +14,9 @@ static void jitter_within(gint64 base, gint64 cap, int n, gint64 want_ceiling)
 		lo = MIN(lo, d);
 		hi = MAX(hi, d);
 	}
-	ok(lo >= want_ceiling / 2 && hi <= want_ceiling, "base %" G_GINT64_FORMAT " n %d: delays in [%" G_GINT64_FORMAT
-	   ", %" G_GINT64_FORMAT "] (saw %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT ")",
+	ok(lo >= want_ceiling / 2 && hi <= want_ceiling,
+	   "base %" G_GINT64_FORMAT " n %d: delays in [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+	   "] (saw %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT ")",
 	   base, n, want_ceiling / 2, want_ceiling, lo, hi);
 	ok(hi - lo > want_ceiling / 4, "base %" G_GINT64_FORMAT " n %d: jittered, not one value", base, n);
 }

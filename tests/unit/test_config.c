@@ -80,30 +80,34 @@ int main(void)
 					 "smtp = { url = \"smtp://h\"; from = \"a@b.example\"; };\n" ORG);
 	is_str(e2, "t.conf:2: unknown setting 'imap.hots'", "misspelt key names its line");
 	g_autofree char *e3 = load_error(BASE ORG "programme = { max_members = 3000000000; };\n");
-	ok(e3 && g_str_has_prefix(e3, "t.conf:4: 'programme.max_members' must be between"), "wrapped integer refused: %s",
-	   e3);
+	ok(e3 && g_str_has_prefix(e3, "t.conf:4: 'programme.max_members' must be between"),
+	   "wrapped integer refused: %s", e3);
 	g_autofree char *e4 = load_error(BASE ORG "programme = { max_members = \"five\"; };\n");
 	is_str(e4, "t.conf:4: 'programme.max_members' must be an integer", "wrong type");
 	g_autofree char *e5 = load_error(BASE ORG "database = ;\n");
 	ok(e5 && g_str_has_prefix(e5, "t.conf:4: "), "syntax error names its line: %s", e5);
 	g_autofree char *e6 = load_error("smtp = { url = \"smtp://h\"; from = \"a@b.example\"; };\n" ORG);
 	is_str(e6, "t.conf:0: missing required setting 'imap.host'", "missing required key");
-	g_autofree char *e7 = load_error("imap = { host = \"h\"; user = \"u\"; password = \"p\"; password_file = \"f\"; };\n"
-					 "smtp = { url = \"smtp://h\"; from = \"a@b.example\"; };\n" ORG);
+	g_autofree char *e7 =
+		load_error("imap = { host = \"h\"; user = \"u\"; password = \"p\"; password_file = \"f\"; };\n"
+			   "smtp = { url = \"smtp://h\"; from = \"a@b.example\"; };\n" ORG);
 	ok(e7 && strstr(e7, "alternatives"), "password and password_file together refused: %s", e7);
 	g_autofree char *e8 = load_error("imap = { host = \"h\"; user = \"u\"; password = \"p\"; };\n"
 					 "smtp = { url = \"smtp://h\"; from = \"not an address\"; };\n" ORG);
 	ok(e8 && g_str_has_prefix(e8, "t.conf:2: 'smtp.from'"), "bad from address: %s", e8);
 	g_autofree char *e9 = load_error(BASE "organisations = ( { id = \"Fife!\"; name = \"F\"; } );\n");
 	ok(e9 && g_str_has_prefix(e9, "t.conf:3: organisation id"), "bad organisation id: %s", e9);
-	g_autofree char *e10 = load_error(BASE "organisations = ( { id = \"a\"; name = \"A\"; },\n { id = \"a\"; name = \"B\"; } );\n");
+	g_autofree char *e10 = load_error(
+		BASE "organisations = ( { id = \"a\"; name = \"A\"; },\n { id = \"a\"; name = \"B\"; } );\n");
 	ok(e10 && strstr(e10, "listed twice"), "duplicate organisation: %s", e10);
-	g_autofree char *e11 = load_error(BASE "organisations = ( { id = \"a\"; name = \"A\"; nominators = [ \"x\" ]; } );\n");
+	g_autofree char *e11 =
+		load_error(BASE "organisations = ( { id = \"a\"; name = \"A\"; nominators = [ \"x\" ]; } );\n");
 	ok(e11 && strstr(e11, "not a valid email address"), "bad nominator address: %s", e11);
 	g_autofree char *e12 = load_error(BASE ORG "imap = { security = \"ssl\"; };\n");
 	ok(e12 != NULL, "duplicate group or bad security refused: %s", e12);
-	g_autofree char *e13 = load_error("imap = { host = \"h\"; user = \"u\"; password = \"p\"; security = \"ssl\"; };\n"
-					  "smtp = { url = \"smtp://h\"; from = \"a@b.example\"; };\n" ORG);
+	g_autofree char *e13 =
+		load_error("imap = { host = \"h\"; user = \"u\"; password = \"p\"; security = \"ssl\"; };\n"
+			   "smtp = { url = \"smtp://h\"; from = \"a@b.example\"; };\n" ORG);
 	is_str(e13, "t.conf:1: 'imap.security' must be tls, starttls or none, not 'ssl'", "bad security value");
 	g_autofree char *e14 = load_error(BASE);
 	ok(e14 && strstr(e14, "no organisations"), "no organisations: %s", e14);
@@ -111,12 +115,14 @@ int main(void)
 		g_autoptr(GError) error = NULL;
 		g_autoptr(nomd_config) cfg = NULL;
 		g_autofree char *missing = g_build_filename(tmpdir, "nope.conf", NULL);
-		ok(!config_load(missing, &cfg, &error) && strstr(error->message, "cannot read"), "missing file reported");
+		ok(!config_load(missing, &cfg, &error) && strstr(error->message, "cannot read"),
+		   "missing file reported");
 	}
 	{
-		g_autofree char *path = write_conf("consent.conf", BASE ORG
-						   "consent = { privacy_notice = \"We hold your name.\\nAsk us to remove it.\"; };\n"
-						   "pairing = { mentor_capacity = 2; copy_staff = true; };\n");
+		g_autofree char *path =
+			write_conf("consent.conf", BASE ORG
+				   "consent = { privacy_notice = \"We hold your name.\\nAsk us to remove it.\"; };\n"
+				   "pairing = { mentor_capacity = 2; copy_staff = true; };\n");
 		g_autoptr(nomd_config) cfg = NULL;
 		g_autoptr(GError) error = NULL;
 		ok(config_load(path, &cfg, &error), "consent and pairing groups load");
@@ -142,15 +148,15 @@ int main(void)
 		/* Secrets readable by others are refused (as msmtp does). */
 		g_autofree char *pw = write_conf("open.password", "secret\n");
 		g_chmod(pw, 0644);
-		g_autofree char *e1 = load_error(
-			"imap = { host = \"h\"; user = \"u\"; password_file = \"open.password\"; };\n"
-			"smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
+		g_autofree char *e1 =
+			load_error("imap = { host = \"h\"; user = \"u\"; password_file = \"open.password\"; };\n"
+				   "smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
 		ok(e1 && strstr(e1, "t.conf:1: password file") && strstr(e1, "readable by group or others (mode 0644)"),
 		   "a password file readable by others is refused at FILE:LINE (%s)", e1 ? e1 : "loaded");
 		g_chmod(pw, 0600);
-		g_autofree char *e2 = load_error(
-			"imap = { host = \"h\"; user = \"u\"; password_file = \"open.password\"; };\n"
-			"smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
+		g_autofree char *e2 =
+			load_error("imap = { host = \"h\"; user = \"u\"; password_file = \"open.password\"; };\n"
+				   "smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
 		ok(e2 == NULL, "mode 0600: accepted");
 		g_autofree char *path = write_conf("shared.conf", BASE ORG);
 		g_chmod(path, 0640);
@@ -170,9 +176,9 @@ int main(void)
 		g_file_set_contents(cred, "from-credentials\n", -1, NULL);
 		g_chmod(cred, 0644);
 		g_setenv("CREDENTIALS_DIRECTORY", creds, TRUE);
-		g_autofree char *cpath = write_conf("creds.conf",
-						    "imap = { host = \"h\"; user = \"u\"; password_file = \"imap.password\"; };\n"
-						    "smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
+		g_autofree char *cpath = write_conf(
+			"creds.conf", "imap = { host = \"h\"; user = \"u\"; password_file = \"imap.password\"; };\n"
+				      "smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
 		g_chmod(cpath, 0644);
 		g_autoptr(nomd_config) cfg3 = NULL;
 		g_clear_error(&error);
@@ -184,23 +190,25 @@ int main(void)
 		/* A password in an included file makes that file the secret. */
 		g_autofree char *inc = write_conf("secret.inc", "password = \"pw\";\n");
 		g_chmod(inc, 0644);
-		g_autofree char *main_conf = write_conf("inc.conf",
-			"imap = { host = \"h\"; user = \"u\";\n@include \"secret.inc\"\n};\n"
-			"smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
+		g_autofree char *main_conf =
+			write_conf("inc.conf", "imap = { host = \"h\"; user = \"u\";\n@include \"secret.inc\"\n};\n"
+					       "smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
 		g_chmod(main_conf, 0600);
 		g_autoptr(nomd_config) cfg = NULL;
 		g_autoptr(GError) error = NULL;
-		ok(!config_load(main_conf, &cfg, &error) && strstr(error->message, "secret.inc:1: configuration file") &&
+		ok(!config_load(main_conf, &cfg, &error) &&
+			   strstr(error->message, "secret.inc:1: configuration file") &&
 			   strstr(error->message, "(mode 0644)"),
 		   "an included file holding a password, readable by others: refused at its FILE:LINE (%s)",
 		   error ? error->message : "loaded");
 	}
 	{
 		/* Found by fuzzing the loader. */
-		g_autofree char *e1 = load_error(BASE "organisations = ( { id = \"a\"; name = \"b\"; nominators = [ \"x@a.example\" ]; },\n"
-						      "  { id = \"b\"; name = \"Bee Council\"; } );\n");
-		ok(e1 && strstr(e1, "is ambiguous with 'a' (b)"), "an id that is another organisation's name: refused (%s)",
-		   e1 ? e1 : "loaded");
+		g_autofree char *e1 = load_error(
+			BASE "organisations = ( { id = \"a\"; name = \"b\"; nominators = [ \"x@a.example\" ]; },\n"
+			     "  { id = \"b\"; name = \"Bee Council\"; } );\n");
+		ok(e1 && strstr(e1, "is ambiguous with 'a' (b)"),
+		   "an id that is another organisation's name: refused (%s)", e1 ? e1 : "loaded");
 		g_autofree char *e2 = load_error("imap = { host = \"h\"; user = \"u\"; password = \"\"; };\n"
 						 "smtp = { url = \"smtp://h\"; from = \"t@example.org\"; };\n" ORG);
 		is_str(e2, "t.conf:1: 'imap.password' is empty", "an empty password: refused");
@@ -208,7 +216,8 @@ int main(void)
 		is_str(e3, "t.conf:4: 'programme.name' must be UTF-8", "a name that is not UTF-8: refused");
 		g_autofree char *e4 = load_error(BASE ORG "smtp2 = 1;\n");
 		ok(e4 != NULL, "unknown group refused");
-		g_autofree char *e5 = load_error(BASE ORG "staff = { digest = \"off\"; timezone = \"Mars/Olympus\"; };\n");
+		g_autofree char *e5 =
+			load_error(BASE ORG "staff = { digest = \"off\"; timezone = \"Mars/Olympus\"; };\n");
 		ok(e5 && strstr(e5, "'Mars/Olympus' is not a time zone"), "an unknown zone, digest off: still refused");
 	}
 	{
@@ -216,15 +225,19 @@ int main(void)
 #define IMAP_NONE(host) "imap = { host = \"" host "\"; security = \"none\"; user = \"u\"; password = \"p\"; };\n"
 #define SMTP_URL(url, sec) "smtp = { url = \"" url "\"; security = \"" sec "\"; from = \"t@example.org\"; };\n"
 		g_autofree char *e1 = load_error(IMAP_NONE("mail.example.org") SMTP_URL("smtp://h", "starttls") ORG);
-		ok(e1 && g_str_has_prefix(e1, "t.conf:1: 'imap.security' is none") && strstr(e1, "not 'mail.example.org'"),
+		ok(e1 && g_str_has_prefix(e1, "t.conf:1: 'imap.security' is none") &&
+			   strstr(e1, "not 'mail.example.org'"),
 		   "imap security none towards another host: refused at FILE:LINE (%s)", e1 ? e1 : "loaded");
 		g_autofree char *e2 = load_error(IMAP_NONE("10.0.0.1") SMTP_URL("smtp://h", "starttls") ORG);
 		ok(e2 && g_str_has_prefix(e2, "t.conf:1: 'imap.security' is none"), "... a private address too (%s)",
 		   e2 ? e2 : "loaded");
-		g_autofree char *e3 = load_error(IMAP_NONE("127.0.0.1") SMTP_URL("smtp://mail.example.org:25", "none") ORG);
-		ok(e3 && g_str_has_prefix(e3, "t.conf:2: 'smtp.security' is none") && strstr(e3, "not 'mail.example.org'"),
+		g_autofree char *e3 =
+			load_error(IMAP_NONE("127.0.0.1") SMTP_URL("smtp://mail.example.org:25", "none") ORG);
+		ok(e3 && g_str_has_prefix(e3, "t.conf:2: 'smtp.security' is none") &&
+			   strstr(e3, "not 'mail.example.org'"),
 		   "smtp security none towards another host: refused at FILE:LINE (%s)", e3 ? e3 : "loaded");
-		g_autofree char *e4 = load_error(IMAP_NONE("127.0.0.1") SMTP_URL("smtp://127.0.0.1.example.org", "none") ORG);
+		g_autofree char *e4 =
+			load_error(IMAP_NONE("127.0.0.1") SMTP_URL("smtp://127.0.0.1.example.org", "none") ORG);
 		ok(e4 && g_str_has_prefix(e4, "t.conf:2: 'smtp.security' is none"),
 		   "a name that only starts like a loopback address: refused (%s)", e4 ? e4 : "loaded");
 		g_autofree char *ok1 = load_error(IMAP_NONE("127.0.0.2") SMTP_URL("smtp://localhost:25", "none") ORG);
@@ -235,18 +248,20 @@ int main(void)
 		ok(ok3 == NULL, "localhost in any case: loads (%s)", ok3 ? ok3 : "");
 		/* Credentials in the URL are a password outside the password settings. */
 		g_autofree char *e5 = load_error(BASE_IMAP SMTP_URL("smtp://user:secret@127.0.0.1:25", "starttls") ORG);
-		ok(e5 && g_str_has_prefix(e5, "t.conf:2: 'smtp.url' holds a user name or password") && !strstr(e5, "secret"),
+		ok(e5 && g_str_has_prefix(e5, "t.conf:2: 'smtp.url' holds a user name or password") &&
+			   !strstr(e5, "secret"),
 		   "credentials in smtp.url: refused at FILE:LINE, without repeating them (%s)", e5 ? e5 : "loaded");
 		g_autofree char *e6 = load_error(BASE_IMAP SMTP_URL("smtps://user@mail.example.org", "tls") ORG);
 		ok(e6 && g_str_has_prefix(e6, "t.conf:2: 'smtp.url' holds a user name"), "a user name alone too (%s)",
 		   e6 ? e6 : "loaded");
 		g_autofree char *e7 = load_error(BASE_IMAP SMTP_URL("smtp://", "starttls") ORG);
-		ok(e7 && g_str_has_prefix(e7, "t.conf:2: 'smtp.url' is not a URL with a host"), "a URL without a host (%s)",
-		   e7 ? e7 : "loaded");
+		ok(e7 && g_str_has_prefix(e7, "t.conf:2: 'smtp.url' is not a URL with a host"),
+		   "a URL without a host (%s)", e7 ? e7 : "loaded");
 	}
 	{
 		g_autofree char *e = load_error(BASE ORG "@include \".\"\n");
-		ok(e && g_str_has_prefix(e, "t.conf:4: cannot include '.': not a file"), "an @include of a folder: FILE:LINE, not an exit inside libconfig");
+		ok(e && g_str_has_prefix(e, "t.conf:4: cannot include '.': not a file"),
+		   "an @include of a folder: FILE:LINE, not an exit inside libconfig");
 	}
 	return tap_done();
 }

@@ -53,11 +53,14 @@ int main(void)
 	/* A failed precondition inside the reader is a bug, not a warning. */
 	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
 	{
-		g_autoptr(GPtrArray) rows = read_str("\xEF\xBB\xBF" "Name;Email;Member/Mentor;Notes\r\n"
-						     "\"Morgan; Alex\";alex@fife.example;Member;\"Says \"\"hi\"\", twice\"\r\n"
-						     "Jo Smith ; jo@fife.example ;Mentor;\r\n");
+		g_autoptr(GPtrArray) rows =
+			read_str("\xEF\xBB\xBF"
+				 "Name;Email;Member/Mentor;Notes\r\n"
+				 "\"Morgan; Alex\";alex@fife.example;Member;\"Says \"\"hi\"\", twice\"\r\n"
+				 "Jo Smith ; jo@fife.example ;Mentor;\r\n");
 		ok(rows && rows->len == 2, "BOM + semicolons: two rows");
-		is_str(cell(rows, 0, "name"), "Morgan; Alex", "BOM skipped from the first label; quoted delimiter kept");
+		is_str(cell(rows, 0, "name"), "Morgan; Alex",
+		       "BOM skipped from the first label; quoted delimiter kept");
 		is_str(cell(rows, 0, "notes"), "Says \"hi\", twice", "doubled quotes and a comma inside quotes");
 		is_str(cell(rows, 0, "member/mentor"), "Member", "label case-folded");
 		is_str(cell(rows, 1, "name"), "Jo Smith", "blanks around unquoted cells dropped");
@@ -66,7 +69,8 @@ int main(void)
 	{
 		g_autoptr(GPtrArray) rows = read_str("Name,Email\r\nSiobh\xe1n N\xed Bhriain,siobhan@x.example\r\n"
 						     "Zo\xc3\xab Brown,zoe@x.example\r\n");
-		is_str(cell(rows, 0, "name"), "Siobh\xc3\xa1n N\xc3\xad Bhriain", "Windows-1252 name converted to UTF-8");
+		is_str(cell(rows, 0, "name"), "Siobh\xc3\xa1n N\xc3\xad Bhriain",
+		       "Windows-1252 name converted to UTF-8");
 		is_str(cell(rows, 1, "name"), "Zo\xc3\xab Brown", "a UTF-8 cell in the same file left alone");
 	}
 	{
@@ -76,8 +80,8 @@ int main(void)
 		ok(rows == NULL && code == CSV_ERROR_UNTERMINATED_QUOTE, "unterminated quote is an error, not a guess");
 		GPtrArray *untouched = (GPtrArray *)&code;
 		g_autoptr(GError) error = NULL;
-		ok(!csv_read_rows(text, strlen(text), &untouched, &error) && untouched == (GPtrArray *)&code &&
-			   error && strstr(error->message, "row 3"),
+		ok(!csv_read_rows(text, strlen(text), &untouched, &error) && untouched == (GPtrArray *)&code && error &&
+			   strstr(error->message, "row 3"),
 		   "the error names row 3 and leaves *rows alone");
 		static const char closed_badly[] = "Name,Note\nAlex,\"5 ft\" tall\n";
 		GPtrArray *r2 = read_csv(closed_badly, strlen(closed_badly), &code);
@@ -99,7 +103,8 @@ int main(void)
 			g_autofree char *text = g_strjoin(ends[i], "Name,Address", "Alex,\"1 High St", "Kirkcaldy\"",
 							  "", "Jo,2 Low Rd", NULL);
 			g_autoptr(GPtrArray) rows = read_str(text);
-			same = same && rows && rows->len == 2 && g_strcmp0(cell(rows, 0, "address"), "1 High St\nKirkcaldy") == 0 &&
+			same = same && rows && rows->len == 2 &&
+			       g_strcmp0(cell(rows, 0, "address"), "1 High St\nKirkcaldy") == 0 &&
 			       g_strcmp0(cell(rows, 1, "address"), "2 Low Rd") == 0;
 		}
 		ok(same, "CRLF, LF and CR line ends read the same, quoted line break becomes \\n");
@@ -163,17 +168,20 @@ int main(void)
 		int code = 0;
 		static const char utf16[] = "\xff\xfeN\0a\0m\0e\0";
 		ok(!read_csv(utf16, sizeof utf16 - 1, &code) && code == CSV_ERROR_ENCODING, "UTF-16 refused clearly");
-		static const char odd[] = "Name,Note\nA\x81" "B,x\0y\n";
+		static const char odd[] = "Name,Note\nA\x81"
+					  "B,x\0y\n";
 		g_autoptr(GPtrArray) rows = read_csv(odd, sizeof odd - 1, NULL);
 		ok(rows_sane(rows) && g_strcmp0(cell(rows, 0, "note"), "x y") == 0 &&
-			   g_str_has_prefix(cell(rows, 0, "name"), "A") && g_utf8_validate(cell(rows, 0, "name"), -1, NULL),
+			   g_str_has_prefix(cell(rows, 0, "name"), "A") &&
+			   g_utf8_validate(cell(rows, 0, "name"), -1, NULL),
 		   "bytes outside Windows-1252 made valid, NUL read as a space");
 	}
 	{
 		/* Random splices of CSV pieces and stray bytes never crash, and
 		 * whatever comes back keeps the promises. */
-		static const char *const bits[] = { ",", ";", "\"", "\"\"", "\n", "\r\n", "\r", "Name", "Email", " ",
-						    "\xe9", "\xc3\xa9", "\x81", "\0", "\xef\xbb\xbf", "x", "\t" };
+		static const char *const bits[] = { ",",    ";",    "\"",	    "\"\"", "\n",   "\r\n",
+						    "\r",   "Name", "Email",	    " ",    "\xe9", "\xc3\xa9",
+						    "\x81", "\0",   "\xef\xbb\xbf", "x",    "\t" };
 		GRand *rand = g_rand_new_with_seed(7);
 		gboolean all = TRUE;
 		for (int round = 0; round < 500 && all; round++) {
@@ -189,7 +197,8 @@ int main(void)
 				all = rows_sane(rows);
 				g_ptr_array_unref(rows);
 			} else {
-				all = error && error->domain == CSV_READ_ERROR && g_utf8_validate(error->message, -1, NULL);
+				all = error && error->domain == CSV_READ_ERROR &&
+				      g_utf8_validate(error->message, -1, NULL);
 			}
 			g_string_free(s, TRUE);
 		}

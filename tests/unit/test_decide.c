@@ -1,7 +1,7 @@
 /* Unit tests: the programme's rules, with an in-memory fake of the state. */
 #include <glib/gstdio.h>
-#include <sys/stat.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../../daemon/decide.h"
 #include "tap.h"
@@ -49,8 +49,7 @@ static gboolean fake_message_known(void *ctx, const char *id)
 /* One nominee, alex@angus.example (accepted, token 0123456789ab), whose
  * welcome had Message-ID welcome-1@example.org; "gone@angus.example" was
  * withdrawn (token fedcba987654). */
-static gboolean fake_consent(void *ctx, const char *token, const char *const *ids, guint n,
-			     struct consent_target *out)
+static gboolean fake_consent(void *ctx, const char *token, const char *const *ids, guint n, struct consent_target *out)
 {
 	gboolean alex = g_strcmp0(token, "0123456789ab") == 0, gone = g_strcmp0(token, "fedcba987654") == 0;
 	for (guint i = 0; i < n && !alex && !gone; i++)
@@ -135,8 +134,10 @@ static struct nomd_config *load_cfg(void)
 		"imap = { host = \"h\"; user = \"u\"; password = \"p\"; };\n"
 		"smtp = { url = \"smtp://h\"; from = \"team@example.org\"; };\n"
 		"programme = { max_members = 2; max_mentors = 1; };\n"
-		"organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ \"ce@fife.example\" ]; domains = [ \"fife.example\" ]; },\n"
-		"  { id = \"angus\"; name = \"Angus Council\"; nominators = [ \"ce@angus.example\", \"both@x.example\" ]; },\n"
+		"organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ \"ce@fife.example\" ]; "
+		"domains = [ \"fife.example\" ]; },\n"
+		"  { id = \"angus\"; name = \"Angus Council\"; nominators = [ \"ce@angus.example\", \"both@x.example\" "
+		"]; },\n"
 		"  { id = \"moray\"; name = \"The Moray Council\"; nominators = [ \"both@x.example\" ]; } );\n",
 		-1, NULL);
 	struct nomd_config *cfg = NULL;
@@ -221,7 +222,8 @@ static void test_documents(struct nomd_config *cfg, const struct decide_state *s
 	g_autoptr(form) none = form_parse("", FALSE);
 	g_autoptr(form) one = form_parse("Member\nName: A\nEmail: a@fife.example\n", FALSE);
 	{
-		g_autoptr(parsed_message) m = msg_with_document("stranger@evil.example", "f.docx", FALSE, DOC_OK, FALSE);
+		g_autoptr(parsed_message) m =
+			msg_with_document("stranger@evil.example", "f.docx", FALSE, DOC_OK, FALSE);
 		ok(!decide_reads_documents(cfg, m), "a stranger's document is not to be read");
 		g_autoptr(decision) d = decide(cfg, m, none, st);
 		ok(g_str_equal(outcome_name(d->outcome), "held") && has_code(d->reasons, REASON_NOT_AUTHORISED) &&
@@ -252,22 +254,24 @@ static void test_documents(struct nomd_config *cfg, const struct decide_state *s
 	{
 		g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "slow.pdf", TRUE, DOC_FAILED, TRUE);
 		g_autoptr(decision) d = decide(cfg, m, one, st);
-		ok(g_str_equal(outcome_name(d->outcome), "held") && has_code(d->reasons, REASON_TOO_COMPLEX) && !d->reply,
+		ok(g_str_equal(outcome_name(d->outcome), "held") && has_code(d->reasons, REASON_TOO_COMPLEX) &&
+			   !d->reply,
 		   "a document stopped at a limit: held too_complex, unanswered, even beside nominations");
 		ok(d->detail && strstr(d->detail, "slow.pdf") && strstr(d->detail, "timed out"),
 		   "the detail names the file and the limit");
 		free_documents(m);
 	}
 	{
-		g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "bomb.xlsx", TRUE, DOC_TOO_COMPLEX, FALSE);
+		g_autoptr(parsed_message) m =
+			msg_with_document("ce@fife.example", "bomb.xlsx", TRUE, DOC_TOO_COMPLEX, FALSE);
 		g_autoptr(decision) d = decide(cfg, m, none, st);
 		ok(g_str_equal(outcome_name(d->outcome), "held") && has_code(d->reasons, REASON_TOO_COMPLEX),
 		   "a document past the reader's caps: held too_complex");
 		free_documents(m);
 	}
 	{
-		g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "nominations.docx", TRUE, DOC_UNREADABLE,
-								FALSE);
+		g_autoptr(parsed_message) m =
+			msg_with_document("ce@fife.example", "nominations.docx", TRUE, DOC_UNREADABLE, FALSE);
 		g_autoptr(decision) d = decide(cfg, m, none, st);
 		ok(g_str_equal(outcome_name(d->outcome), "rejected") && has_code(d->reasons, REASON_DOC_UNREADABLE) &&
 			   d->reply,
@@ -276,7 +280,8 @@ static void test_documents(struct nomd_config *cfg, const struct decide_state *s
 		free_documents(m);
 	}
 	{
-		g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "crash.docx", TRUE, DOC_FAILED, FALSE);
+		g_autoptr(parsed_message) m =
+			msg_with_document("ce@fife.example", "crash.docx", TRUE, DOC_FAILED, FALSE);
 		g_autoptr(decision) d = decide(cfg, m, none, st);
 		ok(has_code(d->reasons, REASON_DOC_UNREADABLE) && d->outcome == OUTCOME_REJECTED,
 		   "a reader that crashed (no limit): the file counts as unreadable");
@@ -290,7 +295,8 @@ static void test_documents(struct nomd_config *cfg, const struct decide_state *s
 			      { DOC_NO_TEXT, REASON_DOC_NO_TEXT },
 			      { DOC_TOO_LARGE, REASON_DOC_TOO_LARGE } };
 		for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-			g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "x.pdf", TRUE, cases[i].status, FALSE);
+			g_autoptr(parsed_message) m =
+				msg_with_document("ce@fife.example", "x.pdf", TRUE, cases[i].status, FALSE);
 			g_autoptr(decision) d = decide(cfg, m, none, st);
 			ok(d->outcome == OUTCOME_REJECTED && has_code(d->reasons, cases[i].code), "%s: rejected %s",
 			   doc_status_name(cases[i].status), cases[i].code);
@@ -298,7 +304,8 @@ static void test_documents(struct nomd_config *cfg, const struct decide_state *s
 		}
 	}
 	{
-		g_autoptr(parsed_message) m = msg_with_document("ce@fife.example", "scan.pdf", TRUE, DOC_NO_TEXT, FALSE);
+		g_autoptr(parsed_message) m =
+			msg_with_document("ce@fife.example", "scan.pdf", TRUE, DOC_NO_TEXT, FALSE);
 		g_autoptr(decision) d = decide(cfg, m, one, st);
 		ok(d->outcome == OUTCOME_ACCEPTED && has_code(d->warnings, WARN_DOCUMENT_UNREAD) && d->reply,
 		   "nominations found and a document unread: accepted with a note");
@@ -322,7 +329,8 @@ static void test_reply_gate(struct nomd_config *cfg, const struct decide_state *
 	struct {
 		const char *from, *subject, *in_reply_to, *text, *kind;
 	} cases[] = {
-		{ "ce@fife.example", "Nominations", NULL, "Member\nName: A\nEmail: gate@fife.example\n", "nominations" },
+		{ "ce@fife.example", "Nominations", NULL, "Member\nName: A\nEmail: gate@fife.example\n",
+		  "nominations" },
 		{ "ce@fife.example", "STATUS", NULL, "", "a command" },
 		{ "alex@angus.example", "Re: Welcome [ref 0123456789ab]", NULL, "Yes\n", "a consent answer" },
 		{ "alex@angus.example", "Re: Invitation", "invite-1@example.org", "Yes\n", "an RSVP" },
@@ -336,10 +344,11 @@ static void test_reply_gate(struct nomd_config *cfg, const struct decide_state *
 		g_autoptr(form) f = form_parse(m->text, FALSE);
 		fake->recent = cfg->smtp.max_replies_per_sender_per_hour;
 		g_autoptr(decision) limited = decide(cfg, m, f, st);
-		ok(limited->outcome == OUTCOME_HELD && has_code(limited->reasons, REASON_REPLY_LIMIT) && !limited->reply &&
-			   !limited->consent && !limited->rsvp && limited->command == CMD_NONE,
+		ok(limited->outcome == OUTCOME_HELD && has_code(limited->reasons, REASON_REPLY_LIMIT) &&
+			   !limited->reply && !limited->consent && !limited->rsvp && limited->command == CMD_NONE,
 		   "%s past the reply limit: held reply_limit, no effect, no reply", cases[i].kind);
-		is_str(limited->detail, cases[i].from, "%s past the reply limit: the detail names the sender", cases[i].kind);
+		is_str(limited->detail, cases[i].from, "%s past the reply limit: the detail names the sender",
+		       cases[i].kind);
 		fake->recent = cfg->smtp.max_replies_per_sender_per_hour - 1;
 		g_autoptr(decision) under = decide(cfg, m, f, st);
 		ok(under->outcome == OUTCOME_ACCEPTED && under->reply && !has_code(under->warnings, WARN_NO_REPLY),
@@ -409,7 +418,8 @@ static void test_classify(const struct nomd_config *cfg, const struct decide_sta
 		r->is_report = TRUE;
 		r->auto_submitted = g_strdup("auto-replied");
 		r->dsn_message_id = g_strdup("sent-1@example.org");
-		ok(class_of(cfg, r, st, &c) == CLASS_AUTOMATIC && c.bounce, "a report about our mail: automatic, a bounce");
+		ok(class_of(cfg, r, st, &c) == CLASS_AUTOMATIC && c.bounce,
+		   "a report about our mail: automatic, a bounce");
 		classification_clear(&c);
 		g_free(r->dsn_message_id);
 		r->dsn_message_id = g_strdup("someone-else@fife.example");
@@ -451,7 +461,8 @@ static void test_classify(const struct nomd_config *cfg, const struct decide_sta
 		   "the same marked automatic: rsvp (an automatic one)");
 		classification_clear(&c);
 		m->is_report = TRUE;
-		is_str(message_class_name(class_of(cfg, m, st, &c)), "automatic", "inside a delivery report: automatic");
+		is_str(message_class_name(class_of(cfg, m, st, &c)), "automatic",
+		       "inside a delivery report: automatic");
 		classification_clear(&c);
 		g_autoptr(parsed_message) w = msg_from("alex@angus.example");
 		w->auto_submitted = g_strdup("auto-replied");
@@ -467,14 +478,15 @@ static void test_classify(const struct nomd_config *cfg, const struct decide_sta
 			enum command command;
 			const char *argument, *token, *name;
 		} cases[] = {
-			{ "Re: Fwd: status", "", CLASS_COMMAND, CMD_STATUS, NULL, NULL, "STATUS after prefixes: a command" },
+			{ "Re: Fwd: status", "", CLASS_COMMAND, CMD_STATUS, NULL, NULL,
+			  "STATUS after prefixes: a command" },
 			{ "FORM", "", CLASS_COMMAND, CMD_FORM, NULL, NULL, "FORM: a command" },
 			{ "WITHDRAW kept@fife.example", "", CLASS_COMMAND, CMD_WITHDRAW, "kept@fife.example", NULL,
 			  "WITHDRAW with its address" },
 			{ "Re: Withdraw [confirm aaaabbbbccccddddeeeeffff]", "Yes", CLASS_COMMAND, CMD_CONFIRM, NULL,
 			  "aaaabbbbccccddddeeeeffff", "a reply with a confirmation token" },
-			{ "Re: Form", "Member\nName: A\nEmail: a@fife.example\n", CLASS_NOMINATION, CMD_NONE, NULL, NULL,
-			  "Re: Form above a filled-in form: nomination" },
+			{ "Re: Form", "Member\nName: A\nEmail: a@fife.example\n", CLASS_NOMINATION, CMD_NONE, NULL,
+			  NULL, "Re: Form above a filled-in form: nomination" },
 			{ "Status of our nominations", "", CLASS_NOMINATION, CMD_NONE, NULL, NULL,
 			  "a subject that merely starts with a command word: nomination" },
 		};
@@ -485,7 +497,8 @@ static void test_classify(const struct nomd_config *cfg, const struct decide_sta
 			m->text = g_strdup(cases[i].text);
 			enum message_class got = class_of(cfg, m, st, &c);
 			ok(got == cases[i].class && c.class == got && c.command == cases[i].command &&
-				   g_strcmp0(c.argument, cases[i].argument) == 0 && g_strcmp0(c.token, cases[i].token) == 0,
+				   g_strcmp0(c.argument, cases[i].argument) == 0 &&
+				   g_strcmp0(c.token, cases[i].token) == 0,
 			   "%s", cases[i].name);
 			if (got != cases[i].class)
 				printf("# got %s\n", message_class_name(got));
@@ -495,7 +508,8 @@ static void test_classify(const struct nomd_config *cfg, const struct decide_sta
 		g_autoptr(parsed_message) m = msg_from("stranger@evil.example");
 		g_free(m->subject);
 		m->subject = g_strdup("STATUS");
-		is_str(message_class_name(class_of(cfg, m, st, &c)), "command", "STATUS from a stranger: still a command");
+		is_str(message_class_name(class_of(cfg, m, st, &c)), "command",
+		       "STATUS from a stranger: still a command");
 		classification_clear(&c);
 		g_autoptr(form) none = form_parse("", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, none, st);
@@ -518,7 +532,8 @@ static void test_subject_prefixes(const struct nomd_config *cfg, const struct de
 	g_free(c->subject);
 	c->subject = g_strdup(" Fw: re:FORM");
 	g_autoptr(decision) e = decide(cfg, c, none, st);
-	ok(e->command == CMD_FORM && has_code(e->reasons, REASON_CMD_FORM), "FORM behind Fw: and Re: prefixes: a command");
+	ok(e->command == CMD_FORM && has_code(e->reasons, REASON_CMD_FORM),
+	   "FORM behind Fw: and Re: prefixes: a command");
 }
 
 int main(void)
@@ -527,14 +542,15 @@ int main(void)
 	umask(077);
 	g_autoptr(nomd_config) cfg = load_cfg();
 	struct fake fake = { .known = g_hash_table_new(g_str_hash, g_str_equal) };
-	struct decide_state st = { fake_summary, fake_owner, fake_message_known, fake_sent, fake_recent, fake_consent,
-				   fake_invitation, fake_confirmation, &fake, 1000 };
+	struct decide_state st = { fake_summary, fake_owner,	  fake_message_known, fake_sent, fake_recent,
+				   fake_consent, fake_invitation, fake_confirmation,  &fake,	 1000 };
 	g_hash_table_insert(fake.known, "taken@fife.example", "angus member");
 
 	{
 		g_autoptr(parsed_message) m = msg_from("CE@fife.example");
 		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a@fife.example\n"
-					       "Mentor\nName: B\nEmail: b@fife.example\n", FALSE);
+					       "Mentor\nName: B\nEmail: b@fife.example\n",
+					       FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "accepted", "valid form accepted");
 		ok(d->org && g_str_equal(d->org->id, "fife"), "organisation from the sender");
@@ -550,7 +566,8 @@ int main(void)
 					       "Member\nEmail: noname@fife.example\n"
 					       "Member\nName: Bad\nEmail: bad@@fife\n"
 					       "Member\nName: C\nEmail: c@fife.example\n"
-					       "Member\nName: D\nEmail: d@fife.example\n", FALSE);
+					       "Member\nName: D\nEmail: d@fife.example\n",
+					       FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "partial", "some accepted: partial");
 		ok(reason_at(d, 0) == NULL, "first accepted");
@@ -574,7 +591,8 @@ int main(void)
 	}
 	{
 		g_autoptr(parsed_message) m = msg_from("stranger@evil.example");
-		g_autoptr(form) f = form_parse("Organisation: Fife Council\nMember\nName: A\nEmail: a@fife.example\n", FALSE);
+		g_autoptr(form) f =
+			form_parse("Organisation: Fife Council\nMember\nName: A\nEmail: a@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "held", "unknown sender held");
 		ok(!d->reply, "no reply to an unknown sender");
@@ -583,14 +601,16 @@ int main(void)
 	}
 	{
 		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
-		g_autoptr(form) f = form_parse("Organisation: Angus Council\nMember\nName: A\nEmail: a@fife.example\n", FALSE);
+		g_autoptr(form) f =
+			form_parse("Organisation: Angus Council\nMember\nName: A\nEmail: a@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "held", "nominating for another organisation is held");
 		ok(!d->reply, "and not answered");
 	}
 	{
 		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
-		g_autoptr(form) f = form_parse("Organisation: Fyfe Cooncil\nMember\nName: A\nEmail: a@fife.example\n", FALSE);
+		g_autoptr(form) f =
+			form_parse("Organisation: Fyfe Cooncil\nMember\nName: A\nEmail: a@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "rejected", "unknown organisation rejected");
 		is_str(d->reasons->pdata[0], "unknown_organisation", "reason unknown_organisation");
@@ -602,7 +622,8 @@ int main(void)
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(d->reasons->len ? d->reasons->pdata[0] : NULL, "unknown_organisation",
 		       "nominator of two organisations must name one");
-		g_autoptr(form) f2 = form_parse("Organisation: The Moray Council\nMember\nName: A\nEmail: a@x.example\n", FALSE);
+		g_autoptr(form) f2 =
+			form_parse("Organisation: The Moray Council\nMember\nName: A\nEmail: a@x.example\n", FALSE);
 		g_autoptr(decision) d2 = decide(cfg, m, f2, &st);
 		is_str(outcome_name(d2->outcome), "accepted", "and can, by name");
 		ok(d2->org && g_str_equal(d2->org->id, "moray"), "organisation from the form");
@@ -650,7 +671,8 @@ int main(void)
 	{
 		fake.members = 2;
 		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
-		g_autoptr(form) f = form_parse("Member\nName: Kept Again\nEmail: KEPT@fife.example\nJob title: New\n", FALSE);
+		g_autoptr(form) f =
+			form_parse("Member\nName: Kept Again\nEmail: KEPT@fife.example\nJob title: New\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "accepted", "same organisation sends a nominee again: accepted");
 		ok(verdict_at(d, 0)->amended, "as an amendment");
@@ -691,8 +713,9 @@ int main(void)
 		} cases[] = {
 			{ "ce@fife.example", "RE: Please confirm [confirm AAAABBBBCCCCDDDDEEEEFFFF]", 2000, "accepted",
 			  "command_withdraw", CMD_WITHDRAW, "the nominator's reply with the token: withdrawn" },
-			{ "ce@fife.example", "RE: Please confirm [confirm aaaabbbbccccddddeeeeffff]", 1000 + 7 * 86400 + 1,
-			  "rejected", "confirmation_expired", CMD_CONFIRM, "after 7 days: expired, answered" },
+			{ "ce@fife.example", "RE: Please confirm [confirm aaaabbbbccccddddeeeeffff]",
+			  1000 + 7 * 86400 + 1, "rejected", "confirmation_expired", CMD_CONFIRM,
+			  "after 7 days: expired, answered" },
 			{ "ce@fife.example", "RE: Please confirm [confirm 0000111122223333]", 2000, "rejected",
 			  "confirmation_expired", CMD_CONFIRM, "a used token: refused" },
 			{ "ce@fife.example", "RE: Please confirm [confirm 9999888877776666]", 2000, "rejected",
@@ -712,7 +735,8 @@ int main(void)
 					has_code(r->reasons, cases[i].reason) && r->command == cases[i].command &&
 					r->reply == (strcmp(cases[i].outcome, "held") != 0);
 			if (cases[i].command == CMD_WITHDRAW)
-				good = good && g_strcmp0(r->confirm_token, "aaaabbbbccccddddeeeeffff") == 0 && r->members == 0;
+				good = good && g_strcmp0(r->confirm_token, "aaaabbbbccccddddeeeeffff") == 0 &&
+				       r->members == 0;
 			ok(good, "%s", cases[i].name);
 			if (!good)
 				printf("# got %s %s\n", outcome_name(r->outcome),
@@ -740,9 +764,11 @@ int main(void)
 	}
 	{
 		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
-		g_autoptr(form) f = form_parse("Member\nName: Old Hand\nEmail: old@gmail.example\nYears in local government: 12\n"
-					       "Service type: corporate\n"
-					       "Member\nName: Young\nEmail: young@fife.example\nService type: corporate\n", FALSE);
+		g_autoptr(form) f =
+			form_parse("Member\nName: Old Hand\nEmail: old@gmail.example\nYears in local government: 12\n"
+				   "Service type: corporate\n"
+				   "Member\nName: Young\nEmail: young@fife.example\nService type: corporate\n",
+				   FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(outcome_name(d->outcome), "accepted", "warnings do not refuse");
 		ok(has_warning(verdict_at(d, 0), "member_experienced"), "member_experienced (12 > 5 years)");
@@ -750,7 +776,8 @@ int main(void)
 		ok(!has_warning(verdict_at(d, 1), "external_email"), "no warning at the organisation's domain");
 		ok(has_code(d->warnings, "unbalanced"), "unbalanced: two members, no mentor");
 		ok(has_code(d->warnings, "narrow_services"), "narrow_services: all corporate");
-		g_autoptr(form) g = form_parse("Mentor\nName: New Mentor\nEmail: nm@fife.example\nYears in local government: 3\n", FALSE);
+		g_autoptr(form) g = form_parse(
+			"Mentor\nName: New Mentor\nEmail: nm@fife.example\nYears in local government: 3\n", FALSE);
 		g_autoptr(decision) e = decide(cfg, m, g, &st);
 		ok(has_warning(verdict_at(e, 0), "mentor_inexperienced"), "mentor_inexperienced (3 < 10 years)");
 	}
@@ -764,7 +791,8 @@ int main(void)
 		   "received after programme.closes: refused closed");
 		st.received = 999;
 		g_autoptr(decision) e = decide(cfg, m, f, &st);
-		is_str(outcome_name(e->outcome), "accepted", "received before the close: accepted, even if processed later");
+		is_str(outcome_name(e->outcome), "accepted",
+		       "received before the close: accepted, even if processed later");
 		cfg->programme.closes_at = 0;
 	}
 	{
@@ -777,21 +805,24 @@ int main(void)
 		m->from_headers = 1;
 		m->suppress = g_strdup("OOF, AutoReply");
 		g_autoptr(decision) e = decide(cfg, m, f, &st);
-		ok(g_str_equal(outcome_name(e->outcome), "accepted") && !e->reply && has_code(e->warnings, "reply_suppressed"),
+		ok(g_str_equal(outcome_name(e->outcome), "accepted") && !e->reply &&
+			   has_code(e->warnings, "reply_suppressed"),
 		   "X-Auto-Response-Suppress: processed, not answered");
 	}
 	{
 		g_autoptr(parsed_message) m = msg_from("team@example.org");
 		g_autoptr(form) f = form_parse("Member\nName: A\nEmail: a2@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
-		ok(g_str_equal(outcome_name(d->outcome), "ignored") && has_code(d->reasons, "own_mail"), "our own mail: ignored");
+		ok(g_str_equal(outcome_name(d->outcome), "ignored") && has_code(d->reasons, "own_mail"),
+		   "our own mail: ignored");
 		/* A colleague on our domain nominating: their mail server gives
 		 * a Message-ID on our domain too. */
 		g_autoptr(parsed_message) c = msg_from("ce@fife.example");
 		c->message_id = g_strdup("CAF1234.5678@example.org");
 		g_autoptr(decision) cd = decide(cfg, c, f, &st);
 		ok(g_str_equal(outcome_name(cd->outcome), "accepted"),
-		   "a Message-ID on our domain that we never sent: processed, not own mail (%s)", outcome_name(cd->outcome));
+		   "a Message-ID on our domain that we never sent: processed, not own mail (%s)",
+		   outcome_name(cd->outcome));
 		g_autoptr(parsed_message) back = msg_from("ce@fife.example");
 		back->message_id = g_strdup("sent-1@example.org");
 		g_autoptr(decision) bd = decide(cfg, back, f, &st);
@@ -803,7 +834,8 @@ int main(void)
 		r->dsn_recipient = g_strdup("ce@fife.example");
 		g_autoptr(decision) e = decide(cfg, r, f, &st);
 		ok(g_str_equal(outcome_name(e->outcome), "ignored") && has_code(e->reasons, "bounce") &&
-		   g_strcmp0(e->bounce_id, "abc@example.org") == 0, "a bounce of our mail is noted");
+			   g_strcmp0(e->bounce_id, "abc@example.org") == 0,
+		   "a bounce of our mail is noted");
 		g_free(r->dsn_message_id);
 		r->dsn_message_id = g_strdup("other@elsewhere.example");
 		g_autoptr(decision) g = decide(cfg, r, f, &st);
@@ -826,7 +858,8 @@ int main(void)
 							  "dkim=pass (good signature) header.d=mail.other.example"));
 		g_autoptr(decision) e = decide(cfg, m, f, &st);
 		ok(has_code(e->reasons, "unauthenticated"), "spf alone or unaligned dkim: held");
-		g_ptr_array_add(m->auth_results, g_strdup("mx.example.org 1; dkim=pass header.i=@fife.example header.d=fife.example"));
+		g_ptr_array_add(m->auth_results,
+				g_strdup("mx.example.org 1; dkim=pass header.i=@fife.example header.d=fife.example"));
 		g_autoptr(decision) g = decide(cfg, m, f, &st);
 		is_str(outcome_name(g->outcome), "accepted", "aligned dkim=pass from the trusted server: accepted");
 		cfg->programme.require_authentication = FALSE;
@@ -839,7 +872,8 @@ int main(void)
 		g_ptr_array_add(m->auth_results, g_strdup("mx.example.org; dmarc=pass header.from=fife.example"));
 		m->auth_trace[0] = 1;
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
-		ok(has_code(d->reasons, "unauthenticated"), "a pass with our authserv-id below a Received field: forged");
+		ok(has_code(d->reasons, "unauthenticated"),
+		   "a pass with our authserv-id below a Received field: forged");
 		cfg->programme.own_received_headers = 1;
 		g_autoptr(decision) e = decide(cfg, m, f, &st);
 		is_str(outcome_name(e->outcome), "accepted", "... unless our own servers add that Received field");
@@ -876,24 +910,25 @@ int main(void)
 			enum answer answer;
 			const char *name;
 		} cases[] = {
-			{ "alex@angus.example", "Re: Welcome [ref 0123456789AB]", NULL, "Yes\n", "accepted", "consent_confirmed",
-			  ANSWER_YES, "YES with the reference: confirmed" },
+			{ "alex@angus.example", "Re: Welcome [ref 0123456789AB]", NULL, "Yes\n", "accepted",
+			  "consent_confirmed", ANSWER_YES, "YES with the reference: confirmed" },
 			{ "Alex@Angus.example", "Re: Welcome", "welcome-1@example.org", "No, sorry\n", "accepted",
 			  "consent_declined", ANSWER_NO, "NO by In-Reply-To from the nominee: declined" },
-			{ "alex@angus.example", "Re: Welcome [ref 0123456789ab]", NULL, "What does it involve?\n", "held",
-			  "consent_unclear", ANSWER_NONE, "a question: held for staff, answered" },
+			{ "alex@angus.example", "Re: Welcome [ref 0123456789ab]", NULL, "What does it involve?\n",
+			  "held", "consent_unclear", ANSWER_NONE, "a question: held for staff, answered" },
 			{ "pa@angus.example", "Re: Welcome [ref 0123456789ab]", NULL, "Yes\n", "held",
 			  "consent_wrong_sender", ANSWER_NONE, "another address with the reference: held, no answer" },
-			{ "eve@x.example", "Re: Welcome [ref 0123456789ab]", NULL, "No\n", "held", "consent_wrong_sender",
-			  ANSWER_NONE, "a stranger with the reference saying NO: held, nobody withdrawn" },
-			{ "other@x.example", "Re: Welcome", "welcome-1@example.org", "Yes\n", "held", "consent_wrong_sender",
-			  ANSWER_NONE, "In-Reply-To alone from another address: held" },
+			{ "eve@x.example", "Re: Welcome [ref 0123456789ab]", NULL, "No\n", "held",
+			  "consent_wrong_sender", ANSWER_NONE,
+			  "a stranger with the reference saying NO: held, nobody withdrawn" },
+			{ "other@x.example", "Re: Welcome", "welcome-1@example.org", "Yes\n", "held",
+			  "consent_wrong_sender", ANSWER_NONE, "In-Reply-To alone from another address: held" },
 			{ "gone@angus.example", "Re: Welcome [ref fedcba987654]", NULL, "Yes\n", "rejected",
 			  "nomination_inactive", ANSWER_NONE, "an answer about a withdrawn nomination" },
 			{ "alex@angus.example", "YES [ref 0123456789ab]", NULL, NULL, "accepted", "consent_confirmed",
 			  ANSWER_YES, "the answer only in the subject" },
-			{ "alex@angus.example", "Re: Welcome [ref 99999999aaaa]", NULL, "Yes\n", "held", "not_authorised",
-			  ANSWER_NONE, "an unknown reference is not an answer" },
+			{ "alex@angus.example", "Re: Welcome [ref 99999999aaaa]", NULL, "Yes\n", "held",
+			  "not_authorised", ANSWER_NONE, "an unknown reference is not an answer" },
 		};
 		for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 			g_autoptr(parsed_message) m = msg_from(cases[i].from);
@@ -903,10 +938,11 @@ int main(void)
 			m->text = g_strdup(cases[i].text);
 			g_autoptr(form) f = form_parse(m->text, FALSE);
 			g_autoptr(decision) d = decide(cfg, m, f, &st);
-			ok(g_str_equal(outcome_name(d->outcome), cases[i].outcome) && has_code(d->reasons, cases[i].reason) &&
-				   d->answer == cases[i].answer,
+			ok(g_str_equal(outcome_name(d->outcome), cases[i].outcome) &&
+				   has_code(d->reasons, cases[i].reason) && d->answer == cases[i].answer,
 			   cases[i].name);
-			if (!g_str_equal(outcome_name(d->outcome), cases[i].outcome) || !has_code(d->reasons, cases[i].reason))
+			if (!g_str_equal(outcome_name(d->outcome), cases[i].outcome) ||
+			    !has_code(d->reasons, cases[i].reason))
 				printf("# got %s %s\n", outcome_name(d->outcome),
 				       d->reasons->len ? (const char *)d->reasons->pdata[0] : "-");
 		}
@@ -930,28 +966,28 @@ int main(void)
 			int accepted;
 			const char *answer, *event_status, *outcome, *reason, *rsvp, *name;
 		} cases[] = {
-			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 0, "none", "active", "accepted", "rsvp_accepted", "accepted",
-			  "calendar ACCEPTED: a place" },
-			{ "pa@angus.example", "DECLINED", NULL, NULL, 0, "none", "active", "held", "rsvp_wrong_sender", NULL,
-			  "calendar DECLINED naming the attendee, from another address: held" },
-			{ "bob@angus.example", "ACCEPTED", NULL, NULL, 0, "none", "active", "held", "rsvp_wrong_sender", NULL,
-			  "a second invitee's calendar reply naming the first: held" },
-			{ "alex@angus.example", "TENTATIVE", NULL, NULL, 0, "none", "active", "accepted", "rsvp_tentative",
-			  "tentative", "calendar TENTATIVE: maybe" },
-			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 2, "none", "active", "accepted", "rsvp_waiting", "waiting",
-			  "yes to a full event: waiting list" },
-			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 2, "accepted", "active", "accepted", "rsvp_accepted",
-			  "accepted", "yes again from someone holding a place: kept" },
-			{ "alex@angus.example", NULL, "invite-1@example.org", "Yes, I'll be there\n", 0, "none", "active",
-			  "accepted", "rsvp_accepted", "accepted", "a plain yes in reply to the invitation" },
-			{ "alex@angus.example", NULL, "invite-1@example.org", "No, sorry\n", 0, "accepted", "active", "accepted",
-			  "rsvp_declined", "declined", "a plain no" },
-			{ "alex@angus.example", NULL, "invite-1@example.org", "Is there parking?\n", 0, "none", "active", "held",
-			  "rsvp_unclear", NULL, "a question: held for staff" },
+			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 0, "none", "active", "accepted",
+			  "rsvp_accepted", "accepted", "calendar ACCEPTED: a place" },
+			{ "pa@angus.example", "DECLINED", NULL, NULL, 0, "none", "active", "held", "rsvp_wrong_sender",
+			  NULL, "calendar DECLINED naming the attendee, from another address: held" },
+			{ "bob@angus.example", "ACCEPTED", NULL, NULL, 0, "none", "active", "held", "rsvp_wrong_sender",
+			  NULL, "a second invitee's calendar reply naming the first: held" },
+			{ "alex@angus.example", "TENTATIVE", NULL, NULL, 0, "none", "active", "accepted",
+			  "rsvp_tentative", "tentative", "calendar TENTATIVE: maybe" },
+			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 2, "none", "active", "accepted", "rsvp_waiting",
+			  "waiting", "yes to a full event: waiting list" },
+			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 2, "accepted", "active", "accepted",
+			  "rsvp_accepted", "accepted", "yes again from someone holding a place: kept" },
+			{ "alex@angus.example", NULL, "invite-1@example.org", "Yes, I'll be there\n", 0, "none",
+			  "active", "accepted", "rsvp_accepted", "accepted", "a plain yes in reply to the invitation" },
+			{ "alex@angus.example", NULL, "invite-1@example.org", "No, sorry\n", 0, "accepted", "active",
+			  "accepted", "rsvp_declined", "declined", "a plain no" },
+			{ "alex@angus.example", NULL, "invite-1@example.org", "Is there parking?\n", 0, "none",
+			  "active", "held", "rsvp_unclear", NULL, "a question: held for staff" },
 			{ "eve@x.example", NULL, "invite-1@example.org", "Yes\n", 0, "none", "active", "held",
 			  "rsvp_wrong_sender", NULL, "words from another address: held" },
-			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 0, "none", "cancelled", "rejected", "event_closed", NULL,
-			  "an answer to a cancelled event" },
+			{ "alex@angus.example", "ACCEPTED", NULL, NULL, 0, "none", "cancelled", "rejected",
+			  "event_closed", NULL, "an answer to a cancelled event" },
 		};
 		for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 			invite.accepted = cases[i].accepted;
@@ -965,7 +1001,8 @@ int main(void)
 			g_autoptr(form) f = form_parse(m->text, FALSE);
 			g_autoptr(decision) d = decide(cfg, m, f, &st);
 			gboolean good = g_str_equal(outcome_name(d->outcome), cases[i].outcome) &&
-					has_code(d->reasons, cases[i].reason) && g_strcmp0(rsvp_of(d), cases[i].rsvp) == 0;
+					has_code(d->reasons, cases[i].reason) &&
+					g_strcmp0(rsvp_of(d), cases[i].rsvp) == 0;
 			ok(good, "%s", cases[i].name);
 			if (!good)
 				printf("# got %s %s %s\n", outcome_name(d->outcome),
@@ -1001,7 +1038,8 @@ int main(void)
 		m->subject = g_strdup("Re: Welcome [ref 0123456789ab]");
 		m->text = g_strdup("No\n");
 		g_autoptr(decision) d = decide(cfg, m, NULL, &st);
-		ok(g_str_equal(outcome_name(d->outcome), "held") && has_code(d->reasons, "unauthenticated") && !d->consent,
+		ok(g_str_equal(outcome_name(d->outcome), "held") && has_code(d->reasons, "unauthenticated") &&
+			   !d->consent,
 		   "consent from the nominee's address without authentication: held");
 		g_ptr_array_add(m->auth_results, g_strdup("mx.example.org; dmarc=pass header.from=angus.example"));
 		g_autoptr(decision) e = decide(cfg, m, NULL, &st);

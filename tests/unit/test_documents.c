@@ -113,19 +113,20 @@ static void test_collect(void)
 	}
 	{
 		/* A path, a right-to-left override, CR LF and a tab, in RFC 2231. */
-		g_autoptr(parsed_message) m = parse_one(
-			"Content-Type: application/pdf\r\nContent-Disposition: attachment;\r\n"
-			" filename*=utf-8''..%2F..%2Fetc%5Cform%E2%80%AEfdp.exe%0D%0ABcc%3A%20x%09y.pdf\r\n",
-			pdf, sizeof pdf - 1);
+		g_autoptr(parsed_message) m =
+			parse_one("Content-Type: application/pdf\r\nContent-Disposition: attachment;\r\n"
+				  " filename*=utf-8''..%2F..%2Fetc%5Cform%E2%80%AEfdp.exe%0D%0ABcc%3A%20x%09y.pdf\r\n",
+				  pdf, sizeof pdf - 1);
 		const char *name = doc_at(m, 0) ? doc_at(m, 0)->filename : "";
-		ok(!strpbrk(name, "/\\\r\n\t") && !strstr(name, "\xe2\x80\xae"), "the name loses path, controls and bidi: %s",
-		   name);
+		ok(!strpbrk(name, "/\\\r\n\t") && !strstr(name, "\xe2\x80\xae"),
+		   "the name loses path, controls and bidi: %s", name);
 		is_str(name, "form fdp.exe Bcc: x y.pdf", "what is left of it");
 	}
 	{
 		g_autofree char *longname = g_strnfill(300, 'a');
 		g_autofree char *headers = g_strdup_printf(
-			"Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"%s.pdf\"\r\n", longname);
+			"Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"%s.pdf\"\r\n",
+			longname);
 		g_autoptr(parsed_message) m = parse_one(headers, pdf, sizeof pdf - 1);
 		ok(doc_at(m, 0) && g_utf8_strlen(doc_at(m, 0)->filename, -1) == MIME_MAX_FILENAME,
 		   "a long name is cut to %d characters", MIME_MAX_FILENAME);
@@ -158,12 +159,13 @@ static void test_collect(void)
 static struct nomd_config *load_cfg(const char *reader, int timeout, int memory)
 {
 	g_autofree char *path = g_build_filename(tmp, "t.conf", NULL);
-	g_autofree char *text = g_strdup_printf(
-		"imap = { host = \"h\"; user = \"u\"; password = \"p\"; };\n"
-		"smtp = { url = \"smtp://h\"; from = \"team@example.org\"; };\n"
-		"documents = { reader = \"%s\"; timeout = %d; memory_limit = %d; cpu_seconds = 2; };\n"
-		"organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ \"ce@fife.example\" ]; } );\n",
-		reader, timeout, memory);
+	g_autofree char *text =
+		g_strdup_printf("imap = { host = \"h\"; user = \"u\"; password = \"p\"; };\n"
+				"smtp = { url = \"smtp://h\"; from = \"team@example.org\"; };\n"
+				"documents = { reader = \"%s\"; timeout = %d; memory_limit = %d; cpu_seconds = 2; };\n"
+				"organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ "
+				"\"ce@fife.example\" ]; } );\n",
+				reader, timeout, memory);
 	g_file_set_contents(path, text, -1, NULL);
 	struct nomd_config *cfg = NULL;
 	g_autoptr(GError) error = NULL;
@@ -182,8 +184,7 @@ static char *script(const char *name, const char *body)
 }
 
 /* Runs the reader `body` on `data` with `timeout`; the document settles. */
-static struct mime_document *run_in(const char *body, const void *data, gsize len, int timeout, int memory,
-				     char **text)
+static struct mime_document *run_in(const char *body, const void *data, gsize len, int timeout, int memory, char **text)
 {
 	g_autofree char *path = script("reader", body);
 	g_autoptr(nomd_config) cfg = load_cfg(path, timeout, memory);
@@ -228,21 +229,24 @@ static void test_docread(void)
 {
 	{
 		g_autofree char *text = NULL;
-		struct mime_document *d = run("cat >/dev/null; printf 'Member\\nName: Ann\\nEmail: ann@fife.example\\n'",
-					      "%PDF-", 5, 10, &text);
+		struct mime_document *d =
+			run("cat >/dev/null; printf 'Member\\nName: Ann\\nEmail: ann@fife.example\\n'", "%PDF-", 5, 10,
+			    &text);
 		ok(d->settled && d->status == DOC_OK, "a reader that answers: read");
 		is_str(text, "Member\nName: Ann\nEmail: ann@fife.example\n", "its text comes back");
 		doc_free(d);
 	}
 	{
 		g_autofree char *text = NULL;
-		struct mime_document *d = run("cat >/dev/null; env | grep -v ^PWD=; ulimit -f; ulimit -n; ulimit -c", "x", 1, 10, &text);
+		struct mime_document *d =
+			run("cat >/dev/null; env | grep -v ^PWD=; ulimit -f; ulimit -n; ulimit -c", "x", 1, 10, &text);
 #ifdef __SANITIZE_ADDRESS__
 		ok(text && (g_str_has_prefix(text, "LANG=C.UTF-8\n") || strstr(text, "\nLANG=C.UTF-8\n")),
 		   "the environment holds LANG (and, sanitized, the report options)");
 #else
 		is_str(text, "LANG=C.UTF-8\n32768\n16\n0\n",
-		       "an empty environment but LANG; files up to 16 MiB (32768 blocks of 512 bytes: the .xls memfd), 16 descriptors, no core");
+		       "an empty environment but LANG; files up to 16 MiB (32768 blocks of 512 bytes: the .xls memfd), "
+		       "16 descriptors, no core");
 #endif
 		doc_free(d);
 	}
@@ -265,14 +269,15 @@ static void test_docread(void)
 		doc_free(d);
 	}
 	{
-		g_autofree char *code = g_strdup_printf("cat >/dev/null; echo 'no text layer' >&2; exit %d", DOC_EXIT(DOC_NO_TEXT));
+		g_autofree char *code =
+			g_strdup_printf("cat >/dev/null; echo 'no text layer' >&2; exit %d", DOC_EXIT(DOC_NO_TEXT));
 		struct mime_document *d = run(code, "x", 1, 10, NULL);
 		ok(d->status == DOC_NO_TEXT && !d->limit, "DOC_EXIT(DOC_NO_TEXT): no_text");
 		doc_free(d);
 	}
 	{
-		struct mime_document *d = run("printf '\\033]0;title\\007\\033[31mred\\r\\nsecond line\\n' >&2; exit 81", "x", 1,
-					      10, NULL);
+		struct mime_document *d = run(
+			"printf '\\033]0;title\\007\\033[31mred\\r\\nsecond line\\n' >&2; exit 81", "x", 1, 10, NULL);
 		is_str(d->detail, "red", "the reader's line is escaped for the log, first line only");
 		doc_free(d);
 	}
@@ -304,8 +309,8 @@ static void test_docread(void)
 #ifndef __SANITIZE_ADDRESS__
 	{
 		struct mime_document *d =
-			run_in("exec /usr/bin/python3 -c 'a = []\nwhile True: a.append(bytearray(1 << 20))'", "x", 1, 30, 256,
-			       NULL);
+			run_in("exec /usr/bin/python3 -c 'a = []\nwhile True: a.append(bytearray(1 << 20))'", "x", 1,
+			       30, 256, NULL);
 		ok(d->status == DOC_FAILED && d->limit && d->detail && strstr(d->detail, "memory"),
 		   "a reader that eats memory: stopped by the address-space limit (%s)", d->detail);
 		doc_free(d);

@@ -24,7 +24,8 @@ int main(void)
 					       "Mentor 2\n"
 					       "  NAME :   Jo   Smith  \r\n"
 					       "email: jo.smith@fife.example\n"
-					       "Expertise: Budgets, scrutiny\n", FALSE);
+					       "Expertise: Budgets, scrutiny\n",
+					       FALSE);
 		is_str(f->organisation, "Fife Council", "organisation read");
 		is_int(f->nominees->len, 2, "two sections");
 		const struct nominee *m = nth(f, 0), *t = nth(f, 1);
@@ -96,7 +97,8 @@ int main(void)
 					       "MENTOR:\n"
 					       "Name: Kim\n"
 					       "Email: kim@fife.example <mailto:kim@fife.example>\n"
-					       "Format: no preference\n", FALSE);
+					       "Format: no preference\n",
+					       FALSE);
 		is_int(f->nominees->len, 3, "bracketed, dashed and colon headings");
 		const struct nominee *a = nth(f, 0), *b = nth(f, 1), *c = nth(f, 2);
 		ok(a && a->role == ROLE_MEMBER, "Mentee is a member");
@@ -117,10 +119,12 @@ int main(void)
 		is_str(c->format, "either", "no preference is either");
 	}
 	{
-		g_autoptr(form) f = form_parse("Member\nName: Top\nEmail: top@x.example\n\n"
-					       "On Tue, 24 Nov 2026 at 10:00, Programme Team <team@example.org>\nwrote:\n"
-					       "> Member\n> Name: quoted\n"
-					       "Member\nName: Under the quote\n", FALSE);
+		g_autoptr(form) f =
+			form_parse("Member\nName: Top\nEmail: top@x.example\n\n"
+				   "On Tue, 24 Nov 2026 at 10:00, Programme Team <team@example.org>\nwrote:\n"
+				   "> Member\n> Name: quoted\n"
+				   "Member\nName: Under the quote\n",
+				   FALSE);
 		is_int(f->nominees->len, 1, "quoted history after 'On ... wrote:' ignored");
 		g_autoptr(form) g = form_parse("Mentor\nName: Top\nEmail: top@x.example\n"
 					       "________________________________\n"
@@ -128,21 +132,25 @@ int main(void)
 					       "Sent: 24 November 2026 10:00\n"
 					       "To: Chief Executive\n"
 					       "Subject: Nominations\n\n"
-					       "Member\nName:\nEmail:\n", FALSE);
+					       "Member\nName:\nEmail:\n",
+					       FALSE);
 		is_int(g->nominees->len, 1, "Outlook's From/Sent block ends the form (blank form below ignored)");
-		g_autoptr(form) h = form_parse("Please see below.\n-- \nJane Office\nMember\nName: in signature\n"
-					       "---------- Forwarded message ---------\n"
-					       "From: Depute <depute@fife.example>\n"
-					       "Date: Mon, 23 Nov 2026\n"
-					       "Subject: draft nominations\n"
-					       "To: Jane\n\n"
-					       "Organisation: Fife Council\nMember\nName: Forwarded\nEmail: fw@fife.example\n", FALSE);
+		g_autoptr(form) h =
+			form_parse("Please see below.\n-- \nJane Office\nMember\nName: in signature\n"
+				   "---------- Forwarded message ---------\n"
+				   "From: Depute <depute@fife.example>\n"
+				   "Date: Mon, 23 Nov 2026\n"
+				   "Subject: draft nominations\n"
+				   "To: Jane\n\n"
+				   "Organisation: Fife Council\nMember\nName: Forwarded\nEmail: fw@fife.example\n",
+				   FALSE);
 		is_int(h->nominees->len, 1, "signature skipped, forwarded form read");
 		is_str(nth(h, 0) ? nth(h, 0)->name : NULL, "Forwarded", "the forwarded nominee");
 		is_str(h->organisation, "Fife Council", "organisation from the forwarded form");
-		g_autoptr(form) k = form_parse("FYI\n\nFrom: Depute <depute@fife.example>\nSent: Monday\nTo: Jane\n"
-					       "Subject: nominations\n\nMentor\nName: Outlook forward\nEmail: of@fife.example\n",
-					       TRUE);
+		g_autoptr(form) k =
+			form_parse("FYI\n\nFrom: Depute <depute@fife.example>\nSent: Monday\nTo: Jane\n"
+				   "Subject: nominations\n\nMentor\nName: Outlook forward\nEmail: of@fife.example\n",
+				   TRUE);
 		is_int(k->nominees->len, 1, "an Outlook forward (flagged by the caller) is read past its header block");
 	}
 	{
@@ -165,10 +173,12 @@ int main(void)
 		is_str(nth(f, 1)->email, "bo@x.example", "labels in CSV use the same synonyms");
 	}
 	{
-		g_autoptr(form) f = form_parse("Organisation: (your organisation's name)\n"
-					       "Member 1\nName: Filled\nEmail: filled@x.example<mailto:filled@x.example>\n"
-					       "Format: (online, in person or either)\n"
-					       "Mentor 1\nName:\nEmail:\nService type: (corporate, strategic or operational)\n", FALSE);
+		g_autoptr(form) f =
+			form_parse("Organisation: (your organisation's name)\n"
+				   "Member 1\nName: Filled\nEmail: filled@x.example<mailto:filled@x.example>\n"
+				   "Format: (online, in person or either)\n"
+				   "Mentor 1\nName:\nEmail:\nService type: (corporate, strategic or operational)\n",
+				   FALSE);
 		is_int(f->nominees->len, 1, "an untouched section of the blank form is not a nominee");
 		ok(f->organisation == NULL, "the blank form's hint is not an organisation");
 		is_str(nth(f, 0)->email, "filled@x.example", "Outlook's addr<mailto:addr> without a space");
@@ -177,12 +187,14 @@ int main(void)
 	{
 		/* The labels of Word and Excel forms councils send. */
 		g_autoptr(form) f = form_parse("Council / organisation: Highland Council\n"
-					       "Member 1\nName: Alex\nEmail address: alex@x.example\n", FALSE);
+					       "Member 1\nName: Alex\nEmail address: alex@x.example\n",
+					       FALSE);
 		is_str(f->organisation, "Highland Council", "\"Council / organisation\" is the organisation");
 		g_autoptr(form) g = form_parse("Name of organisation: Fife Council\nMember\nName: Bo\n", FALSE);
 		is_str(g->organisation, "Fife Council", "\"Name of organisation\" is the organisation");
 		is_int(g->nominees->len, 1, "and not a nominee's name");
-		ok(form_column_kind("Council/Organisation:") == FORM_COLUMN_FIELD, "a table column of that label is a field");
+		ok(form_column_kind("Council/Organisation:") == FORM_COLUMN_FIELD,
+		   "a table column of that label is a field");
 		ok(form_column_kind("Member or mentor") == FORM_COLUMN_ROLE, "a role column");
 		ok(form_column_kind("Full name") == FORM_COLUMN_NAME, "a name column");
 		ok(form_column_kind("E-mail address") == FORM_COLUMN_EMAIL, "an email column");

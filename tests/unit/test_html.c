@@ -59,7 +59,8 @@ static const char outlook_form[] =
 	"<td><p class=MsoNormal>Budgets,<o:p></o:p></p><p class=MsoNormal>scrutiny<o:p></o:p></p></td></tr>\n"
 	"</table>\n"
 	"<p class=MsoListParagraph><![if !supportLists]><span style='font-family:Symbol'>\xc2\xb7"
-	"<span style='font:7.0pt'>&nbsp;&nbsp;&nbsp; </span></span><![endif]>Both approved by line managers<o:p></o:p></p>\n"
+	"<span style='font:7.0pt'>&nbsp;&nbsp;&nbsp; </span></span><![endif]>Both approved by line "
+	"managers<o:p></o:p></p>\n"
 	"<p class=MsoNormal><o:p>&nbsp;</o:p></p>\n"
 	"<p class=MsoNormal>Kind regards,<br>Pat<o:p></o:p></p>\n"
 	"<div style='border:none;border-top:solid #E1E1E1 1.0pt'><div id=\"divRplyFwdMsg\">"
@@ -74,7 +75,8 @@ static const char gmail_reply[] =
 	"<div class=\"gmail_quote gmail_quote_container\"><div dir=\"ltr\" class=\"gmail_attr\">On Mon, 2 Mar 2026 at "
 	"09:00, Pat &lt;<a href=\"mailto:pat@fife.example\">pat@fife.example</a>&gt; wrote:<br></div>"
 	"<blockquote class=\"gmail_quote\" style=\"margin:0px 0px 0px 0.8ex\"><div dir=\"ltr\">"
-	"<table><tr><td>Name</td><td>Old Name</td></tr></table>Member<br>Email: old@fife.example</div></blockquote></div>\n"
+	"<table><tr><td>Name</td><td>Old Name</td></tr></table>Member<br>Email: "
+	"old@fife.example</div></blockquote></div>\n"
 	"<div>Trailing text after the quote</div>";
 
 static const char gmail_forward[] =
@@ -98,10 +100,12 @@ int main(void)
 		ok(has_line(t, "Mentor"), "Outlook: Mentor section row");
 		ok(has_line(t, "Name: Alex Morgan"), "Outlook: two-cell row is Label: value, span adds nothing");
 		ok(has_line(t, "Email: alex.morgan@fife.example"), "Outlook: link text kept");
-		ok(has_line(t, "Job title: Graduate Policy Officer"), "nbsp inside a label, label ending in ':' not doubled");
+		ok(has_line(t, "Job title: Graduate Policy Officer"),
+		   "nbsp inside a label, label ending in ':' not doubled");
 		ok(has_line(t, "Years in local government: 2"), "Outlook: long label");
 		ok(has_line(t, "Expertise: Budgets, scrutiny"), "paragraphs inside a cell stay on the row's line");
-		ok(has_line(t, "\xc2\xb7 Both approved by line managers"), "downlevel conditionals <![if]> do not leak");
+		ok(has_line(t, "\xc2\xb7 Both approved by line managers"),
+		   "downlevel conditionals <![if]> do not leak");
 		ok(has_line(t, "Kind regards,") && has_line(t, "Pat"), "<br> breaks a line");
 		ok(!strstr(t, "Nominations 2026") && !strstr(t, "MsoNormal") && !strstr(t, "shapedefaults"),
 		   "head, title, style and conditional comments skipped");
@@ -127,8 +131,9 @@ int main(void)
 		   "Gmail forward: two <br> make one blank line");
 	}
 	{
-		g_autofree char *t = conv("<div>Please see below.</div><div>---------- Forwarded message ---------</div>"
-					  "<div class=\"gmail_quote\">Name: Kept</div>");
+		g_autofree char *t =
+			conv("<div>Please see below.</div><div>---------- Forwarded message ---------</div>"
+			     "<div class=\"gmail_quote\">Name: Kept</div>");
 		ok(has_line(t, "Name: Kept"), "forward marker just before the quote keeps it");
 	}
 	{
@@ -143,8 +148,10 @@ int main(void)
 	}
 	{
 		g_autofree char *a = conv("<p>Mine</p><div id=\"OLK_SRC_BODY_SECTION\">theirs</div><p>more</p>");
-		g_autofree char *b = conv("<p>Mine</p><div class=\"yahoo_quoted\" id=\"yahoo_quoted_123\">theirs</div>");
-		ok(strcmp(a, "Mine") == 0 && strcmp(b, "Mine") == 0, "OLK_SRC_BODY_SECTION and yahoo_quoted end the text");
+		g_autofree char *b =
+			conv("<p>Mine</p><div class=\"yahoo_quoted\" id=\"yahoo_quoted_123\">theirs</div>");
+		ok(strcmp(a, "Mine") == 0 && strcmp(b, "Mine") == 0,
+		   "OLK_SRC_BODY_SECTION and yahoo_quoted end the text");
 	}
 	{
 		g_autofree char *t = conv("<table><tr><td>Name:</td><td>&nbsp;</td><td>A&nbsp;B</td></tr>"
@@ -156,25 +163,32 @@ int main(void)
 	}
 	{
 		/* A layout table around the form table: inner rows are the lines. */
-		g_autofree char *t = conv("<table><tr><td width=20></td><td><p>Intro</p><table>"
-					  "<tr><td>Name</td><td>Alex</td></tr><tr><td>Email</td><td>a@x.example</td></tr>"
-					  "</table></td></tr></table>");
+		g_autofree char *t =
+			conv("<table><tr><td width=20></td><td><p>Intro</p><table>"
+			     "<tr><td>Name</td><td>Alex</td></tr><tr><td>Email</td><td>a@x.example</td></tr>"
+			     "</table></td></tr></table>");
 		is_str(t, "Intro\nName: Alex\nEmail: a@x.example", "nested layout table: inner rows are lines");
 	}
 	{
-		g_autofree char *t = conv("<script>alert('x')</script><style>p{}</style><!-- hidden comment -->"
-					  "<div style=\"display: none\">preheader</div><span style='mso-hide:all'>mso</span>"
-					  "<p hidden>gone</p><p>Visible  \t text\n across\r\nlines</p>");
-		is_str(t, "Visible text across lines", "scripts, styles, comments, hidden elements skipped; blanks collapse");
+		g_autofree char *t =
+			conv("<script>alert('x')</script><style>p{}</style><!-- hidden comment -->"
+			     "<div style=\"display: none\">preheader</div><span style='mso-hide:all'>mso</span>"
+			     "<p hidden>gone</p><p>Visible  \t text\n across\r\nlines</p>");
+		is_str(t, "Visible text across lines",
+		       "scripts, styles, comments, hidden elements skipped; blanks collapse");
 	}
 	{
-		g_autofree char *t = conv("a<br><br><br><br><br>b<p></p><p></p><p></p>c<div><br></div><div><br></div>d");
+		g_autofree char *t =
+			conv("a<br><br><br><br><br>b<p></p><p></p><p></p>c<div><br></div><div><br></div>d");
 		is_str(t, "a\n\nb\n\nc\n\nd", "never more than one blank line");
 	}
 	{
-		g_autofree char *t = conv("<p>caf&eacute; &#150; &#8364;5 &#0;&#xD800;x\xe2\x80\x8b" "y&shy;z</p>"
+		g_autofree char *t = conv("<p>caf&eacute; &#150; &#8364;5 &#0;&#xD800;x\xe2\x80\x8b"
+					  "y&shy;z</p>"
 					  "<pre>line 1\n  line 2</pre>");
-		is_str(t, "caf\xc3\xa9 \xe2\x80\x93 \xe2\x82\xac" "5 xyz\nline 1\nline 2",
+		is_str(t,
+		       "caf\xc3\xa9 \xe2\x80\x93 \xe2\x82\xac"
+		       "5 xyz\nline 1\nline 2",
 		       "entities, &#150; as Windows-1252, bad references and zero-width characters, <pre> lines");
 	}
 	{
@@ -207,11 +221,36 @@ int main(void)
 	}
 	{
 		/* Random splices of tags, text and bytes: the invariants hold. */
-		static const char *const bits[] = { "<div>", "</div>", "<p>", "</p>", "<br>", "<table>", "<tr>", "<td>",
-						    "</td>", "</tr>", "</table>", "<blockquote>", "</blockquote>",
-						    "<div class=gmail_quote>", "Forwarded message", "<o:p>", "</o:p>",
-						    "&nbsp;", "text ", "\xc3\xa9", "\xe9", "<![if x]>", "<!--", "-->",
-						    "<pre>", "\n", "<script>", "</script>", "\xf0\x9f\x98\x80", "&#150;" };
+		static const char *const bits[] = { "<div>",
+						    "</div>",
+						    "<p>",
+						    "</p>",
+						    "<br>",
+						    "<table>",
+						    "<tr>",
+						    "<td>",
+						    "</td>",
+						    "</tr>",
+						    "</table>",
+						    "<blockquote>",
+						    "</blockquote>",
+						    "<div class=gmail_quote>",
+						    "Forwarded message",
+						    "<o:p>",
+						    "</o:p>",
+						    "&nbsp;",
+						    "text ",
+						    "\xc3\xa9",
+						    "\xe9",
+						    "<![if x]>",
+						    "<!--",
+						    "-->",
+						    "<pre>",
+						    "\n",
+						    "<script>",
+						    "</script>",
+						    "\xf0\x9f\x98\x80",
+						    "&#150;" };
 		GRand *rand = g_rand_new_with_seed(42);
 		gboolean all = TRUE;
 		for (int round = 0; round < 300 && all; round++) {

@@ -156,72 +156,70 @@ static gboolean read_reply(const char *text, struct ical_reply *r)
 
 /* Outlook: CRLF, METHOD:REPLY, a Windows-named VTIMEZONE first, quoted CN,
  * MAILTO: in upper case, a folded SUMMARY. */
-static const char outlook[] =
-	"BEGIN:VCALENDAR\r\n"
-	"METHOD:REPLY\r\n"
-	"PRODID:Microsoft Exchange Server 2010\r\n"
-	"VERSION:2.0\r\n"
-	"BEGIN:VTIMEZONE\r\n"
-	"TZID:GMT Standard Time\r\n"
-	"BEGIN:STANDARD\r\n"
-	"DTSTART:16010101T020000\r\n"
-	"TZOFFSETFROM:+0100\r\n"
-	"TZOFFSETTO:+0000\r\n"
-	"RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10\r\n"
-	"END:STANDARD\r\n"
-	"BEGIN:DAYLIGHT\r\n"
-	"DTSTART:16010101T010000\r\n"
-	"TZOFFSETFROM:+0000\r\n"
-	"TZOFFSETTO:+0100\r\n"
-	"RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3\r\n"
-	"END:DAYLIGHT\r\n"
-	"END:VTIMEZONE\r\n"
-	"BEGIN:VEVENT\r\n"
-	"ATTENDEE;PARTSTAT=ACCEPTED;CN=\"Smith, Alex\":MAILTO:Alex.Smith@fife.example\r\n"
-	"COMMENT;LANGUAGE=en-GB:\\n\r\n"
-	"SUMMARY;LANGUAGE=en-GB:Accepted: Mentoring evening at the Adam Smith Theat\r\n"
-	" re\\, Kirkcaldy\r\n"
-	"DTSTART;TZID=GMT Standard Time:20260714T183000\r\n"
-	"DTEND;TZID=GMT Standard Time:20260714T200000\r\n"
-	"UID:event-7@nomd.example\r\n"
-	"CLASS:PUBLIC\r\n"
-	"PRIORITY:5\r\n"
-	"DTSTAMP:20260702T101500Z\r\n"
-	"TRANSP:OPAQUE\r\n"
-	"STATUS:CONFIRMED\r\n"
-	"SEQUENCE:2\r\n"
-	"LOCATION;LANGUAGE=en-GB:Adam Smith Theatre\r\n"
-	"X-MICROSOFT-CDO-APPT-SEQUENCE:2\r\n"
-	"X-MICROSOFT-CDO-OWNERAPPTID:-1\r\n"
-	"X-MICROSOFT-CDO-BUSYSTATUS:BUSY\r\n"
-	"END:VEVENT\r\n"
-	"END:VCALENDAR\r\n";
+static const char outlook[] = "BEGIN:VCALENDAR\r\n"
+			      "METHOD:REPLY\r\n"
+			      "PRODID:Microsoft Exchange Server 2010\r\n"
+			      "VERSION:2.0\r\n"
+			      "BEGIN:VTIMEZONE\r\n"
+			      "TZID:GMT Standard Time\r\n"
+			      "BEGIN:STANDARD\r\n"
+			      "DTSTART:16010101T020000\r\n"
+			      "TZOFFSETFROM:+0100\r\n"
+			      "TZOFFSETTO:+0000\r\n"
+			      "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10\r\n"
+			      "END:STANDARD\r\n"
+			      "BEGIN:DAYLIGHT\r\n"
+			      "DTSTART:16010101T010000\r\n"
+			      "TZOFFSETFROM:+0000\r\n"
+			      "TZOFFSETTO:+0100\r\n"
+			      "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3\r\n"
+			      "END:DAYLIGHT\r\n"
+			      "END:VTIMEZONE\r\n"
+			      "BEGIN:VEVENT\r\n"
+			      "ATTENDEE;PARTSTAT=ACCEPTED;CN=\"Smith, Alex\":MAILTO:Alex.Smith@fife.example\r\n"
+			      "COMMENT;LANGUAGE=en-GB:\\n\r\n"
+			      "SUMMARY;LANGUAGE=en-GB:Accepted: Mentoring evening at the Adam Smith Theat\r\n"
+			      " re\\, Kirkcaldy\r\n"
+			      "DTSTART;TZID=GMT Standard Time:20260714T183000\r\n"
+			      "DTEND;TZID=GMT Standard Time:20260714T200000\r\n"
+			      "UID:event-7@nomd.example\r\n"
+			      "CLASS:PUBLIC\r\n"
+			      "PRIORITY:5\r\n"
+			      "DTSTAMP:20260702T101500Z\r\n"
+			      "TRANSP:OPAQUE\r\n"
+			      "STATUS:CONFIRMED\r\n"
+			      "SEQUENCE:2\r\n"
+			      "LOCATION;LANGUAGE=en-GB:Adam Smith Theatre\r\n"
+			      "X-MICROSOFT-CDO-APPT-SEQUENCE:2\r\n"
+			      "X-MICROSOFT-CDO-OWNERAPPTID:-1\r\n"
+			      "X-MICROSOFT-CDO-BUSYSTATUS:BUSY\r\n"
+			      "END:VEVENT\r\n"
+			      "END:VCALENDAR\r\n";
 
 /* Gmail: ATTENDEE folded inside its parameters, X-NUM-GUESTS. */
-static const char gmail[] =
-	"BEGIN:VCALENDAR\r\n"
-	"PRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
-	"VERSION:2.0\r\n"
-	"CALSCALE:GREGORIAN\r\n"
-	"METHOD:REPLY\r\n"
-	"BEGIN:VEVENT\r\n"
-	"DTSTART:20260714T173000Z\r\n"
-	"DTEND:20260714T190000Z\r\n"
-	"DTSTAMP:20260702T101500Z\r\n"
-	"ORGANIZER;CN=Programme Team:mailto:events@nomd.example\r\n"
-	"UID:event-9@nomd.example\r\n"
-	"ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=DECLINED;CN=Jo Bl\r\n"
-	" oggs;X-NUM-GUESTS=0:mailto:jo.bloggs@gmail.example\r\n"
-	"CREATED:20260701T090000Z\r\n"
-	"DESCRIPTION:\r\n"
-	"LAST-MODIFIED:20260702T101500Z\r\n"
-	"LOCATION:\r\n"
-	"SEQUENCE:3\r\n"
-	"STATUS:CONFIRMED\r\n"
-	"SUMMARY:Mentoring evening\r\n"
-	"TRANSP:OPAQUE\r\n"
-	"END:VEVENT\r\n"
-	"END:VCALENDAR\r\n";
+static const char gmail[] = "BEGIN:VCALENDAR\r\n"
+			    "PRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
+			    "VERSION:2.0\r\n"
+			    "CALSCALE:GREGORIAN\r\n"
+			    "METHOD:REPLY\r\n"
+			    "BEGIN:VEVENT\r\n"
+			    "DTSTART:20260714T173000Z\r\n"
+			    "DTEND:20260714T190000Z\r\n"
+			    "DTSTAMP:20260702T101500Z\r\n"
+			    "ORGANIZER;CN=Programme Team:mailto:events@nomd.example\r\n"
+			    "UID:event-9@nomd.example\r\n"
+			    "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=DECLINED;CN=Jo Bl\r\n"
+			    " oggs;X-NUM-GUESTS=0:mailto:jo.bloggs@gmail.example\r\n"
+			    "CREATED:20260701T090000Z\r\n"
+			    "DESCRIPTION:\r\n"
+			    "LAST-MODIFIED:20260702T101500Z\r\n"
+			    "LOCATION:\r\n"
+			    "SEQUENCE:3\r\n"
+			    "STATUS:CONFIRMED\r\n"
+			    "SUMMARY:Mentoring evening\r\n"
+			    "TRANSP:OPAQUE\r\n"
+			    "END:VEVENT\r\n"
+			    "END:VCALENDAR\r\n";
 
 /* Apple Calendar as some relays pass it on: LF only, no SEQUENCE. */
 static const char apple[] =
@@ -317,7 +315,8 @@ int main(void)
 
 		g_autoptr(icalcomponent) cal = icalparser_parse_string(text);
 		icalcomponent *ev = vevent_of(cal);
-		ok(cal && icalcomponent_isa(cal) == ICAL_VCALENDAR_COMPONENT && ev, "%s: libical reads it back", season);
+		ok(cal && icalcomponent_isa(cal) == ICAL_VCALENDAR_COMPONENT && ev, "%s: libical reads it back",
+		   season);
 		ok(icalcomponent_get_method(cal) == ICAL_METHOD_REQUEST, "%s: METHOD:REQUEST", season);
 		is_str(icalcomponent_get_uid(ev), "event-7@nomd.example", "%s: UID", season);
 		is_int(icalcomponent_get_sequence(ev), 2, "%s: SEQUENCE", season);
@@ -328,24 +327,26 @@ int main(void)
 		is_str(tzid_of(dtstart), "Europe/London", "%s: DTSTART;TZID=Europe/London", season);
 		is_str(end_local, seasons[i].end, "%s: DTEND in London time", season);
 		is_str(tzid_of(dtend), "Europe/London", "%s: DTEND;TZID=Europe/London", season);
-		is_int(instant_of(cal, dtstart), seasons[i].start, "%s: by the sent VTIMEZONE, DTSTART is the start", season);
+		is_int(instant_of(cal, dtstart), seasons[i].start, "%s: by the sent VTIMEZONE, DTSTART is the start",
+		       season);
 		is_int(instant_of(cal, dtend), seasons[i].start + 90 * 60, "%s: and DTEND start + duration", season);
 
 		icalcomponent *vtz = icalcomponent_get_first_component(cal, ICAL_VTIMEZONE_COMPONENT);
 		icalproperty *vtz_id = prop(vtz, ICAL_TZID_PROPERTY);
-		is_str(vtz_id ? icalproperty_get_tzid(vtz_id) : NULL, "Europe/London", "%s: VTIMEZONE with TZID:Europe/London",
-		       season);
-		ok(strstr(text, "BEGIN:VTIMEZONE") < strstr(text, "BEGIN:VEVENT"), "%s: VTIMEZONE before VEVENT", season);
+		is_str(vtz_id ? icalproperty_get_tzid(vtz_id) : NULL, "Europe/London",
+		       "%s: VTIMEZONE with TZID:Europe/London", season);
+		ok(strstr(text, "BEGIN:VTIMEZONE") < strstr(text, "BEGIN:VEVENT"), "%s: VTIMEZONE before VEVENT",
+		   season);
 		ok(strlen(text) < 4000, "%s: VTIMEZONE cut to recent rules (%zu bytes)", season, strlen(text));
 		g_autofree char *dtstamp = local_of(prop(ev, ICAL_DTSTAMP_PROPERTY));
 		is_str(dtstamp, "20260101T000000Z", "%s: DTSTAMP in UTC", season);
 
 		icalproperty *org = prop(ev, ICAL_ORGANIZER_PROPERTY), *att = prop(ev, ICAL_ATTENDEE_PROPERTY);
-		is_str(org ? icalproperty_get_organizer(org) : NULL, "mailto:events@nomd.example", "%s: ORGANIZER mailto",
-		       season);
+		is_str(org ? icalproperty_get_organizer(org) : NULL, "mailto:events@nomd.example",
+		       "%s: ORGANIZER mailto", season);
 		is_str(param(org, ICAL_CN_PARAMETER), "Programme Team", "%s: ORGANIZER CN", season);
-		is_str(att ? icalproperty_get_attendee(att) : NULL, "mailto:alex.smith@fife.example", "%s: ATTENDEE mailto",
-		       season);
+		is_str(att ? icalproperty_get_attendee(att) : NULL, "mailto:alex.smith@fife.example",
+		       "%s: ATTENDEE mailto", season);
 		is_str(param(att, ICAL_CN_PARAMETER), "Smith, Alex", "%s: ATTENDEE CN with a comma", season);
 		is_str(param(att, ICAL_RSVP_PARAMETER), "TRUE", "%s: RSVP=TRUE", season);
 		is_str(param(att, ICAL_PARTSTAT_PARAMETER), "NEEDS-ACTION", "%s: PARTSTAT=NEEDS-ACTION", season);
@@ -364,7 +365,8 @@ int main(void)
 		icalcomponent *ev = vevent_of(cal);
 		ok(cal && icalcomponent_get_method(cal) == ICAL_METHOD_CANCEL, "CANCEL: METHOD:CANCEL");
 		ok(ev && icalcomponent_get_status(ev) == ICAL_STATUS_CANCELLED, "CANCEL: STATUS:CANCELLED");
-		ok(ev && g_strcmp0(icalcomponent_get_uid(ev), "event-7@nomd.example") == 0 && icalcomponent_get_sequence(ev) == 3,
+		ok(ev && g_strcmp0(icalcomponent_get_uid(ev), "event-7@nomd.example") == 0 &&
+			   icalcomponent_get_sequence(ev) == 3,
 		   "CANCEL: the request's UID with the raised SEQUENCE");
 		icalproperty *att = prop(ev, ICAL_ATTENDEE_PROPERTY);
 		ok(att && !param(att, ICAL_RSVP_PARAMETER) && !param(att, ICAL_CN_PARAMETER),
@@ -381,7 +383,8 @@ int main(void)
 		g_autofree char *text = build(ICAL_REQUEST, &e, NULL);
 		g_autoptr(icalcomponent) cal = text ? icalparser_parse_string(text) : NULL;
 		icalcomponent *ev = vevent_of(cal);
-		is_str(ev ? icalcomponent_get_summary(ev) : NULL, e.title, "title with , ; \\ newline and non-ASCII round-trips");
+		is_str(ev ? icalcomponent_get_summary(ev) : NULL, e.title,
+		       "title with , ; \\ newline and non-ASCII round-trips");
 		is_str(ev ? icalcomponent_get_description(ev) : NULL,
 		       "Line one\nLine two; with, punctuation\nLine three\nhttps://meet.example/j/123?pwd=a;b,c",
 		       "description: line breaks as \\n, the url on its own last line");
@@ -416,8 +419,7 @@ int main(void)
 			   !strstr(text, "\nATTENDEE:mailto:eve"),
 		   "CR LF in a CN injects no property");
 		is_str(param(prop(ev, ICAL_ATTENDEE_PROPERTY), ICAL_CN_PARAMETER),
-		       "Alex  X-INJECTED:1  ATTENDEE:mailto:eve@evil.example",
-		       "CR and LF in a CN become spaces");
+		       "Alex  X-INJECTED:1  ATTENDEE:mailto:eve@evil.example", "CR and LF in a CN become spaces");
 		is_str(param(prop(ev, ICAL_ORGANIZER_PROPERTY), ICAL_CN_PARAMETER), "The 'Programme' Team",
 		       "'\"' in a CN becomes '\\''");
 	}
@@ -435,7 +437,8 @@ int main(void)
 			   ical_zone_known("Etc/UTC"),
 		   "real zones known");
 		ok(!ical_zone_known("Mars/Olympus_Mons") && !ical_zone_known("") && !ical_zone_known(NULL) &&
-			   !ical_zone_known("UTC") && !ical_zone_known("Europe/London.ics") && !ical_zone_known("/etc/localtime"),
+			   !ical_zone_known("UTC") && !ical_zone_known("Europe/London.ics") &&
+			   !ical_zone_known("/etc/localtime"),
 		   "made-up, empty, UTC (no VTIMEZONE) and path-like zones unknown");
 
 		e = sample(JUL_START);
@@ -456,19 +459,22 @@ int main(void)
 		e.uid = "";
 		g_autofree char *no_uid = build(ICAL_REQUEST, &e, &code);
 		g_autofree char *no_event = build(ICAL_REQUEST, NULL, &code);
-		ok(!latin1 && !no_uid && !no_event && code == ICAL_ERR_INVALID, "non-UTF-8 title, empty uid, no event: refused");
+		ok(!latin1 && !no_uid && !no_event && code == ICAL_ERR_INVALID,
+		   "non-UTF-8 title, empty uid, no event: refused");
 	}
 
 	{
 		/* The hour the clocks go back happens twice: UTC, not a guess. */
-		struct ical_event e = sample(G_GINT64_CONSTANT(1792891800)); /* 2026-10-25 01:30 UTC = 01:30 GMT, the second */
+		struct ical_event e =
+			sample(G_GINT64_CONSTANT(1792891800)); /* 2026-10-25 01:30 UTC = 01:30 GMT, the second */
 		e.duration = 3600;
 		g_autofree char *text = build(ICAL_REQUEST, &e, NULL);
 		g_autoptr(icalcomponent) cal = text ? icalparser_parse_string(text) : NULL;
 		icalcomponent *ev = vevent_of(cal);
 		icalproperty *dtstart = prop(ev, ICAL_DTSTART_PROPERTY), *dtend = prop(ev, ICAL_DTEND_PROPERTY);
 		g_autofree char *start = local_of(dtstart), *end = local_of(dtend);
-		ok(g_strcmp0(start, "20261025T013000Z") == 0 && !tzid_of(dtstart), "doubled local time: DTSTART in UTC");
+		ok(g_strcmp0(start, "20261025T013000Z") == 0 && !tzid_of(dtstart),
+		   "doubled local time: DTSTART in UTC");
 		ok(g_strcmp0(end, "20261025T023000") == 0 && g_strcmp0(tzid_of(dtend), "Europe/London") == 0 &&
 			   instant_of(cal, dtend) == e.start + 3600,
 		   "DTEND after the change: London time again");
@@ -481,8 +487,8 @@ int main(void)
 	{
 		/* Other zones, by their own VTIMEZONE: southern summer, half
 		 * hours, Lord Howe's half-hour DST, Dublin's winter "DAYLIGHT". */
-		static const char *const zones[] = { "America/New_York", "America/Sao_Paulo", "Asia/Kolkata",
-						     "Australia/Lord_Howe", "Europe/Dublin", "Pacific/Chatham" };
+		static const char *const zones[] = { "America/New_York",    "America/Sao_Paulo", "Asia/Kolkata",
+						     "Australia/Lord_Howe", "Europe/Dublin",	 "Pacific/Chatham" };
 		gboolean all = TRUE;
 		for (gsize z = 0; z < G_N_ELEMENTS(zones); z++) {
 			for (gint64 start = JAN_START; start <= JUL_START; start += JUL_START - JAN_START) {
@@ -491,8 +497,10 @@ int main(void)
 				g_autofree char *text = build(ICAL_REQUEST, &e, NULL);
 				g_autoptr(icalcomponent) cal = text ? icalparser_parse_string(text) : NULL;
 				icalcomponent *ev = vevent_of(cal);
-				icalproperty *dtstart = prop(ev, ICAL_DTSTART_PROPERTY), *dtend = prop(ev, ICAL_DTEND_PROPERTY);
-				gboolean right = g_strcmp0(tzid_of(dtstart), zones[z]) == 0 && instant_of(cal, dtstart) == start &&
+				icalproperty *dtstart = prop(ev, ICAL_DTSTART_PROPERTY),
+					     *dtend = prop(ev, ICAL_DTEND_PROPERTY);
+				gboolean right = g_strcmp0(tzid_of(dtstart), zones[z]) == 0 &&
+						 instant_of(cal, dtstart) == start &&
 						 instant_of(cal, dtend) == start + e.duration;
 				if (!right)
 					printf("# %s at %" G_GINT64_FORMAT ": wrong\n", zones[z], start);
@@ -530,11 +538,14 @@ int main(void)
 		g_autofree char *no_method_na = replace(no_method, "PARTSTAT=ACCEPTED", "PARTSTAT=NEEDS-ACTION");
 		ok(!read_reply(no_method_na, &r), "no METHOD and PARTSTAT=NEEDS-ACTION: not a reply");
 		g_autofree char *delegated = replace(outlook, "PARTSTAT=ACCEPTED", "PARTSTAT=DELEGATED");
-		ok(read_reply(delegated, &r) && r.partstat == ICAL_PARTSTAT_NONE, "REPLY with PARTSTAT=DELEGATED: partstat none");
+		ok(read_reply(delegated, &r) && r.partstat == ICAL_PARTSTAT_NONE,
+		   "REPLY with PARTSTAT=DELEGATED: partstat none");
 		ical_reply_clear(&r);
 
-		g_autofree char *two = replace(gmail, "CREATED:", "ATTENDEE;PARTSTAT=ACCEPTED:mailto:sam@x.example\r\nCREATED:");
-		ok(!read_reply(two, &r) && !r.uid && !r.attendee, "REPLY with two ATTENDEEs: FALSE (whose answer?), out zeroed");
+		g_autofree char *two =
+			replace(gmail, "CREATED:", "ATTENDEE;PARTSTAT=ACCEPTED:mailto:sam@x.example\r\nCREATED:");
+		ok(!read_reply(two, &r) && !r.uid && !r.attendee,
+		   "REPLY with two ATTENDEEs: FALSE (whose answer?), out zeroed");
 		g_autofree char *no_uid = replace(gmail, "UID:event-9@nomd.example\r\n", "");
 		ok(!read_reply(no_uid, &r), "no UID: FALSE");
 		g_autofree char *urn = replace(apple, "mailto:Sam@iCloud.example", "urn:uuid:3f1c8a0e");
@@ -550,7 +561,8 @@ int main(void)
 		ok(request && !read_reply(request, &r), "our own REQUEST is not a reply");
 		e.attendee_name = NULL;
 		g_autofree char *request_one = build(ICAL_REQUEST, &e, NULL);
-		g_autofree char *request_accepted = request_one ? replace(request_one, "NEEDS-ACTION", "ACCEPTED") : NULL;
+		g_autofree char *request_accepted =
+			request_one ? replace(request_one, "NEEDS-ACTION", "ACCEPTED") : NULL;
 		ok(request_accepted && !read_reply(request_accepted, &r),
 		   "METHOD:REQUEST with PARTSTAT=ACCEPTED: still not a reply");
 
@@ -610,7 +622,8 @@ int main(void)
 		quiet_begin();
 		gboolean got = ical_read_reply(ends->str, ends->len, &r);
 		long noise = quiet_end();
-		ok(ends->len <= ICAL_MAX_BYTES && got && r.sequence == 3, "a reply among 16000 stray END and BEGIN lines: read");
+		ok(ends->len <= ICAL_MAX_BYTES && got && r.sequence == 3,
+		   "a reply among 16000 stray END and BEGIN lines: read");
 		is_int(noise, 0, "and libical printed nothing");
 		ical_reply_clear(&r);
 		g_string_free(ends, TRUE);
@@ -625,9 +638,26 @@ int main(void)
 	{
 		/* Mutated replies (bytes changed, cut, spliced with iCalendar
 		 * punctuation) never crash, and what is read keeps the promises. */
-		static const char *const bits[] = { ":", ";", "\"", ",", "\r\n", "\n", " ", "\r\n ", "=", "\\",
-						    "BEGIN:VEVENT\r\n", "END:VCALENDAR\r\n", "ATTENDEE:", "MAILTO:", "@", "\xc3", "\0", "TZID=",
-						    "RRULE:FREQ=YEARLY;BYDAY=-1SU\r\n", "BEGIN:VTIMEZONE\r\n" };
+		static const char *const bits[] = { ":",
+						    ";",
+						    "\"",
+						    ",",
+						    "\r\n",
+						    "\n",
+						    " ",
+						    "\r\n ",
+						    "=",
+						    "\\",
+						    "BEGIN:VEVENT\r\n",
+						    "END:VCALENDAR\r\n",
+						    "ATTENDEE:",
+						    "MAILTO:",
+						    "@",
+						    "\xc3",
+						    "\0",
+						    "TZID=",
+						    "RRULE:FREQ=YEARLY;BYDAY=-1SU\r\n",
+						    "BEGIN:VTIMEZONE\r\n" };
 		const char *const seeds[] = { outlook, gmail, apple };
 		GRand *rand = g_rand_new_with_seed(11);
 		gboolean all = TRUE;
@@ -640,12 +670,8 @@ int main(void)
 			for (int i = 0; i < n && s->len > 0; i++) {
 				guint at = g_rand_int_range(rand, 0, s->len);
 				switch (g_rand_int_range(rand, 0, 4)) {
-				case 0:
-					s->str[at] = (char)g_rand_int_range(rand, 0, 256);
-					break;
-				case 1:
-					g_string_truncate(s, at);
-					break;
+				case 0: s->str[at] = (char)g_rand_int_range(rand, 0, 256); break;
+				case 1: g_string_truncate(s, at); break;
 				case 2: {
 					gsize cut = g_rand_int_range(rand, 1, 40);
 					g_string_erase(s, at, MIN(cut, s->len - at));

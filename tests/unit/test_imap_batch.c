@@ -52,7 +52,8 @@ int main(void)
 	 * counts for nothing, and a run of only such messages fetches none. */
 	const guint32 huge[] = { 100, 5000, 100, 5000, 5000 };
 	g_autofree struct imap_msg_info *v = infos_of(huge, 5);
-	is_int(imap_batch_take(v, 5, CAP, 2, 1 << 20), 5, "count 2: two small ones fetched, the huge ones among and after them passed over");
+	is_int(imap_batch_take(v, 5, CAP, 2, 1 << 20), 5,
+	       "count 2: two small ones fetched, the huge ones among and after them passed over");
 	is_int(imap_batch_take(v, 5, CAP, 1, 1 << 20), 2, "count 1: the run ends before the second small one");
 	is_int(imap_batch_take(v + 3, 2, CAP, 2, 1 << 20), 2, "only huge ones left: the run spans them, fetching none");
 	is_int(imap_batch_take(v, 0, CAP, 2, 1 << 20), 0, "nothing left: nothing taken");

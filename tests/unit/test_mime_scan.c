@@ -37,10 +37,8 @@ static void test_parts(void)
 
 	/* Boundaries as GMime reads them, however they are written. */
 	static const char *const forms[] = {
-		"multipart/mixed;\r\n\tboundary=\"b\"",
-		"multipart/mixed; boundary*0=\"b\"",
-		"multipart/mixed; boundary*=''b",
-		"multipart/mixed; boundary==?utf-8?q?b?=",
+		"multipart/mixed;\r\n\tboundary=\"b\"", "multipart/mixed; boundary*0=\"b\"",
+		"multipart/mixed; boundary*=''b",	"multipart/mixed; boundary==?utf-8?q?b?=",
 		"MULTIPART/Mixed; x=\"1\"; BOUNDARY=b",
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(forms); i++) {
@@ -69,7 +67,7 @@ static void test_messages(void)
 
 	/* A base64 message part is a leaf to GMime: its lines are not headers. */
 	g_autoptr(GString) encoded = g_string_new(HEAD "Content-Type: message/rfc822\r\n"
-						     "Content-Transfer-Encoding: base64\r\n\r\n");
+						       "Content-Transfer-Encoding: base64\r\n\r\n");
 	for (guint i = 0; i < MIME_MAX_HEADER_FIELDS + 10; i++)
 		g_string_append(encoded, "WC1BOiBiDQo=\r\n");
 	ok(scan(encoded) == NULL, "a base64 message/rfc822 part is not read as headers");

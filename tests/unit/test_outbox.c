@@ -47,21 +47,29 @@ int main(void)
 		const char *want;
 	} cases[] = {
 		{ { .cause = OUTBOX_REPLY, .cause_text = "ab12" }, NULL, "reply:ab12" },
-		{ { .cause = OUTBOX_REPLY_LIMIT, .cause_text = "ce@fife.example:2027-01-20T10", .to = "staff@example.org" },
-		  NULL, "reply-limit:ce@fife.example:2027-01-20T10:staff@example.org" },
+		{ { .cause = OUTBOX_REPLY_LIMIT,
+		    .cause_text = "ce@fife.example:2027-01-20T10",
+		    .to = "staff@example.org" },
+		  NULL,
+		  "reply-limit:ce@fife.example:2027-01-20T10:staff@example.org" },
 		{ { .cause = OUTBOX_WELCOME, .nominee = 7 }, NULL, "welcome:7" },
 		{ { .cause = OUTBOX_CONSENT_REMINDER, .nominee = 7 }, NULL, "reminder:7" },
 		{ { .cause = OUTBOX_DECLINED, .nominee = 7 }, NULL, "declined:7" },
-		{ { .cause = OUTBOX_PAIR, .cause_text = "mentor", .pair = 3, .nominee = 7, .partner = 9 }, NULL,
+		{ { .cause = OUTBOX_PAIR, .cause_text = "mentor", .pair = 3, .nominee = 7, .partner = 9 },
+		  NULL,
 		  "pair:3:mentor" },
-		{ { .cause = OUTBOX_PAIR, .cause_text = "mentor", .pair = 3 }, "staff@example.org",
+		{ { .cause = OUTBOX_PAIR, .cause_text = "mentor", .pair = 3 },
+		  "staff@example.org",
 		  "pair:3:mentor:cc:staff@example.org" },
 		{ { .cause = OUTBOX_PAIR_ENDED, .nominee = 9, .partner = 7 }, NULL, "pair-ended:7:9" },
 		{ { .cause = OUTBOX_INVITATION, .invitation = 12, .sequence = 2 }, NULL, "invite:12:2" },
 		{ { .cause = OUTBOX_CANCELLATION, .invitation = 12 }, NULL, "cancel:12" },
 		{ { .cause = OUTBOX_EVENT_REMINDER, .invitation = 12 }, NULL, "event-reminder:12" },
-		{ { .cause = OUTBOX_PROMOTED, .invitation = 12, .cause_text = "ab12" }, NULL, "promoted:12:reply:ab12" },
-		{ { .cause = OUTBOX_DIGEST, .cause_text = "2027-01-20", .to = "staff@example.org" }, NULL,
+		{ { .cause = OUTBOX_PROMOTED, .invitation = 12, .cause_text = "ab12" },
+		  NULL,
+		  "promoted:12:reply:ab12" },
+		{ { .cause = OUTBOX_DIGEST, .cause_text = "2027-01-20", .to = "staff@example.org" },
+		  NULL,
 		  "digest:2027-01-20:staff@example.org" },
 	};
 	gboolean seen[OUTBOX_CAUSE_COUNT] = { FALSE };
@@ -78,8 +86,14 @@ int main(void)
 	/* Two causes never share a key for the same ids. */
 	g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (int c = 0; c < OUTBOX_CAUSE_COUNT; c++) {
-		const struct outmail m = { .cause = c, .cause_text = "x", .to = "a@b.example", .nominee = 1, .partner = 2,
-					   .invitation = 3, .pair = 4, .sequence = 5 };
+		const struct outmail m = { .cause = c,
+					   .cause_text = "x",
+					   .to = "a@b.example",
+					   .nominee = 1,
+					   .partner = 2,
+					   .invitation = 3,
+					   .pair = 4,
+					   .sequence = 5 };
 		g_hash_table_add(keys, outbox_key(&m, NULL));
 	}
 	ok(g_hash_table_size(keys) == OUTBOX_CAUSE_COUNT, "the causes' keys differ for the same ids");

@@ -43,9 +43,10 @@ int main(void)
 	ok(!consent_from_name("yes", &c) && !consent_from_name("confirmed ", &c) && c == CONSENT_PENDING,
 	   "an unknown consent: refused");
 	enum rsvp r = RSVP_NONE;
-	ok(!rsvp_from_name("maybe", &r) && !rsvp_from_name("accept", &r) && r == RSVP_NONE, "an unknown RSVP answer: refused");
+	ok(!rsvp_from_name("maybe", &r) && !rsvp_from_name("accept", &r) && r == RSVP_NONE,
+	   "an unknown RSVP answer: refused");
 	ok(strcmp(nominee_status_name((enum nominee_status)NOMINEE_STATUS_COUNT), "?") == 0 &&
-		   strcmp(rsvp_name((enum rsvp)-1), "?") == 0,
+		   strcmp(rsvp_name((enum rsvp) - 1), "?") == 0,
 	   "a value outside the enum names itself \"?\", never reads past the table");
 	const char *outcomes[] = { "accepted", "partial", "rejected", "held", "ignored" };
 	gboolean all = TRUE;

@@ -12,8 +12,13 @@
 
 static gint64 add_message(struct store *st, const char *id)
 {
-	struct message_record m = { .message_id = id, .sha256 = id, .sender = "ce@fife.example",
-				    .organisation = "fife", .outcome = "accepted", .reasons = "", .subject = "s",
+	struct message_record m = { .message_id = id,
+				    .sha256 = id,
+				    .sender = "ce@fife.example",
+				    .organisation = "fife",
+				    .outcome = "accepted",
+				    .reasons = "",
+				    .subject = "s",
 				    .received_at = "2026-11-25T10:00:00Z" };
 	gint64 row = 0;
 	g_autoptr(GError) error = NULL;
@@ -24,8 +29,13 @@ static gint64 add_message(struct store *st, const char *id)
 
 static gboolean add_nominee(struct store *st, gint64 msg, const char *email)
 {
-	struct nominee_record r = { .organisation = "fife", .role = "member", .name = "A Person", .email = email,
-				    .years = -1, .status = "accepted", .nominated_by = "ce@fife.example" };
+	struct nominee_record r = { .organisation = "fife",
+				    .role = "member",
+				    .name = "A Person",
+				    .email = email,
+				    .years = -1,
+				    .status = "accepted",
+				    .nominated_by = "ce@fife.example" };
 	g_autoptr(GError) error = NULL;
 	if (!store_add_nominee(st, msg, &r, &error)) {
 		printf("# add_nominee: %s\n", error->message);
@@ -89,7 +99,8 @@ static void test_lazy_commits(struct store *st)
 	ok(store_attempt_begin(st, 7, 1, &error), "an attempt mark meanwhile");
 	is_int(synchronous(st), 1, "leaves the commits lazy");
 	ok(store_begin(st, &error) && store_set_checkpoint(st, "INBOX", 7, 1, FALSE, &error) &&
-	   store_commit(st, &error), "a message's transaction, committed lazily");
+		   store_commit(st, &error),
+	   "a message's transaction, committed lazily");
 	ok(store_sync(st, &error), "store_sync");
 	is_int(count_of(st, "SELECT count(*) FROM syncs"), 1, "wrote its row (a FULL commit must write)");
 	is_int(synchronous(st), 1, "and the commits after it are lazy again");
@@ -143,8 +154,7 @@ static void test_forget_mentions(const char *dir)
 	/* Nothing in these bodies is the person's name or address. */
 	static const char notice[] = "Subject: your pair ended\r\n\r\nopaque\r\n";
 	g_autoptr(GBytes) opaque = g_bytes_new_static(notice, sizeof notice - 1);
-	ok(queue_row(st, 0, stays, &gone, 1, "ended", "stays@fife.example", "<e@nomd>", opaque,
-				  &error),
+	ok(queue_row(st, 0, stays, &gone, 1, "ended", "stays@fife.example", "<e@nomd>", opaque, &error),
 	   "a notice to the partner that names the person");
 	ok(queue_row(st, 0, stays, NULL, 0, "other", "stays@fife.example", "<o@nomd>", opaque, &error),
 	   "a notice to the partner about someone else");

@@ -33,20 +33,27 @@ int main(void)
 	       "{{ }} escaped in HTML, {{{ }}} raw");
 	g_autofree char *c = render("c.txt", "List:\n{{#items}}\n- {{text}}\n{{/items}}\nEnd\n", d, &e);
 	is_str(c, "List:\n- one\n- two\nEnd\n", "a list repeats; standalone section lines vanish");
-	g_autofree char *f = render("f.txt", "{{#flag}}on{{/flag}}{{^flag}}off{{/flag}} {{#empty}}x{{/empty}}{{^empty}}none{{/empty}} "
-					     "{{^missing_is_not_allowed}}{{/missing_is_not_allowed}}", d, &e);
-	ok(f == NULL && e && strstr(e->message, "unknown placeholder"), "a name the caller does not know is refused: %s",
-	   e ? e->message : "");
+	g_autofree char *f =
+		render("f.txt",
+		       "{{#flag}}on{{/flag}}{{^flag}}off{{/flag}} {{#empty}}x{{/empty}}{{^empty}}none{{/empty}} "
+		       "{{^missing_is_not_allowed}}{{/missing_is_not_allowed}}",
+		       d, &e);
+	ok(f == NULL && e && strstr(e->message, "unknown placeholder"),
+	   "a name the caller does not know is refused: %s", e ? e->message : "");
 	g_clear_error(&e);
 	g_autofree char *empty = render("e.txt", "a{{}}b", d, &e);
-	ok(empty == NULL && e && strstr(e->message, "unknown placeholder {{}}"), "an empty tag is refused, not read past");
+	ok(empty == NULL && e && strstr(e->message, "unknown placeholder {{}}"),
+	   "an empty tag is refused, not read past");
 	g_clear_error(&e);
-	g_autofree char *g = render("g.txt", "{{#flag}}on{{/flag}}{{^flag}}off{{/flag}} {{#empty}}x{{/empty}}{{^empty}}none{{/empty}}", d, &e);
+	g_autofree char *g = render(
+		"g.txt", "{{#flag}}on{{/flag}}{{^flag}}off{{/flag}} {{#empty}}x{{/empty}}{{^empty}}none{{/empty}}", d,
+		&e);
 	is_str(g, "on none", "flags and empty values in sections and inverted sections");
 	g_autofree char *h = render("h.txt", "{{#items}}{{name}}:{{text}} {{/items}}", d, &e);
 	is_str(h, "Siobhán <&> \"Ní\":one Siobhán <&> \"Ní\":two ", "inner scopes see outer names");
 	g_autofree char *i = render("i.txt", "{{#items}}never closed\n", d, &e);
-	ok(i == NULL && e && strstr(e->message, "never closed"), "an unclosed section is refused: %s", e ? e->message : "");
+	ok(i == NULL && e && strstr(e->message, "never closed"), "an unclosed section is refused: %s",
+	   e ? e->message : "");
 	g_clear_error(&e);
 	g_autofree char *j = render("j.txt", "line one\n{{/items}}\n", d, &e);
 	ok(j == NULL && e && strstr(e->message, "j.txt:2:"), "a stray close names its line: %s", e ? e->message : "");
