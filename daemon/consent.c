@@ -10,8 +10,8 @@
 
 /* Compose and queue one welcome or reminder; the caller holds the
  * transaction. */
-static gboolean ask_consent(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			    const struct person *p, gboolean reminder, gint64 now, GError **error)
+static gboolean ask_consent(const struct nomd_config *cfg, struct store *st, const struct person *p, gboolean reminder,
+			    gint64 now, GError **error)
 {
 	g_autofree char *token = p->token ? g_strdup(p->token) : random_hex(6); /* 12 hex digits */
 	struct notice n = { .nominator = p->nominated_by, .token = token };
@@ -29,8 +29,7 @@ static gboolean ask_consent(const struct nomd_config *cfg, const struct reply_te
  * A failure rolls back the page; its idempotency keys make the retry safe. */
 #define PEOPLE_PAGE 200
 
-gboolean consent_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
-			  guint *queued, GError **error)
+gboolean consent_schedule(const struct nomd_config *cfg, struct store *st, gint64 now, guint *queued, GError **error)
 {
 	*queued = 0;
 	for (int pass = 0; pass < 2; pass++) {
@@ -49,7 +48,7 @@ gboolean consent_schedule(const struct nomd_config *cfg, const struct reply_temp
 				return FALSE;
 			for (guint i = 0; i < due->len; i++) {
 				const struct person *p = due->pdata[i];
-				if (!ask_consent(cfg, t, st, p, reminder, now, error)) {
+				if (!ask_consent(cfg, st, p, reminder, now, error)) {
 					store_rollback(st);
 					return FALSE;
 				}
@@ -70,9 +69,8 @@ gboolean consent_schedule(const struct nomd_config *cfg, const struct reply_temp
 	return TRUE;
 }
 
-gboolean consent_apply_answer(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			      const struct parsed_message *msg, const struct decision *d, gint64 message_row,
-			      const char *sha, GError **error)
+gboolean consent_apply_answer(const struct nomd_config *cfg, struct store *st, const struct parsed_message *msg,
+			      const struct decision *d, gint64 message_row, const char *sha, GError **error)
 {
 	g_autoptr(person) p = NULL;
 	if (!store_person_by_id(st, d->consent->id, &p, error))
@@ -92,7 +90,7 @@ gboolean consent_apply_answer(const struct nomd_config *cfg, const struct reply_
 		gboolean changed = FALSE;
 		if (!store_set_consent(st, p->id, CONSENT_DECLINED, error) ||
 		    !store_withdraw_id(st, p->id, &changed, error) ||
-		    !people_left(cfg, t, st, p, "declined to take part", error))
+		    !people_left(cfg, st, p, "declined to take part", error))
 			return FALSE;
 		/* The nominator may offer the freed place to someone else. */
 		const struct outmail m = { .cause = OUTBOX_DECLINED, .to = p->nominated_by, .nominee = p->id };

@@ -196,17 +196,17 @@ static gint64 backoff_ms(const struct loop *l)
 
 /* Mail that time or new nominees make due: welcomes and their
  * reminders, invitations and theirs, the staff digest. */
-static void run_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st)
+static void run_schedule(const struct nomd_config *cfg, struct store *st)
 {
 	gint64 now = clock_now();
 	guint queued = 0;
 	g_autoptr(GError) error = NULL;
-	if (!consent_schedule(cfg, t, st, now, &queued, &error))
+	if (!consent_schedule(cfg, st, now, &queued, &error))
 		log_error("consent mail: %s", error->message);
 	else if (queued)
 		log_info("consent mail: %u queued", queued);
 	g_clear_error(&error);
-	if (!events_schedule(cfg, t, st, now, &queued, &error))
+	if (!events_schedule(cfg, st, now, &queued, &error))
 		log_error("event mail: %s", error->message);
 	else if (queued)
 		log_info("event mail: %u queued", queued);
@@ -220,7 +220,7 @@ static void run_schedule(const struct nomd_config *cfg, const struct reply_templ
 			 cfg->programme.retain_days);
 	g_clear_error(&error);
 	gboolean digest = FALSE;
-	if (!digest_run(cfg, t, st, now, FALSE, &digest, &error))
+	if (!digest_run(cfg, st, now, FALSE, &digest, &error))
 		log_error("digest: %s", error->message);
 }
 
@@ -237,7 +237,7 @@ static void run_delivery(struct loop *l)
 {
 	g_autoptr(GError) error = NULL;
 	struct deliver_stats out;
-	run_schedule(*l->cfg, *l->templates, *l->st);
+	run_schedule(*l->cfg, *l->st);
 	if (monotonic_s() < l->delivery_retry_at)
 		return;
 	gboolean ok = deliver_isolated(*l->cfg, *l->templates, l->st, DELIVER_PATIENCE_UNTIL_STOPPED, &out, &error);
@@ -287,7 +287,6 @@ static void step_sync(struct loop *l)
 {
 	g_autoptr(GError) error = NULL;
 	l->ing.cfg = *l->cfg;
-	l->ing.templates = *l->templates;
 	l->ing.retry_soon = FALSE;
 	if (!ingest_sync(&l->ing, l->imap, l->full, &error)) {
 		/* The pass may have left a failed message below the checkpoint
@@ -482,7 +481,7 @@ static void once_batch_done(void *data)
 {
 	struct once *o = data;
 	g_autoptr(GError) error = NULL;
-	run_schedule(o->cfg, o->t, *o->st);
+	run_schedule(o->cfg, *o->st);
 	if (!store_sync(*o->st, &error)) {
 		log_error("%s", error->message);
 		return;
@@ -494,9 +493,7 @@ int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, 
 		const struct daemon_flags *flags)
 {
 	struct once o = { .cfg = cfg, .t = t, .st = st };
-	struct ingest ing = {
-		.cfg = cfg, .templates = t, .stop = flags->stop, .batch_done = once_batch_done, .batch_data = &o
-	};
+	struct ingest ing = { .cfg = cfg, .stop = flags->stop, .batch_done = once_batch_done, .batch_data = &o };
 	g_autoptr(GError) error = NULL;
 	g_autoptr(imap_conn) imap = NULL;
 	g_autofree char *first_error = NULL, *delivery_error = NULL;
@@ -532,7 +529,7 @@ int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, 
 	struct deliver_stats out = { 0 };
 	g_clear_error(&error);
 	if (*st)
-		run_schedule(cfg, t, *st);
+		run_schedule(cfg, *st);
 	/* The sender's last pass takes all that was committed. */
 	if (o.sender && !deliver_finish(o.sender, *flags->stop, &out, &error))
 		delivery_error = g_strdup(error->message);

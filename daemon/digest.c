@@ -17,7 +17,6 @@ void digest_free(struct digest *d)
 		return;
 	g_free(d->subject);
 	g_free(d->text);
-	g_free(d->html);
 	g_free(d->html_body);
 	if (d->csv)
 		g_bytes_unref(d->csv);
@@ -313,8 +312,7 @@ static void keep_csv_row(void *data, int n, const char *const *names, const char
 	g_string_append(csv, "\r\n");
 }
 
-gboolean digest_build(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
-		      struct digest **out, GError **error)
+gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 now, struct digest **out, GError **error)
 {
 	g_autofree char *since = NULL;
 	gint64 mark = 0;
@@ -345,7 +343,6 @@ gboolean digest_build(const struct nomd_config *cfg, const struct reply_template
 	d->subject = g_strdup_printf("%s digest %s: %u new, %u held, %u mail problem%s", cfg->programme.name, day,
 				     fresh, held, problems, problems == 1 ? "" : "s");
 	d->text = g_strdup(text->str);
-	d->html = reply_frame_html(cfg, t, html->str, TRUE);
 	d->html_body = g_strdup(html->str);
 	gsize len = csv->len;
 	d->csv = g_bytes_new_take(g_string_free(g_steal_pointer(&csv), FALSE), len);
@@ -358,11 +355,11 @@ gboolean digest_build(const struct nomd_config *cfg, const struct reply_template
 	return TRUE;
 }
 
-static gboolean queue_digest(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			     gint64 now, const char *period, gint64 due, GError **error)
+static gboolean queue_digest(const struct nomd_config *cfg, struct store *st, gint64 now, const char *period,
+			     gint64 due, GError **error)
 {
 	g_autoptr(digest) d = NULL;
-	if (!digest_build(cfg, t, st, now, &d, error))
+	if (!digest_build(cfg, st, now, &d, error))
 		return FALSE;
 	g_autoptr(reply_facts) words = reply_facts_digest(cfg, d->subject, d->text, d->html_body);
 	for (guint i = 0; i < cfg->staff->len; i++) {
@@ -381,8 +378,8 @@ static gboolean queue_digest(const struct nomd_config *cfg, const struct reply_t
 	return store_mark_digest(st, period, due, error);
 }
 
-gboolean digest_run(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
-		    gboolean force, gboolean *queued, GError **error)
+gboolean digest_run(const struct nomd_config *cfg, struct store *st, gint64 now, gboolean force, gboolean *queued,
+		    GError **error)
 {
 	*queued = FALSE;
 	g_autofree char *period = NULL;
@@ -403,7 +400,7 @@ gboolean digest_run(const struct nomd_config *cfg, const struct reply_templates 
 	gboolean sent = FALSE;
 	gboolean ok = store_digest_sent(st, period, &sent, error);
 	if (ok && !sent)
-		ok = queue_digest(cfg, t, st, now, period, due, error);
+		ok = queue_digest(cfg, st, now, period, due, error);
 	ok = ok && store_commit(st, error);
 	if (!ok) {
 		store_rollback(st);

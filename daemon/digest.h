@@ -26,15 +26,14 @@ struct digest {
 };
 
 /* The digest at `now` covering what happened since the last one. */
-gboolean digest_build(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
-		      struct digest **out, GError **error);
+gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 now, struct digest **out, GError **error);
 void digest_free(struct digest *d);
 
 /* When the current period's digest is due and not yet sent, queue it to
  * every staff address. *queued says whether it did; `force` sends now
  * under a period of its own (nomctl digest --send). */
-gboolean digest_run(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
-		    gboolean force, gboolean *queued, GError **error);
+gboolean digest_run(const struct nomd_config *cfg, struct store *st, gint64 now, gboolean force, gboolean *queued,
+		    GError **error);
 
 typedef struct digest digest;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(digest, digest_free)

@@ -43,8 +43,8 @@ static void person_of(const struct nomd_config *cfg, const struct invitation_vie
 }
 
 /* The invitation (or cancellation) of one invitee, queued and marked. */
-static gboolean send_invitation(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-				const struct invitation_view *v, gint64 now, GError **error)
+static gboolean send_invitation(const struct nomd_config *cfg, struct store *st, const struct invitation_view *v,
+				gint64 now, GError **error)
 {
 	const struct event_record *e = v->event;
 	/* The event called off, or the invitee no longer taking part. */
@@ -83,8 +83,8 @@ static gboolean send_invitation(const struct nomd_config *cfg, const struct repl
 	return outbox_queue(cfg, st, &m, r, error) && store_invitation_sent(st, v->id, e->sequence, cancel, error);
 }
 
-static gboolean send_reminder(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			      const struct invitation_view *v, GError **error)
+static gboolean send_reminder(const struct nomd_config *cfg, struct store *st, const struct invitation_view *v,
+			      GError **error)
 {
 	g_autofree char *when = events_when(v->event);
 	struct notice n = { .answer = v->answer };
@@ -98,8 +98,8 @@ static gboolean send_reminder(const struct nomd_config *cfg, const struct reply_
 	return outbox_queue(cfg, st, &m, r, error) && store_invitation_reminded(st, v->id, error);
 }
 
-static gboolean schedule_in_transaction(const struct nomd_config *cfg, const struct reply_templates *t,
-					struct store *st, gint64 now, guint *queued, GError **error)
+static gboolean schedule_in_transaction(const struct nomd_config *cfg, struct store *st, gint64 now, guint *queued,
+					GError **error)
 {
 	int created = 0;
 	if (!store_invite_audiences(st, now, cfg->events.require_consent, &created, error))
@@ -108,7 +108,7 @@ static gboolean schedule_in_transaction(const struct nomd_config *cfg, const str
 	if (!store_invitations(st, INVITATIONS_TO_SEND, now, 0, &due, error))
 		return FALSE;
 	for (guint i = 0; i < due->len; i++) {
-		if (!send_invitation(cfg, t, st, due->pdata[i], now, error))
+		if (!send_invitation(cfg, st, due->pdata[i], now, error))
 			return FALSE;
 		(*queued)++;
 	}
@@ -119,20 +119,19 @@ static gboolean schedule_in_transaction(const struct nomd_config *cfg, const str
 			       error))
 		return FALSE;
 	for (guint i = 0; i < remind->len; i++) {
-		if (!send_reminder(cfg, t, st, remind->pdata[i], error))
+		if (!send_reminder(cfg, st, remind->pdata[i], error))
 			return FALSE;
 		(*queued)++;
 	}
 	return TRUE;
 }
 
-gboolean events_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
-			 guint *queued, GError **error)
+gboolean events_schedule(const struct nomd_config *cfg, struct store *st, gint64 now, guint *queued, GError **error)
 {
 	*queued = 0;
 	if (!store_begin(st, error))
 		return FALSE;
-	if (!schedule_in_transaction(cfg, t, st, now, queued, error) || !store_commit(st, error)) {
+	if (!schedule_in_transaction(cfg, st, now, queued, error) || !store_commit(st, error)) {
 		store_rollback(st);
 		*queued = 0;
 		return FALSE;
@@ -140,9 +139,8 @@ gboolean events_schedule(const struct nomd_config *cfg, const struct reply_templ
 	return TRUE;
 }
 
-gboolean events_apply_rsvp(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			   const struct parsed_message *msg, const struct decision *d, gint64 message_row,
-			   const char *sha, GError **error)
+gboolean events_apply_rsvp(const struct nomd_config *cfg, struct store *st, const struct parsed_message *msg,
+			   const struct decision *d, gint64 message_row, const char *sha, GError **error)
 {
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	g_autoptr(event_record) e = NULL;

@@ -18,15 +18,13 @@
 /* Invite whoever is not yet invited, send what changed (updates,
  * cancellations) and the reminders due at `now`; one transaction.
  * *queued counts the mails. */
-gboolean events_schedule(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, gint64 now,
-			 guint *queued, GError **error);
+gboolean events_schedule(const struct nomd_config *cfg, struct store *st, gint64 now, guint *queued, GError **error);
 
 /* Inside the caller's transaction: record an RSVP (decision with `rsvp`
  * set), move the waiting list on, and queue the acknowledgement; `sha`:
  * the message's SHA-256, the cause of the reply. */
-gboolean events_apply_rsvp(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			   const struct parsed_message *msg, const struct decision *d, gint64 message_row,
-			   const char *sha, GError **error);
+gboolean events_apply_rsvp(const struct nomd_config *cfg, struct store *st, const struct parsed_message *msg,
+			   const struct decision *d, gint64 message_row, const char *sha, GError **error);
 
 /* "Wednesday 20 January 2027, 10:00 to 12:00 (GMT)", in the event's zone. */
 char *events_when(const struct event_record *e);

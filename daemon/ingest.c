@@ -196,8 +196,8 @@ static void add_status_entry(void *data, int n, const char *const *names, const 
 }
 
 /* One alert per address and hour, to every staff address. */
-static gboolean alert_staff_reply_limit(const struct nomd_config *cfg, const struct reply_templates *t,
-					struct store *st, const char *sender, GError **error)
+static gboolean alert_staff_reply_limit(const struct nomd_config *cfg, struct store *st, const char *sender,
+					GError **error)
 {
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 	g_autofree char *hour = g_date_time_format(now, "%Y-%m-%dT%H");
@@ -214,8 +214,8 @@ static gboolean alert_staff_reply_limit(const struct nomd_config *cfg, const str
 }
 
 /* A nominator's WITHDRAW: the nominee goes, and so do their pairs. */
-static gboolean withdraw_effects(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-				 const struct decision *d, GError **error)
+static gboolean withdraw_effects(const struct nomd_config *cfg, struct store *st, const struct decision *d,
+				 GError **error)
 {
 	g_autoptr(person) p = NULL;
 	if (!store_person_by_email(st, d->withdraw, &p, error))
@@ -224,13 +224,13 @@ static gboolean withdraw_effects(const struct nomd_config *cfg, const struct rep
 		return TRUE;
 	gboolean changed = FALSE;
 	return store_withdraw_id(st, p->id, &changed, error) &&
-	       people_left(cfg, t, st, p, "withdrawn by their organisation", error);
+	       people_left(cfg, st, p, "withdrawn by their organisation", error);
 }
 
 /* Everything one message changes, inside the caller's transaction. */
-static gboolean commit_effects(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			       const struct parsed_message *msg, const struct decision *d, const char *sha, gsize size,
-			       const struct origin *o, GError **error)
+static gboolean commit_effects(const struct nomd_config *cfg, struct store *st, const struct parsed_message *msg,
+			       const struct decision *d, const char *sha, gsize size, const struct origin *o,
+			       GError **error)
 {
 	gint64 internal_date = o ? o->internal_date : 0;
 	g_autofree char *reasons = join_reasons(d);
@@ -279,7 +279,7 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 		if (!(v->amended ? store_amend_nominee(st, row, &nr, error) : store_add_nominee(st, row, &nr, error)))
 			return FALSE;
 	}
-	if (d->command == CMD_WITHDRAW && d->withdraw && !withdraw_effects(cfg, t, st, d, error))
+	if (d->command == CMD_WITHDRAW && d->withdraw && !withdraw_effects(cfg, st, d, error))
 		return FALSE;
 	if (d->command == CMD_WITHDRAW && d->confirm_token &&
 	    !store_confirmation_done(st, d->confirm_token, g_get_real_time() / G_USEC_PER_SEC, error))
@@ -295,13 +295,13 @@ static gboolean commit_effects(const struct nomd_config *cfg, const struct reply
 			return FALSE;
 	}
 	if (d->consent)
-		return consent_apply_answer(cfg, t, st, msg, d, row, sha, error);
+		return consent_apply_answer(cfg, st, msg, d, row, sha, error);
 	if (d->rsvp)
-		return events_apply_rsvp(cfg, t, st, msg, d, row, sha, error);
+		return events_apply_rsvp(cfg, st, msg, d, row, sha, error);
 	if (d->bounce_id && !store_mark_bounce(st, d->bounce_id, d->detail, error))
 		return FALSE;
 	if (d->reasons->len && g_strcmp0(d->reasons->pdata[0], REASON_REPLY_LIMIT) == 0 &&
-	    !alert_staff_reply_limit(cfg, t, st, msg->from, error))
+	    !alert_staff_reply_limit(cfg, st, msg->from, error))
 		return FALSE;
 	if (!d->reply)
 		return TRUE;
@@ -469,7 +469,7 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 		d->confirm_token = random_hex(12);
 	if (!d->detail)
 		d->detail = documents_summary(msg);
-	if (!commit_effects(cfg, ing->templates, st, msg, d, sha, len, o, error) || !commit_origin(st, o, error) ||
+	if (!commit_effects(cfg, st, msg, d, sha, len, o, error) || !commit_origin(st, o, error) ||
 	    !store_commit(st, error)) {
 		store_rollback(st);
 		return FALSE;

@@ -29,7 +29,6 @@ struct ingest_stats {
 
 struct ingest {
 	const struct nomd_config *cfg;
-	const struct reply_templates *templates;
 	struct store *st;
 	const volatile sig_atomic_t *stop; /* checked between messages */
 	struct ingest_stats stats;	   /* cumulative */

@@ -208,7 +208,7 @@ static int run_withdraw(const struct nomctl_run *r)
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_CONFIG;
 	}
-	if (!people_withdraw(cfg, t, st, email, "withdrawn by the programme team", &found, &error)) {
+	if (!people_withdraw(cfg, st, email, "withdrawn by the programme team", &found, &error)) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}

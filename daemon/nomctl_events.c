@@ -156,7 +156,7 @@ static int queue_now(const struct nomd_config *cfg, struct store *st, const char
 	g_autoptr(reply_templates) t = NULL;
 	guint queued = 0;
 	if (!reply_templates_load(cfg->templates, &t, &error) ||
-	    !events_schedule(cfg, t, st, clock_now(), &queued, &error)) {
+	    !events_schedule(cfg, st, clock_now(), &queued, &error)) {
 		fprintf(stderr, "nomctl: %s, but the invitations were not queued: %s\n", what, error->message);
 		return EX_SOFTWARE;
 	}
@@ -331,7 +331,7 @@ int nomctl_digest(const struct nomctl_run *r)
 	}
 	if (preview) {
 		g_autoptr(digest) d = NULL;
-		if (!digest_build(cfg, t, *st, clock_now(), &d, &error)) {
+		if (!digest_build(cfg, *st, clock_now(), &d, &error)) {
 			fprintf(stderr, "nomctl: %s\n", error->message);
 			return EX_SOFTWARE;
 		}
@@ -341,7 +341,7 @@ int nomctl_digest(const struct nomctl_run *r)
 		return EX_OK;
 	}
 	gboolean queued = FALSE;
-	if (!digest_run(cfg, t, *st, clock_now(), TRUE, &queued, &error)) {
+	if (!digest_run(cfg, *st, clock_now(), TRUE, &queued, &error)) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}

@@ -33,8 +33,8 @@ gboolean people_queue_notice(const struct nomd_config *cfg, struct store *st, en
 	return outbox_queue(cfg, st, m, r, error);
 }
 
-gboolean people_left(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-		     const struct person *who, const char *why, GError **error)
+gboolean people_left(const struct nomd_config *cfg, struct store *st, const struct person *who, const char *why,
+		     GError **error)
 {
 	g_autoptr(GArray) partners = g_array_new(FALSE, FALSE, sizeof(gint64));
 	if (!store_end_pairs(st, who->id, why, partners, error))
@@ -61,8 +61,8 @@ gboolean people_left(const struct nomd_config *cfg, const struct reply_templates
 	return TRUE;
 }
 
-gboolean people_withdraw(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			 const char *email, const char *why, gboolean *found, GError **error)
+gboolean people_withdraw(const struct nomd_config *cfg, struct store *st, const char *email, const char *why,
+			 gboolean *found, GError **error)
 {
 	*found = FALSE;
 	if (!store_begin(st, error))
@@ -70,7 +70,7 @@ gboolean people_withdraw(const struct nomd_config *cfg, const struct reply_templ
 	g_autoptr(person) p = NULL;
 	gboolean ok = store_person_by_email(st, email, &p, error);
 	if (ok && p)
-		ok = store_withdraw_id(st, p->id, found, error) && people_left(cfg, t, st, p, why, error);
+		ok = store_withdraw_id(st, p->id, found, error) && people_left(cfg, st, p, why, error);
 	ok = ok && store_commit(st, error);
 	if (!ok)
 		store_rollback(st);

@@ -22,12 +22,12 @@ gboolean people_queue_notice(const struct nomd_config *cfg, struct store *st, en
 
 /* Inside the caller's transaction: `who` stopped taking part (withdrawn or
  * declined): end their pairs and tell each partner. */
-gboolean people_left(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-		     const struct person *who, const char *why, GError **error);
+gboolean people_left(const struct nomd_config *cfg, struct store *st, const struct person *who, const char *why,
+		     GError **error);
 
 /* Withdraw one accepted nominee with all that follows (staff, nomctl);
  * its own transaction. *found says whether the address was accepted. */
-gboolean people_withdraw(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st,
-			 const char *email, const char *why, gboolean *found, GError **error);
+gboolean people_withdraw(const struct nomd_config *cfg, struct store *st, const char *email, const char *why,
+			 gboolean *found, GError **error);
 
 #endif

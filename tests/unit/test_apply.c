@@ -123,7 +123,7 @@ int main(void)
 		printf("Bail out! %s\n", error->message);
 		return 1;
 	}
-	ing = (struct ingest){ .cfg = cfg, .templates = templates, .st = st };
+	ing = (struct ingest){ .cfg = cfg, .st = st };
 
 	const char *good = "From: Chief Executive <ce@fife.example>\r\n"
 			   "To: connect@example.org\r\n"
