@@ -48,6 +48,7 @@ struct loop {
 	char *delivery_error;	       /* the same for delivery; also in the status file */
 	int delivery_failures;	       /* consecutive */
 	gint64 delivery_retry_at;      /* monotonic seconds; no delivery before */
+	struct deliver_job *sender;    /* sending beside the current pass, or NULL */
 	gint64 state_since, last_sync; /* seconds since the epoch */
 };
 
@@ -229,22 +230,35 @@ static gint64 monotonic_s(void)
 	return g_get_monotonic_time() / G_USEC_PER_SEC;
 }
 
-/* A delivery pass that failed (the database full or read-only, the sender
- * unable to start), or that the SMTP server refused (unreachable, the
- * login refused), is tried again after a growing pause, not at every
- * wake-up, and the same failure is logged once. */
-static void run_delivery(struct loop *l)
+/* A batch is committed: queue what it made due (welcomes), make that
+ * durable too (the sender must never send what a power cut could undo),
+ * and wake the sender. The daemon's passes and nomd --once share it. */
+static void batch_committed(const struct nomd_config *cfg, struct store *st, struct deliver_job *sender)
 {
 	g_autoptr(GError) error = NULL;
-	struct deliver_stats out;
-	run_schedule(*l->cfg, *l->st);
-	if (monotonic_s() < l->delivery_retry_at)
+	run_schedule(cfg, st);
+	if (!store_sync(st, &error)) {
+		log_error("%s", error->message);
 		return;
-	gboolean ok = deliver_isolated(*l->cfg, *l->templates, l->st, DELIVER_PATIENCE_UNTIL_STOPPED, &out, &error);
-	l->ing.st = *l->st;
-	if (out.sent || out.deferred || out.failed)
-		log_info("outbox: %d sent, %d deferred, %d failed", out.sent, out.deferred, out.failed);
-	if (ok && !out.held[0]) {
+	}
+	deliver_kick(sender);
+}
+
+static void loop_batch_done(void *data)
+{
+	struct loop *l = data;
+	batch_committed(*l->cfg, *l->st, l->sender);
+}
+
+/* What a delivery pass came to. One that failed (the database full or
+ * read-only, the sender unable to start), or that the SMTP server refused
+ * (unreachable, the login refused), is tried again after a growing pause,
+ * not at every wake-up, and the same failure is logged once. */
+static void delivery_outcome(struct loop *l, gboolean ok, const struct deliver_stats *out, const GError *error)
+{
+	if (out->sent || out->deferred || out->failed)
+		log_info("outbox: %d sent, %d deferred, %d failed", out->sent, out->deferred, out->failed);
+	if (ok && !out->held[0]) {
 		if (l->delivery_error)
 			log_info("delivery works again");
 		l->delivery_failures = 0;
@@ -258,11 +272,46 @@ static void run_delivery(struct loop *l)
 	int delay = ok ? deliver_retry_delay(*l->cfg, l->delivery_failures)
 		       : (int)backoff_ceiling(DELIVERY_RETRY_MIN_S, DELIVERY_RETRY_MAX_S, l->delivery_failures);
 	g_autofree char *why =
-		ok ? g_strdup_printf("outbox on hold, no mail failed: %s", out.held) : g_strdup(error->message);
+		ok ? g_strdup_printf("outbox on hold, no mail failed: %s", out->held) : g_strdup(error->message);
 	log_error_once(&l->delivery_error, why);
 	l->delivery_failures++;
 	l->delivery_retry_at = monotonic_s() + delay;
 	log_debug("delivery: next try in %d s", delay);
+}
+
+/* Start the sender for a pass, so that each batch's replies go while the
+ * next is read (unless delivery is waiting out a failure). The store is
+ * closed for the fork and opened again: FALSE (*error set) when it cannot
+ * be, and *l->st is then NULL. */
+static gboolean delivery_begin(struct loop *l, GError **error)
+{
+	if (monotonic_s() < l->delivery_retry_at)
+		return TRUE;
+	/* No database connection may cross the fork. */
+	store_close(*l->st);
+	*l->st = l->ing.st = NULL;
+	g_autoptr(GError) start = NULL;
+	l->sender = deliver_start(*l->cfg, *l->templates, DELIVER_PATIENCE_UNTIL_STOPPED, &start);
+	if (!l->sender) {
+		const struct deliver_stats none = { 0 };
+		delivery_outcome(l, FALSE, &none, start);
+	}
+	if (!store_open((*l->cfg)->database, l->st, error))
+		return FALSE;
+	l->ing.st = *l->st;
+	deliver_kick(l->sender); /* mail due from before goes now too */
+	return TRUE;
+}
+
+/* The pass is over: the sender's last round takes all that was committed. */
+static void delivery_end(struct loop *l)
+{
+	if (!l->sender)
+		return;
+	g_autoptr(GError) error = NULL;
+	struct deliver_stats out;
+	gboolean ok = deliver_finish(g_steal_pointer(&l->sender), *l->flags->stop, &out, &error);
+	delivery_outcome(l, ok, &out, error);
 }
 
 static void step_connect(struct loop *l)
@@ -288,7 +337,18 @@ static void step_sync(struct loop *l)
 	g_autoptr(GError) error = NULL;
 	l->ing.cfg = *l->cfg;
 	l->ing.retry_soon = FALSE;
-	if (!ingest_sync(&l->ing, l->imap, l->full, &error)) {
+	if (!delivery_begin(l, &error)) {
+		delivery_end(l);
+		store_failed(l, error);
+		return;
+	}
+	l->ing.batch_done = l->sender ? loop_batch_done : NULL;
+	l->ing.batch_data = l;
+	gboolean ok = ingest_sync(&l->ing, l->imap, l->full, &error);
+	if (ok)
+		run_schedule(*l->cfg, *l->st);
+	delivery_end(l);
+	if (!ok) {
 		/* The pass may have left a failed message below the checkpoint
 		 * (or one committed but not moved): the next looks at them all. */
 		l->full = TRUE;
@@ -309,7 +369,6 @@ static void step_sync(struct loop *l)
 	l->store_trouble = FALSE;
 	l->full = l->ing.retry_soon;
 	l->last_sync = g_get_real_time() / G_USEC_PER_SEC;
-	run_delivery(l);
 	set_state(l, ST_WAIT);
 }
 
@@ -474,19 +533,10 @@ struct once {
 	struct deliver_job *sender;
 };
 
-/* A batch is committed: queue what it made due (welcomes), make that
- * durable too (the sender must never send what a power cut could undo),
- * and wake the sender. */
 static void once_batch_done(void *data)
 {
 	struct once *o = data;
-	g_autoptr(GError) error = NULL;
-	run_schedule(o->cfg, *o->st);
-	if (!store_sync(*o->st, &error)) {
-		log_error("%s", error->message);
-		return;
-	}
-	deliver_kick(o->sender);
+	batch_committed(o->cfg, *o->st, o->sender);
 }
 
 int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, struct store **st,

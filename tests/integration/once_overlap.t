@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-# nomd --once sends while it reads: the replies to the first batch reach the
-# SMTP server before the last message of the backlog is even fetched. The
+# nomd --once, and the daemon on a backlog, send while they read: the
+# replies to the first batch reach the SMTP server before the last message
+# of the backlog is even fetched. The
 # IMAP traffic goes through a proxy in this process that holds back the
 # body fetch naming the last message until the test's SMTP server has
 # accepted a mail (or 30 s have passed: then the run goes on, late, and the
@@ -13,7 +14,7 @@ import threading
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import (INBOX_USER, FakeServer, Proxy, form_message, nomctl_json, nomd, section, shut, uid_set,  # noqa: E402
+from nomdtest import (INBOX_USER, Daemon, FakeServer, Proxy, form_message, nomctl_json, nomd, section, shut, uid_set,  # noqa: E402
                       workdir, write_config)
 
 COUNT = 6
@@ -106,5 +107,28 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.is_(relay.sessions, 1, "over one SMTP connection, kept between the sender's passes")
     tap.ok(re.search(rf"outbox: {2 * COUNT} sent, 0 deferred, 0 failed", r.stderr),
            "the last line sums up the sending of the whole run")
+    relay.close()
+
+    # The daemon started on a backlog: its first pass sends as it reads too.
+    dwork = os.path.join(work, "daemon")
+    os.mkdir(dwork)
+    for i in range(COUNT):
+        ms.deliver_lmtp(INBOX_USER, form_message(ce, f"overlap-d{i}@fife.example",
+                                                 section("Member", f"Daemon {i}", f"daemon{i}@fife.example")))
+    uids = sorted(uid for uid, _ in ms.fetch_uids(INBOX_USER))
+    relay = Relay()
+    proxy = HoldLast(("127.0.0.1", ms.imap_port), uids[-1], relay.accepted)
+    conf = write_config(ms, dwork, imap_security="none", imap_extra="batch_size = 2;", max_members=50,
+                        smtp_plain_port=relay.port)
+    text = open(conf).read().replace(f"port = {ms.imap_port};", f"port = {proxy.port};")
+    open(conf, "w").write(text)
+    d = Daemon(conf)
+    done = d.wait_for(rf"outbox: {2 * COUNT} sent", 60) or d.wait_for(r"outbox: \d+ sent", 5)
+    d.stop()
+    tap.ok(proxy.held and proxy.released_by_mail,
+           "the daemon: a mail was accepted by the SMTP server before the last message of the backlog was fetched")
+    outbox = nomctl_json(conf, "outbox")
+    tap.ok(done and sorted({o["status"] for o in outbox}) == ["sent"] and len(outbox) == 2 * COUNT,
+           f"and by the end of its first pass every reply and welcome was sent ({len(outbox)})")
     relay.close()
 tap.done()
