@@ -19,7 +19,7 @@ static gboolean ask_consent(const struct nomd_config *cfg, struct store *st, con
 	const struct outmail m = { .cause = reminder ? OUTBOX_CONSENT_REMINDER : OUTBOX_WELCOME,
 				   .to = p->email,
 				   .nominee = p->id };
-	return people_queue_notice(cfg, st, reminder ? NOTICE_REMINDER : NOTICE_WELCOME, &n, &m, error) &&
+	return outbox_queue_notice(cfg, st, reminder ? NOTICE_REMINDER : NOTICE_WELCOME, &n, &m, error) &&
 	       (reminder ? store_set_reminded(st, p->id, now, error)
 			 : store_set_welcomed(st, p->id, token, now, error));
 }
@@ -94,7 +94,7 @@ gboolean consent_apply_answer(const struct nomd_config *cfg, struct store *st, c
 			return FALSE;
 		/* The nominator may offer the freed place to someone else. */
 		const struct outmail m = { .cause = OUTBOX_DECLINED, .to = p->nominated_by, .nominee = p->id };
-		if (changed && p->nominated_by && !people_queue_notice(cfg, st, NOTICE_NOMINEE_DECLINED, &n, &m, error))
+		if (changed && p->nominated_by && !outbox_queue_notice(cfg, st, NOTICE_NOMINEE_DECLINED, &n, &m, error))
 			return FALSE;
 	} else if (strcmp(code, REASON_NOMINATION_INACTIVE) == 0) {
 		kind = NOTICE_CONSENT_INACTIVE;
@@ -104,5 +104,5 @@ gboolean consent_apply_answer(const struct nomd_config *cfg, struct store *st, c
 	const struct outmail m = {
 		.cause = OUTBOX_REPLY, .cause_text = sha, .answers = msg, .message_row = message_row, .nominee = p->id
 	};
-	return people_queue_notice(cfg, st, kind, &n, &m, error);
+	return outbox_queue_notice(cfg, st, kind, &n, &m, error);
 }

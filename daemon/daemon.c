@@ -528,7 +528,6 @@ int daemon_run(const char *config_path, struct nomd_config **cfg, struct reply_t
  * each batch's replies and welcomes while the next batches are read. */
 struct once {
 	const struct nomd_config *cfg;
-	const struct reply_templates *t;
 	struct store **st;
 	struct deliver_job *sender;
 };
@@ -542,7 +541,7 @@ static void once_batch_done(void *data)
 int daemon_once(const struct nomd_config *cfg, const struct reply_templates *t, struct store **st,
 		const struct daemon_flags *flags)
 {
-	struct once o = { .cfg = cfg, .t = t, .st = st };
+	struct once o = { .cfg = cfg, .st = st };
 	struct ingest ing = { .cfg = cfg, .stop = flags->stop, .batch_done = once_batch_done, .batch_data = &o };
 	g_autoptr(GError) error = NULL;
 	g_autoptr(imap_conn) imap = NULL;

@@ -172,15 +172,6 @@ static gboolean deliver_pass(const struct nomd_config *cfg, const struct reply_t
 	}
 }
 
-gboolean deliver_pending(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, int patience,
-			 gboolean (*should_stop)(void), struct deliver_stats *stats, GError **error)
-{
-	*stats = (struct deliver_stats){ 0 };
-	g_autoptr(smtp_client) smtp = smtp_client_new(cfg);
-	g_autoptr(GHashTable) tried = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-	return deliver_pass(cfg, t, st, smtp, tried, patience, should_stop, stats, error);
-}
-
 static pid_t parent_pid;
 static volatile sig_atomic_t child_stop;
 

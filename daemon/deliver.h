@@ -36,11 +36,6 @@ struct deliver_stats {
 /* Seconds to wait after `failures` failed tries: smtp.retry_min doubling
  * per try up to smtp.retry_max; jittered, between half and all of it. */
 int deliver_retry_delay(const struct nomd_config *cfg, int failures);
-/* Send every pending outbox row once, in this process, rendering each with
- * the templates `t`; stops between messages when should_stop() says so.
- * FALSE only when the store fails. */
-gboolean deliver_pending(const struct nomd_config *cfg, const struct reply_templates *t, struct store *st, int patience,
-			 gboolean (*should_stop)(void), struct deliver_stats *stats, GError **error);
 /* A sender in a child process with its own database connection, for the
  * whole of an ingest pass: it sends what is due at each deliver_kick (the
  * caller kicks after each durable commit), and once more when

@@ -72,7 +72,6 @@ static gboolean send_invitation(const struct nomd_config *cfg, struct store *st,
 	struct notice n = { 0 };
 	person_of(cfg, v, &n);
 	describe(e, when, &n);
-	g_autoptr(reply_facts) r = reply_facts_notice(cfg, cancel ? NOTICE_EVENT_CANCELLED : NOTICE_INVITATION, &n);
 	const struct outmail m = { .cause = cancel ? OUTBOX_CANCELLATION : OUTBOX_INVITATION,
 				   .to = v->email,
 				   .nominee = v->nominee,
@@ -80,7 +79,8 @@ static gboolean send_invitation(const struct nomd_config *cfg, struct store *st,
 				   .sequence = e->sequence,
 				   .calendar = calendar,
 				   .calendar_method = cancel ? "CANCEL" : "REQUEST" };
-	return outbox_queue(cfg, st, &m, r, error) && store_invitation_sent(st, v->id, e->sequence, cancel, error);
+	return outbox_queue_notice(cfg, st, cancel ? NOTICE_EVENT_CANCELLED : NOTICE_INVITATION, &n, &m, error) &&
+	       store_invitation_sent(st, v->id, e->sequence, cancel, error);
 }
 
 static gboolean send_reminder(const struct nomd_config *cfg, struct store *st, const struct invitation_view *v,
@@ -90,12 +90,12 @@ static gboolean send_reminder(const struct nomd_config *cfg, struct store *st, c
 	struct notice n = { .answer = v->answer };
 	person_of(cfg, v, &n);
 	describe(v->event, when, &n);
-	g_autoptr(reply_facts) r = reply_facts_notice(cfg, NOTICE_EVENT_REMINDER, &n);
 	/* Kept with the invitation: a YES or NO to the reminder counts. */
 	const struct outmail m = {
 		.cause = OUTBOX_EVENT_REMINDER, .to = v->email, .nominee = v->nominee, .invitation = v->id
 	};
-	return outbox_queue(cfg, st, &m, r, error) && store_invitation_reminded(st, v->id, error);
+	return outbox_queue_notice(cfg, st, NOTICE_EVENT_REMINDER, &n, &m, error) &&
+	       store_invitation_reminded(st, v->id, error);
 }
 
 static gboolean schedule_in_transaction(const struct nomd_config *cfg, struct store *st, gint64 now, guint *queued,
@@ -165,13 +165,12 @@ gboolean events_apply_rsvp(const struct nomd_config *cfg, struct store *st, cons
 			struct notice n = { .answer = RSVP_ACCEPTED };
 			person_of(cfg, next, &n);
 			describe(e, when, &n);
-			g_autoptr(reply_facts) r = reply_facts_notice(cfg, NOTICE_RSVP_PROMOTED, &n);
 			const struct outmail m = { .cause = OUTBOX_PROMOTED,
 						   .cause_text = sha,
 						   .to = next->email,
 						   .nominee = next->nominee,
 						   .invitation = next->id };
-			if (!outbox_queue(cfg, st, &m, r, error))
+			if (!outbox_queue_notice(cfg, st, NOTICE_RSVP_PROMOTED, &n, &m, error))
 				return FALSE;
 			log_info("event %" G_GINT64_FORMAT ": nominee %" G_GINT64_FORMAT
 				 " moved up from the waiting list",
@@ -183,9 +182,8 @@ gboolean events_apply_rsvp(const struct nomd_config *cfg, struct store *st, cons
 	g_autofree char *when = events_when(e);
 	struct notice n = { .answer = answer, .person = { .name = d->rsvp->name, .email = d->rsvp->email } };
 	describe(e, when, &n);
-	g_autoptr(reply_facts) r = reply_facts_notice(cfg, kind, &n);
 	const struct outmail m = {
 		.cause = OUTBOX_REPLY, .cause_text = sha, .answers = msg, .message_row = message_row
 	};
-	return outbox_queue(cfg, st, &m, r, error);
+	return outbox_queue_notice(cfg, st, kind, &n, &m, error);
 }

@@ -86,8 +86,8 @@ static void put_string(GVariantDict *d, const char *key, const char *value)
 		g_variant_dict_insert_value(d, key, g_variant_new_string(value));
 }
 
-static char *facts_text(const struct outmail *m, const struct reply_facts *words, const char *in_reply_to,
-			const char *references, gint64 date)
+static char *facts_text(const struct outmail *m, const struct reply_facts *words, const char *to,
+			const char *in_reply_to, const char *references, gint64 date)
 {
 	g_auto(GVariantDict) d;
 	g_variant_dict_init(&d, NULL);
@@ -96,7 +96,7 @@ static char *facts_text(const struct outmail *m, const struct reply_facts *words
 	put_string(&d, "fallback", words->fallback_subject);
 	put_string(&d, "token", words->token);
 	put_string(&d, "tag", words->tag);
-	put_string(&d, "to", m->answers ? m->answers->from : m->to);
+	put_string(&d, "to", to);
 	if (m->cc && m->cc->len)
 		g_variant_dict_insert_value(&d, "cc",
 					    g_variant_new_strv((const char *const *)m->cc->pdata, m->cc->len));
@@ -125,7 +125,9 @@ gboolean outbox_queue(const struct nomd_config *cfg, struct store *st, const str
 	g_autofree char *in_reply_to = NULL, *references = NULL;
 	if (m->answers)
 		compose_thread(m->answers, &in_reply_to, &references);
-	g_autofree char *facts = facts_text(m, words, in_reply_to, references, g_get_real_time() / G_USEC_PER_SEC);
+	/* A reply goes to the From of what it answers. */
+	const char *to = m->answers ? m->answers->from : m->to;
+	g_autofree char *facts = facts_text(m, words, to, in_reply_to, references, g_get_real_time() / G_USEC_PER_SEC);
 	g_autoptr(GArray) also = g_array_new(FALSE, FALSE, sizeof(gint64));
 	if (m->partner > 0)
 		g_array_append_val(also, m->partner);
@@ -139,7 +141,7 @@ gboolean outbox_queue(const struct nomd_config *cfg, struct store *st, const str
 		.n_also = also->len,
 		/* Automatic replies go from the null sender (RFC 3834). */
 		.envelope_from = m->answers ? "" : cfg->smtp.from_address,
-		.recipient = m->answers ? m->answers->from : m->to,
+		.recipient = to,
 		.message_id = id,
 		.kind = words->template,
 		.facts = facts,
@@ -156,6 +158,13 @@ gboolean outbox_queue(const struct nomd_config *cfg, struct store *st, const str
 			return FALSE;
 	}
 	return TRUE;
+}
+
+gboolean outbox_queue_notice(const struct nomd_config *cfg, struct store *st, enum notice_kind kind,
+			     const struct notice *n, const struct outmail *m, GError **error)
+{
+	g_autoptr(reply_facts) words = reply_facts_notice(cfg, kind, n);
+	return outbox_queue(cfg, st, m, words, error);
 }
 
 static const char *get_string(GVariantDict *d, const char *key)

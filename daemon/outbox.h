@@ -62,6 +62,10 @@ struct outmail {
 gboolean outbox_queue(const struct nomd_config *cfg, struct store *st, const struct outmail *m,
 		      const struct reply_facts *words, GError **error);
 
+/* outbox_queue of notice `kind` about `n` (reply_facts_notice). */
+gboolean outbox_queue_notice(const struct nomd_config *cfg, struct store *st, enum notice_kind kind,
+			     const struct notice *n, const struct outmail *m, GError **error);
+
 /* The mail a queued row's facts make, as it goes to SMTP. FALSE when the
  * facts cannot be read or no longer render (a reason to fail the row, not
  * to retry it). */

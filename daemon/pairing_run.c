@@ -111,7 +111,7 @@ gboolean pairing_commit(const struct nomd_config *cfg, struct store *st, const s
 						   .nominee = sides[s][0]->id,
 						   .partner = sides[s][1]->id,
 						   .pair = pair_id };
-			if (!people_queue_notice(cfg, st, NOTICE_PAIR, &n, &m, error))
+			if (!outbox_queue_notice(cfg, st, NOTICE_PAIR, &n, &m, error))
 				return FALSE;
 			(*notices)++;
 		}

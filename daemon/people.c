@@ -25,14 +25,6 @@ void people_notice_person(const struct nomd_config *cfg, const struct person *p,
 	};
 }
 
-/* Render a notice and queue it as `m` says. */
-gboolean people_queue_notice(const struct nomd_config *cfg, struct store *st, enum notice_kind kind,
-			     const struct notice *n, const struct outmail *m, GError **error)
-{
-	g_autoptr(reply_facts) r = reply_facts_notice(cfg, kind, n);
-	return outbox_queue(cfg, st, m, r, error);
-}
-
 gboolean people_left(const struct nomd_config *cfg, struct store *st, const struct person *who, const char *why,
 		     GError **error)
 {
@@ -53,7 +45,7 @@ gboolean people_left(const struct nomd_config *cfg, struct store *st, const stru
 		const struct outmail m = {
 			.cause = OUTBOX_PAIR_ENDED, .to = partner->email, .nominee = partner->id, .partner = who->id
 		};
-		if (!people_queue_notice(cfg, st, NOTICE_PAIR_ENDED, &n, &m, error))
+		if (!outbox_queue_notice(cfg, st, NOTICE_PAIR_ENDED, &n, &m, error))
 			return FALSE;
 		log_info("pair of nominees %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT " ended (%s); partner told",
 			 who->id, partner->id, why);

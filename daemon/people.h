@@ -16,9 +16,6 @@
 
 /* A notice's view of nominee `p` (borrowing from it). */
 void people_notice_person(const struct nomd_config *cfg, const struct person *p, struct notice_person *out);
-/* Queue notice `kind` about `n` as `m` says; the caller holds the transaction. */
-gboolean people_queue_notice(const struct nomd_config *cfg, struct store *st, enum notice_kind kind,
-			     const struct notice *n, const struct outmail *m, GError **error);
 
 /* Inside the caller's transaction: `who` stopped taking part (withdrawn or
  * declined): end their pairs and tell each partner. */

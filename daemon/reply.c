@@ -157,16 +157,6 @@ static char *frame(const struct reply_templates *t, struct tdata *data, char *bo
 	return template_render(t->layout, data);
 }
 
-char *reply_frame_html(const struct nomd_config *cfg, const struct reply_templates *t, const char *body,
-		       gboolean to_staff)
-{
-	g_autoptr(tdata) data = tdata_new();
-	tdata_set(data, "programme", cfg->programme.name);
-	tdata_set(data, "from_address", cfg->smtp.from_address);
-	tdata_set_flag(data, "to_staff", to_staff);
-	return frame(t, data, g_strdup(body));
-}
-
 void reply_out_free(struct reply_out *r)
 {
 	if (!r)
@@ -454,12 +444,6 @@ struct reply_facts *reply_facts_notice(const struct nomd_config *cfg, enum notic
 		f->tag = g_strdup_printf("[ref %s]", token);
 	}
 	return f;
-}
-
-struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struct reply_templates *t,
-				      enum notice_kind k, const struct notice *n)
-{
-	return render_now(t, reply_facts_notice(cfg, k, n));
 }
 
 struct reply_facts *reply_facts_reply_limit(const struct nomd_config *cfg, const char *sender)

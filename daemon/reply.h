@@ -25,10 +25,6 @@ struct status_entry {
 /* The built-in templates, each replaced by the file of the same name in
  * `dir` when there (`dir` NULL or "": built-in only). All are checked. */
 gboolean reply_templates_load(const char *dir, struct reply_templates **out, GError **error);
-/* An HTML body in the shared frame (layout.html); `to_staff` signs it as
- * nomd rather than the programme team. */
-char *reply_frame_html(const struct nomd_config *cfg, const struct reply_templates *t, const char *body,
-		       gboolean to_staff);
 void reply_templates_free(struct reply_templates *t);
 /* The reply to a message whose decision says to reply. `subject`: the
  * original's; `status`: the organisation's nominees (STATUS only, may be NULL). */
@@ -73,8 +69,6 @@ struct notice {
 	enum rsvp answer; /* RSVP notices; RSVP_NONE in the others */
 };
 
-struct reply_out *reply_render_notice(const struct nomd_config *cfg, const struct reply_templates *t,
-				      enum notice_kind k, const struct notice *n);
 void reply_out_free(struct reply_out *r);
 
 /* What a mail will say, before it is rendered: the template and the facts

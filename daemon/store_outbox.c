@@ -101,6 +101,19 @@ static struct outbox_item *outbox_item_read(sqlite3_stmt *stmt)
 	return it;
 }
 
+/* Every row `stmt` yields, into *items (outbox_item_free). */
+static gboolean read_items(struct store *st, sqlite3_stmt *stmt, GPtrArray **items, GError **error)
+{
+	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)outbox_item_free);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		g_ptr_array_add(list, outbox_item_read(stmt));
+	if (rc != SQLITE_DONE)
+		return store_fail(st, error, "read outbox");
+	*items = g_steal_pointer(&list);
+	return TRUE;
+}
+
 gboolean store_outbox_item(struct store *st, gint64 id, struct outbox_item **item, GError **error)
 {
 	*item = NULL;
@@ -109,11 +122,11 @@ gboolean store_outbox_item(struct store *st, gint64 id, struct outbox_item **ite
 	if (!stmt)
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, id);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*item = outbox_item_read(stmt);
-	else if (rc != SQLITE_DONE)
-		return store_fail(st, error, "read outbox");
+	g_autoptr(GPtrArray) list = NULL;
+	if (!read_items(st, stmt, &list, error))
+		return FALSE;
+	if (list->len)
+		*item = g_ptr_array_steal_index(list, 0);
 	return TRUE;
 }
 
@@ -130,14 +143,7 @@ gboolean store_outbox_pending(struct store *st, gint64 after_id, int limit, gint
 	sqlite3_bind_int(stmt, 1, limit);
 	sqlite3_bind_int64(stmt, 2, after_id);
 	sqlite3_bind_int64(stmt, 3, now);
-	g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)outbox_item_free);
-	int rc;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		g_ptr_array_add(list, outbox_item_read(stmt));
-	if (rc != SQLITE_DONE)
-		return store_fail(st, error, "read outbox");
-	*items = g_steal_pointer(&list);
-	return TRUE;
+	return read_items(st, stmt, items, error);
 }
 
 gboolean store_sender_batch(struct store *st, GError **error)
