@@ -516,6 +516,39 @@ gboolean imap_has_idle(struct imap_conn *c)
 	return mailimap_has_idle(c->imap);
 }
 
+/* New mail is announced by a count above what the moves left. */
+static gboolean imap_mail_announced(struct imap_conn *c)
+{
+	struct mailimap_selection_info *sel = c->imap->imap_selection_info;
+	return sel && sel->sel_exists > c->exists_expected;
+}
+
+/* One IDLE command: until the server says something, time is up or *wake. */
+static gboolean idle_once(struct imap_conn *c, gint64 deadline, const volatile sig_atomic_t *wake, gboolean *heard,
+			  GError **error)
+{
+	log_debug("imap state=idle max_seconds=%d", (int)((deadline - g_get_monotonic_time()) / G_USEC_PER_SEC));
+	int r = mailimap_idle(c->imap);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(c, error, "IDLE", r);
+	int fd = mailimap_idle_get_fd(c->imap);
+	/* Bytes libetpan already buffered never show up on the socket. */
+	*heard = c->imap->imap_stream->read_buffer_len > 0;
+	while (!*heard && !(wake && *wake) && g_get_monotonic_time() < deadline) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int n = poll(&p, 1, 1000);
+		if (n < 0 && errno != EINTR) {
+			g_set_error(error, IMAP_ERROR, IMAP_ERR_CONNECT, "IMAP IDLE on %s: poll: %s", c->where,
+				    g_strerror(errno));
+			return FALSE;
+		}
+		*heard = n > 0;
+	}
+	log_debug("imap state=idle-done heard=%d", *heard);
+	r = mailimap_idle_done(c->imap);
+	return r == MAILIMAP_NO_ERROR ? TRUE : fail(c, error, "IDLE DONE", r);
+}
+
 gboolean imap_idle(struct imap_conn *c, int max_seconds, const volatile sig_atomic_t *wake, gboolean *activity,
 		   GError **error)
 {
@@ -525,32 +558,29 @@ gboolean imap_idle(struct imap_conn *c, int max_seconds, const volatile sig_atom
 	 * and moved was announced then, and IDLE will not repeat it. Only a
 	 * count above what the moves left means new mail: a server that
 	 * repeats an unchanged EXISTS must not make nomd spin. */
-	struct mailimap_selection_info *sel = c->imap->imap_selection_info;
-	if (sel && sel->sel_exists > c->exists_expected) {
+	if (imap_mail_announced(c)) {
 		log_debug("imap state=idle-skipped exists=%u expected=%u (new mail announced since the last SELECT)",
-			  sel->sel_exists, c->exists_expected);
+			  c->imap->imap_selection_info->sel_exists, c->exists_expected);
 		*activity = TRUE;
 		return TRUE;
 	}
-	log_debug("imap state=idle max_seconds=%d", max_seconds);
-	int r = mailimap_idle(c->imap);
-	if (r != MAILIMAP_NO_ERROR)
-		return fail(c, error, "IDLE", r);
-	int fd = mailimap_idle_get_fd(c->imap);
 	gint64 deadline = g_get_monotonic_time() + (gint64)max_seconds * G_USEC_PER_SEC;
-	/* Bytes libetpan already buffered never show up on the socket. */
-	*activity = c->imap->imap_stream->read_buffer_len > 0;
-	while (!*activity && !(wake && *wake) && g_get_monotonic_time() < deadline) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int n = poll(&p, 1, 1000);
-		if (n < 0 && errno != EINTR) {
-			g_set_error(error, IMAP_ERROR, IMAP_ERR_CONNECT, "IMAP IDLE on %s: poll: %s", c->where,
-				    g_strerror(errno));
+	while (!(wake && *wake) && g_get_monotonic_time() < deadline) {
+		gboolean heard = FALSE;
+		if (!idle_once(c, deadline, wake, &heard, error))
 			return FALSE;
+		if (!heard)
+			break;
+		/* What the server said is read now. A keepalive ("* OK Still
+		 * here"), flags or an unchanged count is no mail: idle on.
+		 * Fewer messages than expected means another client removed
+		 * some; a pass counts afresh. */
+		struct mailimap_selection_info *sel = c->imap->imap_selection_info;
+		if (!sel || sel->sel_exists != c->exists_expected) {
+			*activity = TRUE;
+			break;
 		}
-		*activity = n > 0;
+		log_debug("imap state=idle-again exists=%u (nothing new)", sel->sel_exists);
 	}
-	log_debug("imap state=idle-done activity=%d", *activity);
-	r = mailimap_idle_done(c->imap);
-	return r == MAILIMAP_NO_ERROR ? TRUE : fail(c, error, "IDLE DONE", r);
+	return TRUE;
 }

@@ -5,11 +5,14 @@
 # between nomd and Dovecot's plain IMAP port and adds "* N EXISTS" (the
 # current count) before every tagged answer. It also counts one message
 # more than there is, as if the inbox held one nomd leaves alone, so that
-# every pass searches (an empty inbox is only SELECTed). nomd must still
-# wait quietly in IDLE, and still take in mail that really arrives.
+# every pass searches (an empty inbox is only SELECTed). A second after
+# each "+ idling" it sends a keepalive ("* OK Still here", as Dovecot does
+# at an interval of its own). nomd must still wait quietly in IDLE, and
+# still take in mail that really arrives.
 import os
 import re
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -23,11 +26,25 @@ from nomdtest import INBOX_USER, Daemon, Proxy, form_message, nomctl_json, secti
 class EchoProxy(Proxy):
     """Forwards IMAP connections to `upstream`: every EXISTS count one
     higher, and the current count again before each tagged answer once a
-    mailbox is selected. Literals ({n}) are passed through whole."""
+    mailbox is selected; a keepalive a second into each IDLE. Literals ({n})
+    are passed through whole."""
 
     def __init__(self, upstream):
         self.echoes = 0
+        self.keepalives = 0
+        self.lock = threading.Lock()
         super().__init__(upstream)
+
+    def send(self, client, data):
+        with self.lock:
+            try:
+                client.sendall(data)
+            except OSError:
+                pass
+
+    def keepalive(self, client):
+        self.keepalives += 1
+        self.send(client, b"* OK Still here\r\n")
 
     def to_client(self, server, client):
         f = server.makefile("rb")
@@ -49,7 +66,9 @@ class EchoProxy(Proxy):
                 elif not line.startswith((b"*", b"+")) and count is not None:
                     out = b"* %d EXISTS\r\n" % count + out
                     self.echoes += 1
-                client.sendall(out)
+                self.send(client, out)
+                if line.startswith(b"+ idling"):
+                    threading.Timer(1.0, self.keepalive, args=(client,)).start()
         except OSError:
             pass
         shut(server, client)
@@ -74,11 +93,14 @@ with MailStack(os.path.join(work, "stack")) as ms:
     d = Daemon(conf, "-v")
     tap.ok(d.wait_for(r"message echo-19@\S+ .*outcome=", 30), "nomd takes in a backlog of 20 through the proxy")
     tap.ok(d.wait_for(r"imap state=idle max_seconds", 15), "and goes into IDLE")
-    mark = d.mark()
+    mark, kept = d.mark(), proxy.keepalives
     time.sleep(4)
     selects = len(re.findall(r"imap state=select", d.text()[mark:]))
-    tap.ok(proxy.echoes > 0, f"the proxy repeated the count in {proxy.echoes} answers")
+    tap.ok(proxy.echoes > 0 and proxy.keepalives - kept >= 2,
+           f"the proxy repeated the count in {proxy.echoes} answers, sent {proxy.keepalives - kept} keepalives in 4 s")
     tap.ok(selects == 0, f"with nothing new, nomd waits in IDLE: {selects} SELECTs in 4 s")
+    if selects:
+        tap.diag(d.text()[mark:])
     mark = d.mark()
     for n in range(20, 30):
         ms.deliver_lmtp(INBOX_USER, nomination(n))
