@@ -74,8 +74,10 @@ char *outbox_key(const struct outmail *m, const char *copy_to)
 	return g_string_free(key, FALSE);
 }
 
-/* Facts are kept as GVariant text (a{sv}): readable in the database,
- * parsed back by GLib, typed. */
+/* Facts are a GVariant a{sv}, typed and read back by GLib, kept in its
+ * serialised form (little-endian, whatever the machine): writing it costs
+ * a copy, where its text form cost a seventh of ingest. Rows queued by
+ * 0.16 development builds hold the text form; they still read. */
 #define FACTS_TYPE G_VARIANT_TYPE_VARDICT
 /* A row's facts larger than this are refused when read back. */
 #define FACTS_MAX (16 * 1024 * 1024)
@@ -86,8 +88,40 @@ static void put_string(GVariantDict *d, const char *key, const char *value)
 		g_variant_dict_insert_value(d, key, g_variant_new_string(value));
 }
 
-static char *facts_text(const struct outmail *m, const struct reply_facts *words, const char *to,
-			const char *in_reply_to, const char *references, gint64 date)
+GBytes *outbox_facts_encode(GVariant *facts)
+{
+	g_autoptr(GVariant) normal = g_variant_get_normal_form(facts);
+	if (G_BYTE_ORDER == G_BIG_ENDIAN) {
+		g_autoptr(GVariant) swapped = g_variant_byteswap(normal);
+		return g_variant_get_data_as_bytes(swapped);
+	}
+	return g_variant_get_data_as_bytes(normal);
+}
+
+GVariant *outbox_facts_decode(GBytes *facts, gboolean printed, GError **error)
+{
+	gsize len = facts ? g_bytes_get_size(facts) : 0;
+	if (len == 0 || len > FACTS_MAX) {
+		g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_FAILED, "no facts to write the mail from");
+		return NULL;
+	}
+	if (printed) {
+		g_autofree char *text = g_strndup(g_bytes_get_data(facts, NULL), len);
+		g_autoptr(GError) local = NULL;
+		GVariant *v = g_variant_parse(FACTS_TYPE, text, NULL, NULL, &local);
+		if (!v)
+			g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_FAILED, "the facts do not read: %s",
+				    local->message);
+		return v;
+	}
+	/* Not trusted: GLib checks the framing as it reads, and what does
+	 * not frame reads as empty, never past the end. */
+	g_autoptr(GVariant) v = g_variant_ref_sink(g_variant_new_from_bytes(FACTS_TYPE, facts, FALSE));
+	return G_BYTE_ORDER == G_BIG_ENDIAN ? g_variant_byteswap(v) : g_variant_get_normal_form(v);
+}
+
+static GBytes *facts_bytes(const struct outmail *m, const struct reply_facts *words, const char *to,
+			   const char *in_reply_to, const char *references, gint64 date)
 {
 	g_auto(GVariantDict) d;
 	g_variant_dict_init(&d, NULL);
@@ -112,7 +146,7 @@ static char *facts_text(const struct outmail *m, const struct reply_facts *words
 	if (m->attach_form)
 		g_variant_dict_insert_value(&d, "form", g_variant_new_boolean(TRUE));
 	g_autoptr(GVariant) v = g_variant_ref_sink(g_variant_dict_end(&d));
-	return g_variant_print(v, TRUE);
+	return outbox_facts_encode(v);
 }
 
 gboolean outbox_queue(const struct nomd_config *cfg, struct store *st, const struct outmail *m,
@@ -127,7 +161,8 @@ gboolean outbox_queue(const struct nomd_config *cfg, struct store *st, const str
 		compose_thread(m->answers, &in_reply_to, &references);
 	/* A reply goes to the From of what it answers. */
 	const char *to = m->answers ? m->answers->from : m->to;
-	g_autofree char *facts = facts_text(m, words, to, in_reply_to, references, g_get_real_time() / G_USEC_PER_SEC);
+	g_autoptr(GBytes) facts =
+		facts_bytes(m, words, to, in_reply_to, references, g_get_real_time() / G_USEC_PER_SEC);
 	g_autoptr(GArray) also = g_array_new(FALSE, FALSE, sizeof(gint64));
 	if (m->partner > 0)
 		g_array_append_val(also, m->partner);
@@ -173,19 +208,12 @@ static const char *get_string(GVariantDict *d, const char *key)
 	return g_variant_dict_lookup(d, key, "&s", &s) ? s : NULL;
 }
 
-gboolean outbox_render(const struct nomd_config *cfg, const struct reply_templates *t, const char *facts,
-		       const char *message_id, GBytes **out, GError **error)
+gboolean outbox_render(const struct nomd_config *cfg, const struct reply_templates *t, const struct outbox_item *it,
+		       GBytes **out, GError **error)
 {
-	if (!facts || strlen(facts) > FACTS_MAX) {
-		g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_FAILED, "no facts to write the mail from");
+	g_autoptr(GVariant) v = outbox_facts_decode(it->facts, it->facts_printed, error);
+	if (!v)
 		return FALSE;
-	}
-	g_autoptr(GError) local = NULL;
-	g_autoptr(GVariant) v = g_variant_parse(FACTS_TYPE, facts, NULL, NULL, &local);
-	if (!v) {
-		g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_FAILED, "the facts do not read: %s", local->message);
-		return FALSE;
-	}
 	g_auto(GVariantDict) d;
 	g_variant_dict_init(&d, v);
 	g_autoptr(GVariant) data = g_variant_dict_lookup_value(&d, "data", FACTS_TYPE);
@@ -222,7 +250,7 @@ gboolean outbox_render(const struct nomd_config *cfg, const struct reply_templat
 		.reply = reply,
 		.in_reply_to = get_string(&d, "in_reply_to"),
 		.references = get_string(&d, "references"),
-		.message_id = message_id,
+		.message_id = it->message_id,
 		.date = date,
 		.calendar = get_string(&d, "calendar"),
 		.calendar_method = get_string(&d, "calendar_method"),
@@ -251,7 +279,7 @@ GBytes *outbox_mail(const struct nomd_config *cfg, const struct reply_templates 
 {
 	if (it->facts) {
 		GBytes *mail = NULL;
-		return outbox_render(cfg, t, it->facts, it->message_id, &mail, error) ? mail : NULL;
+		return outbox_render(cfg, t, it, &mail, error) ? mail : NULL;
 	}
 	if (!it->body || g_bytes_get_size(it->body) == 0) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "nothing to send: its content was erased");

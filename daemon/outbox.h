@@ -69,8 +69,14 @@ gboolean outbox_queue_notice(const struct nomd_config *cfg, struct store *st, en
 /* The mail a queued row's facts make, as it goes to SMTP. FALSE when the
  * facts cannot be read or no longer render (a reason to fail the row, not
  * to retry it). */
-gboolean outbox_render(const struct nomd_config *cfg, const struct reply_templates *t, const char *facts,
-		       const char *message_id, GBytes **out, GError **error);
+gboolean outbox_render(const struct nomd_config *cfg, const struct reply_templates *t, const struct outbox_item *it,
+		       GBytes **out, GError **error);
+
+/* Facts as a row keeps them, and back: NULL (with *error) for facts that
+ * are missing, too large or (printed: the text form of 0.16) do not parse.
+ * Bytes that do not frame read as an empty dictionary. */
+GBytes *outbox_facts_encode(GVariant *facts);
+GVariant *outbox_facts_decode(GBytes *facts, gboolean printed, GError **error);
 
 /* The idempotency key of `m` (for one copy: `copy_to`, else NULL). */
 char *outbox_key(const struct outmail *m, const char *copy_to);

@@ -59,9 +59,10 @@ struct outbox_item {
 	gint64 id;
 	char *envelope_from; /* "" for the null sender */
 	char *recipient;
-	GBytes *body;	  /* the MIME of mail queued before schema 11; else empty */
-	char *facts;	  /* what delivery renders (outbox.c); NULL for the above */
-	char *message_id; /* without brackets, fixed when queued */
+	GBytes *body;		/* the MIME of mail queued before schema 11; else empty */
+	GBytes *facts;		/* what delivery renders (outbox.c); NULL for the above */
+	gboolean facts_printed; /* facts in the text form of 0.16 */
+	char *message_id;	/* without brackets, fixed when queued */
 	int attempts;
 };
 
@@ -95,9 +96,9 @@ struct outbox_row {
 	const char *envelope_from; /* "" for the null sender */
 	const char *recipient;
 	const char *message_id;
-	const char *kind;  /* the template (for listings) */
-	const char *facts; /* what delivery renders (outbox.c) */
-	GBytes *body;	   /* finished MIME instead of facts (tests); NULL: none */
+	const char *kind; /* the template (for listings) */
+	GBytes *facts;	  /* what delivery renders (outbox.c) */
+	GBytes *body;	  /* finished MIME instead of facts (tests); NULL: none */
 };
 /* Queue `r` unless its key was queued before. Every queued mail is recorded
  * as naming `nominee`, `also` and the nominees recorded from `message_row`. */

@@ -58,8 +58,11 @@ gboolean store_outbox_add(struct store *st, const struct outbox_row *r, GError *
 		sqlite3_bind_int64(stmt, 9, r->invitation);
 	if (r->kind)
 		store_bind_text(stmt, 10, r->kind);
-	if (r->facts)
-		store_bind_text(stmt, 11, r->facts);
+	if (r->facts) {
+		gsize len = 0;
+		const void *data = g_bytes_get_data(r->facts, &len);
+		sqlite3_bind_blob64(stmt, 11, data, len, SQLITE_STATIC);
+	}
 	if (!store_step_done(st, stmt, error))
 		return FALSE;
 	if (sqlite3_changes(st->db) == 0) /* queued before, with its mentions */
@@ -80,7 +83,8 @@ void outbox_item_free(struct outbox_item *item)
 	g_free(item->envelope_from);
 	g_free(item->recipient);
 	g_free(item->message_id);
-	g_free(item->facts);
+	if (item->facts)
+		g_bytes_unref(item->facts);
 	if (item->body)
 		g_bytes_unref(item->body);
 	g_free(item);
@@ -97,7 +101,10 @@ static struct outbox_item *outbox_item_read(sqlite3_stmt *stmt)
 	it->body = g_bytes_new(sqlite3_column_blob(stmt, 3), sqlite3_column_bytes(stmt, 3));
 	it->attempts = sqlite3_column_int(stmt, 4);
 	it->message_id = store_column_dup(stmt, 5);
-	it->facts = store_column_dup(stmt, 6);
+	if (sqlite3_column_type(stmt, 6) != SQLITE_NULL) {
+		it->facts_printed = sqlite3_column_type(stmt, 6) == SQLITE_TEXT;
+		it->facts = g_bytes_new(sqlite3_column_blob(stmt, 6), sqlite3_column_bytes(stmt, 6));
+	}
 	return it;
 }
 

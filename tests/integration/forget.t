@@ -85,7 +85,8 @@ def naming(db):
     name the person."""
     rows = db.execute("SELECT id, body, facts FROM outbox WHERE length(body) > 0 OR facts IS NOT NULL").fetchall()
     return [i for i, body, facts in rows
-            if any(w in (decoded(body) if body else "") + (facts or "").lower() for w in WORDS)]
+            if any(w in (decoded(body) if body else "") + bytes(facts or b"").decode("utf-8", "replace").lower()
+                   for w in WORDS)]
 
 
 def table_traces(db):
@@ -188,7 +189,8 @@ with MailStack(os.path.join(work, "stack")) as ms:
     db = sqlite3.connect(dbpath)
     with db:
         db.execute("UPDATE outbox SET sent_at = '2020-01-01T00:00:00Z' WHERE status = 'sent'")
-    kept = db.execute("SELECT count(*) FROM outbox WHERE status = 'sent' AND facts LIKE '%Pat Reid%'").fetchone()[0]
+    kept = db.execute("SELECT count(*) FROM outbox WHERE status = 'sent' AND instr(facts, CAST('Pat Reid' AS BLOB)) > 0"
+                      ).fetchone()[0]
     db.close()
     with open(conf) as f:
         text = f.read().replace("max_mentors = 5; };", "max_mentors = 5; retain_days = 30; };", 1)

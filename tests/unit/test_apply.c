@@ -58,7 +58,7 @@ static GPtrArray *outbox(void)
 		GBytes *mail = NULL;
 		if (!it->facts)
 			continue;
-		if (!outbox_render(cfg, templates, it->facts, it->message_id, &mail, &error)) {
+		if (!outbox_render(cfg, templates, it, &mail, &error)) {
 			printf("# outbox #%" G_GINT64_FORMAT " does not render: %s\n", it->id, error->message);
 			continue;
 		}
