@@ -11,7 +11,10 @@
 #   - the line cut before the mail went: deferred, and no such warning;
 #   - nomd killed (-9, with its sender) while the relay holds the answer:
 #     the mail sent again by the next run is the same mail, its Message-ID
-#     and Date those fixed when it was queued.
+#     and Date those fixed when it was queued;
+#   - nomd killed alone while the relay holds the answer: its sender, left
+#     behind, records that mail as sent once answered and stops there,
+#     sending nothing more; the next run sends the rest.
 import email
 import os
 import re
@@ -34,13 +37,15 @@ class FakeRelay(FakeServer):
     """Serves SMTP until closed. `actions` is taken in turn for each mail:
     "ok" (250 queued as FAKEn), "cut-after-body" (close instead of the 250),
     "cut-after-354" (close instead of reading the mail), "hang-after-body"
-    (no answer until closed; `holding` is set meanwhile)."""
+    (no answer until closed; `holding` is set meanwhile), "hold-then-ok"
+    (`holding` set, the 250 once `release` is set)."""
 
     def __init__(self, actions):
         self.actions = list(actions)
         self.mails = []  # (recipient, action, queue id)
         self.headers = []  # (recipient, Message-ID, Date) of each mail read whole
         self.holding = threading.Event()
+        self.release = threading.Event()
         super().__init__()
 
     def session(self, conn):
@@ -76,6 +81,9 @@ class FakeRelay(FakeServer):
                     self.holding.set()
                     f.read()  # until the connection or the relay closes
                     return
+                if action == "hold-then-ok":
+                    self.holding.set()
+                    self.release.wait(60)
                 if action == "cut-after-body":
                     self.mails.append((rcpt, action, None))
                     return
@@ -167,5 +175,34 @@ with MailStack(os.path.join(work, "stack")) as ms:
            f"the copy sent again has the first one's Message-ID and Date ({sent})")
     tap.ok(mine and sent and sent[0][0] == f"<{mine[0]['message_id']}>",
            "the Message-ID recorded when the mail was queued")
+    relay.close()
+
+    # 4. nomd killed alone while the relay holds the answer: the sender,
+    # orphaned, finishes the mail in hand and stops.
+    relay, conf = scenario(ms, "orphan", ["hold-then-ok"], "highland", "Dee Example")
+    proc = subprocess.Popen([os.path.join(BUILD, "nomd"), "-c", conf, "--once"], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    held = relay.holding.wait(60)
+    with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+        children = [int(c) for c in f.read().split()]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    relay.release.set()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{c}") for c in children):
+        time.sleep(0.1)
+    left = [c for c in children if os.path.exists(f"/proc/{c}")]
+    for c in left:
+        os.kill(c, signal.SIGKILL)
+    tap.ok(held and children and not left,
+           f"the sender left behind ({children}) stops once the mail in hand is answered ({left} still running)")
+    out = [o for o in rows(conf) if o["recipient"].endswith("@highland.example")]
+    tap.is_([o["status"] for o in out], ["sent", "pending"],
+            "that mail is recorded as sent, and the next is left to the next run")
+    nomd(conf, "--once")
+    tap.is_([o["status"] for o in rows(conf) if o["recipient"].endswith("@highland.example")], ["sent", "sent"],
+            "which sends it")
+    tap.is_(sorted(r for r, _, _ in relay.mails if r.endswith("@highland.example")),
+            ["chief.executive@highland.example", "dee@highland.example"], "each mail reached the relay once")
     relay.close()
 tap.done()
