@@ -23,7 +23,7 @@
 G_DEFINE_QUARK(nomd-config-error-quark, config_error)
 /* clang-format on */
 
-enum key_type { KT_STRING, KT_TEXT, KT_INT, KT_INT64, KT_BOOL, KT_DURATION, KT_SECURITY, KT_ADDRESS_LIST };
+enum key_type { KT_STRING, KT_TEXT, KT_INT, KT_INT64, KT_BOOL, KT_DURATION, KT_SECURITY, KT_ADDRESS_LIST, KT_DAYS };
 
 struct key {
 	const char *path;
@@ -80,6 +80,11 @@ static const struct key keys[] = {
 	{ .path = "programme.max_members", .type = KT_INT, .offset = OFF(programme.max_members), .min = 0, .max = 1000, .def_int = 5 },
 	{ .path = "programme.max_mentors", .type = KT_INT, .offset = OFF(programme.max_mentors), .min = 0, .max = 1000, .def_int = 5 },
 	{ .path = "programme.closes", .type = KT_STRING, .offset = OFF(programme.closes) },
+	/* Names the round in the keys of its call, chasers and summaries: a new name, a new round. */
+	{ .path = "programme.round", .type = KT_STRING, .offset = OFF(programme.round), .def_string = "1" },
+	/* Days before the close that chasers go; a list such as [14, 7, 2]. */
+	{ .path = "programme.chase_days", .type = KT_DAYS, .offset = OFF(programme.chase_days), .min = 1, .max = 365 },
+	{ .path = "programme.close_summary", .type = KT_BOOL, .offset = OFF(programme.close_summary), .def_int = 1 },
 	{ .path = "programme.member_max_years", .type = KT_INT, .offset = OFF(programme.member_max_years), .min = 0, .max = 80, .def_int = 5 },
 	{ .path = "programme.mentor_min_years", .type = KT_INT, .offset = OFF(programme.mentor_min_years), .min = 0, .max = 80, .def_int = 10 },
 	{ .path = "programme.require_authentication", .type = KT_BOOL, .offset = OFF(programme.require_authentication) },
@@ -158,6 +163,8 @@ void config_free(struct nomd_config *cfg)
 	g_free(cfg->smtp.from_domain);
 	if (cfg->staff)
 		g_ptr_array_unref(cfg->staff);
+	if (cfg->programme.chase_days)
+		g_array_unref(cfg->programme.chase_days);
 	if (cfg->organisations)
 		g_ptr_array_unref(cfg->organisations);
 	g_free(cfg);
@@ -196,6 +203,38 @@ static gboolean read_address_list(const char *path, const config_setting_t *s, c
 	return TRUE;
 }
 
+static int days_descending(gconstpointer a, gconstpointer b)
+{
+	return *(const int *)b - *(const int *)a;
+}
+
+/* A list or array of whole days within the key's bounds, at most 16,
+ * none twice; kept from the most days to the fewest. */
+static gboolean read_days(const char *path, const config_setting_t *s, const struct key *k, GArray *days,
+			  GError **error)
+{
+	if (!config_setting_is_aggregate(s) || config_setting_length(s) > 16)
+		return fail_at(error, path, s, "'%s' must be a list of at most 16 numbers of days, such as [14, 7, 2]",
+			       k->path);
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		int t = config_setting_type(e);
+		gint64 v = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ? config_setting_get_int64(e) : -1;
+		if (v < k->min || v > k->max)
+			return fail_at(error, path, e,
+				       "'%s' must hold numbers of days between %" G_GINT64_FORMAT
+				       " and %" G_GINT64_FORMAT,
+				       k->path, k->min, k->max);
+		for (guint j = 0; j < days->len; j++)
+			if (g_array_index(days, int, j) == v)
+				return fail_at(error, path, e, "'%s' names %d days twice", k->path, (int)v);
+		int d = (int)v;
+		g_array_append_val(days, d);
+	}
+	g_array_sort(days, days_descending);
+	return TRUE;
+}
+
 static gboolean read_key(const char *path, config_t *cf, const struct key *k, struct nomd_config *cfg, GError **error)
 {
 	void *slot = (char *)cfg + k->offset;
@@ -214,6 +253,7 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 			*(enum security *)slot = strcmp(k->def_string, "tls") == 0 ? SEC_TLS : SEC_STARTTLS;
 			break;
 		case KT_ADDRESS_LIST: *(GPtrArray **)slot = g_ptr_array_new_with_free_func(g_free); break;
+		case KT_DAYS: *(GArray **)slot = g_array_new(FALSE, FALSE, sizeof(int)); break;
 		}
 		return TRUE;
 	}
@@ -292,6 +332,11 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 		GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
 		*(GPtrArray **)slot = list;
 		return read_address_list(path, s, k->path, list, FALSE, error);
+	}
+	case KT_DAYS: {
+		GArray *days = g_array_new(FALSE, FALSE, sizeof(int));
+		*(GArray **)slot = days;
+		return read_days(path, s, k, days, error);
 	}
 	}
 	return TRUE;
@@ -609,6 +654,16 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 		fail_at(error, path, config_lookup(&cf, "programme.closes"),
 			"'programme.closes' must be an ISO 8601 date or date and time, such as \"2027-01-31\" or "
 			"\"2027-01-31T17:00:00Z\"");
+		goto out;
+	}
+	if (cfg->programme.chase_days->len && !cfg->programme.closes) {
+		fail_at(error, path, config_lookup(&cf, "programme.chase_days"),
+			"'programme.chase_days' needs 'programme.closes': chasers go that many days before it");
+		goto out;
+	}
+	if (!*cfg->programme.round || strpbrk(cfg->programme.round, ": ")) {
+		fail_at(error, path, config_lookup(&cf, "programme.round"),
+			"'programme.round' must be a name without spaces or colons, such as \"2027\"");
 		goto out;
 	}
 	if (cfg->programme.require_authentication && !cfg->programme.trusted_authserv_id) {

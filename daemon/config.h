@@ -64,8 +64,11 @@ struct nomd_config {
 		char *name;
 		int max_members;
 		int max_mentors;
-		char *closes;	  /* as configured */
-		gint64 closes_at; /* seconds since the epoch; 0: never */
+		char *closes;		/* as configured */
+		gint64 closes_at;	/* seconds since the epoch; 0: never */
+		char *round;		/* names the round in idempotency keys */
+		GArray *chase_days;	/* of int: days before the close, most first */
+		gboolean close_summary; /* each nominating organisation told what it nominated */
 		int member_max_years;
 		int mentor_min_years;
 		gboolean require_authentication;

@@ -13,6 +13,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "notify.h"
+#include "round.h"
 #include "schedule.h"
 #include "util.h"
 #include "version.h"
@@ -211,6 +212,9 @@ static void run_schedule(const struct nomd_config *cfg, struct store *st)
 		log_error("event mail: %s", error->message);
 	else if (queued)
 		log_info("event mail: %u queued", queued);
+	g_clear_error(&error);
+	if (!round_schedule(cfg, st, now, &queued, &error))
+		log_error("round mail: %s", error->message);
 	g_clear_error(&error);
 	int purged = 0;
 	if (cfg->programme.retain_days &&

@@ -349,6 +349,8 @@ static const struct nomctl_command commands[] = {
 	{ "event", "update", "ID [the same options]", "invitees get the update", 1, -1, 0, nomctl_event_update },
 	{ "event", "cancel", "ID", "invitees get a cancellation", 1, 1, 0, nomctl_event_cancel },
 	{ "event", "list", "[--format json|csv]", "events and their answers", 0, 0, 0, nomctl_event_list },
+	{ "call", NULL, "--dry-run|--send", "the call for nominations, to each organisation once", 1, 1, 0,
+	  nomctl_call },
 	{ "digest", NULL, "--preview|--send", "the staff digest, now", 1, 1, 0, nomctl_digest },
 	{ "status", NULL, "[--format json|csv]", "how nomd is doing", 0, 0, 0, nomctl_status },
 	{ "forget", NULL, "[--keep-mail] EMAIL", "erase a person's data everywhere", 1, 1, 0, nomctl_forget },

@@ -45,6 +45,9 @@ int nomctl_event_cancel(const struct nomctl_run *r);
 int nomctl_event_list(const struct nomctl_run *r);
 int nomctl_digest(const struct nomctl_run *r);
 
+/* nomctl call --dry-run|--send (nomctl_round.c) */
+int nomctl_call(const struct nomctl_run *r);
+
 /* nomctl status | forget EMAIL | reprocess MESSAGE_ID (nomctl_admin.c) */
 int nomctl_status(const struct nomctl_run *r);
 int nomctl_forget(const struct nomctl_run *r);

@@ -22,6 +22,9 @@ static const char *const key_shapes[] = {
 	[OUTBOX_EVENT_REMINDER] = "event-reminder:{invitation}",
 	[OUTBOX_PROMOTED] = "promoted:{invitation}:reply:{cause}",
 	[OUTBOX_DIGEST] = "digest:{cause}:{to}",
+	[OUTBOX_CALL] = "call:{cause}",
+	[OUTBOX_CHASER] = "chase:{cause}",
+	[OUTBOX_ROUND_CLOSED] = "round-closed:{cause}",
 };
 _Static_assert(G_N_ELEMENTS(key_shapes) == OUTBOX_CAUSE_COUNT, "a key shape for every cause");
 

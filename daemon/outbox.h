@@ -31,6 +31,9 @@ enum outbox_cause {
 	OUTBOX_EVENT_REMINDER,	 /* days before the event */
 	OUTBOX_PROMOTED,	 /* a place from the waiting list; cause: the freeing message's SHA-256 */
 	OUTBOX_DIGEST,		 /* the staff digest; cause: the period */
+	OUTBOX_CALL,		 /* the call for nominations; cause: "round:organisation" */
+	OUTBOX_CHASER,		 /* a chaser; cause: "round:organisation:days before the close" */
+	OUTBOX_ROUND_CLOSED,	 /* what an organisation nominated; cause: "round:organisation" */
 	OUTBOX_CAUSE_COUNT
 };
 

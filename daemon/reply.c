@@ -87,6 +87,20 @@ static const char *const notice_names[] = {
 	NULL,
 };
 
+static const char *const round_files[] = {
+	[ROUND_CALL] = "call",
+	[ROUND_CHASER] = "chaser",
+	[ROUND_CLOSED] = "round-closed",
+};
+_Static_assert(G_N_ELEMENTS(round_files) == ROUND_KIND_COUNT, "a template for every kind of round mail");
+
+/* Every name a round template may use. */
+static const char *const round_names[] = {
+	"programme", "from_address", "organisation", "closes",	"days_left", "max_members", "max_mentors", "members",
+	"mentors",   "blank_form",   "nominees",     "name",	"email",     "role",	    "confirmed",   "waiting",
+	"to_fix",    "problem",	     "nothing_yet",  "unequal", "balance",   NULL,
+};
+
 /* Every name the HTML frame may use: it frames staff mail too. */
 static const char *const layout_names[] = { "programme", "from_address", "body", "to_staff", NULL };
 
@@ -97,6 +111,8 @@ struct reply_templates {
 	struct template *blank;
 	struct template *notice_text[NOTICE_COUNT];
 	struct template *notice_html[NOTICE_COUNT];
+	struct template *round_text[ROUND_KIND_COUNT];
+	struct template *round_html[ROUND_KIND_COUNT];
 };
 
 void reply_templates_free(struct reply_templates *t)
@@ -112,6 +128,10 @@ void reply_templates_free(struct reply_templates *t)
 	for (int i = 0; i < NOTICE_COUNT; i++) {
 		template_free(t->notice_text[i]);
 		template_free(t->notice_html[i]);
+	}
+	for (int i = 0; i < ROUND_KIND_COUNT; i++) {
+		template_free(t->round_text[i]);
+		template_free(t->round_html[i]);
 	}
 	g_free(t);
 }
@@ -141,6 +161,9 @@ gboolean reply_templates_load(const char *dir, struct reply_templates **out, GEr
 			return FALSE;
 	for (int i = 0; i < NOTICE_COUNT; i++)
 		if (!load_pair(dir, notice_files[i], notice_names, &t->notice_text[i], &t->notice_html[i], error))
+			return FALSE;
+	for (int i = 0; i < ROUND_KIND_COUNT; i++)
+		if (!load_pair(dir, round_files[i], round_names, &t->round_text[i], &t->round_html[i], error))
 			return FALSE;
 	*out = g_steal_pointer(&t);
 	return TRUE;
@@ -337,6 +360,12 @@ static gboolean find_pair(const struct reply_templates *t, const char *name, con
 			*text = t->notice_text[i], *html = t->notice_html[i], *is_reply = FALSE;
 			return TRUE;
 		}
+	/* Mail to nominators: the blank form may be shown, as in a reply. */
+	for (int i = 0; i < ROUND_KIND_COUNT; i++)
+		if (strcmp(name, round_files[i]) == 0) {
+			*text = t->round_text[i], *html = t->round_html[i], *is_reply = TRUE;
+			return TRUE;
+		}
 	return FALSE;
 }
 
@@ -443,6 +472,56 @@ struct reply_facts *reply_facts_notice(const struct nomd_config *cfg, enum notic
 		f->token = g_strdup(token);
 		f->tag = g_strdup_printf("[ref %s]", token);
 	}
+	return f;
+}
+
+static void add_round_people(struct tdata *data, const char *list, const GPtrArray *people)
+{
+	for (guint i = 0; people && i < people->len; i++) {
+		const struct round_person *p = people->pdata[i];
+		struct tdata *item = tdata_add_item(data, list);
+		tdata_set(item, "name", p->name && *p->name ? p->name : "(no name given)");
+		tdata_set(item, "email", p->email && *p->email ? p->email : "(no address given)");
+		tdata_set(item, "role", p->role);
+		tdata_set_flag(item, "confirmed", p->confirmed);
+		tdata_set(item, "problem", p->problem);
+	}
+}
+
+/* What would make the numbers equal, within the quotas ("" when they are). */
+static char *round_balance(const struct nomd_config *cfg, int members, int mentors)
+{
+	int more_mentors = MIN(members, cfg->programme.max_mentors) - mentors;
+	int more_members = MIN(mentors, cfg->programme.max_members) - members;
+	if (more_mentors > 0)
+		return g_strdup_printf("%d more mentor%s", more_mentors, more_mentors == 1 ? "" : "s");
+	if (more_members > 0)
+		return g_strdup_printf("%d more member%s", more_members, more_members == 1 ? "" : "s");
+	return g_strdup("");
+}
+
+struct reply_facts *reply_facts_round(const struct nomd_config *cfg, enum round_kind k, const struct round_letter *l)
+{
+	struct reply_facts *f = facts_new(round_files[k], cfg);
+	struct tdata *data = f->data;
+	tdata_set(data, "organisation", l->organisation);
+	tdata_set(data, "closes", l->closes);
+	tdata_set_take(data, "days_left", g_strdup_printf("%d", l->days_left));
+	tdata_set_take(data, "members", g_strdup_printf("%d", l->members));
+	tdata_set_take(data, "mentors", g_strdup_printf("%d", l->mentors));
+	tdata_set_take(data, "max_members", g_strdup_printf("%d", cfg->programme.max_members));
+	tdata_set_take(data, "max_mentors", g_strdup_printf("%d", cfg->programme.max_mentors));
+	add_round_people(data, "nominees", l->nominees);
+	add_round_people(data, "to_fix", l->to_fix);
+	gboolean waiting = FALSE;
+	for (guint i = 0; l->nominees && i < l->nominees->len; i++)
+		waiting |= !((const struct round_person *)l->nominees->pdata[i])->confirmed;
+	tdata_set_flag(data, "waiting", waiting);
+	tdata_set_flag(data, "nothing_yet", l->members + l->mentors == 0 && (!l->to_fix || !l->to_fix->len));
+	g_autofree char *balance = round_balance(cfg, l->members, l->mentors);
+	tdata_set_flag(data, "unequal", *balance != '\0');
+	tdata_set(data, "balance", balance);
+	f->fallback_subject = g_strdup(cfg->programme.name);
 	return f;
 }
 

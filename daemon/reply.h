@@ -69,6 +69,25 @@ struct notice {
 	enum rsvp answer; /* RSVP notices; RSVP_NONE in the others */
 };
 
+/* Mail of the round to an organisation's nominators (round.c): the call,
+ * a chaser before the close, what it nominated after the close. */
+enum round_kind { ROUND_CALL, ROUND_CHASER, ROUND_CLOSED, ROUND_KIND_COUNT };
+
+struct round_person {
+	const char *name, *email, *role;
+	gboolean confirmed;  /* accepted nominees: said YES */
+	const char *problem; /* refused nominees: what to send instead */
+};
+
+struct round_letter {
+	const char *organisation;  /* its name */
+	const char *closes;	   /* the closing date, as people write it */
+	int days_left;		   /* whole days to the close, at least 1 (chasers) */
+	int members, mentors;	   /* accepted */
+	const GPtrArray *nominees; /* of struct round_person: accepted */
+	const GPtrArray *to_fix;   /* of struct round_person: refused for a reason they can fix */
+};
+
 void reply_out_free(struct reply_out *r);
 
 /* What a mail will say, before it is rendered: the template and the facts
@@ -89,6 +108,7 @@ struct reply_facts {
 struct reply_facts *reply_facts_of(const struct nomd_config *cfg, const struct decision *d, const char *subject,
 				   GPtrArray *status);
 struct reply_facts *reply_facts_notice(const struct nomd_config *cfg, enum notice_kind k, const struct notice *n);
+struct reply_facts *reply_facts_round(const struct nomd_config *cfg, enum round_kind k, const struct round_letter *l);
 struct reply_facts *reply_facts_reply_limit(const struct nomd_config *cfg, const char *sender);
 struct reply_facts *reply_facts_digest(const struct nomd_config *cfg, const char *subject, const char *text,
 				       const char *html_body);

@@ -326,6 +326,17 @@ gboolean store_step_done(struct store *st, sqlite3_stmt *stmt, GError **error)
 	return TRUE;
 }
 
+gboolean store_step_text(struct store *st, sqlite3_stmt *stmt, const char *what, char **out, GError **error)
+{
+	*out = NULL;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*out = store_column_dup(stmt, 0);
+	else if (rc != SQLITE_DONE)
+		return store_fail(st, error, what);
+	return TRUE;
+}
+
 char *store_column_dup(sqlite3_stmt *stmt, int i)
 {
 	return g_strdup((const char *)sqlite3_column_text(stmt, i));

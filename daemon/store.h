@@ -103,6 +103,8 @@ struct outbox_row {
 /* Queue `r` unless its key was queued before. Every queued mail is recorded
  * as naming `nominee`, `also` and the nominees recorded from `message_row`. */
 gboolean store_outbox_add(struct store *st, const struct outbox_row *r, GError **error);
+/* When the mail under `idem_key` was queued (*at NULL: never). */
+gboolean store_outbox_queued_at(struct store *st, const char *idem_key, char **at, GError **error);
 
 /* The distinct service types of an organisation's accepted nominees, and
  * how many nominees have one. */
@@ -176,6 +178,12 @@ gboolean store_attempt_clear(struct store *st, guint32 uidvalidity, guint32 uid,
 typedef void (*store_row_fn)(void *ctx, int ncols, const char *const *names, const char *const *values);
 gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError **error);
 gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError **error);
+/* An organisation's nominees as the round reports them: id, kind
+ * ("accepted", or "fix": refused for a reason the nominator can put
+ * right, and not sent again since), role, name, email, consent, reason. */
+gboolean store_each_round_nominee(struct store *st, const char *org_id, store_row_fn fn, void *ctx, GError **error);
+/* Each organisation with a nominee recorded: organisation. */
+gboolean store_each_nominating_org(struct store *st, store_row_fn fn, void *ctx, GError **error);
 gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError **error);
 /* An organisation's accepted nominees: role, name, email. */
 gboolean store_each_org_nominee(struct store *st, const char *org_id, store_row_fn fn, void *ctx, GError **error);

@@ -17,12 +17,7 @@ gboolean store_find_message(struct store *st, const char *message_id, const char
 		return FALSE;
 	store_bind_text(stmt, 1, message_id);
 	store_bind_text(stmt, 2, sha256);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*outcome = store_column_dup(stmt, 0);
-	else if (rc != SQLITE_DONE)
-		return store_fail(st, error, "find message");
-	return TRUE;
+	return store_step_text(st, stmt, "find message", outcome, error);
 }
 
 gboolean store_find_by_uid(struct store *st, guint32 uidvalidity, guint32 uid, char **outcome, GError **error)
@@ -34,12 +29,7 @@ gboolean store_find_by_uid(struct store *st, guint32 uidvalidity, guint32 uid, c
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, uidvalidity);
 	sqlite3_bind_int64(stmt, 2, uid);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*outcome = store_column_dup(stmt, 0);
-	else if (rc != SQLITE_DONE)
-		return store_fail(st, error, "find message by UID");
-	return TRUE;
+	return store_step_text(st, stmt, "find message by UID", outcome, error);
 }
 
 gboolean store_message_id_known(struct store *st, const char *message_id, gboolean *known, GError **error)

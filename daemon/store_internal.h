@@ -31,6 +31,9 @@ sqlite3_stmt *store_prepare(struct store *st, const char *sql, GError **error);
 /* NULL binds SQL NULL. */
 void store_bind_text(sqlite3_stmt *stmt, int i, const char *v);
 gboolean store_step_done(struct store *st, sqlite3_stmt *stmt, GError **error);
+/* The first column of the statement's first row as a new string into
+ * *out; NULL when there is no row (or it is SQL NULL). */
+gboolean store_step_text(struct store *st, sqlite3_stmt *stmt, const char *what, char **out, GError **error);
 /* Column `i` of the current row as a new string; NULL for SQL NULL. */
 char *store_column_dup(sqlite3_stmt *stmt, int i);
 /* Every row of a prepared statement to `fn`, with its column names;

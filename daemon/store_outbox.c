@@ -76,6 +76,16 @@ gboolean store_outbox_add(struct store *st, const struct outbox_row *r, GError *
 	return TRUE;
 }
 
+gboolean store_outbox_queued_at(struct store *st, const char *idem_key, char **at, GError **error)
+{
+	*at = NULL;
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, "SELECT created_at FROM outbox WHERE idem_key = ?1", error);
+	if (!stmt)
+		return FALSE;
+	store_bind_text(stmt, 1, idem_key);
+	return store_step_text(st, stmt, "read the outbox", at, error);
+}
+
 void outbox_item_free(struct outbox_item *item)
 {
 	if (!item)

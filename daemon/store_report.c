@@ -49,6 +49,39 @@ gboolean store_each_org_nominee(struct store *st, const char *org_id, store_row_
 	return store_each_step(st, stmt, "read nominees", fn, ctx, error);
 }
 
+gboolean store_each_round_nominee(struct store *st, const char *org_id, store_row_fn fn, void *ctx, GError **error)
+{
+	/* A refusal is fixable when the nominator can send the person again
+	 * (a name or address missing or wrong: REASON_MISSING_FIELD and
+	 * REASON_INVALID_EMAIL of decide.h), and still open when no
+	 * nomination of the same address or name came after it. */
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(
+		st,
+		"SELECT id, 'accepted' AS kind, role, name, email, consent, NULL AS reason FROM nominees"
+		" WHERE organisation = ?1 AND status = 'accepted'"
+		" UNION ALL SELECT n.id, 'fix', n.role, n.name, n.email, NULL, n.reason FROM nominees n"
+		" WHERE n.organisation = ?1 AND n.status = 'refused' AND n.reason IN ('missing_field', 'invalid_email')"
+		" AND NOT EXISTS (SELECT 1 FROM nominees a WHERE a.organisation = n.organisation AND a.id > n.id"
+		" AND a.status IN ('accepted', 'withdrawn')"
+		" AND ((n.email_key IS NOT NULL AND a.email_key = n.email_key)"
+		" OR (coalesce(n.name, '') <> '' AND lower(a.name) = lower(n.name))))"
+		" ORDER BY kind, role DESC, id",
+		error);
+	if (!stmt)
+		return FALSE;
+	store_bind_text(stmt, 1, org_id);
+	return store_each_step(st, stmt, "read nominees", fn, ctx, error);
+}
+
+gboolean store_each_nominating_org(struct store *st, store_row_fn fn, void *ctx, GError **error)
+{
+	/* A nomination refused because the round had closed is not one. */
+	return store_each_row(st,
+			      "SELECT DISTINCT organisation FROM nominees"
+			      " WHERE status <> 'refused' OR reason IS NOT 'closed' ORDER BY organisation",
+			      fn, ctx, error);
+}
+
 gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn fn, void *ctx, GError **error)
 {
 	static const char *const sql[] = {

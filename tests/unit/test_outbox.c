@@ -95,6 +95,12 @@ int main(void)
 		{ { .cause = OUTBOX_DIGEST, .cause_text = "2027-01-20", .to = "staff@example.org" },
 		  NULL,
 		  "digest:2027-01-20:staff@example.org" },
+		{ { .cause = OUTBOX_CALL, .cause_text = "2027:fife" }, NULL, "call:2027:fife" },
+		{ { .cause = OUTBOX_CALL, .cause_text = "2027:fife" },
+		  "deputy@fife.example",
+		  "call:2027:fife:cc:deputy@fife.example" },
+		{ { .cause = OUTBOX_CHASER, .cause_text = "2027:fife:7" }, NULL, "chase:2027:fife:7" },
+		{ { .cause = OUTBOX_ROUND_CLOSED, .cause_text = "2027:fife" }, NULL, "round-closed:2027:fife" },
 	};
 	gboolean seen[OUTBOX_CAUSE_COUNT] = { FALSE };
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
