@@ -16,8 +16,8 @@ static void print_call_line(const struct round_call_line *l, gboolean send)
 	g_autofree char *id = terminal_text(l->org->id, FALSE);
 	g_autofree char *name = terminal_text(l->org->name, FALSE);
 	g_autofree char *to = l->to ? terminal_text(l->to, FALSE) : g_strdup("(no nominator address)");
-	g_autofree char *copies = l->copies ? g_strdup_printf(" (+%u cop%s)", l->copies, l->copies == 1 ? "y" : "ies")
-					    : g_strdup("");
+	g_autofree char *copies =
+		l->copies ? g_strdup_printf(" (+%u cop%s)", l->copies, l->copies == 1 ? "y" : "ies") : g_strdup("");
 	const char *what = l->sent_at ? NULL : !l->to ? "cannot be sent" : send ? "sent now" : "would be sent";
 	if (what)
 		printf("%-16s %-32s %s%s: %s\n", id, name, to, copies, what);

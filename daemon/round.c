@@ -139,8 +139,8 @@ static gboolean org_state_read(struct store *st, const char *org_id, struct org_
  * *queued is FALSE when the key was queued before (or the organisation
  * has no nominator address). */
 static gboolean queue_letter(const struct nomd_config *cfg, struct store *st, enum round_kind k,
-			     const struct organisation *org, const char *cause, const struct org_state *s, int days_left,
-			     gboolean *queued, GError **error)
+			     const struct organisation *org, const char *cause, const struct org_state *s,
+			     int days_left, gboolean *queued, GError **error)
 {
 	static const enum outbox_cause causes[] = {
 		[ROUND_CALL] = OUTBOX_CALL,
@@ -225,9 +225,11 @@ gboolean round_call(const struct nomd_config *cfg, struct store *st, gboolean se
 static gboolean schedule_org(const struct nomd_config *cfg, struct store *st, const struct organisation *org,
 			     enum round_kind k, int chase_days, gint64 now, guint *queued, GError **error)
 {
-	g_autofree char *cause = k == ROUND_CHASER ? g_strdup_printf("%s:%s:%d", cfg->programme.round, org->id, chase_days)
-						   : g_strdup_printf("%s:%s", cfg->programme.round, org->id);
-	struct outmail probe = { .cause = k == ROUND_CHASER ? OUTBOX_CHASER : OUTBOX_ROUND_CLOSED, .cause_text = cause };
+	g_autofree char *cause = k == ROUND_CHASER
+					 ? g_strdup_printf("%s:%s:%d", cfg->programme.round, org->id, chase_days)
+					 : g_strdup_printf("%s:%s", cfg->programme.round, org->id);
+	struct outmail probe = { .cause = k == ROUND_CHASER ? OUTBOX_CHASER : OUTBOX_ROUND_CLOSED,
+				 .cause_text = cause };
 	g_autofree char *key = outbox_key(&probe, NULL);
 	g_autofree char *before = NULL;
 	if (!org->nominators->len || !store_outbox_queued_at(st, key, &before, error) || before)
@@ -248,7 +250,8 @@ static gboolean schedule_org(const struct nomd_config *cfg, struct store *st, co
 	if (!ok)
 		return FALSE;
 	if (done)
-		log_info("organisation %s: %s queued", org->id, k == ROUND_CHASER ? "chaser" : "summary of its nominations");
+		log_info("organisation %s: %s queued", org->id,
+			 k == ROUND_CHASER ? "chaser" : "summary of its nominations");
 	*queued += done;
 	return TRUE;
 }

@@ -42,7 +42,8 @@ static void facts_round_trip(void)
 	gsize len = 0;
 	const guint8 *raw = g_bytes_get_data(kept, &len);
 	g_autoptr(GBytes) cut = g_bytes_new(raw, len / 2);
-	g_autoptr(GBytes) noise = g_bytes_new("\xff\xff\xff\xff\x07\x00garbage\x01", 16);
+	static const char junk[] = "\xff\xff\xff\xff\x07\x00garbage\x01";
+	g_autoptr(GBytes) noise = g_bytes_new(junk, sizeof junk - 1);
 	GBytes *damaged[] = { cut, noise };
 	for (size_t i = 0; i < G_N_ELEMENTS(damaged); i++) {
 		g_autoptr(GError) e = NULL;
