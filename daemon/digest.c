@@ -8,6 +8,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "reply.h"
+#include "round.h"
 #include "schedule.h"
 #include "util.h"
 
@@ -203,6 +204,43 @@ static gboolean section_organisations(const struct nomd_config *cfg, struct stor
 	return TRUE;
 }
 
+/* Only when a round is configured (programme.closes). */
+static gboolean section_round(const struct nomd_config *cfg, struct store *st, gint64 now, struct writer *w,
+			      GError **error)
+{
+	if (!cfg->programme.closes_at)
+		return TRUE;
+	struct round_report r;
+	if (!round_report(cfg, st, &r, error)) {
+		round_report_clear(&r);
+		return FALSE;
+	}
+	heading(w, "The round");
+	g_autofree char *closes = round_closes_text(cfg);
+	gint64 left = (cfg->programme.closes_at - now + 86399) / 86400;
+	if (now < cfg->programme.closes_at)
+		line(w, "Round %s: nominations close on %s, in %" G_GINT64_FORMAT " day(s).", cfg->programme.round,
+		     closes, left);
+	else
+		line(w, "Round %s: nominations closed on %s.", cfg->programme.round, closes);
+	line(w, "Call for nominations: sent to %u of %u organisations.", r.called, cfg->organisations->len);
+	if (r.called && r.not_called->len) {
+		g_ptr_array_add(r.not_called, NULL);
+		g_autofree char *names = g_strjoinv(", ", (char **)r.not_called->pdata);
+		line(w, "Not sent to: %s (nomctl call --send reaches them).", names);
+	} else if (!r.called) {
+		line(w, "nomctl call --dry-run shows whom it goes to; --send sends it.");
+	}
+	GArray *days = cfg->programme.chase_days;
+	for (guint k = 0; k < days->len && k < G_N_ELEMENTS(r.chased); k++)
+		line(w, "Chasers %d days before the close: sent to %u organisation(s).", g_array_index(days, int, k),
+		     r.chased[k]);
+	if (now >= cfg->programme.closes_at)
+		line(w, "Summaries after the close: sent to %u organisation(s).", r.summarised);
+	round_report_clear(&r);
+	return TRUE;
+}
+
 static gboolean section_held(struct store *st, gint64 mark, struct writer *w, guint *count, GError **error)
 {
 	g_autoptr(GPtrArray) rows = NULL;
@@ -331,8 +369,9 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 	     since ? since : "The first digest: everything so far, and what needs you.");
 	guint fresh = 0, held = 0, problems = 0;
 	if (!section_new(cfg, st, mark, &w, &fresh, error) || !section_held(st, mark, &w, &held, error) ||
-	    !section_mail(st, mark, &w, &problems, error) || !section_organisations(cfg, st, &w, error) ||
-	    !section_people(st, &w, error) || !section_events(st, now, &w, error))
+	    !section_mail(st, mark, &w, &problems, error) || !section_round(cfg, st, now, &w, error) ||
+	    !section_organisations(cfg, st, &w, error) || !section_people(st, &w, error) ||
+	    !section_events(st, now, &w, error))
 		return FALSE;
 	g_autoptr(GString) csv = g_string_new("\xEF\xBB\xBF");
 	if (!store_report(st, REPORT_CURRENT_NOMINEES, 0, keep_csv_row, csv, error))

@@ -3,6 +3,7 @@
  * the letters and queues them. */
 #include "round.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "decide.h"
@@ -281,5 +282,62 @@ gboolean round_schedule(const struct nomd_config *cfg, struct store *st, gint64 
 		if (!schedule_org(cfg, st, org, chase ? ROUND_CHASER : ROUND_CLOSED, chase, now, queued, error))
 			return FALSE;
 	}
+	return TRUE;
+}
+
+void round_report_clear(struct round_report *r)
+{
+	g_clear_pointer(&r->not_called, g_ptr_array_unref);
+}
+
+static void add_key(void *ctx, int n, const char *const *names, const char *const *values)
+{
+	(void)names;
+	if (n >= 1 && values[0])
+		g_ptr_array_add(ctx, g_strdup(values[0]));
+}
+
+/* The keys queued for round mail of `cause` in this round, each with the
+ * prefix "KIND:ROUND:" taken off (what stays: "ORG" or "ORG:DAYS"). */
+static gboolean round_keys(const struct nomd_config *cfg, struct store *st, enum outbox_cause cause, GPtrArray **out,
+			   GError **error)
+{
+	g_autofree char *cause_text = g_strdup_printf("%s:", cfg->programme.round);
+	struct outmail probe = { .cause = cause, .cause_text = cause_text };
+	g_autofree char *prefix = outbox_key(&probe, NULL);
+	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+	if (!store_each_outbox_key(st, prefix, add_key, keys, error))
+		return FALSE;
+	size_t skip = strlen(prefix);
+	for (guint i = 0; i < keys->len; i++)
+		memmove(keys->pdata[i], (char *)keys->pdata[i] + skip, strlen((char *)keys->pdata[i] + skip) + 1);
+	*out = g_steal_pointer(&keys);
+	return TRUE;
+}
+
+gboolean round_report(const struct nomd_config *cfg, struct store *st, struct round_report *r, GError **error)
+{
+	*r = (struct round_report){ .not_called = g_ptr_array_new() };
+	g_autoptr(GPtrArray) calls = NULL, chases = NULL, summaries = NULL;
+	if (!round_keys(cfg, st, OUTBOX_CALL, &calls, error) || !round_keys(cfg, st, OUTBOX_CHASER, &chases, error) ||
+	    !round_keys(cfg, st, OUTBOX_ROUND_CLOSED, &summaries, error))
+		return FALSE;
+	g_autoptr(GHashTable) called = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < calls->len; i++)
+		g_hash_table_add(called, calls->pdata[i]);
+	for (guint i = 0; i < cfg->organisations->len; i++) {
+		const struct organisation *org = cfg->organisations->pdata[i];
+		if (g_hash_table_contains(called, org->id))
+			r->called++;
+		else
+			g_ptr_array_add(r->not_called, org->name);
+	}
+	for (guint i = 0; i < chases->len; i++) {
+		const char *days = strrchr(chases->pdata[i], ':');
+		int d = days ? atoi(days + 1) : 0;
+		for (guint k = 0; k < cfg->programme.chase_days->len && k < G_N_ELEMENTS(r->chased); k++)
+			r->chased[k] += g_array_index(cfg->programme.chase_days, int, k) == d;
+	}
+	r->summarised = summaries->len;
 	return TRUE;
 }

@@ -47,6 +47,16 @@ void round_call_line_free(struct round_call_line *l);
 gboolean round_call(const struct nomd_config *cfg, struct store *st, gboolean send, GPtrArray **lines, guint *queued,
 		    GError **error);
 
+/* What the round has sent, for the staff digest. */
+struct round_report {
+	GPtrArray *not_called; /* names of organisations the call has not reached */
+	guint called;	       /* organisations that had it */
+	guint chased[16];      /* per programme.chase_days entry, in its order: organisations chased */
+	guint summarised;      /* organisations sent their summary */
+};
+void round_report_clear(struct round_report *r);
+gboolean round_report(const struct nomd_config *cfg, struct store *st, struct round_report *r, GError **error);
+
 /* The chasers and summaries due at `now`, queued; *queued counts mails. */
 gboolean round_schedule(const struct nomd_config *cfg, struct store *st, gint64 now, guint *queued, GError **error);
 

@@ -182,6 +182,8 @@ gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError
  * ("accepted", or "fix": refused for a reason the nominator can put
  * right, and not sent again since), role, name, email, consent, reason. */
 gboolean store_each_round_nominee(struct store *st, const char *org_id, store_row_fn fn, void *ctx, GError **error);
+/* The idempotency keys starting with `prefix`, copies left out: idem_key. */
+gboolean store_each_outbox_key(struct store *st, const char *prefix, store_row_fn fn, void *ctx, GError **error);
 /* Each organisation with a nominee recorded: organisation. */
 gboolean store_each_nominating_org(struct store *st, store_row_fn fn, void *ctx, GError **error);
 gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError **error);

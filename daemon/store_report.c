@@ -73,6 +73,19 @@ gboolean store_each_round_nominee(struct store *st, const char *org_id, store_ro
 	return store_each_step(st, stmt, "read nominees", fn, ctx, error);
 }
 
+gboolean store_each_outbox_key(struct store *st, const char *prefix, store_row_fn fn, void *ctx, GError **error)
+{
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "SELECT idem_key FROM outbox WHERE substr(idem_key, 1, length(?1)) = ?1"
+			      " AND instr(idem_key, ':cc:') = 0 ORDER BY id",
+			      error);
+	if (!stmt)
+		return FALSE;
+	store_bind_text(stmt, 1, prefix);
+	return store_each_step(st, stmt, "read the outbox", fn, ctx, error);
+}
+
 gboolean store_each_nominating_org(struct store *st, store_row_fn fn, void *ctx, GError **error)
 {
 	/* A nomination refused because the round had closed is not one. */

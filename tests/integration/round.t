@@ -186,4 +186,16 @@ with MailStack(os.path.join(work, "stack")) as ms:
            "Highland's summary: who has confirmed and who has not")
     tap.is_(sum(len(mail_to(ms, ce, "nominations close on")) for ce in everyone),
             sum(len(second[ce]) for ce in everyone), "no chaser after the close")
+    # Staff see the round in the digest.
+    r = nomctl_at(conf, "2027-02-01T12:00:00Z", "digest", "--preview")
+    chased = len([ce for ce in everyone if len(second[ce]) == 2])
+    tap.ok(f"Call for nominations: sent to {len(orgs) + 1} of {len(orgs) + 1} organisations." in r.stdout
+           and re.search(r"Chasers 14 days before the close: sent to \d+ organisation", r.stdout)
+           and "Chasers 7 days before the close: sent to 0 organisation(s)." in r.stdout
+           and f"Chasers 2 days before the close: sent to {chased} organisation(s)." in r.stdout
+           and "Summaries after the close: sent to 4 organisation(s)." in r.stdout
+           and "nominations closed on Sunday 31 January 2027" in r.stdout,
+           "the digest shows the round: the call, the chasers by day, the summaries")
+    if "The round" not in r.stdout:
+        tap.diag(r.stdout)
 tap.done()
