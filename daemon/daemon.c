@@ -13,6 +13,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "notify.h"
+#include "people.h"
 #include "round.h"
 #include "schedule.h"
 #include "util.h"
@@ -215,6 +216,9 @@ static void run_schedule(const struct nomd_config *cfg, struct store *st)
 	g_clear_error(&error);
 	if (!round_schedule(cfg, st, now, &queued, &error))
 		log_error("round mail: %s", error->message);
+	g_clear_error(&error);
+	if (!people_undeliverable(cfg, st, &queued, &error))
+		log_error("addresses that did not work: %s", error->message);
 	g_clear_error(&error);
 	int purged = 0;
 	if (cfg->programme.retain_days &&

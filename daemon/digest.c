@@ -286,6 +286,27 @@ static gboolean section_mail(struct store *st, gint64 mark, struct writer *w, gu
 	return TRUE;
 }
 
+/* Only when there are any: the nominators were told, staff may chase. */
+static gboolean section_undeliverable(const struct nomd_config *cfg, struct store *st, struct writer *w, GError **error)
+{
+	g_autoptr(GPtrArray) rows = NULL;
+	if (!rows_of(st, REPORT_UNDELIVERABLE, 0, &rows, error))
+		return FALSE;
+	if (rows->len == 0)
+		return TRUE;
+	heading(w, "Nominees whose address did not work");
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	for (guint i = 0; i < rows->len; i++) {
+		char **r = rows->pdata[i]; /* organisation role name email why since */
+		g_ptr_array_add(out, cells(5, g_strdup(org_name(cfg, r[0])), g_strdup(r[2]), g_strdup(r[3]),
+					   g_strdup(r[4]), g_strdup(r[5])));
+	}
+	const char *header[] = { "Organisation", "Name", "Email", "What the server said", "Since" };
+	table(w, header, 5, out);
+	line(w, "Each nominator was told once; a nomination sent again under the same name replaces the old one.");
+	return TRUE;
+}
+
 static gboolean section_people(struct store *st, struct writer *w, GError **error)
 {
 	g_autoptr(GPtrArray) rows = NULL;
@@ -369,9 +390,9 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 	     since ? since : "The first digest: everything so far, and what needs you.");
 	guint fresh = 0, held = 0, problems = 0;
 	if (!section_new(cfg, st, mark, &w, &fresh, error) || !section_held(st, mark, &w, &held, error) ||
-	    !section_mail(st, mark, &w, &problems, error) || !section_round(cfg, st, now, &w, error) ||
-	    !section_organisations(cfg, st, &w, error) || !section_people(st, &w, error) ||
-	    !section_events(st, now, &w, error))
+	    !section_mail(st, mark, &w, &problems, error) || !section_undeliverable(cfg, st, &w, error) ||
+	    !section_round(cfg, st, now, &w, error) || !section_organisations(cfg, st, &w, error) ||
+	    !section_people(st, &w, error) || !section_events(st, now, &w, error))
 		return FALSE;
 	g_autoptr(GString) csv = g_string_new("\xEF\xBB\xBF");
 	if (!store_report(st, REPORT_CURRENT_NOMINEES, 0, keep_csv_row, csv, error))

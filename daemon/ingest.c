@@ -278,6 +278,8 @@ static gboolean commit_effects(const struct nomd_config *cfg, struct store *st, 
 		};
 		if (!(v->amended ? store_amend_nominee(st, row, &nr, error) : store_add_nominee(st, row, &nr, error)))
 			return FALSE;
+		if (!v->reason && !v->amended && !store_replace_undeliverable(st, d->org->id, n->name, n->email, error))
+			return FALSE;
 	}
 	if (d->command == CMD_WITHDRAW && d->withdraw && !withdraw_effects(cfg, st, d, error))
 		return FALSE;

@@ -25,6 +25,7 @@ static const char *const key_shapes[] = {
 	[OUTBOX_CALL] = "call:{cause}",
 	[OUTBOX_CHASER] = "chase:{cause}",
 	[OUTBOX_ROUND_CLOSED] = "round-closed:{cause}",
+	[OUTBOX_UNDELIVERABLE] = "undeliverable:{nominee}",
 };
 _Static_assert(G_N_ELEMENTS(key_shapes) == OUTBOX_CAUSE_COUNT, "a key shape for every cause");
 

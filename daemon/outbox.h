@@ -34,6 +34,7 @@ enum outbox_cause {
 	OUTBOX_CALL,		 /* the call for nominations; cause: "round:organisation" */
 	OUTBOX_CHASER,		 /* a chaser; cause: "round:organisation:days before the close" */
 	OUTBOX_ROUND_CLOSED,	 /* what an organisation nominated; cause: "round:organisation" */
+	OUTBOX_UNDELIVERABLE,	 /* the nominator told their nominee's address did not work */
 	OUTBOX_CAUSE_COUNT
 };
 

@@ -53,6 +53,44 @@ gboolean people_left(const struct nomd_config *cfg, struct store *st, const stru
 	return TRUE;
 }
 
+static gboolean mark_undeliverable(const struct nomd_config *cfg, struct store *st, const struct undeliverable *u,
+				   GError **error)
+{
+	g_autoptr(person) p = NULL;
+	if (!store_person_by_id(st, u->nominee, &p, error))
+		return FALSE;
+	if (!p || p->status != NOMINEE_ACCEPTED)
+		return TRUE;
+	if (!store_set_undeliverable(st, p->id, u->why, error))
+		return FALSE;
+	if (!p->nominated_by)
+		return TRUE;
+	struct notice n = { .nominator = p->nominated_by, .why = u->why };
+	people_notice_person(cfg, p, &n.person);
+	const struct outmail m = { .cause = OUTBOX_UNDELIVERABLE, .to = p->nominated_by, .nominee = p->id };
+	return outbox_queue_notice(cfg, st, NOTICE_UNDELIVERABLE, &n, &m, error);
+}
+
+gboolean people_undeliverable(const struct nomd_config *cfg, struct store *st, guint *queued, GError **error)
+{
+	*queued = 0;
+	g_autoptr(GPtrArray) due = NULL;
+	if (!store_undeliverable_due(st, &due, error))
+		return FALSE;
+	for (guint i = 0; i < due->len; i++) {
+		const struct undeliverable *u = due->pdata[i];
+		if (!store_begin(st, error))
+			return FALSE;
+		if (!mark_undeliverable(cfg, st, u, error) || !store_commit(st, error)) {
+			store_rollback(st);
+			return FALSE;
+		}
+		log_info("nominee %" G_GINT64_FORMAT ": address did not work; nominator told", u->nominee);
+		(*queued)++;
+	}
+	return TRUE;
+}
+
 gboolean people_withdraw(const struct nomd_config *cfg, struct store *st, const char *email, const char *why,
 			 gboolean *found, GError **error)
 {

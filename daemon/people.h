@@ -24,6 +24,11 @@ gboolean people_left(const struct nomd_config *cfg, struct store *st, const stru
 
 /* Withdraw one accepted nominee with all that follows (staff, nomctl);
  * its own transaction. *found says whether the address was accepted. */
+/* Each accepted nominee whose address has not worked is marked so, and
+ * their nominator told once how to send a working one; *queued counts
+ * them. */
+gboolean people_undeliverable(const struct nomd_config *cfg, struct store *st, guint *queued, GError **error);
+
 gboolean people_withdraw(const struct nomd_config *cfg, struct store *st, const char *email, const char *why,
 			 gboolean *found, GError **error);
 

@@ -47,6 +47,7 @@ static const char *const notice_files[] = {
 	[NOTICE_RSVP] = "rsvp",
 	[NOTICE_RSVP_PROMOTED] = "rsvp-promoted",
 	[NOTICE_RSVP_CLOSED] = "rsvp-closed",
+	[NOTICE_UNDELIVERABLE] = "nominee-undeliverable",
 };
 _Static_assert(G_N_ELEMENTS(notice_files) == NOTICE_COUNT, "a template for every kind of notice");
 

@@ -50,6 +50,7 @@ enum notice_kind {
 	NOTICE_RSVP,		 /* answer to an RSVP: accepted, declined, tentative or waiting */
 	NOTICE_RSVP_PROMOTED,	 /* from the waiting list to a place */
 	NOTICE_RSVP_CLOSED,	 /* an RSVP for an event cancelled or over */
+	NOTICE_UNDELIVERABLE,	 /* to the nominator: their nominee's address did not work */
 	NOTICE_COUNT
 };
 

@@ -22,7 +22,7 @@
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 /* clang-format on */
 
-#define SCHEMA_VERSION 11
+#define SCHEMA_VERSION 12
 #define BUSY_TIMEOUT_MS 10000
 
 static const char *const migrations[SCHEMA_VERSION] = {
@@ -209,11 +209,15 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  INSERT OR IGNORE INTO message_mentions (message, nominee) VALUES (NEW.message, NEW.id); END;"
 	"CREATE TRIGGER nominee_named_again AFTER UPDATE OF message ON nominees BEGIN"
 	"  INSERT OR IGNORE INTO message_mentions (message, nominee) VALUES (NEW.message, NEW.id); END;",
-	/* 11: the outbox holds facts (the template and what fills it, as
-	 * GVariant text), rendered at delivery; `body` stays empty for them
-	 * and holds the MIME of mail queued before. */
+	/* 11: the outbox holds facts (the template and what fills it, a
+	 * serialised GVariant), rendered at delivery; `body` stays empty for
+	 * them and holds the MIME of mail queued before. */
 	"ALTER TABLE outbox ADD COLUMN kind TEXT;"
 	"ALTER TABLE outbox ADD COLUMN facts TEXT;",
+	/* 12: a nominee whose address did not work (a permanent failure or
+	 * bounce of mail to it): why, and when it was noticed. */
+	"ALTER TABLE nominees ADD COLUMN undeliverable TEXT;"
+	"ALTER TABLE nominees ADD COLUMN undeliverable_at TEXT;",
 };
 
 gboolean store_error_is_environment(const GError *error)

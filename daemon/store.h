@@ -85,6 +85,11 @@ gboolean store_message_id_known(struct store *st, const char *message_id, gboole
 
 gboolean store_add_message(struct store *st, const struct message_record *rec, gint64 *row, GError **error);
 gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *rec, GError **error);
+/* A nominee of `org_id` whose address did not work, sent again under the
+ * same name with another address: the old record is withdrawn
+ * ("replaced"). The counts against the quota leave such nominees out. */
+gboolean store_replace_undeliverable(struct store *st, const char *org_id, const char *name, const char *email,
+				     GError **error);
 /* One outgoing mail, as the outbox records it. */
 struct outbox_row {
 	const char *idem_key; /* a repeated cause is a no-op, not a second mail */
@@ -212,6 +217,15 @@ enum people_query {
 /* Those with a row id above `after_id`, in id order, at most `limit` (-1: all). */
 gboolean store_people(struct store *st, enum people_query q, gint64 before, gint64 after_id, int limit, GPtrArray **out,
 		      GError **error);
+/* Accepted nominees whose address has not worked (mail to it failed for
+ * good, or came back as failed) and who are not yet marked so. */
+struct undeliverable {
+	gint64 nominee;
+	char *why; /* the server's words, or the bounce's */
+};
+void undeliverable_free(struct undeliverable *u);
+gboolean store_undeliverable_due(struct store *st, GPtrArray **out, GError **error);
+gboolean store_set_undeliverable(struct store *st, gint64 id, const char *why, GError **error);
 /* One person by row, or the accepted one with this address; *out NULL if none. */
 gboolean store_person_by_id(struct store *st, gint64 id, struct person **out, GError **error);
 gboolean store_person_by_email(struct store *st, const char *email, struct person **out, GError **error);
@@ -313,6 +327,7 @@ enum report {
 	REPORT_PEOPLE,		 /* accepted nominees by role and consent, with active pairs */
 	REPORT_CURRENT_NOMINEES, /* every accepted nominee, for the spreadsheet */
 	REPORT_OUTCOMES,	 /* messages by outcome */
+	REPORT_UNDELIVERABLE,	 /* accepted nominees whose address did not work */
 };
 gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn fn, void *ctx, GError **error);
 /* The nominee rows (gint64) a digest covering messages after `mark`

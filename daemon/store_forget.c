@@ -121,6 +121,7 @@ static gboolean forget_in_transaction(struct store *st, const char *email, struc
 			 "UPDATE nominees SET name = NULL, email = NULL, email_key = NULL, job_title = NULL,"
 			 " service = NULL, service_type = NULL, years = NULL, aspiration = NULL, expertise = NULL,"
 			 " location = NULL, format = NULL, warnings = '', token = NULL, consent_at = NULL,"
+			 " undeliverable = CASE WHEN undeliverable IS NULL THEN NULL ELSE '[erased]' END,"
 			 " status = CASE WHEN status = 'accepted' THEN 'withdrawn' ELSE status END,"
 			 " updated_at = ?1 WHERE id = ?2",
 			 now, id, &nominees, error))

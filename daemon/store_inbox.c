@@ -112,6 +112,25 @@ gboolean store_add_nominee(struct store *st, gint64 message_row, const struct no
 	return store_step_done(st, stmt, error);
 }
 
+gboolean store_replace_undeliverable(struct store *st, const char *org_id, const char *name, const char *email,
+				     GError **error)
+{
+	g_autofree char *now = utc_now_iso();
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "UPDATE nominees SET status = 'withdrawn', reason = 'replaced', updated_at = ?4"
+			      " WHERE organisation = ?1 AND status = 'accepted' AND undeliverable IS NOT NULL"
+			      " AND lower(name) = lower(?2) AND email_key IS NOT lower(?3)",
+			      error);
+	if (!stmt)
+		return FALSE;
+	store_bind_text(stmt, 1, org_id);
+	store_bind_text(stmt, 2, name);
+	store_bind_text(stmt, 3, email);
+	store_bind_text(stmt, 4, now);
+	return store_step_done(st, stmt, error);
+}
+
 gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct nominee_record *r, GError **error)
 {
 	/* Fields left out of the new entry keep their old values. */
@@ -139,8 +158,8 @@ gboolean store_org_counts(struct store *st, const char *org_id, int *members, in
 {
 	*members = *mentors = 0;
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-						     "SELECT role, count(*) FROM nominees"
-						     " WHERE organisation = ?1 AND status = 'accepted' GROUP BY role",
+						     "SELECT role, count(*) FROM nominees WHERE organisation = ?1"
+						     " AND status = 'accepted' AND undeliverable IS NULL GROUP BY role",
 						     error);
 	if (!stmt)
 		return FALSE;

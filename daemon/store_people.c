@@ -191,6 +191,54 @@ gboolean store_set_consent(struct store *st, gint64 id, enum consent consent, GE
 			  id, consent_name(consent), g_get_real_time() / G_USEC_PER_SEC, error);
 }
 
+void undeliverable_free(struct undeliverable *u)
+{
+	if (!u)
+		return;
+	g_free(u->why);
+	g_free(u);
+}
+
+static void add_undeliverable(void *ctx, int n, const char *const *names, const char *const *values)
+{
+	(void)names;
+	if (n < 2)
+		return;
+	struct undeliverable *u = g_new0(struct undeliverable, 1);
+	u->nominee = g_ascii_strtoll(values[0], NULL, 10);
+	u->why = g_strdup(values[1]);
+	g_ptr_array_add(ctx, u);
+}
+
+gboolean store_undeliverable_due(struct store *st, GPtrArray **out, GError **error)
+{
+	*out = g_ptr_array_new_with_free_func((GDestroyNotify)undeliverable_free);
+	/* Mail to the nominee's own address that failed for good (not a
+	 * template that no longer renders), or whose report says it failed. */
+	return store_each_row(
+		st,
+		"SELECT n.id, min(coalesce(o.bounce, o.last_error)) FROM nominees n"
+		" JOIN outbox o ON o.nominee = n.id AND lower(o.recipient) = lower(n.email)"
+		" WHERE n.status = 'accepted' AND n.undeliverable IS NULL"
+		" AND ((o.status = 'failed' AND coalesce(o.last_error, '') NOT LIKE 'could not be written%')"
+		" OR instr(o.bounce, ': failed') > 0)"
+		" GROUP BY n.id ORDER BY n.id",
+		add_undeliverable, *out, error);
+}
+
+gboolean store_set_undeliverable(struct store *st, gint64 id, const char *why, GError **error)
+{
+	g_autofree char *now = utc_now_iso();
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st, "UPDATE nominees SET undeliverable = ?2, undeliverable_at = ?3 WHERE id = ?1", error);
+	if (!stmt)
+		return FALSE;
+	sqlite3_bind_int64(stmt, 1, id);
+	store_bind_text(stmt, 2, why && *why ? why : "failed");
+	store_bind_text(stmt, 3, now);
+	return store_step_done(st, stmt, error);
+}
+
 gboolean store_withdraw_id(struct store *st, gint64 id, gboolean *changed, GError **error)
 {
 	g_autofree char *now = utc_now_iso();

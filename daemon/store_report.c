@@ -124,6 +124,9 @@ gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn
 			" WHERE n.status = 'accepted' ORDER BY n.organisation, n.role DESC, n.id",
 		[REPORT_OUTCOMES] =
 			"SELECT outcome, count(*) AS messages FROM messages GROUP BY outcome ORDER BY outcome",
+		[REPORT_UNDELIVERABLE] = "SELECT organisation, role, name, email, undeliverable, undeliverable_at"
+					 " FROM nominees WHERE status = 'accepted' AND undeliverable IS NOT NULL"
+					 " ORDER BY organisation, id",
 	};
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql[r], error);
 	if (!stmt)
