@@ -511,8 +511,10 @@ static struct decision *decide_automatic(const struct nomd_config *cfg, const st
 	d->bounce_id = g_strdup(msg->dsn_message_id);
 	d->bounce_rcpt = g_strdup(msg->dsn_recipient);
 	g_autofree char *what =
-		g_strdup_printf("%s: %s %s", msg->dsn_recipient ? msg->dsn_recipient : "?",
-				msg->dsn_action ? msg->dsn_action : "failed", msg->dsn_status ? msg->dsn_status : "");
+		g_strdup_printf("%s: %s %s%s%s%s", msg->dsn_recipient ? msg->dsn_recipient : "?",
+				msg->dsn_action ? msg->dsn_action : "failed", msg->dsn_status ? msg->dsn_status : "",
+				msg->dsn_diagnostic ? " (" : "", msg->dsn_diagnostic ? msg->dsn_diagnostic : "",
+				msg->dsn_diagnostic ? ")" : "");
 	return decision_finish(d, REASON_BOUNCE, g_strstrip(what));
 }
 

@@ -12,7 +12,7 @@ gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError
 		"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"
 		" n.years, n.aspiration, n.expertise, n.location, n.format, n.status, n.reason, n.warnings,"
 		" CASE WHEN n.status = 'refused' THEN NULL ELSE n.consent END AS consent,"
-		" n.nominated_by, m.message_id, m.received_at, n.updated_at"
+		" n.nominated_by, m.message_id, m.received_at, n.updated_at, n.undeliverable"
 		" FROM nominees n JOIN messages m ON m.id = n.message ORDER BY n.id",
 		fn, ctx, error);
 }

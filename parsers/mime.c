@@ -57,6 +57,7 @@ void parsed_message_free(struct parsed_message *m)
 	g_free(m->dsn_action);
 	g_free(m->dsn_status);
 	g_free(m->dsn_message_id);
+	g_free(m->dsn_diagnostic);
 	g_free(m);
 }
 
@@ -415,6 +416,13 @@ static void read_dsn(struct walk *w, GMimePart *part)
 		w->m->dsn_action = field_value(text, "Action");
 	if (!w->m->dsn_status)
 		w->m->dsn_status = field_value(text, "Status");
+	if (!w->m->dsn_diagnostic) {
+		/* "smtp; 550 5.1.1 <x@y>: Recipient address rejected": the words after the type. */
+		g_autofree char *code = field_value(text, "Diagnostic-Code");
+		const char *semi = code ? strchr(code, ';') : NULL;
+		if (code && *code)
+			w->m->dsn_diagnostic = g_strdup(g_strstrip(semi ? (char *)semi + 1 : code));
+	}
 }
 
 /* "<id@domain>" (or a bare id@domain) to id@domain; NULL unless valid. */

@@ -71,6 +71,7 @@ struct parsed_message {
 	char *dsn_action;
 	char *dsn_status;
 	char *dsn_message_id;
+	char *dsn_diagnostic; /* what the failing server said (one line, capped) */
 };
 
 void mime_init(void);

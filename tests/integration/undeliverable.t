@@ -44,10 +44,13 @@ with stack as ms:
     tap.ok(re.search(r"outcome=ignored reasons=bounce", r.stderr) is not None,
            "nomd reads the report as a bounce of its own mail (ignored, no reply)")
     una = [n for n in nomctl_json(conf, "export") if n["email"] == "una@bad.example"]
+    tap.ok(una and "5.1.1" in (una[0].get("undeliverable") or ""),
+           f"nomctl export shows the address did not work ({una[0].get('undeliverable') if una else None})")
     ms.wait_queue_empty(timeout=60)
     told = [m for m in (parse_mail(raw) for raw in ms.fetch(CE)) if "did not work" in str(m["Subject"])]
     body = text_of(told[0]) if told else ""
     tap.ok(len(told) == 1 and "Una Bad <una@bad.example>" in body and "5.1.1" in body
+           and "No such mailbox here" in body
            and "send the nomination for Una Bad" in body,
            "the nominator is told once, with the server's words and what to do")
     nomd(conf, "--once")
