@@ -43,7 +43,6 @@ static void add_warning(struct verdict *v, const char *code)
 struct judge_ctx {
 	const struct nomd_config *cfg;
 	const struct organisation *org;
-	const struct decide_state *state;
 	GHashTable *seen;  /* addresses in this message */
 	GHashTable *types; /* service types after this message */
 	int *members, *mentors;
@@ -191,7 +190,6 @@ static struct decision *judge_nominations(const struct nomd_config *cfg, const s
 	struct judge_ctx j = {
 		.cfg = cfg,
 		.org = org,
-		.state = state,
 		.seen = seen,
 		.types = types,
 		.members = &d->members,

@@ -32,7 +32,7 @@ gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError 
 		st,
 		"SELECT id, recipient, message_id, status, attempts, last_error, created_at, sent_at, bounce,"
 		" CASE WHEN status = 'pending' AND next_attempt_at > 0"
-		" THEN strftime('%Y-%m-%dT%H:%M:%SZ', next_attempt_at, 'unixepoch') END AS next_attempt"
+		" THEN strftime('%Y-%m-%dT%H:%M:%SZ', next_attempt_at, 'unixepoch') END AS next_attempt, kind"
 		" FROM outbox ORDER BY id",
 		fn, ctx, error);
 }

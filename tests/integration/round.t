@@ -64,6 +64,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
            f"call --dry-run lists all {len(orgs)} organisations ({r.stderr.strip()})")
     tap.is_(nomctl_json(conf, "outbox"), [], "and queues nothing")
     r = nomctl_at(conf, "2027-01-05T09:00:00Z", "call", "--send")
+    tap.is_({o["kind"] for o in nomctl_json(conf, "outbox")}, {"call"}, "nomctl outbox names the kind of mail")
     tap.ok(r.returncode == 0 and f"call queued to {len(orgs)} organisation(s) ({len(orgs)} sent" in r.stderr,
            f"call --send: {r.stderr.strip().splitlines()[-1:]}")
     ms.wait_queue_empty(timeout=120)
