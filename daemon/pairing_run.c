@@ -62,7 +62,12 @@ gboolean pairing_pool_load(const struct nomd_config *cfg, struct store *st, stru
 		struct person *p = all->pdata[i];
 		gboolean mentor = g_strcmp0(p->role, "mentor") == 0;
 		if (mentor ? p->active_pairs >= cfg->pairing.mentor_capacity : p->active_pairs > 0)
-			continue; /* paired already */
+			continue;	/* paired already */
+		if (p->undeliverable) { /* a partner could not reach them */
+			g_ptr_array_add(pool->left_out,
+					g_strdup_printf("%s (%s): the address did not work", p->email, p->role));
+			continue;
+		}
 		if (cfg->pairing.require_consent && p->consent != CONSENT_CONFIRMED) {
 			g_ptr_array_add(pool->left_out, g_strdup_printf("%s (%s): consent %s", p->email, p->role,
 									consent_name(p->consent)));

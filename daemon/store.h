@@ -206,6 +206,7 @@ struct person {
 	int years;   /* -1: unknown */
 	gint64 welcomed_at;
 	int active_pairs;
+	char *undeliverable; /* why mail to the address failed for good; NULL: it works */
 };
 void person_free(struct person *p);
 

@@ -11,7 +11,7 @@
 	"n.id, n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type, n.aspiration,"         \
 	" n.expertise, n.location, n.format, n.nominated_by, n.status, n.consent, n.token, n.years,"                   \
 	" n.welcomed_at, (SELECT count(*) FROM pairs p WHERE (p.member = n.id OR p.mentor = n.id)"                     \
-	" AND p.ended_at IS NULL)"
+	" AND p.ended_at IS NULL), n.undeliverable"
 
 void person_free(struct person *p)
 {
@@ -30,6 +30,7 @@ void person_free(struct person *p)
 	g_free(p->format);
 	g_free(p->nominated_by);
 	g_free(p->token);
+	g_free(p->undeliverable);
 	g_free(p);
 }
 
@@ -57,6 +58,7 @@ static struct person *read_person(struct store *st, sqlite3_stmt *stmt, GError *
 	p->years = sqlite3_column_type(stmt, 16) == SQLITE_NULL ? -1 : sqlite3_column_int(stmt, 16);
 	p->welcomed_at = sqlite3_column_int64(stmt, 17);
 	p->active_pairs = sqlite3_column_int(stmt, 18);
+	p->undeliverable = store_column_dup(stmt, 19);
 	return g_steal_pointer(&p);
 }
 

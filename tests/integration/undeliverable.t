@@ -6,7 +6,7 @@
 #   - the report is matched to the welcome by its original Message-ID;
 #     the nominee is marked undeliverable and the nominator told once,
 #     with the server's words and how to send a working address;
-#   - the digest lists the nominee;
+#   - the digest lists the nominee, and pairing leaves them out;
 #   - the nominator sends the same person again with a working address:
 #     the new nomination takes the place (the quota is full) and the old
 #     record is withdrawn as replaced;
@@ -29,7 +29,7 @@ work = workdir("nomd-undeliverable-")
 stack = MailStack(os.path.join(work, "stack"),
                   postfix_extra={"transport_maps": "inline:{ {bad.example=error:5.1.1 No such mailbox here} }"})
 with stack as ms:
-    conf = write_config(ms, work, max_members=1, max_mentors=1)
+    conf = write_config(ms, work, max_members=1, max_mentors=1, extra="pairing = { require_consent = false; };")
     ms.deliver_lmtp(INBOX_USER, form_message(CE, "fife-1@fife.example",
                                              section("Member", "Una Bad", "una@bad.example")
                                              + section("Mentor", "Vic Good", "vic@fife.example")))
@@ -57,6 +57,9 @@ with stack as ms:
     ms.wait_queue_empty(timeout=60)
     again = [m for m in (parse_mail(raw) for raw in ms.fetch(CE)) if "did not work" in str(m["Subject"])]
     tap.is_(len(again), 1, "and not again on the next run")
+    r = nomctl(conf, "pair", "--dry-run", "--format", "csv")
+    tap.ok("una@bad.example (member): the address did not work" in r.stdout,
+           "pairing leaves the nominee out, saying why")
     r = nomctl(conf, "digest", "--preview")
     tap.ok("Nominees whose address did not work" in r.stdout and "una@bad.example" in r.stdout,
            "the digest lists the nominee")
