@@ -217,7 +217,10 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	/* 12: a nominee whose address did not work (a permanent failure or
 	 * bounce of mail to it): why, and when it was noticed. */
 	"ALTER TABLE nominees ADD COLUMN undeliverable TEXT;"
-	"ALTER TABLE nominees ADD COLUMN undeliverable_at TEXT;",
+	"ALTER TABLE nominees ADD COLUMN undeliverable_at TEXT;"
+	/* What store_undeliverable_due reads after every batch: the few
+	 * failed or bounced rows, not the whole outbox. */
+	"CREATE INDEX outbox_undelivered ON outbox (nominee) WHERE status = 'failed' OR bounce IS NOT NULL;",
 };
 
 gboolean store_error_is_environment(const GError *error)

@@ -216,14 +216,17 @@ gboolean store_undeliverable_due(struct store *st, GPtrArray **out, GError **err
 {
 	*out = g_ptr_array_new_with_free_func((GDestroyNotify)undeliverable_free);
 	/* Mail to the nominee's own address that failed for good (not a
-	 * template that no longer renders), or whose report says it failed. */
+	 * template that no longer renders), or whose report says it failed.
+	 * Read after every batch: CROSS JOIN keeps the few failed or bounced
+	 * rows (outbox_undelivered) as the outer loop, not every nominee. */
 	return store_each_row(
 		st,
-		"SELECT n.id, min(coalesce(o.bounce, o.last_error)) FROM nominees n"
-		" JOIN outbox o ON o.nominee = n.id AND lower(o.recipient) = lower(n.email)"
-		" WHERE n.status = 'accepted' AND n.undeliverable IS NULL"
+		"SELECT n.id, min(coalesce(o.bounce, o.last_error)) FROM outbox o"
+		" CROSS JOIN nominees n ON n.id = o.nominee AND lower(o.recipient) = lower(n.email)"
+		" WHERE (o.status = 'failed' OR o.bounce IS NOT NULL)" /* outbox_undelivered */
 		" AND ((o.status = 'failed' AND coalesce(o.last_error, '') NOT LIKE 'could not be written%')"
 		" OR instr(o.bounce, ': failed') > 0)"
+		" AND n.status = 'accepted' AND n.undeliverable IS NULL"
 		" GROUP BY n.id ORDER BY n.id",
 		add_undeliverable, *out, error);
 }
