@@ -217,10 +217,9 @@ static gboolean section_round(const struct nomd_config *cfg, struct store *st, g
 	}
 	heading(w, "The round");
 	g_autofree char *closes = round_closes_text(cfg);
-	gint64 left = (cfg->programme.closes_at - now + 86399) / 86400;
 	if (now < cfg->programme.closes_at)
 		line(w, "Round %s: nominations close on %s, in %" G_GINT64_FORMAT " day(s).", cfg->programme.round,
-		     closes, left);
+		     closes, round_days_left(cfg, now));
 	else
 		line(w, "Round %s: nominations closed on %s.", cfg->programme.round, closes);
 	line(w, "Call for nominations: sent to %u of %u organisations.", r.called, cfg->organisations->len);

@@ -489,18 +489,6 @@ static void add_round_people(struct tdata *data, const char *list, const GPtrArr
 	}
 }
 
-/* What would make the numbers equal, within the quotas ("" when they are). */
-static char *round_balance(const struct nomd_config *cfg, int members, int mentors)
-{
-	int more_mentors = MIN(members, cfg->programme.max_mentors) - mentors;
-	int more_members = MIN(mentors, cfg->programme.max_members) - members;
-	if (more_mentors > 0)
-		return g_strdup_printf("%d more mentor%s", more_mentors, more_mentors == 1 ? "" : "s");
-	if (more_members > 0)
-		return g_strdup_printf("%d more member%s", more_members, more_members == 1 ? "" : "s");
-	return g_strdup("");
-}
-
 struct reply_facts *reply_facts_round(const struct nomd_config *cfg, enum round_kind k, const struct round_letter *l)
 {
 	struct reply_facts *f = facts_new(round_files[k], cfg);
@@ -519,9 +507,8 @@ struct reply_facts *reply_facts_round(const struct nomd_config *cfg, enum round_
 		waiting |= !((const struct round_person *)l->nominees->pdata[i])->confirmed;
 	tdata_set_flag(data, "waiting", waiting);
 	tdata_set_flag(data, "nothing_yet", l->members + l->mentors == 0 && (!l->to_fix || !l->to_fix->len));
-	g_autofree char *balance = round_balance(cfg, l->members, l->mentors);
-	tdata_set_flag(data, "unequal", *balance != '\0');
-	tdata_set(data, "balance", balance);
+	tdata_set_flag(data, "unequal", l->balance && *l->balance);
+	tdata_set(data, "balance", l->balance ? l->balance : "");
 	f->fallback_subject = g_strdup(cfg->programme.name);
 	return f;
 }

@@ -85,6 +85,7 @@ struct round_letter {
 	const char *closes;	   /* the closing date, as people write it */
 	int days_left;		   /* whole days to the close, at least 1 (chasers) */
 	int members, mentors;	   /* accepted */
+	const char *balance;	   /* what would make the numbers equal ("2 more mentors"); "" or NULL: they are */
 	const GPtrArray *nominees; /* of struct round_person: accepted */
 	const GPtrArray *to_fix;   /* of struct round_person: refused for a reason they can fix */
 };

@@ -29,15 +29,30 @@ int round_chaser_due(const struct nomd_config *cfg, gint64 now)
 	return due;
 }
 
+char *round_balance(const struct nomd_config *cfg, int members, int mentors)
+{
+	int more_mentors = MIN(members, cfg->programme.max_mentors) - mentors;
+	int more_members = MIN(mentors, cfg->programme.max_members) - members;
+	if (more_mentors > 0)
+		return g_strdup_printf("%d more mentor%s", more_mentors, more_mentors == 1 ? "" : "s");
+	if (more_members > 0)
+		return g_strdup_printf("%d more member%s", more_members, more_members == 1 ? "" : "s");
+	return g_strdup("");
+}
+
 enum round_need round_chaser_need(const struct nomd_config *cfg, int members, int mentors, guint to_fix)
 {
 	if (members >= cfg->programme.max_members && mentors >= cfg->programme.max_mentors)
 		return ROUND_NEED_NONE;
 	if (members + mentors == 0 && to_fix == 0)
 		return ROUND_NEED_NOTHING_YET;
-	gboolean unequal = MIN(members, cfg->programme.max_mentors) != mentors &&
-			   MIN(mentors, cfg->programme.max_members) != members;
-	return unequal || to_fix ? ROUND_NEED_INCOMPLETE : ROUND_NEED_NONE;
+	g_autofree char *balance = round_balance(cfg, members, mentors);
+	return *balance || to_fix ? ROUND_NEED_INCOMPLETE : ROUND_NEED_NONE;
+}
+
+gint64 round_days_left(const struct nomd_config *cfg, gint64 now)
+{
+	return (cfg->programme.closes_at - now + 86399) / 86400;
 }
 
 gboolean round_close_due(const struct nomd_config *cfg, gint64 now)
@@ -136,38 +151,48 @@ static gboolean org_state_read(struct store *st, const char *org_id, struct org_
 	return store_each_round_nominee(st, org_id, add_round_row, s, error);
 }
 
-/* Queue round mail `k` to `org` under `cause`, naming what `s` holds.
- * *queued is FALSE when the key was queued before (or the organisation
- * has no nominator address). */
+static const enum outbox_cause round_causes[] = {
+	[ROUND_CALL] = OUTBOX_CALL,
+	[ROUND_CHASER] = OUTBOX_CHASER,
+	[ROUND_CLOSED] = OUTBOX_ROUND_CLOSED,
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(round_causes) == ROUND_KIND_COUNT);
+
+/* The cause of round mail `k` to `org` in this round ("round:org", and
+ * ":days" for a chaser), as its idempotency key holds it. */
+static char *letter_cause(const struct nomd_config *cfg, enum round_kind k, const struct organisation *org, int days)
+{
+	return k == ROUND_CHASER ? g_strdup_printf("%s:%s:%d", cfg->programme.round, org->id, days)
+				 : g_strdup_printf("%s:%s", cfg->programme.round, org->id);
+}
+
+/* When round mail `k` under `cause` was queued (*at NULL: not yet). */
+static gboolean letter_queued_at(struct store *st, enum round_kind k, const char *cause, char **at, GError **error)
+{
+	struct outmail probe = { .cause = round_causes[k], .cause_text = cause };
+	g_autofree char *key = outbox_key(&probe, NULL);
+	return store_outbox_queued_at(st, key, at, error);
+}
+
+/* Queue round mail `k` to `org`'s nominators under `cause`, naming what
+ * `s` holds. The caller found it not queued before; the outbox's key
+ * keeps a race from queuing it twice. */
 static gboolean queue_letter(const struct nomd_config *cfg, struct store *st, enum round_kind k,
 			     const struct organisation *org, const char *cause, const struct org_state *s,
-			     int days_left, gboolean *queued, GError **error)
+			     int days_left, GError **error)
 {
-	static const enum outbox_cause causes[] = {
-		[ROUND_CALL] = OUTBOX_CALL,
-		[ROUND_CHASER] = OUTBOX_CHASER,
-		[ROUND_CLOSED] = OUTBOX_ROUND_CLOSED,
-	};
-	G_STATIC_ASSERT(G_N_ELEMENTS(causes) == ROUND_KIND_COUNT);
-	*queued = FALSE;
 	g_autoptr(GPtrArray) cc = g_ptr_array_new();
-	struct outmail m = { .cause = causes[k], .cause_text = cause };
+	struct outmail m = { .cause = round_causes[k], .cause_text = cause };
 	address_org(org, &m, cc);
-	if (!m.to)
-		return TRUE;
-	g_autofree char *key = outbox_key(&m, NULL);
-	g_autofree char *before = NULL;
-	if (!store_outbox_queued_at(st, key, &before, error))
-		return FALSE;
-	if (before)
-		return TRUE;
 	g_autofree char *closes = round_closes_text(cfg);
+	g_autofree char *balance = s ? round_balance(cfg, s->members, s->mentors) : NULL;
 	struct round_letter l = {
 		.organisation = org->name,
 		.closes = closes,
 		.days_left = days_left,
 		.members = s ? s->members : 0,
 		.mentors = s ? s->mentors : 0,
+		.balance = balance,
 		.nominees = s ? s->nominees : NULL,
 		.to_fix = s ? s->to_fix : NULL,
 	};
@@ -178,10 +203,7 @@ static gboolean queue_letter(const struct nomd_config *cfg, struct store *st, en
 	/* The blank form goes where a form is asked for. */
 	m.attach_form = k == ROUND_CALL || (k == ROUND_CHASER && l.members + l.mentors == 0);
 	g_autoptr(reply_facts) words = reply_facts_round(cfg, k, &l);
-	if (!outbox_queue(cfg, st, &m, words, error))
-		return FALSE;
-	*queued = TRUE;
-	return TRUE;
+	return outbox_queue(cfg, st, &m, words, error);
 }
 
 gboolean round_call(const struct nomd_config *cfg, struct store *st, gboolean send, GPtrArray **lines, guint *queued,
@@ -199,15 +221,12 @@ gboolean round_call(const struct nomd_config *cfg, struct store *st, gboolean se
 		line->org = org;
 		line->to = org->nominators->len ? org->nominators->pdata[0] : NULL;
 		line->copies = org->nominators->len ? org->nominators->len - 1 : 0;
-		g_autofree char *cause = g_strdup_printf("%s:%s", cfg->programme.round, org->id);
-		struct outmail probe = { .cause = OUTBOX_CALL, .cause_text = cause };
-		g_autofree char *key = outbox_key(&probe, NULL);
-		ok = store_outbox_queued_at(st, key, &line->sent_at, error);
+		g_autofree char *cause = letter_cause(cfg, ROUND_CALL, org, 0);
+		ok = letter_queued_at(st, ROUND_CALL, cause, &line->sent_at, error);
 		if (!ok || !send || line->sent_at || !line->to)
 			continue;
-		gboolean done = FALSE;
-		ok = queue_letter(cfg, st, ROUND_CALL, org, cause, NULL, 0, &done, error);
-		*queued += done;
+		ok = queue_letter(cfg, st, ROUND_CALL, org, cause, NULL, 0, error);
+		*queued += ok;
 	}
 	if (send)
 		ok = ok && store_commit(st, error);
@@ -226,23 +245,17 @@ gboolean round_call(const struct nomd_config *cfg, struct store *st, gboolean se
 static gboolean schedule_org(const struct nomd_config *cfg, struct store *st, const struct organisation *org,
 			     enum round_kind k, int chase_days, gint64 now, guint *queued, GError **error)
 {
-	g_autofree char *cause = k == ROUND_CHASER
-					 ? g_strdup_printf("%s:%s:%d", cfg->programme.round, org->id, chase_days)
-					 : g_strdup_printf("%s:%s", cfg->programme.round, org->id);
-	struct outmail probe = { .cause = k == ROUND_CHASER ? OUTBOX_CHASER : OUTBOX_ROUND_CLOSED,
-				 .cause_text = cause };
-	g_autofree char *key = outbox_key(&probe, NULL);
+	g_autofree char *cause = letter_cause(cfg, k, org, chase_days);
 	g_autofree char *before = NULL;
-	if (!org->nominators->len || !store_outbox_queued_at(st, key, &before, error) || before)
+	if (!org->nominators->len || !letter_queued_at(st, k, cause, &before, error) || before)
 		return before || org->nominators->len == 0;
 	struct org_state s;
 	gboolean ok = org_state_read(st, org->id, &s, error);
 	gboolean send = ok && (k != ROUND_CHASER ||
 			       round_chaser_need(cfg, s.members, s.mentors, s.to_fix->len) != ROUND_NEED_NONE);
-	gboolean done = FALSE;
-	int days_left = (int)MAX(1, (cfg->programme.closes_at - now + 86399) / 86400);
 	if (send) {
-		ok = store_begin(st, error) && queue_letter(cfg, st, k, org, cause, &s, days_left, &done, error) &&
+		int days_left = (int)MAX(1, round_days_left(cfg, now));
+		ok = store_begin(st, error) && queue_letter(cfg, st, k, org, cause, &s, days_left, error) &&
 		     store_commit(st, error);
 		if (!ok)
 			store_rollback(st);
@@ -250,10 +263,11 @@ static gboolean schedule_org(const struct nomd_config *cfg, struct store *st, co
 	org_state_clear(&s);
 	if (!ok)
 		return FALSE;
-	if (done)
+	if (send) {
 		log_info("organisation %s: %s queued", org->id,
 			 k == ROUND_CHASER ? "chaser" : "summary of its nominations");
-	*queued += done;
+		(*queued)++;
+	}
 	return TRUE;
 }
 
@@ -299,11 +313,11 @@ static void add_key(void *ctx, int n, const char *const *names, const char *cons
 
 /* The keys queued for round mail of `cause` in this round, each with the
  * prefix "KIND:ROUND:" taken off (what stays: "ORG" or "ORG:DAYS"). */
-static gboolean round_keys(const struct nomd_config *cfg, struct store *st, enum outbox_cause cause, GPtrArray **out,
+static gboolean round_keys(const struct nomd_config *cfg, struct store *st, enum round_kind k, GPtrArray **out,
 			   GError **error)
 {
 	g_autofree char *cause_text = g_strdup_printf("%s:", cfg->programme.round);
-	struct outmail probe = { .cause = cause, .cause_text = cause_text };
+	struct outmail probe = { .cause = round_causes[k], .cause_text = cause_text };
 	g_autofree char *prefix = outbox_key(&probe, NULL);
 	g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
 	if (!store_each_outbox_key(st, prefix, add_key, keys, error))
@@ -319,8 +333,8 @@ gboolean round_report(const struct nomd_config *cfg, struct store *st, struct ro
 {
 	*r = (struct round_report){ .not_called = g_ptr_array_new() };
 	g_autoptr(GPtrArray) calls = NULL, chases = NULL, summaries = NULL;
-	if (!round_keys(cfg, st, OUTBOX_CALL, &calls, error) || !round_keys(cfg, st, OUTBOX_CHASER, &chases, error) ||
-	    !round_keys(cfg, st, OUTBOX_ROUND_CLOSED, &summaries, error))
+	if (!round_keys(cfg, st, ROUND_CALL, &calls, error) || !round_keys(cfg, st, ROUND_CHASER, &chases, error) ||
+	    !round_keys(cfg, st, ROUND_CLOSED, &summaries, error))
 		return FALSE;
 	g_autoptr(GHashTable) called = g_hash_table_new(g_str_hash, g_str_equal);
 	for (guint i = 0; i < calls->len; i++)

@@ -23,11 +23,17 @@ int round_chaser_due(const struct nomd_config *cfg, gint64 now);
  * refusals it can put right gets a chaser: one with nothing, unequal
  * numbers or something to fix; never one with both quotas full. */
 enum round_need { ROUND_NEED_NONE, ROUND_NEED_NOTHING_YET, ROUND_NEED_INCOMPLETE };
+/* What would make the numbers equal within the quotas ("2 more
+ * mentors"); "" when nothing can: the rule chasers go by. */
+char *round_balance(const struct nomd_config *cfg, int members, int mentors);
 enum round_need round_chaser_need(const struct nomd_config *cfg, int members, int mentors, guint to_fix);
 
 /* Whether the summaries are due: after the close, for 14 days (an old
  * round is not summarised by a newly installed nomd). */
 gboolean round_close_due(const struct nomd_config *cfg, gint64 now);
+
+/* Whole days left before the close at `now`, rounded up. */
+gint64 round_days_left(const struct nomd_config *cfg, gint64 now);
 
 /* The closing date as people write it ("Friday 31 January 2027", with
  * the time when it is not the end of the day), in staff.timezone. */

@@ -9,7 +9,6 @@
 gboolean store_find_message(struct store *st, const char *message_id, const char *sha256, char **outcome,
 			    GError **error)
 {
-	*outcome = NULL;
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(
 		st, "SELECT outcome FROM messages WHERE coalesce(message_id, '') = coalesce(?1, '') AND sha256 = ?2",
 		error);
@@ -22,7 +21,6 @@ gboolean store_find_message(struct store *st, const char *message_id, const char
 
 gboolean store_find_by_uid(struct store *st, guint32 uidvalidity, guint32 uid, char **outcome, GError **error)
 {
-	*outcome = NULL;
 	g_autoptr(sqlite3_stmt) stmt =
 		store_prepare(st, "SELECT outcome FROM messages WHERE uidvalidity = ?1 AND uid = ?2", error);
 	if (!stmt)
