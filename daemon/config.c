@@ -85,6 +85,8 @@ static const struct key keys[] = {
 	/* Days before the close that chasers go; a list such as [14, 7, 2]. */
 	{ .path = "programme.chase_days", .type = KT_DAYS, .offset = OFF(programme.chase_days), .min = 1, .max = 365 },
 	{ .path = "programme.close_summary", .type = KT_BOOL, .offset = OFF(programme.close_summary), .def_int = 1 },
+	/* The end of the programme year: paired people are asked for feedback. */
+	{ .path = "programme.ends", .type = KT_STRING, .offset = OFF(programme.ends) },
 	{ .path = "programme.member_max_years", .type = KT_INT, .offset = OFF(programme.member_max_years), .min = 0, .max = 80, .def_int = 5 },
 	{ .path = "programme.mentor_min_years", .type = KT_INT, .offset = OFF(programme.mentor_min_years), .min = 0, .max = 80, .def_int = 10 },
 	{ .path = "programme.require_authentication", .type = KT_BOOL, .offset = OFF(programme.require_authentication) },
@@ -108,6 +110,9 @@ static const struct key keys[] = {
 	{ .path = "pairing.weight_format", .type = KT_INT, .offset = OFF(pairing.weight_format), .min = 0, .max = 1000, .def_int = 10 },
 	{ .path = "pairing.weight_region", .type = KT_INT, .offset = OFF(pairing.weight_region), .min = 0, .max = 1000, .def_int = 10 },
 	{ .path = "pairing.prefer_cross_discipline", .type = KT_BOOL, .offset = OFF(pairing.prefer_cross_discipline) },
+	/* After pairing: days to the first-meeting question, and between check-ins; 0: none. */
+	{ .path = "mentoring.first_meeting_days", .type = KT_INT, .offset = OFF(mentoring.first_meeting_days), .min = 0, .max = 365, .def_int = 14 },
+	{ .path = "mentoring.checkin_days", .type = KT_INT, .offset = OFF(mentoring.checkin_days), .min = 0, .max = 365, .def_int = 30 },
 	{ .path = "events.reminder_days", .type = KT_INT, .offset = OFF(events.reminder_days), .min = 0, .max = 60, .def_int = 2 },
 	{ .path = "events.require_consent", .type = KT_BOOL, .offset = OFF(events.require_consent), .def_int = 1 },
 	{ .path = "documents.enabled", .type = KT_BOOL, .offset = OFF(documents.enabled), .def_int = 1 },
@@ -121,9 +126,8 @@ static const struct key keys[] = {
 };
 /* clang-format on */
 
-static const char *const groups[] = {
-	"imap", "smtp", "programme", "consent", "pairing", "events", "documents", "staff"
-};
+static const char *const groups[] = { "imap",	   "smtp",   "programme", "consent", "pairing",
+				      "mentoring", "events", "documents", "staff" };
 static const char *const org_keys[] = { "id", "name", "kind", "nominators", "domains" };
 
 const char *config_security_name(enum security s)
@@ -544,10 +548,11 @@ static gboolean resolve_password(const char *path, config_t *cf, const char *gro
 
 /* A date alone means the end of that day; times without an offset are UK
  * time, where the programme runs. */
-static gboolean parse_closes(struct nomd_config *cfg)
+/* An ISO 8601 date, or date and time, in UK time unless it says; a date
+ * alone means `time_of_day` on it. */
+static gboolean parse_date(const char *v, const char *time_of_day, gint64 *out)
 {
-	const char *v = cfg->programme.closes;
-	g_autofree char *full = strlen(v) == 10 ? g_strconcat(v, "T23:59:59", NULL) : g_strdup(v);
+	g_autofree char *full = strlen(v) == 10 ? g_strconcat(v, time_of_day, NULL) : g_strdup(v);
 	for (char *p = full; *p; p++)
 		if (*p == ' ')
 			*p = 'T';
@@ -555,7 +560,7 @@ static gboolean parse_closes(struct nomd_config *cfg)
 	g_autoptr(GDateTime) t = g_date_time_new_from_iso8601(full, uk ? uk : NULL);
 	if (!t)
 		return FALSE;
-	cfg->programme.closes_at = g_date_time_to_unix(t);
+	*out = g_date_time_to_unix(t);
 	return TRUE;
 }
 
@@ -650,11 +655,23 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 			goto out;
 		}
 	}
-	if (cfg->programme.closes && !parse_closes(cfg)) {
-		fail_at(error, path, config_lookup(&cf, "programme.closes"),
-			"'programme.closes' must be an ISO 8601 date or date and time, such as \"2027-01-31\" or "
-			"\"2027-01-31T17:00:00Z\"");
-		goto out;
+	/* A round closes at the end of its last day; a programme ends (and
+	 * asks for feedback) from the start of its. */
+	const struct {
+		const char *key, *value, *time_of_day;
+		gint64 *at;
+	} dates[] = {
+		{ "programme.closes", cfg->programme.closes, "T23:59:59", &cfg->programme.closes_at },
+		{ "programme.ends", cfg->programme.ends, "T00:00:00", &cfg->programme.ends_at },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(dates); i++) {
+		if (dates[i].value && !parse_date(dates[i].value, dates[i].time_of_day, dates[i].at)) {
+			fail_at(error, path, config_lookup(&cf, dates[i].key),
+				"'%s' must be an ISO 8601 date or date and time, such as \"2027-01-31\" or "
+				"\"2027-01-31T17:00:00Z\"",
+				dates[i].key);
+			goto out;
+		}
 	}
 	if (cfg->programme.chase_days->len && !cfg->programme.closes) {
 		fail_at(error, path, config_lookup(&cf, "programme.chase_days"),

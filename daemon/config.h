@@ -69,6 +69,8 @@ struct nomd_config {
 		char *round;		/* names the round in idempotency keys */
 		GArray *chase_days;	/* of int: days before the close, most first */
 		gboolean close_summary; /* each nominating organisation told what it nominated */
+		char *ends;		/* as configured */
+		gint64 ends_at;		/* feedback is asked from then; 0: never */
 		int member_max_years;
 		int mentor_min_years;
 		gboolean require_authentication;
@@ -88,6 +90,10 @@ struct nomd_config {
 		int weight_format, weight_region;
 		gboolean prefer_cross_discipline; /* reward different service types instead */
 	} pairing;
+	struct {
+		int first_meeting_days; /* after the introduction, "have you met?"; 0: never */
+		int checkin_days;	/* between check-ins while a pair lasts; 0: none */
+	} mentoring;
 	struct {
 		int reminder_days;	  /* invitees are reminded this long before; 0: never */
 		gboolean require_consent; /* invite only nominees who said YES */

@@ -12,6 +12,7 @@
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
+#include "mentoring.h"
 #include "notify.h"
 #include "people.h"
 #include "round.h"
@@ -216,6 +217,9 @@ static void run_schedule(const struct nomd_config *cfg, struct store *st)
 	g_clear_error(&error);
 	if (!round_schedule(cfg, st, now, &queued, &error))
 		log_error("round mail: %s", error->message);
+	g_clear_error(&error);
+	if (!mentoring_schedule(cfg, st, now, &queued, &error))
+		log_error("questions to pairs: %s", error->message);
 	g_clear_error(&error);
 	if (!people_undeliverable(cfg, st, &queued, &error))
 		log_error("addresses that did not work: %s", error->message);

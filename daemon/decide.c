@@ -17,7 +17,9 @@
  *     anything else is held for staff with a reply asking again. Either
  *     counts only from the person's own address (and authenticated when
  *     the programme requires it); from anyone else it is held with no
- *     effect.
+ *     effect. So does a paired person's answer to a question after
+ *     pairing (have you met, how is it going, feedback): read, stored and
+ *     thanked; words that answer nothing are held for staff.
  *  4. Otherwise the sender must be a nominator of the organisation (else
  *     held as not_authorised: no backscatter to forged or stray mail),
  *     and, when the programme requires it, authenticated (else held).
@@ -93,6 +95,15 @@ const char *reason_text(const char *code)
 		{ REASON_RSVP_UNCLEAR, "a reply to an invitation that says neither yes nor no" },
 		{ REASON_RSVP_SENDER, "an answer to an invitation came from an address other than the invitee's" },
 		{ REASON_EVENT_CLOSED, "the event is cancelled or over" },
+		{ REASON_MEETING_MET, "the pair have met" },
+		{ REASON_MEETING_NOT_YET, "the pair have not met yet" },
+		{ REASON_CHECKIN_GOOD, "a check-in: going well" },
+		{ REASON_CHECKIN_OK, "a check-in: going OK" },
+		{ REASON_CHECKIN_HELP, "a check-in: asks for help" },
+		{ REASON_FEEDBACK, "feedback on the programme" },
+		{ REASON_ANSWER_UNCLEAR, "a reply to a question after pairing that gives none of the words asked for" },
+		{ REASON_ANSWER_SENDER, "an answer about a pair came from an address other than the person's" },
+		{ REASON_PAIR_ENDED, "an answer about a pair that has ended" },
 		{ REASON_CMD_FORM, "the blank form was sent" },
 		{ REASON_CMD_STATUS, "the current nominations were sent" },
 		{ REASON_CMD_WITHDRAW, "the nomination was withdrawn" },
@@ -135,6 +146,11 @@ void decision_free(struct decision *d)
 		rsvp_target_clear(d->rsvp);
 		g_free(d->rsvp);
 	}
+	if (d->ask) {
+		ask_target_clear(d->ask);
+		g_free(d->ask);
+	}
+	g_free(d->words);
 	g_free(d);
 }
 
@@ -178,6 +194,22 @@ void consent_target_clear(struct consent_target *t)
 	g_free(t->token);
 	g_free(t->nominated_by);
 	*t = (struct consent_target){ 0 };
+}
+
+void ask_target_clear(struct ask_target *t)
+{
+	g_free(t->token);
+	g_free(t->email);
+	g_free(t->name);
+	*t = (struct ask_target){ 0 };
+}
+
+static void ask_target_free(struct ask_target *t)
+{
+	if (t) {
+		ask_target_clear(t);
+		g_free(t);
+	}
 }
 
 void confirm_target_clear(struct confirm_target *c)
@@ -281,19 +313,27 @@ static const char *answer_refused(const struct nomd_config *cfg, const struct pa
 	return NULL;
 }
 
+/* The gates every answer passes: its sender (answer_refused), then the
+ * reply limit. *stop when the decision returned is final (held). */
+static struct decision *answer_gates(const struct nomd_config *cfg, const struct parsed_message *msg,
+				     const struct decide_state *state, const char *owner, const char *wrong_sender,
+				     gboolean *stop)
+{
+	const char *refused = answer_refused(cfg, msg, owner, wrong_sender);
+	*stop = refused != NULL;
+	if (refused)
+		return decision_finish(decision_new(OUTCOME_HELD), refused, msg->from);
+	return decide_reply_gate(cfg, msg, state, OUTCOME_ACCEPTED, stop);
+}
+
 static struct decision *decide_rsvp(const struct nomd_config *cfg, const struct parsed_message *msg,
 				    const struct decide_state *state, struct rsvp_target *t,
 				    const struct ical_reply *cal)
 {
 	gboolean by_calendar = cal->uid != NULL;
-	const char *refused = answer_refused(cfg, msg, t->email, REASON_RSVP_SENDER);
-	if (refused) {
-		rsvp_target_free(t);
-		return decision_finish(decision_new(OUTCOME_HELD), refused, msg->from);
-	}
-	gboolean limited = FALSE;
-	struct decision *d = decide_reply_gate(cfg, msg, state, OUTCOME_ACCEPTED, &limited);
-	if (limited) {
+	gboolean stop = FALSE;
+	struct decision *d = answer_gates(cfg, msg, state, t->email, REASON_RSVP_SENDER, &stop);
+	if (stop) {
 		rsvp_target_free(t);
 		return d;
 	}
@@ -354,14 +394,9 @@ static struct decision *decide_consent(const struct nomd_config *cfg, const stru
 				       const struct decide_state *state, struct consent_target *t)
 {
 	/* The reference finds the nominee; it never speaks for them. */
-	const char *refused = answer_refused(cfg, msg, t->email, REASON_CONSENT_SENDER);
-	if (refused) {
-		consent_target_free(t);
-		return decision_finish(decision_new(OUTCOME_HELD), refused, msg->from);
-	}
-	gboolean limited = FALSE;
-	struct decision *d = decide_reply_gate(cfg, msg, state, OUTCOME_ACCEPTED, &limited);
-	if (limited) {
+	gboolean stop = FALSE;
+	struct decision *d = answer_gates(cfg, msg, state, t->email, REASON_CONSENT_SENDER, &stop);
+	if (stop) {
 		consent_target_free(t);
 		return d;
 	}
@@ -379,11 +414,69 @@ static struct decision *decide_consent(const struct nomd_config *cfg, const stru
 	switch (d->answer) {
 	case ANSWER_YES: return decision_finish(d, REASON_CONSENT_CONFIRMED, NULL);
 	case ANSWER_NO: return decision_finish(d, REASON_CONSENT_DECLINED, NULL);
-	case ANSWER_NONE: break;
+	default: break; /* QUESTION_CONSENT reads nothing else */
 	}
 	/* Perhaps a question: staff read it; the nominee is asked again. */
 	d->outcome = OUTCOME_HELD;
 	return decision_finish(d, REASON_CONSENT_UNCLEAR, NULL);
+}
+
+/* A reply to a question after pairing, when this message is one. */
+static struct ask_target *find_ask_target(const struct parsed_message *msg, const struct decide_state *state)
+{
+	g_autofree char *token = subject_token(msg->subject, "ref");
+	g_autoptr(GPtrArray) ids = thread_ids(msg);
+	if ((!token && ids->len == 0) || !state->ask_target)
+		return NULL;
+	struct ask_target *t = g_new0(struct ask_target, 1);
+	if (!state->ask_target(state->ctx, token, (const char *const *)ids->pdata, ids->len, t)) {
+		ask_target_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static struct decision *decide_ask(const struct nomd_config *cfg, const struct parsed_message *msg,
+				   const struct decide_state *state, struct ask_target *t)
+{
+	gboolean stop = FALSE;
+	struct decision *d = answer_gates(cfg, msg, state, t->email, REASON_ANSWER_SENDER, &stop);
+	if (stop) {
+		ask_target_free(t);
+		return d;
+	}
+	d->ask = t;
+	d->words = answer_own_text(msg->text, ASK_WORDS_MAX);
+	if (!t->pair_active || t->status != NOMINEE_ACCEPTED) {
+		/* Still worth a person's reading; nothing to record or say. */
+		d->outcome = OUTCOME_HELD;
+		d->reply = FALSE;
+		return decision_finish(d, REASON_PAIR_ENDED, NULL);
+	}
+	static const enum question questions[] = {
+		[ASK_MEETING] = QUESTION_MEETING,
+		[ASK_CHECKIN] = QUESTION_CHECKIN,
+		[ASK_FEEDBACK] = QUESTION_RATING,
+	};
+	G_STATIC_ASSERT(G_N_ELEMENTS(questions) == ASK_KIND_COUNT);
+	d->answer = answer_read_to(msg->text, questions[t->kind]);
+	if (d->answer == ANSWER_NONE) /* a new message with the answer only in its subject */
+		d->answer = answer_read_to(subject_clean(msg->subject), questions[t->kind]);
+	switch (d->answer) {
+	case ANSWER_MET: return decision_finish(d, REASON_MEETING_MET, NULL);
+	case ANSWER_NOT_YET: return decision_finish(d, REASON_MEETING_NOT_YET, NULL);
+	case ANSWER_GOOD: return decision_finish(d, REASON_CHECKIN_GOOD, NULL);
+	case ANSWER_OK: return decision_finish(d, REASON_CHECKIN_OK, NULL);
+	case ANSWER_HELP: return decision_finish(d, REASON_CHECKIN_HELP, NULL);
+	default: break;
+	}
+	if (d->answer >= ANSWER_RATING_1)
+		return decision_finish(d, REASON_FEEDBACK, NULL);
+	/* Feedback in words alone is still feedback. */
+	if (t->kind == ASK_FEEDBACK && *d->words)
+		return decision_finish(d, REASON_FEEDBACK, NULL);
+	d->outcome = OUTCOME_HELD;
+	return decision_finish(d, REASON_ANSWER_UNCLEAR, NULL);
 }
 
 gboolean decide_reads_documents(const struct nomd_config *cfg, const struct parsed_message *msg)
@@ -422,9 +515,11 @@ static enum command parse_command(const char *subject, char **arg)
 }
 
 static const char *const class_names[] = {
-	[CLASS_BROKEN] = "broken",     [CLASS_OWN_MAIL] = "own_mail",	[CLASS_AUTOMATIC] = "automatic",
-	[CLASS_REPEATED] = "repeated", [CLASS_AMBIGUOUS] = "ambiguous", [CLASS_RSVP] = "rsvp",
-	[CLASS_CONSENT] = "consent",   [CLASS_COMMAND] = "command",	[CLASS_NOMINATION] = "nomination",
+	[CLASS_BROKEN] = "broken",	 [CLASS_OWN_MAIL] = "own_mail",
+	[CLASS_AUTOMATIC] = "automatic", [CLASS_REPEATED] = "repeated",
+	[CLASS_AMBIGUOUS] = "ambiguous", [CLASS_RSVP] = "rsvp",
+	[CLASS_CONSENT] = "consent",	 [CLASS_ASK] = "ask",
+	[CLASS_COMMAND] = "command",	 [CLASS_NOMINATION] = "nomination",
 };
 _Static_assert(G_N_ELEMENTS(class_names) == CLASS_COUNT, "a name for every class of message");
 
@@ -438,6 +533,7 @@ void classification_clear(struct classification *c)
 	rsvp_target_free(c->rsvp);
 	ical_reply_clear(&c->cal);
 	consent_target_free(c->consent);
+	ask_target_free(c->ask);
 	g_free(c->argument);
 	g_free(c->token);
 	*c = (struct classification){ 0 };
@@ -468,6 +564,8 @@ static enum message_class classify_message(const struct nomd_config *cfg, const 
 		return CLASS_RSVP;
 	if ((c->consent = find_consent_target(msg, state)))
 		return CLASS_CONSENT;
+	if ((c->ask = find_ask_target(msg, state)))
+		return CLASS_ASK;
 	/* "Re: Form" above a filled-in form is a nomination, not a command. */
 	if (form->nominees->len > 0)
 		return CLASS_NOMINATION;
@@ -550,12 +648,19 @@ static struct decision *decide_consent_class(const struct nomd_config *cfg, cons
 	return decide_consent(cfg, msg, state, g_steal_pointer(&c->consent));
 }
 
+static struct decision *decide_ask_class(const struct nomd_config *cfg, const struct parsed_message *msg,
+					 const struct form *form, const struct decide_state *state,
+					 struct classification *c)
+{
+	return decide_ask(cfg, msg, state, g_steal_pointer(&c->ask));
+}
+
 static class_rules *const class_deciders[] = {
 	[CLASS_BROKEN] = decide_broken,		[CLASS_OWN_MAIL] = decide_own_mail,
 	[CLASS_AUTOMATIC] = decide_automatic,	[CLASS_REPEATED] = decide_repeated,
 	[CLASS_AMBIGUOUS] = decide_ambiguous,	[CLASS_RSVP] = decide_rsvp_class,
-	[CLASS_CONSENT] = decide_consent_class, [CLASS_COMMAND] = judge_command,
-	[CLASS_NOMINATION] = judge_nomination,
+	[CLASS_CONSENT] = decide_consent_class, [CLASS_ASK] = decide_ask_class,
+	[CLASS_COMMAND] = judge_command,	[CLASS_NOMINATION] = judge_nomination,
 };
 _Static_assert(G_N_ELEMENTS(class_deciders) == CLASS_COUNT, "rules for every class of message");
 

@@ -60,6 +60,16 @@ enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD
 #define REASON_RSVP_UNCLEAR "rsvp_unclear"
 #define REASON_RSVP_SENDER "rsvp_wrong_sender"
 #define REASON_EVENT_CLOSED "event_closed"
+/* Answers from paired people to the questions after pairing: */
+#define REASON_MEETING_MET "meeting_met"
+#define REASON_MEETING_NOT_YET "meeting_not_yet"
+#define REASON_CHECKIN_GOOD "checkin_good"
+#define REASON_CHECKIN_OK "checkin_ok"
+#define REASON_CHECKIN_HELP "checkin_help"
+#define REASON_FEEDBACK "feedback_received"
+#define REASON_ANSWER_UNCLEAR "answer_unclear"
+#define REASON_ANSWER_SENDER "answer_wrong_sender"
+#define REASON_PAIR_ENDED "pair_ended"
 /* Commands carried out: */
 #define REASON_CMD_FORM "command_form"
 #define REASON_CMD_STATUS "command_status"
@@ -123,6 +133,20 @@ struct rsvp_target {
 };
 void rsvp_target_clear(struct rsvp_target *t);
 
+/* A paired person's own words kept with their answer, in characters. */
+#define ASK_WORDS_MAX 1000
+
+/* The question to a paired person a reply answers. */
+struct ask_target {
+	gint64 id, pair, nominee;
+	enum ask_kind kind;
+	char *token;	    /* the reference in its subject */
+	char *email, *name; /* the person asked */
+	enum nominee_status status;
+	gboolean pair_active;
+};
+void ask_target_clear(struct ask_target *t);
+
 struct decide_state {
 	void (*summary)(void *ctx, const char *org_id, struct org_summary *out);
 	/* The organisation and role an address (lower-cased) is accepted under. */
@@ -141,6 +165,9 @@ struct decide_state {
 	 * the one whose mail has one of `ids` as Message-ID. */
 	gboolean (*invitation)(void *ctx, const char *uid, const char *attendee, const char *const *ids, guint n,
 			       struct rsvp_target *out);
+	/* The question to a paired person whose mail carries `token` in its
+	 * subject, else whose mail has one of `ids` as Message-ID. */
+	gboolean (*ask_target)(void *ctx, const char *token, const char *const *ids, guint n, struct ask_target *out);
 	/* The command waiting for confirmation under `token`. */
 	gboolean (*confirmation)(void *ctx, const char *token, struct confirm_target *out);
 	void *ctx;
@@ -172,7 +199,9 @@ struct decision {
 	char *bounce_id;		/* Message-ID of our mail that bounced */
 	char *bounce_rcpt;		/* and the recipient that failed */
 	struct consent_target *consent; /* an answer to a welcome: whose */
+	struct ask_target *ask;		/* an answer to a question after pairing: which */
 	enum answer answer;		/* and what it said */
+	char *words;			/* ask: the person's own text */
 	struct rsvp_target *rsvp;	/* an answer to an invitation: which */
 	enum rsvp rsvp_answer;		/* RSVP_NONE: none read (held for staff) */
 	gboolean rsvp_by_calendar;	/* from a calendar (iTIP REPLY), not words */
@@ -192,6 +221,7 @@ enum message_class {
 	CLASS_AMBIGUOUS,  /* not exactly one From mailbox */
 	CLASS_RSVP,	  /* an answer to an event invitation (also automatic) */
 	CLASS_CONSENT,	  /* a nominee's answer to the welcome or a reminder */
+	CLASS_ASK,	  /* a paired person's answer to a question after pairing */
 	CLASS_COMMAND,	  /* FORM, STATUS, WITHDRAW or a confirmation, no nominees */
 	CLASS_NOMINATION, /* anything else: read as nominations */
 	CLASS_COUNT
@@ -205,6 +235,7 @@ struct classification {
 	struct rsvp_target *rsvp;	/* CLASS_RSVP: the invitation answered */
 	struct ical_reply cal;		/* CLASS_RSVP: the calendar's answer, when by calendar */
 	struct consent_target *consent; /* CLASS_CONSENT: the nominee */
+	struct ask_target *ask;		/* CLASS_ASK: the question */
 	enum command command;		/* CLASS_COMMAND */
 	char *argument;			/* WITHDRAW's address */
 	char *token;			/* CMD_CONFIRM's token */

@@ -6,6 +6,7 @@
 
 #include "events.h"
 #include "log.h"
+#include "mentoring.h"
 #include "outbox.h"
 #include "reply.h"
 #include "round.h"
@@ -222,7 +223,8 @@ static gboolean section_round(const struct nomd_config *cfg, struct store *st, g
 		     closes, round_days_left(cfg, now));
 	else
 		line(w, "Round %s: nominations closed on %s.", cfg->programme.round, closes);
-	line(w, "Call for nominations: sent to %u of %u organisations.", r.called, cfg->organisations->len);
+	line(w, "Call for nominations: sent to %u of %u organisations; %u have nominated.", r.called,
+	     cfg->organisations->len, r.answered);
 	if (r.called && r.not_called->len) {
 		g_ptr_array_add(r.not_called, NULL);
 		g_autofree char *names = g_strjoinv(", ", (char **)r.not_called->pdata);
@@ -328,6 +330,122 @@ static gboolean section_people(struct store *st, struct writer *w, GError **erro
 	return TRUE;
 }
 
+/* A person as staff read them in a row: "Name (Organisation)". */
+static char *who(const struct nomd_config *cfg, const struct person *p)
+{
+	if (!p)
+		return g_strdup("(erased)");
+	return g_strdup_printf("%s (%s)",
+			       p->name && *p->name ? p->name
+			       : p->email	   ? p->email
+						   : "?",
+			       org_name(cfg, p->organisation));
+}
+
+/* Pairs whose answers say a person should look: a HELP, a first meeting
+ * that has not happened, silence. Only when there are pairs. */
+static gboolean section_pairs(const struct nomd_config *cfg, struct store *st, gint64 now, struct writer *w,
+			      GError **error)
+{
+	g_autoptr(GPtrArray) pairs = NULL;
+	if (!store_pair_records(st, TRUE, &pairs, error))
+		return FALSE;
+	if (pairs->len == 0)
+		return TRUE;
+	heading(w, "Pairs that need a person");
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	guint met = 0;
+	for (guint i = 0; i < pairs->len; i++) {
+		const struct pair_record *p = pairs->pdata[i];
+		struct pair_state s;
+		mentoring_health(p, now, &s);
+		met += s.meeting == MEETING_MET;
+		if (s.health == HEALTH_ON_TRACK)
+			continue;
+		g_autoptr(person) member = NULL;
+		g_autoptr(person) mentor = NULL;
+		if (!store_person_by_id(st, p->member, &member, error) ||
+		    !store_person_by_id(st, p->mentor, &mentor, error))
+			return FALSE;
+		const char *words = s.flagged && s.flagged->words ? s.flagged->words : "";
+		g_ptr_array_add(out, cells(5, who(cfg, member), who(cfg, mentor), g_strdup(pair_health_name(s.health)),
+					   g_strdup(s.why), g_strdup(words)));
+	}
+	line(w, "%u pair(s); %u have said they have met.", pairs->len, met);
+	if (out->len == 0) {
+		line(w, "None: every pair is on track.");
+		return TRUE;
+	}
+	const char *header[] = { "Member", "Mentor", "Health", "Why", "In their words" };
+	table(w, header, 5, out);
+	line(w, "nomctl pairs shows every pair; nomctl pair --rematch MEMBER_EMAIL --dry-run proposes a new mentor.");
+	return TRUE;
+}
+
+/* What paired people answered since the last digest: check-ins and the
+ * first meeting (feedback has its own section). Only when there are any. */
+static gboolean section_answers(const struct nomd_config *cfg, struct store *st, gint64 mark, struct writer *w,
+				GError **error)
+{
+	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	if (!store_each_ask_answer(st, mark, keep_row, rows, error))
+		return FALSE;
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	for (guint i = 0; i < rows->len; i++) {
+		char **r = rows->pdata[i]; /* kind answer words answered_at organisation role name email pair */
+		if (strcmp(r[0], "feedback") == 0)
+			continue;
+		enum answer a = ANSWER_NONE;
+		answer_from_name(r[1], &a);
+		const char *said = a == ANSWER_MET	 ? "MET"
+				   : a == ANSWER_NOT_YET ? "NOT YET"
+				   : a == ANSWER_GOOD	 ? "GOOD"
+				   : a == ANSWER_OK	 ? "OK"
+				   : a == ANSWER_HELP	 ? "HELP"
+							 : r[1];
+		g_ptr_array_add(out, cells(5, g_strdup_printf("%s (%s)", *r[6] ? r[6] : r[7], org_name(cfg, r[4])),
+					   g_strdup(r[5]),
+					   g_strdup(strcmp(r[0], "meeting") == 0 ? "first meeting" : "check-in"),
+					   g_strdup(said), g_strdup(r[2])));
+	}
+	if (out->len == 0)
+		return TRUE;
+	heading(w, "Answers from pairs since the last digest");
+	const char *header[] = { "Who", "Role", "Asked", "Answer", "In their words" };
+	table(w, header, 5, out);
+	return TRUE;
+}
+
+/* The programme's end: ratings and what people wrote. Only when any. */
+static gboolean section_feedback(const struct nomd_config *cfg, struct store *st, struct writer *w, GError **error)
+{
+	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	if (!store_each_feedback(st, keep_row, rows, error))
+		return FALSE;
+	if (rows->len == 0)
+		return TRUE;
+	heading(w, "Feedback received");
+	int count[6] = { 0 }, rated = 0, sum = 0;
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	for (guint i = 0; i < rows->len; i++) {
+		char **r = rows->pdata[i]; /* organisation role name email rating comment answered_at */
+		int rating = atoi(r[4]);
+		if (rating >= 1 && rating <= 5)
+			count[rating]++, rated++, sum += rating;
+		g_ptr_array_add(out, cells(4, g_strdup_printf("%s (%s)", *r[2] ? r[2] : r[3], org_name(cfg, r[0])),
+					   g_strdup(r[1]), g_strdup(*r[4] ? r[4] : "-"), g_strdup(r[5])));
+	}
+	if (rated)
+		line(w, "%u answer(s); average rating %.1f of 5 from %d (5: %d, 4: %d, 3: %d, 2: %d, 1: %d).",
+		     rows->len, (double)sum / rated, rated, count[5], count[4], count[3], count[2], count[1]);
+	else
+		line(w, "%u answer(s), none with a rating.", rows->len);
+	const char *header[] = { "Who", "Role", "Rating", "What they wrote" };
+	table(w, header, 4, out);
+	line(w, "nomctl feedback --format csv gives them as a spreadsheet.");
+	return TRUE;
+}
+
 static gboolean section_events(struct store *st, gint64 now, struct writer *w, GError **error)
 {
 	g_autoptr(GPtrArray) events = NULL;
@@ -391,7 +509,9 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 	if (!section_new(cfg, st, mark, &w, &fresh, error) || !section_held(st, mark, &w, &held, error) ||
 	    !section_mail(st, mark, &w, &problems, error) || !section_undeliverable(cfg, st, &w, error) ||
 	    !section_round(cfg, st, now, &w, error) || !section_organisations(cfg, st, &w, error) ||
-	    !section_people(st, &w, error) || !section_events(st, now, &w, error))
+	    !section_people(st, &w, error) || !section_pairs(cfg, st, now, &w, error) ||
+	    !section_answers(cfg, st, mark, &w, error) || !section_feedback(cfg, st, &w, error) ||
+	    !section_events(st, now, &w, error))
 		return FALSE;
 	g_autoptr(GString) csv = g_string_new("\xEF\xBB\xBF");
 	if (!store_report(st, REPORT_CURRENT_NOMINEES, 0, keep_csv_row, csv, error))

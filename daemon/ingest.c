@@ -17,6 +17,7 @@
 #include "events.h"
 #include "imap.h"
 #include "log.h"
+#include "mentoring.h"
 #include "notify.h"
 #include "outbox.h"
 #include "people.h"
@@ -89,6 +90,26 @@ static gboolean state_consent_target(void *data, const char *token, const char *
 		.consent = p->consent,
 		.token = g_strdup(p->token),
 		.nominated_by = g_strdup(p->nominated_by),
+	};
+	return TRUE;
+}
+
+static gboolean state_ask_target(void *data, const char *token, const char *const *ids, guint n, struct ask_target *out)
+{
+	struct state_ctx *ctx = data;
+	g_autoptr(ask_view) v = NULL;
+	if (ctx->error || !store_find_ask(ctx->st, token, ids, n, &v, &ctx->error) || !v)
+		return FALSE;
+	*out = (struct ask_target){
+		.id = v->id,
+		.pair = v->pair,
+		.nominee = v->nominee,
+		.kind = v->kind,
+		.token = g_steal_pointer(&v->token),
+		.email = g_steal_pointer(&v->email),
+		.name = g_steal_pointer(&v->name),
+		.status = v->status,
+		.pair_active = v->pair_active,
 	};
 	return TRUE;
 }
@@ -300,6 +321,8 @@ static gboolean commit_effects(const struct nomd_config *cfg, struct store *st, 
 		return consent_apply_answer(cfg, st, msg, d, row, sha, error);
 	if (d->rsvp)
 		return events_apply_rsvp(cfg, st, msg, d, row, sha, error);
+	if (d->ask)
+		return mentoring_apply_answer(cfg, st, msg, d, row, sha, error);
 	if (d->bounce_id && !store_mark_bounce(st, d->bounce_id, d->detail, error))
 		return FALSE;
 	if (d->reasons->len && g_strcmp0(d->reasons->pdata[0], REASON_REPLY_LIMIT) == 0 &&
@@ -454,6 +477,7 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 		.sent_by_us = state_sent_by_us,
 		.recent_replies = state_recent_replies,
 		.consent_target = state_consent_target,
+		.ask_target = state_ask_target,
 		.invitation = state_invitation,
 		.confirmation = state_confirmation,
 		.ctx = &sctx,

@@ -27,6 +27,8 @@ static void usage(void);
 struct pair_args {
 	gboolean dry_run, commit;
 	GPtrArray *pins, *forbids; /* of char *[2] */
+	const char *rematch;	   /* a member's address */
+	const char *why;	   /* --why: the rematch's reason, as both are told it */
 };
 
 static void free_couple(gpointer p)
@@ -52,13 +54,32 @@ static gboolean parse_pair_args(int argc, char **argv, struct pair_args *a)
 			couple[1] = g_strdup(argv[i + 2]);
 			g_ptr_array_add(strcmp(argv[i], "--pin") == 0 ? a->pins : a->forbids, couple);
 			i += 2;
+		} else if (strcmp(argv[i], "--rematch") == 0 || strcmp(argv[i], "--why") == 0) {
+			gboolean rematch = strcmp(argv[i], "--rematch") == 0;
+			if (i + 1 >= argc || (rematch && !email_valid(argv[i + 1]))) {
+				fprintf(stderr, "nomctl: %s needs %s\n", argv[i],
+					rematch ? "a member's email address" : "a reason");
+				return FALSE;
+			}
+			*(rematch ? &a->rematch : &a->why) = argv[++i];
 		} else {
 			fprintf(stderr, "nomctl: pair: unknown argument '%s'\n", argv[i]);
 			return FALSE;
 		}
 	}
+	if (a->rematch && (a->pins->len || a->forbids->len)) {
+		fputs("nomctl: pair --rematch takes no --pin or --forbid\n", stderr);
+		return FALSE;
+	}
+	/* --rematch acts unless it is a dry run. */
+	if (a->rematch && !a->dry_run)
+		a->commit = TRUE;
 	if (a->dry_run == a->commit) {
 		fputs("nomctl: pair needs exactly one of --dry-run and --commit\n", stderr);
+		return FALSE;
+	}
+	if (a->why && !a->rematch) {
+		fputs("nomctl: --why goes with --rematch\n", stderr);
 		return FALSE;
 	}
 	return TRUE;
@@ -73,7 +94,7 @@ static char *person_label(const struct nomd_config *cfg, const struct person *p)
 }
 
 /* The plan as rows: pairs, then who is left unpaired and why. */
-static void print_plan(const struct nomd_config *cfg, const struct pairing_pool *pool, const struct pairing_plan *plan,
+void nomctl_print_plan(const struct nomd_config *cfg, const struct pairing_pool *pool, const struct pairing_plan *plan,
 		       enum format format, gboolean table)
 {
 	if (table) {
@@ -160,6 +181,8 @@ static int run_pair(const struct nomctl_run *r)
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_CONFIG;
 	}
+	if (a.rematch)
+		return nomctl_rematch(r, a.rematch, a.why, a.dry_run, table);
 	/* With --commit the plan is made and recorded in one transaction, so
 	 * nobody withdraws in between. */
 	if (a.commit && !store_begin(st, &error)) {
@@ -185,7 +208,7 @@ static int run_pair(const struct nomctl_run *r)
 		fprintf(stderr, "nomctl: pairs not recorded: %s\n", error->message);
 		return EX_SOFTWARE;
 	}
-	print_plan(cfg, pool, plan, fmt, table);
+	nomctl_print_plan(cfg, pool, plan, fmt, table);
 	if (a.commit)
 		fprintf(stderr, "nomctl: %u pair(s) recorded; %u notice(s) queued for nomd to send\n", plan->pairs->len,
 			notices);
@@ -288,11 +311,6 @@ static int run_show(const struct nomctl_run *r)
 	return EX_OK;
 }
 
-static gboolean each_pair(struct store *st, store_row_fn fn, void *ctx, GError **error)
-{
-	return store_each_pair(st, FALSE, fn, ctx, error);
-}
-
 static int print_listing(const struct nomctl_run *r, gboolean (*each)(struct store *, store_row_fn, void *, GError **))
 {
 	struct printer pr = { .format = print_format(r->format) };
@@ -320,11 +338,6 @@ static int run_outbox(const struct nomctl_run *r)
 	return print_listing(r, store_each_outbox);
 }
 
-static int run_pairs(const struct nomctl_run *r)
-{
-	return print_listing(r, each_pair);
-}
-
 /* Every command: usage, dispatch and the argument count read this table.
  * A new command is one row here and its handler. Rows with the same name
  * and a subcommand each ("event add") are listed in usage in this order. */
@@ -335,11 +348,16 @@ static const struct nomctl_command commands[] = {
 	{ "outbox", NULL, "[--format json|csv]", "mail queued and sent", 0, 0, 0, run_outbox },
 	{ "outbox", "retry", "ID|--failed", "send a failed mail (or all) again", 1, 1, 0, run_retry },
 	{ "outbox", "show", "ID", "the mail as it goes out, in today's templates", 1, 1, 0, run_show },
-	{ "pairs", NULL, "[--format json|csv]", "pairs, current and ended", 0, 0, 0, run_pairs },
+	{ "pairs", NULL, "[--format json|csv]", "pairs, current and ended, and how each is doing", 0, 0, 0,
+	  nomctl_pairs },
 	{ "pair", NULL,
 	  "--dry-run|--commit [--format table|json|csv]\n"
 	  "[--pin MEMBER_EMAIL MENTOR_EMAIL]... [--forbid MEMBER_EMAIL MENTOR_EMAIL]...",
 	  "propose pairs, or record them and tell them", 0, -1, NOMCTL_TABLE, run_pair },
+	{ "pair", NULL, "--rematch MEMBER_EMAIL [--dry-run] [--why TEXT] [--format table|json|csv]",
+	  "end a member's pair and pair them again", 0, -1, NOMCTL_TABLE, run_pair },
+	{ "feedback", NULL, "[--format table|json|csv]", "ratings and comments at the programme's end", 0, 0,
+	  NOMCTL_TABLE, nomctl_feedback },
 	{ "withdraw", NULL, "EMAIL", "withdraw a nominee; a partner is told", 1, 1, 0, run_withdraw },
 	{ "event", "add",
 	  "--title T --start \"YYYY-MM-DD HH:MM\" --duration 2h\n"

@@ -45,6 +45,17 @@ int nomctl_event_cancel(const struct nomctl_run *r);
 int nomctl_event_list(const struct nomctl_run *r);
 int nomctl_digest(const struct nomctl_run *r);
 
+/* nomctl pairs, feedback, and pair --rematch (nomctl_mentoring.c) */
+int nomctl_pairs(const struct nomctl_run *r);
+int nomctl_feedback(const struct nomctl_run *r);
+int nomctl_rematch(const struct nomctl_run *r, const char *email, const char *why, gboolean dry_run, gboolean table);
+
+/* A pairing plan as `nomctl pair` shows it (nomctl.c). */
+struct pairing_pool;
+struct pairing_plan;
+void nomctl_print_plan(const struct nomd_config *cfg, const struct pairing_pool *pool, const struct pairing_plan *plan,
+		       enum format format, gboolean table);
+
 /* nomctl call --dry-run|--send (nomctl_round.c) */
 int nomctl_call(const struct nomctl_run *r);
 

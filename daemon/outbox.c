@@ -26,6 +26,8 @@ static const char *const key_shapes[] = {
 	[OUTBOX_CHASER] = "chase:{cause}",
 	[OUTBOX_ROUND_CLOSED] = "round-closed:{cause}",
 	[OUTBOX_UNDELIVERABLE] = "undeliverable:{nominee}",
+	[OUTBOX_ASK] = "ask:{cause}",
+	[OUTBOX_REMATCH] = "rematch:{pair}:{nominee}",
 };
 _Static_assert(G_N_ELEMENTS(key_shapes) == OUTBOX_CAUSE_COUNT, "a key shape for every cause");
 

@@ -35,6 +35,8 @@ enum outbox_cause {
 	OUTBOX_CHASER,		 /* a chaser; cause: "round:organisation:days before the close" */
 	OUTBOX_ROUND_CLOSED,	 /* what an organisation nominated; cause: "round:organisation" */
 	OUTBOX_UNDELIVERABLE,	 /* the nominator told their nominee's address did not work */
+	OUTBOX_ASK,		 /* a paired person asked; cause: "kind:pair:nominee:sequence" */
+	OUTBOX_REMATCH,		 /* each side told a pair is ended to rematch it */
 	OUTBOX_CAUSE_COUNT
 };
 

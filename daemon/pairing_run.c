@@ -1,6 +1,7 @@
 /* pairing_run: see pairing_run.h. */
 #include "pairing_run.h"
 
+#include "clock.h"
 #include "outbox.h"
 #include "people.h"
 
@@ -91,6 +92,24 @@ gboolean pairing_pool_load(const struct nomd_config *cfg, struct store *st, stru
 	return TRUE;
 }
 
+gboolean pairing_pool_keep_member(struct pairing_pool *p, const struct person *member)
+{
+	for (guint i = p->members->len; i > 0; i--)
+		if (((struct person *)p->members->pdata[i - 1])->id != member->id)
+			g_ptr_array_remove_index(p->members, i - 1);
+	/* Why anyone else was left out is not this member's business. */
+	g_autofree char *prefix = g_strdup_printf("%s (", member->email);
+	for (guint i = p->left_out->len; i > 0; i--)
+		if (!g_str_has_prefix(p->left_out->pdata[i - 1], prefix))
+			g_ptr_array_remove_index(p->left_out, i - 1);
+	g_array_set_size(p->member_view, 0);
+	for (guint i = 0; i < p->members->len; i++) {
+		struct pair_person v = view_of(p->members->pdata[i]);
+		g_array_append_val(p->member_view, v);
+	}
+	return p->members->len == 1;
+}
+
 gboolean pairing_commit(const struct nomd_config *cfg, struct store *st, const struct pairing_pool *pool,
 			const struct pairing_plan *plan, guint *notices, GError **error)
 {
@@ -101,7 +120,8 @@ gboolean pairing_commit(const struct nomd_config *cfg, struct store *st, const s
 		const struct person *member = pool->members->pdata[pp->member];
 		const struct person *mentor = pool->mentors->pdata[pp->mentor];
 		gint64 pair_id = 0;
-		if (!store_add_pair(st, member->id, mentor->id, pp->score, pp->why, pp->pinned, &pair_id, error))
+		if (!store_add_pair(st, member->id, mentor->id, pp->score, pp->why, pp->pinned, clock_now(), &pair_id,
+				    error))
 			return FALSE;
 		/* Each side hears about the other. */
 		const struct person *sides[2][2] = { { mentor, member }, { member, mentor } };

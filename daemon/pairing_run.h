@@ -21,6 +21,10 @@ struct pairing_pool {
 };
 gboolean pairing_pool_load(const struct nomd_config *cfg, struct store *st, struct pairing_pool **out, GError **error);
 void pairing_pool_free(struct pairing_pool *p);
+/* Keep only `member` among the pool's members (a rematch plans for one),
+ * and only their line of `left_out`; FALSE when they are not in the pool
+ * (`left_out` may say why). */
+gboolean pairing_pool_keep_member(struct pairing_pool *p, const struct person *member);
 void pairing_rules_from_config(const struct nomd_config *cfg, struct pairing_rules *rules);
 
 /* Record a plan's pairs and queue a notice to both people of each (copied

@@ -48,6 +48,12 @@ static const char *const notice_files[] = {
 	[NOTICE_RSVP_PROMOTED] = "rsvp-promoted",
 	[NOTICE_RSVP_CLOSED] = "rsvp-closed",
 	[NOTICE_UNDELIVERABLE] = "nominee-undeliverable",
+	[NOTICE_FIRST_MEETING] = "first-meeting",
+	[NOTICE_CHECKIN] = "checkin",
+	[NOTICE_FEEDBACK] = "feedback-request",
+	[NOTICE_ANSWER_THANKS] = "answer-thanks",
+	[NOTICE_ANSWER_UNCLEAR] = "answer-unclear",
+	[NOTICE_REMATCHED] = "pair-rematched",
 };
 _Static_assert(G_N_ELEMENTS(notice_files) == NOTICE_COUNT, "a template for every kind of notice");
 
@@ -85,6 +91,18 @@ static const char *const notice_names[] = {
 	"declined",
 	"tentative",
 	"waiting",
+	"is_meeting",
+	"is_checkin",
+	"is_feedback",
+	"again",
+	"said_met",
+	"said_not_yet",
+	"said_good",
+	"said_ok",
+	"said_help",
+	"rating",
+	"checkin_days",
+	"ends",
 	NULL,
 };
 
@@ -453,8 +471,9 @@ struct reply_facts *reply_facts_notice(const struct nomd_config *cfg, enum notic
 	tdata_set_flag(data, "is_mentor", g_strcmp0(n->person.role, "mentor") == 0);
 	tdata_set(data, "nominator", n->nominator ? n->nominator : cfg->smtp.from_address);
 	/* Only mail to the nominee about their answer carries the reference:
-	 * anyone replying with it is taken to answer for them. */
-	gboolean asks = k <= NOTICE_CONSENT_DECLINED || k == NOTICE_CONSENT_UNCLEAR || k == NOTICE_CONSENT_INACTIVE;
+	 * it finds what they answer (only their own address counts). */
+	gboolean asks = k <= NOTICE_CONSENT_DECLINED || k == NOTICE_CONSENT_UNCLEAR || k == NOTICE_CONSENT_INACTIVE ||
+			(k >= NOTICE_FIRST_MEETING && k <= NOTICE_ANSWER_UNCLEAR);
 	const char *token = asks && n->token && *n->token ? n->token : NULL;
 	tdata_set(data, "token", token ? token : "");
 	tdata_set(data, "privacy", cfg->consent.privacy_notice);
@@ -467,6 +486,25 @@ struct reply_facts *reply_facts_notice(const struct nomd_config *cfg, enum notic
 	tdata_set(data, "event_description", n->event_description);
 	for (enum rsvp a = RSVP_NONE + 1; a < RSVP_COUNT; a++) /* {{#accepted}} ... {{#waiting}} */
 		tdata_set_flag(data, rsvp_name(a), n->answer == a);
+	gboolean about_ask = k >= NOTICE_FIRST_MEETING && k <= NOTICE_ANSWER_UNCLEAR;
+	tdata_set_flag(data, "is_meeting", about_ask && n->ask == ASK_MEETING);
+	tdata_set_flag(data, "is_checkin", about_ask && n->ask == ASK_CHECKIN);
+	tdata_set_flag(data, "is_feedback", about_ask && n->ask == ASK_FEEDBACK);
+	tdata_set_flag(data, "again", n->again);
+	const struct {
+		const char *flag;
+		enum answer a;
+	} said[] = { { "said_met", ANSWER_MET },
+		     { "said_not_yet", ANSWER_NOT_YET },
+		     { "said_good", ANSWER_GOOD },
+		     { "said_ok", ANSWER_OK },
+		     { "said_help", ANSWER_HELP } };
+	for (size_t i = 0; i < G_N_ELEMENTS(said); i++)
+		tdata_set_flag(data, said[i].flag, k == NOTICE_ANSWER_THANKS && n->said == said[i].a);
+	gboolean rated = k == NOTICE_ANSWER_THANKS && n->said >= ANSWER_RATING_1 && n->said < ANSWER_COUNT;
+	tdata_set(data, "rating", rated ? answer_name(n->said) : "");
+	tdata_set_take(data, "checkin_days", g_strdup_printf("%d", cfg->mentoring.checkin_days));
+	tdata_set(data, "ends", n->ends);
 	f->fallback_subject = g_strdup(cfg->programme.name);
 	/* The reference is how an answer finds its nominee. */
 	if (token) {

@@ -51,6 +51,12 @@ enum notice_kind {
 	NOTICE_RSVP_PROMOTED,	 /* from the waiting list to a place */
 	NOTICE_RSVP_CLOSED,	 /* an RSVP for an event cancelled or over */
 	NOTICE_UNDELIVERABLE,	 /* to the nominator: their nominee's address did not work */
+	NOTICE_FIRST_MEETING,	 /* to a paired person: have you met? MET or NOT YET */
+	NOTICE_CHECKIN,		 /* how is it going? GOOD, OK or HELP */
+	NOTICE_FEEDBACK,	 /* at the programme's end: a rating 1 to 5 and what worked */
+	NOTICE_ANSWER_THANKS,	 /* answer to one of those three */
+	NOTICE_ANSWER_UNCLEAR,	 /* answer to a reply that gives none of the words asked for */
+	NOTICE_REMATCHED,	 /* to each side: staff ended the pair to find a better one */
 	NOTICE_COUNT
 };
 
@@ -68,6 +74,11 @@ struct notice {
 	/* Events. */
 	const char *event_title, *event_when, *event_where, *event_url, *event_description;
 	enum rsvp answer; /* RSVP notices; RSVP_NONE in the others */
+	/* The questions to a pair (NOTICE_FIRST_MEETING to NOTICE_ANSWER_UNCLEAR). */
+	enum ask_kind ask;
+	gboolean again;	  /* the first-meeting question asked a second time */
+	enum answer said; /* NOTICE_ANSWER_THANKS: what the person answered */
+	const char *ends; /* the programme's end, as people write it */
 };
 
 /* Mail of the round to an organisation's nominators (round.c): the call,

@@ -61,15 +61,21 @@ gboolean round_close_due(const struct nomd_config *cfg, gint64 now)
 	return cfg->programme.close_summary && closes && now >= closes && now < closes + CLOSE_SUMMARY_WINDOW;
 }
 
-char *round_closes_text(const struct nomd_config *cfg)
+char *round_date_text(const struct nomd_config *cfg, gint64 at, const char *as_configured)
 {
 	g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(cfg->timezone);
-	g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(cfg->programme.closes_at);
+	g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(at);
 	g_autoptr(GDateTime) t = tz && utc ? g_date_time_to_timezone(utc, tz) : NULL;
 	if (!t)
-		return g_strdup(cfg->programme.closes ? cfg->programme.closes : "");
-	gboolean end_of_day = g_date_time_get_hour(t) == 23 && g_date_time_get_minute(t) == 59;
-	return g_date_time_format(t, end_of_day ? "%A %-d %B %Y" : "%A %-d %B %Y at %H:%M");
+		return g_strdup(as_configured ? as_configured : "");
+	int h = g_date_time_get_hour(t), m = g_date_time_get_minute(t);
+	gboolean whole_day = (h == 23 && m == 59) || (h == 0 && m == 0);
+	return g_date_time_format(t, whole_day ? "%A %-d %B %Y" : "%A %-d %B %Y at %H:%M");
+}
+
+char *round_closes_text(const struct nomd_config *cfg)
+{
+	return round_date_text(cfg, cfg->programme.closes_at, cfg->programme.closes);
 }
 
 void round_call_line_free(struct round_call_line *l)
@@ -339,11 +345,15 @@ gboolean round_report(const struct nomd_config *cfg, struct store *st, struct ro
 	g_autoptr(GHashTable) called = g_hash_table_new(g_str_hash, g_str_equal);
 	for (guint i = 0; i < calls->len; i++)
 		g_hash_table_add(called, calls->pdata[i]);
+	g_autoptr(GHashTable) nominated = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	if (!store_each_nominating_org(st, add_org_id, nominated, error))
+		return FALSE;
 	for (guint i = 0; i < cfg->organisations->len; i++) {
 		const struct organisation *org = cfg->organisations->pdata[i];
-		if (g_hash_table_contains(called, org->id))
+		if (g_hash_table_contains(called, org->id)) {
 			r->called++;
-		else
+			r->answered += g_hash_table_contains(nominated, org->id);
+		} else
 			g_ptr_array_add(r->not_called, org->name);
 	}
 	for (guint i = 0; i < chases->len; i++) {

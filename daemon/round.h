@@ -35,8 +35,11 @@ gboolean round_close_due(const struct nomd_config *cfg, gint64 now);
 /* Whole days left before the close at `now`, rounded up. */
 gint64 round_days_left(const struct nomd_config *cfg, gint64 now);
 
-/* The closing date as people write it ("Friday 31 January 2027", with
- * the time when it is not the end of the day), in staff.timezone. */
+/* A date as people write it ("Friday 31 January 2027", with the time
+ * when it is not the start or end of the day), in staff.timezone;
+ * `as_configured` when the zone is unknown. */
+char *round_date_text(const struct nomd_config *cfg, gint64 at, const char *as_configured);
+/* The closing date so. */
 char *round_closes_text(const struct nomd_config *cfg);
 
 /* The call, organisation by organisation, as `nomctl call` shows it. */
@@ -57,6 +60,7 @@ gboolean round_call(const struct nomd_config *cfg, struct store *st, gboolean se
 struct round_report {
 	GPtrArray *not_called; /* names of organisations the call has not reached */
 	guint called;	       /* organisations that had it */
+	guint answered;	       /* of those, organisations that have nominated */
 	guint chased[16];      /* per programme.chase_days entry, in its order: organisations chased */
 	guint summarised;      /* organisations sent their summary */
 };

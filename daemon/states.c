@@ -23,6 +23,20 @@ static const char *const rsvp_names[] = {
 };
 _Static_assert(G_N_ELEMENTS(rsvp_names) == RSVP_COUNT, "a name for every RSVP answer");
 
+static const char *const ask_kind_names[] = {
+	[ASK_MEETING] = "meeting",
+	[ASK_CHECKIN] = "checkin",
+	[ASK_FEEDBACK] = "feedback",
+};
+_Static_assert(G_N_ELEMENTS(ask_kind_names) == ASK_KIND_COUNT, "a name for every kind of question");
+
+static const char *const pair_health_names[] = {
+	[HEALTH_ON_TRACK] = "on track",
+	[HEALTH_QUIET] = "quiet",
+	[HEALTH_NEEDS_HELP] = "needs help",
+};
+_Static_assert(G_N_ELEMENTS(pair_health_names) == HEALTH_COUNT, "a name for every pair health");
+
 /* One lookup for every table: the index of `name`, or -1. */
 static int index_of(const char *const *names, int n, const char *name)
 {
@@ -42,6 +56,25 @@ static const char *name_of(const char *const *names, int n, int value)
 const char *nominee_status_name(enum nominee_status s)
 {
 	return name_of(nominee_status_names, NOMINEE_STATUS_COUNT, (int)s);
+}
+
+const char *ask_kind_name(enum ask_kind k)
+{
+	return name_of(ask_kind_names, ASK_KIND_COUNT, (int)k);
+}
+
+const char *pair_health_name(enum pair_health h)
+{
+	return name_of(pair_health_names, HEALTH_COUNT, (int)h);
+}
+
+gboolean ask_kind_from_name(const char *name, enum ask_kind *out)
+{
+	int i = index_of(ask_kind_names, ASK_KIND_COUNT, name);
+	if (i < 0)
+		return FALSE;
+	*out = (enum ask_kind)i;
+	return TRUE;
 }
 
 const char *consent_name(enum consent c)

@@ -22,7 +22,7 @@
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 /* clang-format on */
 
-#define SCHEMA_VERSION 12
+#define SCHEMA_VERSION 13
 #define BUSY_TIMEOUT_MS 10000
 
 static const char *const migrations[SCHEMA_VERSION] = {
@@ -221,6 +221,24 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	/* What store_undeliverable_due reads after every batch: the few
 	 * failed or bounced rows, not the whole outbox. */
 	"CREATE INDEX outbox_undelivered ON outbox (nominee) WHERE status = 'failed' OR bounce IS NOT NULL;",
+	/* 13: what each side of a pair is asked after the introduction (have
+	 * you met, how is it going, feedback at the end) and what they said:
+	 * the answer, their own words and the message that brought them. */
+	"CREATE TABLE pair_asks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  pair INTEGER NOT NULL REFERENCES pairs(id),"
+	"  nominee INTEGER NOT NULL REFERENCES nominees(id),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('meeting','checkin','feedback')),"
+	"  sequence INTEGER NOT NULL CHECK (sequence > 0),"
+	"  token TEXT NOT NULL UNIQUE,"
+	"  asked_at INTEGER NOT NULL,"
+	"  answer TEXT CHECK (answer IN ('met','not_yet','good','ok','help','1','2','3','4','5')),"
+	"  words TEXT,"
+	"  answered_at INTEGER,"
+	"  message INTEGER REFERENCES messages(id),"
+	"  UNIQUE (pair, nominee, kind, sequence));"
+	"CREATE INDEX pair_asks_by_nominee ON pair_asks (nominee);"
+	"CREATE INDEX pair_asks_by_message ON pair_asks (message) WHERE message IS NOT NULL;",
 };
 
 gboolean store_error_is_environment(const GError *error)

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "../parsers/answer.h"
 #include "states.h"
 
 #define STORE_ERROR (store_error_quark())
@@ -254,13 +255,73 @@ gboolean store_confirmation_done(struct store *st, const char *token, gint64 whe
 /* Withdraw one accepted nominee by row; *changed says whether it was accepted. */
 gboolean store_withdraw_id(struct store *st, gint64 id, gboolean *changed, GError **error);
 
-/* Pairs: a member and a mentor (nominee rows); ended, never deleted. */
+/* Pairs: a member and a mentor (nominee rows); ended, never deleted.
+ * `now`: when it is made (the clock's, so tests can move it). */
 gboolean store_add_pair(struct store *st, gint64 member, gint64 mentor, int score, const char *reasons, gboolean pinned,
-			gint64 *id, GError **error);
+			gint64 now, gint64 *id, GError **error);
 /* End the active pairs of a nominee; `partners` gets the other side's rows
  * (gint64) when not NULL. */
 gboolean store_end_pairs(struct store *st, gint64 nominee, const char *reason, GArray *partners, GError **error);
 gboolean store_each_pair(struct store *st, gboolean active_only, store_row_fn fn, void *ctx, GError **error);
+
+/* What each side of a pair was asked after the introduction, and what
+ * they answered (store_mentoring.c). */
+struct ask_record {
+	gint64 id, pair, nominee;
+	enum ask_kind kind;
+	int sequence; /* meeting: 1, 2 (asked again); checkin: periods since pairing; feedback: 1 */
+	gint64 asked_at;
+	enum answer answer; /* ANSWER_NONE: none read */
+	char *words;	    /* the person's own text; NULL: no answer */
+	gint64 answered_at; /* 0: no answer */
+};
+void ask_record_free(struct ask_record *a);
+
+struct pair_record {
+	gint64 id, member, mentor; /* nominee rows */
+	gint64 created_at;	   /* seconds since the epoch */
+	gboolean ended;
+	GPtrArray *asks; /* struct ask_record *, in the order asked */
+};
+void pair_record_free(struct pair_record *p);
+typedef struct pair_record pair_record;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(pair_record, pair_record_free)
+
+/* Every pair (only those not ended with `active_only`) with its asks, by row. */
+gboolean store_pair_records(struct store *st, gboolean active_only, GPtrArray **out, GError **error);
+/* The active pair of member `member` (by row); *out NULL when none. */
+gboolean store_member_pair(struct store *st, gint64 member, struct pair_record **out, GError **error);
+/* Record an ask; FALSE with a constraint error when asked before. */
+gboolean store_add_ask(struct store *st, gint64 pair, gint64 nominee, enum ask_kind kind, int sequence,
+		       const char *token, gint64 now, GError **error);
+
+/* The ask a reply answers, with its person and whether the pair lasts. */
+struct ask_view {
+	gint64 id, pair, nominee;
+	enum ask_kind kind;
+	int sequence;
+	char *token;
+	char *email, *name, *role, *organisation;
+	enum nominee_status status;
+	gboolean pair_active;
+};
+void ask_view_free(struct ask_view *v);
+typedef struct ask_view ask_view;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ask_view, ask_view_free)
+/* By the token in the reply's subject, else by the ask's mail it replies
+ * to (In-Reply-To, References); *out NULL when neither finds one. */
+gboolean store_find_ask(struct store *st, const char *token, const char *const *message_ids, guint n,
+			struct ask_view **out, GError **error);
+/* The answer (ANSWER_NONE: words only), replacing any before. */
+gboolean store_answer_ask(struct store *st, gint64 ask, enum answer a, const char *words, gint64 message, gint64 now,
+			  GError **error);
+/* Answers (kind, answer, words, answered_at as ISO text, and the person:
+ * organisation, role, name, email; pair) brought by messages after row
+ * `after_message`, oldest first. */
+gboolean store_each_ask_answer(struct store *st, gint64 after_message, store_row_fn fn, void *ctx, GError **error);
+/* Feedback received: organisation, role, name, email, rating ("" when
+ * none was given), comment, answered_at; oldest first. */
+gboolean store_each_feedback(struct store *st, store_row_fn fn, void *ctx, GError **error);
 
 /* Events and invitations (store_events.c). */
 struct event_record {

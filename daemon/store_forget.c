@@ -116,6 +116,11 @@ static gboolean forget_in_transaction(struct store *st, const char *email, struc
 			 " AND (length(body) > 0 OR facts IS NOT NULL OR invitation IS NOT NULL OR status = 'pending')",
 			 NULL, id, &mails, error) ||
 		    !run(st, "DELETE FROM invitations WHERE nominee = ?2", NULL, id, NULL, error) ||
+		    /* Their answers, and their partners' about the pair. */
+		    !run(st,
+			 "DELETE FROM pair_asks WHERE nominee = ?2"
+			 " OR pair IN (SELECT id FROM pairs WHERE member = ?2 OR mentor = ?2)",
+			 NULL, id, NULL, error) ||
 		    !run(st, "DELETE FROM pairs WHERE member = ?2 OR mentor = ?2", NULL, id, NULL, error) ||
 		    !run(st,
 			 "UPDATE nominees SET name = NULL, email = NULL, email_key = NULL, job_title = NULL,"

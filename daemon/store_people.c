@@ -257,22 +257,21 @@ gboolean store_withdraw_id(struct store *st, gint64 id, gboolean *changed, GErro
 }
 
 gboolean store_add_pair(struct store *st, gint64 member, gint64 mentor, int score, const char *reasons, gboolean pinned,
-			gint64 *id, GError **error)
+			gint64 now, gint64 *id, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt =
 		store_prepare(st,
 			      "INSERT INTO pairs (member, mentor, score, reasons, pinned, created_at)"
-			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			      " VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%SZ', ?6, 'unixepoch'))",
 			      error);
 	if (!stmt)
 		return FALSE;
-	g_autofree char *now = utc_now_iso();
 	sqlite3_bind_int64(stmt, 1, member);
 	sqlite3_bind_int64(stmt, 2, mentor);
 	sqlite3_bind_int(stmt, 3, score);
 	store_bind_text(stmt, 4, reasons ? reasons : "");
 	sqlite3_bind_int(stmt, 5, pinned);
-	store_bind_text(stmt, 6, now);
+	sqlite3_bind_int64(stmt, 6, now);
 	if (!store_step_done(st, stmt, error))
 		return FALSE;
 	*id = sqlite3_last_insert_rowid(st->db);

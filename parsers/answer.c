@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#define ANSWER_WORDS 3	   /* the longest phrase, "i do not" */
+#define ANSWER_WORDS 5	   /* the longest phrase, "i would give it 4" */
 #define ANSWER_WORD_MAX 16 /* longer words match nothing, so need not be kept */
 
 struct span {
@@ -12,7 +12,18 @@ struct span {
 	gsize len;
 };
 
-enum kind { KIND_OTHER, KIND_YES, KIND_NO, KIND_GREETING };
+enum kind {
+	KIND_OTHER,
+	KIND_YES,
+	KIND_NO,
+	KIND_GREETING,
+	KIND_MET,
+	KIND_NOT_YET,
+	KIND_GOOD,
+	KIND_OK,
+	KIND_HELP,
+	KIND_RATING_1, /* ... to KIND_RATING_1 + 4 */
+};
 
 /* clang-format off */
 /* First match wins, so the exceptions come before "no". */
@@ -40,6 +51,25 @@ static const struct {
 	{ "hi", KIND_GREETING }, { "hey", KIND_GREETING }, { "hello", KIND_GREETING }, { "dear", KIND_GREETING },
 	{ "good morning", KIND_GREETING }, { "good afternoon", KIND_GREETING }, { "good evening", KIND_GREETING },
 	{ "thanks", KIND_GREETING }, { "thank you", KIND_GREETING }, { "many thanks", KIND_GREETING },
+
+	/* After the greetings: "good morning" greets, "good" answers. Words
+	 * of the mentoring questions; each question takes only its own. */
+	{ "met", KIND_MET }, { "we met", KIND_MET }, { "we have met", KIND_MET }, { "we've met", KIND_MET },
+	{ "have met", KIND_MET }, { "not yet", KIND_NOT_YET }, { "not met", KIND_NOT_YET },
+	{ "we haven't met", KIND_NOT_YET }, { "we have not met", KIND_NOT_YET }, { "notyet", KIND_NOT_YET },
+	{ "not good", KIND_HELP }, { "not great", KIND_HELP }, { "not well", KIND_HELP },
+	{ "not so good", KIND_HELP }, { "help", KIND_HELP }, { "struggling", KIND_HELP },
+	{ "good", KIND_GOOD }, { "great", KIND_GOOD }, { "very good", KIND_GOOD }, { "going well", KIND_GOOD },
+	{ "really well", KIND_GOOD }, { "excellent", KIND_GOOD },
+	{ "ok", KIND_OK }, { "okay", KIND_OK }, { "fine", KIND_OK }, { "alright", KIND_OK }, { "so so", KIND_OK },
+	{ "1", KIND_RATING_1 }, { "2", KIND_RATING_1 + 1 }, { "3", KIND_RATING_1 + 2 }, { "4", KIND_RATING_1 + 3 },
+	{ "5", KIND_RATING_1 + 4 }, { "one", KIND_RATING_1 }, { "two", KIND_RATING_1 + 1 },
+	{ "three", KIND_RATING_1 + 2 }, { "four", KIND_RATING_1 + 3 }, { "five", KIND_RATING_1 + 4 },
+};
+
+/* Words that may come before a rating: "Rating: 4", "I'd give it 4". */
+static const char *const rating_leads[] = {
+	"rating", "score", "i'd give it", "i would give it", "i give it", "i'd say", "i would say",
 };
 /* clang-format on */
 
@@ -223,41 +253,133 @@ static gboolean phrase_matches(const char *phrase, char words[ANSWER_WORDS][ANSW
 	return TRUE;
 }
 
-static enum kind judge(struct span line)
+/* The kind of the first words of `line`; for a rating, also after one of
+ * rating_leads. */
+static enum kind judge(struct span line, enum question q)
 {
 	char words[ANSWER_WORDS][ANSWER_WORD_MAX];
 	int count = first_words(line, words);
 	for (gsize i = 0; i < G_N_ELEMENTS(phrases); i++)
 		if (phrase_matches(phrases[i].words, words, count))
 			return phrases[i].kind;
+	if (q != QUESTION_RATING)
+		return KIND_OTHER;
+	for (gsize i = 0; i < G_N_ELEMENTS(rating_leads); i++) {
+		if (!phrase_matches(rating_leads[i], words, count))
+			continue;
+		int skip = 1;
+		for (const char *p = rating_leads[i]; *p; p++)
+			skip += *p == ' ';
+		for (gsize k = 0; skip < count && k < G_N_ELEMENTS(phrases); k++)
+			if (phrases[k].kind >= KIND_RATING_1 && phrases[k].kind <= KIND_RATING_1 + 4 &&
+			    strcmp(phrases[k].words, words[skip]) == 0)
+				return phrases[k].kind;
+	}
 	return KIND_OTHER;
 }
 
-enum answer answer_read(const char *text)
+/* What a kind of words answers to question `q`: a meeting asked about is
+ * also answered by yes and no. */
+static enum answer answer_of(enum kind kind, enum question q)
 {
-	if (!text)
-		return ANSWER_NONE;
-	gsize n = strnlen(text, ANSWER_MAX_TEXT), pos = 0;
-	int greetings = 0;
-	struct span line;
-	while (next_line(text, n, &pos, &line)) {
-		if (history_starts(text, n, pos, line))
-			return ANSWER_NONE;
-		if (blank(line))
-			continue;
-		enum kind kind = judge(line);
-		if (kind == KIND_GREETING && greetings++ < 2)
-			continue;
-		return kind == KIND_YES ? ANSWER_YES : kind == KIND_NO ? ANSWER_NO : ANSWER_NONE;
+	switch (q) {
+	case QUESTION_CONSENT: return kind == KIND_YES ? ANSWER_YES : kind == KIND_NO ? ANSWER_NO : ANSWER_NONE;
+	case QUESTION_MEETING:
+		return kind == KIND_MET || kind == KIND_YES	 ? ANSWER_MET
+		       : kind == KIND_NOT_YET || kind == KIND_NO ? ANSWER_NOT_YET
+								 : ANSWER_NONE;
+	case QUESTION_CHECKIN:
+		return kind == KIND_GOOD   ? ANSWER_GOOD
+		       : kind == KIND_OK   ? ANSWER_OK
+		       : kind == KIND_HELP ? ANSWER_HELP
+					   : ANSWER_NONE;
+	case QUESTION_RATING:
+		return kind >= KIND_RATING_1 && kind <= KIND_RATING_1 + 4 ? ANSWER_RATING_1 + (kind - KIND_RATING_1)
+									  : ANSWER_NONE;
 	}
 	return ANSWER_NONE;
 }
 
+/* The first line of the person's own text that is not blank nor a
+ * greeting (at most two skipped); FALSE when history comes first. */
+static gboolean first_line(const char *text, gsize n, enum question q, struct span *out, enum kind *kind)
+{
+	gsize pos = 0;
+	int greetings = 0;
+	struct span line;
+	while (next_line(text, n, &pos, &line)) {
+		if (history_starts(text, n, pos, line))
+			return FALSE;
+		if (blank(line))
+			continue;
+		*kind = judge(line, q);
+		if (*kind == KIND_GREETING && greetings++ < 2)
+			continue;
+		*out = line;
+		return TRUE;
+	}
+	return FALSE;
+}
+
+enum answer answer_read_to(const char *text, enum question q)
+{
+	if (!text)
+		return ANSWER_NONE;
+	struct span line;
+	enum kind kind = KIND_OTHER;
+	if (!first_line(text, strnlen(text, ANSWER_MAX_TEXT), q, &line, &kind))
+		return ANSWER_NONE;
+	return answer_of(kind, q);
+}
+
+enum answer answer_read(const char *text)
+{
+	return answer_read_to(text, QUESTION_CONSENT);
+}
+
+char *answer_own_text(const char *text, gsize max)
+{
+	GString *out = g_string_new(NULL);
+	gsize n = text ? strnlen(text, ANSWER_MAX_TEXT) : 0, pos = 0;
+	struct span line;
+	while (next_line(text, n, &pos, &line) && !history_starts(text, n, pos, line)) {
+		line = trim(line);
+		if (!line.len)
+			continue;
+		if (out->len)
+			g_string_append_c(out, ' ');
+		g_string_append_len(out, line.p, line.len);
+	}
+	/* Cut on a character, never inside one; invalid bytes become U+FFFD. */
+	g_autofree char *valid = g_utf8_make_valid(out->str, out->len);
+	g_string_free(out, TRUE);
+	if (g_utf8_strlen(valid, -1) > (glong)max) {
+		char *cut = g_utf8_offset_to_pointer(valid, (glong)max);
+		*cut = '\0';
+		return g_strconcat(valid, "…", NULL);
+	}
+	return g_steal_pointer(&valid);
+}
+
 const char *answer_name(enum answer a)
 {
-	switch (a) {
-	case ANSWER_YES: return "yes";
-	case ANSWER_NO: return "no";
-	default: return "none";
-	}
+	static const char *const names[] = {
+		[ANSWER_NONE] = "none",	     [ANSWER_YES] = "yes",	   [ANSWER_NO] = "no",
+		[ANSWER_MET] = "met",	     [ANSWER_NOT_YET] = "not_yet", [ANSWER_GOOD] = "good",
+		[ANSWER_OK] = "ok",	     [ANSWER_HELP] = "help",	   [ANSWER_RATING_1] = "1",
+		[ANSWER_RATING_1 + 1] = "2", [ANSWER_RATING_1 + 2] = "3",  [ANSWER_RATING_1 + 3] = "4",
+		[ANSWER_RATING_1 + 4] = "5",
+	};
+	G_STATIC_ASSERT(G_N_ELEMENTS(names) == ANSWER_COUNT);
+	return (unsigned)a < ANSWER_COUNT ? names[a] : "none";
+}
+
+gboolean answer_from_name(const char *name, enum answer *out)
+{
+	for (int a = 0; name && a < ANSWER_COUNT; a++)
+		if (strcmp(name, answer_name(a)) == 0) {
+			*out = a;
+			return TRUE;
+		}
+	return FALSE;
 }

@@ -189,7 +189,7 @@ static struct entry *entry_new(const char *name, const char *org, const char *ro
 
 /* A new callback in decide_state would be NULL here and crash at its first
  * call: fail the build instead, so that the fake state learns it. */
-_Static_assert(sizeof(struct decide_state) == 9 * sizeof(void *) + sizeof(gint64),
+_Static_assert(sizeof(struct decide_state) == 10 * sizeof(void *) + sizeof(gint64),
 	       "struct decide_state changed: give the fake state in tests/fuzz/fuzz_parse.c the new callbacks");
 
 struct fake_state {
@@ -299,6 +299,13 @@ static gboolean cb_sent_by_us(void *ctx, const char *message_id)
 	struct fake_state *f = ctx;
 	CHECK(message_id != NULL, "sent_by_us() asked with NULL");
 	return g_hash_table_contains(f->sent, message_id);
+}
+
+/* No question to a pair was ever sent here: their answers are fuzzed
+ * through answer_read_to() and answer_own_text() directly. */
+static gboolean cb_ask_target(void *ctx, const char *token, const char *const *ids, guint n, struct ask_target *out)
+{
+	return FALSE;
 }
 
 /* No welcome was ever sent here: consent answers are fuzzed through
@@ -1168,6 +1175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.sent_by_us = cb_sent_by_us,
 		.recent_replies = cb_recent_replies,
 		.consent_target = cb_consent_target,
+		.ask_target = cb_ask_target,
 		.invitation = cb_invitation,
 		.confirmation = cb_confirmation,
 		.ctx = st,
@@ -1176,6 +1184,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g_autoptr(decision) d = decide(cfg, msg, f, &state);
 	enum answer a = answer_read(msg->text);
 	if (a != ANSWER_NONE && a != ANSWER_YES && a != ANSWER_NO)
+		abort();
+	/* Each question reads only its own answers; the person's own words
+	 * are valid UTF-8 within their cap. */
+	static const struct {
+		enum question q;
+		enum answer first, last;
+	} questions[] = { { QUESTION_MEETING, ANSWER_MET, ANSWER_NOT_YET },
+			  { QUESTION_CHECKIN, ANSWER_GOOD, ANSWER_HELP },
+			  { QUESTION_RATING, ANSWER_RATING_1, ANSWER_COUNT - 1 } };
+	for (size_t i = 0; i < G_N_ELEMENTS(questions); i++) {
+		enum answer got = answer_read_to(msg->text, questions[i].q);
+		if (got != ANSWER_NONE && (got < questions[i].first || got > questions[i].last))
+			abort();
+	}
+	g_autofree char *words = answer_own_text(msg->text, 200);
+	if (!g_utf8_validate(words, -1, NULL) || g_utf8_strlen(words, -1) > 201)
 		abort();
 	if (g_getenv("NOMD_FUZZ_DEBUG")) {
 		fprintf(stderr, "---- from=%s subject=\"%s\" nominees=%u outcome=%s org=%s reply=%d command=%d",

@@ -14,9 +14,24 @@
 #   - after the close, each organisation that nominated gets one summary
 #     of its accepted nominees and who has confirmed; no chaser then (a
 #     nomination received after the close is refused as before:
-#     test_decide).
+#     test_decide);
+#   - a mentor's welcome bounces (Postfix's error transport for
+#     bad.example): the nominator is told once, pairing leaves her out;
+#   - after pairing: on day 14 both sides of each pair are asked whether
+#     they have met (nomd killed -9 while queuing them: none twice); MET,
+#     NOT YET, a stranger and the nominator answering with someone's
+#     reference (held, no effect); on day 28 only pairs nobody said MET
+#     about are asked again; check-ins every 30 days answered GOOD, HELP
+#     (with words) and not at all; `nomctl pairs` and the digest show the
+#     health (on track, needs help, quiet) and the words; a rematch ends a
+#     pair kindly (both told) and introduces the member to the best other
+#     mentor, never the old one; on programme.ends everyone still paired
+#     is asked for feedback, which `nomctl feedback` and the digest sum
+#     up. Every mail lands once.
+import json
 import os
 import re
+import sqlite3
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -38,17 +53,27 @@ def nomctl_at(conf, iso, *args, expect=0):
     return run([os.path.join(BUILD, "nomctl"), "-c", conf, *args], env=at(iso), expect=expect)
 
 
+def pairs_at(iso):
+    """nomctl pairs as staff see it at `iso` (health depends on the day)."""
+    return json.loads(nomctl_at(conf, iso, "pairs", "--format", "json").stdout)
+
+
 def mail_to(ms, user, pattern):
     return [parse_mail(raw) for raw in ms.fetch(user) if re.search(pattern, str(parse_mail(raw)["Subject"]))]
 
 
+SENDER = "connect@example.org"  # nomd's smtp.from: bounces come back here
+
 work = workdir("nomd-round-")
-with MailStack(os.path.join(work, "stack")) as ms:
-    conf = write_config(ms, work, smtp_extra="max_replies_per_sender_per_hour = 1000;")
+stack = MailStack(os.path.join(work, "stack"),
+                  postfix_extra={"transport_maps": "inline:{ {bad.example=error:5.1.1 No such mailbox here} }"})
+with stack as ms:
+    conf = write_config(ms, work, smtp_extra="max_replies_per_sender_per_hour = 1000;",
+                        extra="pairing = { require_consent = false; };")
     with open(conf) as f:
         text = f.read()
     text = text.replace("max_mentors = 5; };", 'max_mentors = 5; closes = "2027-01-31"; round = "2027";'
-                        " chase_days = [14, 7, 2]; };", 1)
+                        ' chase_days = [14, 7, 2]; ends = "2027-06-30"; };', 1)
     with open(conf, "w") as f:
         f.write(text)
     with open(os.path.join(work, "organisations.conf")) as f:
@@ -112,7 +137,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
              section("Member", "Bob Angus", "bob@angus.example"),
              section("Mentor", "Cat Angus", "cat@angus.example"))
     nominate("moray", "moray-1@moray.example", section("Member", "Dan Moray", "dan@moray.example"),
-             section("Mentor", "Eve Moray", "eve@moray.example"),
+             section("Mentor", "Eve Moray", "eve@bad.example"),
              section("Member", "Fay Moray", "fay at moray"))
     nominate("highland", "highland-1@highland.example", section("Member", "Gus High", "gus@highland.example"),
              section("Mentor", "Hal High", "hal@highland.example"))
@@ -190,7 +215,7 @@ with MailStack(os.path.join(work, "stack")) as ms:
     # Staff see the round in the digest.
     r = nomctl_at(conf, "2027-02-01T12:00:00Z", "digest", "--preview")
     chased = len([ce for ce in everyone if len(second[ce]) == 2])
-    tap.ok(f"Call for nominations: sent to {len(orgs) + 1} of {len(orgs) + 1} organisations." in r.stdout
+    tap.ok(f"Call for nominations: sent to {len(orgs) + 1} of {len(orgs) + 1} organisations; 4 have nominated." in r.stdout
            and re.search(r"Chasers 14 days before the close: sent to \d+ organisation", r.stdout)
            and "Chasers 7 days before the close: sent to 0 organisation(s)." in r.stdout
            and f"Chasers 2 days before the close: sent to {chased} organisation(s)." in r.stdout
@@ -199,4 +224,193 @@ with MailStack(os.path.join(work, "stack")) as ms:
            "the digest shows the round: the call, the chasers by day, the summaries")
     if "The round" not in r.stdout:
         tap.diag(r.stdout)
+
+    # Eve's welcome came back: the report reaches nomd's inbox (as an
+    # alias would deliver it) and her nominator is told, once.
+    reports = [raw for raw in ms.fetch(SENDER, expect=1, timeout=60) if b"delivery-status" in raw]
+    tap.ok(reports and all(b"eve@bad.example" in raw for raw in reports),
+           f"mail to eve@bad.example came back as delivery status reports ({len(reports)}: welcome, reminder)")
+    for raw in reports:
+        ms.deliver_lmtp(INBOX_USER, raw, mail_from="")
+    nomd_at(conf, "2027-02-01T13:00:00Z")
+    nomd_at(conf, "2027-02-01T14:00:00Z")
+    ms.wait_queue_empty(timeout=60)
+    told = mail_to(ms, "chief.executive@moray.example", "did not work")
+    tap.ok(len(told) == 1 and "eve@bad.example" in text_of(told[0]) and "5.1.1" in text_of(told[0]),
+           "Moray's chief executive is told once that Eve's address did not work, with the server's words")
+
+    # Pairing on 2 February. Eve is left out; 9 members, 8 mentors, and
+    # nobody with someone from their own council: 7 pairs.
+    r = nomctl_at(conf, "2027-02-02T09:00:00Z", "pair", "--commit")
+    tap.ok("eve@bad.example (mentor): the address did not work" in r.stdout, "pairing leaves Eve out, saying why")
+    pairs = {p["member"]: p for p in nomctl_json(conf, "pairs")}
+    tap.is_(len(pairs), 7, f"7 pairs recorded ({r.stderr.strip()})")
+    nomd_at(conf, "2027-02-02T10:00:00Z")
+    ms.wait_queue_empty(timeout=120)
+    paired = sorted(set(pairs) | {p["mentor"] for p in pairs.values()})
+    gus, ann, bob = (pairs.get(m, {}).get("mentor", "?") for m in
+                     ("gus@highland.example", "ann@angus.example", "bob@angus.example"))
+
+    def asked(who, pattern):
+        return mail_to(ms, who, pattern)
+
+    def answer(who, pattern, text, mid, sender=None):
+        """`who`'s latest mail matching `pattern`, answered (by `sender`,
+        else themselves) with `text` at the top."""
+        got = asked(who, pattern)
+        if not got:
+            tap.diag(f"no mail matching {pattern!r} for {who}")
+            return
+        m = got[-1]
+        ms.deliver_lmtp(INBOX_USER, (f"From: {sender or who}\r\nTo: {INBOX_USER}\r\nSubject: Re: {m['Subject']}\r\n"
+                                     f"Message-ID: <{mid}@x.example>\r\nIn-Reply-To: {m['Message-ID']}\r\n"
+                                     "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                                     f"{text}\r\n\r\n> {m['Subject']}\r\n").encode())
+
+    MEET, CHECK, FEEDBACK = r"met yet\?", "How is your mentoring going", "how was it for you"
+    nomd_at(conf, "2027-02-15T09:00:00Z")
+    ms.wait_queue_empty(timeout=60)
+    tap.is_(sum(len(asked(p, MEET)) for p in paired), 0, "day 13: nobody asked yet")
+
+    # Day 14: the daemon is killed (-9) while the questions are queued.
+    d = Daemon(conf, env={"NOMD_NOW": "2027-02-16T09:00:00Z"})
+    queuing = d.wait_for(r"pair \d+: meeting question 1 queued", 60)
+    d.kill()
+    tap.ok(queuing, "nomd -9 while queuing the first-meeting questions")
+    nomd_at(conf, "2027-02-16T10:00:00Z")
+    nomd_at(conf, "2027-02-17T09:00:00Z")
+    ms.wait_queue_empty(timeout=120)
+    firsts = {p: asked(p, MEET) for p in paired}
+    tap.is_(sorted(p for p, got in firsts.items() if len(got) != 1), [],
+            "day 14: each of the 14 paired people asked once whether they have met")
+    g = firsts.get("gus@highland.example", [])
+    tap.ok(g and gus.split("@")[0] in str(g[0]["Subject"]).lower().replace(" ", "") or
+           (g and "[ref " in str(g[0]["Subject"])), "the question names the partner and carries a reference")
+    answer("gus@highland.example", MEET, "Yes, we met last week", "gus-met")
+    answer("ann@angus.example", MEET, "Not yet - we could not find a date", "ann-notyet")
+    # Someone else with Bob's reference, and Bob's nominator: no effect.
+    answer("bob@angus.example", MEET, "MET", "eve-met", sender="eve@x.example")
+    answer("bob@angus.example", MEET, "MET", "ce-met", sender="chief.executive@angus.example")
+    r = nomd_at(conf, "2027-02-18T09:00:00Z")
+    tap.ok(len(re.findall(r"outcome=held reasons=answer_wrong_sender", r.stderr)) == 2,
+           "a stranger and the nominator answering for Bob: held, not counted")
+    ms.wait_queue_empty(timeout=60)
+    thanks = asked("gus@highland.example", r"^Thank you \[ref")
+    tap.ok(len(thanks) == 1, "Gus is thanked for his answer")
+    if len(thanks) != 1:
+        tap.diag([str(m["Subject"]) for m in (parse_mail(raw) for raw in ms.fetch("gus@highland.example"))])
+    tap.is_(len(asked("eve@x.example", ".")), 0, "the stranger gets nothing")
+    now = {p["member"]: p for p in pairs_at("2027-02-18T09:00:00Z")}
+    tap.is_((now["gus@highland.example"]["meeting"], now["ann@angus.example"]["meeting"],
+             now["bob@angus.example"]["meeting"], now["ann@angus.example"]["health"]),
+            ("met", "not yet", "asked", "needs help"), "nomctl pairs: met, not yet (needs help), asked")
+
+    # Day 28: asked again, except the pair Gus said MET about.
+    nomd_at(conf, "2027-03-02T09:00:00Z")
+    ms.wait_queue_empty(timeout=120)
+    again = {p: len(asked(p, MEET)) for p in paired}
+    tap.is_((again["gus@highland.example"], again[gus], again["ann@angus.example"], again["bob@angus.example"]),
+            (1, 1, 2, 2), "day 28: asked again only where nobody said MET")
+    answer("bob@angus.example", MEET, "We have met, thanks", "bob-met")
+
+    # Day 30: the first check-in; Gus GOOD, Ann HELP with words.
+    nomd_at(conf, "2027-03-04T09:00:00Z")
+    ms.wait_queue_empty(timeout=120)
+    checks = {p: len(asked(p, CHECK)) for p in paired}
+    tap.is_(sorted(p for p, n in checks.items() if n != 1), [], "day 30: one check-in each")
+    answer("gus@highland.example", CHECK, "GOOD\r\nWe meet every month.", "gus-good")
+    answer("ann@angus.example", CHECK, "Help\r\nMy mentor has not replied to my emails since February.",
+           "ann-help")
+    answer(ann, CHECK, "Hello,\r\n\r\nWhat is this about?", "annsmentor-unclear")
+    r = nomd_at(conf, "2027-03-05T09:00:00Z")
+    tap.ok("outcome=held reasons=answer_unclear" in r.stderr, "an answer with none of the words: held for staff")
+    ms.wait_queue_empty(timeout=60)
+    tap.ok(len(asked(ann, "Your reply to")) == 1, "and its sender is told how to answer")
+
+    # Day 60: the second check-in; Bob's pair says nothing to either.
+    nomd_at(conf, "2027-04-03T09:00:00Z")
+    nomd_at(conf, "2027-04-11T09:00:00Z")
+    ms.wait_queue_empty(timeout=120)
+    checks = {p: len(asked(p, CHECK)) for p in paired}
+    tap.is_(sorted(p for p, n in checks.items() if n != 2), [], "day 60: a second check-in each")
+    now = {p["member"]: p for p in pairs_at("2027-04-11T09:00:00Z")}
+    tap.is_([now[m]["health"] for m in ("gus@highland.example", "ann@angus.example", "bob@angus.example")],
+            ["on track", "needs help", "quiet"], "nomctl pairs: on track, needs help, quiet")
+    tap.ok("My mentor has not replied" in now["ann@angus.example"]["attention"]
+           and now["gus@highland.example"]["last_answer"].startswith("good (member)"),
+           "with Ann's words, and each pair's last answer")
+    r = nomctl_at(conf, "2027-04-11T09:00:00Z", "digest", "--preview")
+    tap.ok("Pairs that need a person" in r.stdout and "asked for help in a check-in" in r.stdout
+           and "My mentor has not replied" in r.stdout and "no answer to the last two check-ins" in r.stdout,
+           "the digest lists the pairs that need a person, with the words")
+    tap.ok("Answers from pairs since the last digest" in r.stdout and "HELP" in r.stdout and "GOOD" in r.stdout,
+           "and the answers since the last digest")
+
+    # The rematch: Ann's pair ends; she gets the free mentor, not the old.
+    r = nomctl_at(conf, "2027-04-12T09:00:00Z", "pair", "--rematch", "ann@angus.example", "--dry-run",
+                  "--format", "json")
+    plan = json.loads(r.stdout) if r.returncode == 0 else []
+    proposed = [p["mentor"] for p in plan if p["kind"] == "pair"]
+    tap.ok(len(proposed) == 1 and proposed[0] != ann and proposed[0].endswith("@fife.example"),
+           f"--dry-run proposes another mentor for Ann ({proposed}, not {ann})")
+    tap.is_({p["member"]: p["mentor"] for p in nomctl_json(conf, "pairs") if p["ended_at"] is None}
+            .get("ann@angus.example"), ann, "a dry run changes nothing")
+    r = nomctl_at(conf, "2027-04-12T09:00:00Z", "pair", "--rematch", "ann@angus.example",
+                  "--why", "they could not find time to meet")
+    tap.ok(r.returncode == 0 and "1 new pair(s); 4 notice(s) queued" in r.stderr, f"rematched: {r.stderr.strip()}")
+    nomd_at(conf, "2027-04-12T10:00:00Z")
+    ms.wait_queue_empty(timeout=60)
+    ended = {who: asked(who, r"pairing with") for who in ("ann@angus.example", ann)}
+    tap.ok(all(len(v) == 1 for v in ended.values())
+           and "they could not find time to meet" in text_of(ended["ann@angus.example"][0]),
+           "Ann and her old mentor are each told once, kindly, why")
+    intro = asked("ann@angus.example", "pairing:")
+    tap.ok(len(intro) == 2 and proposed and proposed[0] in text_of(intro[-1]),
+           "Ann is introduced to her new mentor")
+    rows = [p for p in nomctl_json(conf, "pairs") if p["member"] == "ann@angus.example"]
+    tap.ok(len(rows) == 2 and rows[0]["ended_reason"].startswith("rematched") and rows[1]["ended_at"] is None
+           and rows[1]["mentor"] == (proposed or ["?"])[0], "the old pair ended as rematched, the new one active")
+
+    # The end of the programme: everyone still paired is asked for
+    # feedback, once, and no more check-ins.
+    nomd_at(conf, "2027-06-30T09:00:00Z")
+    nomd_at(conf, "2027-06-30T10:00:00Z")
+    ms.wait_queue_empty(timeout=120)
+    still = sorted({p["member"] for p in nomctl_json(conf, "pairs") if p["ended_at"] is None}
+                   | {p["mentor"] for p in nomctl_json(conf, "pairs") if p["ended_at"] is None})
+    asks = {p: len(asked(p, FEEDBACK)) for p in paired + [ann] + proposed}
+    tap.is_(sorted(p for p in still if asks.get(p) != 1), [], "on programme.ends, one feedback request each")
+    tap.is_(asks.get(ann), 0, "none to Ann's old mentor, no longer paired")
+    answer("gus@highland.example", FEEDBACK, "5\r\nMonthly meetings with a director were invaluable.", "gus-fb")
+    answer("dan@moray.example", FEEDBACK, "Rating: 3 - fewer events would suit me", "dan-fb")
+    answer(gus, FEEDBACK, "Enjoyed it, well organised.", "gusmentor-fb")
+    nomd_at(conf, "2027-07-01T09:00:00Z")
+    r = nomctl_at(conf, "2027-07-01T09:00:00Z", "feedback")
+    tap.ok(r.stdout.startswith("3 answer(s), 2 with a rating: average 4.0 of 5")
+           and "invaluable" in r.stdout and "well organised" in r.stdout,
+           f"nomctl feedback sums up the ratings and lists the comments ({r.stdout.splitlines()[:1]})")
+    fb = json.loads(nomctl_at(conf, "2027-07-01T09:00:00Z", "feedback", "--format", "json").stdout)
+    tap.is_(sorted(f["rating"] for f in fb), ["", "3", "5"], "nomctl feedback --format json: the ratings")
+    r = nomctl_at(conf, "2027-07-01T09:00:00Z", "digest", "--preview")
+    tap.ok("Feedback received" in r.stdout and "average rating 4.0 of 5 from 2" in r.stdout,
+           "the digest shows the feedback")
+    # Nothing went twice: every question to each person is counted once.
+    nomd_at(conf, "2027-07-02T09:00:00Z")
+    ms.wait_queue_empty(timeout=60)
+    totals = {p: (len(asked(p, MEET)), len(asked(p, CHECK)), len(asked(p, FEEDBACK))) for p in ("gus@highland.example",
+                                                                                              "ann@angus.example")}
+    tap.is_(totals, {"gus@highland.example": (1, 2, 1), "ann@angus.example": (2, 2, 1)},
+            "Gus and Ann: each question once, by the calendar")
+
+    # Ann asks to be forgotten: her answers and her words go, with her pairs.
+    r = nomctl_at(conf, "2027-07-02T09:00:00Z", "forget", "--keep-mail", "ann@angus.example")
+    db = sqlite3.connect(os.path.join(work, "nomd.db"))
+    left = db.execute("SELECT count(*) FROM pair_asks WHERE words LIKE '%not replied%' OR nominee IN"
+                      " (SELECT id FROM nominees WHERE name = 'Ann Angus' OR email IS NULL)").fetchone()[0]
+    pairs_left = db.execute("SELECT count(*) FROM pairs p JOIN nominees n ON n.id = p.member"
+                            " WHERE n.email IS NULL").fetchone()[0]
+    db.close()
+    tap.ok(r.returncode == 0 and left == 0 and pairs_left == 0,
+           f"nomctl forget erases Ann's answers, her words and her pairs ({left}, {pairs_left} left)")
+    tap.ok("not replied" not in json.dumps(pairs_at("2027-07-02T09:00:00Z")), "nomctl pairs no longer shows them")
 tap.done()

@@ -40,8 +40,12 @@ static int none(void *ctx, const char *address)
 static void write_kind(const struct nomd_config *cfg, const struct reply_templates *t, const char *out,
 		       const char *name, const char *headers, const char *subject, const char *body, GPtrArray *status)
 {
-	struct decide_state st = { summary, owner, no,	 no,   none,
-				   NULL,    NULL,  NULL, NULL, g_get_real_time() / G_USEC_PER_SEC };
+	struct decide_state st = { .summary = summary,
+				   .email_owner = owner,
+				   .message_known = no,
+				   .sent_by_us = no,
+				   .recent_replies = none,
+				   .received = g_get_real_time() / G_USEC_PER_SEC };
 	g_autofree char *raw =
 		g_strdup_printf("%sFrom: ce@fife.example\r\nSubject: %s\r\nMessage-ID: <%s@fife.example>\r\n"
 				"Content-Type: text/plain; charset=utf-8\r\n\r\n%s",

@@ -99,6 +99,40 @@ static gboolean fake_invitation(void *ctx, const char *uid, const char *attendee
 	return TRUE;
 }
 
+/* Questions to a pair: to sam@fife.example (a member) with token
+ * aaaa11112222 (a check-in; its mail was checkin-1@example.org) and
+ * bbbb11112222 (the first meeting), cccc11112222 (feedback); dddd11112222
+ * was to a pair since ended. */
+static gboolean fake_ask(void *ctx, const char *token, const char *const *ids, guint n, struct ask_target *out)
+{
+	static const struct {
+		const char *token;
+		enum ask_kind kind;
+		gboolean active;
+	} asks[] = { { "aaaa11112222", ASK_CHECKIN, TRUE },
+		     { "bbbb11112222", ASK_MEETING, TRUE },
+		     { "cccc11112222", ASK_FEEDBACK, TRUE },
+		     { "dddd11112222", ASK_CHECKIN, FALSE } };
+	int found = -1;
+	for (guint i = 0; i < G_N_ELEMENTS(asks); i++)
+		if (g_strcmp0(token, asks[i].token) == 0)
+			found = (int)i;
+	for (guint i = 0; i < n && found < 0; i++)
+		if (g_str_equal(ids[i], "checkin-1@example.org"))
+			found = 0;
+	if (found < 0)
+		return FALSE;
+	*out = (struct ask_target){ .id = 30 + found,
+				    .pair = 3,
+				    .nominee = 9,
+				    .kind = asks[found].kind,
+				    .token = g_strdup(asks[found].token),
+				    .email = g_strdup("sam@fife.example"),
+				    .status = NOMINEE_ACCEPTED,
+				    .pair_active = asks[found].active };
+	return TRUE;
+}
+
 /* Confirmations waiting: a WITHDRAW of kept@fife.example sent to
  * ce@fife.example, good until 1000 + 7 days; "used" was used. */
 static gboolean fake_confirmation(void *ctx, const char *token, struct confirm_target *out)
@@ -519,6 +553,62 @@ static void test_classify(const struct nomd_config *cfg, const struct decide_sta
 }
 
 /* The answer and the commands read a subject after the same prefixes. */
+/* Answers to the questions after pairing: found by the reference or the
+ * thread, counted only from the person's own address. */
+static void test_asks(const struct nomd_config *cfg, const struct decide_state *st)
+{
+	const struct {
+		const char *from, *subject, *in_reply_to, *text;
+		const char *outcome, *reason;
+		enum answer answer;
+		gboolean reply;
+		const char *what;
+	} cases[] = {
+		{ "sam@fife.example", "Re: How is it going? [ref aaaa11112222]", NULL, "GOOD, thanks\n", "accepted",
+		  REASON_CHECKIN_GOOD, ANSWER_GOOD, TRUE, "a check-in: GOOD" },
+		{ "Sam@Fife.example", "Re: How is it going?", "checkin-1@example.org",
+		  "Hi,\n\nHelp please. We have not managed to meet.\n\n> How is it going?\n", "accepted",
+		  REASON_CHECKIN_HELP, ANSWER_HELP, TRUE, "HELP found by the thread, after a greeting" },
+		{ "sam@fife.example", "Re: [ref bbbb11112222]", NULL, "Not yet\n", "accepted", REASON_MEETING_NOT_YET,
+		  ANSWER_NOT_YET, TRUE, "the first meeting: NOT YET" },
+		{ "sam@fife.example", "Re: [ref bbbb11112222]", NULL, "Yes, last Tuesday\n", "accepted",
+		  REASON_MEETING_MET, ANSWER_MET, TRUE, "the first meeting: yes counts as MET" },
+		{ "sam@fife.example", "Re: [ref aaaa11112222]", NULL, "Yes\n", "held", REASON_ANSWER_UNCLEAR,
+		  ANSWER_NONE, TRUE, "a check-in answered yes: unclear, held and asked again" },
+		{ "sam@fife.example", "Re: [ref cccc11112222]", NULL, "Rating: 4\nThe events were great.\n", "accepted",
+		  REASON_FEEDBACK, ANSWER_RATING_1 + 3, TRUE, "feedback with a rating" },
+		{ "sam@fife.example", "Re: [ref cccc11112222]", NULL, "The events were great.\n", "accepted",
+		  REASON_FEEDBACK, ANSWER_NONE, TRUE, "feedback in words only: still feedback" },
+		{ "eve@x.example", "Re: [ref aaaa11112222]", NULL, "HELP\n", "held", REASON_ANSWER_SENDER, ANSWER_NONE,
+		  FALSE, "a stranger with the reference: held, no effect" },
+		{ "ce@fife.example", "Re: How is it going?", "checkin-1@example.org", "GOOD\n", "held",
+		  REASON_ANSWER_SENDER, ANSWER_NONE, FALSE, "the nominator answering for them: held" },
+		{ "sam@fife.example", "Re: [ref dddd11112222]", NULL, "GOOD\n", "held", REASON_PAIR_ENDED, ANSWER_NONE,
+		  FALSE, "an answer about a pair since ended: held for staff, no reply" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(parsed_message) m = msg_from(cases[i].from);
+		g_free(m->subject);
+		m->subject = g_strdup(cases[i].subject);
+		m->in_reply_to = g_strdup(cases[i].in_reply_to);
+		m->text = g_strdup(cases[i].text);
+		struct classification c;
+		enum message_class class = classify(cfg, m, NULL, st, &c);
+		classification_clear(&c);
+		g_autoptr(decision) d = decide(cfg, m, NULL, st);
+		ok(class == CLASS_ASK && g_str_equal(outcome_name(d->outcome), cases[i].outcome) &&
+			   has_code(d->reasons, cases[i].reason) && d->answer == cases[i].answer &&
+			   d->reply == cases[i].reply && (d->ask != NULL) == (cases[i].reply || i == 9),
+		   "%s", cases[i].what);
+	}
+	g_autoptr(parsed_message) m = msg_from("sam@fife.example");
+	g_free(m->subject);
+	m->subject = g_strdup("Re: [ref cccc11112222]");
+	m->text = g_strdup("5\n\nIt worked: \x01 a good mentor\n-- \nSam\n");
+	g_autoptr(decision) d = decide(cfg, m, NULL, st);
+	is_str(d->words, "5 It worked: \x01 a good mentor", "their words, the signature left out");
+}
+
 static void test_subject_prefixes(const struct nomd_config *cfg, const struct decide_state *st)
 {
 	g_autoptr(parsed_message) m = msg_from("alex@angus.example");
@@ -542,8 +632,17 @@ int main(void)
 	umask(077);
 	g_autoptr(nomd_config) cfg = load_cfg();
 	struct fake fake = { .known = g_hash_table_new(g_str_hash, g_str_equal) };
-	struct decide_state st = { fake_summary, fake_owner,	  fake_message_known, fake_sent, fake_recent,
-				   fake_consent, fake_invitation, fake_confirmation,  &fake,	 1000 };
+	struct decide_state st = { .summary = fake_summary,
+				   .email_owner = fake_owner,
+				   .message_known = fake_message_known,
+				   .sent_by_us = fake_sent,
+				   .recent_replies = fake_recent,
+				   .consent_target = fake_consent,
+				   .ask_target = fake_ask,
+				   .invitation = fake_invitation,
+				   .confirmation = fake_confirmation,
+				   .ctx = &fake,
+				   .received = 1000 };
 	g_hash_table_insert(fake.known, "taken@fife.example", "angus member");
 
 	{
@@ -1059,6 +1158,7 @@ int main(void)
 		ok(has_code(t->reasons, "ambiguous_sender") && !t->consent, "an answer with two From mailboxes: held");
 	}
 	test_classify(cfg, &st);
+	test_asks(cfg, &st);
 	test_subject_prefixes(cfg, &st);
 	test_reply_gate(cfg, &st, &fake);
 	test_documents(cfg, &st);

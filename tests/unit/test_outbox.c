@@ -103,6 +103,8 @@ int main(void)
 		{ { .cause = OUTBOX_CHASER, .cause_text = "2027:fife:7" }, NULL, "chase:2027:fife:7" },
 		{ { .cause = OUTBOX_ROUND_CLOSED, .cause_text = "2027:fife" }, NULL, "round-closed:2027:fife" },
 		{ { .cause = OUTBOX_UNDELIVERABLE, .nominee = 7 }, NULL, "undeliverable:7" },
+		{ { .cause = OUTBOX_ASK, .cause_text = "checkin:3:7:2" }, NULL, "ask:checkin:3:7:2" },
+		{ { .cause = OUTBOX_REMATCH, .pair = 3, .nominee = 7 }, NULL, "rematch:3:7" },
 	};
 	gboolean seen[OUTBOX_CAUSE_COUNT] = { FALSE };
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -7,24 +7,17 @@
 #include "../../daemon/config.h"
 #include "../../daemon/round.h"
 #include "tap.h"
+#include "testcfg.h"
 
 static struct nomd_config *load(const char *programme, GError **error)
 {
-	g_autofree char *dir = g_dir_make_tmp("nomd-round-XXXXXX", NULL);
-	g_autofree char *path = g_build_filename(dir, "t.conf", NULL);
 	g_autofree char *text = g_strdup_printf("imap = { host = \"h\"; user = \"u\"; password = \"p\"; };\n"
 						"smtp = { url = \"smtp://h\"; from = \"team@example.org\"; };\n"
 						"programme = { max_members = 3; max_mentors = 3; %s };\n"
 						"organisations = ( { id = \"fife\"; name = \"Fife Council\"; "
 						"nominators = [ \"ce@fife.example\" ]; } );\n",
 						programme);
-	g_file_set_contents(path, text, -1, NULL);
-	g_chmod(path, 0600); /* it holds a password */
-	struct nomd_config *cfg = NULL;
-	config_load(path, &cfg, error);
-	g_unlink(path);
-	g_rmdir(dir);
-	return cfg;
+	return test_config_load(text, error);
 }
 
 #define DAY 86400
