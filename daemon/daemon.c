@@ -270,6 +270,12 @@ static void delivery_outcome(struct loop *l, gboolean ok, const struct deliver_s
 {
 	if (out->sent || out->deferred || out->failed)
 		log_info("outbox: %d sent, %d deferred, %d failed", out->sent, out->deferred, out->failed);
+	/* Mail went before this run stopped: delivery worked in between, so
+	 * a failure now is news even when it reads like the last one. */
+	if (out->sent && l->delivery_error) {
+		log_info("delivery works again");
+		g_clear_pointer(&l->delivery_error, g_free);
+	}
 	if (ok && !out->held[0]) {
 		if (l->delivery_error)
 			log_info("delivery works again");

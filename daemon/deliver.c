@@ -164,11 +164,22 @@ static gboolean deliver_pass(const struct nomd_config *cfg, const struct reply_t
 			last = it->id;
 			if (!g_hash_table_add(tried, g_memdup2(&it->id, sizeof it->id)))
 				continue;
-			ok = deliver_one(cfg, t, st, smtp, it, patience, should_stop, stats, &done, error);
+			/* Before every mail: the marks are committed lazily, into
+			 * WAL pages that may already exist, so a disk filling
+			 * mid-batch shows no write error until the sync. */
+			ok = enough_space(cfg, error) &&
+			     deliver_one(cfg, t, st, smtp, it, patience, should_stop, stats, &done, error);
 		}
-		/* The batch's marks, durable with one fsync (see child_main). */
-		if (!ok || !store_sync(st, error))
+		/* The batch's marks, durable with one fsync (see child_main),
+		 * whatever ended it. */
+		g_autoptr(GError) unsynced = NULL;
+		gboolean synced = store_sync(st, &unsynced);
+		if (!ok)
 			return FALSE;
+		if (!synced) {
+			g_propagate_error(error, g_steal_pointer(&unsynced));
+			return FALSE;
+		}
 		if (done)
 			return TRUE;
 	}
