@@ -673,6 +673,11 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 			goto out;
 		}
 	}
+	if (cfg->programme.ends_at && cfg->programme.ends_at <= cfg->programme.closes_at) {
+		fail_at(error, path, config_lookup(&cf, "programme.ends"),
+			"'programme.ends' must come after 'programme.closes': the programme runs after the round");
+		goto out;
+	}
 	if (cfg->programme.chase_days->len && !cfg->programme.closes) {
 		fail_at(error, path, config_lookup(&cf, "programme.chase_days"),
 			"'programme.chase_days' needs 'programme.closes': chasers go that many days before it");

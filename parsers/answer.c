@@ -350,9 +350,13 @@ char *answer_own_text(const char *text, gsize max)
 			g_string_append_c(out, ' ');
 		g_string_append_len(out, line.p, line.len);
 	}
-	/* Cut on a character, never inside one; invalid bytes become U+FFFD. */
+	/* Cut on a character, never inside one; invalid bytes become U+FFFD,
+	 * control characters spaces (the words reach staff's screens). */
 	g_autofree char *valid = g_utf8_make_valid(out->str, out->len);
 	g_string_free(out, TRUE);
+	for (char *p = valid; *p; p++)
+		if ((guchar)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 	if (g_utf8_strlen(valid, -1) > (glong)max) {
 		char *cut = g_utf8_offset_to_pointer(valid, (glong)max);
 		*cut = '\0';

@@ -73,8 +73,9 @@ const char *answer_name(enum answer a);
 gboolean answer_from_name(const char *name, enum answer *out);
 
 /* The person's own new text (above any quoted history or signature), its
- * lines joined by spaces, valid UTF-8, at most `max` characters (cut ones
- * end in "…"). Newly allocated; "" when there is none. */
+ * lines joined by spaces, valid UTF-8 without control characters, at most
+ * `max` characters (cut ones end in "…"). Newly allocated; "" when there
+ * is none. */
 char *answer_own_text(const char *text, gsize max);
 
 #endif

@@ -225,6 +225,10 @@ int main(void)
 	g_autoptr(nomd_config) bad = load("programme = { ends = \"end of June\"; };", &e2);
 	ok(!bad && e2 && strstr(e2->message, "t.conf:3: 'programme.ends' must be an ISO 8601 date"),
 	   "a bad programme.ends: FILE:LINE (%s)", e2 ? e2->message : "");
+	g_autoptr(GError) e4 = NULL;
+	g_autoptr(nomd_config) early = load("programme = { closes = \"2027-01-31\"; ends = \"2027-01-31\"; };", &e4);
+	ok(!early && e4 && strstr(e4->message, "t.conf:3: 'programme.ends' must come after"),
+	   "programme.ends not after programme.closes: refused (%s)", e4 ? e4->message : "");
 	g_autoptr(GError) e3 = NULL;
 	g_autoptr(nomd_config) neg = load("mentoring = { checkin_days = -1; };", &e3);
 	ok(!neg && e3 && strstr(e3->message, "mentoring.checkin_days"), "mentoring.checkin_days below 0: refused");
