@@ -781,6 +781,8 @@ gboolean ingest_prepare(const struct nomd_config *cfg, struct imap_conn *imap, G
 	return TRUE;
 }
 
+#define INGEST_PROGRESS_MIN 100
+
 static gboolean sync_inbox(struct ingest *ing, struct imap_conn *imap, gboolean full, GError **error);
 
 gboolean ingest_sync(struct ingest *ing, struct imap_conn *imap, gboolean full, GError **error)
@@ -825,10 +827,17 @@ static gboolean sync_inbox(struct ingest *ing, struct imap_conn *imap, gboolean 
 	ing->waiting = (int)uids->len;
 	if (uids->len)
 		log_info("%u message(s) to process in %s", uids->len, cfg->imap.inbox);
-	for (guint i = 0; i < uids->len && !(ing->stop && *ing->stop); i += cfg->imap.batch_size) {
+	/* A backlog worth waiting for shows its progress (on a terminal). */
+	gboolean show = uids->len >= INGEST_PROGRESS_MIN;
+	gint64 started = g_get_monotonic_time();
+	gboolean ok = TRUE;
+	for (guint i = 0; ok && i < uids->len && !(ing->stop && *ing->stop); i += cfg->imap.batch_size) {
 		guint n = MIN((guint)cfg->imap.batch_size, uids->len - i);
-		if (!sync_batch(ing, imap, uidvalidity, &g_array_index(uids, guint32, i), n, error))
-			return FALSE;
+		ok = sync_batch(ing, imap, uidvalidity, &g_array_index(uids, guint32, i), n, error);
+		if (ok && show)
+			log_progress("messages", i + n, uids->len, started);
 	}
-	return TRUE;
+	if (show)
+		log_progress_end();
+	return ok;
 }

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 static enum log_level current_level = LOG_LVL_INFO;
+static gboolean progress_on;
+static char *progress_text; /* the line shown; NULL: none */
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
@@ -31,5 +33,39 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	for (char *p = text; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	/* Above the progress line, which is drawn again under it. */
+	if (progress_text)
+		fputs("\r\033[K", stderr);
 	fprintf(stderr, "nomd[%d]: %s: %s\n", (int)getpid(), level_names[level], text);
+	if (progress_text)
+		fputs(progress_text, stderr);
+}
+
+void log_enable_progress(void)
+{
+	progress_on = TRUE;
+}
+
+void log_progress(const char *what, guint done, guint total, gint64 started)
+{
+	if (!progress_on)
+		return;
+	double seconds = (double)(g_get_monotonic_time() - started) / G_USEC_PER_SEC;
+	double rate = seconds > 0 ? done / seconds : 0;
+	g_free(progress_text);
+	if (done >= total || rate <= 0)
+		progress_text = g_strdup_printf("nomd: %u of %u %s in %.0f s", done, total, what, seconds);
+	else
+		progress_text = g_strdup_printf("nomd: %u of %u %s, %.0f/s, about %.0f s left", done, total, what, rate,
+						(total - done) / rate);
+	fprintf(stderr, "\r\033[K%s", progress_text);
+	fflush(stderr);
+}
+
+void log_progress_end(void)
+{
+	if (!progress_text)
+		return;
+	fputc('\n', stderr);
+	g_clear_pointer(&progress_text, g_free);
 }

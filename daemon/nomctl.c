@@ -343,13 +343,14 @@ static int run_outbox(const struct nomctl_run *r)
  * and a subcommand each ("event add") are listed in usage in this order. */
 static const struct nomctl_command commands[] = {
 	/* name, sub, args, help, min and max arguments, flags, handler */
-	{ "export", NULL, "[--format json|csv]", "nominees, with consent", 0, 0, 0, run_export },
-	{ "messages", NULL, "[--format json|csv]", "every message and its outcome", 0, 0, 0, run_messages },
-	{ "outbox", NULL, "[--format json|csv]", "mail queued and sent", 0, 0, 0, run_outbox },
+	{ "export", NULL, "[--format table|json|csv]", "nominees, with consent", 0, 0, NOMCTL_TABLE, run_export },
+	{ "messages", NULL, "[--format table|json|csv]", "every message and its outcome", 0, 0, NOMCTL_TABLE,
+	  run_messages },
+	{ "outbox", NULL, "[--format table|json|csv]", "mail queued and sent", 0, 0, NOMCTL_TABLE, run_outbox },
 	{ "outbox", "retry", "ID|--failed", "send a failed mail (or all) again", 1, 1, 0, run_retry },
 	{ "outbox", "show", "ID", "the mail as it goes out, in today's templates", 1, 1, 0, run_show },
-	{ "pairs", NULL, "[--format json|csv]", "pairs, current and ended, and how each is doing", 0, 0, 0,
-	  nomctl_pairs },
+	{ "pairs", NULL, "[--format table|json|csv]", "pairs, current and ended, and how each is doing", 0, 0,
+	  NOMCTL_TABLE, nomctl_pairs },
 	{ "pair", NULL,
 	  "--dry-run|--commit [--format table|json|csv]\n"
 	  "[--pin MEMBER_EMAIL MENTOR_EMAIL]... [--forbid MEMBER_EMAIL MENTOR_EMAIL]...",
@@ -366,11 +367,12 @@ static const struct nomctl_command commands[] = {
 	  "invite the audience", 0, -1, 0, nomctl_event_add },
 	{ "event", "update", "ID [the same options]", "invitees get the update", 1, -1, 0, nomctl_event_update },
 	{ "event", "cancel", "ID", "invitees get a cancellation", 1, 1, 0, nomctl_event_cancel },
-	{ "event", "list", "[--format json|csv]", "events and their answers", 0, 0, 0, nomctl_event_list },
+	{ "event", "list", "[--format table|json|csv]", "events and their answers", 0, 0, NOMCTL_TABLE,
+	  nomctl_event_list },
 	{ "call", NULL, "--dry-run|--send", "the call for nominations, to each organisation once", 1, 1, 0,
 	  nomctl_call },
 	{ "digest", NULL, "--preview|--send", "the staff digest, now", 1, 1, 0, nomctl_digest },
-	{ "status", NULL, "[--format json|csv]", "how nomd is doing", 0, 0, 0, nomctl_status },
+	{ "status", NULL, "[--format table|json|csv]", "how nomd is doing", 0, 0, NOMCTL_TABLE, nomctl_status },
 	{ "forget", NULL, "[--keep-mail] EMAIL", "erase a person's data everywhere", 1, 1, 0, nomctl_forget },
 	{ "reprocess", NULL, "MESSAGE_ID", "apply a held message again", 1, 1, 0, nomctl_reprocess },
 	{ "templates", "export", "[--force] DIR", "the built-in templates, to edit", 1, 2, NOMCTL_NO_CONFIG,
@@ -449,8 +451,8 @@ int main(int argc, char **argv)
 	gboolean keep_mail = FALSE, version = FALSE;
 	GOptionEntry entries[] = {
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "FILE" },
-		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format, "Output format: json (default; pair: table) or csv",
-		  "FORMAT" },
+		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+		  "Output format: table (the default on a terminal), json (the default into a pipe) or csv", "FORMAT" },
 		{ "keep-mail", 0, 0, G_OPTION_ARG_NONE, &keep_mail, "forget: leave the messages on the server", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },

@@ -24,7 +24,7 @@ struct nomctl_run {
 typedef int (*nomctl_handler)(const struct nomctl_run *r);
 
 enum nomctl_flags {
-	NOMCTL_TABLE = 1 << 0,	   /* --format table is allowed (pair) */
+	NOMCTL_TABLE = 1 << 0,	   /* --format table is allowed */
 	NOMCTL_NO_CONFIG = 1 << 1, /* neither configuration nor store: cfg and *st are NULL */
 };
 

@@ -1,15 +1,145 @@
-/* nomctl_print: nomctl's rows as JSON or CSV (see nomctl_print.h). */
+/* nomctl_print: nomctl's rows as JSON, CSV or a table (see
+ * nomctl_print.h). */
 #include "nomctl_print.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "util.h"
 
 enum format print_format(const char *format)
 {
-	return format && strcmp(format, "csv") == 0 ? FMT_CSV : FMT_JSON;
+	if (!format)
+		return isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_JSON;
+	return strcmp(format, "csv") == 0 ? FMT_CSV : strcmp(format, "table") == 0 ? FMT_TABLE : FMT_JSON;
+}
+
+gsize print_display_width(const char *s)
+{
+	gsize width = 0;
+	for (const char *p = s; p && *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		width += g_unichar_iszerowidth(c) ? 0 : g_unichar_iswide(c) ? 2 : 1;
+	}
+	return width;
+}
+
+/* `s` cut to `width` columns, "…" (one column) marking the cut. */
+static char *cut_to(const char *s, gsize width)
+{
+	if (print_display_width(s) <= width)
+		return g_strdup(s);
+	GString *out = g_string_new(NULL);
+	gsize used = 0;
+	for (const char *p = s; *p && width > 0; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		gsize w = g_unichar_iszerowidth(c) ? 0 : g_unichar_iswide(c) ? 2 : 1;
+		if (used + w > width - 1)
+			break;
+		g_string_append_unichar(out, c);
+		used += w;
+	}
+	if (width > 0)
+		g_string_append(out, "…");
+	return g_string_free(out, FALSE);
+}
+
+/* The terminal's width in columns: the terminal's own, else COLUMNS;
+ * 0 when neither says (a pipe: nothing is cut). */
+static gsize terminal_columns(void)
+{
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	const char *env = g_getenv("COLUMNS");
+	gint64 cols = env ? g_ascii_strtoll(env, NULL, 10) : 0;
+	return cols > 0 && cols < 10000 ? (gsize)cols : 0;
+}
+
+/* Colour (the header in bold) only on a terminal, never with NO_COLOR. */
+static gboolean use_colour(void)
+{
+	const char *no = g_getenv("NO_COLOR");
+	return isatty(STDOUT_FILENO) && !(no && *no);
+}
+
+#define TABLE_GAP 2
+#define TABLE_MIN_WIDTH 6
+
+/* Column widths that fit `columns` (0: any): the widest shrinks first,
+ * to TABLE_MIN_WIDTH at the least; what still does not fit is left out
+ * from the right. Returns how many columns are shown. */
+static guint fit_widths(gsize *width, guint n, gsize columns)
+{
+	if (!columns)
+		return n;
+	for (;;) {
+		gsize total = (n ? (n - 1) * TABLE_GAP : 0), widest = 0;
+		for (guint i = 0; i < n; i++) {
+			total += width[i];
+			if (width[i] > width[widest])
+				widest = i;
+		}
+		if (total <= columns)
+			return n;
+		if (width[widest] > TABLE_MIN_WIDTH)
+			width[widest]--;
+		else if (n > 1)
+			n--;
+		else
+			return n;
+	}
+}
+
+static void print_table(struct printer *pr)
+{
+	/* A column empty in every row says nothing to a person (CSV and
+	 * JSON keep it). */
+	g_autoptr(GArray) cols = g_array_new(FALSE, FALSE, sizeof(guint));
+	for (guint i = 0; i < pr->names->len; i++) {
+		gboolean any = pr->cells->len == 0;
+		for (guint r = 0; r < pr->cells->len && !any; r++)
+			any = *((char **)pr->cells->pdata[r])[i] != '\0';
+		if (any)
+			g_array_append_val(cols, i);
+	}
+	guint n = cols->len;
+	g_autofree gsize *width = g_new0(gsize, n ? n : 1);
+	for (guint k = 0; k < n; k++) {
+		guint i = g_array_index(cols, guint, k);
+		width[k] = print_display_width(pr->names->pdata[i]);
+		for (guint r = 0; r < pr->cells->len; r++)
+			width[k] = MAX(width[k], print_display_width(((char **)pr->cells->pdata[r])[i]));
+	}
+	guint shown = fit_widths(width, n, terminal_columns());
+	gboolean bold = use_colour();
+	g_autoptr(GString) out = g_string_new(NULL);
+	for (guint r = 0; r <= pr->cells->len; r++) {
+		char **row = r ? pr->cells->pdata[r - 1] : (char **)pr->names->pdata;
+		if (!r && bold)
+			g_string_append(out, "\033[1m");
+		gsize pad = 0;
+		for (guint k = 0; k < shown; k++) {
+			g_autofree char *cell = cut_to(row[g_array_index(cols, guint, k)], width[k]);
+			for (; pad; pad--)
+				g_string_append_c(out, ' ');
+			g_string_append(out, cell);
+			pad = (k + 1 < shown) ? width[k] - print_display_width(cell) + TABLE_GAP : 0;
+		}
+		if (!r && bold)
+			g_string_append(out, "\033[0m");
+		g_string_append_c(out, '\n');
+	}
+	if (!pr->cells->len)
+		g_string_append(out, "(none)\n");
+	fputs(out->str, stdout);
+	fflush(stdout);
+	if (shown < n)
+		fprintf(stderr, "nomctl: %u more column(s) (%s ...) do not fit; --format csv or json shows them all\n",
+			n - shown, (const char *)pr->names->pdata[g_array_index(cols, guint, shown)]);
 }
 
 /* Columns printed as JSON numbers or arrays rather than strings. */
@@ -54,11 +184,39 @@ void print_end(struct printer *pr)
 {
 	if (pr->format == FMT_JSON)
 		fputs(pr->rows ? "\n]\n" : "[]\n", stdout);
+	if (pr->format != FMT_TABLE)
+		return;
+	if (pr->names)
+		print_table(pr);
+	else
+		fputs("(none)\n", stdout);
+	g_clear_pointer(&pr->names, g_ptr_array_unref);
+	g_clear_pointer(&pr->cells, g_ptr_array_unref);
+}
+
+/* A row kept for the table: each cell on one line, inert on a screen. */
+static void keep_table_row(struct printer *pr, int n, const char *const *names, const char *const *values)
+{
+	if (!pr->names) {
+		pr->names = g_ptr_array_new_with_free_func(g_free);
+		for (int i = 0; i < n; i++)
+			g_ptr_array_add(pr->names, g_strdup(names[i]));
+		pr->cells = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	}
+	char **row = g_new0(char *, pr->names->len + 1);
+	for (guint i = 0; i < pr->names->len; i++)
+		row[i] = terminal_text((int)i < n && values[i] ? values[i] : "", FALSE);
+	g_ptr_array_add(pr->cells, row);
 }
 
 void print_row(void *data, int n, const char *const *names, const char *const *values)
 {
 	struct printer *pr = data;
+	if (pr->format == FMT_TABLE) {
+		keep_table_row(pr, n, names, values);
+		pr->rows++;
+		return;
+	}
 	g_autoptr(GString) out = g_string_new(NULL);
 	if (pr->format == FMT_CSV) {
 		if (pr->rows == 0) {

@@ -107,6 +107,10 @@ int main(int argc, char **argv)
 		log_error("%s", error->message);
 		return EX_CANTCREAT;
 	}
+	/* A person watching a backlog: one progress line. Never in the
+	 * journal or a pipe. */
+	if (once && isatty(STDERR_FILENO))
+		log_enable_progress();
 	struct daemon_flags flags = { &stop_requested, &reload_requested, &wake_requested };
 	int rc = once ? daemon_once(cfg, templates, &st, &flags)
 		      : daemon_run(config_path, &cfg, &templates, &st, &flags);

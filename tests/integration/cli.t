@@ -11,31 +11,15 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import BUILD, ROOT, INBOX_USER, Daemon, form_message, nomctl, nomctl_json, nomd, run, section, write_config, workdir  # noqa: E402
+from nomdtest import BUILD, ROOT, INBOX_USER, Daemon, form_message, nomctl, nomctl_json, nomd, run, run_on_tty, section, write_config, workdir  # noqa: E402
 
 EX_USAGE, EX_CONFIG = 64, 78
 work = workdir("nomd-cli-")
 
 
-def on_tty(conf, *args):
-    """nomctl with its output on a pseudo-terminal, as a person sees it:
-    (exit status, output as text)."""
-    import pty
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(os.path.join(BUILD, "nomctl"), ["nomctl", "-c", conf, *args])
-    out = b""
-    while True:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        out += data
-    os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
+def on_tty(conf, *args, env=None):
+    """nomctl with its output on a pseudo-terminal: (exit status, text)."""
+    return run_on_tty([os.path.join(BUILD, "nomctl"), "-c", conf, *args], env=env)
 
 
 def conf_file(name, text):
@@ -187,17 +171,25 @@ with MailStack(os.path.join(work, "stack")) as ms:
     r = nomctl(tconf, "export", "--format", "csv")
     tap.ok(evil in r.stdout, "CSV to a pipe keeps it exact")
     active = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u0080-\u009f\u202a-\u202e]")
-    for args in (("export", "--format", "csv"), ("export",), ("messages", "--format", "csv"),
-                 ("pair", "--dry-run"), ("digest", "--preview")):
+    for args in (("export", "--format", "csv"), ("export", "--format", "json"), ("export",),
+                 ("messages", "--format", "csv"), ("pair", "--dry-run"), ("digest", "--preview")):
         rc, out = on_tty(tconf, *args)
+        if args == ("export",):  # a table: its header in bold, our only escape
+            tap.ok(out.startswith("\x1b[1morganisation") and "\x1b[0m\r\n" in out,
+                   "nomctl export on a terminal is a table, its header in bold")
+            out = out.replace("\x1b[1m", "", 1).replace("\x1b[0m", "", 1)
         bad = sorted(set(active.findall(out)))
         tap.ok(rc == 0 and not bad, f"nomctl {' '.join(args)} on a terminal: no control characters "
                f"(exit {rc}; found {[hex(ord(c)) for c in bad]})")
-        if args == ("export",):
+        if args == ("export", "--format", "json"):
             tap.is_([n["name"] for n in json.loads(out)], [evil], "  JSON escapes them: the same name to a parser")
         elif args[0] == "messages":
             tap.ok(re.search(r"Nominations +now", out), "  and the subject is shown without them")
         else:
             tap.ok("Eve Smith" in out, "  and the name is shown without them")
+
+    rc, out = on_tty(tconf, "export", env=dict(os.environ, NO_COLOR="1"))
+    tap.ok(rc == 0 and out.startswith("organisation") and "\x1b" not in out,
+           "with NO_COLOR set: the same table, no colour")
 
 tap.done()

@@ -215,7 +215,8 @@ with stack as ms:
     # Staff see the round in the digest.
     r = nomctl_at(conf, "2027-02-01T12:00:00Z", "digest", "--preview")
     chased = len([ce for ce in everyone if len(second[ce]) == 2])
-    tap.ok(f"Call for nominations: sent to {len(orgs) + 1} of {len(orgs) + 1} organisations; 4 have nominated." in r.stdout
+    everyone_n = len(orgs) + 1
+    tap.ok(f"Call for nominations: sent to {everyone_n} of {everyone_n} organisations; 4 have nominated." in r.stdout
            and re.search(r"Chasers 14 days before the close: sent to \d+ organisation", r.stdout)
            and "Chasers 7 days before the close: sent to 0 organisation(s)." in r.stdout
            and f"Chasers 2 days before the close: sent to {chased} organisation(s)." in r.stdout

@@ -181,6 +181,27 @@ def run(args, timeout=120, env=None, expect=0):
     return subprocess.CompletedProcess(cmd, p.returncode, out, err)
 
 
+def run_on_tty(argv, env=None):
+    """argv with stdout and stderr on a pseudo-terminal, as a person sees
+    it: (exit status, output as text; the terminal ends lines in CR LF)."""
+    import pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(argv[0], list(argv), env or os.environ)
+    out = b""
+    while True:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        out += data
+    os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
+
+
 def nomd(conf, *args, expect=0):
     return run([os.path.join(BUILD, "nomd"), "-c", conf, *args], expect=expect)
 
