@@ -121,6 +121,8 @@ static const struct key keys[] = {
 	{ .path = "documents.cpu_seconds", .type = KT_INT, .offset = OFF(documents.cpu_seconds), .min = 1, .max = 300, .def_int = 10 },
 	{ .path = "documents.timeout", .type = KT_INT, .offset = OFF(documents.timeout), .min = 1, .max = 600, .def_int = 30 },
 	{ .path = "staff.digest", .type = KT_STRING, .offset = OFF(digest), .def_string = "daily 08:00" },
+	/* The digest's attachment: the round as a workbook, current nominees as CSV, or nothing. */
+	{ .path = "staff.digest_attachment", .type = KT_STRING, .offset = OFF(digest_attachment), .def_string = "xlsx" },
 	{ .path = "staff.timezone", .type = KT_STRING, .offset = OFF(timezone), .def_string = "Europe/London" },
 	{ .path = "staff.addresses", .type = KT_ADDRESS_LIST, .offset = OFF(staff) },
 };
@@ -691,6 +693,12 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 	if (cfg->programme.require_authentication && !cfg->programme.trusted_authserv_id) {
 		fail_at(error, path, config_lookup(&cf, "programme.require_authentication"),
 			"'programme.require_authentication' needs 'programme.trusted_authserv_id'");
+		goto out;
+	}
+	if (strcmp(cfg->digest_attachment, "xlsx") != 0 && strcmp(cfg->digest_attachment, "csv") != 0 &&
+	    strcmp(cfg->digest_attachment, "none") != 0) {
+		fail_at(error, path, config_lookup(&cf, "staff.digest_attachment"),
+			"'staff.digest_attachment' must be \"xlsx\", \"csv\" or \"none\"");
 		goto out;
 	}
 	if (cfg->smtp.retry_min > cfg->smtp.retry_max) {

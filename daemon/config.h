@@ -107,6 +107,7 @@ struct nomd_config {
 	} documents;
 	GPtrArray *staff;	  /* of char *, lower-case addresses */
 	char *digest;		  /* "daily HH:MM", "weekly DAY HH:MM" or "off" */
+	char *digest_attachment;  /* "xlsx", "csv" or "none" */
 	char *timezone;		  /* of the digest schedule and of dates staff read */
 	GPtrArray *organisations; /* of struct organisation * */
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "events.h"
+#include "listing.h"
 #include "log.h"
 #include "mentoring.h"
 #include "outbox.h"
@@ -20,9 +21,9 @@ void digest_free(struct digest *d)
 	g_free(d->subject);
 	g_free(d->text);
 	g_free(d->html_body);
-	if (d->csv)
-		g_bytes_unref(d->csv);
-	g_free(d->csv_name);
+	if (d->attachment)
+		g_bytes_unref(d->attachment);
+	g_free(d->attachment_name);
 	if (d->mentions)
 		g_array_unref(d->mentions);
 	g_free(d);
@@ -488,6 +489,28 @@ static void keep_csv_row(void *data, int n, const char *const *names, const char
 	g_string_append(csv, "\r\n");
 }
 
+/* The attachment staff.digest_attachment asks for, named for `day`. */
+static gboolean attach(const struct nomd_config *cfg, struct store *st, const char *day, struct digest *d,
+		       GError **error)
+{
+	if (strcmp(cfg->digest_attachment, "xlsx") == 0) {
+		g_autoptr(xlsx) book = xlsx_new(cfg->timezone);
+		if (!listing_workbook(cfg, st, book, error) || !(d->attachment = xlsx_bytes(book, error)))
+			return FALSE;
+		d->attachment_name = g_strdup_printf("nominations-%s.xlsx", day);
+		d->attachment_type = XLSX_TYPE;
+	} else if (strcmp(cfg->digest_attachment, "csv") == 0) {
+		g_autoptr(GString) csv = g_string_new("\xEF\xBB\xBF");
+		if (!store_report(st, REPORT_CURRENT_NOMINEES, 0, keep_csv_row, csv, error))
+			return FALSE;
+		gsize len = csv->len;
+		d->attachment = g_bytes_new_take(g_string_free(g_steal_pointer(&csv), FALSE), len);
+		d->attachment_name = g_strdup_printf("nominees-%s.csv", day);
+		d->attachment_type = "text/csv";
+	}
+	return TRUE;
+}
+
 gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 now, struct digest **out, GError **error)
 {
 	g_autofree char *since = NULL;
@@ -513,19 +536,22 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 	    !section_answers(cfg, st, mark, &w, error) || !section_feedback(cfg, st, &w, error) ||
 	    !section_events(st, now, &w, error))
 		return FALSE;
-	g_autoptr(GString) csv = g_string_new("\xEF\xBB\xBF");
-	if (!store_report(st, REPORT_CURRENT_NOMINEES, 0, keep_csv_row, csv, error))
-		return FALSE;
-	line(&w, "%s", "");
-	line(&w, "Attached: every current nominee as a spreadsheet (nominees-%s.csv).", day);
 	struct digest *d = g_new0(struct digest, 1);
+	if (!attach(cfg, st, day, d, error)) {
+		digest_free(d);
+		return FALSE;
+	}
+	line(&w, "%s", "");
+	if (d->attachment && strcmp(cfg->digest_attachment, "xlsx") == 0)
+		line(&w,
+		     "Attached: the round as a workbook (%s): nominees, organisations, pairs, events and held mail.",
+		     d->attachment_name);
+	else if (d->attachment)
+		line(&w, "Attached: every current nominee as a spreadsheet (%s).", d->attachment_name);
 	d->subject = g_strdup_printf("%s digest %s: %u new, %u held, %u mail problem%s", cfg->programme.name, day,
 				     fresh, held, problems, problems == 1 ? "" : "s");
 	d->text = g_strdup(text->str);
 	d->html_body = g_strdup(html->str);
-	gsize len = csv->len;
-	d->csv = g_bytes_new_take(g_string_free(g_steal_pointer(&csv), FALSE), len);
-	d->csv_name = g_strdup_printf("nominees-%s.csv", day);
 	if (!store_digest_mentions(st, mark, &d->mentions, error)) {
 		digest_free(d);
 		return FALSE;
@@ -547,10 +573,9 @@ static gboolean queue_digest(const struct nomd_config *cfg, struct store *st, gi
 					   .to = cfg->staff->pdata[i],
 					   .mentions = (const gint64 *)(void *)d->mentions->data,
 					   .n_mentions = d->mentions->len,
-					   /* NUL-terminated: it was a GString */
-					   .attachment_text = g_bytes_get_data(d->csv, NULL),
-					   .attachment_type = "text/csv",
-					   .attachment_name = d->csv_name };
+					   .attachment = d->attachment,
+					   .attachment_type = d->attachment_type,
+					   .attachment_name = d->attachment_name };
 		if (!outbox_queue(cfg, st, &m, words, error))
 			return FALSE;
 	}

@@ -19,9 +19,13 @@
 
 struct digest {
 	char *subject, *text, *html;
-	char *html_body;  /* the HTML before layout.html frames it */
-	GBytes *csv;	  /* with the byte order mark */
-	char *csv_name;	  /* "nominees-2027-01-20.csv" */
+	char *html_body; /* the HTML before layout.html frames it */
+	/* staff.digest_attachment: the round as a workbook
+	 * ("nominations-2027-01-20.xlsx"), current nominees as CSV with a
+	 * byte order mark ("nominees-2027-01-20.csv"), or none (NULL). */
+	GBytes *attachment;
+	char *attachment_name;
+	const char *attachment_type;
 	GArray *mentions; /* the nominee rows (gint64) it names */
 };
 

@@ -311,31 +311,44 @@ static int run_show(const struct nomctl_run *r)
 	return EX_OK;
 }
 
-static int print_listing(const struct nomctl_run *r, gboolean (*each)(struct store *, store_row_fn, void *, GError **))
+struct printer nomctl_printer(const struct nomctl_run *r, const char *sheet)
 {
-	struct printer pr = { .format = print_format(r->format) };
+	return (struct printer){ .format = print_format(r->format),
+				 .output = r->output,
+				 .sheet = sheet,
+				 .timezone = r->cfg ? r->cfg->timezone : NULL };
+}
+
+int nomctl_print_end(struct printer *pr)
+{
+	return print_end(pr) ? EX_OK : EX_CANTCREAT;
+}
+
+static int print_listing(const struct nomctl_run *r, const char *sheet,
+			 gboolean (*each)(struct store *, store_row_fn, void *, GError **))
+{
+	struct printer pr = nomctl_printer(r, sheet);
 	g_autoptr(GError) error = NULL;
 	if (!each(*r->st, print_row, &pr, &error)) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}
-	print_end(&pr);
-	return EX_OK;
+	return nomctl_print_end(&pr);
 }
 
 static int run_export(const struct nomctl_run *r)
 {
-	return print_listing(r, store_each_nominee);
+	return print_listing(r, "Nominees", store_each_nominee);
 }
 
 static int run_messages(const struct nomctl_run *r)
 {
-	return print_listing(r, store_each_message);
+	return print_listing(r, "Messages", store_each_message);
 }
 
 static int run_outbox(const struct nomctl_run *r)
 {
-	return print_listing(r, store_each_outbox);
+	return print_listing(r, "Outbox", store_each_outbox);
 }
 
 /* Every command: usage, dispatch and the argument count read this table.
@@ -343,22 +356,26 @@ static int run_outbox(const struct nomctl_run *r)
  * and a subcommand each ("event add") are listed in usage in this order. */
 static const struct nomctl_command commands[] = {
 	/* name, sub, args, help, min and max arguments, flags, handler */
-	{ "export", NULL, "[--format table|json|csv]", "nominees, with consent", 0, 0, NOMCTL_TABLE, run_export },
-	{ "messages", NULL, "[--format table|json|csv]", "every message and its outcome", 0, 0, NOMCTL_TABLE,
-	  run_messages },
-	{ "outbox", NULL, "[--format table|json|csv]", "mail queued and sent", 0, 0, NOMCTL_TABLE, run_outbox },
+	{ "export", NULL, "[--format table|json|csv|xlsx --output FILE]", "nominees, with consent", 0, 0,
+	  NOMCTL_TABLE | NOMCTL_XLSX, run_export },
+	{ "messages", NULL, "[--format table|json|csv|xlsx --output FILE]", "every message and its outcome", 0, 0,
+	  NOMCTL_TABLE | NOMCTL_XLSX, run_messages },
+	{ "outbox", NULL, "[--format table|json|csv|xlsx --output FILE]", "mail queued and sent", 0, 0,
+	  NOMCTL_TABLE | NOMCTL_XLSX, run_outbox },
 	{ "outbox", "retry", "ID|--failed", "send a failed mail (or all) again", 1, 1, 0, run_retry },
 	{ "outbox", "show", "ID", "the mail as it goes out, in today's templates", 1, 1, 0, run_show },
-	{ "pairs", NULL, "[--format table|json|csv]", "pairs, current and ended, and how each is doing", 0, 0,
-	  NOMCTL_TABLE, nomctl_pairs },
+	{ "pairs", NULL, "[--format table|json|csv|xlsx --output FILE]",
+	  "pairs, current and ended, and how each is doing", 0, 0, NOMCTL_TABLE | NOMCTL_XLSX, nomctl_pairs },
 	{ "pair", NULL,
 	  "--dry-run|--commit [--format table|json|csv]\n"
 	  "[--pin MEMBER_EMAIL MENTOR_EMAIL]... [--forbid MEMBER_EMAIL MENTOR_EMAIL]...",
 	  "propose pairs, or record them and tell them", 0, -1, NOMCTL_TABLE, run_pair },
 	{ "pair", NULL, "--rematch MEMBER_EMAIL [--dry-run] [--why TEXT] [--format table|json|csv]",
 	  "end a member's pair and pair them again", 0, -1, NOMCTL_TABLE, run_pair },
-	{ "feedback", NULL, "[--format table|json|csv]", "ratings and comments at the programme's end", 0, 0,
-	  NOMCTL_TABLE, nomctl_feedback },
+	{ "feedback", NULL, "[--format table|json|csv|xlsx --output FILE]",
+	  "ratings and comments at the programme's end", 0, 0, NOMCTL_TABLE | NOMCTL_XLSX, nomctl_feedback },
+	{ "report", NULL, "--output FILE.xlsx", "every sheet in one workbook: nominees, organisations, pairs, ...", 0,
+	  0, 0, nomctl_report },
 	{ "withdraw", NULL, "EMAIL", "withdraw a nominee; a partner is told", 1, 1, 0, run_withdraw },
 	{ "event", "add",
 	  "--title T --start \"YYYY-MM-DD HH:MM\" --duration 2h\n"
@@ -367,8 +384,8 @@ static const struct nomctl_command commands[] = {
 	  "invite the audience", 0, -1, 0, nomctl_event_add },
 	{ "event", "update", "ID [the same options]", "invitees get the update", 1, -1, 0, nomctl_event_update },
 	{ "event", "cancel", "ID", "invitees get a cancellation", 1, 1, 0, nomctl_event_cancel },
-	{ "event", "list", "[--format table|json|csv]", "events and their answers", 0, 0, NOMCTL_TABLE,
-	  nomctl_event_list },
+	{ "event", "list", "[--format table|json|csv|xlsx --output FILE]", "events and their answers", 0, 0,
+	  NOMCTL_TABLE | NOMCTL_XLSX, nomctl_event_list },
 	{ "call", NULL, "--dry-run|--send", "the call for nominations, to each organisation once", 1, 1, 0,
 	  nomctl_call },
 	{ "digest", NULL, "--preview|--send", "the staff digest, now", 1, 1, 0, nomctl_digest },
@@ -448,11 +465,14 @@ int main(int argc, char **argv)
 {
 	g_autofree char *config_path = NULL;
 	g_autofree char *format = NULL;
+	g_autofree char *output = NULL;
 	gboolean keep_mail = FALSE, version = FALSE;
 	GOptionEntry entries[] = {
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "FILE" },
 		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format,
 		  "Output format: table (the default on a terminal), json (the default into a pipe) or csv", "FORMAT" },
+		{ "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "The workbook to write (--format xlsx, report)",
+		  "FILE" },
 		{ "keep-mail", 0, 0, G_OPTION_ARG_NONE, &keep_mail, "forget: leave the messages on the server", NULL },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -488,8 +508,20 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0 &&
-	    !(strcmp(format, "table") == 0 && (cmd->flags & NOMCTL_TABLE))) {
+	    !(strcmp(format, "table") == 0 && (cmd->flags & NOMCTL_TABLE)) &&
+	    !(strcmp(format, "xlsx") == 0 && (cmd->flags & NOMCTL_XLSX))) {
 		fprintf(stderr, "nomctl: unknown format '%s'\n", format);
+		return EX_USAGE;
+	}
+	/* A workbook is a file, never a terminal's business. */
+	gboolean xlsx = format && strcmp(format, "xlsx") == 0;
+	if (xlsx != (output != NULL) && cmd->run != nomctl_report) {
+		fprintf(stderr, "nomctl: %s\n",
+			xlsx ? "--format xlsx needs --output FILE" : "--output goes with --format xlsx");
+		return EX_USAGE;
+	}
+	if (cmd->run == nomctl_report && (!output || (format && !xlsx))) {
+		fputs("nomctl: report needs --output FILE.xlsx\n", stderr);
 		return EX_USAGE;
 	}
 	g_autoptr(nomd_config) cfg = NULL;
@@ -507,7 +539,8 @@ int main(int argc, char **argv)
 	const struct nomctl_run run = {
 		.cfg = cfg,
 		.st = &st,
-		.format = format,
+		.format = cmd->run == nomctl_report ? "xlsx" : format,
+		.output = output,
 		.keep_mail = keep_mail,
 		.argc = nargs,
 		.argv = argv + 1 + used,

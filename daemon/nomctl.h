@@ -16,6 +16,7 @@ struct nomctl_run {
 	const struct nomd_config *cfg; /* NULL with NOMCTL_NO_CONFIG */
 	struct store **st;	       /* open; a handler may close and reopen it */
 	const char *format;	       /* --format, NULL when not given */
+	const char *output;	       /* --output FILE (a workbook), NULL when not given */
 	gboolean keep_mail;	       /* --keep-mail */
 	int argc;
 	char **argv;
@@ -26,6 +27,7 @@ typedef int (*nomctl_handler)(const struct nomctl_run *r);
 enum nomctl_flags {
 	NOMCTL_TABLE = 1 << 0,	   /* --format table is allowed */
 	NOMCTL_NO_CONFIG = 1 << 1, /* neither configuration nor store: cfg and *st are NULL */
+	NOMCTL_XLSX = 1 << 2,	   /* --format xlsx --output FILE is allowed */
 };
 
 struct nomctl_command {
@@ -44,6 +46,15 @@ int nomctl_event_update(const struct nomctl_run *r);
 int nomctl_event_cancel(const struct nomctl_run *r);
 int nomctl_event_list(const struct nomctl_run *r);
 int nomctl_digest(const struct nomctl_run *r);
+
+/* The printer for a listing: --format, and for a workbook --output, this
+ * sheet's name and staff.timezone (nomctl.c). */
+struct printer nomctl_printer(const struct nomctl_run *r, const char *sheet);
+/* print_end's outcome as an exit status. */
+int nomctl_print_end(struct printer *pr);
+
+/* nomctl report --output FILE.xlsx: every sheet at once (nomctl_report.c) */
+int nomctl_report(const struct nomctl_run *r);
 
 /* nomctl pairs, feedback, and pair --rematch (nomctl_mentoring.c) */
 int nomctl_pairs(const struct nomctl_run *r);

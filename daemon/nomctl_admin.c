@@ -117,8 +117,7 @@ int nomctl_status(const struct nomctl_run *r)
 			values[i] = l->value;
 		}
 		print_row(&pr, (int)lines->len, names, values);
-		print_end(&pr);
-		return EX_OK;
+		return print_end(&pr) ? EX_OK : EX_CANTCREAT;
 	}
 	for (guint i = 0; i < lines->len; i++) {
 		const struct status_line *l = lines->pdata[i];

@@ -11,6 +11,7 @@
 #include "deliver.h"
 #include "digest.h"
 #include "events.h"
+#include "listing.h"
 #include "nomctl.h"
 #include "reply.h"
 #include "schedule.h"
@@ -278,37 +279,12 @@ int nomctl_event_cancel(const struct nomctl_run *r)
 int nomctl_event_list(const struct nomctl_run *r)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) events = NULL;
-	if (!store_events(*r->st, FALSE, 0, &events, &error)) {
+	struct printer pr = nomctl_printer(r, "Events");
+	if (!listing_each_event(*r->st, print_row, &pr, &error)) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}
-	struct printer pr = { .format = print_format(r->format) };
-	const char *names[] = { "id",	    "uid",	  "title",    "start",	   "timezone", "duration_minutes",
-				"location", "online_url", "audience", "capacity",  "status",   "sequence",
-				"invited",  "accepted",	  "declined", "tentative", "waiting" };
-	for (guint i = 0; i < events->len; i++) {
-		const struct event_record *e = events->pdata[i];
-		g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(e->starts_at);
-		g_autofree char *start = g_date_time_format(utc, "%Y-%m-%dT%H:%M:%SZ");
-		char *nums[9];
-		int values_n[] = { e->duration / 60, e->capacity, e->sequence,	e->invited,
-				   e->accepted,	     e->declined, e->tentative, e->waiting };
-		for (size_t k = 0; k < G_N_ELEMENTS(values_n); k++)
-			nums[k] = g_strdup_printf("%d", values_n[k]);
-		nums[8] = g_strdup_printf("%" G_GINT64_FORMAT, e->id);
-		const char *values[] = {
-			nums[8],   e->uid,	e->title,      start,	    e->timezone,
-			nums[0],   e->location, e->online_url, e->audience, e->capacity ? nums[1] : NULL,
-			e->status, nums[2],	nums[3],       nums[4],	    nums[5],
-			nums[6],   nums[7]
-		};
-		print_row(&pr, G_N_ELEMENTS(names), names, values);
-		for (size_t k = 0; k < G_N_ELEMENTS(nums); k++)
-			g_free(nums[k]);
-	}
-	print_end(&pr);
-	return EX_OK;
+	return nomctl_print_end(&pr);
 }
 
 int nomctl_digest(const struct nomctl_run *r)

@@ -6,75 +6,20 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "clock.h"
+#include "listing.h"
 #include "mentoring.h"
 #include "nomctl.h"
 #include "util.h"
 
-struct pairs_view {
-	GHashTable *records; /* pair row -> struct pair_record */
-	struct printer *pr;
-	gint64 now;
-};
-
-/* "good (member): the words" */
-static char *answer_text(const struct pair_record *p, const struct ask_record *a)
-{
-	if (!a)
-		return g_strdup("");
-	const char *side = a->nominee == p->member ? "member" : "mentor";
-	const char *said = a->answer == ANSWER_NONE ? "words" : answer_name(a->answer);
-	return a->words && *a->words ? g_strdup_printf("%s (%s): %s", said, side, a->words)
-				     : g_strdup_printf("%s (%s)", said, side);
-}
-
-/* A pair's row with what its answers say after it. */
-static void print_pair(void *data, int n, const char *const *names, const char *const *values)
-{
-	struct pairs_view *v = data;
-	gint64 id = values[0] ? g_ascii_strtoll(values[0], NULL, 10) : 0;
-	const struct pair_record *p = g_hash_table_lookup(v->records, &id);
-	struct pair_state s = { .meeting = MEETING_NOT_ASKED };
-	if (p)
-		mentoring_health(p, v->now, &s);
-	g_autofree char *last = p ? answer_text(p, s.last) : g_strdup("");
-	g_autofree char *flagged = p && s.flagged && s.flagged->words && *s.flagged->words
-					   ? g_strdup_printf("%s: %s", s.why, s.flagged->words)
-					   : g_strdup(s.why ? s.why : "");
-	gboolean ended = p && p->ended;
-	const char *more_names[] = { "meeting", "last_answer", "health", "attention" };
-	const char *more[] = { meeting_state_name(s.meeting), last, ended ? "ended" : pair_health_name(s.health),
-			       ended ? "" : flagged };
-	g_autofree const char **all_names = g_new0(const char *, n + 4);
-	g_autofree const char **all = g_new0(const char *, n + 4);
-	for (int i = 0; i < n; i++)
-		all_names[i] = names[i], all[i] = values[i];
-	for (int i = 0; i < 4; i++)
-		all_names[n + i] = more_names[i], all[n + i] = more[i];
-	print_row(v->pr, n + 4, all_names, all);
-}
-
 int nomctl_pairs(const struct nomctl_run *r)
 {
-	struct printer pr = { .format = print_format(r->format) };
+	struct printer pr = nomctl_printer(r, "Pairs");
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) records = NULL;
-	if (!store_pair_records(*r->st, FALSE, &records, &error)) {
+	if (!listing_each_pair(*r->st, print_row, &pr, &error)) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}
-	g_autoptr(GHashTable) by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
-	for (guint i = 0; i < records->len; i++) {
-		struct pair_record *p = records->pdata[i];
-		g_hash_table_insert(by_id, &p->id, p);
-	}
-	struct pairs_view v = { .records = by_id, .pr = &pr, .now = clock_now() };
-	if (!store_each_pair(*r->st, FALSE, print_pair, &v, &error)) {
-		fprintf(stderr, "nomctl: %s\n", error->message);
-		return EX_SOFTWARE;
-	}
-	print_end(&pr);
-	return EX_OK;
+	return nomctl_print_end(&pr);
 }
 
 int nomctl_rematch(const struct nomctl_run *r, const char *email, const char *why, gboolean dry_run, gboolean table)
@@ -121,7 +66,7 @@ static void keep_feedback(void *data, int n, const char *const *names, const cha
 int nomctl_feedback(const struct nomctl_run *r)
 {
 	gboolean table = !r->format || strcmp(r->format, "table") == 0;
-	struct printer pr = { .format = print_format(r->format) };
+	struct printer pr = nomctl_printer(r, "Feedback");
 	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
 	struct feedback_view v = { .pr = table ? NULL : &pr, .rows = rows };
 	g_autoptr(GError) error = NULL;
@@ -129,10 +74,8 @@ int nomctl_feedback(const struct nomctl_run *r)
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}
-	if (!table) {
-		print_end(&pr);
-		return EX_OK;
-	}
+	if (!table)
+		return nomctl_print_end(&pr);
 	int rated = 0, sum = 0;
 	for (int i = 1; i <= 5; i++)
 		rated += v.ratings[i], sum += i * v.ratings[i];

@@ -9,12 +9,16 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "xlsx.h"
 
 enum format print_format(const char *format)
 {
 	if (!format)
 		return isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_JSON;
-	return strcmp(format, "csv") == 0 ? FMT_CSV : strcmp(format, "table") == 0 ? FMT_TABLE : FMT_JSON;
+	return strcmp(format, "csv") == 0     ? FMT_CSV
+	       : strcmp(format, "table") == 0 ? FMT_TABLE
+	       : strcmp(format, "xlsx") == 0  ? FMT_XLSX
+					      : FMT_JSON;
 }
 
 gsize print_display_width(const char *s)
@@ -142,18 +146,6 @@ static void print_table(struct printer *pr)
 			n - shown, (const char *)pr->names->pdata[g_array_index(cols, guint, shown)]);
 }
 
-/* Columns printed as JSON numbers or arrays rather than strings. */
-static gboolean numeric_column(const char *name)
-{
-	static const char *const numeric[] = { "years",	   "size",     "attempts",	  "id",	      "score",
-					       "capacity", "invited",  "accepted",	  "declined", "tentative",
-					       "waiting",  "sequence", "duration_minutes" };
-	for (size_t i = 0; i < G_N_ELEMENTS(numeric); i++)
-		if (strcmp(name, numeric[i]) == 0)
-			return TRUE;
-	return FALSE;
-}
-
 static void json_string(GString *out, const char *s)
 {
 	g_string_append_c(out, '"');
@@ -180,18 +172,38 @@ static void json_string(GString *out, const char *s)
 	g_string_append_c(out, '"');
 }
 
-void print_end(struct printer *pr)
+/* The workbook to --output: written whole, then renamed into place. */
+static gboolean write_book(struct printer *pr)
+{
+	g_autoptr(xlsx) book = g_steal_pointer(&pr->book);
+	if (!book) {
+		book = xlsx_new(pr->timezone);
+		xlsx_sheet(book, pr->sheet ? pr->sheet : "Sheet1");
+	}
+	g_autoptr(GError) error = NULL;
+	if (!xlsx_write_file(book, pr->output, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return FALSE;
+	}
+	fprintf(stderr, "nomctl: %u row(s) written to %s\n", pr->rows, pr->output);
+	return TRUE;
+}
+
+gboolean print_end(struct printer *pr)
 {
 	if (pr->format == FMT_JSON)
 		fputs(pr->rows ? "\n]\n" : "[]\n", stdout);
+	if (pr->format == FMT_XLSX)
+		return write_book(pr);
 	if (pr->format != FMT_TABLE)
-		return;
+		return TRUE;
 	if (pr->names)
 		print_table(pr);
 	else
 		fputs("(none)\n", stdout);
 	g_clear_pointer(&pr->names, g_ptr_array_unref);
 	g_clear_pointer(&pr->cells, g_ptr_array_unref);
+	return TRUE;
 }
 
 /* A row kept for the table: each cell on one line, inert on a screen. */
@@ -212,6 +224,15 @@ static void keep_table_row(struct printer *pr, int n, const char *const *names, 
 void print_row(void *data, int n, const char *const *names, const char *const *values)
 {
 	struct printer *pr = data;
+	if (pr->format == FMT_XLSX) {
+		if (!pr->book) {
+			pr->book = xlsx_new(pr->timezone);
+			xlsx_sheet(pr->book, pr->sheet ? pr->sheet : "Sheet1");
+		}
+		xlsx_row(pr->book, n, names, values);
+		pr->rows++;
+		return;
+	}
 	if (pr->format == FMT_TABLE) {
 		keep_table_row(pr, n, names, values);
 		pr->rows++;
@@ -249,9 +270,9 @@ void print_row(void *data, int n, const char *const *names, const char *const *v
 					first = 0;
 				}
 				g_string_append_c(out, ']');
-			} else if (!values[i]) {
+			} else if (!values[i] || (!*values[i] && column_is_number(names[i]))) {
 				g_string_append(out, "null");
-			} else if (numeric_column(names[i])) {
+			} else if (column_is_number(names[i])) {
 				g_string_append(out, values[i]);
 			} else {
 				json_string(out, values[i]);

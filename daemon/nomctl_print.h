@@ -8,24 +8,29 @@
 
 #include <glib.h>
 
-enum format { FMT_JSON, FMT_CSV, FMT_TABLE };
+enum format { FMT_JSON, FMT_CSV, FMT_TABLE, FMT_XLSX };
 
 struct printer {
 	enum format format;
 	guint rows;
 	GPtrArray *names; /* FMT_TABLE: the header, then ... */
 	GPtrArray *cells; /* ... each row's cells (char **), printed by print_end */
+	/* FMT_XLSX: the workbook's file, its one sheet, the zone of its times. */
+	const char *output, *sheet, *timezone;
+	struct xlsx *book;
 };
 
-/* --format as given: "csv", "table" or "json"; not given (NULL): a table
- * when standard output is a terminal, JSON into a pipe or file. */
+/* --format as given: "csv", "table", "xlsx" or "json"; not given (NULL):
+ * a table when standard output is a terminal, JSON into a pipe or file. */
 enum format print_format(const char *format);
 /* The columns a string takes on a terminal: wide characters two, marks
  * and other zero-width characters none. */
 gsize print_display_width(const char *s);
 /* A store_row_fn: one row as a JSON object or a CSV line (header first). */
 void print_row(void *data, int n, const char *const *names, const char *const *values);
-/* Close the JSON array; print the table (nothing more for CSV). */
-void print_end(struct printer *pr);
+/* Close the JSON array; print the table; write the workbook (nothing
+ * more for CSV). FALSE (said on stderr) when the workbook could not be
+ * written. */
+gboolean print_end(struct printer *pr);
 
 #endif

@@ -146,7 +146,9 @@ static GBytes *facts_bytes(const struct outmail *m, const struct reply_facts *wo
 	g_variant_dict_insert_value(&d, "date", g_variant_new_int64(date));
 	put_string(&d, "calendar", m->calendar);
 	put_string(&d, "calendar_method", m->calendar_method);
-	put_string(&d, "attachment", m->attachment_text);
+	if (m->attachment)
+		g_variant_dict_insert_value(&d, "attachment_data",
+					    g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, m->attachment, TRUE));
 	put_string(&d, "attachment_type", m->attachment_type);
 	put_string(&d, "attachment_name", m->attachment_name);
 	if (m->attach_form)
@@ -262,10 +264,12 @@ gboolean outbox_render(const struct nomd_config *cfg, const struct reply_templat
 		.calendar_method = get_string(&d, "calendar_method"),
 	};
 	g_autoptr(GBytes) attachment = NULL;
+	g_autoptr(GVariant) file = g_variant_dict_lookup_value(&d, "attachment_data", G_VARIANT_TYPE_BYTESTRING);
+	/* "attachment": a text file, as rows queued by 0.16 development builds hold it. */
 	const char *text = get_string(&d, "attachment");
 	gboolean form = FALSE;
-	if (text) {
-		attachment = g_bytes_new(text, strlen(text));
+	if (file || text) {
+		attachment = file ? g_variant_get_data_as_bytes(file) : g_bytes_new(text, strlen(text));
 		head.attachment = (struct compose_attachment){ attachment, get_string(&d, "attachment_type"),
 							       get_string(&d, "attachment_name") };
 	} else if (g_variant_dict_lookup(&d, "form", "b", &form) && form) {

@@ -58,8 +58,9 @@ struct outmail {
 	const gint64 *mentions;
 	guint n_mentions;
 	const char *calendar, *calendar_method;
-	/* A text file sent with it (the digest's spreadsheet). */
-	const char *attachment_text, *attachment_type, *attachment_name;
+	/* A file sent with it (the digest's workbook or spreadsheet). */
+	GBytes *attachment;
+	const char *attachment_type, *attachment_name;
 	gboolean attach_form; /* the blank form as a Word document */
 };
 

@@ -190,3 +190,16 @@ char *terminal_text(const char *s, gboolean multiline)
 	}
 	return g_string_free(out, FALSE);
 }
+
+gboolean column_is_number(const char *name)
+{
+	static const char *const numeric[] = {
+		"years",    "size",	   "attempts",	  "id",	     "score",	 "capacity",	     "invited",
+		"accepted", "declined",	   "tentative",	  "waiting", "sequence", "duration_minutes", "members",
+		"mentors",  "max_members", "max_mentors", "rating"
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(numeric); i++)
+		if (strcmp(name, numeric[i]) == 0)
+			return TRUE;
+	return FALSE;
+}

@@ -22,6 +22,9 @@ char *utc_now_iso(void);
 /* Whether process `pid` exists, also when it runs as another user
  * (systemd's DynamicUser=): kill(pid, 0) then fails with EPERM. */
 gboolean pid_alive(gint64 pid);
+/* Whether a listing's column (by name) holds numbers: JSON numbers,
+ * spreadsheet numbers. */
+gboolean column_is_number(const char *name);
 /* Append one CSV cell (RFC 4180), made safe against formula injection. */
 void csv_append_field(GString *out, const char *s);
 /* Mail-supplied text fit for a terminal: valid UTF-8 without escape

@@ -39,8 +39,9 @@ def digests(ms):
 
 work = workdir("nomd-digest-")
 with MailStack(os.path.join(work, "stack")) as ms:
-    conf = write_config(ms, work, staff_extra='digest = "daily 08:00"; timezone = "Europe/London";',
-                        extra="events = { require_consent = false; };")
+    # The CSV attachment here; the workbook (the default) in workbook.t.
+    conf = write_config(ms, work, staff_extra='digest = "daily 08:00"; timezone = "Europe/London";'
+                        ' digest_attachment = "csv";', extra="events = { require_consent = false; };")
     # Seed: Fife 2 members and 1 mentor (unbalanced), Angus 1 and 1, a
     # stranger's message held, and Highland a refused nominee only.
     ms.deliver_lmtp(INBOX_USER, form_message(

@@ -1,0 +1,177 @@
+/* listing: see listing.h. */
+#include "listing.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "mentoring.h"
+#include "util.h"
+
+struct pairs_view {
+	GHashTable *records; /* pair row -> struct pair_record */
+	store_row_fn fn;
+	void *ctx;
+	gint64 now;
+};
+
+/* "good (member): the words" */
+static char *answer_text(const struct pair_record *p, const struct ask_record *a)
+{
+	if (!a)
+		return g_strdup("");
+	const char *side = a->nominee == p->member ? "member" : "mentor";
+	const char *said = a->answer == ANSWER_NONE ? "words" : answer_name(a->answer);
+	return a->words && *a->words ? g_strdup_printf("%s (%s): %s", said, side, a->words)
+				     : g_strdup_printf("%s (%s)", said, side);
+}
+
+/* A pair's row with what its answers say after it. */
+static void pair_row(void *data, int n, const char *const *names, const char *const *values)
+{
+	struct pairs_view *v = data;
+	gint64 id = values[0] ? g_ascii_strtoll(values[0], NULL, 10) : 0;
+	const struct pair_record *p = g_hash_table_lookup(v->records, &id);
+	struct pair_state s = { .meeting = MEETING_NOT_ASKED };
+	if (p)
+		mentoring_health(p, v->now, &s);
+	g_autofree char *last = p ? answer_text(p, s.last) : g_strdup("");
+	g_autofree char *flagged = p && s.flagged && s.flagged->words && *s.flagged->words
+					   ? g_strdup_printf("%s: %s", s.why, s.flagged->words)
+					   : g_strdup(s.why ? s.why : "");
+	gboolean ended = p && p->ended;
+	const char *more_names[] = { "meeting", "last_answer", "health", "attention" };
+	const char *more[] = { meeting_state_name(s.meeting), last, ended ? "ended" : pair_health_name(s.health),
+			       ended ? "" : flagged };
+	g_autofree const char **all_names = g_new0(const char *, n + 4);
+	g_autofree const char **all = g_new0(const char *, n + 4);
+	for (int i = 0; i < n; i++)
+		all_names[i] = names[i], all[i] = values[i];
+	for (int i = 0; i < 4; i++)
+		all_names[n + i] = more_names[i], all[n + i] = more[i];
+	v->fn(v->ctx, n + 4, all_names, all);
+}
+
+gboolean listing_each_pair(struct store *st, store_row_fn fn, void *ctx, GError **error)
+{
+	g_autoptr(GPtrArray) records = NULL;
+	if (!store_pair_records(st, FALSE, &records, error))
+		return FALSE;
+	g_autoptr(GHashTable) by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
+	for (guint i = 0; i < records->len; i++) {
+		struct pair_record *p = records->pdata[i];
+		g_hash_table_insert(by_id, &p->id, p);
+	}
+	struct pairs_view v = { .records = by_id, .fn = fn, .ctx = ctx, .now = clock_now() };
+	return store_each_pair(st, FALSE, pair_row, &v, error);
+}
+
+gboolean listing_each_event(struct store *st, store_row_fn fn, void *ctx, GError **error)
+{
+	g_autoptr(GPtrArray) events = NULL;
+	if (!store_events(st, FALSE, 0, &events, error))
+		return FALSE;
+	const char *names[] = { "id",	    "uid",	  "title",    "start",	   "timezone", "duration_minutes",
+				"location", "online_url", "audience", "capacity",  "status",   "sequence",
+				"invited",  "accepted",	  "declined", "tentative", "waiting" };
+	for (guint i = 0; i < events->len; i++) {
+		const struct event_record *e = events->pdata[i];
+		g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(e->starts_at);
+		g_autofree char *start = g_date_time_format(utc, "%Y-%m-%dT%H:%M:%SZ");
+		char *nums[9];
+		int values_n[] = { e->duration / 60, e->capacity, e->sequence,	e->invited,
+				   e->accepted,	     e->declined, e->tentative, e->waiting };
+		for (size_t k = 0; k < G_N_ELEMENTS(values_n); k++)
+			nums[k] = g_strdup_printf("%d", values_n[k]);
+		nums[8] = g_strdup_printf("%" G_GINT64_FORMAT, e->id);
+		const char *values[] = {
+			nums[8],   e->uid,	e->title,      start,	    e->timezone,
+			nums[0],   e->location, e->online_url, e->audience, e->capacity ? nums[1] : NULL,
+			e->status, nums[2],	nums[3],       nums[4],	    nums[5],
+			nums[6],   nums[7]
+		};
+		fn(ctx, G_N_ELEMENTS(names), names, values);
+		for (size_t k = 0; k < G_N_ELEMENTS(nums); k++)
+			g_free(nums[k]);
+	}
+	return TRUE;
+}
+
+struct org_count {
+	int members, mentors;
+};
+
+static void add_count(void *ctx, int n, const char *const *names, const char *const *values)
+{
+	(void)names;
+	if (n < 3 || !values[0])
+		return;
+	struct org_count *c = g_new0(struct org_count, 1);
+	c->members = atoi(values[1] ? values[1] : "0");
+	c->mentors = atoi(values[2] ? values[2] : "0");
+	g_hash_table_insert(ctx, g_strdup(values[0]), c);
+}
+
+/* Where an organisation stands, in the words staff use. */
+static const char *org_state(const struct nomd_config *cfg, const struct org_count *c)
+{
+	if (!c || c->members + c->mentors == 0)
+		return "none yet";
+	if (c->members != c->mentors)
+		return "unequal";
+	if (c->members >= cfg->programme.max_members && c->mentors >= cfg->programme.max_mentors)
+		return "complete";
+	return "in progress";
+}
+
+gboolean listing_each_organisation(const struct nomd_config *cfg, struct store *st, store_row_fn fn, void *ctx,
+				   GError **error)
+{
+	g_autoptr(GHashTable) counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	if (!store_report(st, REPORT_ORG_COUNTS, 0, add_count, counts, error))
+		return FALSE;
+	const char *names[] = { "organisation", "name",	       "kind", "members",
+				"mentors",	"max_members", "max_mentors", "state" };
+	g_autofree char *max_members = g_strdup_printf("%d", cfg->programme.max_members);
+	g_autofree char *max_mentors = g_strdup_printf("%d", cfg->programme.max_mentors);
+	for (guint i = 0; i < cfg->organisations->len; i++) {
+		const struct organisation *o = cfg->organisations->pdata[i];
+		const struct org_count *c = g_hash_table_lookup(counts, o->id);
+		g_autofree char *members = g_strdup_printf("%d", c ? c->members : 0);
+		g_autofree char *mentors = g_strdup_printf("%d", c ? c->mentors : 0);
+		const char *values[] = { o->id,	  o->name,     o->kind,	    members,
+					 mentors, max_members, max_mentors, org_state(cfg, c) };
+		fn(ctx, G_N_ELEMENTS(names), names, values);
+	}
+	return TRUE;
+}
+
+static gboolean each_held(struct store *st, store_row_fn fn, void *ctx, GError **error)
+{
+	return store_report(st, REPORT_HELD, 0, fn, ctx, error);
+}
+
+
+gboolean listing_workbook(const struct nomd_config *cfg, struct store *st, struct xlsx *book, GError **error)
+{
+	const struct {
+		const char *sheet;
+		gboolean (*each)(struct store *, store_row_fn, void *, GError **);
+	} sheets[] = {
+		{ "Nominees", store_each_nominee },
+		{ "Organisations", NULL },
+		{ "Pairs", listing_each_pair },
+		{ "Events", listing_each_event },
+		{ "Held mail", each_held },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(sheets); i++) {
+		xlsx_sheet(book, sheets[i].sheet);
+		gboolean ok = sheets[i].each ? sheets[i].each(st, xlsx_row, book, error)
+					     : listing_each_organisation(cfg, st, xlsx_row, book, error);
+		if (!ok) {
+			g_prefix_error(error, "%s: ", sheets[i].sheet);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}

@@ -1,0 +1,27 @@
+/* listing: the rows of nomd's listings that take more than one store
+ * query, for nomctl (tables, JSON, CSV, workbooks) and the digest's
+ * workbook: pairs with how each is doing, events with their answers,
+ * organisations with their counts and state; and the whole round as one
+ * workbook. */
+#ifndef NOMD_LISTING_H
+#define NOMD_LISTING_H
+
+#include <glib.h>
+
+#include "config.h"
+#include "store.h"
+#include "xlsx.h"
+
+/* Pairs, current and ended, each with meeting, last_answer, health and
+ * attention after the store's columns. */
+gboolean listing_each_pair(struct store *st, store_row_fn fn, void *ctx, GError **error);
+/* Events, soonest first, with their answers. */
+gboolean listing_each_event(struct store *st, store_row_fn fn, void *ctx, GError **error);
+/* Every configured organisation: counts, quotas and state (none yet, in
+ * progress, complete, unequal). */
+gboolean listing_each_organisation(const struct nomd_config *cfg, struct store *st, store_row_fn fn, void *ctx,
+				   GError **error);
+/* Sheets Nominees, Organisations, Pairs, Events and Held mail. */
+gboolean listing_workbook(const struct nomd_config *cfg, struct store *st, struct xlsx *book, GError **error);
+
+#endif
