@@ -87,20 +87,21 @@ static void line(struct writer *w, const char *fmt, ...)
 /* A table: the text version aligned in columns. */
 static void table(struct writer *w, const char *const *header, guint ncols, GPtrArray *cells /* char ** rows */)
 {
+	/* Aligned by display width: accents, marks and wide characters too. */
 	g_autofree int *width = g_new0(int, ncols);
 	for (guint c = 0; c < ncols; c++)
-		width[c] = (int)g_utf8_strlen(header[c], -1);
+		width[c] = (int)text_width(header[c]);
 	for (guint r = 0; r < cells->len; r++)
 		for (guint c = 0; c < ncols; c++)
-			width[c] = MAX(width[c], (int)g_utf8_strlen(((char **)cells->pdata[r])[c], -1));
+			width[c] = MAX(width[c], (int)text_width(((char **)cells->pdata[r])[c]));
 	g_string_append(w->html, "<table cellpadding=\"4\" cellspacing=\"0\" style=\"border-collapse:collapse;"
 				 "font-size:14px;margin:0 0 8px 0;\">\n<tr>");
 	for (guint c = 0; c < ncols; c++) {
 		g_autofree char *h = g_markup_escape_text(header[c], -1);
 		g_string_append_printf(w->html, "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">%s</th>",
 				       h);
-		g_string_append_printf(w->text, "%s%-*s", c ? "  " : "  ",
-				       width[c] + (int)(strlen(header[c]) - g_utf8_strlen(header[c], -1)), header[c]);
+		g_string_append_printf(w->text, "  %-*s", width[c] + (int)(strlen(header[c]) - text_width(header[c])),
+				       header[c]);
 	}
 	g_string_append(w->html, "</tr>\n");
 	while (w->text->len && w->text->str[w->text->len - 1] == ' ')
@@ -112,8 +113,8 @@ static void table(struct writer *w, const char *const *header, guint ncols, GPtr
 		for (guint c = 0; c < ncols; c++) {
 			g_autofree char *h = g_markup_escape_text(row[c], -1);
 			g_string_append_printf(w->html, "<td style=\"border-bottom:1px solid #dddddd;\">%s</td>", h);
-			g_string_append_printf(w->text, "  %-*s",
-					       width[c] + (int)(strlen(row[c]) - g_utf8_strlen(row[c], -1)), row[c]);
+			g_string_append_printf(w->text, "  %-*s", width[c] + (int)(strlen(row[c]) - text_width(row[c])),
+					       row[c]);
 		}
 		g_string_append(w->html, "</tr>\n");
 		while (w->text->len && w->text->str[w->text->len - 1] == ' ')
@@ -164,6 +165,74 @@ static gboolean section_new(const struct nomd_config *cfg, struct store *st, gin
 	return TRUE;
 }
 
+/* Colours of an organisation's state: none yet, in progress, complete,
+ * unequal. Mid-tones that read on a light and on a dark background. */
+static const char *state_colour(const char *state)
+{
+	return strcmp(state, "complete") == 0	   ? "#2e7d32"
+	       : strcmp(state, "unequal") == 0	   ? "#c62828"
+	       : strcmp(state, "in progress") == 0 ? "#e69f00"
+						   : "#9e9e9e";
+}
+
+#define BAR_PX 100
+
+/* A bar `done` of `of`, BAR_PX wide: two cells of a table (Outlook's Word
+ * renderer draws no CSS widths, gradients or SVG), then the same in
+ * words for people who cannot see it. */
+static void html_bar(GString *h, int done, int of, const char *colour, const char *words)
+{
+	int fill = of > 0 ? MIN(MAX(done, 0), of) * BAR_PX / of : 0;
+	g_string_append(h, "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" width=\"100\""
+			   " style=\"border-collapse:collapse;width:100px;\"><tr>");
+	if (fill > 0)
+		g_string_append_printf(h,
+				       "<td width=\"%d\" height=\"10\" bgcolor=\"%s\" style=\"width:%dpx;height:10px;"
+				       "background:%s;font-size:1px;line-height:1px;\">&nbsp;</td>",
+				       fill, colour, fill, colour);
+	if (fill < BAR_PX)
+		g_string_append_printf(
+			h,
+			"<td width=\"%d\" height=\"10\" bgcolor=\"#d9d9d9\" style=\"width:%dpx;height:10px;"
+			"background:#d9d9d9;font-size:1px;line-height:1px;\">&nbsp;</td>",
+			BAR_PX - fill, BAR_PX - fill);
+	g_autofree char *w = g_markup_escape_text(words, -1);
+	g_string_append_printf(h, "</tr></table><div style=\"font-size:12px;color:#444444;\">%s</div>", w);
+}
+
+/* Every organisation: its members and mentors as bars, coloured by state. */
+static void org_bars(const struct nomd_config *cfg, GHashTable *counts, GString *h)
+{
+	g_string_append(h, "<table role=\"presentation\" cellpadding=\"4\" cellspacing=\"0\" width=\"100%\""
+			   " style=\"border-collapse:collapse;font-size:14px;margin:8px 0;\">\n<tr>"
+			   "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">Organisation</th>"
+			   "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">Members</th>"
+			   "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">Mentors</th>"
+			   "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">State</th></tr>\n");
+	for (guint i = 0; i < cfg->organisations->len; i++) {
+		const struct organisation *o = cfg->organisations->pdata[i];
+		char **r = g_hash_table_lookup(counts, o->id);
+		int members = r ? atoi(r[1]) : 0, mentors = r ? atoi(r[2]) : 0;
+		const char *state = listing_org_state(cfg, members, mentors);
+		const char *colour = state_colour(state);
+		g_autofree char *name = g_markup_escape_text(o->name, -1);
+		g_autofree char *m = g_strdup_printf("%d of %d members", members, cfg->programme.max_members);
+		g_autofree char *t = g_strdup_printf("%d of %d mentors", mentors, cfg->programme.max_mentors);
+		g_string_append_printf(h,
+				       "<tr><td style=\"border-bottom:1px solid #dddddd;\">%s</td>"
+				       "<td style=\"border-bottom:1px solid #dddddd;\">",
+				       name);
+		html_bar(h, members, cfg->programme.max_members, colour, m);
+		g_string_append(h, "</td><td style=\"border-bottom:1px solid #dddddd;\">");
+		html_bar(h, mentors, cfg->programme.max_mentors, colour, t);
+		g_string_append_printf(h,
+				       "</td><td style=\"border-bottom:1px solid #dddddd;color:%s;font-weight:bold;\">"
+				       "%s</td></tr>\n",
+				       colour, state);
+	}
+	g_string_append(h, "</table>\n");
+}
+
 static gboolean section_organisations(const struct nomd_config *cfg, struct store *st, struct writer *w, GError **error)
 {
 	g_autoptr(GPtrArray) rows = NULL;
@@ -197,12 +266,75 @@ static gboolean section_organisations(const struct nomd_config *cfg, struct stor
 		line(w, "%s", names);
 	}
 	heading(w, "Nominations by organisation");
-	if (out->len == 0) {
+	if (out->len == 0)
 		line(w, "None yet.");
-		return TRUE;
-	}
+	/* The text keeps its table; the HTML shows every organisation as bars. */
+	g_autoptr(GString) scratch = g_string_new(NULL);
+	struct writer text_only = { w->text, scratch };
 	const char *header[] = { "Organisation", "Members", "Mentors", "Note" };
-	table(w, header, 4, out);
+	if (out->len)
+		table(&text_only, header, 4, out);
+	org_bars(cfg, counts, w->html);
+	return TRUE;
+}
+
+/* One figure of the headline strip. */
+static void glance_cell(GString *h, const char *figure, const char *label)
+{
+	g_autofree char *f = g_markup_escape_text(figure, -1);
+	g_autofree char *l = g_markup_escape_text(label, -1);
+	g_string_append_printf(h,
+			       "<td width=\"20%%\" valign=\"top\" style=\"padding:8px;border:1px solid #d9d9d9;\">"
+			       "<div style=\"font-size:22px;font-weight:bold;color:#1d4f7c;\">%s</div>"
+			       "<div style=\"font-size:12px;color:#444444;\">%s</div></td>",
+			       f, l);
+}
+
+/* The round at a glance, first: nominations in, organisations complete,
+ * consent confirmed, pairs made, the next event and its yes count. */
+static gboolean section_glance(const struct nomd_config *cfg, struct store *st, gint64 now, struct writer *w,
+			       GError **error)
+{
+	g_autoptr(GPtrArray) counts = NULL, people = NULL, pairs = NULL, events = NULL;
+	if (!rows_of(st, REPORT_ORG_COUNTS, 0, &counts, error) || !rows_of(st, REPORT_PEOPLE, 0, &people, error) ||
+	    !store_pair_records(st, TRUE, &pairs, error) || !store_events(st, TRUE, now, &events, error))
+		return FALSE;
+	int nominated = 0, complete = 0, confirmed = 0;
+	for (guint i = 0; i < counts->len; i++) {
+		char **r = counts->pdata[i]; /* organisation members mentors */
+		nominated += atoi(r[1]) + atoi(r[2]);
+		complete += strcmp(listing_org_state(cfg, atoi(r[1]), atoi(r[2])), "complete") == 0;
+	}
+	for (guint i = 0; i < people->len; i++) {
+		char **r = people->pdata[i]; /* role consent people paired */
+		confirmed += strcmp(r[1], "confirmed") == 0 ? atoi(r[2]) : 0;
+	}
+	const struct event_record *next = events->len ? events->pdata[0] : NULL;
+	g_autofree char *when = next ? events_when(next) : NULL;
+	g_autofree char *f_nominated = g_strdup_printf("%d", nominated);
+	g_autofree char *f_complete = g_strdup_printf("%d of %u", complete, cfg->organisations->len);
+	g_autofree char *f_confirmed = g_strdup_printf("%d", confirmed);
+	g_autofree char *f_pairs = g_strdup_printf("%u", pairs->len);
+	g_autofree char *f_yes = next ? g_strdup_printf("%d yes", next->accepted) : g_strdup("none");
+	g_autofree char *l_event = next ? g_strdup_printf("%s, %s", next->title, when) : g_strdup("next event");
+	g_string_append(w->html, "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" width=\"100%\""
+				 " style=\"border-collapse:collapse;margin:12px 0;\"><tr>");
+	glance_cell(w->html, f_nominated, "nominations in");
+	glance_cell(w->html, f_complete, "organisations complete");
+	glance_cell(w->html, f_confirmed, "confirmed their place");
+	glance_cell(w->html, f_pairs, "pairs");
+	glance_cell(w->html, f_yes, l_event);
+	g_string_append(w->html, "</tr></table>\n");
+	/* The same facts in words, for the text part. */
+	g_autoptr(GString) scratch = g_string_new(NULL);
+	struct writer text_only = { w->text, scratch };
+	g_autofree char *event = next ? g_strdup_printf("next event %s, %s: %d yes", next->title, when, next->accepted)
+				      : g_strdup("no event planned");
+	g_string_append_c(w->text, '\n');
+	line(&text_only,
+	     "At a glance: %d nominations in; %d of %u organisations complete; %d confirmed their place;"
+	     " %u pairs; %s.",
+	     nominated, complete, cfg->organisations->len, confirmed, pairs->len, event);
 	return TRUE;
 }
 
@@ -529,12 +661,12 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 	line(&w, since ? "What came in since the last digest (%s UTC), and what needs you." : "%s",
 	     since ? since : "The first digest: everything so far, and what needs you.");
 	guint fresh = 0, held = 0, problems = 0;
-	if (!section_new(cfg, st, mark, &w, &fresh, error) || !section_held(st, mark, &w, &held, error) ||
-	    !section_mail(st, mark, &w, &problems, error) || !section_undeliverable(cfg, st, &w, error) ||
-	    !section_round(cfg, st, now, &w, error) || !section_organisations(cfg, st, &w, error) ||
-	    !section_people(st, &w, error) || !section_pairs(cfg, st, now, &w, error) ||
-	    !section_answers(cfg, st, mark, &w, error) || !section_feedback(cfg, st, &w, error) ||
-	    !section_events(st, now, &w, error))
+	if (!section_glance(cfg, st, now, &w, error) || !section_new(cfg, st, mark, &w, &fresh, error) ||
+	    !section_held(st, mark, &w, &held, error) || !section_mail(st, mark, &w, &problems, error) ||
+	    !section_undeliverable(cfg, st, &w, error) || !section_round(cfg, st, now, &w, error) ||
+	    !section_organisations(cfg, st, &w, error) || !section_people(st, &w, error) ||
+	    !section_pairs(cfg, st, now, &w, error) || !section_answers(cfg, st, mark, &w, error) ||
+	    !section_feedback(cfg, st, &w, error) || !section_events(st, now, &w, error))
 		return FALSE;
 	struct digest *d = g_new0(struct digest, 1);
 	if (!attach(cfg, st, day, d, error)) {

@@ -112,14 +112,13 @@ static void add_count(void *ctx, int n, const char *const *names, const char *co
 	g_hash_table_insert(ctx, g_strdup(values[0]), c);
 }
 
-/* Where an organisation stands, in the words staff use. */
-static const char *org_state(const struct nomd_config *cfg, const struct org_count *c)
+const char *listing_org_state(const struct nomd_config *cfg, int members, int mentors)
 {
-	if (!c || c->members + c->mentors == 0)
+	if (members + mentors == 0)
 		return "none yet";
-	if (c->members != c->mentors)
+	if (members != mentors)
 		return "unequal";
-	if (c->members >= cfg->programme.max_members && c->mentors >= cfg->programme.max_mentors)
+	if (members >= cfg->programme.max_members && mentors >= cfg->programme.max_mentors)
 		return "complete";
 	return "in progress";
 }
@@ -130,7 +129,7 @@ gboolean listing_each_organisation(const struct nomd_config *cfg, struct store *
 	g_autoptr(GHashTable) counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (!store_report(st, REPORT_ORG_COUNTS, 0, add_count, counts, error))
 		return FALSE;
-	const char *names[] = { "organisation", "name",	       "kind", "members",
+	const char *names[] = { "organisation", "name",	       "kind",	      "members",
 				"mentors",	"max_members", "max_mentors", "state" };
 	g_autofree char *max_members = g_strdup_printf("%d", cfg->programme.max_members);
 	g_autofree char *max_mentors = g_strdup_printf("%d", cfg->programme.max_mentors);
@@ -139,8 +138,10 @@ gboolean listing_each_organisation(const struct nomd_config *cfg, struct store *
 		const struct org_count *c = g_hash_table_lookup(counts, o->id);
 		g_autofree char *members = g_strdup_printf("%d", c ? c->members : 0);
 		g_autofree char *mentors = g_strdup_printf("%d", c ? c->mentors : 0);
-		const char *values[] = { o->id,	  o->name,     o->kind,	    members,
-					 mentors, max_members, max_mentors, org_state(cfg, c) };
+		const char *values[] = { o->id,	      o->name,
+					 o->kind,     members,
+					 mentors,     max_members,
+					 max_mentors, listing_org_state(cfg, c ? c->members : 0, c ? c->mentors : 0) };
 		fn(ctx, G_N_ELEMENTS(names), names, values);
 	}
 	return TRUE;
@@ -151,18 +152,14 @@ static gboolean each_held(struct store *st, store_row_fn fn, void *ctx, GError *
 	return store_report(st, REPORT_HELD, 0, fn, ctx, error);
 }
 
-
 gboolean listing_workbook(const struct nomd_config *cfg, struct store *st, struct xlsx *book, GError **error)
 {
 	const struct {
 		const char *sheet;
 		gboolean (*each)(struct store *, store_row_fn, void *, GError **);
 	} sheets[] = {
-		{ "Nominees", store_each_nominee },
-		{ "Organisations", NULL },
-		{ "Pairs", listing_each_pair },
-		{ "Events", listing_each_event },
-		{ "Held mail", each_held },
+		{ "Nominees", store_each_nominee }, { "Organisations", NULL },	{ "Pairs", listing_each_pair },
+		{ "Events", listing_each_event },   { "Held mail", each_held },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(sheets); i++) {
 		xlsx_sheet(book, sheets[i].sheet);

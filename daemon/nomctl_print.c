@@ -21,26 +21,16 @@ enum format print_format(const char *format)
 					      : FMT_JSON;
 }
 
-gsize print_display_width(const char *s)
-{
-	gsize width = 0;
-	for (const char *p = s; p && *p; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-		width += g_unichar_iszerowidth(c) ? 0 : g_unichar_iswide(c) ? 2 : 1;
-	}
-	return width;
-}
-
 /* `s` cut to `width` columns, "…" (one column) marking the cut. */
 static char *cut_to(const char *s, gsize width)
 {
-	if (print_display_width(s) <= width)
+	if (text_width(s) <= width)
 		return g_strdup(s);
 	GString *out = g_string_new(NULL);
 	gsize used = 0;
 	for (const char *p = s; *p && width > 0; p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
-		gsize w = g_unichar_iszerowidth(c) ? 0 : g_unichar_iswide(c) ? 2 : 1;
+		gsize w = unichar_width(c);
 		if (used + w > width - 1)
 			break;
 		g_string_append_unichar(out, c);
@@ -114,9 +104,9 @@ static void print_table(struct printer *pr)
 	g_autofree gsize *width = g_new0(gsize, n ? n : 1);
 	for (guint k = 0; k < n; k++) {
 		guint i = g_array_index(cols, guint, k);
-		width[k] = print_display_width(pr->names->pdata[i]);
+		width[k] = text_width(pr->names->pdata[i]);
 		for (guint r = 0; r < pr->cells->len; r++)
-			width[k] = MAX(width[k], print_display_width(((char **)pr->cells->pdata[r])[i]));
+			width[k] = MAX(width[k], text_width(((char **)pr->cells->pdata[r])[i]));
 	}
 	guint shown = fit_widths(width, n, terminal_columns());
 	gboolean bold = use_colour();
@@ -131,7 +121,7 @@ static void print_table(struct printer *pr)
 			for (; pad; pad--)
 				g_string_append_c(out, ' ');
 			g_string_append(out, cell);
-			pad = (k + 1 < shown) ? width[k] - print_display_width(cell) + TABLE_GAP : 0;
+			pad = (k + 1 < shown) ? width[k] - text_width(cell) + TABLE_GAP : 0;
 		}
 		if (!r && bold)
 			g_string_append(out, "\033[0m");

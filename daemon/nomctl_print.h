@@ -23,9 +23,7 @@ struct printer {
 /* --format as given: "csv", "table", "xlsx" or "json"; not given (NULL):
  * a table when standard output is a terminal, JSON into a pipe or file. */
 enum format print_format(const char *format);
-/* The columns a string takes on a terminal: wide characters two, marks
- * and other zero-width characters none. */
-gsize print_display_width(const char *s);
+
 /* A store_row_fn: one row as a JSON object or a CSV line (header first). */
 void print_row(void *data, int n, const char *const *names, const char *const *values);
 /* Close the JSON array; print the table; write the workbook (nothing

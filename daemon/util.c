@@ -203,3 +203,16 @@ gboolean column_is_number(const char *name)
 			return TRUE;
 	return FALSE;
 }
+
+gsize unichar_width(gunichar c)
+{
+	return g_unichar_iszerowidth(c) ? 0 : g_unichar_iswide(c) ? 2 : 1;
+}
+
+gsize text_width(const char *s)
+{
+	gsize width = 0;
+	for (const char *p = s; p && *p; p = g_utf8_next_char(p))
+		width += unichar_width(g_utf8_get_char(p));
+	return width;
+}

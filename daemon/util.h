@@ -22,6 +22,11 @@ char *utc_now_iso(void);
 /* Whether process `pid` exists, also when it runs as another user
  * (systemd's DynamicUser=): kill(pid, 0) then fails with EPERM. */
 gboolean pid_alive(gint64 pid);
+/* The columns a character, and a string, take on a terminal or in a
+ * monospaced text: wide characters two, marks and other zero-width
+ * characters none. */
+gsize unichar_width(gunichar c);
+gsize text_width(const char *s);
 /* Whether a listing's column (by name) holds numbers: JSON numbers,
  * spreadsheet numbers. */
 gboolean column_is_number(const char *name);

@@ -213,6 +213,5 @@ gboolean xlsx_write_file(struct xlsx *wb, const char *path, GError **error)
 	g_autoptr(GBytes) bytes = xlsx_bytes(wb, error);
 	gsize len = 0;
 	const char *data = bytes ? g_bytes_get_data(bytes, &len) : NULL;
-	return bytes &&
-	       g_file_set_contents_full(path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0640, error);
+	return bytes && g_file_set_contents_full(path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0640, error);
 }
