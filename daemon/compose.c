@@ -101,6 +101,41 @@ void compose_thread(const struct parsed_message *orig, char **in_reply_to, char 
 
 /* The common part of every message nomd writes: From, To, Subject, Date,
  * Message-ID, and the text alone or with an HTML alternative. */
+/* A file as a MIME part, base64, so that its bytes arrive exactly. */
+static GMimePart *file_part(const struct compose_attachment *att)
+{
+	g_auto(GStrv) media = g_strsplit(att->type, "/", 2);
+	GMimePart *part = g_mime_part_new_with_type(media[0], media[1] ? media[1] : "octet-stream");
+	if (g_str_has_prefix(att->type, "text/"))
+		g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
+	gsize len = 0;
+	const void *data = g_bytes_get_data(att->data, &len);
+	g_autoptr(GMimeStream) content = g_mime_stream_mem_new_with_buffer(data, len);
+	g_autoptr(GMimeDataWrapper) wrapper =
+		g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(part, wrapper);
+	g_mime_part_set_filename(part, att->filename);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	return part;
+}
+
+/* The HTML part and the picture it shows, as one multipart/related;
+ * takes `html`'s reference. */
+static GMimeObject *with_picture(GMimeObject *html, const struct compose_attachment *img, const char *content_id)
+{
+	GMimeMultipart *related = g_mime_multipart_new_with_subtype("related");
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(related), "type", "text/html");
+	g_mime_multipart_add(related, html);
+	g_object_unref(html);
+	GMimePart *part = file_part(img);
+	g_mime_object_set_disposition(GMIME_OBJECT(part), GMIME_DISPOSITION_INLINE);
+	g_mime_part_set_filename(part, img->filename);
+	g_mime_part_set_content_id(part, content_id);
+	g_mime_multipart_add(related, GMIME_OBJECT(part));
+	g_object_unref(part);
+	return GMIME_OBJECT(related);
+}
+
 static GMimeMessage *new_message(const struct nomd_config *cfg, const struct compose_head *h, const char *subject,
 				 const char *text, const char *html, GError **error)
 {
@@ -132,6 +167,8 @@ static GMimeMessage *new_message(const struct nomd_config *cfg, const struct com
 		g_autofree char *html_body = clean_body(html);
 		GMimeObject *rich = text_part("html", html_body);
 		g_mime_multipart_add(alt, plain);
+		if (h->inline_image.data && h->content_id)
+			rich = with_picture(rich, &h->inline_image, h->content_id);
 		g_mime_multipart_add(alt, rich);
 		g_object_unref(rich);
 		g_mime_message_set_mime_part(msg, GMIME_OBJECT(alt));
@@ -188,18 +225,7 @@ static void attach(GMimeMessage *msg, const struct compose_attachment *att)
 {
 	g_autoptr(GMimeMultipart) mixed = g_mime_multipart_new_with_subtype("mixed");
 	g_mime_multipart_add(mixed, g_mime_message_get_mime_part(msg));
-	g_auto(GStrv) media = g_strsplit(att->type, "/", 2);
-	GMimePart *part = g_mime_part_new_with_type(media[0], media[1] ? media[1] : "octet-stream");
-	if (g_str_has_prefix(att->type, "text/"))
-		g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
-	gsize len = 0;
-	const void *data = g_bytes_get_data(att->data, &len);
-	g_autoptr(GMimeStream) content = g_mime_stream_mem_new_with_buffer(data, len);
-	g_autoptr(GMimeDataWrapper) wrapper =
-		g_mime_data_wrapper_new_with_stream(content, GMIME_CONTENT_ENCODING_DEFAULT);
-	g_mime_part_set_content(part, wrapper);
-	g_mime_part_set_filename(part, att->filename);
-	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	GMimePart *part = file_part(att);
 	g_mime_multipart_add(mixed, GMIME_OBJECT(part));
 	g_object_unref(part);
 	g_mime_message_set_mime_part(msg, GMIME_OBJECT(mixed));

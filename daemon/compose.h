@@ -35,6 +35,10 @@ struct compose_head {
 	 * last alternative to the text and HTML. */
 	const char *calendar, *calendar_method;
 	struct compose_attachment attachment; /* .data NULL: none */
+	/* A picture the HTML shows (<img src="cid:CONTENT_ID">): with the HTML
+	 * in a multipart/related. .data NULL: none. */
+	struct compose_attachment inline_image;
+	const char *content_id;
 };
 
 /* A new Message-ID (without brackets) in smtp.from_domain. */

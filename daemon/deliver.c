@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "chart.h"
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
@@ -315,6 +316,7 @@ static int child_main(const struct nomd_config *cfg, const struct reply_template
 			ok = deliver_pass(cfg, t, st, smtp, tried, patience, child_should_stop, &res.stats, &error);
 	}
 	store_close(st);
+	chart_release();
 	if (!ok)
 		return child_fail(&res, out_fd, "%s", error->message);
 	return write(out_fd, &res, sizeof res) == (ssize_t)sizeof res ? 0 : 1;

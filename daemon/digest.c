@@ -2,6 +2,8 @@
  * side, section by section, from the same rows. */
 #include "digest.h"
 
+#include "chart.h"
+
 #include <string.h>
 
 #include "events.h"
@@ -24,6 +26,7 @@ void digest_free(struct digest *d)
 	if (d->attachment)
 		g_bytes_unref(d->attachment);
 	g_free(d->attachment_name);
+	g_free(d->chart);
 	if (d->mentions)
 		g_array_unref(d->mentions);
 	g_free(d);
@@ -165,16 +168,6 @@ static gboolean section_new(const struct nomd_config *cfg, struct store *st, gin
 	return TRUE;
 }
 
-/* Colours of an organisation's state: none yet, in progress, complete,
- * unequal. Mid-tones that read on a light and on a dark background. */
-static const char *state_colour(const char *state)
-{
-	return strcmp(state, "complete") == 0	   ? "#2e7d32"
-	       : strcmp(state, "unequal") == 0	   ? "#c62828"
-	       : strcmp(state, "in progress") == 0 ? "#e69f00"
-						   : "#9e9e9e";
-}
-
 #define BAR_PX 100
 
 /* A bar `done` of `of`, BAR_PX wide: two cells of a table (Outlook's Word
@@ -200,8 +193,9 @@ static void html_bar(GString *h, int done, int of, const char *colour, const cha
 	g_string_append_printf(h, "</tr></table><div style=\"font-size:12px;color:#444444;\">%s</div>", w);
 }
 
-/* Every organisation: its members and mentors as bars, coloured by state. */
-static void org_bars(const struct nomd_config *cfg, GHashTable *counts, GString *h)
+/* Every organisation: its members and mentors as bars, coloured by state;
+ * `states` counts them per state. */
+static void org_bars(const struct nomd_config *cfg, GHashTable *counts, GString *h, int states[ORG_STATE_COUNT])
 {
 	g_string_append(h, "<table role=\"presentation\" cellpadding=\"4\" cellspacing=\"0\" width=\"100%\""
 			   " style=\"border-collapse:collapse;font-size:14px;margin:8px 0;\">\n<tr>"
@@ -213,8 +207,9 @@ static void org_bars(const struct nomd_config *cfg, GHashTable *counts, GString 
 		const struct organisation *o = cfg->organisations->pdata[i];
 		char **r = g_hash_table_lookup(counts, o->id);
 		int members = r ? atoi(r[1]) : 0, mentors = r ? atoi(r[2]) : 0;
-		const char *state = listing_org_state(cfg, members, mentors);
-		const char *colour = state_colour(state);
+		enum org_state state = listing_org_state(cfg, members, mentors);
+		const char *colour = chart_state_colour(state);
+		states[state]++;
 		g_autofree char *name = g_markup_escape_text(o->name, -1);
 		g_autofree char *m = g_strdup_printf("%d of %d members", members, cfg->programme.max_members);
 		g_autofree char *t = g_strdup_printf("%d of %d mentors", mentors, cfg->programme.max_mentors);
@@ -228,12 +223,26 @@ static void org_bars(const struct nomd_config *cfg, GHashTable *counts, GString 
 		g_string_append_printf(h,
 				       "</td><td style=\"border-bottom:1px solid #dddddd;color:%s;font-weight:bold;\">"
 				       "%s</td></tr>\n",
-				       colour, state);
+				       colour, org_state_name(state));
 	}
 	g_string_append(h, "</table>\n");
 }
 
-static gboolean section_organisations(const struct nomd_config *cfg, struct store *st, struct writer *w, GError **error)
+/* The chart of `states` (drawn when the mail is sent), with its facts as
+ * alt text for a mail client that shows no images. */
+static void chart_img(const int states[ORG_STATE_COUNT], GString *h)
+{
+	g_autoptr(GString) alt = g_string_new("Organisations by state:");
+	for (int i = 0; i < ORG_STATE_COUNT; i++)
+		g_string_append_printf(alt, "%s %d %s", i ? "," : "", states[i], org_state_name(i));
+	g_string_append_printf(h,
+			       "<p style=\"margin:8px 0;\"><img src=\"cid:%s\" width=\"%d\" height=\"%d\" alt=\"%s\""
+			       " style=\"display:block;border:0;max-width:100%%;height:auto;\"></p>\n",
+			       CHART_CONTENT_ID, CHART_WIDTH, CHART_HEIGHT, alt->str);
+}
+
+static gboolean section_organisations(const struct nomd_config *cfg, struct store *st, struct writer *w,
+				      int states[ORG_STATE_COUNT], GError **error)
 {
 	g_autoptr(GPtrArray) rows = NULL;
 	if (!rows_of(st, REPORT_ORG_COUNTS, 0, &rows, error))
@@ -274,7 +283,10 @@ static gboolean section_organisations(const struct nomd_config *cfg, struct stor
 	const char *header[] = { "Organisation", "Members", "Mentors", "Note" };
 	if (out->len)
 		table(&text_only, header, 4, out);
-	org_bars(cfg, counts, w->html);
+	g_autoptr(GString) bars = g_string_new(NULL);
+	org_bars(cfg, counts, bars, states);
+	chart_img(states, w->html);
+	g_string_append(w->html, bars->str);
 	return TRUE;
 }
 
@@ -303,7 +315,7 @@ static gboolean section_glance(const struct nomd_config *cfg, struct store *st, 
 	for (guint i = 0; i < counts->len; i++) {
 		char **r = counts->pdata[i]; /* organisation members mentors */
 		nominated += atoi(r[1]) + atoi(r[2]);
-		complete += strcmp(listing_org_state(cfg, atoi(r[1]), atoi(r[2])), "complete") == 0;
+		complete += listing_org_state(cfg, atoi(r[1]), atoi(r[2])) == ORG_COMPLETE;
 	}
 	for (guint i = 0; i < people->len; i++) {
 		char **r = people->pdata[i]; /* role consent people paired */
@@ -661,10 +673,11 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 	line(&w, since ? "What came in since the last digest (%s UTC), and what needs you." : "%s",
 	     since ? since : "The first digest: everything so far, and what needs you.");
 	guint fresh = 0, held = 0, problems = 0;
+	int states[ORG_STATE_COUNT] = { 0 };
 	if (!section_glance(cfg, st, now, &w, error) || !section_new(cfg, st, mark, &w, &fresh, error) ||
 	    !section_held(st, mark, &w, &held, error) || !section_mail(st, mark, &w, &problems, error) ||
 	    !section_undeliverable(cfg, st, &w, error) || !section_round(cfg, st, now, &w, error) ||
-	    !section_organisations(cfg, st, &w, error) || !section_people(st, &w, error) ||
+	    !section_organisations(cfg, st, &w, states, error) || !section_people(st, &w, error) ||
 	    !section_pairs(cfg, st, now, &w, error) || !section_answers(cfg, st, mark, &w, error) ||
 	    !section_feedback(cfg, st, &w, error) || !section_events(st, now, &w, error))
 		return FALSE;
@@ -684,6 +697,7 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 				     fresh, held, problems, problems == 1 ? "" : "s");
 	d->text = g_strdup(text->str);
 	d->html_body = g_strdup(html->str);
+	d->chart = chart_counts_text(states);
 	if (!store_digest_mentions(st, mark, &d->mentions, error)) {
 		digest_free(d);
 		return FALSE;
@@ -705,6 +719,7 @@ static gboolean queue_digest(const struct nomd_config *cfg, struct store *st, gi
 					   .to = cfg->staff->pdata[i],
 					   .mentions = (const gint64 *)(void *)d->mentions->data,
 					   .n_mentions = d->mentions->len,
+					   .chart = d->chart,
 					   .attachment = d->attachment,
 					   .attachment_type = d->attachment_type,
 					   .attachment_name = d->attachment_name };

@@ -27,6 +27,7 @@ struct digest {
 	char *attachment_name;
 	const char *attachment_type;
 	GArray *mentions; /* the nominee rows (gint64) it names */
+	char *chart;	  /* organisations per state (chart_counts_text), drawn when sent */
 };
 
 /* The digest at `now` covering what happened since the last one. */

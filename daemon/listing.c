@@ -112,15 +112,15 @@ static void add_count(void *ctx, int n, const char *const *names, const char *co
 	g_hash_table_insert(ctx, g_strdup(values[0]), c);
 }
 
-const char *listing_org_state(const struct nomd_config *cfg, int members, int mentors)
+enum org_state listing_org_state(const struct nomd_config *cfg, int members, int mentors)
 {
 	if (members + mentors == 0)
-		return "none yet";
+		return ORG_NONE_YET;
 	if (members != mentors)
-		return "unequal";
+		return ORG_UNEQUAL;
 	if (members >= cfg->programme.max_members && mentors >= cfg->programme.max_mentors)
-		return "complete";
-	return "in progress";
+		return ORG_COMPLETE;
+	return ORG_IN_PROGRESS;
 }
 
 gboolean listing_each_organisation(const struct nomd_config *cfg, struct store *st, store_row_fn fn, void *ctx,
@@ -138,10 +138,12 @@ gboolean listing_each_organisation(const struct nomd_config *cfg, struct store *
 		const struct org_count *c = g_hash_table_lookup(counts, o->id);
 		g_autofree char *members = g_strdup_printf("%d", c ? c->members : 0);
 		g_autofree char *mentors = g_strdup_printf("%d", c ? c->mentors : 0);
-		const char *values[] = { o->id,	      o->name,
-					 o->kind,     members,
-					 mentors,     max_members,
-					 max_mentors, listing_org_state(cfg, c ? c->members : 0, c ? c->mentors : 0) };
+		const char *values[] = {
+			o->id,	     o->name,
+			o->kind,     members,
+			mentors,     max_members,
+			max_mentors, org_state_name(listing_org_state(cfg, c ? c->members : 0, c ? c->mentors : 0))
+		};
 		fn(ctx, G_N_ELEMENTS(names), names, values);
 	}
 	return TRUE;

@@ -17,10 +17,9 @@
 gboolean listing_each_pair(struct store *st, store_row_fn fn, void *ctx, GError **error);
 /* Events, soonest first, with their answers. */
 gboolean listing_each_event(struct store *st, store_row_fn fn, void *ctx, GError **error);
-/* Where an organisation with these accepted nominees stands, in the
- * words staff use: "none yet", "in progress", "complete" (both quotas
- * full) or "unequal" (members and mentors differ). */
-const char *listing_org_state(const struct nomd_config *cfg, int members, int mentors);
+/* Where an organisation with these accepted nominees stands: complete
+ * when both quotas are full, unequal when members and mentors differ. */
+enum org_state listing_org_state(const struct nomd_config *cfg, int members, int mentors);
 /* Every configured organisation: counts, quotas and state. */
 gboolean listing_each_organisation(const struct nomd_config *cfg, struct store *st, store_row_fn fn, void *ctx,
 				   GError **error);

@@ -7,6 +7,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "chart.h"
 #include "config.h"
 
 #ifndef NOMD_CONFIG
@@ -548,5 +549,6 @@ int main(int argc, char **argv)
 	int rc = cmd->run(&run);
 	if (st)
 		store_close(st);
+	chart_release(); /* outbox show may have drawn the digest's chart */
 	return rc;
 }

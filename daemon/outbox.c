@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "chart.h"
 #include "template.h"
 
 /* Every idempotency key, one shape per cause. {field} is filled in from
@@ -146,6 +147,7 @@ static GBytes *facts_bytes(const struct outmail *m, const struct reply_facts *wo
 	g_variant_dict_insert_value(&d, "date", g_variant_new_int64(date));
 	put_string(&d, "calendar", m->calendar);
 	put_string(&d, "calendar_method", m->calendar_method);
+	put_string(&d, "chart", m->chart);
 	if (m->attachment)
 		g_variant_dict_insert_value(&d, "attachment_data",
 					    g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, m->attachment, TRUE));
@@ -276,6 +278,15 @@ gboolean outbox_render(const struct nomd_config *cfg, const struct reply_templat
 		if (!(attachment = reply_form_document(error)))
 			return FALSE;
 		head.attachment = (struct compose_attachment){ attachment, REPLY_FORM_TYPE, REPLY_FORM_FILENAME };
+	}
+	/* The chart is drawn now, in the sender: nothing in ingest pays for it. */
+	int states[ORG_STATE_COUNT];
+	g_autoptr(GBytes) picture = NULL;
+	if (chart_counts_parse(get_string(&d, "chart"), states)) {
+		if (!(picture = chart_png(states, error)))
+			return FALSE;
+		head.inline_image = (struct compose_attachment){ picture, "image/png", "round-chart.png" };
+		head.content_id = CHART_CONTENT_ID;
 	}
 	if (head.attachment.data && (!head.attachment.type || !head.attachment.filename)) {
 		g_set_error(error, COMPOSE_ERROR, COMPOSE_ERROR_FAILED, "an attachment without its type or name");

@@ -58,6 +58,9 @@ struct outmail {
 	const gint64 *mentions;
 	guint n_mentions;
 	const char *calendar, *calendar_method;
+	/* The digest's chart: organisations per state (chart_counts_text),
+	 * drawn when the mail is sent and carried inline. */
+	const char *chart;
 	/* A file sent with it (the digest's workbook or spreadsheet). */
 	GBytes *attachment;
 	const char *attachment_type, *attachment_name;

@@ -96,7 +96,7 @@ static void address_org(const struct organisation *org, struct outmail *m, GPtrA
 }
 
 /* What the store holds of an organisation, as the letters show it. */
-struct org_state {
+struct org_nominees {
 	GPtrArray *nominees; /* of struct round_person, strings owned by `strings` */
 	GPtrArray *to_fix;
 	GArray *ids; /* every nominee named */
@@ -104,7 +104,7 @@ struct org_state {
 	int members, mentors;
 };
 
-static void org_state_clear(struct org_state *s)
+static void org_nominees_clear(struct org_nominees *s)
 {
 	g_clear_pointer(&s->nominees, g_ptr_array_unref);
 	g_clear_pointer(&s->to_fix, g_ptr_array_unref);
@@ -112,7 +112,7 @@ static void org_state_clear(struct org_state *s)
 	g_clear_pointer(&s->strings, g_ptr_array_unref);
 }
 
-static const char *keep(struct org_state *s, const char *v)
+static const char *keep(struct org_nominees *s, const char *v)
 {
 	char *copy = g_strdup(v);
 	g_ptr_array_add(s->strings, copy);
@@ -122,7 +122,7 @@ static const char *keep(struct org_state *s, const char *v)
 static void add_round_row(void *ctx, int n, const char *const *names, const char *const *values)
 {
 	(void)names;
-	struct org_state *s = ctx;
+	struct org_nominees *s = ctx;
 	if (n < 7)
 		return;
 	struct round_person *p = g_new0(struct round_person, 1);
@@ -146,9 +146,9 @@ static void add_round_row(void *ctx, int n, const char *const *names, const char
 	}
 }
 
-static gboolean org_state_read(struct store *st, const char *org_id, struct org_state *s, GError **error)
+static gboolean org_nominees_read(struct store *st, const char *org_id, struct org_nominees *s, GError **error)
 {
-	*s = (struct org_state){
+	*s = (struct org_nominees){
 		.nominees = g_ptr_array_new_with_free_func(g_free),
 		.to_fix = g_ptr_array_new_with_free_func(g_free),
 		.ids = g_array_new(FALSE, FALSE, sizeof(gint64)),
@@ -184,7 +184,7 @@ static gboolean letter_queued_at(struct store *st, enum round_kind k, const char
  * `s` holds. The caller found it not queued before; the outbox's key
  * keeps a race from queuing it twice. */
 static gboolean queue_letter(const struct nomd_config *cfg, struct store *st, enum round_kind k,
-			     const struct organisation *org, const char *cause, const struct org_state *s,
+			     const struct organisation *org, const char *cause, const struct org_nominees *s,
 			     int days_left, GError **error)
 {
 	g_autoptr(GPtrArray) cc = g_ptr_array_new();
@@ -255,8 +255,8 @@ static gboolean schedule_org(const struct nomd_config *cfg, struct store *st, co
 	g_autofree char *before = NULL;
 	if (!org->nominators->len || !letter_queued_at(st, k, cause, &before, error) || before)
 		return before || org->nominators->len == 0;
-	struct org_state s;
-	gboolean ok = org_state_read(st, org->id, &s, error);
+	struct org_nominees s;
+	gboolean ok = org_nominees_read(st, org->id, &s, error);
 	gboolean send = ok && (k != ROUND_CHASER ||
 			       round_chaser_need(cfg, s.members, s.mentors, s.to_fix->len) != ROUND_NEED_NONE);
 	if (send) {
@@ -266,7 +266,7 @@ static gboolean schedule_org(const struct nomd_config *cfg, struct store *st, co
 		if (!ok)
 			store_rollback(st);
 	}
-	org_state_clear(&s);
+	org_nominees_clear(&s);
 	if (!ok)
 		return FALSE;
 	if (send) {

@@ -37,6 +37,14 @@ static const char *const pair_health_names[] = {
 };
 _Static_assert(G_N_ELEMENTS(pair_health_names) == HEALTH_COUNT, "a name for every pair health");
 
+static const char *const org_state_names[] = {
+	[ORG_NONE_YET] = "none yet",
+	[ORG_IN_PROGRESS] = "in progress",
+	[ORG_COMPLETE] = "complete",
+	[ORG_UNEQUAL] = "unequal",
+};
+_Static_assert(G_N_ELEMENTS(org_state_names) == ORG_STATE_COUNT, "a name for every organisation state");
+
 /* One lookup for every table: the index of `name`, or -1. */
 static int index_of(const char *const *names, int n, const char *name)
 {
@@ -56,6 +64,11 @@ static const char *name_of(const char *const *names, int n, int value)
 const char *nominee_status_name(enum nominee_status s)
 {
 	return name_of(nominee_status_names, NOMINEE_STATUS_COUNT, (int)s);
+}
+
+const char *org_state_name(enum org_state s)
+{
+	return name_of(org_state_names, ORG_STATE_COUNT, (int)s);
 }
 
 const char *ask_kind_name(enum ask_kind k)

@@ -26,7 +26,12 @@ enum ask_kind { ASK_MEETING, ASK_CHECKIN, ASK_FEEDBACK, ASK_KIND_COUNT };
 /* How a pair is doing, as staff see it (derived from the answers). */
 enum pair_health { HEALTH_ON_TRACK, HEALTH_QUIET, HEALTH_NEEDS_HELP, HEALTH_COUNT };
 
+/* Where an organisation's nominations stand: nothing yet, some, both
+ * quotas full, or members and mentors unequal. */
+enum org_state { ORG_NONE_YET, ORG_IN_PROGRESS, ORG_COMPLETE, ORG_UNEQUAL, ORG_STATE_COUNT };
+
 const char *nominee_status_name(enum nominee_status s);
+const char *org_state_name(enum org_state s);	  /* "none yet", "in progress", "complete", "unequal" */
 const char *ask_kind_name(enum ask_kind k);	  /* "meeting", "checkin", "feedback" */
 const char *pair_health_name(enum pair_health h); /* "on track", "quiet", "needs help" */
 gboolean ask_kind_from_name(const char *name, enum ask_kind *out);

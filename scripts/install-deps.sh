@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="gcc make pkg-config libc6-dev libcurl4-gnutls-dev
 libetpan-dev libgmime-3.0-dev libsqlite3-dev libconfig-dev libgnutls28-dev libxml2-dev libcsv-dev libical-dev libsystemd-dev
-libgsf-1-dev libfreexl-dev libpoppler-glib-dev libseccomp-dev libxlsxwriter-dev python3-docx python3-openpyxl python3-reportlab python3-xlwt python3-odf
+libgsf-1-dev libfreexl-dev libpoppler-glib-dev libseccomp-dev libxlsxwriter-dev libcairo2-dev fonts-dejavu-core python3-docx python3-openpyxl python3-reportlab python3-xlwt python3-odf
 dovecot-imapd dovecot-lmtpd postfix openssl ca-certificates python3 python3-icalendar perl
 man-db groff-base systemd procps valgrind time strace
 libdpkg-perl clang clang-format libclang-rt-14-dev llvm-14"

@@ -8,6 +8,7 @@ import csv
 import io
 import os
 import re
+import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -110,6 +111,17 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.ok("none yet" in moray and 'bgcolor="#d9d9d9"' in moray,
            "Moray: empty bars, none yet")
     tap.ok(not re.search(r"display:\s*(flex|grid)|<svg|@font-face", h), "no flex, grid, SVG or web fonts")
+    # The chart: drawn when the mail is sent, inline by Content-ID.
+    related = [p for p in d.walk() if p.get_content_type() == "multipart/related"] if d else []
+    pics = [p for p in d.walk() if p.get_content_type() == "image/png"] if d else []
+    png = pics[0].get_content() if pics else b""
+    tap.ok(len(related) == 1 and len(pics) == 1 and pics[0]["Content-ID"] == "<round-chart@nomd>"
+           and pics[0].get_content_disposition() == "inline", "one PNG inline, in a multipart/related with the HTML")
+    tap.ok(png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (480, 150),
+           "a PNG of 480 x 150")
+    alt = re.search(r'<img src="cid:round-chart@nomd"[^>]*alt="([^"]*)"', h)
+    tap.ok(alt and alt.group(1) == "Organisations by state: 30 none yet, 1 in progress, 0 complete, 1 unequal",
+           f"shown by its Content-ID, with its facts as alt text ({alt.group(1) if alt else None})")
     att = [p for p in d.iter_attachments()] if d else []
     tap.is_([a.get_filename() for a in att], ["nominees-2027-01-20.csv"], "a CSV attachment")
     if att:
