@@ -375,12 +375,12 @@ static struct decision *decide_rsvp(const struct nomd_config *cfg, const struct 
 	return decision_finish(d, reasons[answer], NULL);
 }
 
-/* A reply to a welcome or reminder, when this message is one: its target. */
-static struct consent_target *find_consent_target(const struct parsed_message *msg, const struct decide_state *state)
+/* The nominee a reply to a welcome or reminder is about, found by its
+ * reference or its thread; NULL when it is none. */
+static struct consent_target *find_consent_target(const struct decide_state *state, const char *token,
+						  const GPtrArray *ids)
 {
-	g_autofree char *token = subject_token(msg->subject, "ref");
-	g_autoptr(GPtrArray) ids = thread_ids(msg);
-	if ((!token && ids->len == 0) || !state->consent_target)
+	if (!state->consent_target)
 		return NULL;
 	struct consent_target *t = g_new0(struct consent_target, 1);
 	if (!state->consent_target(state->ctx, token, (const char *const *)ids->pdata, ids->len, t)) {
@@ -421,12 +421,10 @@ static struct decision *decide_consent(const struct nomd_config *cfg, const stru
 	return decision_finish(d, REASON_CONSENT_UNCLEAR, NULL);
 }
 
-/* A reply to a question after pairing, when this message is one. */
-static struct ask_target *find_ask_target(const struct parsed_message *msg, const struct decide_state *state)
+/* The question to a paired person a reply answers, the same way. */
+static struct ask_target *find_ask_target(const struct decide_state *state, const char *token, const GPtrArray *ids)
 {
-	g_autofree char *token = subject_token(msg->subject, "ref");
-	g_autoptr(GPtrArray) ids = thread_ids(msg);
-	if ((!token && ids->len == 0) || !state->ask_target)
+	if (!state->ask_target)
 		return NULL;
 	struct ask_target *t = g_new0(struct ask_target, 1);
 	if (!state->ask_target(state->ctx, token, (const char *const *)ids->pdata, ids->len, t)) {
@@ -562,9 +560,13 @@ static enum message_class classify_message(const struct nomd_config *cfg, const 
 		return CLASS_AMBIGUOUS;
 	if ((c->rsvp = find_invitation(msg, state, FALSE, &c->cal)))
 		return CLASS_RSVP;
-	if ((c->consent = find_consent_target(msg, state)))
+	/* An answer's reference and thread, read once for both kinds. */
+	g_autofree char *token = subject_token(msg->subject, "ref");
+	g_autoptr(GPtrArray) ids = thread_ids(msg);
+	gboolean refs = token || ids->len;
+	if (refs && (c->consent = find_consent_target(state, token, ids)))
 		return CLASS_CONSENT;
-	if ((c->ask = find_ask_target(msg, state)))
+	if (refs && (c->ask = find_ask_target(state, token, ids)))
 		return CLASS_ASK;
 	/* "Re: Form" above a filled-in form is a nomination, not a command. */
 	if (form->nominees->len > 0)

@@ -241,12 +241,9 @@ static void chart_img(const int states[ORG_STATE_COUNT], GString *h)
 			       CHART_CONTENT_ID, CHART_WIDTH, CHART_HEIGHT, alt->str);
 }
 
-static gboolean section_organisations(const struct nomd_config *cfg, struct store *st, struct writer *w,
-				      int states[ORG_STATE_COUNT], GError **error)
+static void section_organisations(const struct nomd_config *cfg, const GPtrArray *rows, struct writer *w,
+				  int states[ORG_STATE_COUNT])
 {
-	g_autoptr(GPtrArray) rows = NULL;
-	if (!rows_of(st, REPORT_ORG_COUNTS, 0, &rows, error))
-		return FALSE;
 	g_autoptr(GHashTable) counts = g_hash_table_new(g_str_hash, g_str_equal);
 	for (guint i = 0; i < rows->len; i++)
 		g_hash_table_insert(counts, ((char **)rows->pdata[i])[0], rows->pdata[i]);
@@ -287,7 +284,6 @@ static gboolean section_organisations(const struct nomd_config *cfg, struct stor
 	org_bars(cfg, counts, bars, states);
 	chart_img(states, w->html);
 	g_string_append(w->html, bars->str);
-	return TRUE;
 }
 
 /* One figure of the headline strip. */
@@ -304,14 +300,13 @@ static void glance_cell(GString *h, const char *figure, const char *label)
 
 /* The round at a glance, first: nominations in, organisations complete,
  * consent confirmed, pairs made, the next event and its yes count. */
-static gboolean section_glance(const struct nomd_config *cfg, struct store *st, gint64 now, struct writer *w,
-			       GError **error)
+static gboolean section_glance(const struct nomd_config *cfg, struct store *st, gint64 now, const GPtrArray *counts,
+			       struct writer *w, GError **error)
 {
-	g_autoptr(GPtrArray) counts = NULL, people = NULL, pairs = NULL, events = NULL;
-	if (!rows_of(st, REPORT_ORG_COUNTS, 0, &counts, error) || !rows_of(st, REPORT_PEOPLE, 0, &people, error) ||
-	    !store_pair_records(st, TRUE, &pairs, error) || !store_events(st, TRUE, now, &events, error))
+	g_autoptr(GPtrArray) people = NULL, events = NULL;
+	if (!rows_of(st, REPORT_PEOPLE, 0, &people, error) || !store_events(st, TRUE, now, &events, error))
 		return FALSE;
-	int nominated = 0, complete = 0, confirmed = 0;
+	int nominated = 0, complete = 0, confirmed = 0, pairs = 0;
 	for (guint i = 0; i < counts->len; i++) {
 		char **r = counts->pdata[i]; /* organisation members mentors */
 		nominated += atoi(r[1]) + atoi(r[2]);
@@ -320,13 +315,15 @@ static gboolean section_glance(const struct nomd_config *cfg, struct store *st, 
 	for (guint i = 0; i < people->len; i++) {
 		char **r = people->pdata[i]; /* role consent people paired */
 		confirmed += strcmp(r[1], "confirmed") == 0 ? atoi(r[2]) : 0;
+		/* A member is in one pair at most: paired members are pairs. */
+		pairs += strcmp(r[0], "member") == 0 ? atoi(r[3]) : 0;
 	}
 	const struct event_record *next = events->len ? events->pdata[0] : NULL;
 	g_autofree char *when = next ? events_when(next) : NULL;
 	g_autofree char *f_nominated = g_strdup_printf("%d", nominated);
 	g_autofree char *f_complete = g_strdup_printf("%d of %u", complete, cfg->organisations->len);
 	g_autofree char *f_confirmed = g_strdup_printf("%d", confirmed);
-	g_autofree char *f_pairs = g_strdup_printf("%u", pairs->len);
+	g_autofree char *f_pairs = g_strdup_printf("%d", pairs);
 	g_autofree char *f_yes = next ? g_strdup_printf("%d yes", next->accepted) : g_strdup("none");
 	g_autofree char *l_event = next ? g_strdup_printf("%s, %s", next->title, when) : g_strdup("next event");
 	g_string_append(w->html, "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" width=\"100%\""
@@ -345,8 +342,8 @@ static gboolean section_glance(const struct nomd_config *cfg, struct store *st, 
 	g_string_append_c(w->text, '\n');
 	line(&text_only,
 	     "At a glance: %d nominations in; %d of %u organisations complete; %d confirmed their place;"
-	     " %u pairs; %s.",
-	     nominated, complete, cfg->organisations->len, confirmed, pairs->len, event);
+	     " %d pairs; %s.",
+	     nominated, complete, cfg->organisations->len, confirmed, pairs, event);
 	return TRUE;
 }
 
@@ -540,18 +537,13 @@ static gboolean section_answers(const struct nomd_config *cfg, struct store *st,
 		char **r = rows->pdata[i]; /* kind answer words answered_at organisation role name email pair */
 		if (strcmp(r[0], "feedback") == 0)
 			continue;
-		enum answer a = ANSWER_NONE;
-		answer_from_name(r[1], &a);
-		const char *said = a == ANSWER_MET	 ? "MET"
-				   : a == ANSWER_NOT_YET ? "NOT YET"
-				   : a == ANSWER_GOOD	 ? "GOOD"
-				   : a == ANSWER_OK	 ? "OK"
-				   : a == ANSWER_HELP	 ? "HELP"
-							 : r[1];
+		/* The words as people wrote them: "not_yet" is NOT YET. */
+		g_autofree char *said = g_ascii_strup(r[1], -1);
+		g_strdelimit(said, "_", ' ');
 		g_ptr_array_add(out, cells(5, g_strdup_printf("%s (%s)", *r[6] ? r[6] : r[7], org_name(cfg, r[4])),
 					   g_strdup(r[5]),
 					   g_strdup(strcmp(r[0], "meeting") == 0 ? "first meeting" : "check-in"),
-					   g_strdup(said), g_strdup(r[2])));
+					   g_steal_pointer(&said), g_strdup(r[2])));
 	}
 	if (out->len == 0)
 		return TRUE;
@@ -674,12 +666,17 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 	     since ? since : "The first digest: everything so far, and what needs you.");
 	guint fresh = 0, held = 0, problems = 0;
 	int states[ORG_STATE_COUNT] = { 0 };
-	if (!section_glance(cfg, st, now, &w, error) || !section_new(cfg, st, mark, &w, &fresh, error) ||
+	/* The counts per organisation, read once: the strip and the bars. */
+	g_autoptr(GPtrArray) org_counts = NULL;
+	if (!rows_of(st, REPORT_ORG_COUNTS, 0, &org_counts, error) ||
+	    !section_glance(cfg, st, now, org_counts, &w, error) || !section_new(cfg, st, mark, &w, &fresh, error) ||
 	    !section_held(st, mark, &w, &held, error) || !section_mail(st, mark, &w, &problems, error) ||
-	    !section_undeliverable(cfg, st, &w, error) || !section_round(cfg, st, now, &w, error) ||
-	    !section_organisations(cfg, st, &w, states, error) || !section_people(st, &w, error) ||
-	    !section_pairs(cfg, st, now, &w, error) || !section_answers(cfg, st, mark, &w, error) ||
-	    !section_feedback(cfg, st, &w, error) || !section_events(st, now, &w, error))
+	    !section_undeliverable(cfg, st, &w, error) || !section_round(cfg, st, now, &w, error))
+		return FALSE;
+	section_organisations(cfg, org_counts, &w, states);
+	if (!section_people(st, &w, error) || !section_pairs(cfg, st, now, &w, error) ||
+	    !section_answers(cfg, st, mark, &w, error) || !section_feedback(cfg, st, &w, error) ||
+	    !section_events(st, now, &w, error))
 		return FALSE;
 	struct digest *d = g_new0(struct digest, 1);
 	if (!attach(cfg, st, day, d, error)) {

@@ -376,7 +376,7 @@ static const struct nomctl_command commands[] = {
 	{ "feedback", NULL, "[--format table|json|csv|xlsx --output FILE]",
 	  "ratings and comments at the programme's end", 0, 0, NOMCTL_TABLE | NOMCTL_XLSX, nomctl_feedback },
 	{ "report", NULL, "--output FILE.xlsx", "every sheet in one workbook: nominees, organisations, pairs, ...", 0,
-	  0, 0, nomctl_report },
+	  0, NOMCTL_XLSX | NOMCTL_XLSX_ONLY, nomctl_report },
 	{ "withdraw", NULL, "EMAIL", "withdraw a nominee; a partner is told", 1, 1, 0, run_withdraw },
 	{ "event", "add",
 	  "--title T --start \"YYYY-MM-DD HH:MM\" --duration 2h\n"
@@ -515,14 +515,16 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	/* A workbook is a file, never a terminal's business. */
+	if ((cmd->flags & NOMCTL_XLSX_ONLY) && !format)
+		format = g_strdup("xlsx");
 	gboolean xlsx = format && strcmp(format, "xlsx") == 0;
-	if (xlsx != (output != NULL) && cmd->run != nomctl_report) {
-		fprintf(stderr, "nomctl: %s\n",
-			xlsx ? "--format xlsx needs --output FILE" : "--output goes with --format xlsx");
+	if ((cmd->flags & NOMCTL_XLSX_ONLY) && (!output || !xlsx)) {
+		fprintf(stderr, "nomctl: %s needs --output FILE.xlsx\n", cmd->name);
 		return EX_USAGE;
 	}
-	if (cmd->run == nomctl_report && (!output || (format && !xlsx))) {
-		fputs("nomctl: report needs --output FILE.xlsx\n", stderr);
+	if (xlsx != (output != NULL)) {
+		fprintf(stderr, "nomctl: %s\n",
+			xlsx ? "--format xlsx needs --output FILE" : "--output goes with --format xlsx");
 		return EX_USAGE;
 	}
 	g_autoptr(nomd_config) cfg = NULL;
@@ -540,7 +542,7 @@ int main(int argc, char **argv)
 	const struct nomctl_run run = {
 		.cfg = cfg,
 		.st = &st,
-		.format = cmd->run == nomctl_report ? "xlsx" : format,
+		.format = format,
 		.output = output,
 		.keep_mail = keep_mail,
 		.argc = nargs,

@@ -28,6 +28,7 @@ enum nomctl_flags {
 	NOMCTL_TABLE = 1 << 0,	   /* --format table is allowed */
 	NOMCTL_NO_CONFIG = 1 << 1, /* neither configuration nor store: cfg and *st are NULL */
 	NOMCTL_XLSX = 1 << 2,	   /* --format xlsx --output FILE is allowed */
+	NOMCTL_XLSX_ONLY = 1 << 3, /* writes a workbook and nothing else: --output FILE required */
 };
 
 struct nomctl_command {
