@@ -50,7 +50,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter \
 	-DNOMD_CONFIG='"$(SYSCONFDIR)/nomd/nomd.conf"' \
 	-DNOMD_READER='"$(LIBEXECDIR)/nomd-reader"' $(PKG_CFLAGS)
-LDLIBS += $(PKG_LIBS) -lcsv
+LDLIBS += $(PKG_LIBS) -lcsv -lm
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined

@@ -16,9 +16,23 @@ static const char *const colours[] = {
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(colours) == ORG_STATE_COUNT);
 
+/* The same hues dark enough for small text on white (4.5:1 or more). */
+static const char *const inks[] = {
+	[ORG_NONE_YET] = "#616161",
+	[ORG_IN_PROGRESS] = "#8a5a00",
+	[ORG_COMPLETE] = "#2e7d32",
+	[ORG_UNEQUAL] = "#c62828",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(inks) == ORG_STATE_COUNT);
+
 const char *chart_state_colour(enum org_state s)
 {
 	return (unsigned)s < ORG_STATE_COUNT ? colours[s] : "#9e9e9e";
+}
+
+const char *chart_state_ink(enum org_state s)
+{
+	return (unsigned)s < ORG_STATE_COUNT ? inks[s] : "#616161";
 }
 
 static void set_colour(cairo_t *cr, const char *hex)

@@ -16,6 +16,8 @@
 
 /* A state's colour, "#rrggbb": the digest's bars and the chart's. */
 const char *chart_state_colour(enum org_state s);
+/* Its colour for words: darker where the fill is too light to read. */
+const char *chart_state_ink(enum org_state s);
 
 /* "20,5,3,4" (organisations per state, in enum order) and back; FALSE for
  * anything else, so a row's facts are read untrusted. */

@@ -55,20 +55,14 @@ struct loop {
 	gint64 state_since, last_sync; /* seconds since the epoch */
 };
 
-static char *iso_of(gint64 unix_time)
-{
-	g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(unix_time);
-	return g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
-}
-
 /* <database>.status, for `nomctl status`: written whole and renamed.
  * `mode` is "daemon" or "once" (a run of nomd --once, from cron). */
 static void status_save(const struct nomd_config *cfg, const char *mode, const char *state, gint64 since,
 			gint64 last_poll, const char *last_error, const char *delivery_error, int backlog)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
-	g_autofree char *since_text = iso_of(since);
-	g_autofree char *poll = last_poll ? iso_of(last_poll) : g_strdup("");
+	g_autofree char *since_text = utc_iso(since);
+	g_autofree char *poll = last_poll ? utc_iso(last_poll) : g_strdup("");
 	g_key_file_set_int64(kf, "nomd", "pid", getpid());
 	g_key_file_set_string(kf, "nomd", "version", nomd_version);
 	g_key_file_set_string(kf, "nomd", "mode", mode);

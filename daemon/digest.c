@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "decide.h"
 #include "events.h"
 #include "listing.h"
 #include "log.h"
@@ -49,7 +50,19 @@ static gboolean rows_of(struct store *st, enum report r, gint64 mark, GPtrArray 
 
 struct writer {
 	GString *text, *html;
+	GTimeZone *tz; /* staff's: times are shown in it */
 };
+
+/* A stored UTC time as staff read it, "Thu 18 Feb 14:00" in their zone;
+ * text that is not a time as it is. */
+static char *when_short(const struct writer *w, const char *iso)
+{
+	g_autoptr(GDateTime) t = iso && *iso ? g_date_time_new_from_iso8601(iso, NULL) : NULL;
+	if (!t)
+		return g_strdup(iso ? iso : "");
+	g_autoptr(GDateTime) local = w->tz ? g_date_time_to_timezone(t, w->tz) : g_date_time_ref(t);
+	return g_date_time_format(local, "%a %-d %b %H:%M");
+}
 
 static void heading(struct writer *w, const char *title)
 {
@@ -115,7 +128,11 @@ static void table(struct writer *w, const char *const *header, guint ncols, GPtr
 		g_string_append(w->html, "<tr>");
 		for (guint c = 0; c < ncols; c++) {
 			g_autofree char *h = g_markup_escape_text(row[c], -1);
-			g_string_append_printf(w->html, "<td style=\"border-bottom:1px solid #dddddd;\">%s</td>", h);
+			/* Long addresses and subjects may break: a phone is narrow. */
+			g_string_append_printf(w->html,
+					       "<td valign=\"top\" style=\"border-bottom:1px solid #dddddd;"
+					       "overflow-wrap:anywhere;word-break:break-word;\">%s</td>",
+					       h);
 			g_string_append_printf(w->text, "  %-*s", width[c] + (int)(strlen(row[c]) - text_width(row[c])),
 					       row[c]);
 		}
@@ -168,7 +185,7 @@ static gboolean section_new(const struct nomd_config *cfg, struct store *st, gin
 	return TRUE;
 }
 
-#define BAR_PX 100
+#define BAR_PX 80 /* two bars and a name fit a phone's width */
 
 /* A bar `done` of `of`, BAR_PX wide: two cells of a table (Outlook's Word
  * renderer draws no CSS widths, gradients or SVG), then the same in
@@ -176,8 +193,10 @@ static gboolean section_new(const struct nomd_config *cfg, struct store *st, gin
 static void html_bar(GString *h, int done, int of, const char *colour, const char *words)
 {
 	int fill = of > 0 ? MIN(MAX(done, 0), of) * BAR_PX / of : 0;
-	g_string_append(h, "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" width=\"100\""
-			   " style=\"border-collapse:collapse;width:100px;\"><tr>");
+	g_string_append_printf(h,
+			       "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" width=\"%d\""
+			       " style=\"border-collapse:collapse;width:%dpx;\"><tr>",
+			       BAR_PX, BAR_PX);
 	if (fill > 0)
 		g_string_append_printf(h,
 				       "<td width=\"%d\" height=\"10\" bgcolor=\"%s\" style=\"width:%dpx;height:10px;"
@@ -190,7 +209,8 @@ static void html_bar(GString *h, int done, int of, const char *colour, const cha
 			"background:#d9d9d9;font-size:1px;line-height:1px;\">&nbsp;</td>",
 			BAR_PX - fill, BAR_PX - fill);
 	g_autofree char *w = g_markup_escape_text(words, -1);
-	g_string_append_printf(h, "</tr></table><div style=\"font-size:12px;color:#444444;\">%s</div>", w);
+	g_string_append_printf(
+		h, "</tr></table><div style=\"font-size:12px;color:#444444;white-space:nowrap;\">%s</div>", w);
 }
 
 /* Every organisation: its members and mentors as bars, coloured by state;
@@ -201,8 +221,7 @@ static void org_bars(const struct nomd_config *cfg, GHashTable *counts, GString 
 			   " style=\"border-collapse:collapse;font-size:14px;margin:8px 0;\">\n<tr>"
 			   "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">Organisation</th>"
 			   "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">Members</th>"
-			   "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">Mentors</th>"
-			   "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">State</th></tr>\n");
+			   "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">Mentors</th></tr>\n");
 	for (guint i = 0; i < cfg->organisations->len; i++) {
 		const struct organisation *o = cfg->organisations->pdata[i];
 		char **r = g_hash_table_lookup(counts, o->id);
@@ -213,17 +232,20 @@ static void org_bars(const struct nomd_config *cfg, GHashTable *counts, GString 
 		g_autofree char *name = g_markup_escape_text(o->name, -1);
 		g_autofree char *m = g_strdup_printf("%d of %d members", members, cfg->programme.max_members);
 		g_autofree char *t = g_strdup_printf("%d of %d mentors", mentors, cfg->programme.max_mentors);
-		g_string_append_printf(h,
-				       "<tr><td style=\"border-bottom:1px solid #dddddd;\">%s</td>"
-				       "<td style=\"border-bottom:1px solid #dddddd;\">",
-				       name);
+		/* The state in words under the name, not a column of its own:
+		 * a phone has room for the name and two bars. */
+		g_string_append_printf(
+			h,
+			"<tr><td valign=\"top\" style=\"border-bottom:1px solid #dddddd;\">%s<br>"
+			"<span style=\"font-size:12px;color:%s;\">&#9632;</span> "
+			"<span style=\"font-size:12px;font-weight:bold;color:%s;\">%s</span></td>"
+			"<td valign=\"top\" style=\"border-bottom:1px solid #dddddd;padding-top:10px;\">",
+			name, colour, chart_state_ink(state), org_state_name(state));
 		html_bar(h, members, cfg->programme.max_members, colour, m);
-		g_string_append(h, "</td><td style=\"border-bottom:1px solid #dddddd;\">");
+		g_string_append(h,
+				"</td><td valign=\"top\" style=\"border-bottom:1px solid #dddddd;padding-top:10px;\">");
 		html_bar(h, mentors, cfg->programme.max_mentors, colour, t);
-		g_string_append_printf(h,
-				       "</td><td style=\"border-bottom:1px solid #dddddd;color:%s;font-weight:bold;\">"
-				       "%s</td></tr>\n",
-				       colour, org_state_name(state));
+		g_string_append(h, "</td></tr>\n");
 	}
 	g_string_append(h, "</table>\n");
 }
@@ -276,7 +298,7 @@ static void section_organisations(const struct nomd_config *cfg, const GPtrArray
 		line(w, "None yet.");
 	/* The text keeps its table; the HTML shows every organisation as bars. */
 	g_autoptr(GString) scratch = g_string_new(NULL);
-	struct writer text_only = { w->text, scratch };
+	struct writer text_only = { w->text, scratch, w->tz };
 	const char *header[] = { "Organisation", "Members", "Mentors", "Note" };
 	if (out->len)
 		table(&text_only, header, 4, out);
@@ -292,7 +314,8 @@ static void glance_cell(GString *h, const char *figure, const char *label)
 	g_autofree char *f = g_markup_escape_text(figure, -1);
 	g_autofree char *l = g_markup_escape_text(label, -1);
 	g_string_append_printf(h,
-			       "<td width=\"20%%\" valign=\"top\" style=\"padding:8px;border:1px solid #d9d9d9;\">"
+			       "<td class=\"nomd-glance\" width=\"20%%\" valign=\"top\""
+			       " style=\"padding:8px;border:1px solid #d9d9d9;\">"
 			       "<div style=\"font-size:22px;font-weight:bold;color:#1d4f7c;\">%s</div>"
 			       "<div style=\"font-size:12px;color:#444444;\">%s</div></td>",
 			       f, l);
@@ -336,7 +359,7 @@ static gboolean section_glance(const struct nomd_config *cfg, struct store *st, 
 	g_string_append(w->html, "</tr></table>\n");
 	/* The same facts in words, for the text part. */
 	g_autoptr(GString) scratch = g_string_new(NULL);
-	struct writer text_only = { w->text, scratch };
+	struct writer text_only = { w->text, scratch, w->tz };
 	g_autofree char *event = next ? g_strdup_printf("next event %s, %s: %d yes", next->title, when, next->accepted)
 				      : g_strdup("no event planned");
 	g_string_append_c(w->text, '\n');
@@ -395,15 +418,30 @@ static gboolean section_held(struct store *st, gint64 mark, struct writer *w, gu
 		line(w, "None.");
 		return TRUE;
 	}
-	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	/* The text keeps the codes nomctl messages shows; the HTML says why
+	 * in words. */
+	g_autoptr(GPtrArray) codes = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+	g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
 	for (guint i = 0; i < rows->len; i++) {
 		char **r = rows->pdata[i]; /* sender subject reasons detail received_at */
 		g_autofree char *why = *r[3] ? g_strdup_printf("%s: %s", r[2], r[3]) : g_strdup(r[2]);
-		g_ptr_array_add(out, cells(4, g_strdup(*r[0] ? r[0] : "(unknown)"), g_strdup(r[1]),
-					   g_steal_pointer(&why), g_strdup(r[4])));
+		g_autoptr(GString) said = g_string_new(NULL);
+		g_auto(GStrv) each = g_strsplit(r[2], " ", -1);
+		for (guint k = 0; each[k]; k++)
+			if (*each[k])
+				g_string_append_printf(said, "%s%s", said->len ? "; " : "", reason_text(each[k]));
+		if (*r[3])
+			g_string_append_printf(said, " (%s)", r[3]);
+		const char *from = *r[0] ? r[0] : "(unknown)";
+		g_ptr_array_add(codes,
+				cells(4, g_strdup(from), g_strdup(r[1]), g_steal_pointer(&why), when_short(w, r[4])));
+		g_ptr_array_add(words, cells(4, g_strdup(from), g_strdup(r[1]),
+					     g_string_free(g_steal_pointer(&said), FALSE), when_short(w, r[4])));
 	}
 	const char *header[] = { "From", "Subject", "Why held", "Received" };
-	table(w, header, 4, out);
+	g_autoptr(GString) scratch = g_string_new(NULL);
+	table(&(struct writer){ w->text, scratch, w->tz }, header, 4, codes);
+	table(&(struct writer){ scratch, w->html, w->tz }, header, 4, words);
 	return TRUE;
 }
 
@@ -421,9 +459,9 @@ static gboolean section_mail(struct store *st, gint64 mark, struct writer *w, gu
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
 	for (guint i = 0; i < rows->len; i++) {
 		char **r = rows->pdata[i];
-		g_ptr_array_add(out, cells(4, g_strdup(r[0]), g_strdup(r[1]), g_strdup(r[2]), g_strdup(r[3])));
+		g_ptr_array_add(out, cells(4, g_strdup(r[0]), g_strdup(r[1]), g_strdup(r[2]), when_short(w, r[3])));
 	}
-	const char *header[] = { "To", "Problem", "Detail", "Queued" };
+	const char *header[] = { "To", "Problem", "Detail", "When" };
 	table(w, header, 4, out);
 	line(w, "nomctl outbox lists them; nomctl outbox retry ID sends one again, --failed all.");
 	return TRUE;
@@ -657,13 +695,22 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 	g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(now);
 	g_autoptr(GDateTime) local = tz ? g_date_time_to_timezone(utc, tz) : g_date_time_ref(utc);
 	g_autofree char *day = g_date_time_format(local, "%Y-%m-%d");
-	g_autofree char *nice = g_date_time_format(local, "%A %d %B %Y, %H:%M");
-	struct writer w = { g_string_new(NULL), g_string_new(NULL) };
+	g_autofree char *nice = g_date_time_format(local, "%A %-d %B %Y, %H:%M");
+	struct writer w = { g_string_new(NULL), g_string_new(NULL), tz };
 	g_autoptr(GString) text = w.text;
 	g_autoptr(GString) html = w.html;
 	line(&w, "%s: staff digest for %s.", cfg->programme.name, nice);
-	line(&w, since ? "What came in since the last digest (%s UTC), and what needs you." : "%s",
-	     since ? since : "The first digest: everything so far, and what needs you.");
+	/* The last one's time as staff read times: in words, their zone. */
+	g_autoptr(GDateTime) last = since ? g_date_time_new_from_iso8601(since, NULL) : NULL;
+	g_autoptr(GDateTime) last_local = last && tz ? g_date_time_to_timezone(last, tz) : NULL;
+	g_autofree char *last_words =
+		last ? g_date_time_format(last_local ? last_local : last, "%A %-d %B %Y, %H:%M") : NULL;
+	if (last_words)
+		line(&w, "What came in since the last digest (%s), and what needs you.", last_words);
+	else
+		line(&w, "%s",
+		     since ? "What came in since the last digest, and what needs you."
+			   : "The first digest: everything so far, and what needs you.");
 	guint fresh = 0, held = 0, problems = 0;
 	int states[ORG_STATE_COUNT] = { 0 };
 	/* The counts per organisation, read once: the strip and the bars. */
@@ -723,7 +770,7 @@ static gboolean queue_digest(const struct nomd_config *cfg, struct store *st, gi
 		if (!outbox_queue(cfg, st, &m, words, error))
 			return FALSE;
 	}
-	return store_mark_digest(st, period, due, error);
+	return store_mark_digest(st, period, due, now, error);
 }
 
 gboolean digest_run(const struct nomd_config *cfg, struct store *st, gint64 now, gboolean force, gboolean *queued,

@@ -166,10 +166,7 @@ const char *ingest_mailbox_for(const struct nomd_config *cfg, const char *outcom
 
 static char *iso_time(gint64 unix_time)
 {
-	if (unix_time <= 0)
-		return utc_now_iso();
-	g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(unix_time);
-	return g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+	return unix_time > 0 ? utc_iso(unix_time) : utc_now_iso();
 }
 
 static char *join_codes(const char *const *codes, guint n)

@@ -377,7 +377,7 @@ gboolean store_set_answer(struct store *st, gint64 id, enum rsvp answer, gint64 
 gboolean store_first_waiting(struct store *st, gint64 event, struct invitation_view **out, GError **error);
 /* The digest's period keys: whether one was sent; mark one sent. */
 gboolean store_digest_sent(struct store *st, const char *period, gboolean *sent, GError **error);
-gboolean store_mark_digest(struct store *st, const char *period, gint64 due_at, GError **error);
+gboolean store_mark_digest(struct store *st, const char *period, gint64 due_at, gint64 now, GError **error);
 
 /* What the staff digest reports (store_report.c); rows to `fn`. "New"
  * means from a message recorded after the message row `mark`. */

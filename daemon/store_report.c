@@ -168,7 +168,7 @@ gboolean store_digest_sent(struct store *st, const char *period, gboolean *sent,
 	return store_exists(st, "SELECT 1 FROM digests WHERE period = ?1", period, sent, error);
 }
 
-gboolean store_mark_digest(struct store *st, const char *period, gint64 due_at, GError **error)
+gboolean store_mark_digest(struct store *st, const char *period, gint64 due_at, gint64 now, GError **error)
 {
 	/* The mark: everything recorded so far is in this digest. */
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
@@ -178,10 +178,10 @@ gboolean store_mark_digest(struct store *st, const char *period, gint64 due_at, 
 						     error);
 	if (!stmt)
 		return FALSE;
-	g_autofree char *now = utc_now_iso();
+	g_autofree char *sent = utc_iso(now);
 	store_bind_text(stmt, 1, period);
 	sqlite3_bind_int64(stmt, 2, due_at);
-	store_bind_text(stmt, 3, now);
+	store_bind_text(stmt, 3, sent);
 	return store_step_done(st, stmt, error);
 }
 

@@ -50,6 +50,12 @@ char *utc_now_iso(void)
 	return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
 }
 
+char *utc_iso(gint64 unix_time)
+{
+	g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(unix_time);
+	return g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+}
+
 gboolean read_secret_file(const char *path, char **out, GError **error)
 {
 	g_autofree char *text = NULL;

@@ -19,6 +19,7 @@ gint64 duration_parse(const char *v);
 char *sha256_hex(const void *data, gsize len);
 /* Current UTC time as ISO 8601 ("2026-11-25T14:02:03Z"). */
 char *utc_now_iso(void);
+char *utc_iso(gint64 unix_time); /* "2027-01-31T09:00:00Z" */
 /* Whether process `pid` exists, also when it runs as another user
  * (systemd's DynamicUser=): kill(pid, 0) then fails with EPERM. */
 gboolean pid_alive(gint64 pid);

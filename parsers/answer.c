@@ -47,6 +47,15 @@ static const struct {
 	{ "i dont", KIND_NO }, { "i can't", KIND_NO }, { "i cant", KIND_NO }, { "i cannot", KIND_NO },
 	{ "unable", KIND_NO }, { "withdraw", KIND_NO }, { "please remove", KIND_NO }, { "remove me", KIND_NO },
 	{ "opt out", KIND_NO }, { "cannot attend", KIND_NO }, { "can't attend", KIND_NO },
+	/* Refusals as people write them: an apology or regret comes first. */
+	{ "sorry no", KIND_NO }, { "sorry i can't", KIND_NO }, { "sorry i cant", KIND_NO },
+	{ "sorry i cannot", KIND_NO }, { "sorry i won't", KIND_NO }, { "sorry can't", KIND_NO },
+	{ "sorry cannot", KIND_NO }, { "sorry unable", KIND_NO }, { "unfortunately not", KIND_NO },
+	{ "unfortunately no", KIND_NO }, { "unfortunately i can't", KIND_NO }, { "unfortunately i cannot", KIND_NO },
+	{ "unfortunately i won't", KIND_NO }, { "i'm afraid not", KIND_NO }, { "afraid not", KIND_NO },
+	{ "i'm afraid i can't", KIND_NO }, { "i'm afraid i cannot", KIND_NO }, { "i'm unable", KIND_NO },
+	{ "i am unable", KIND_NO }, { "i won't be able", KIND_NO }, { "i will not be able", KIND_NO },
+	{ "can't make", KIND_NO }, { "cannot make", KIND_NO },
 
 	{ "hi", KIND_GREETING }, { "hey", KIND_GREETING }, { "hello", KIND_GREETING }, { "dear", KIND_GREETING },
 	{ "good morning", KIND_GREETING }, { "good afternoon", KIND_GREETING }, { "good evening", KIND_GREETING },

@@ -867,6 +867,19 @@ postlog   unix-dgram n  -       n       -       1       postlogd
                 except (imaplib.IMAP4.error, OSError):
                     pass
 
+    def append(self, user, raw_bytes, when, mailbox="INBOX"):
+        """Put raw_bytes in user's mailbox over IMAP APPEND with `when` (a
+        timezone-aware datetime) as its INTERNALDATE: mail that arrived on
+        a day a test's clock stands at, not today."""
+        m = self.imap(user)
+        try:
+            typ, data = m.append(_imap_quote(mailbox), None,
+                                 imaplib.Time2Internaldate(when), _fix_eols(raw_bytes))
+            if typ != "OK":
+                raise MailStackError("APPEND failed: %r" % (data,))
+        finally:
+            m.logout()
+
     def mailboxes(self, user):
         """Names of user's mailboxes (hierarchy separator "/")."""
         m = self.imap(user)

@@ -136,5 +136,16 @@ int main(void)
 	is_int(answer_read("Not attending, sorry\n"), ANSWER_NO, "Not attending: no");
 	is_int(answer_read("I'll be there\n"), ANSWER_YES, "I'll be there: yes");
 	is_int(answer_read("Cannot attend this one\n"), ANSWER_NO, "Cannot attend: no");
+	/* Regrets as people write them. */
+	is_str(read_name("Sorry, I can't make that date"), "no", "Sorry, I can't");
+	is_str(read_name("Sorry \xe2\x80\x93 I can\xe2\x80\x99t make it"), "no", "Sorry - I can't, typographic");
+	is_str(read_name("Sorry, no."), "no", "Sorry, no");
+	is_str(read_name("Unfortunately not this time"), "no", "unfortunately not");
+	is_str(read_name("Unfortunately I cannot attend"), "no", "unfortunately I cannot");
+	is_str(read_name("I'm afraid I can't be there"), "no", "I'm afraid I can't");
+	is_str(read_name("I won't be able to come"), "no", "I won't be able");
+	is_str(read_name("Can't make it, sorry"), "no", "can't make it");
+	is_str(read_name("Sorry for the slow reply, what is this about?"), "none", "an apology alone answers nothing");
+	is_str(read_name("Sorry not sure what this is"), "none", "sorry not sure is no answer");
 	return tap_done();
 }

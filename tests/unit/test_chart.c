@@ -1,9 +1,21 @@
 /* Unit tests: the digest's chart (daemon/chart.c): the counts it is
  * queued with, read back untrusted, and the PNG cairo draws of them. */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../daemon/chart.h"
 #include "tap.h"
+
+/* WCAG relative luminance of "#rrggbb". */
+static double luminance(const char *hex)
+{
+	unsigned v = (unsigned)strtoul(hex + 1, NULL, 16);
+	double c[3] = { ((v >> 16) & 0xff) / 255.0, ((v >> 8) & 0xff) / 255.0, (v & 0xff) / 255.0 };
+	for (int i = 0; i < 3; i++)
+		c[i] = c[i] <= 0.03928 ? c[i] / 12.92 : pow((c[i] + 0.055) / 1.055, 2.4);
+	return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+}
 
 int main(void)
 {
@@ -31,6 +43,11 @@ int main(void)
 	g_autoptr(GBytes) empty = chart_png(none, &error);
 	ok(empty != NULL, "no organisations at all: still a picture");
 	is_str(chart_state_colour(ORG_COMPLETE), "#2e7d32", "complete is green, as the bars");
+	for (int st = 0; st < ORG_STATE_COUNT; st++) {
+		double ratio = 1.05 / (luminance(chart_state_ink(st)) + 0.05);
+		ok(ratio >= 4.5, "the word %s in %s on white: contrast %.1f:1", org_state_name(st), chart_state_ink(st),
+		   ratio);
+	}
 	chart_release();
 	return tap_done();
 }
