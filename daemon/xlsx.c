@@ -133,7 +133,10 @@ static lxw_error write_sheet(const struct xlsx *wb, lxw_workbook *book, const st
 	if (!ws)
 		return LXW_ERROR_SHEETNAME_ALREADY_USED;
 	guint ncols = s->names->len;
-	g_autofree gsize *width = g_new0(gsize, ncols ? ncols : 1);
+	/* Nothing came and no header was given: say so, not a blank sheet. */
+	if (ncols == 0)
+		return worksheet_write_string(ws, 0, 0, "None.", NULL);
+	g_autofree gsize *width = g_new0(gsize, ncols);
 	lxw_error rc = LXW_NO_ERROR;
 	for (guint c = 0; c < ncols && !rc; c++) {
 		width[c] = g_utf8_strlen(s->names->pdata[c], -1);

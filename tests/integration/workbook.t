@@ -88,6 +88,8 @@ with MailStack(os.path.join(work, "stack")) as ms:
     held = [row for row in wb["Held mail"].iter_rows(min_row=2, values_only=True)]
     tap.ok(len(held) == 1 and held[0][0] == "stranger@elsewhere.example", "the held message from a stranger")
     tap.is_(wb["Nominees"].max_row, len(export) + 1, "and the nominees")
+    tap.is_((wb["Pairs"]["A1"].value, wb["Pairs"].max_row, wb["Events"]["A1"].value), ("None.", 1, "None."),
+            "a sheet with nothing in it says so")
 
     r = nomctl(conf, "export", "--format", "xlsx", expect=64)
     tap.ok(r.returncode == 64 and "needs --output" in r.stderr, "--format xlsx without --output: a usage error")
