@@ -63,6 +63,8 @@ const char *reason_text(const char *code)
 		{ REASON_CLOSED, "nominations for this round have closed" },
 		{ REASON_NOT_AUTHORISED, "the sender is not a nominator for this organisation" },
 		{ REASON_UNKNOWN_ORGANISATION, "we could not tell which organisation the nominations are for" },
+		{ REASON_WRONG_ORGANISATION,
+		  "the sender nominates for another organisation than the one the form names" },
 		{ REASON_NO_NOMINATIONS, "we found no Member or Mentor sections in the message" },
 		{ REASON_AMBIGUOUS_SENDER, "the message does not have exactly one sender" },
 		{ REASON_UNAUTHENTICATED, "the sender's domain did not authenticate the message" },
@@ -135,6 +137,8 @@ void decision_free(struct decision *d)
 	g_free(d->withdraw);
 	g_free(d->confirm_token);
 	g_free(d->detail);
+	if (d->nominates_for)
+		g_ptr_array_unref(d->nominates_for);
 	g_free(d->bounce_id);
 	g_free(d->bounce_rcpt);
 	g_free(d->document);

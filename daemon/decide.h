@@ -27,6 +27,7 @@ enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD
 /* ... of a message: */
 #define REASON_NOT_AUTHORISED "not_authorised"
 #define REASON_UNKNOWN_ORGANISATION "unknown_organisation"
+#define REASON_WRONG_ORGANISATION "wrong_organisation" /* a nominator, for another organisation */
 #define REASON_NO_NOMINATIONS "no_nominations_found"
 #define REASON_AMBIGUOUS_SENDER "ambiguous_sender"
 #define REASON_UNAUTHENTICATED "unauthenticated"
@@ -194,8 +195,11 @@ struct decision {
 	/* CMD_WITHDRAW confirmed: the token to mark used. CMD_WITHDRAW_PENDING:
 	 * NULL from decide; the caller draws a new one before replying. */
 	char *confirm_token;
-	gint64 confirm_expires;		/* CMD_WITHDRAW_PENDING */
-	char *detail;			/* a word for staff: why automatic, which limit */
+	gint64 confirm_expires; /* CMD_WITHDRAW_PENDING */
+	char *detail;		/* a word for staff: why automatic, which limit */
+	/* The organisations (const struct organisation *, the config's) the
+	 * sender nominates for, when the reply must name them; else NULL. */
+	GPtrArray *nominates_for;
 	char *bounce_id;		/* Message-ID of our mail that bounced */
 	char *bounce_rcpt;		/* and the recipient that failed */
 	struct consent_target *consent; /* an answer to a welcome: whose */

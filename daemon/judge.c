@@ -161,6 +161,18 @@ static const struct organisation *sole_organisation(const struct nomd_config *cf
 	return *count == 1 ? found : NULL;
 }
 
+/* The organisations `sender` nominates for, in configuration order. */
+static GPtrArray *nominator_of(const struct nomd_config *cfg, const char *sender)
+{
+	GPtrArray *orgs = g_ptr_array_new();
+	for (guint i = 0; i < cfg->organisations->len; i++) {
+		const struct organisation *o = cfg->organisations->pdata[i];
+		if (config_is_nominator(o, sender))
+			g_ptr_array_add(orgs, (gpointer)o);
+	}
+	return orgs;
+}
+
 static void org_summary_clear(struct org_summary *sum)
 {
 	g_clear_pointer(&sum->service_types, g_ptr_array_unref);
@@ -335,15 +347,22 @@ static struct decision *nominator_decision(const struct nomd_config *cfg, const 
 		return decide_held(REASON_NOT_AUTHORISED);
 	if (cfg->programme.require_authentication && !origin_authenticated(cfg, msg))
 		return decide_held(REASON_UNAUTHENTICATED);
-	if (form->organisation) {
-		org = config_find_organisation(cfg, form->organisation);
-		if (org && !config_is_nominator(org, msg->from))
-			return decide_held(REASON_NOT_AUTHORISED);
-	}
+	/* A known nominator writing for an organisation they do not nominate
+	 * for (a chief executive's office that serves two, a form copied from
+	 * a neighbour): answered, naming the ones they may nominate for. */
+	const struct organisation *named =
+		form->organisation ? config_find_organisation(cfg, form->organisation) : NULL;
+	gboolean wrong = named && !config_is_nominator(named, msg->from);
+	if (form->organisation)
+		org = named;
 	gboolean limited = FALSE;
 	struct decision *d = decide_reply_gate(cfg, msg, state, OUTCOME_REJECTED, &limited);
 	if (limited)
 		return d;
+	if (wrong || (!org && count > 1))
+		d->nominates_for = nominator_of(cfg, msg->from);
+	if (wrong)
+		return decision_finish(d, REASON_WRONG_ORGANISATION, named->name);
 	const struct mime_document *stuck = document_over_limit(msg);
 	if (stuck) {
 		decision_free(d);

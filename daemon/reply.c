@@ -306,11 +306,40 @@ static char *summary(const struct decision *d)
 			       total);
 }
 
+/* The organisation(s) a nominator may nominate for, when the form names
+ * another or none of several: which, and what to write. */
+static char *organisation_problem(const struct decision *d, const char *code)
+{
+	GString *mine = g_string_new(NULL); /* "A", "A and B", "A, B and C" */
+	guint n = d->nominates_for->len;
+	for (guint i = 0; i < n; i++)
+		g_string_append_printf(mine, "%s%s",
+				       i == 0	    ? ""
+				       : i + 1 == n ? " and "
+						    : ", ",
+				       ((const struct organisation *)d->nominates_for->pdata[i])->name);
+	g_autofree char *list = g_string_free(mine, FALSE);
+	const char *first = ((const struct organisation *)d->nominates_for->pdata[0])->name;
+	if (g_strcmp0(code, REASON_WRONG_ORGANISATION) == 0)
+		return g_strdup_printf("These nominations are for %s, but this address nominates only for %s, so "
+				       "nothing was recorded. Nominations for %s need to come from its own nominator. "
+				       "To nominate for %s, send the form again with the line \"Organisation: %s\" at "
+				       "the top.",
+				       d->detail, list, d->detail, n == 1 ? first : "one of yours", first);
+	return g_strdup_printf("This address nominates for %s, and we could not tell which of them your "
+			       "nominations are for. Please add a line such as \"Organisation: %s\" at the top of the "
+			       "form.",
+			       list, first);
+}
+
 static char *problem(const struct decision *d)
 {
 	const char *code = d->reasons->len ? d->reasons->pdata[0] : REASON_NO_NOMINATIONS;
 	if (d->document && d->document_reason && g_strcmp0(code, d->document_reason) == 0)
 		return document_problem(code, d->document);
+	if (d->nominates_for && d->nominates_for->len &&
+	    (g_strcmp0(code, REASON_WRONG_ORGANISATION) == 0 || g_strcmp0(code, REASON_UNKNOWN_ORGANISATION) == 0))
+		return organisation_problem(d, code);
 	return g_strdup(problem_text(code));
 }
 

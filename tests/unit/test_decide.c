@@ -703,8 +703,15 @@ int main(void)
 		g_autoptr(form) f =
 			form_parse("Organisation: Angus Council\nMember\nName: A\nEmail: a@fife.example\n", FALSE);
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
-		is_str(outcome_name(d->outcome), "held", "nominating for another organisation is held");
-		ok(!d->reply, "and not answered");
+		is_str(outcome_name(d->outcome), "rejected",
+		       "a nominator nominating for another organisation: rejected");
+		ok(d->reply && d->verdicts->len == 0, "answered, nobody judged");
+		is_str(d->reasons->len ? d->reasons->pdata[0] : NULL, "wrong_organisation",
+		       "reason wrong_organisation");
+		is_str(d->detail, "Angus Council", "the organisation the form named, for staff and the reply");
+		ok(d->nominates_for && d->nominates_for->len == 1 &&
+			   g_str_equal(((const struct organisation *)d->nominates_for->pdata[0])->id, "fife"),
+		   "and the one the sender may nominate for");
 	}
 	{
 		g_autoptr(parsed_message) m = msg_from("ce@fife.example");
@@ -721,6 +728,8 @@ int main(void)
 		g_autoptr(decision) d = decide(cfg, m, f, &st);
 		is_str(d->reasons->len ? d->reasons->pdata[0] : NULL, "unknown_organisation",
 		       "nominator of two organisations must name one");
+		ok(d->reply && d->nominates_for && d->nominates_for->len == 2,
+		   "and is answered with the two they nominate for");
 		g_autoptr(form) f2 =
 			form_parse("Organisation: The Moray Council\nMember\nName: A\nEmail: a@x.example\n", FALSE);
 		g_autoptr(decision) d2 = decide(cfg, m, f2, &st);
