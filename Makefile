@@ -237,6 +237,20 @@ bench: deps
 # gives staff a copy to edit). make uninstall takes them away again, but
 # keeps a configuration that was changed.
 MANPAGES = man/nomd.8 man/nomctl.1 man/nomd.conf.5
+UNIT_PATHS = -e 's\#@SBINDIR@\#$(SBINDIR)\#g' -e 's\#@SYSCONFDIR@\#$(SYSCONFDIR)\#g'
+# nomd@NAME.service, one programme of several on the host, is the same
+# unit with NAME's configuration (NAME.conf), state, cache, password and
+# journal name: made from nomd.service, so the two never drift apart.
+UNIT_INSTANCE = -e 's\#/nomd/nomd\.conf\#/nomd/%i.conf\#g' \
+	-e 's\#^StateDirectory=nomd$$\#StateDirectory=nomd/%i\#' \
+	-e 's\#^CacheDirectory=nomd$$\#CacheDirectory=nomd/%i\#' \
+	-e 's\#XDG_CACHE_HOME=%C/nomd$$\#XDG_CACHE_HOME=%C/nomd/%i\#' \
+	-e 's\#imap\.password:\(.*\)/nomd/imap\.password$$\#imap.password:\1/nomd/%i.imap.password\#' \
+	-e 's\#^Description=nomd nomination processor\#Description=nomd nomination processor for %i\#' \
+	-e 's\#^\[Service\]$$\#[Service]\nSyslogIdentifier=nomd@%i\#' \
+	-e '1s|^\# nomd: .*|\# nomd@NAME, one programme of several on a host (NAME.conf). Installed by `make install`|' \
+	-e 's\#/nomd/imap\.password (root\#/nomd/NAME.imap.password (root\#' \
+	-e 's\#systemctl edit nomd`\#systemctl edit nomd@NAME`\#' -e 's\#;` in nomd\.conf\#;` in NAME.conf\#'
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/nomd $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -248,9 +262,9 @@ install: all
 	install -m 0644 man/nomctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/nomd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/nomd.8 $(DESTDIR)$(MANDIR)/man8/
-	sed -e 's#@SBINDIR@#$(SBINDIR)#g' -e 's#@SYSCONFDIR@#$(SYSCONFDIR)#g' systemd/nomd.service \
-		> $(DESTDIR)$(UNITDIR)/nomd.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/nomd.service
+	sed $(UNIT_PATHS) systemd/nomd.service > $(DESTDIR)$(UNITDIR)/nomd.service
+	sed $(UNIT_PATHS) $(UNIT_INSTANCE) systemd/nomd.service > $(DESTDIR)$(UNITDIR)/nomd@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/nomd.service $(DESTDIR)$(UNITDIR)/nomd@.service
 	for f in nomd.conf organisations.conf; do \
 		if [ -e $(DESTDIR)$(SYSCONFDIR)/nomd/$$f ]; then \
 			echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/nomd/$$f"; \
@@ -261,6 +275,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/nomd $(DESTDIR)$(BINDIR)/nomctl $(DESTDIR)$(UNITDIR)/nomd.service \
+		$(DESTDIR)$(UNITDIR)/nomd@.service \
 		$(DESTDIR)$(MANDIR)/man1/nomctl.1 $(DESTDIR)$(MANDIR)/man5/nomd.conf.5 $(DESTDIR)$(MANDIR)/man8/nomd.8
 	rm -rf $(DESTDIR)$(LIBEXECDIR)
 	for f in nomd.conf organisations.conf; do \

@@ -164,6 +164,7 @@ void config_free(struct nomd_config *cfg)
 			g_free(*(char **)slot);
 	}
 	g_free(cfg->path);
+	g_free(cfg->instance);
 	g_free(cfg->smtp.from_name);
 	g_free(cfg->smtp.from_address);
 	g_free(cfg->smtp.from_domain);
@@ -596,6 +597,55 @@ static gboolean check_includes(const char *path, const char *dir, GError **error
 	return TRUE;
 }
 
+/* A programme name fit for a file name, a folder and a systemd instance. */
+static gboolean programme_name_ok(const char *name)
+{
+	gsize n = strlen(name);
+	if (n == 0 || n > 64 || name[0] == '-')
+		return FALSE;
+	for (gsize i = 0; i < n; i++)
+		if (!g_ascii_isalnum(name[i]) && name[i] != '-' && name[i] != '_')
+			return FALSE;
+	return TRUE;
+}
+
+gboolean config_programme_path(const char *name, char **path, GError **error)
+{
+	if (!programme_name_ok(name)) {
+		g_set_error(error, CONFIG_ERROR, 0,
+			    "'%s' is not a programme name: letters, digits, '-' and '_', at most 64", name);
+		return FALSE;
+	}
+	const char *dir = g_getenv("NOMD_CONFIG_DIR");
+	g_autofree char *def = g_path_get_dirname(NOMD_CONFIG);
+	g_autofree char *file = g_strconcat(name, ".conf", NULL);
+	*path = g_build_filename(dir && *dir ? dir : def, file, NULL);
+	return TRUE;
+}
+
+gboolean config_choose(const char *file, const char *programme, char **path, GError **error)
+{
+	*path = NULL;
+	if (file && programme) {
+		g_set_error(error, CONFIG_ERROR, 0, "-c FILE and -p NAME name the same thing: give one");
+		return FALSE;
+	}
+	if (programme)
+		return config_programme_path(programme, path, error);
+	*path = g_strdup(file ? file : NOMD_CONFIG);
+	return TRUE;
+}
+
+/* "awards" for .../awards.conf; NULL for nomd.conf or a name unfit. */
+static char *instance_of(const char *path)
+{
+	g_autofree char *base = g_path_get_basename(path);
+	if (!g_str_has_suffix(base, ".conf") || strcmp(base, "nomd.conf") == 0)
+		return NULL;
+	base[strlen(base) - strlen(".conf")] = '\0';
+	return programme_name_ok(base) ? g_strdup(base) : NULL;
+}
+
 gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 {
 	g_autoptr(nomd_config) cfg = g_new0(struct nomd_config, 1);
@@ -625,6 +675,13 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
 		if (!read_key(path, &cf, &keys[i], cfg, error))
 			goto out;
+	cfg->instance = instance_of(path);
+	/* Programmes side by side keep their state apart unless told. */
+	if (cfg->instance && !config_lookup(&cf, "database")) {
+		g_autofree char *root = g_path_get_dirname(cfg->database);
+		g_free(cfg->database);
+		cfg->database = g_build_filename(root, cfg->instance, "nomd.db", NULL);
+	}
 	if (cfg->imap.port == 0)
 		cfg->imap.port = cfg->imap.security == SEC_TLS ? 993 : 143;
 	if (!split_from(cfg)) {

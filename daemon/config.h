@@ -21,6 +21,9 @@ struct organisation {
 
 struct nomd_config {
 	char *path;
+	/* The programme's name when several share a host ("awards" for
+	 * awards.conf, as nomd@awards.service reads it); NULL for nomd.conf. */
+	char *instance;
 	char *database;
 	char *templates;
 	struct {
@@ -112,7 +115,19 @@ struct nomd_config {
 	GPtrArray *organisations; /* of struct organisation * */
 };
 
+/* The configuration read by default; the Makefile sets it from PREFIX. */
+#ifndef NOMD_CONFIG
+#define NOMD_CONFIG "/usr/local/etc/nomd/nomd.conf"
+#endif
+
 gboolean config_load(const char *path, struct nomd_config **out, GError **error);
+/* -p NAME: the configuration of programme NAME on this host,
+ * NAME.conf beside the default one (or in $NOMD_CONFIG_DIR); FALSE for a
+ * name that is not letters, digits, '-' and '_'. */
+gboolean config_programme_path(const char *name, char **path, GError **error);
+/* The file -c FILE or -p NAME names, else the default: *path owned; FALSE
+ * (a usage error) for both, or a bad name. */
+gboolean config_choose(const char *file, const char *programme, char **path, GError **error);
 void config_free(struct nomd_config *cfg);
 const char *config_security_name(enum security s);
 

@@ -6,10 +6,17 @@
 #include <unistd.h>
 
 static enum log_level current_level = LOG_LVL_INFO;
+static char *log_name; /* NULL: "nomd" */
 static gboolean progress_on;
 static char *progress_text; /* the line shown; NULL: none */
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
+
+void log_set_name(const char *name)
+{
+	g_free(log_name);
+	log_name = g_strdup(name);
+}
 
 void log_set_level(enum log_level level)
 {
@@ -36,7 +43,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	/* Above the progress line, which is drawn again under it. */
 	if (progress_text)
 		fputs("\r\033[K", stderr);
-	fprintf(stderr, "nomd[%d]: %s: %s\n", (int)getpid(), level_names[level], text);
+	fprintf(stderr, "%s[%d]: %s: %s\n", log_name ? log_name : "nomd", (int)getpid(), level_names[level], text);
 	if (progress_text)
 		fputs(progress_text, stderr);
 }

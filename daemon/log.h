@@ -9,6 +9,8 @@
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void log_set_level(enum log_level level);
+/* The name lines start with ("nomd@awards"); "nomd" until set. */
+void log_set_name(const char *name);
 gboolean log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 

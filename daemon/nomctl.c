@@ -409,7 +409,7 @@ static void usage(void)
 		const struct nomctl_command *c = &commands[i];
 		g_auto(GStrv) parts = g_strsplit(c->args ? c->args : "", "\n", -1);
 		g_autofree char *line = g_strdup_printf(
-			"%s %s%s%s%s%s", i ? "       nomctl -c FILE" : "usage: nomctl [-c FILE]", c->name,
+			"%s %s%s%s%s%s", i ? "       nomctl -c FILE" : "usage: nomctl [-c FILE | -p NAME]", c->name,
 			c->sub ? " " : "", c->sub ? c->sub : "", *parts[0] ? " " : "", parts[0]);
 		/* The help beside the synopsis when it fits, else under it. */
 		int width = MAX(HELP_COLUMN, (int)strlen(line) + 2);
@@ -464,12 +464,15 @@ static char *command_names(void)
 
 int main(int argc, char **argv)
 {
-	g_autofree char *config_path = NULL;
+	g_autofree char *config_file = NULL, *config_path = NULL;
+	g_autofree char *programme = NULL;
 	g_autofree char *format = NULL;
 	g_autofree char *output = NULL;
 	gboolean keep_mail = FALSE, version = FALSE;
 	GOptionEntry entries[] = {
-		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "FILE" },
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file, "Configuration file", "FILE" },
+		{ "programme", 'p', 0, G_OPTION_ARG_STRING, &programme,
+		  "The programme NAME's configuration (NAME.conf), when several share the host", "NAME" },
 		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format,
 		  "Output format: table (the default on a terminal), json (the default into a pipe) or csv", "FORMAT" },
 		{ "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "The workbook to write (--format xlsx, report)",
@@ -494,8 +497,10 @@ int main(int argc, char **argv)
 		printf("nomctl %s\n", nomd_version);
 		return EX_OK;
 	}
-	if (!config_path)
-		config_path = g_strdup(NOMD_CONFIG);
+	if (!config_choose(config_file, programme, &config_path, &error)) {
+		fprintf(stderr, "nomctl: %s\n", error->message);
+		return EX_USAGE;
+	}
 	int used = 0;
 	const struct nomctl_command *cmd = argc >= 2 ? find_command(argc - 1, argv + 1, &used) : NULL;
 	int nargs = argc - 1 - used;

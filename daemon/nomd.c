@@ -54,10 +54,13 @@ static void install_signals(void)
 
 int main(int argc, char **argv)
 {
-	g_autofree char *config_path = NULL;
+	g_autofree char *config_file = NULL, *config_path = NULL;
+	g_autofree char *programme = NULL;
 	gboolean once = FALSE, check = FALSE, verbose = FALSE, version = FALSE;
 	GOptionEntry entries[] = {
-		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "FILE" },
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file, "Configuration file", "FILE" },
+		{ "programme", 'p', 0, G_OPTION_ARG_STRING, &programme,
+		  "The programme NAME's configuration (NAME.conf)", "NAME" },
 		{ "once", 0, 0, G_OPTION_ARG_NONE, &once, "Process the inbox and send queued mail, then exit", NULL },
 		{ "check-config", 0, 0, G_OPTION_ARG_NONE, &check, "Validate the configuration and exit", NULL },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug detail", NULL },
@@ -68,16 +71,19 @@ int main(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_autoptr(GError) error = NULL;
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 1) {
-		fprintf(stderr, "nomd: %s\nusage: nomd [-c FILE] [--once] [--check-config] [-v] | --version\n",
+		fprintf(stderr,
+			"nomd: %s\nusage: nomd [-c FILE | -p NAME] [--once] [--check-config] [-v] | --version\n",
 			error ? error->message : "unexpected argument");
+		return EX_USAGE;
+	}
+	if (!config_choose(config_file, programme, &config_path, &error)) {
+		fprintf(stderr, "nomd: %s\n", error->message);
 		return EX_USAGE;
 	}
 	if (version) {
 		printf("nomd %s\n", nomd_version);
 		return EX_OK;
 	}
-	if (!config_path)
-		config_path = g_strdup(NOMD_CONFIG);
 	if (verbose)
 		log_set_level(LOG_LVL_DEBUG);
 
@@ -86,6 +92,10 @@ int main(int argc, char **argv)
 	if (!config_load(config_path, &cfg, &error) || !reply_templates_load(cfg->templates, &templates, &error)) {
 		fprintf(stderr, "%s\n", error->message);
 		return EX_CONFIG;
+	}
+	if (cfg->instance) {
+		g_autofree char *name = g_strconcat("nomd@", cfg->instance, NULL);
+		log_set_name(name);
 	}
 	if (check) {
 		g_autoptr(GPtrArray) warnings = config_warnings(cfg);

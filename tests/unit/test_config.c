@@ -56,6 +56,33 @@ int main(void)
 		}
 	}
 	{
+		/* Programmes side by side: NAME.conf is NAME, its state apart. */
+		g_autofree char *one = write_conf("nomd.conf", BASE ORG);
+		g_autofree char *awards = write_conf("awards.conf", BASE ORG);
+		g_autofree char *mine = write_conf("forum.conf", "database = \"/srv/forum.db\";\n" BASE ORG);
+		g_autoptr(nomd_config) a = NULL, b = NULL, c = NULL;
+		ok(config_load(one, &a, NULL) && config_load(awards, &b, NULL) && config_load(mine, &c, NULL),
+		   "nomd.conf, awards.conf and forum.conf load");
+		ok(a && !a->instance && g_str_equal(a->database, "/var/lib/nomd/nomd.db"),
+		   "nomd.conf: the host's one programme, /var/lib/nomd/nomd.db");
+		ok(b && g_strcmp0(b->instance, "awards") == 0 &&
+			   g_str_equal(b->database, "/var/lib/nomd/awards/nomd.db"),
+		   "awards.conf: programme awards, its state in /var/lib/nomd/awards");
+		ok(c && g_strcmp0(c->instance, "forum") == 0 && g_str_equal(c->database, "/srv/forum.db"),
+		   "a database set in the file stays");
+		g_autofree char *path = NULL;
+		g_setenv("NOMD_CONFIG_DIR", tmpdir, TRUE);
+		ok(config_programme_path("awards", &path, NULL) && g_str_has_suffix(path, "/awards.conf") &&
+			   g_str_has_prefix(path, tmpdir),
+		   "-p awards: awards.conf in the configuration folder");
+		g_unsetenv("NOMD_CONFIG_DIR");
+		const char *bad[] = { "", "../etc/passwd", "a/b", "-x", "sp ace", "dot.conf" };
+		for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+			g_autofree char *p = NULL;
+			ok(!config_programme_path(bad[i], &p, NULL) && !p, "-p '%s' refused", bad[i]);
+		}
+	}
+	{
 		g_autofree char *sample = tap_source_path("etc/nomd.conf");
 		g_autofree char *text = NULL;
 		g_file_get_contents(sample, &text, NULL, NULL);
