@@ -600,21 +600,16 @@ static gboolean section_feedback(const struct nomd_config *cfg, struct store *st
 	if (rows->len == 0)
 		return TRUE;
 	heading(w, "Feedback received");
-	int count[6] = { 0 }, rated = 0, sum = 0;
+	struct feedback_tally tally = { 0 };
 	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
 	for (guint i = 0; i < rows->len; i++) {
 		char **r = rows->pdata[i]; /* organisation role name email rating comment answered_at */
-		int rating = atoi(r[4]);
-		if (rating >= 1 && rating <= 5)
-			count[rating]++, rated++, sum += rating;
+		mentoring_tally(&tally, r[4]);
 		g_ptr_array_add(out, cells(4, g_strdup_printf("%s (%s)", *r[2] ? r[2] : r[3], org_name(cfg, r[0])),
 					   g_strdup(r[1]), g_strdup(*r[4] ? r[4] : "-"), g_strdup(r[5])));
 	}
-	if (rated)
-		line(w, "%u answer(s); average rating %.1f of 5 from %d (5: %d, 4: %d, 3: %d, 2: %d, 1: %d).",
-		     rows->len, (double)sum / rated, rated, count[5], count[4], count[3], count[2], count[1]);
-	else
-		line(w, "%u answer(s), none with a rating.", rows->len);
+	g_autofree char *summary = mentoring_tally_text(&tally);
+	line(w, "%s", summary);
 	const char *header[] = { "Who", "Role", "Rating", "What they wrote" };
 	table(w, header, 4, out);
 	line(w, "nomctl feedback --format csv gives them as a spreadsheet.");

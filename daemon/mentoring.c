@@ -3,6 +3,7 @@
  * mail and records it. */
 #include "mentoring.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -384,4 +385,21 @@ gboolean mentoring_rematch(const struct nomd_config *cfg, struct store *st, cons
 		return FALSE;
 	*out = g_steal_pointer(&r);
 	return TRUE;
+}
+
+void mentoring_tally(struct feedback_tally *t, const char *rating)
+{
+	int r = rating ? atoi(rating) : 0;
+	t->answers++;
+	if (r >= 1 && r <= 5)
+		t->count[r]++, t->rated++, t->sum += r;
+}
+
+char *mentoring_tally_text(const struct feedback_tally *t)
+{
+	if (!t->rated)
+		return g_strdup_printf("%u answer(s), none with a rating.", t->answers);
+	return g_strdup_printf("%u answer(s), %d with a rating: average %.1f of 5 (5: %d, 4: %d, 3: %d, 2: %d, 1: %d).",
+			       t->answers, t->rated, (double)t->sum / t->rated, t->count[5], t->count[4], t->count[3],
+			       t->count[2], t->count[1]);
 }

@@ -77,6 +77,18 @@ struct rematch {
 void rematch_free(struct rematch *r);
 typedef struct rematch rematch;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(rematch, rematch_free)
+
+/* Feedback at the end: ratings counted as rows of store_each_feedback
+ * come, then said in one sentence ("3 answer(s), 2 with a rating:
+ * average 4.0 of 5 (5: 1, 4: 0, 3: 1, 2: 0, 1: 0)"), by the digest and
+ * nomctl feedback alike. */
+struct feedback_tally {
+	guint answers;
+	int rated, sum, count[6]; /* count[1..5] */
+};
+void mentoring_tally(struct feedback_tally *t, const char *rating);
+char *mentoring_tally_text(const struct feedback_tally *t);
+
 /* Plan (and unless `dry_run`, carry out in one transaction: end the pair,
  * tell both kindly, record the new pair and introduce it) the rematch of
  * the member at `email`. FALSE with MENTORING_ERROR_NOT_PAIRED when that

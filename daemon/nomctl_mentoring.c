@@ -44,15 +44,13 @@ int nomctl_rematch(const struct nomctl_run *r, const char *email, const char *wh
 struct feedback_view {
 	struct printer *pr;
 	GPtrArray *rows; /* for the table: each row's values, NULL-ended */
-	int ratings[6];
+	struct feedback_tally tally;
 };
 
 static void keep_feedback(void *data, int n, const char *const *names, const char *const *values)
 {
 	struct feedback_view *v = data;
-	int rating = n > 4 && values[4] ? atoi(values[4]) : 0;
-	if (rating >= 1 && rating <= 5)
-		v->ratings[rating]++;
+	mentoring_tally(&v->tally, n > 4 ? values[4] : NULL);
 	if (v->pr) {
 		print_row(v->pr, n, names, values);
 		return;
@@ -76,14 +74,8 @@ int nomctl_feedback(const struct nomctl_run *r)
 	}
 	if (!table)
 		return nomctl_print_end(&pr);
-	int rated = 0, sum = 0;
-	for (int i = 1; i <= 5; i++)
-		rated += v.ratings[i], sum += i * v.ratings[i];
-	printf("%u answer(s), %d with a rating", rows->len, rated);
-	if (rated)
-		printf(": average %.1f of 5 (5: %d, 4: %d, 3: %d, 2: %d, 1: %d)", (double)sum / rated, v.ratings[5],
-		       v.ratings[4], v.ratings[3], v.ratings[2], v.ratings[1]);
-	printf("\n");
+	g_autofree char *summary = mentoring_tally_text(&v.tally);
+	printf("%s\n", summary);
 	for (guint i = 0; i < rows->len; i++) {
 		char **row = rows->pdata[i]; /* organisation role name email rating comment answered_at */
 		const struct organisation *org = config_find_organisation(r->cfg, row[0]);

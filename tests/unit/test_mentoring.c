@@ -232,5 +232,16 @@ int main(void)
 	g_autoptr(GError) e3 = NULL;
 	g_autoptr(nomd_config) neg = load("mentoring = { checkin_days = -1; };", &e3);
 	ok(!neg && e3 && strstr(e3->message, "mentoring.checkin_days"), "mentoring.checkin_days below 0: refused");
+	{
+		struct feedback_tally t = { 0 };
+		g_autofree char *none = mentoring_tally_text(&t);
+		is_str(none, "0 answer(s), none with a rating.", "feedback: nothing yet");
+		const char *ratings[] = { "5", "3", "", NULL, "9", "4" };
+		for (size_t i = 0; i < G_N_ELEMENTS(ratings); i++)
+			mentoring_tally(&t, ratings[i]);
+		g_autofree char *text = mentoring_tally_text(&t);
+		is_str(text, "6 answer(s), 3 with a rating: average 4.0 of 5 (5: 1, 4: 1, 3: 1, 2: 0, 1: 0).",
+		       "feedback: words-only and out-of-range answers count as answers, not ratings");
+	}
 	return tap_done();
 }
