@@ -59,7 +59,7 @@ endif
 CORE_SRCS = daemon/log.c daemon/util.c daemon/states.c daemon/config.c daemon/store.c daemon/store_inbox.c daemon/store_outbox.c daemon/store_report.c daemon/store_people.c daemon/store_events.c daemon/store_forget.c daemon/store_mentoring.c daemon/decide.c daemon/judge.c \
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/outbox.c daemon/imap.c daemon/smtp.c \
 	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/origin.c daemon/assign.c daemon/pairing.c daemon/pairing_run.c daemon/people.c daemon/consent.c daemon/clock.c daemon/schedule.c daemon/events.c daemon/digest.c daemon/round.c daemon/mentoring.c daemon/xlsx.c daemon/listing.c daemon/chart.c daemon/notify.c daemon/docread.c \
-	parsers/document.c parsers/mime.c parsers/mime_scan.c parsers/mime_text.c parsers/form.c parsers/html.c parsers/csv.c parsers/answer.c parsers/ical.c parsers/address.c parsers/subject.c
+	parsers/document.c parsers/mime.c parsers/mime_scan.c parsers/mime_text.c parsers/form.c parsers/form_spec.c parsers/html.c parsers/csv.c parsers/answer.c parsers/ical.c parsers/address.c parsers/subject.c
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(VERSION_OBJ)
 # Files built into nomd with GResource: the blank form as a Word document,
 # made by nomd-reader (which alone links the office libraries). Linked as an
@@ -73,7 +73,7 @@ VERSION_OBJ = $(BUILD)/obj/gen/version.o
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-READER_SRCS = parsers/document.c parsers/form.c $(wildcard parsers/doc_*.c)
+READER_SRCS = parsers/document.c parsers/form.c parsers/form_spec.c $(wildcard parsers/doc_*.c)
 READER_OBJS = $(READER_SRCS:%.c=$(BUILD)/obj/%.o)
 
 all: $(BUILD)/nomd $(BUILD)/nomctl $(BUILD)/nomd-reader

@@ -17,68 +17,19 @@
 
 #include <string.h>
 
-enum field {
-	F_NONE,
-	F_ORGANISATION,
-	F_NAME,
-	F_EMAIL,
-	F_JOB_TITLE,
-	F_SERVICE,
-	F_SERVICE_TYPE,
-	F_YEARS,
-	F_ASPIRATION,
-	F_EXPERTISE,
-	F_LOCATION,
-	F_FORMAT,
-	F_ROLE, /* spreadsheets only: member / mentor */
+/* The organisation a form is for: a line of the message, not of a
+ * nominee, the same in every programme. */
+static const char *const organisation_labels[] = {
+	"organisation",		  "organization",	  "council",
+	"council / organisation", "council/organisation", "organisation / council",
+	"organisation/council",	  "organisation name",	  "organization name",
+	"name of organisation",	  "name of organization", "council name",
 };
 
-static const struct {
-	const char *label;
-	enum field field;
-} labels[] = {
-	{ "organisation", F_ORGANISATION },
-	{ "organization", F_ORGANISATION },
-	{ "council", F_ORGANISATION },
-	{ "council / organisation", F_ORGANISATION },
-	{ "council/organisation", F_ORGANISATION },
-	{ "organisation / council", F_ORGANISATION },
-	{ "organisation/council", F_ORGANISATION },
-	{ "organisation name", F_ORGANISATION },
-	{ "organization name", F_ORGANISATION },
-	{ "name of organisation", F_ORGANISATION },
-	{ "name of organization", F_ORGANISATION },
-	{ "council name", F_ORGANISATION },
-	{ "name", F_NAME },
-	{ "full name", F_NAME },
-	{ "nominee name", F_NAME },
-	{ "email", F_EMAIL },
-	{ "e-mail", F_EMAIL },
-	{ "email address", F_EMAIL },
-	{ "e-mail address", F_EMAIL },
-	{ "job title", F_JOB_TITLE },
-	{ "role", F_JOB_TITLE },
-	{ "position", F_JOB_TITLE },
-	{ "job role", F_JOB_TITLE },
-	{ "service", F_SERVICE },
-	{ "service area", F_SERVICE },
-	{ "department", F_SERVICE },
-	{ "service type", F_SERVICE_TYPE },
-	{ "category", F_SERVICE_TYPE },
-	{ "years in local government", F_YEARS },
-	{ "years of experience", F_YEARS },
-	{ "experience (years)", F_YEARS },
-	{ "years", F_YEARS },
-	{ "aspiration", F_ASPIRATION },
-	{ "aspirations", F_ASPIRATION },
-	{ "career aspiration", F_ASPIRATION },
-	{ "career aspirations", F_ASPIRATION },
-	{ "expertise", F_EXPERTISE },
-	{ "areas of expertise", F_EXPERTISE },
-	{ "location", F_LOCATION },
-	{ "region", F_LOCATION },
-	{ "format", F_FORMAT },
-	{ "preferred format", F_FORMAT },
+/* What a label names: the organisation, a field of the spec, or nothing. */
+struct label {
+	gboolean organisation;
+	const struct form_field *field;
 };
 
 /* Spreadsheet columns that say member or mentor. */
@@ -103,6 +54,9 @@ void nominee_free(struct nominee *n)
 	g_free(n->expertise);
 	g_free(n->location);
 	g_free(n->format);
+	if (n->values)
+		g_ptr_array_unref(n->values);
+	g_free(n->problem_field);
 	g_free(n);
 }
 
@@ -122,9 +76,9 @@ void form_free(struct form *f)
 	g_free(f);
 }
 
-/* Collapse runs of blanks into one space; the result is capped on a
- * character boundary. */
-static char *clean_value(const char *s)
+/* Collapse runs of blanks into one space; the result is capped at `cap`
+ * bytes on a character boundary. */
+static char *clean_value_cap(const char *s, gsize cap)
 {
 	GString *out = g_string_sized_new(64);
 	gboolean space = FALSE;
@@ -133,7 +87,7 @@ static char *clean_value(const char *s)
 			space = out->len > 0;
 			continue;
 		}
-		if (out->len + (space ? 2 : 1) > FORM_MAX_VALUE)
+		if (out->len + (space ? 2 : 1) > cap)
 			break;
 		if (space)
 			g_string_append_c(out, ' ');
@@ -148,6 +102,11 @@ static char *clean_value(const char *s)
 	while (out->len && out->str[out->len - 1] == ' ')
 		g_string_truncate(out, out->len - 1);
 	return g_string_free(out, FALSE);
+}
+
+static char *clean_value(const char *s)
+{
+	return clean_value_cap(s, FORM_MAX_VALUE);
 }
 
 /* Unicode spaces become ASCII spaces, invisible characters go. */
@@ -198,39 +157,33 @@ static char *strip_emphasis(const char *s)
 	return g_string_free(out, FALSE);
 }
 
-static enum field lookup_label(const char *label)
+static struct label lookup_label(const struct form_spec *spec, const char *label)
 {
 	g_autofree char *plain = strip_emphasis(label);
 	g_autofree char *clean = clean_value(plain);
-	g_autofree char *folded = g_utf8_strdown(clean, -1);
+	g_autofree char *folded = form_spec_fold(clean);
 	/* "Email address (work)" and "Name of nominee" are not worth guessing;
 	 * a trailing "(optional)" is. */
 	char *opt = strstr(folded, " (optional)");
 	if (opt)
 		*opt = '\0';
-	for (size_t i = 0; i < G_N_ELEMENTS(labels); i++)
-		if (strcmp(folded, labels[i].label) == 0)
-			return labels[i].field;
-	return F_NONE;
+	struct label found = { FALSE, NULL };
+	for (size_t i = 0; i < G_N_ELEMENTS(organisation_labels); i++)
+		if (strcmp(folded, organisation_labels[i]) == 0)
+			found.organisation = TRUE;
+	if (!found.organisation)
+		found.field = form_spec_field(spec, folded);
+	return found;
 }
 
-static gboolean role_word(const char *word, size_t n, enum nominee_role *role)
+static gboolean known(struct label l)
 {
-	static const struct {
-		const char *word;
-		enum nominee_role role;
-	} words[] = { { "member", ROLE_MEMBER }, { "mentee", ROLE_MEMBER }, { "mentor", ROLE_MENTOR } };
-	for (size_t i = 0; i < G_N_ELEMENTS(words); i++)
-		if (n == strlen(words[i].word) && g_ascii_strncasecmp(word, words[i].word, n) == 0) {
-			*role = words[i].role;
-			return TRUE;
-		}
-	return FALSE;
+	return l.organisation || l.field;
 }
 
 /* "Member", "Mentee 2", "[Mentor 1]", "-- Member #2 --", "Mentor:": a
- * section heading, or -1. */
-static int section_role(const char *line)
+ * section heading, the index of its role in `spec`, or -1. */
+static int section_role(const struct form_spec *spec, const char *line)
 {
 	g_autofree char *s = strip_emphasis(line);
 	const char *trim = "[](){}<>-=:#.\xe2\x80\x93 \t";
@@ -244,8 +197,8 @@ static int section_role(const char *line)
 	const char *w = p;
 	while (g_ascii_isalpha(*p))
 		p++;
-	enum nominee_role role;
-	if (!role_word(w, p - w, &role))
+	int role = form_spec_role(spec, w, p - w);
+	if (role < 0)
 		return -1;
 	while (*p == ' ' || *p == '\t' || *p == '#' || *p == '(' || *p == ')' || *p == '[' || *p == ']')
 		p++;
@@ -257,7 +210,7 @@ static int section_role(const char *line)
 		p++;
 	while (*p == ' ' || *p == ')' || *p == ']')
 		p++;
-	return *p == '\0' ? (int)role : -1;
+	return *p == '\0' ? role : -1;
 }
 
 static int parse_years(const char *v)
@@ -326,37 +279,134 @@ static void set_text(char **slot, const char *value)
 		*slot = g_strdup(value);
 }
 
-static void set_field(struct nominee *n, enum field field, const char *value)
+/* The first problem of a nominee's values is the one the rules say. */
+static void problem(struct nominee *n, const struct form_field *f, enum form_problem p, guint words)
+{
+	if (n->problem != FORM_OK)
+		return;
+	n->problem = p;
+	n->problem_field = g_strdup(f->id);
+	n->words = words;
+}
+
+static guint count_words(const char *s)
+{
+	guint words = 0;
+	gboolean in = FALSE;
+	for (const char *p = s; *p; p++) {
+		gboolean blank = g_ascii_isspace(*p);
+		words += !blank && !in;
+		in = !blank;
+	}
+	return words;
+}
+
+static struct form_value *value_of(struct nominee *n, const char *id)
+{
+	for (guint i = 0; n->values && i < n->values->len; i++) {
+		struct form_value *v = n->values->pdata[i];
+		if (strcmp(v->id, id) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+static void form_value_free(struct form_value *v)
+{
+	g_free(v->id);
+	g_free(v->value);
+	g_free(v);
+}
+
+/* A value of a field nomd keeps by id, typed as the spec says. */
+static void set_other(struct nominee *n, const struct form_field *f, const char *value)
+{
+	if (!*value || value_of(n, f->id))
+		return;
+	g_autofree char *kept = g_strdup(value);
+	if (f->type == FIELD_CHOICE) {
+		const char *choice = form_spec_choice(f, value);
+		if (choice) {
+			g_free(kept);
+			kept = g_strdup(choice);
+		} else {
+			problem(n, f, FORM_NOT_A_CHOICE, 0);
+		}
+	} else if (f->type == FIELD_NUMBER) {
+		char *end = NULL;
+		g_ascii_strtoll(value, &end, 10);
+		if (end == value || *end)
+			problem(n, f, FORM_NOT_A_NUMBER, 0);
+	} else if (f->type == FIELD_EMAIL) {
+		g_free(kept);
+		kept = extract_email(value);
+	}
+	if (!n->values)
+		n->values = g_ptr_array_new_with_free_func((GDestroyNotify)form_value_free);
+	struct form_value *v = g_new0(struct form_value, 1);
+	v->id = g_strdup(f->id);
+	v->value = g_steal_pointer(&kept);
+	g_ptr_array_add(n->values, v);
+}
+
+static void set_field(struct nominee *n, const struct form_field *f, const char *value)
 {
 	if (is_hint(value))
 		return;
-	switch (field) {
-	case F_NAME: set_text(&n->name, value); break;
-	case F_EMAIL: {
+	if (f->type == FIELD_LONG && f->max_words) {
+		guint words = count_words(value);
+		if (words > f->max_words)
+			problem(n, f, FORM_TOO_LONG, words);
+	}
+	switch (f->slot) {
+	case SLOT_NAME: set_text(&n->name, value); break;
+	case SLOT_EMAIL: {
 		g_autofree char *e = extract_email(value);
 		set_text(&n->email, e);
 		break;
 	}
-	case F_JOB_TITLE: set_text(&n->job_title, value); break;
-	case F_SERVICE: set_text(&n->service, value); break;
-	case F_SERVICE_TYPE: {
+	case SLOT_JOB_TITLE: set_text(&n->job_title, value); break;
+	case SLOT_SERVICE: set_text(&n->service, value); break;
+	case SLOT_SERVICE_TYPE: {
 		g_autofree char *low = g_utf8_strdown(value, -1);
 		set_text(&n->service_type, low);
 		break;
 	}
-	case F_YEARS: n->years = n->years < 0 && *value ? parse_years(value) : n->years; break;
-	case F_ASPIRATION: set_text(&n->aspiration, value); break;
-	case F_EXPERTISE: set_text(&n->expertise, value); break;
-	case F_LOCATION: set_text(&n->location, value); break;
-	case F_FORMAT: {
+	case SLOT_YEARS: n->years = n->years < 0 && *value ? parse_years(value) : n->years; break;
+	case SLOT_ASPIRATION: set_text(&n->aspiration, value); break;
+	case SLOT_EXPERTISE: set_text(&n->expertise, value); break;
+	case SLOT_LOCATION: set_text(&n->location, value); break;
+	case SLOT_FORMAT: {
 		g_autofree char *fmt = *value ? normalise_format(value) : g_strdup("");
 		set_text(&n->format, fmt);
 		break;
 	}
-	case F_NONE:
-	case F_ORGANISATION:
-	case F_ROLE: break;
+	case SLOT_NONE:
+	case SLOT_COUNT: set_other(n, f, value); break;
 	}
+}
+
+const char *nominee_value(const struct nominee *n, const char *id)
+{
+	static const struct {
+		const char *id;
+		gsize offset;
+	} texts[] = {
+		{ "name", G_STRUCT_OFFSET(struct nominee, name) },
+		{ "email", G_STRUCT_OFFSET(struct nominee, email) },
+		{ "job_title", G_STRUCT_OFFSET(struct nominee, job_title) },
+		{ "service", G_STRUCT_OFFSET(struct nominee, service) },
+		{ "service_type", G_STRUCT_OFFSET(struct nominee, service_type) },
+		{ "aspiration", G_STRUCT_OFFSET(struct nominee, aspiration) },
+		{ "expertise", G_STRUCT_OFFSET(struct nominee, expertise) },
+		{ "location", G_STRUCT_OFFSET(struct nominee, location) },
+		{ "format", G_STRUCT_OFFSET(struct nominee, format) },
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(texts); i++)
+		if (strcmp(texts[i].id, id) == 0)
+			return G_STRUCT_MEMBER(const char *, n, texts[i].offset);
+	const struct form_value *v = value_of((struct nominee *)n, id);
+	return v ? v->value : NULL;
 }
 
 static struct nominee *add_nominee(struct form *f, enum nominee_role role)
@@ -442,7 +492,50 @@ static void drop_untouched(struct form *f)
 	}
 }
 
+/* A long text being read: the lines after its label, up to the next
+ * label, section, signature or quoted history. */
+struct long_text {
+	struct nominee *n;
+	const struct form_field *field;
+	GString *text;
+	gboolean paragraph; /* a blank line came since the last text */
+};
+
+static void long_add(struct long_text *lt, const char *line)
+{
+	if (!lt->field || lt->text->len >= FORM_MAX_LONG)
+		return;
+	g_autofree char *clean = clean_value_cap(line, FORM_MAX_LONG);
+	if (!*clean)
+		return;
+	if (lt->text->len)
+		g_string_append(lt->text, lt->paragraph ? "\n\n" : " ");
+	lt->paragraph = FALSE;
+	g_string_append(lt->text, clean);
+	if (lt->text->len > FORM_MAX_LONG) {
+		g_string_truncate(lt->text, FORM_MAX_LONG);
+		const char *end;
+		if (!g_utf8_validate(lt->text->str, lt->text->len, &end))
+			g_string_truncate(lt->text, end - lt->text->str);
+	}
+}
+
+static void long_end(struct long_text *lt)
+{
+	if (lt->field && lt->n)
+		set_field(lt->n, lt->field, lt->text->str);
+	lt->field = NULL;
+	lt->n = NULL;
+	lt->paragraph = FALSE;
+	g_string_truncate(lt->text, 0);
+}
+
 struct form *form_parse(const char *text, gboolean forwarded)
+{
+	return form_parse_spec(text, forwarded, form_spec_builtin());
+}
+
+struct form *form_parse_spec(const char *text, gboolean forwarded, const struct form_spec *spec)
 {
 	struct form *f = form_new();
 	if (!text)
@@ -451,6 +544,8 @@ struct form *form_parse(const char *text, gboolean forwarded)
 	g_auto(GStrv) lines = g_strsplit_set(norm, "\r\n", -1);
 	struct nominee *cur = NULL;
 	gboolean in_signature = FALSE, in_headers = FALSE;
+	g_autoptr(GString) long_buf = g_string_new(NULL);
+	struct long_text lt = { .text = long_buf };
 
 	for (size_t i = 0; lines[i]; i++) {
 		gboolean sig = strcmp(lines[i], "-- ") == 0 || strcmp(lines[i], "--") == 0;
@@ -459,6 +554,7 @@ struct form *form_parse(const char *text, gboolean forwarded)
 			continue;
 		if (forward_marker(line)) {
 			/* What follows is a forwarded message: read it. */
+			long_end(&lt);
 			in_signature = FALSE;
 			in_headers = TRUE;
 			continue;
@@ -466,58 +562,87 @@ struct form *form_parse(const char *text, gboolean forwarded)
 		if (in_headers) {
 			if (header_line(line))
 				continue;
-			if (*line == '\0')
-				in_headers = FALSE;
-			else
-				in_headers = FALSE;
+			in_headers = FALSE;
 		}
 		if (sig || (cur && sign_off(line))) {
+			long_end(&lt);
 			in_signature = TRUE;
 			continue;
 		}
-		if (in_signature || *line == '\0')
+		if (in_signature)
 			continue;
+		if (*line == '\0') {
+			lt.paragraph = lt.field != NULL;
+			continue;
+		}
 		if (history_marker(lines, i)) {
+			long_end(&lt);
 			if (!forwarded)
 				break;
 			in_headers = TRUE;
 			continue;
 		}
-		int role = section_role(line);
+		int role = section_role(spec, line);
 		if (role >= 0) {
+			long_end(&lt);
 			cur = add_nominee(f, role);
 			continue;
 		}
+		g_autofree char *whole = g_strdup(line);
 		const char *body = skip_bullet(line);
 		char *colon = strchr(body, ':');
 		char *tab = strchr(body, '\t');
 		char *split = colon ? colon : tab;
-		if (!split)
+		struct label label = { FALSE, NULL };
+		if (split) {
+			*split = '\0';
+			label = lookup_label(spec, body);
+		}
+		if (!known(label)) {
+			/* Text with no label of the form: a long text goes on. */
+			long_add(&lt, whole);
 			continue;
-		*split = '\0';
-		enum field field = lookup_label(body);
+		}
+		long_end(&lt);
 		const char *rest = split + 1;
 		while (*rest == '*' || *rest == '_' || *rest == ' ' || *rest == '\t')
 			rest++;
-		g_autofree char *value = clean_value(rest);
-		if (field == F_ORGANISATION) {
+		if (label.organisation) {
+			g_autofree char *value = clean_value(rest);
 			if (!f->organisation && *value && !is_hint(value))
 				f->organisation = g_steal_pointer(&value);
 			continue;
 		}
 		/* A field outside any section belongs to no nominee; a
 		 * section past the cap is dropped whole, not merged. */
-		if (cur && field != F_NONE)
-			set_field(cur, field, value);
+		if (!cur)
+			continue;
+		if (label.field->type == FIELD_LONG) {
+			lt.n = cur;
+			lt.field = label.field;
+			long_add(&lt, rest);
+			continue;
+		}
+		g_autofree char *value = clean_value(rest);
+		set_field(cur, label.field, value);
 	}
+	long_end(&lt);
 	drop_untouched(f);
 	return f;
 }
 
-gboolean form_role_value(const char *v, enum nominee_role *role)
+static gboolean role_value(const struct form_spec *spec, const char *v, enum nominee_role *role)
 {
 	g_autofree char *clean = clean_value(v);
-	return role_word(clean, strlen(clean), role);
+	int r = form_spec_role(spec, clean, strlen(clean));
+	if (r >= 0)
+		*role = r;
+	return r >= 0;
+}
+
+gboolean form_role_value(const char *v, enum nominee_role *role)
+{
+	return role_value(form_spec_builtin(), v, role);
 }
 
 enum form_column form_column_kind(const char *label)
@@ -531,12 +656,12 @@ enum form_column form_column_kind(const char *label)
 	for (size_t i = 0; i < G_N_ELEMENTS(role_columns); i++)
 		if (strcmp(folded, role_columns[i]) == 0)
 			return FORM_COLUMN_ROLE;
-	switch (lookup_label(folded)) {
-	case F_NONE: return FORM_COLUMN_OTHER;
-	case F_NAME: return FORM_COLUMN_NAME;
-	case F_EMAIL: return FORM_COLUMN_EMAIL;
-	default: return FORM_COLUMN_FIELD;
-	}
+	struct label l = lookup_label(form_spec_builtin(), folded);
+	if (!l.field)
+		return l.organisation ? FORM_COLUMN_FIELD : FORM_COLUMN_OTHER;
+	return l.field->slot == SLOT_NAME    ? FORM_COLUMN_NAME
+	       : l.field->slot == SLOT_EMAIL ? FORM_COLUMN_EMAIL
+					     : FORM_COLUMN_FIELD;
 }
 
 void form_merge(struct form *into, struct form *from)
@@ -556,6 +681,11 @@ void form_merge(struct form *into, struct form *from)
 
 void form_add_rows(struct form *f, GPtrArray *rows)
 {
+	form_add_rows_spec(f, rows, form_spec_builtin());
+}
+
+void form_add_rows_spec(struct form *f, GPtrArray *rows, const struct form_spec *spec)
+{
 	for (guint r = 0; rows && r < rows->len; r++) {
 		GHashTable *row = rows->pdata[r];
 		enum nominee_role role = ROLE_MEMBER;
@@ -563,7 +693,7 @@ void form_add_rows(struct form *f, GPtrArray *rows)
 		const char *role_key = NULL;
 		for (size_t i = 0; i < G_N_ELEMENTS(role_columns) && !have_role; i++) {
 			const char *v = g_hash_table_lookup(row, role_columns[i]);
-			if (v && form_role_value(v, &role)) {
+			if (v && role_value(spec, v, &role)) {
 				have_role = TRUE;
 				role_key = role_columns[i];
 			}
@@ -581,13 +711,15 @@ void form_add_rows(struct form *f, GPtrArray *rows)
 		while (g_hash_table_iter_next(&it, &key, &value)) {
 			if (g_strcmp0(key, role_key) == 0)
 				continue;
-			enum field field = lookup_label(key);
-			g_autofree char *clean = clean_value(value ? value : "");
-			if (field == F_ORGANISATION) {
+			struct label l = lookup_label(spec, key);
+			g_autofree char *clean = clean_value_cap(
+				value ? value : "",
+				l.field && l.field->type == FIELD_LONG ? FORM_MAX_LONG : FORM_MAX_VALUE);
+			if (l.organisation) {
 				if (!f->organisation && *clean)
 					f->organisation = g_strdup(clean);
-			} else if (field != F_NONE) {
-				set_field(n, field, clean);
+			} else if (l.field) {
+				set_field(n, l.field, clean);
 			}
 		}
 	}

@@ -8,12 +8,26 @@
 
 #include <glib.h>
 
+#include "form_spec.h"
+
 /* Caps on untrusted input: the form is mail from outside. */
 #define FORM_MAX_VALUE 300	   /* bytes kept of one field value */
 #define FORM_MAX_NOMINEES 40	   /* nominees read from one message */
 #define FORM_MAX_TEXT (256 * 1024) /* bytes of body text examined */
 
+/* The index of the role in the form's spec: the built-in one's member
+ * and mentor. */
 enum nominee_role { ROLE_MEMBER, ROLE_MENTOR };
+
+/* What is wrong with a value the spec types: a choice not offered, not a
+ * number, a long text past its word limit. */
+enum form_problem { FORM_OK, FORM_NOT_A_CHOICE, FORM_NOT_A_NUMBER, FORM_TOO_LONG };
+
+/* A value of a field nomd has no place of its own for (SLOT_NONE). */
+struct form_value {
+	char *id;    /* the field's */
+	char *value; /* a choice as the spec writes it; long text keeps its paragraphs */
+};
 
 struct nominee {
 	enum nominee_role role;
@@ -28,6 +42,11 @@ struct nominee {
 	char *location;
 	char *format; /* online | in person | either, or as given */
 	gboolean from_csv;
+	GPtrArray *values; /* of struct form_value *, in the order met */
+	/* The first value the spec refuses, for the rules to say why. */
+	enum form_problem problem;
+	char *problem_field; /* its id */
+	guint words;	     /* FORM_TOO_LONG: how many there were */
 };
 
 struct form {
@@ -43,9 +62,14 @@ void form_free(struct form *f);
 /* Read the form in a body text. `forwarded`: the message is a forward, so
  * forwarded headers are skipped rather than taken as quoted history. */
 struct form *form_parse(const char *text, gboolean forwarded);
+/* The same, with a programme's own roles and fields. */
+struct form *form_parse_spec(const char *text, gboolean forwarded, const struct form_spec *spec);
 /* Add the nominees of spreadsheet rows: each row maps a header label
  * (case-folded) to its value, with a role column (member/mentee/mentor). */
 void form_add_rows(struct form *f, GPtrArray *rows);
+void form_add_rows_spec(struct form *f, GPtrArray *rows, const struct form_spec *spec);
+/* A value of `n` by field id: its slot or its values; NULL when none. */
+const char *nominee_value(const struct nominee *n, const char *id);
 /* Move the nominees of `from` (the form read out of an attached document)
  * to the end of `into`, up to FORM_MAX_NOMINEES (the rest counted as
  * dropped); `into` takes `from`'s organisation when it has none. */

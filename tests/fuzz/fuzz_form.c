@@ -11,6 +11,8 @@
  * form_parse(text, FALSE) and form_parse(text, TRUE) (a forward). The CSV
  * bytes go to csv_read_rows() as they are (it owns their encoding) and its
  * rows to form_add_rows(), on top of the forwarded form and on an empty one.
+ * The text is also read with a programme's own spec (form_parse_spec: two
+ * roles, a choice, a long text of at most 30 words, a number).
  *
  * Checked, as form.h and csv.h promise:
  *   - a form is never NULL, nor its nominee list; at most FORM_MAX_NOMINEES
@@ -18,6 +20,10 @@
  *     FORM_MAX_VALUE bytes, without line breaks, trimmed; years -1..80; the
  *     role a known one; from_csv set exactly on the spreadsheet's nominees;
  *     form_add_rows() keeps the form's own nominees and organisation;
+ *   - with a spec: roles within it; a value of a field the spec has, valid
+ *     UTF-8, within FORM_MAX_LONG (a long text) or FORM_MAX_VALUE; a
+ *     choice one of the spec's unless a problem was found; a problem names
+ *     a field of the spec, and a long text too long says how long;
  *   - csv_read_rows(): on success at most CSV_MAX_ROWS rows, each holding
  *     the same labels, at most CSV_MAX_COLUMNS; labels non-empty,
  *     case-folded, trimmed, single-spaced, at most CSV_MAX_CELL bytes;
@@ -180,6 +186,50 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+static const struct form_spec *awards_spec(void)
+{
+	static struct form_spec *spec;
+	if (!spec) {
+		static const char *const choices[] = { "Innovation", "Team of the Year", NULL };
+		static const char *const person[] = { "person", NULL };
+		spec = form_spec_new();
+		gboolean ok = form_spec_add_role(spec, "individual", "Individual", person, NULL) &&
+			      form_spec_add_role(spec, "team", "Team", NULL, NULL) &&
+			      form_spec_add_field(spec, "category", FIELD_CHOICE, "Category", NULL, choices, 0, NULL) &&
+			      form_spec_add_field(spec, "citation", FIELD_LONG, "Citation", NULL, NULL, 30, NULL) &&
+			      form_spec_add_field(spec, "size", FIELD_NUMBER, "Team size", NULL, NULL, 0, NULL) &&
+			      form_spec_finish(spec, NULL);
+		CHECK(ok, "the fuzz target's own spec was refused");
+	}
+	return spec;
+}
+
+static void check_spec_form(const struct form *f, const struct form_spec *spec)
+{
+	CHECK(f != NULL && f->nominees->len <= FORM_MAX_NOMINEES, "a spec's form: none, or too many nominees");
+	for (guint i = 0; i < f->nominees->len; i++) {
+		const struct nominee *n = f->nominees->pdata[i];
+		CHECK((guint)n->role < spec->roles->len, "nominee %u has role %d of %u", i, (int)n->role,
+		      spec->roles->len);
+		for (guint k = 0; n->values && k < n->values->len; k++) {
+			const struct form_value *v = n->values->pdata[k];
+			const struct form_field *field = form_spec_field_by_id(spec, v->id);
+			CHECK(field != NULL, "a value of field %s, which the spec has not", v->id);
+			fuzz_check_utf8(v->id, v->value);
+			gsize cap = field->type == FIELD_LONG ? FORM_MAX_LONG : FORM_MAX_VALUE;
+			CHECK(strlen(v->value) <= cap, "%s is %zu bytes, over %zu", v->id, strlen(v->value), cap);
+			if (field->type == FIELD_CHOICE)
+				CHECK(form_spec_choice(field, v->value) || n->problem != FORM_OK,
+				      "%s is \"%s\", not a choice, and no problem said", v->id, v->value);
+		}
+		if (n->problem != FORM_OK)
+			CHECK(n->problem_field && form_spec_field_by_id(spec, n->problem_field) &&
+				      (n->problem != FORM_TOO_LONG || n->words > 30),
+			      "nominee %u: problem %d on %s with %u words", i, (int)n->problem,
+			      n->problem_field ? n->problem_field : "(none)", n->words);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *bytes = (const char *)data;
@@ -197,6 +247,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(plain->nominees->len <= lines, "more nominees than lines");
 	g_autoptr(form) fwd = form_parse(text, TRUE);
 	check_form(fwd, FALSE);
+	g_autoptr(form) own = form_parse_spec(text, FALSE, awards_spec());
+	check_spec_form(own, awards_spec());
 
 	/* A copy of exactly csv_len bytes: ASan sees a read past its end. */
 	g_autofree char *sheet = g_memdup2(csv, csv_len);

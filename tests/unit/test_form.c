@@ -1,10 +1,44 @@
 /* Unit tests: the v1 plain-text nomination form. */
+#include <string.h>
+
 #include "../../parsers/form.h"
 #include "tap.h"
 
 static const struct nominee *nth(const struct form *f, guint i)
 {
 	return i < f->nominees->len ? f->nominees->pdata[i] : NULL;
+}
+
+/* An awards programme's form: a person or a team, in a category, with a
+ * citation of at most `limit` words. */
+static struct form_spec *awards_spec(guint limit)
+{
+	struct form_spec *s = form_spec_new();
+	static const char *const person[] = { "person", "nominee", NULL };
+	static const char *const categories[] = { "Innovation", "Digital", "Team of the Year", NULL };
+	static const char *const citation[] = { "why they deserve it", NULL };
+	gboolean ok = form_spec_add_role(s, "individual", "Individual", person, NULL) &&
+		      form_spec_add_role(s, "team", "Team", NULL, NULL) &&
+		      form_spec_add_field(s, "category", FIELD_CHOICE, "Category", NULL, categories, 0, NULL) &&
+		      form_spec_add_field(s, "citation", FIELD_LONG, "Citation", citation, NULL, limit, NULL) &&
+		      form_spec_add_field(s, "size", FIELD_NUMBER, "Team size", NULL, NULL, 0, NULL) &&
+		      form_spec_finish(s, NULL);
+	g_assert(ok);
+	return s;
+}
+
+/* Why a spec is refused, or NULL when it is not. */
+static char *spec_error(const char *id, enum form_field_type type, const char *label, const char *const *choices,
+			guint words)
+{
+	g_autoptr(form_spec) s = form_spec_new();
+	static const char *const mentee[] = { "mentee", NULL };
+	g_assert(form_spec_add_role(s, "member", "Member", mentee, NULL));
+	g_autoptr(GError) e = NULL;
+	if (form_spec_add_field(s, "job_title", FIELD_TEXT, "Job title", NULL, NULL, 0, NULL) &&
+	    form_spec_add_field(s, id, type, label, NULL, choices, words, &e))
+		return NULL;
+	return g_strdup(e ? e->message : "?");
 }
 
 int main(void)
@@ -199,6 +233,98 @@ int main(void)
 		ok(form_column_kind("Full name") == FORM_COLUMN_NAME, "a name column");
 		ok(form_column_kind("E-mail address") == FORM_COLUMN_EMAIL, "an email column");
 		ok(form_column_kind("Notes") == FORM_COLUMN_OTHER, "a column the form does not know");
+	}
+	{
+		/* A programme's own roles and fields. */
+		g_autoptr(form_spec) spec = awards_spec(20);
+		g_autoptr(form) f = form_parse_spec(
+			"Organisation: Fife Council\n\n"
+			"Team\nName: Roads Digital Team\nEmail: roads@fife.example\nCategory:  digital \n"
+			"Citation: The team rebuilt the pothole reporting service.\nIt now answers in a day.\n\n"
+			"Residents noticed: complaints fell by half.\nTeam size: 12\n\n"
+			"Person\nName: Ann Lee\nEmail: ann@fife.example\nCategory: Gardening\n"
+			"Why they deserve it: one two three four five six seven eight nine ten eleven twelve\n"
+			"thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty twenty-one\n\n"
+			"Individual\nName: Bo Wu\nEmail: bo@fife.example\nCitation: short and sweet\n"
+			"Kind regards\nJo Smith\nChief Executive\n",
+			FALSE, spec);
+		is_int(f->nominees->len, 3, "three nominations under the programme's own role words");
+		const struct nominee *team = nth(f, 0), *ann = nth(f, 1), *bo = nth(f, 2);
+		ok(team && team->role == 1 && ann && ann->role == 0 && bo && bo->role == 0,
+		   "Team is the second role; Person and Individual the first");
+		is_str(team ? nominee_value(team, "category") : NULL, "Digital", "a choice as the programme writes it");
+		is_str(team ? nominee_value(team, "citation") : NULL,
+		       "The team rebuilt the pothole reporting service. It now answers in a day.\n\n"
+		       "Residents noticed: complaints fell by half.",
+		       "a long text runs over lines and paragraphs to the next label, a colon in it or not");
+		is_str(team ? nominee_value(team, "size") : NULL, "12", "a number field");
+		ok(team && team->problem == FORM_OK, "nothing wrong with the team's");
+		ok(ann && ann->problem == FORM_NOT_A_CHOICE && g_strcmp0(ann->problem_field, "category") == 0,
+		   "a category not offered: the first problem, named");
+		is_str(bo ? nominee_value(bo, "citation") : NULL, "short and sweet",
+		       "the sign-off ends a long text: the signature is not in it");
+		g_autoptr(form_spec) tight = awards_spec(20);
+		g_autoptr(form) g = form_parse_spec("Team\nName: T\nEmail: t@x.example\nCategory: Innovation\n"
+						    "Citation: one two three four five six seven eight nine ten\n"
+						    "eleven twelve thirteen fourteen fifteen sixteen seventeen\n"
+						    "eighteen nineteen twenty twenty-one twenty-two\n",
+						    FALSE, tight);
+		const struct nominee *t = nth(g, 0);
+		ok(t && t->problem == FORM_TOO_LONG && t->words == 22 && g_strcmp0(t->problem_field, "citation") == 0,
+		   "22 words where 20 are allowed: too long, and how long (%u)", t ? t->words : 0);
+		ok(t && strlen(nominee_value(t, "citation")) > 100, "and kept whole for staff to see");
+		g_autoptr(form) h = form_parse_spec("Member\nName: X\nEmail: x@x.example\n", FALSE, tight);
+		is_int(h->nominees->len, 0, "another programme's role words start no section");
+		g_autoptr(form) m = form_parse("Member\nName: X\nEmail: x@x.example\nCitation: not here\n", FALSE);
+		ok(m->nominees->len == 1 && !nth(m, 0)->values, "the built-in form keeps no field it does not have");
+	}
+	{
+		/* Spreadsheet rows read the programme's labels and role words. */
+		g_autoptr(form_spec) spec = awards_spec(0);
+		g_autoptr(form) f = form_new();
+		g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
+		GHashTable *row = g_hash_table_new(g_str_hash, g_str_equal);
+		g_hash_table_insert(row, "type", "Team");
+		g_hash_table_insert(row, "name", "Bins Team");
+		g_hash_table_insert(row, "email", "bins@x.example");
+		g_hash_table_insert(row, "category", "team of the  year");
+		g_ptr_array_add(rows, row);
+		form_add_rows_spec(f, rows, spec);
+		ok(f->nominees->len == 1 && nth(f, 0)->role == 1 &&
+			   g_strcmp0(nominee_value(nth(f, 0), "category"), "Team of the Year") == 0,
+		   "a row: the role by the programme's word, the choice as written");
+	}
+	{
+		/* A definition with a mistake says what it is. */
+		static const char *const two[] = { "A", "B", NULL };
+		g_autofree char *e1 = spec_error("email", FIELD_TEXT, "Contact", NULL, 0);
+		g_autofree char *e2 = spec_error("pick", FIELD_CHOICE, "Pick", NULL, 0);
+		g_autofree char *e3 = spec_error("note", FIELD_TEXT, "Note", NULL, 100);
+		g_autofree char *e4 = spec_error("title", FIELD_TEXT, "Job title", NULL, 0);
+		g_autofree char *e5 = spec_error("who", FIELD_TEXT, "Mentee", NULL, 0);
+		g_autofree char *e6 = spec_error("Bad-Id", FIELD_TEXT, "Bad", NULL, 0);
+		g_autofree char *e7 = spec_error("job_title", FIELD_TEXT, "Post", NULL, 0);
+		g_autofree char *e8 = spec_error("pick", FIELD_CHOICE, "Pick", two, 0);
+		is_str(e1, "field email is nomd's own, of type email", "nomd's own field keeps its type");
+		is_str(e2, "field pick: choices go with type choice, 1 to 50 of them", "a choice needs choices");
+		is_str(e3, "field note: a word limit goes with type long, at most 5000",
+		       "a word limit needs long text");
+		is_str(e4, "field title: the label 'Job title' is taken already (by job_title)",
+		       "a label is one field's");
+		is_str(e5, "field who: the label 'Mentee' is taken already (by member)", "a role word is no label");
+		is_str(e6, "'Bad-Id' is not a field id (a-z, 0-9 and _, starting with a letter)", "ids are plain");
+		is_str(e7, "field job_title is defined twice (organisation is always there)", "one field, once");
+		ok(e8 == NULL, "a good choice field is taken");
+		g_autoptr(form_spec) s = form_spec_new();
+		g_autoptr(GError) e = NULL;
+		ok(form_spec_add_role(s, "a", "A", NULL, NULL) && form_spec_add_role(s, "b", "B", NULL, NULL) &&
+			   !form_spec_add_role(s, "c", "C", NULL, &e),
+		   "a third role: refused (%s)", e ? e->message : "");
+		g_autoptr(form_spec) none = form_spec_new();
+		g_autoptr(GError) e9 = NULL;
+		ok(!form_spec_finish(none, &e9), "no role at all: refused");
+		ok(form_spec_finish(s, NULL) && form_spec_field_by_id(s, "name") && form_spec_field_by_id(s, "email"),
+		   "name and email come with every form");
 	}
 	return tap_done();
 }

@@ -1,0 +1,336 @@
+/* form_spec: see form_spec.h. */
+#include "form_spec.h"
+
+#include <string.h>
+
+#define SPEC_ERROR (g_quark_from_static_string("form-spec"))
+
+static const char *const type_names[] = { "text", "email", "number", "choice", "long" };
+G_STATIC_ASSERT(G_N_ELEMENTS(type_names) == FIELD_TYPE_COUNT);
+
+/* nomd's own fields: their ids, the type they must have (text ones may
+ * be long), and the labels the Connect Network's form has always taken. */
+static const struct {
+	const char *id;
+	enum form_field_type type;
+	const char *label;
+	const char *const synonyms[8];
+} slots[SLOT_COUNT] = {
+	[SLOT_NAME] = { "name", FIELD_TEXT, "Name", { "full name", "nominee name" } },
+	[SLOT_EMAIL] = { "email", FIELD_EMAIL, "Email", { "e-mail", "email address", "e-mail address" } },
+	[SLOT_JOB_TITLE] = { "job_title", FIELD_TEXT, "Job title", { "role", "position", "job role" } },
+	[SLOT_SERVICE] = { "service", FIELD_TEXT, "Service", { "service area", "department" } },
+	[SLOT_SERVICE_TYPE] = { "service_type", FIELD_TEXT, "Service type", { "category" } },
+	[SLOT_YEARS] = { "years",
+			 FIELD_NUMBER,
+			 "Years in local government",
+			 { "years of experience", "experience (years)", "years" } },
+	[SLOT_ASPIRATION] = { "aspiration",
+			      FIELD_TEXT,
+			      "Aspiration",
+			      { "aspirations", "career aspiration", "career aspirations" } },
+	[SLOT_EXPERTISE] = { "expertise", FIELD_TEXT, "Expertise", { "areas of expertise" } },
+	[SLOT_LOCATION] = { "location", FIELD_TEXT, "Location", { "region" } },
+	[SLOT_FORMAT] = { "format", FIELD_TEXT, "Format", { "preferred format" } },
+};
+
+const char *form_field_type_name(enum form_field_type t)
+{
+	return (unsigned)t < FIELD_TYPE_COUNT ? type_names[t] : "?";
+}
+
+gboolean form_field_type_parse(const char *name, enum form_field_type *t)
+{
+	for (int i = 0; i < FIELD_TYPE_COUNT; i++)
+		if (g_strcmp0(name, type_names[i]) == 0) {
+			*t = i;
+			return TRUE;
+		}
+	return FALSE;
+}
+
+char *form_spec_fold(const char *s)
+{
+	g_autofree char *low = g_utf8_casefold(s, -1);
+	GString *out = g_string_new(NULL);
+	gboolean space = FALSE;
+	for (const char *p = low; *p; p++) {
+		if (g_ascii_isspace(*p)) {
+			space = out->len > 0;
+			continue;
+		}
+		if (space)
+			g_string_append_c(out, ' ');
+		space = FALSE;
+		g_string_append_c(out, *p);
+	}
+	return g_string_free(out, FALSE);
+}
+
+static void field_free(struct form_field *f)
+{
+	if (!f)
+		return;
+	g_free(f->id);
+	g_free(f->label);
+	g_ptr_array_unref(f->labels);
+	if (f->choices)
+		g_ptr_array_unref(f->choices);
+	g_free(f);
+}
+
+static void role_free(struct form_role *r)
+{
+	if (!r)
+		return;
+	g_free(r->id);
+	g_free(r->label);
+	g_ptr_array_unref(r->words);
+	g_free(r);
+}
+
+struct form_spec *form_spec_new(void)
+{
+	struct form_spec *s = g_new0(struct form_spec, 1);
+	s->roles = g_ptr_array_new_with_free_func((GDestroyNotify)role_free);
+	s->fields = g_ptr_array_new_with_free_func((GDestroyNotify)field_free);
+	return s;
+}
+
+void form_spec_free(struct form_spec *s)
+{
+	if (!s)
+		return;
+	g_ptr_array_unref(s->roles);
+	g_ptr_array_unref(s->fields);
+	g_free(s);
+}
+
+/* An id: a lower-case letter, then letters, digits and '_', at most 32. */
+static gboolean id_ok(const char *id)
+{
+	gsize n = id ? strlen(id) : 0;
+	if (n == 0 || n > 32 || !g_ascii_islower(id[0]))
+		return FALSE;
+	for (gsize i = 0; i < n; i++)
+		if (!g_ascii_islower(id[i]) && !g_ascii_isdigit(id[i]) && id[i] != '_')
+			return FALSE;
+	return TRUE;
+}
+
+/* The role a folded word names, or -1. */
+static int role_index(const struct form_spec *s, const char *w)
+{
+	for (guint i = 0; i < s->roles->len; i++) {
+		const struct form_role *r = s->roles->pdata[i];
+		for (guint k = 0; k < r->words->len; k++)
+			if (strcmp(r->words->pdata[k], w) == 0)
+				return (int)i;
+	}
+	return -1;
+}
+
+/* What already answers to the folded word or label `w`, or NULL. */
+static const char *claimed(const struct form_spec *s, const char *w)
+{
+	const struct form_field *f = form_spec_field(s, w);
+	int r = role_index(s, w);
+	return f ? f->id : r >= 0 ? ((const struct form_role *)s->roles->pdata[r])->id : NULL;
+}
+
+/* The label and its synonyms, folded, each claimed by nothing else. */
+static gboolean take_labels(const struct form_spec *s, const char *what, const char *label, const char *const *synonyms,
+			    GPtrArray **out, GError **error)
+{
+	g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(g_free);
+	for (int i = -1; i < 0 || (synonyms && synonyms[i]); i++) {
+		const char *l = i < 0 ? label : synonyms[i];
+		g_autofree char *f = form_spec_fold(l ? l : "");
+		if (!*f || strlen(f) > 60 || strchr(f, ':')) {
+			g_set_error(error, SPEC_ERROR, 0, "%s: '%s' is not a label (1 to 60 characters, no ':')", what,
+				    l ? l : "");
+			return FALSE;
+		}
+		const char *owner = claimed(s, f);
+		gboolean again = FALSE;
+		for (guint k = 0; k < labels->len; k++)
+			again |= strcmp(labels->pdata[k], f) == 0;
+		if (owner || again) {
+			g_set_error(error, SPEC_ERROR, 0, "%s: the label '%s' is taken already (by %s)", what, l,
+				    owner ? owner : what);
+			return FALSE;
+		}
+		if (labels->len >= FORM_SPEC_MAX_LABELS) {
+			g_set_error(error, SPEC_ERROR, 0, "%s: more than %d labels", what, FORM_SPEC_MAX_LABELS);
+			return FALSE;
+		}
+		g_ptr_array_add(labels, g_steal_pointer(&f));
+	}
+	*out = g_steal_pointer(&labels);
+	return TRUE;
+}
+
+gboolean form_spec_add_role(struct form_spec *s, const char *id, const char *label, const char *const *synonyms,
+			    GError **error)
+{
+	if (!id_ok(id)) {
+		g_set_error(error, SPEC_ERROR, 0, "'%s' is not a role id (a-z, 0-9 and _, starting with a letter)",
+			    id ? id : "");
+		return FALSE;
+	}
+	if (s->roles->len >= FORM_SPEC_MAX_ROLES) {
+		g_set_error(error, SPEC_ERROR, 0, "role %s: a programme has one or two roles", id);
+		return FALSE;
+	}
+	for (guint i = 0; i < s->roles->len; i++)
+		if (strcmp(((struct form_role *)s->roles->pdata[i])->id, id) == 0) {
+			g_set_error(error, SPEC_ERROR, 0, "role %s is defined twice", id);
+			return FALSE;
+		}
+	g_autofree char *what = g_strdup_printf("role %s", id);
+	GPtrArray *words = NULL;
+	if (!take_labels(s, what, label, synonyms, &words, error))
+		return FALSE;
+	struct form_role *r = g_new0(struct form_role, 1);
+	r->id = g_strdup(id);
+	r->label = g_strdup(label);
+	r->words = words;
+	g_ptr_array_add(s->roles, r);
+	return TRUE;
+}
+
+static enum form_slot slot_of(const char *id)
+{
+	for (int i = 0; i < SLOT_COUNT; i++)
+		if (strcmp(slots[i].id, id) == 0)
+			return i;
+	return SLOT_NONE;
+}
+
+gboolean form_spec_add_field(struct form_spec *s, const char *id, enum form_field_type type, const char *label,
+			     const char *const *synonyms, const char *const *choices, guint max_words, GError **error)
+{
+	if (!id_ok(id)) {
+		g_set_error(error, SPEC_ERROR, 0, "'%s' is not a field id (a-z, 0-9 and _, starting with a letter)",
+			    id ? id : "");
+		return FALSE;
+	}
+	if (strcmp(id, "organisation") == 0 || form_spec_field_by_id(s, id)) {
+		g_set_error(error, SPEC_ERROR, 0, "field %s is defined twice (organisation is always there)", id);
+		return FALSE;
+	}
+	if (s->fields->len >= FORM_SPEC_MAX_FIELDS) {
+		g_set_error(error, SPEC_ERROR, 0, "field %s: more than %d fields", id, FORM_SPEC_MAX_FIELDS);
+		return FALSE;
+	}
+	enum form_slot slot = slot_of(id);
+	if (slot != SLOT_NONE && type != slots[slot].type && !(slots[slot].type == FIELD_TEXT && type == FIELD_LONG)) {
+		g_set_error(error, SPEC_ERROR, 0, "field %s is nomd's own, of type %s", id,
+			    form_field_type_name(slots[slot].type));
+		return FALSE;
+	}
+	guint nchoices = choices ? g_strv_length((char **)choices) : 0;
+	if ((type == FIELD_CHOICE) != (nchoices > 0) || nchoices > FORM_SPEC_MAX_CHOICES) {
+		g_set_error(error, SPEC_ERROR, 0, "field %s: choices go with type choice, 1 to %d of them", id,
+			    FORM_SPEC_MAX_CHOICES);
+		return FALSE;
+	}
+	if ((max_words && type != FIELD_LONG) || max_words > FORM_MAX_WORDS) {
+		g_set_error(error, SPEC_ERROR, 0, "field %s: a word limit goes with type long, at most %d", id,
+			    FORM_MAX_WORDS);
+		return FALSE;
+	}
+	g_autofree char *what = g_strdup_printf("field %s", id);
+	GPtrArray *labels = NULL;
+	if (!take_labels(s, what, label, synonyms, &labels, error))
+		return FALSE;
+	struct form_field *f = g_new0(struct form_field, 1);
+	f->id = g_strdup(id);
+	f->type = type;
+	f->label = g_strdup(label);
+	f->labels = labels;
+	f->max_words = max_words;
+	f->slot = slot;
+	if (nchoices) {
+		f->choices = g_ptr_array_new_with_free_func(g_free);
+		for (guint i = 0; i < nchoices; i++)
+			g_ptr_array_add(f->choices, g_strdup(choices[i]));
+	}
+	g_ptr_array_add(s->fields, f);
+	return TRUE;
+}
+
+gboolean form_spec_finish(struct form_spec *s, GError **error)
+{
+	if (s->roles->len == 0) {
+		g_set_error(error, SPEC_ERROR, 0, "a programme needs a role");
+		return FALSE;
+	}
+	for (enum form_slot k = SLOT_NAME; k <= SLOT_EMAIL; k++)
+		if (!form_spec_field_by_id(s, slots[k].id) &&
+		    !form_spec_add_field(s, slots[k].id, slots[k].type, slots[k].label, slots[k].synonyms, NULL, 0,
+					 error))
+			return FALSE;
+	return TRUE;
+}
+
+const struct form_field *form_spec_field_by_id(const struct form_spec *s, const char *id)
+{
+	for (guint i = 0; i < s->fields->len; i++) {
+		const struct form_field *f = s->fields->pdata[i];
+		if (strcmp(f->id, id) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+const struct form_field *form_spec_field(const struct form_spec *s, const char *folded)
+{
+	for (guint i = 0; i < s->fields->len; i++) {
+		const struct form_field *f = s->fields->pdata[i];
+		for (guint k = 0; k < f->labels->len; k++)
+			if (strcmp(f->labels->pdata[k], folded) == 0)
+				return f;
+	}
+	return NULL;
+}
+
+int form_spec_role(const struct form_spec *s, const char *word, gsize n)
+{
+	g_autofree char *w = g_strndup(word, n);
+	g_autofree char *f = form_spec_fold(w);
+	return role_index(s, f);
+}
+
+const char *form_spec_choice(const struct form_field *f, const char *value)
+{
+	if (!f->choices || !value)
+		return NULL;
+	g_autofree char *v = form_spec_fold(value);
+	for (guint i = 0; i < f->choices->len; i++) {
+		g_autofree char *c = form_spec_fold(f->choices->pdata[i]);
+		if (strcmp(c, v) == 0)
+			return f->choices->pdata[i];
+	}
+	return NULL;
+}
+
+static gpointer build_builtin(gpointer unused)
+{
+	(void)unused;
+	struct form_spec *s = form_spec_new();
+	static const char *const mentee[] = { "mentee", NULL };
+	gboolean ok = form_spec_add_role(s, "member", "Member", mentee, NULL) &&
+		      form_spec_add_role(s, "mentor", "Mentor", NULL, NULL);
+	for (int i = 0; ok && i < SLOT_COUNT; i++)
+		ok = form_spec_add_field(s, slots[i].id, slots[i].type, slots[i].label, slots[i].synonyms, NULL, 0,
+					 NULL);
+	g_assert(ok);
+	return s;
+}
+
+const struct form_spec *form_spec_builtin(void)
+{
+	static GOnce once = G_ONCE_INIT;
+	return g_once(&once, build_builtin, NULL);
+}
