@@ -56,7 +56,7 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-CORE_SRCS = daemon/log.c daemon/util.c daemon/states.c daemon/config.c daemon/store.c daemon/store_inbox.c daemon/store_outbox.c daemon/store_report.c daemon/store_people.c daemon/store_events.c daemon/store_forget.c daemon/store_mentoring.c daemon/decide.c daemon/judge.c \
+CORE_SRCS = daemon/log.c daemon/util.c daemon/states.c daemon/config.c daemon/config_form.c daemon/store.c daemon/store_inbox.c daemon/store_outbox.c daemon/store_report.c daemon/store_people.c daemon/store_events.c daemon/store_forget.c daemon/store_mentoring.c daemon/decide.c daemon/judge.c \
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/outbox.c daemon/imap.c daemon/smtp.c \
 	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/origin.c daemon/assign.c daemon/pairing.c daemon/pairing_run.c daemon/people.c daemon/consent.c daemon/clock.c daemon/schedule.c daemon/events.c daemon/digest.c daemon/round.c daemon/mentoring.c daemon/xlsx.c daemon/listing.c daemon/chart.c daemon/notify.c daemon/docread.c \
 	parsers/document.c parsers/mime.c parsers/mime_scan.c parsers/mime_text.c parsers/form.c parsers/form_spec.c parsers/html.c parsers/csv.c parsers/answer.c parsers/ical.c parsers/address.c parsers/subject.c

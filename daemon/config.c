@@ -4,7 +4,7 @@
  * default); anything in the file that the table does not know is an error,
  * so a misspelt key never passes silently. Organisations are a list of
  * groups and are checked by hand below. Errors read "FILE:LINE: message". */
-#include "config.h"
+#include "config_internal.h"
 
 #include <gio/gio.h>
 #include <libconfig.h>
@@ -165,6 +165,7 @@ void config_free(struct nomd_config *cfg)
 	}
 	g_free(cfg->path);
 	g_free(cfg->instance);
+	form_spec_free(cfg->form);
 	g_free(cfg->smtp.from_name);
 	g_free(cfg->smtp.from_address);
 	g_free(cfg->smtp.from_domain);
@@ -179,7 +180,7 @@ void config_free(struct nomd_config *cfg)
 
 /* Fill `error` with "FILE:LINE: message" for a setting. */
 G_GNUC_PRINTF(4, 5)
-static gboolean fail_at(GError **error, const char *path, const config_setting_t *s, const char *fmt, ...)
+gboolean config_fail_at(GError **error, const char *path, const config_setting_t *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -195,16 +196,16 @@ static gboolean read_address_list(const char *path, const config_setting_t *s, c
 				  gboolean domains, GError **error)
 {
 	if (!config_setting_is_array(s) && !config_setting_is_list(s))
-		return fail_at(error, path, s, "%s must be a list of strings", what);
+		return config_fail_at(error, path, s, "%s must be a list of strings", what);
 	for (int i = 0; i < config_setting_length(s); i++) {
 		const config_setting_t *e = config_setting_get_elem(s, i);
 		const char *v = config_setting_get_string(e);
 		if (!v)
-			return fail_at(error, path, e, "%s must be a list of strings", what);
+			return config_fail_at(error, path, e, "%s must be a list of strings", what);
 		g_autofree char *probe = domains ? g_strconcat("x@", v, NULL) : g_strdup(v);
 		if (!email_valid(probe))
-			return fail_at(error, path, e, "%s: '%s' is not a valid %s", what, v,
-				       domains ? "domain" : "email address");
+			return config_fail_at(error, path, e, "%s: '%s' is not a valid %s", what, v,
+					      domains ? "domain" : "email address");
 		g_ptr_array_add(out, g_ascii_strdown(v, -1));
 	}
 	return TRUE;
@@ -221,20 +222,20 @@ static gboolean read_days(const char *path, const config_setting_t *s, const str
 			  GError **error)
 {
 	if (!config_setting_is_aggregate(s) || config_setting_length(s) > 16)
-		return fail_at(error, path, s, "'%s' must be a list of at most 16 numbers of days, such as [14, 7, 2]",
-			       k->path);
+		return config_fail_at(error, path, s,
+				      "'%s' must be a list of at most 16 numbers of days, such as [14, 7, 2]", k->path);
 	for (int i = 0; i < config_setting_length(s); i++) {
 		const config_setting_t *e = config_setting_get_elem(s, i);
 		int t = config_setting_type(e);
 		gint64 v = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ? config_setting_get_int64(e) : -1;
 		if (v < k->min || v > k->max)
-			return fail_at(error, path, e,
-				       "'%s' must hold numbers of days between %" G_GINT64_FORMAT
-				       " and %" G_GINT64_FORMAT,
-				       k->path, k->min, k->max);
+			return config_fail_at(error, path, e,
+					      "'%s' must hold numbers of days between %" G_GINT64_FORMAT
+					      " and %" G_GINT64_FORMAT,
+					      k->path, k->min, k->max);
 		for (guint j = 0; j < days->len; j++)
 			if (g_array_index(days, int, j) == v)
-				return fail_at(error, path, e, "'%s' names %d days twice", k->path, (int)v);
+				return config_fail_at(error, path, e, "'%s' names %d days twice", k->path, (int)v);
 		int d = (int)v;
 		g_array_append_val(days, d);
 	}
@@ -248,7 +249,7 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 	const config_setting_t *s = config_lookup(cf, k->path);
 	if (!s) {
 		if (k->required)
-			return fail_at(error, path, NULL, "missing required setting '%s'", k->path);
+			return config_fail_at(error, path, NULL, "missing required setting '%s'", k->path);
 		switch (k->type) {
 		case KT_STRING:
 		case KT_TEXT: *(char **)slot = g_strdup(k->def_string); break;
@@ -270,22 +271,22 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 	case KT_SECURITY: {
 		const char *v = config_setting_get_string(s);
 		if (!v)
-			return fail_at(error, path, s, "'%s' must be a string", k->path);
+			return config_fail_at(error, path, s, "'%s' must be a string", k->path);
 		if (k->type == KT_TEXT) {
 			/* Body text only: line breaks are fine, other controls are not. */
 			for (const char *p = v; *p; p++)
 				if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
-					return fail_at(error, path, s, "'%s' must not contain control characters",
-						       k->path);
+					return config_fail_at(error, path, s,
+							      "'%s' must not contain control characters", k->path);
 			if (!g_utf8_validate(v, -1, NULL))
-				return fail_at(error, path, s, "'%s' must be UTF-8", k->path);
+				return config_fail_at(error, path, s, "'%s' must be UTF-8", k->path);
 			*(char **)slot = g_strdup(v);
 		} else if (k->type == KT_STRING) {
 			if (strpbrk(v, "\r\n"))
-				return fail_at(error, path, s, "'%s' must not contain a line break", k->path);
+				return config_fail_at(error, path, s, "'%s' must not contain a line break", k->path);
 			/* Names and folders go into mail labelled UTF-8. */
 			if (!g_utf8_validate(v, -1, NULL))
-				return fail_at(error, path, s, "'%s' must be UTF-8", k->path);
+				return config_fail_at(error, path, s, "'%s' must be UTF-8", k->path);
 			*(char **)slot = g_strdup(v);
 		} else if (strcmp(v, "tls") == 0) {
 			*(enum security *)slot = SEC_TLS;
@@ -294,7 +295,8 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 		} else if (strcmp(v, "none") == 0) {
 			*(enum security *)slot = SEC_NONE;
 		} else {
-			return fail_at(error, path, s, "'%s' must be tls, starttls or none, not '%s'", k->path, v);
+			return config_fail_at(error, path, s, "'%s' must be tls, starttls or none, not '%s'", k->path,
+					      v);
 		}
 		return TRUE;
 	}
@@ -302,13 +304,13 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 	case KT_INT64: {
 		int t = config_setting_type(s);
 		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
-			return fail_at(error, path, s, "'%s' must be an integer", k->path);
+			return config_fail_at(error, path, s, "'%s' must be an integer", k->path);
 		/* libconfig wraps large values silently; the bounds catch most. */
 		gint64 v = config_setting_get_int64(s);
 		if (v < k->min || v > k->max)
-			return fail_at(error, path, s,
-				       "'%s' must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT, k->path,
-				       k->min, k->max);
+			return config_fail_at(error, path, s,
+					      "'%s' must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT,
+					      k->path, k->min, k->max);
 		if (k->type == KT_INT)
 			*(int *)slot = (int)v;
 		else
@@ -323,16 +325,17 @@ static gboolean read_key(const char *path, config_t *cf, const struct key *k, st
 		else if (t == CONFIG_TYPE_STRING)
 			v = duration_parse(config_setting_get_string(s));
 		if (v < k->min || v > k->max)
-			return fail_at(error, path, s,
-				       "'%s' must be a duration between %" G_GINT64_FORMAT " s and %" G_GINT64_FORMAT
-				       " s: seconds, or a number with s, m, h or d (\"3d\")",
-				       k->path, k->min, k->max);
+			return config_fail_at(error, path, s,
+					      "'%s' must be a duration between %" G_GINT64_FORMAT
+					      " s and %" G_GINT64_FORMAT
+					      " s: seconds, or a number with s, m, h or d (\"3d\")",
+					      k->path, k->min, k->max);
 		*(int *)slot = (int)v;
 		return TRUE;
 	}
 	case KT_BOOL:
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-			return fail_at(error, path, s, "'%s' must be true or false", k->path);
+			return config_fail_at(error, path, s, "'%s' must be true or false", k->path);
 		*(gboolean *)slot = config_setting_get_bool(s) != 0;
 		return TRUE;
 	case KT_ADDRESS_LIST: {
@@ -369,15 +372,29 @@ static gboolean check_unknown(const char *path, config_t *cf, GError **error)
 		for (size_t g = 0; g < G_N_ELEMENTS(groups); g++)
 			is_group |= strcmp(name, groups[g]) == 0;
 		if (!is_group)
-			return fail_at(error, path, s, "unknown setting '%s'", name);
+			return config_fail_at(error, path, s, "unknown setting '%s'", name);
 		if (!config_setting_is_group(s))
-			return fail_at(error, path, s, "'%s' must be a group { ... }", name);
+			return config_fail_at(error, path, s, "'%s' must be a group { ... }", name);
 		for (int j = 0; j < config_setting_length(s); j++) {
 			config_setting_t *c = config_setting_get_elem(s, j);
 			g_autofree char *full = g_strdup_printf("%s.%s", name, config_setting_name(c));
-			if (!known_key(full))
-				return fail_at(error, path, c, "unknown setting '%s'", full);
+			if (!known_key(full) && strcmp(full, "programme.fields") != 0)
+				return config_fail_at(error, path, c, "unknown setting '%s'", full);
 		}
+	}
+	return TRUE;
+}
+
+gboolean config_known_members(const char *path, const config_setting_t *s, const char *const *names, gsize n,
+			      const char *what, GError **error)
+{
+	for (int j = 0; j < config_setting_length(s); j++) {
+		const config_setting_t *c = config_setting_get_elem(s, j);
+		gboolean ok = FALSE;
+		for (gsize k = 0; k < n; k++)
+			ok |= strcmp(config_setting_name(c), names[k]) == 0;
+		if (!ok)
+			return config_fail_at(error, path, c, "unknown %s setting '%s'", what, config_setting_name(c));
 	}
 	return TRUE;
 }
@@ -385,15 +402,9 @@ static gboolean check_unknown(const char *path, config_t *cf, GError **error)
 static gboolean read_organisation(const char *path, config_setting_t *s, struct nomd_config *cfg, GError **error)
 {
 	if (!config_setting_is_group(s))
-		return fail_at(error, path, s, "each organisation must be a group { id = ...; name = ...; }");
-	for (int j = 0; j < config_setting_length(s); j++) {
-		config_setting_t *c = config_setting_get_elem(s, j);
-		gboolean ok = FALSE;
-		for (size_t k = 0; k < G_N_ELEMENTS(org_keys); k++)
-			ok |= strcmp(config_setting_name(c), org_keys[k]) == 0;
-		if (!ok)
-			return fail_at(error, path, c, "unknown organisation setting '%s'", config_setting_name(c));
-	}
+		return config_fail_at(error, path, s, "each organisation must be a group { id = ...; name = ...; }");
+	if (!config_known_members(path, s, org_keys, G_N_ELEMENTS(org_keys), "organisation", error))
+		return FALSE;
 	struct organisation *o = g_new0(struct organisation, 1);
 	o->nominators = g_ptr_array_new_with_free_func(g_free);
 	o->domains = g_ptr_array_new_with_free_func(g_free);
@@ -401,29 +412,29 @@ static gboolean read_organisation(const char *path, config_setting_t *s, struct 
 
 	const char *id = NULL, *name = NULL, *kind = "council";
 	if (!config_setting_lookup_string(s, "id", &id) || !*id)
-		return fail_at(error, path, s, "organisation without a string 'id'");
+		return config_fail_at(error, path, s, "organisation without a string 'id'");
 	for (const char *p = id; *p; p++)
 		if (!(g_ascii_islower(*p) || g_ascii_isdigit(*p) || *p == '-' || *p == '_'))
-			return fail_at(error, path, config_setting_get_member(s, "id"),
-				       "organisation id '%s' may hold only a-z, 0-9, '-' and '_'", id);
+			return config_fail_at(error, path, config_setting_get_member(s, "id"),
+					      "organisation id '%s' may hold only a-z, 0-9, '-' and '_'", id);
 	if (!config_setting_lookup_string(s, "name", &name) || !*name)
-		return fail_at(error, path, s, "organisation '%s' without a string 'name'", id);
+		return config_fail_at(error, path, s, "organisation '%s' without a string 'name'", id);
 	if (strpbrk(name, "\r\n") || !g_utf8_validate(name, -1, NULL))
-		return fail_at(error, path, config_setting_get_member(s, "name"),
-			       "organisation name must be one line of UTF-8");
+		return config_fail_at(error, path, config_setting_get_member(s, "name"),
+				      "organisation name must be one line of UTF-8");
 	config_setting_lookup_string(s, "kind", &kind);
 	if (strcmp(kind, "council") != 0 && strcmp(kind, "partner") != 0)
-		return fail_at(error, path, config_setting_get_member(s, "kind"),
-			       "organisation '%s': kind must be council or partner", id);
+		return config_fail_at(error, path, config_setting_get_member(s, "kind"),
+				      "organisation '%s': kind must be council or partner", id);
 	for (guint i = 0; i + 1 < cfg->organisations->len; i++) {
 		const struct organisation *other = cfg->organisations->pdata[i];
 		if (strcmp(other->id, id) == 0 || g_ascii_strcasecmp(other->name, name) == 0)
-			return fail_at(error, path, s, "organisation '%s' (%s) is listed twice", id, name);
+			return config_fail_at(error, path, s, "organisation '%s' (%s) is listed twice", id, name);
 		/* A form names its organisation by id or by name: each must
 		 * point to one organisation only. */
 		if (g_ascii_strcasecmp(other->name, id) == 0 || g_ascii_strcasecmp(other->id, name) == 0)
-			return fail_at(error, path, s, "organisation '%s' (%s) is ambiguous with '%s' (%s)", id, name,
-				       other->id, other->name);
+			return config_fail_at(error, path, s, "organisation '%s' (%s) is ambiguous with '%s' (%s)", id,
+					      name, other->id, other->name);
 	}
 	o->id = g_strdup(id);
 	o->name = g_strdup(name);
@@ -482,10 +493,10 @@ static gboolean check_clear_text(const char *path, config_t *cf, const struct no
 {
 	g_autoptr(GUri) uri = g_uri_parse(cfg->smtp.url, G_URI_FLAGS_NON_DNS, NULL);
 	if (!uri || !g_uri_get_host(uri) || !*g_uri_get_host(uri))
-		return fail_at(error, path, config_lookup(cf, "smtp.url"), "'smtp.url' is not a URL with a host: '%s'",
-			       cfg->smtp.url);
+		return config_fail_at(error, path, config_lookup(cf, "smtp.url"),
+				      "'smtp.url' is not a URL with a host: '%s'", cfg->smtp.url);
 	if (g_uri_get_userinfo(uri))
-		return fail_at(
+		return config_fail_at(
 			error, path, config_lookup(cf, "smtp.url"),
 			"'smtp.url' holds a user name or password: set smtp.user and smtp.password_file instead");
 	const char *services[] = { "imap", "smtp" };
@@ -495,10 +506,11 @@ static gboolean check_clear_text(const char *path, config_t *cf, const struct no
 		if (security[i] != SEC_NONE || host_is_loopback(hosts[i]))
 			continue;
 		g_autofree char *key = g_strdup_printf("%s.security", services[i]);
-		return fail_at(error, path, config_lookup(cf, key),
-			       "'%s' is none, which sends the password in clear: only for a host on this machine "
-			       "(localhost, 127.0.0.1, ::1), not '%s'",
-			       key, hosts[i]);
+		return config_fail_at(
+			error, path, config_lookup(cf, key),
+			"'%s' is none, which sends the password in clear: only for a host on this machine "
+			"(localhost, 127.0.0.1, ::1), not '%s'",
+			key, hosts[i]);
 	}
 	return TRUE;
 }
@@ -523,10 +535,10 @@ static gboolean resolve_password(const char *path, config_t *cf, const char *gro
 	g_autofree char *pw_key = g_strdup_printf("%s.password", group);
 	g_autofree char *file_key = g_strdup_printf("%s.password_file", group);
 	if (*password && !**password)
-		return fail_at(error, path, config_lookup(cf, pw_key), "'%s' is empty", pw_key);
+		return config_fail_at(error, path, config_lookup(cf, pw_key), "'%s' is empty", pw_key);
 	if (*password && password_file)
-		return fail_at(error, path, config_lookup(cf, file_key), "'%s' and '%s' are alternatives: set one",
-			       pw_key, file_key);
+		return config_fail_at(error, path, config_lookup(cf, file_key),
+				      "'%s' and '%s' are alternatives: set one", pw_key, file_key);
 	if (!password_file)
 		return TRUE;
 	g_autofree char *dir = g_path_get_dirname(path);
@@ -545,7 +557,7 @@ static gboolean resolve_password(const char *path, config_t *cf, const char *gro
 	}
 	g_autoptr(GError) local = NULL;
 	if ((!credential && !private_file(full, "password file", &local)) || !read_secret_file(full, password, &local))
-		return fail_at(error, path, config_lookup(cf, file_key), "%s", local->message);
+		return config_fail_at(error, path, config_lookup(cf, file_key), "%s", local->message);
 	return TRUE;
 }
 
@@ -682,17 +694,20 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 		g_free(cfg->database);
 		cfg->database = g_build_filename(root, cfg->instance, "nomd.db", NULL);
 	}
+	if (!config_read_form(path, &cf, cfg, error))
+		goto out;
 	if (cfg->imap.port == 0)
 		cfg->imap.port = cfg->imap.security == SEC_TLS ? 993 : 143;
 	if (!split_from(cfg)) {
-		fail_at(error, path, config_lookup(&cf, "smtp.from"),
-			"'smtp.from' must be an address or \"Name <address>\"");
+		config_fail_at(error, path, config_lookup(&cf, "smtp.from"),
+			       "'smtp.from' must be an address or \"Name <address>\"");
 		goto out;
 	}
 	const char *scheme = cfg->smtp.security == SEC_TLS ? "smtps://" : "smtp://";
 	if (!g_str_has_prefix(cfg->smtp.url, scheme)) {
-		fail_at(error, path, config_lookup(&cf, "smtp.url"), "'smtp.url' must start with %s for security %s",
-			scheme, config_security_name(cfg->smtp.security));
+		config_fail_at(error, path, config_lookup(&cf, "smtp.url"),
+			       "'smtp.url' must start with %s for security %s", scheme,
+			       config_security_name(cfg->smtp.security));
 		goto out;
 	}
 	if (!check_clear_text(path, &cf, cfg, error))
@@ -710,7 +725,7 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 									    : g_build_filename(dir, file, NULL);
 		g_autoptr(GError) local = NULL;
 		if (pw && !private_file(full, "configuration file", &local)) {
-			fail_at(error, path, pw, "%s (or move the password to a password_file)", local->message);
+			config_fail_at(error, path, pw, "%s (or move the password to a password_file)", local->message);
 			goto out;
 		}
 	}
@@ -725,50 +740,52 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(dates); i++) {
 		if (dates[i].value && !parse_date(dates[i].value, dates[i].time_of_day, dates[i].at)) {
-			fail_at(error, path, config_lookup(&cf, dates[i].key),
-				"'%s' must be an ISO 8601 date or date and time, such as \"2027-01-31\" or "
-				"\"2027-01-31T17:00:00Z\"",
-				dates[i].key);
+			config_fail_at(error, path, config_lookup(&cf, dates[i].key),
+				       "'%s' must be an ISO 8601 date or date and time, such as \"2027-01-31\" or "
+				       "\"2027-01-31T17:00:00Z\"",
+				       dates[i].key);
 			goto out;
 		}
 	}
 	if (cfg->programme.ends_at && cfg->programme.ends_at <= cfg->programme.closes_at) {
-		fail_at(error, path, config_lookup(&cf, "programme.ends"),
+		config_fail_at(
+			error, path, config_lookup(&cf, "programme.ends"),
 			"'programme.ends' must come after 'programme.closes': the programme runs after the round");
 		goto out;
 	}
 	if (cfg->programme.chase_days->len && !cfg->programme.closes) {
-		fail_at(error, path, config_lookup(&cf, "programme.chase_days"),
-			"'programme.chase_days' needs 'programme.closes': chasers go that many days before it");
+		config_fail_at(error, path, config_lookup(&cf, "programme.chase_days"),
+			       "'programme.chase_days' needs 'programme.closes': chasers go that many days before it");
 		goto out;
 	}
 	if (!*cfg->programme.round || strpbrk(cfg->programme.round, ": ")) {
-		fail_at(error, path, config_lookup(&cf, "programme.round"),
-			"'programme.round' must be a name without spaces or colons, such as \"2027\"");
+		config_fail_at(error, path, config_lookup(&cf, "programme.round"),
+			       "'programme.round' must be a name without spaces or colons, such as \"2027\"");
 		goto out;
 	}
 	if (cfg->programme.require_authentication && !cfg->programme.trusted_authserv_id) {
-		fail_at(error, path, config_lookup(&cf, "programme.require_authentication"),
-			"'programme.require_authentication' needs 'programme.trusted_authserv_id'");
+		config_fail_at(error, path, config_lookup(&cf, "programme.require_authentication"),
+			       "'programme.require_authentication' needs 'programme.trusted_authserv_id'");
 		goto out;
 	}
 	if (strcmp(cfg->digest_attachment, "xlsx") != 0 && strcmp(cfg->digest_attachment, "csv") != 0 &&
 	    strcmp(cfg->digest_attachment, "none") != 0) {
-		fail_at(error, path, config_lookup(&cf, "staff.digest_attachment"),
-			"'staff.digest_attachment' must be \"xlsx\", \"csv\" or \"none\"");
+		config_fail_at(error, path, config_lookup(&cf, "staff.digest_attachment"),
+			       "'staff.digest_attachment' must be \"xlsx\", \"csv\" or \"none\"");
 		goto out;
 	}
 	if (cfg->smtp.retry_min > cfg->smtp.retry_max) {
-		fail_at(error, path, config_lookup(&cf, "smtp.retry_min"),
-			"'smtp.retry_min' is longer than 'smtp.retry_max'");
+		config_fail_at(error, path, config_lookup(&cf, "smtp.retry_min"),
+			       "'smtp.retry_min' is longer than 'smtp.retry_max'");
 		goto out;
 	}
 	{
 		/* The zone is checked even with the digest off: dates are shown in it. */
 		g_autoptr(GTimeZone) tz = g_time_zone_new_identifier(cfg->timezone);
 		if (!tz) {
-			fail_at(error, path, config_lookup(&cf, "staff.timezone"),
-				"'%s' is not a time zone this system knows (such as Europe/London)", cfg->timezone);
+			config_fail_at(error, path, config_lookup(&cf, "staff.timezone"),
+				       "'%s' is not a time zone this system knows (such as Europe/London)",
+				       cfg->timezone);
 			goto out;
 		}
 	}
@@ -776,27 +793,27 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 		g_autoptr(schedule) digest = NULL;
 		g_autoptr(GError) bad = NULL;
 		if (!schedule_parse(cfg->digest, cfg->timezone, &digest, &bad)) {
-			fail_at(error, path,
-				config_lookup(&cf,
-					      g_str_has_prefix(bad->message, "'") && strstr(bad->message, "time zone")
-						      ? "staff.timezone"
-						      : "staff.digest"),
-				"%s", bad->message);
+			config_fail_at(error, path,
+				       config_lookup(&cf, g_str_has_prefix(bad->message, "'") &&
+									  strstr(bad->message, "time zone")
+								  ? "staff.timezone"
+								  : "staff.digest"),
+				       "%s", bad->message);
 			goto out;
 		}
 	}
 	if (!cfg->imap.password) {
-		fail_at(error, path, config_lookup(&cf, "imap"), "set 'imap.password' or 'imap.password_file'");
+		config_fail_at(error, path, config_lookup(&cf, "imap"), "set 'imap.password' or 'imap.password_file'");
 		goto out;
 	}
 
 	config_setting_t *orgs = config_lookup(&cf, "organisations");
 	if (!orgs || config_setting_length(orgs) == 0) {
-		fail_at(error, path, orgs, "no organisations are configured");
+		config_fail_at(error, path, orgs, "no organisations are configured");
 		goto out;
 	}
 	if (!config_setting_is_list(orgs)) {
-		fail_at(error, path, orgs, "'organisations' must be a list ( { ... }, { ... } )");
+		config_fail_at(error, path, orgs, "'organisations' must be a list ( { ... }, { ... } )");
 		goto out;
 	}
 	for (int i = 0; i < config_setting_length(orgs); i++)

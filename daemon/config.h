@@ -1,10 +1,12 @@
 /* config: reads nomd's configuration file (libconfig) into nomd's own types.
  * Owns the key table (type, bounds, default) and every config error message,
- * always "FILE:LINE: message". Only this module includes libconfig. */
+ * always "FILE:LINE: message". Only this module (config.c, config_form.c) includes libconfig. */
 #ifndef NOMD_CONFIG_H
 #define NOMD_CONFIG_H
 
 #include <glib.h>
+
+#include "../parsers/form_spec.h"
 
 #define CONFIG_ERROR (config_error_quark())
 GQuark config_error_quark(void);
@@ -24,6 +26,9 @@ struct nomd_config {
 	/* The programme's name when several share a host ("awards" for
 	 * awards.conf, as nomd@awards.service reads it); NULL for nomd.conf. */
 	char *instance;
+	/* The form with the programme's own fields (programme.fields); NULL:
+	 * the built-in one. Read it through config_form(). */
+	struct form_spec *form;
 	char *database;
 	char *templates;
 	struct {
@@ -130,6 +135,12 @@ gboolean config_programme_path(const char *name, char **path, GError **error);
 gboolean config_choose(const char *file, const char *programme, char **path, GError **error);
 void config_free(struct nomd_config *cfg);
 const char *config_security_name(enum security s);
+
+/* The programme's form: its own fields, or the built-in one. */
+const struct form_spec *config_form(const struct nomd_config *cfg);
+/* The ids of the fields the programme adds (nomd has no column of its own
+ * for them), in the order defined; borrowed strings. */
+GPtrArray *config_own_fields(const struct nomd_config *cfg);
 
 /* Lookups used by the rules; all comparisons are case-insensitive. */
 const struct organisation *config_find_organisation(const struct nomd_config *cfg, const char *id_or_name);

@@ -28,6 +28,11 @@ enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD
 #define REASON_NOT_AUTHORISED "not_authorised"
 #define REASON_UNKNOWN_ORGANISATION "unknown_organisation"
 #define REASON_WRONG_ORGANISATION "wrong_organisation" /* a nominator, for another organisation */
+/* A programme's own fields (programme.fields): per nominee. */
+#define REASON_FIELD_MISSING "field_missing" /* a required field left out */
+#define REASON_NOT_A_CHOICE "not_a_choice"
+#define REASON_NOT_A_NUMBER "not_a_number"
+#define REASON_TOO_LONG "too_long" /* a long text past its word limit */
 #define REASON_NO_NOMINATIONS "no_nominations_found"
 #define REASON_AMBIGUOUS_SENDER "ambiguous_sender"
 #define REASON_UNAUTHENTICATED "unauthenticated"

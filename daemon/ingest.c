@@ -293,6 +293,7 @@ static gboolean commit_effects(const struct nomd_config *cfg, struct store *st, 
 			.reason = v->reason,
 			.warnings = nwarn,
 			.nominated_by = msg->from,
+			.values = n->values,
 		};
 		if (!(v->amended ? store_amend_nominee(st, row, &nr, error) : store_add_nominee(st, row, &nr, error)))
 			return FALSE;
@@ -392,7 +393,7 @@ static gboolean read_documents(const struct nomd_config *cfg, struct parsed_mess
 		log_debug("message %s: document %u is %s", id, i + 1, name);
 		if (doc->status != DOC_OK)
 			continue;
-		g_autoptr(form) read = form_parse(text, FALSE);
+		g_autoptr(form) read = form_parse_spec(text, FALSE, config_form(cfg));
 		form_merge(f, read);
 	}
 	return TRUE;
@@ -446,14 +447,14 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 		return only_move(ing, o, error);
 	}
 
-	g_autoptr(form) f = form_parse(msg->text, msg->forwarded);
+	g_autoptr(form) f = form_parse_spec(msg->text, msg->forwarded, config_form(cfg));
 	for (guint i = 0; i < msg->csv->len; i++) {
 		gsize csv_len = 0;
 		const char *csv_data = g_bytes_get_data(msg->csv->pdata[i], &csv_len);
 		g_autoptr(GPtrArray) rows = NULL;
 		g_autoptr(GError) csv_error = NULL;
 		if (csv_read_rows(csv_data, csv_len, &rows, &csv_error))
-			form_add_rows(f, rows);
+			form_add_rows_spec(f, rows, config_form(cfg));
 		else
 			log_warn("message %s: spreadsheet not read: %s", msg->message_id ? msg->message_id : sha,
 				 csv_error->message);

@@ -56,6 +56,27 @@ struct owner {
 	char *org, *role;
 };
 
+/* What the programme's form refuses in a nominee's values: a required
+ * field left out, a choice not offered, not a number, a long text over
+ * its limit; NULL when nothing. */
+static const char *spec_refusal(const struct nomd_config *cfg, const struct nominee *n)
+{
+	const struct form_spec *spec = config_form(cfg);
+	for (guint i = 0; i < spec->fields->len; i++) {
+		const struct form_field *f = spec->fields->pdata[i];
+		const char *v = f->slot == SLOT_YEARS ? (n->years >= 0 ? "y" : NULL) : nominee_value(n, f->id);
+		if (f->required && (!v || !*v))
+			return REASON_FIELD_MISSING;
+	}
+	switch (n->problem) {
+	case FORM_NOT_A_CHOICE: return REASON_NOT_A_CHOICE;
+	case FORM_NOT_A_NUMBER: return REASON_NOT_A_NUMBER;
+	case FORM_TOO_LONG: return REASON_TOO_LONG;
+	case FORM_OK: break;
+	}
+	return NULL;
+}
+
 static void judge(struct judge_ctx *j, struct verdict *v, const struct owner *own)
 {
 	const struct nominee *n = v->nominee;
@@ -70,6 +91,11 @@ static void judge(struct judge_ctx *j, struct verdict *v, const struct owner *ow
 	}
 	if (!email_valid(n->email)) {
 		v->reason = REASON_INVALID_EMAIL;
+		return;
+	}
+	const char *refused = spec_refusal(cfg, n);
+	if (refused) {
+		v->reason = refused;
 		return;
 	}
 	g_autofree char *key = email_key(n->email);

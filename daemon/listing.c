@@ -154,19 +154,30 @@ static gboolean each_held(struct store *st, store_row_fn fn, void *ctx, GError *
 	return store_report(st, REPORT_HELD, 0, fn, ctx, error);
 }
 
+gboolean listing_each_nominee(const struct nomd_config *cfg, struct store *st, store_row_fn fn, void *ctx,
+			      GError **error)
+{
+	g_autoptr(GPtrArray) fields = config_own_fields(cfg);
+	return store_each_nominee_with(st, fields, fn, ctx, error);
+}
+
 gboolean listing_workbook(const struct nomd_config *cfg, struct store *st, struct xlsx *book, GError **error)
 {
+	/* Each sheet from the store alone, or (`by_config`) as the
+	 * configuration shapes it. */
 	const struct {
 		const char *sheet;
 		gboolean (*each)(struct store *, store_row_fn, void *, GError **);
+		gboolean (*by_config)(const struct nomd_config *, struct store *, store_row_fn, void *, GError **);
 	} sheets[] = {
-		{ "Nominees", store_each_nominee }, { "Organisations", NULL },	{ "Pairs", listing_each_pair },
-		{ "Events", listing_each_event },   { "Held mail", each_held },
+		{ "Nominees", NULL, listing_each_nominee }, { "Organisations", NULL, listing_each_organisation },
+		{ "Pairs", listing_each_pair, NULL },	    { "Events", listing_each_event, NULL },
+		{ "Held mail", each_held, NULL },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(sheets); i++) {
 		xlsx_sheet(book, sheets[i].sheet);
 		gboolean ok = sheets[i].each ? sheets[i].each(st, xlsx_row, book, error)
-					     : listing_each_organisation(cfg, st, xlsx_row, book, error);
+					     : sheets[i].by_config(cfg, st, xlsx_row, book, error);
 		if (!ok) {
 			g_prefix_error(error, "%s: ", sheets[i].sheet);
 			return FALSE;

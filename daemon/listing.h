@@ -21,6 +21,10 @@ gboolean listing_each_event(struct store *st, store_row_fn fn, void *ctx, GError
  * when both quotas are full, unequal when members and mentors differ. */
 enum org_state listing_org_state(const struct nomd_config *cfg, int members, int mentors);
 /* Every configured organisation: counts, quotas and state. */
+/* Every nominee (store_each_nominee's columns), then a column for each of
+ * the programme's own fields. */
+gboolean listing_each_nominee(const struct nomd_config *cfg, struct store *st, store_row_fn fn, void *ctx,
+			      GError **error);
 gboolean listing_each_organisation(const struct nomd_config *cfg, struct store *st, store_row_fn fn, void *ctx,
 				   GError **error);
 /* Sheets Nominees, Organisations, Pairs, Events and Held mail. */

@@ -21,6 +21,7 @@
 #include "util.h"
 #include "version.h"
 
+#include "listing.h"
 #include "nomctl.h"
 
 static void usage(void);
@@ -325,12 +326,16 @@ int nomctl_print_end(struct printer *pr)
 	return print_end(pr) ? EX_OK : EX_CANTCREAT;
 }
 
+/* A listing from the store alone (`each`), or as the configuration shapes
+ * it (`by_config`). */
 static int print_listing(const struct nomctl_run *r, const char *sheet,
-			 gboolean (*each)(struct store *, store_row_fn, void *, GError **))
+			 gboolean (*each)(struct store *, store_row_fn, void *, GError **),
+			 gboolean (*by_config)(const struct nomd_config *, struct store *, store_row_fn, void *,
+					       GError **))
 {
 	struct printer pr = nomctl_printer(r, sheet);
 	g_autoptr(GError) error = NULL;
-	if (!each(*r->st, print_row, &pr, &error)) {
+	if (!(each ? each(*r->st, print_row, &pr, &error) : by_config(r->cfg, *r->st, print_row, &pr, &error))) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}
@@ -339,17 +344,17 @@ static int print_listing(const struct nomctl_run *r, const char *sheet,
 
 static int run_export(const struct nomctl_run *r)
 {
-	return print_listing(r, "Nominees", store_each_nominee);
+	return print_listing(r, "Nominees", NULL, listing_each_nominee);
 }
 
 static int run_messages(const struct nomctl_run *r)
 {
-	return print_listing(r, "Messages", store_each_message);
+	return print_listing(r, "Messages", store_each_message, NULL);
 }
 
 static int run_outbox(const struct nomctl_run *r)
 {
-	return print_listing(r, "Outbox", store_each_outbox);
+	return print_listing(r, "Outbox", store_each_outbox, NULL);
 }
 
 /* Every command: usage, dispatch and the argument count read this table.

@@ -259,7 +259,40 @@ static void add_warnings(struct tdata *scope, const char *const *codes, guint n)
 		tdata_set(tdata_add_item(scope, "warnings"), "text", reason_text(codes[i]));
 }
 
-static void fill_nominees(struct tdata *data, const struct decision *d)
+/* A refusal of the programme's form in its own words: which field, and
+ * what it takes. NULL for any other reason. */
+static char *field_reason(const struct nomd_config *cfg, const struct verdict *v)
+{
+	const struct form_spec *spec = config_form(cfg);
+	const struct nominee *n = v->nominee;
+	if (g_strcmp0(v->reason, REASON_FIELD_MISSING) == 0) {
+		for (guint i = 0; i < spec->fields->len; i++) {
+			const struct form_field *f = spec->fields->pdata[i];
+			const char *value = nominee_value(n, f->id);
+			if (f->required && f->slot != SLOT_YEARS && (!value || !*value))
+				return g_strdup_printf("the form needs \"%s:\" filled in", f->label);
+		}
+		return NULL;
+	}
+	const struct form_field *f = n->problem_field ? form_spec_field_by_id(spec, n->problem_field) : NULL;
+	if (!f)
+		return NULL;
+	if (g_strcmp0(v->reason, REASON_NOT_A_CHOICE) == 0) {
+		g_autoptr(GString) list = g_string_new(NULL);
+		for (guint i = 0; f->choices && i < f->choices->len; i++)
+			g_string_append_printf(list, "%s%s", i ? "; " : "", (const char *)f->choices->pdata[i]);
+		return g_strdup_printf("\"%s: %s\" is not one of the choices: %s", f->label,
+				       nominee_value(n, f->id) ? nominee_value(n, f->id) : "", list->str);
+	}
+	if (g_strcmp0(v->reason, REASON_NOT_A_NUMBER) == 0)
+		return g_strdup_printf("\"%s:\" takes a number", f->label);
+	if (g_strcmp0(v->reason, REASON_TOO_LONG) == 0)
+		return g_strdup_printf("\"%s:\" has %u words; the programme takes at most %u", f->label, n->words,
+				       f->max_words);
+	return NULL;
+}
+
+static void fill_nominees(const struct nomd_config *cfg, struct tdata *data, const struct decision *d)
 {
 	for (guint i = 0; i < d->verdicts->len; i++) {
 		const struct verdict *v = &g_array_index(d->verdicts, struct verdict, i);
@@ -271,7 +304,8 @@ static void fill_nominees(struct tdata *data, const struct decision *d)
 		tdata_set_flag(item, "accepted", v->reason == NULL);
 		tdata_set_flag(item, "refused", v->reason != NULL);
 		tdata_set_flag(item, "amended", v->amended);
-		tdata_set(item, "reason", v->reason ? reason_text(v->reason) : "");
+		g_autofree char *own = v->reason ? field_reason(cfg, v) : NULL;
+		tdata_set(item, "reason", own ? own : v->reason ? reason_text(v->reason) : "");
 		add_warnings(item, v->warnings, G_N_ELEMENTS(v->warnings));
 	}
 	/* Message-level notes; warnings of single nominees are shown with them. */
@@ -625,7 +659,7 @@ struct reply_facts *reply_facts_of(const struct nomd_config *cfg, const struct d
 	switch (k) {
 	case K_CONFIRMATION:
 		tdata_set_take(data, "summary", summary(d));
-		fill_nominees(data, d);
+		fill_nominees(cfg, data, d);
 		break;
 	case K_PROBLEM: tdata_set_take(data, "problem", problem(d)); break;
 	case K_STATUS:

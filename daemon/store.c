@@ -22,7 +22,7 @@
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 /* clang-format on */
 
-#define SCHEMA_VERSION 13
+#define SCHEMA_VERSION 14
 #define BUSY_TIMEOUT_MS 10000
 
 static const char *const migrations[SCHEMA_VERSION] = {
@@ -239,6 +239,13 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  UNIQUE (pair, nominee, kind, sequence));"
 	"CREATE INDEX pair_asks_by_nominee ON pair_asks (nominee);"
 	"CREATE INDEX pair_asks_by_message ON pair_asks (message) WHERE message IS NOT NULL;",
+	/* 14: the values of a programme's own fields (programme.fields),
+	 * one row each; erased with the nominee. */
+	"CREATE TABLE nominee_fields ("
+	"  nominee INTEGER NOT NULL REFERENCES nominees(id),"
+	"  field TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (nominee, field));",
 };
 
 gboolean store_error_is_environment(const GError *error)

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "../parsers/answer.h"
+#include "../parsers/form.h"
 #include "states.h"
 
 #define STORE_ERROR (store_error_quark())
@@ -54,6 +55,7 @@ struct nominee_record {
 	const char *reason;   /* NULL when accepted */
 	const char *warnings; /* space-separated codes */
 	const char *nominated_by;
+	const GPtrArray *values; /* struct form_value *: the programme's own fields; NULL: none */
 };
 
 struct outbox_item {
@@ -183,6 +185,9 @@ gboolean store_attempt_clear(struct store *st, guint32 uidvalidity, guint32 uid,
  * (NULL for SQL NULL). */
 typedef void (*store_row_fn)(void *ctx, int ncols, const char *const *names, const char *const *values);
 gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError **error);
+/* The same, with a column for each of `fields` (the programme's own, by
+ * id: a-z, 0-9 and _ only) after the usual ones. */
+gboolean store_each_nominee_with(struct store *st, const GPtrArray *fields, store_row_fn fn, void *ctx, GError **error);
 gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError **error);
 /* An organisation's nominees as the round reports them: id, kind
  * ("accepted", or "fix": refused for a reason the nominator can put

@@ -122,6 +122,7 @@ static gboolean forget_in_transaction(struct store *st, const char *email, struc
 			 " OR pair IN (SELECT id FROM pairs WHERE member = ?2 OR mentor = ?2)",
 			 NULL, id, NULL, error) ||
 		    !run(st, "DELETE FROM pairs WHERE member = ?2 OR mentor = ?2", NULL, id, NULL, error) ||
+		    !run(st, "DELETE FROM nominee_fields WHERE nominee = ?2", NULL, id, NULL, error) ||
 		    !run(st,
 			 "UPDATE nominees SET name = NULL, email = NULL, email_key = NULL, job_title = NULL,"
 			 " service = NULL, service_type = NULL, years = NULL, aspiration = NULL, expertise = NULL,"

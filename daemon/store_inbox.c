@@ -94,6 +94,25 @@ static void bind_nominee(sqlite3_stmt *stmt, const struct nominee_record *r)
 	store_bind_text(stmt, 17, r->reason);
 }
 
+/* The values of the programme's own fields for nominee row `id`: a value
+ * given replaces the one kept, as an amendment does. */
+static gboolean put_values(struct store *st, gint64 id, const struct nominee_record *r, GError **error)
+{
+	for (guint i = 0; r->values && i < r->values->len; i++) {
+		const struct form_value *v = r->values->pdata[i];
+		g_autoptr(sqlite3_stmt) stmt = store_prepare(
+			st, "INSERT OR REPLACE INTO nominee_fields (nominee, field, value) VALUES (?1, ?2, ?3)", error);
+		if (!stmt)
+			return FALSE;
+		sqlite3_bind_int64(stmt, 1, id);
+		store_bind_text(stmt, 2, v->id);
+		store_bind_text(stmt, 3, v->value);
+		if (!store_step_done(st, stmt, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean store_add_nominee(struct store *st, gint64 message_row, const struct nominee_record *r, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(
@@ -107,7 +126,7 @@ gboolean store_add_nominee(struct store *st, gint64 message_row, const struct no
 		return FALSE;
 	sqlite3_bind_int64(stmt, 1, message_row);
 	bind_nominee(stmt, r);
-	return store_step_done(st, stmt, error);
+	return store_step_done(st, stmt, error) && put_values(st, sqlite3_last_insert_rowid(st->db), r, error);
 }
 
 gboolean store_replace_undeliverable(struct store *st, const char *org_id, const char *name, const char *email,
@@ -149,7 +168,21 @@ gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct 
 	sqlite3_bind_int64(stmt, 1, message_row);
 	bind_nominee(stmt, r);
 	store_bind_text(stmt, 18, now);
-	return store_step_done(st, stmt, error);
+	if (!store_step_done(st, stmt, error))
+		return FALSE;
+	if (!r->values || sqlite3_changes(st->db) == 0)
+		return TRUE;
+	gint64 id = 0;
+	g_autoptr(sqlite3_stmt) find = store_prepare(
+		st, "SELECT id FROM nominees WHERE email_key = lower(?1) AND status = 'accepted' AND organisation = ?2",
+		error);
+	if (!find)
+		return FALSE;
+	store_bind_text(find, 1, r->email);
+	store_bind_text(find, 2, r->organisation);
+	if (sqlite3_step(find) == SQLITE_ROW)
+		id = sqlite3_column_int64(find, 0);
+	return id == 0 || put_values(st, id, r, error);
 }
 
 gboolean store_org_counts(struct store *st, const char *org_id, int *members, int *mentors, GError **error)

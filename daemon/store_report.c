@@ -5,16 +5,37 @@
 #include "store_internal.h"
 #include "util.h"
 
+#define NOMINEE_COLUMNS                                                                                                \
+	"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"                      \
+	" n.years, n.aspiration, n.expertise, n.location, n.format, n.status, n.reason, n.warnings,"                   \
+	" CASE WHEN n.status = 'refused' THEN NULL ELSE n.consent END AS consent,"                                     \
+	" n.nominated_by, m.message_id, m.received_at, n.updated_at, n.undeliverable"
+
 gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError **error)
 {
-	return store_each_row(
-		st,
-		"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"
-		" n.years, n.aspiration, n.expertise, n.location, n.format, n.status, n.reason, n.warnings,"
-		" CASE WHEN n.status = 'refused' THEN NULL ELSE n.consent END AS consent,"
-		" n.nominated_by, m.message_id, m.received_at, n.updated_at, n.undeliverable"
-		" FROM nominees n JOIN messages m ON m.id = n.message ORDER BY n.id",
-		fn, ctx, error);
+	return store_each_nominee_with(st, NULL, fn, ctx, error);
+}
+
+gboolean store_each_nominee_with(struct store *st, const GPtrArray *fields, store_row_fn fn, void *ctx, GError **error)
+{
+	if (!fields || fields->len == 0)
+		return store_each_row(
+			st, NOMINEE_COLUMNS " FROM nominees n JOIN messages m ON m.id = n.message ORDER BY n.id", fn,
+			ctx, error);
+	/* A column per field, named by its id (config checks it: a-z, 0-9
+	 * and _), its value bound. */
+	g_autoptr(GString) sql = g_string_new(NOMINEE_COLUMNS);
+	for (guint i = 0; i < fields->len; i++)
+		g_string_append_printf(
+			sql, ", (SELECT value FROM nominee_fields WHERE nominee = n.id AND field = ?%u) AS \"%s\"",
+			i + 1, (const char *)fields->pdata[i]);
+	g_string_append(sql, " FROM nominees n JOIN messages m ON m.id = n.message ORDER BY n.id");
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql->str, error);
+	if (!stmt)
+		return FALSE;
+	for (guint i = 0; i < fields->len; i++)
+		store_bind_text(stmt, (int)i + 1, fields->pdata[i]);
+	return store_each_step(st, stmt, "read nominees", fn, ctx, error);
 }
 
 gboolean store_each_message(struct store *st, store_row_fn fn, void *ctx, GError **error)

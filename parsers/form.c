@@ -541,7 +541,15 @@ struct form *form_parse_spec(const char *text, gboolean forwarded, const struct 
 	if (!text)
 		return f;
 	g_autofree char *norm = normalise_spaces(text, strnlen(text, FORM_MAX_TEXT));
-	g_auto(GStrv) lines = g_strsplit_set(norm, "\r\n", -1);
+	/* CRLF and a lone CR end a line as LF does: one line, not two. */
+	char *w = norm;
+	for (const char *p = norm; *p; p++)
+		if (*p != '\r')
+			*w++ = *p;
+		else if (p[1] != '\n')
+			*w++ = '\n';
+	*w = '\0';
+	g_auto(GStrv) lines = g_strsplit(norm, "\n", -1);
 	struct nominee *cur = NULL;
 	gboolean in_signature = FALSE, in_headers = FALSE;
 	g_autoptr(GString) long_buf = g_string_new(NULL);

@@ -315,17 +315,53 @@ const char *form_spec_choice(const struct form_field *f, const char *value)
 	return NULL;
 }
 
+void form_spec_require(struct form_spec *s, const char *id)
+{
+	for (guint i = 0; i < s->fields->len; i++) {
+		struct form_field *f = s->fields->pdata[i];
+		if (strcmp(f->id, id) == 0)
+			f->required = TRUE;
+	}
+}
+
+void form_spec_add_builtin_roles(struct form_spec *s)
+{
+	static const char *const mentee[] = { "mentee", NULL };
+	gboolean ok = form_spec_add_role(s, "member", "Member", mentee, NULL) &&
+		      form_spec_add_role(s, "mentor", "Mentor", NULL, NULL);
+	g_assert(ok);
+}
+
+void form_spec_add_builtin_fields(struct form_spec *s)
+{
+	for (int i = 0; i < SLOT_COUNT; i++) {
+		if (form_spec_field_by_id(s, slots[i].id))
+			continue;
+		/* A label the programme gave another field stays that field's. */
+		g_autoptr(GPtrArray) free_labels = g_ptr_array_new();
+		for (int k = -1; k < 0 || slots[i].synonyms[k]; k++) {
+			const char *l = k < 0 ? slots[i].label : slots[i].synonyms[k];
+			g_autofree char *f = form_spec_fold(l);
+			if (!claimed(s, f))
+				g_ptr_array_add(free_labels, (gpointer)l);
+		}
+		if (free_labels->len == 0)
+			continue;
+		const char *label = free_labels->pdata[0];
+		g_ptr_array_remove_index(free_labels, 0);
+		g_ptr_array_add(free_labels, NULL);
+		gboolean ok = form_spec_add_field(s, slots[i].id, slots[i].type, label,
+						  (const char *const *)free_labels->pdata, NULL, 0, NULL);
+		g_assert(ok);
+	}
+}
+
 static gpointer build_builtin(gpointer unused)
 {
 	(void)unused;
 	struct form_spec *s = form_spec_new();
-	static const char *const mentee[] = { "mentee", NULL };
-	gboolean ok = form_spec_add_role(s, "member", "Member", mentee, NULL) &&
-		      form_spec_add_role(s, "mentor", "Mentor", NULL, NULL);
-	for (int i = 0; ok && i < SLOT_COUNT; i++)
-		ok = form_spec_add_field(s, slots[i].id, slots[i].type, slots[i].label, slots[i].synonyms, NULL, 0,
-					 NULL);
-	g_assert(ok);
+	form_spec_add_builtin_roles(s);
+	form_spec_add_builtin_fields(s);
 	return s;
 }
 

@@ -43,6 +43,7 @@ struct form_field {
 	GPtrArray *choices;  /* FIELD_CHOICE: as written; else NULL */
 	guint max_words;     /* FIELD_LONG: 0 for none */
 	enum form_slot slot; /* SLOT_NONE: kept in nominee->values */
+	gboolean required;   /* a nomination without it is refused */
 };
 
 struct form_role {
@@ -71,6 +72,13 @@ gboolean form_spec_add_role(struct form_spec *s, const char *id, const char *lab
 			    GError **error);
 gboolean form_spec_add_field(struct form_spec *s, const char *id, enum form_field_type type, const char *label,
 			     const char *const *synonyms, const char *const *choices, guint max_words, GError **error);
+/* A nomination without field `id` is to be refused. */
+void form_spec_require(struct form_spec *s, const char *id);
+/* The Connect Network's roles (member or mentee; mentor). */
+void form_spec_add_builtin_roles(struct form_spec *s);
+/* nomd's own fields the spec has not defined, with the labels of the
+ * built-in form that no other field has taken. */
+void form_spec_add_builtin_fields(struct form_spec *s);
 /* After the last add: at least one role, and a name and an email field
  * (added with their usual labels when not defined). */
 gboolean form_spec_finish(struct form_spec *s, GError **error);

@@ -56,6 +56,30 @@ int main(void)
 		}
 	}
 	{
+		/* A programme's own fields: on top of the built-in form. */
+		g_autofree char *path = write_conf(
+			"fields.conf", BASE ORG
+			"programme = { fields = ( { id = \"category\"; label = \"Category\"; type = \"choice\";"
+			" choices = [ \"Innovation\", \"Digital\" ]; required = true; },"
+			" { id = \"citation\"; label = \"Citation\"; type = \"long\"; max_words = 500; } ); };\n");
+		g_autoptr(nomd_config) cfg = NULL;
+		g_autoptr(GError) error = NULL;
+		ok(config_load(path, &cfg, &error), "programme.fields loads (%s)", error ? error->message : "");
+		const struct form_spec *spec = cfg ? config_form(cfg) : NULL;
+		const struct form_field *cat = spec ? form_spec_field_by_id(spec, "category") : NULL;
+		ok(cat && cat->required && cat->type == FIELD_CHOICE && cat->choices->len == 2, "a required choice");
+		ok(spec && form_spec_field_by_id(spec, "job_title") && form_spec_field_by_id(spec, "email"),
+		   "and the built-in fields beside it");
+		const struct form_field *type = spec ? form_spec_field_by_id(spec, "service_type") : NULL;
+		ok(type && type->labels->len == 1, "the built-in 'Category' synonym of service type gives way");
+		g_autoptr(GPtrArray) own = cfg ? config_own_fields(cfg) : g_ptr_array_new();
+		ok(own->len == 2 && g_str_equal(own->pdata[0], "category") && g_str_equal(own->pdata[1], "citation"),
+		   "the programme's own fields, in order");
+		g_autofree char *plain = write_conf("plain.conf", BASE ORG);
+		g_autoptr(nomd_config) p = NULL;
+		ok(config_load(plain, &p, NULL) && config_form(p) == form_spec_builtin(), "none: the built-in form");
+	}
+	{
 		/* Programmes side by side: NAME.conf is NAME, its state apart. */
 		g_autofree char *one = write_conf("nomd.conf", BASE ORG);
 		g_autofree char *awards = write_conf("awards.conf", BASE ORG);

@@ -275,6 +275,12 @@ int main(void)
 		ok(t && strlen(nominee_value(t, "citation")) > 100, "and kept whole for staff to see");
 		g_autoptr(form) h = form_parse_spec("Member\nName: X\nEmail: x@x.example\n", FALSE, tight);
 		is_int(h->nominees->len, 0, "another programme's role words start no section");
+		g_autoptr(form) crlf =
+			form_parse_spec("Team\r\nName: T\r\nEmail: t@x.example\r\nCitation: one\r\ntwo\r\n\r\n"
+					"three\rfour\r\n",
+					FALSE, tight);
+		is_str(crlf->nominees->len ? nominee_value(nth(crlf, 0), "citation") : NULL, "one two\n\nthree four",
+		       "CRLF and CR end lines as LF does: no paragraph between every line");
 		g_autoptr(form) m = form_parse("Member\nName: X\nEmail: x@x.example\nCitation: not here\n", FALSE);
 		ok(m->nominees->len == 1 && !nth(m, 0)->values, "the built-in form keeps no field it does not have");
 	}
