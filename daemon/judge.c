@@ -64,8 +64,7 @@ static const char *spec_refusal(const struct nomd_config *cfg, const struct nomi
 	const struct form_spec *spec = config_form(cfg);
 	for (guint i = 0; i < spec->fields->len; i++) {
 		const struct form_field *f = spec->fields->pdata[i];
-		const char *v = f->slot == SLOT_YEARS ? (n->years >= 0 ? "y" : NULL) : nominee_value(n, f->id);
-		if (f->required && (!v || !*v))
+		if (f->required && !nominee_has(n, f))
 			return REASON_FIELD_MISSING;
 	}
 	switch (n->problem) {

@@ -268,8 +268,7 @@ static char *field_reason(const struct nomd_config *cfg, const struct verdict *v
 	if (g_strcmp0(v->reason, REASON_FIELD_MISSING) == 0) {
 		for (guint i = 0; i < spec->fields->len; i++) {
 			const struct form_field *f = spec->fields->pdata[i];
-			const char *value = nominee_value(n, f->id);
-			if (f->required && f->slot != SLOT_YEARS && (!value || !*value))
+			if (f->required && !nominee_has(n, f))
 				return g_strdup_printf("the form needs \"%s:\" filled in", f->label);
 		}
 		return NULL;

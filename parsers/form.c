@@ -386,6 +386,14 @@ static void set_field(struct nominee *n, const struct form_field *f, const char 
 	}
 }
 
+gboolean nominee_has(const struct nominee *n, const struct form_field *f)
+{
+	if (f->slot == SLOT_YEARS)
+		return n->years >= 0;
+	const char *v = nominee_value(n, f->id);
+	return v && *v;
+}
+
 const char *nominee_value(const struct nominee *n, const char *id)
 {
 	static const struct {

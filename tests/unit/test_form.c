@@ -281,6 +281,12 @@ int main(void)
 					FALSE, tight);
 		is_str(crlf->nominees->len ? nominee_value(nth(crlf, 0), "citation") : NULL, "one two\n\nthree four",
 		       "CRLF and CR end lines as LF does: no paragraph between every line");
+		g_autoptr(form) y = form_parse("Member\nName: Y\nEmail: y@x.example\nYears: 0\n\nMentor\nName: Z\n"
+					       "Email: z@x.example\nYears: many\n",
+					       FALSE);
+		const struct form_field *years = form_spec_field_by_id(form_spec_builtin(), "years");
+		ok(y->nominees->len == 2 && nominee_has(nth(y, 0), years) && !nominee_has(nth(y, 1), years),
+		   "years given: 0 is a number of them, 'many' none");
 		g_autoptr(form) m = form_parse("Member\nName: X\nEmail: x@x.example\nCitation: not here\n", FALSE);
 		ok(m->nominees->len == 1 && !nth(m, 0)->values, "the built-in form keeps no field it does not have");
 	}
