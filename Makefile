@@ -83,7 +83,8 @@ $(BUILD)/obj/%.o: %.c $(wildcard daemon/*.h parsers/*.h tests/unit/*.h)
 	$(call say,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
 
 # Made again when the reader's code changes, not when only its version
-# does (the binary is then order-only).
+# does (the binary is then order-only). The reader leaves out the lines
+# of a programme's own fields ({{...}}): the Word form is the built-in one.
 $(GEN)/nomination-form.docx: $(BUILD)/obj/daemon/nomd_reader.o $(BUILD)/libnomd-reader.a templates/blank-form.txt \
 		| $(BUILD)/nomd-reader
 	@mkdir -p $(dir $@)

@@ -25,10 +25,11 @@ _Static_assert(G_N_ELEMENTS(kind_names) == K_COUNT, "a template for every kind o
 
 /* Every name any reply template may use. */
 static const char *const names[] = {
-	"programme",  "organisation", "from_address", "members",  "max_members", "mentors", "max_mentors", "subject",
-	"blank_form", "summary",      "nominees",     "name",	  "email",	 "role",    "accepted",	   "refused",
-	"amended",    "reason",	      "notes",	      "warnings", "text",	 "problem", "status_list", "withdrawn",
-	"sender",     "limit",	      "held_folder",  "token",	  "expires",	 NULL,
+	"programme", "organisation", "from_address", "members",	 "max_members", "mentors",     "max_mentors",
+	"subject",   "blank_form",   "summary",	     "nominees", "name",	"email",       "role",
+	"accepted",  "refused",	     "amended",	     "reason",	 "notes",	"warnings",    "text",
+	"problem",   "status_list",  "withdrawn",    "sender",	 "limit",	"held_folder", "token",
+	"expires",   "own_fields",   "label",	     "hint",	 NULL,
 };
 
 static const char *const notice_files[] = {
@@ -416,6 +417,37 @@ void reply_facts_free(struct reply_facts *f)
 	g_free(f);
 }
 
+/* The programme's own fields for the blank form: each label, and in
+ * brackets (which the form reader takes for a hint, not an answer) what
+ * it takes. */
+static void add_own_fields(const struct nomd_config *cfg, struct tdata *data)
+{
+	const struct form_spec *spec = config_form(cfg);
+	for (guint i = 0; i < spec->fields->len; i++) {
+		const struct form_field *f = spec->fields->pdata[i];
+		if (f->slot != SLOT_NONE)
+			continue;
+		struct tdata *item = tdata_add_item(data, "own_fields");
+		tdata_set(item, "label", f->label);
+		g_autoptr(GString) hint = g_string_new(NULL);
+		for (guint k = 0; f->choices && k < f->choices->len; k++)
+			g_string_append_printf(hint, "%s%s",
+					       k == 0			  ? "("
+					       : k + 1 == f->choices->len ? " or "
+									  : ", ",
+					       (const char *)f->choices->pdata[k]);
+		if (f->choices)
+			g_string_append_c(hint, ')');
+		else if (f->type == FIELD_LONG && f->max_words)
+			g_string_printf(hint, "(up to %u words, on the lines below)", f->max_words);
+		else if (f->type == FIELD_LONG)
+			g_string_assign(hint, "(on the lines below)");
+		else if (f->type == FIELD_NUMBER)
+			g_string_assign(hint, "(a number)");
+		tdata_set(item, "hint", hint->str);
+	}
+}
+
 static struct reply_facts *facts_new(const char *template, const struct nomd_config *cfg)
 {
 	struct reply_facts *f = g_new0(struct reply_facts, 1);
@@ -423,6 +455,7 @@ static struct reply_facts *facts_new(const char *template, const struct nomd_con
 	f->data = tdata_new();
 	tdata_set(f->data, "programme", cfg->programme.name);
 	tdata_set(f->data, "from_address", cfg->smtp.from_address);
+	add_own_fields(cfg, f->data);
 	return f;
 }
 

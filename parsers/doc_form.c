@@ -202,7 +202,15 @@ static GString *document_xml(const char *form_text, guint sections)
 {
 	GString *x = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
 				  "<w:document xmlns:w=\"" W_NS "\"><w:body>");
-	g_auto(GStrv) lines = g_strsplit_set(form_text, "\r\n", -1);
+	g_auto(GStrv) all = g_strsplit_set(form_text, "\r\n", -1);
+	/* A template's tags ({{...}}: a programme's own fields, filled in
+	 * when mail is written) have no place in the built-in document. */
+	g_autoptr(GPtrArray) kept = g_ptr_array_new();
+	for (gsize i = 0; all[i]; i++)
+		if (!strstr(all[i], "{{"))
+			g_ptr_array_add(kept, all[i]);
+	g_ptr_array_add(kept, NULL);
+	char **lines = (char **)kept->pdata;
 	gsize starts[2];
 	enum nominee_role roles[2];
 	guint n = section_starts(lines, starts, roles);

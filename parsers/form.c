@@ -636,7 +636,10 @@ struct form *form_parse_spec(const char *text, gboolean forwarded, const struct 
 		if (label.field->type == FIELD_LONG) {
 			lt.n = cur;
 			lt.field = label.field;
-			long_add(&lt, rest);
+			/* The blank form's hint beside the label is not the text. */
+			g_autofree char *first = clean_value(rest);
+			if (!is_hint(first))
+				long_add(&lt, rest);
 			continue;
 		}
 		g_autofree char *value = clean_value(rest);

@@ -107,6 +107,30 @@ with MailStack(os.path.join(work, "stack")) as ms:
     except ImportError:
         tap.skip("python3-openpyxl is not installed")
 
+    # The blank form carries the fields, with what each takes; filled in
+    # as people do (the citation on the lines under its label), it is read.
+    ms.deliver_lmtp(INBOX_USER, form_message("chief.executive@angus.example", "form-1@angus.example", "",
+                                             subject="FORM"))
+    nomd(conf, "--once")
+    got = [m for m in map(parse_mail, ms.fetch("chief.executive@angus.example", expect=1, timeout=60))]
+    blank = text_of(got[-1]).replace("\r\n", "\n") if got else ""
+    tap.ok("Category: (Innovation, Digital or Team of the Year)" in blank
+           and "Citation: (up to 30 words, on the lines below)" in blank and "Team size: (a number)" in blank
+           and "{{" not in blank, "FORM: the blank form has the programme's fields and what they take")
+    filled = blank[blank.index("Organisation:"):blank.index("Mentor 1")] if "Mentor 1" in blank else ""
+    filled = (filled.replace("(your organisation's name)", "Angus Council")
+              .replace("Name:\n", "Name: Lee Grant\n", 1).replace("Email:\n", "Email: lee@angus.example\n", 1)
+              .replace("Category: (Innovation, Digital or Team of the Year)", "Category: Team of the Year")
+              .replace("Citation: (up to 30 words, on the lines below)",
+                       "Citation: (up to 30 words, on the lines below)\nLee led the bins round redesign.\n"
+                       "Collections are now on time."))
+    ms.deliver_lmtp(INBOX_USER, form_message("chief.executive@angus.example", "form-2@angus.example", filled))
+    nomd(conf, "--once")
+    lee = {n["email"]: n for n in nomctl_json(conf, "export")}.get("lee@angus.example", {})
+    tap.is_((lee.get("status"), lee.get("category"), lee.get("citation")),
+            ("accepted", "Team of the Year", "Lee led the bins round redesign. Collections are now on time."),
+            "the filled-in form: accepted, the hint left beside the label not taken for the citation")
+
     r = nomctl(conf, "forget", "alex@fife.example")
     db = sqlite3.connect(os.path.join(work, "nomd.db"))
     left = db.execute("SELECT count(*) FROM nominee_fields f JOIN nominees n ON n.id = f.nominee"
