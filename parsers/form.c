@@ -17,15 +17,6 @@
 
 #include <string.h>
 
-/* The organisation a form is for: a line of the message, not of a
- * nominee, the same in every programme. */
-static const char *const organisation_labels[] = {
-	"organisation",		  "organization",	  "council",
-	"council / organisation", "council/organisation", "organisation / council",
-	"organisation/council",	  "organisation name",	  "organization name",
-	"name of organisation",	  "name of organization", "council name",
-};
-
 /* What a label names: the organisation, a field of the spec, or nothing. */
 struct label {
 	gboolean organisation;
@@ -167,10 +158,7 @@ static struct label lookup_label(const struct form_spec *spec, const char *label
 	char *opt = strstr(folded, " (optional)");
 	if (opt)
 		*opt = '\0';
-	struct label found = { FALSE, NULL };
-	for (size_t i = 0; i < G_N_ELEMENTS(organisation_labels); i++)
-		if (strcmp(folded, organisation_labels[i]) == 0)
-			found.organisation = TRUE;
+	struct label found = { form_spec_organisation_label(folded), NULL };
 	if (!found.organisation)
 		found.field = form_spec_field(spec, folded);
 	return found;

@@ -34,6 +34,23 @@ static const struct {
 	[SLOT_FORMAT] = { "format", FIELD_TEXT, "Format", { "preferred format" } },
 };
 
+/* The organisation a form is for: a line of the message, not of a
+ * nominee, the same in every programme. */
+static const char *const organisation_labels[] = {
+	"organisation",		  "organization",	  "council",
+	"council / organisation", "council/organisation", "organisation / council",
+	"organisation/council",	  "organisation name",	  "organization name",
+	"name of organisation",	  "name of organization", "council name",
+};
+
+gboolean form_spec_organisation_label(const char *folded)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(organisation_labels); i++)
+		if (strcmp(folded, organisation_labels[i]) == 0)
+			return TRUE;
+	return FALSE;
+}
+
 const char *form_field_type_name(enum form_field_type t)
 {
 	return (unsigned)t < FIELD_TYPE_COUNT ? type_names[t] : "?";
@@ -151,7 +168,7 @@ static gboolean take_labels(const struct form_spec *s, const char *what, const c
 				    l ? l : "");
 			return FALSE;
 		}
-		const char *owner = claimed(s, f);
+		const char *owner = form_spec_organisation_label(f) ? "the organisation line" : claimed(s, f);
 		gboolean again = FALSE;
 		for (guint k = 0; k < labels->len; k++)
 			again |= strcmp(labels->pdata[k], f) == 0;

@@ -86,6 +86,9 @@ gboolean form_spec_finish(struct form_spec *s, GError **error);
 /* How labels, role words and choices compare: case folded, blanks
  * collapsed. */
 char *form_spec_fold(const char *s);
+/* Whether a folded label names the organisation the form is for
+ * ("Organisation", "Council name"): the form's own, in every programme. */
+gboolean form_spec_organisation_label(const char *folded);
 /* The field with this id, or NULL. */
 const struct form_field *form_spec_field_by_id(const struct form_spec *s, const char *id);
 /* The field a folded label names, or NULL. */

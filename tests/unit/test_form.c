@@ -327,6 +327,9 @@ int main(void)
 		is_str(e6, "'Bad-Id' is not a field id (a-z, 0-9 and _, starting with a letter)", "ids are plain");
 		is_str(e7, "field job_title is defined twice (organisation is always there)", "one field, once");
 		ok(e8 == NULL, "a good choice field is taken");
+		g_autofree char *e10 = spec_error("council", FIELD_TEXT, "Council name", NULL, 0);
+		is_str(e10, "field council: the label 'Council name' is taken already (by the organisation line)",
+		       "the organisation's labels are the form's own");
 		g_autoptr(form_spec) s = form_spec_new();
 		g_autoptr(GError) e = NULL;
 		ok(form_spec_add_role(s, "a", "A", NULL, NULL) && form_spec_add_role(s, "b", "B", NULL, NULL) &&
