@@ -53,15 +53,24 @@ struct writer {
 	GTimeZone *tz; /* staff's: times are shown in it */
 };
 
-/* A stored UTC time as staff read it, "Thu 18 Feb 14:00" in their zone;
- * text that is not a time as it is. */
-static char *when_short(const struct writer *w, const char *iso)
+#define WHEN_LONG "%A %-d %B %Y, %H:%M" /* "Thursday 19 February 2026, 08:30" */
+
+/* A stored UTC time as staff read it, in their zone and `format`; NULL
+ * for text that is not a time. */
+static char *when_local(GTimeZone *tz, const char *iso, const char *format)
 {
 	g_autoptr(GDateTime) t = iso && *iso ? g_date_time_new_from_iso8601(iso, NULL) : NULL;
 	if (!t)
-		return g_strdup(iso ? iso : "");
-	g_autoptr(GDateTime) local = w->tz ? g_date_time_to_timezone(t, w->tz) : g_date_time_ref(t);
-	return g_date_time_format(local, "%a %-d %b %H:%M");
+		return NULL;
+	g_autoptr(GDateTime) local = tz ? g_date_time_to_timezone(t, tz) : g_date_time_ref(t);
+	return g_date_time_format(local, format);
+}
+
+/* "Thu 18 Feb 14:00"; text that is not a time as it is. */
+static char *when_short(const struct writer *w, const char *iso)
+{
+	char *s = when_local(w->tz, iso, "%a %-d %b %H:%M");
+	return s ? s : g_strdup(iso ? iso : "");
 }
 
 static void heading(struct writer *w, const char *title)
@@ -690,16 +699,13 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 	g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(now);
 	g_autoptr(GDateTime) local = tz ? g_date_time_to_timezone(utc, tz) : g_date_time_ref(utc);
 	g_autofree char *day = g_date_time_format(local, "%Y-%m-%d");
-	g_autofree char *nice = g_date_time_format(local, "%A %-d %B %Y, %H:%M");
+	g_autofree char *nice = g_date_time_format(local, WHEN_LONG);
 	struct writer w = { g_string_new(NULL), g_string_new(NULL), tz };
 	g_autoptr(GString) text = w.text;
 	g_autoptr(GString) html = w.html;
 	line(&w, "%s: staff digest for %s.", cfg->programme.name, nice);
 	/* The last one's time as staff read times: in words, their zone. */
-	g_autoptr(GDateTime) last = since ? g_date_time_new_from_iso8601(since, NULL) : NULL;
-	g_autoptr(GDateTime) last_local = last && tz ? g_date_time_to_timezone(last, tz) : NULL;
-	g_autofree char *last_words =
-		last ? g_date_time_format(last_local ? last_local : last, "%A %-d %B %Y, %H:%M") : NULL;
+	g_autofree char *last_words = when_local(tz, since, WHEN_LONG);
 	if (last_words)
 		line(&w, "What came in since the last digest (%s), and what needs you.", last_words);
 	else

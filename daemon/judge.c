@@ -61,12 +61,8 @@ struct owner {
  * its limit; NULL when nothing. */
 static const char *spec_refusal(const struct nomd_config *cfg, const struct nominee *n)
 {
-	const struct form_spec *spec = config_form(cfg);
-	for (guint i = 0; i < spec->fields->len; i++) {
-		const struct form_field *f = spec->fields->pdata[i];
-		if (f->required && !nominee_has(n, f))
-			return REASON_FIELD_MISSING;
-	}
+	if (nominee_missing(n, config_form(cfg)))
+		return REASON_FIELD_MISSING;
 	switch (n->problem) {
 	case FORM_NOT_A_CHOICE: return REASON_NOT_A_CHOICE;
 	case FORM_NOT_A_NUMBER: return REASON_NOT_A_NUMBER;

@@ -9,6 +9,7 @@
 
 #include "../parsers/subject.h"
 #include "template.h"
+#include "util.h"
 
 enum kind { K_CONFIRMATION, K_PROBLEM, K_FORM, K_STATUS, K_WITHDRAW, K_WITHDRAW_CONFIRM, K_REPLY_LIMIT, K_COUNT };
 
@@ -267,12 +268,8 @@ static char *field_reason(const struct nomd_config *cfg, const struct verdict *v
 	const struct form_spec *spec = config_form(cfg);
 	const struct nominee *n = v->nominee;
 	if (g_strcmp0(v->reason, REASON_FIELD_MISSING) == 0) {
-		for (guint i = 0; i < spec->fields->len; i++) {
-			const struct form_field *f = spec->fields->pdata[i];
-			if (f->required && !nominee_has(n, f))
-				return g_strdup_printf("the form needs \"%s:\" filled in", f->label);
-		}
-		return NULL;
+		const struct form_field *missing = nominee_missing(n, spec);
+		return missing ? g_strdup_printf("the form needs \"%s:\" filled in", missing->label) : NULL;
 	}
 	const struct form_field *f = n->problem_field ? form_spec_field_by_id(spec, n->problem_field) : NULL;
 	if (!f)
@@ -344,15 +341,11 @@ static char *summary(const struct decision *d)
  * another or none of several: which, and what to write. */
 static char *organisation_problem(const struct decision *d, const char *code)
 {
-	GString *mine = g_string_new(NULL); /* "A", "A and B", "A, B and C" */
 	guint n = d->nominates_for->len;
+	g_autofree const char **names = g_new(const char *, n);
 	for (guint i = 0; i < n; i++)
-		g_string_append_printf(mine, "%s%s",
-				       i == 0	    ? ""
-				       : i + 1 == n ? " and "
-						    : ", ",
-				       ((const struct organisation *)d->nominates_for->pdata[i])->name);
-	g_autofree char *list = g_string_free(mine, FALSE);
+		names[i] = ((const struct organisation *)d->nominates_for->pdata[i])->name;
+	g_autofree char *list = words_joined(names, n, "and");
 	const char *first = ((const struct organisation *)d->nominates_for->pdata[0])->name;
 	if (g_strcmp0(code, REASON_WRONG_ORGANISATION) == 0)
 		return g_strdup_printf("These nominations are for %s, but this address nominates only for %s, so "
@@ -430,15 +423,11 @@ static void add_own_fields(const struct nomd_config *cfg, struct tdata *data)
 		struct tdata *item = tdata_add_item(data, "own_fields");
 		tdata_set(item, "label", f->label);
 		g_autoptr(GString) hint = g_string_new(NULL);
-		for (guint k = 0; f->choices && k < f->choices->len; k++)
-			g_string_append_printf(hint, "%s%s",
-					       k == 0			  ? "("
-					       : k + 1 == f->choices->len ? " or "
-									  : ", ",
-					       (const char *)f->choices->pdata[k]);
-		if (f->choices)
-			g_string_append_c(hint, ')');
-		else if (f->type == FIELD_LONG && f->max_words)
+		if (f->choices) {
+			g_autofree char *list =
+				words_joined((const char *const *)f->choices->pdata, f->choices->len, "or");
+			g_string_printf(hint, "(%s)", list);
+		} else if (f->type == FIELD_LONG && f->max_words)
 			g_string_printf(hint, "(up to %u words, on the lines below)", f->max_words);
 		else if (f->type == FIELD_LONG)
 			g_string_assign(hint, "(on the lines below)");

@@ -160,7 +160,7 @@ gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct 
 			      " location = coalesce(?12, location), format = coalesce(?13, format), warnings = ?14,"
 			      " nominated_by = ?15, updated_at = ?18"
 			      " WHERE email_key = lower(?5) AND status = 'accepted' AND organisation = ?2"
-			      " AND ?16 = 'accepted' AND ?17 IS NULL",
+			      " AND ?16 = 'accepted' AND ?17 IS NULL RETURNING id",
 			      error);
 	if (!stmt)
 		return FALSE;
@@ -168,21 +168,11 @@ gboolean store_amend_nominee(struct store *st, gint64 message_row, const struct 
 	sqlite3_bind_int64(stmt, 1, message_row);
 	bind_nominee(stmt, r);
 	store_bind_text(stmt, 18, now);
-	if (!store_step_done(st, stmt, error))
+	/* The row amended, if any, for the values of the programme's fields. */
+	g_autofree char *id = NULL;
+	if (!store_step_text(st, stmt, "amend a nominee", &id, error))
 		return FALSE;
-	if (!r->values || sqlite3_changes(st->db) == 0)
-		return TRUE;
-	gint64 id = 0;
-	g_autoptr(sqlite3_stmt) find = store_prepare(
-		st, "SELECT id FROM nominees WHERE email_key = lower(?1) AND status = 'accepted' AND organisation = ?2",
-		error);
-	if (!find)
-		return FALSE;
-	store_bind_text(find, 1, r->email);
-	store_bind_text(find, 2, r->organisation);
-	if (sqlite3_step(find) == SQLITE_ROW)
-		id = sqlite3_column_int64(find, 0);
-	return id == 0 || put_values(st, id, r, error);
+	return !id || put_values(st, g_ascii_strtoll(id, NULL, 10), r, error);
 }
 
 gboolean store_org_counts(struct store *st, const char *org_id, int *members, int *mentors, GError **error)

@@ -18,14 +18,11 @@ gboolean store_each_nominee(struct store *st, store_row_fn fn, void *ctx, GError
 
 gboolean store_each_nominee_with(struct store *st, const GPtrArray *fields, store_row_fn fn, void *ctx, GError **error)
 {
-	if (!fields || fields->len == 0)
-		return store_each_row(
-			st, NOMINEE_COLUMNS " FROM nominees n JOIN messages m ON m.id = n.message ORDER BY n.id", fn,
-			ctx, error);
 	/* A column per field, named by its id (config checks it: a-z, 0-9
 	 * and _), its value bound. */
+	guint n = fields ? fields->len : 0;
 	g_autoptr(GString) sql = g_string_new(NOMINEE_COLUMNS);
-	for (guint i = 0; i < fields->len; i++)
+	for (guint i = 0; i < n; i++)
 		g_string_append_printf(
 			sql, ", (SELECT value FROM nominee_fields WHERE nominee = n.id AND field = ?%u) AS \"%s\"",
 			i + 1, (const char *)fields->pdata[i]);
@@ -33,7 +30,7 @@ gboolean store_each_nominee_with(struct store *st, const GPtrArray *fields, stor
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st, sql->str, error);
 	if (!stmt)
 		return FALSE;
-	for (guint i = 0; i < fields->len; i++)
+	for (guint i = 0; i < n; i++)
 		store_bind_text(stmt, (int)i + 1, fields->pdata[i]);
 	return store_each_step(st, stmt, "read nominees", fn, ctx, error);
 }

@@ -222,3 +222,16 @@ gsize text_width(const char *s)
 		width += unichar_width(g_utf8_get_char(p));
 	return width;
 }
+
+char *words_joined(const char *const *words, guint n, const char *last)
+{
+	GString *s = g_string_new(NULL);
+	for (guint i = 0; i < n; i++) {
+		if (i > 0 && i + 1 == n)
+			g_string_append_printf(s, " %s ", last);
+		else if (i > 0)
+			g_string_append(s, ", ");
+		g_string_append(s, words[i]);
+	}
+	return g_string_free(s, FALSE);
+}

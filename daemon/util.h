@@ -28,6 +28,9 @@ gboolean pid_alive(gint64 pid);
  * characters none. */
 gsize unichar_width(gunichar c);
 gsize text_width(const char *s);
+/* `n` words as a list in prose: "A", "A and B", "A, B and C" (`last` the
+ * word before the last: "and", "or"). */
+char *words_joined(const char *const *words, guint n, const char *last);
 /* Whether a listing's column (by name) holds numbers: JSON numbers,
  * spreadsheet numbers. */
 gboolean column_is_number(const char *name);

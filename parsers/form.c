@@ -67,37 +67,9 @@ void form_free(struct form *f)
 	g_free(f);
 }
 
-/* Collapse runs of blanks into one space; the result is capped at `cap`
- * bytes on a character boundary. */
-static char *clean_value_cap(const char *s, gsize cap)
-{
-	GString *out = g_string_sized_new(64);
-	gboolean space = FALSE;
-	for (const char *p = s; *p; p++) {
-		if (g_ascii_isspace(*p)) {
-			space = out->len > 0;
-			continue;
-		}
-		if (out->len + (space ? 2 : 1) > cap)
-			break;
-		if (space)
-			g_string_append_c(out, ' ');
-		space = FALSE;
-		g_string_append_c(out, *p);
-	}
-	/* The cap may have cut a character in two: drop the piece, and any
-	 * blank it leaves at the end. */
-	const char *end;
-	if (!g_utf8_validate(out->str, out->len, &end))
-		g_string_truncate(out, end - out->str);
-	while (out->len && out->str[out->len - 1] == ' ')
-		g_string_truncate(out, out->len - 1);
-	return g_string_free(out, FALSE);
-}
-
 static char *clean_value(const char *s)
 {
-	return clean_value_cap(s, FORM_MAX_VALUE);
+	return form_collapse_blanks(s, FORM_MAX_VALUE);
 }
 
 /* Unicode spaces become ASCII spaces, invisible characters go. */
@@ -337,6 +309,27 @@ static void set_other(struct nominee *n, const struct form_field *f, const char 
 	g_ptr_array_add(n->values, v);
 }
 
+/* Where a nominee keeps the text of one of nomd's own fields; NULL for
+ * years (a number) and for fields kept by id. */
+static char **text_slot(struct nominee *n, enum form_slot slot)
+{
+	switch (slot) {
+	case SLOT_NAME: return &n->name;
+	case SLOT_EMAIL: return &n->email;
+	case SLOT_JOB_TITLE: return &n->job_title;
+	case SLOT_SERVICE: return &n->service;
+	case SLOT_SERVICE_TYPE: return &n->service_type;
+	case SLOT_ASPIRATION: return &n->aspiration;
+	case SLOT_EXPERTISE: return &n->expertise;
+	case SLOT_LOCATION: return &n->location;
+	case SLOT_FORMAT: return &n->format;
+	case SLOT_YEARS:
+	case SLOT_NONE:
+	case SLOT_COUNT: break;
+	}
+	return NULL;
+}
+
 static void set_field(struct nominee *n, const struct form_field *f, const char *value)
 {
 	if (is_hint(value))
@@ -346,32 +339,20 @@ static void set_field(struct nominee *n, const struct form_field *f, const char 
 		if (words > f->max_words)
 			problem(n, f, FORM_TOO_LONG, words);
 	}
-	switch (f->slot) {
-	case SLOT_NAME: set_text(&n->name, value); break;
-	case SLOT_EMAIL: {
-		g_autofree char *e = extract_email(value);
-		set_text(&n->email, e);
-		break;
+	if (f->slot == SLOT_YEARS) {
+		n->years = n->years < 0 && *value ? parse_years(value) : n->years;
+		return;
 	}
-	case SLOT_JOB_TITLE: set_text(&n->job_title, value); break;
-	case SLOT_SERVICE: set_text(&n->service, value); break;
-	case SLOT_SERVICE_TYPE: {
-		g_autofree char *low = g_utf8_strdown(value, -1);
-		set_text(&n->service_type, low);
-		break;
+	char **slot = text_slot(n, f->slot);
+	if (!slot) {
+		set_other(n, f, value);
+		return;
 	}
-	case SLOT_YEARS: n->years = n->years < 0 && *value ? parse_years(value) : n->years; break;
-	case SLOT_ASPIRATION: set_text(&n->aspiration, value); break;
-	case SLOT_EXPERTISE: set_text(&n->expertise, value); break;
-	case SLOT_LOCATION: set_text(&n->location, value); break;
-	case SLOT_FORMAT: {
-		g_autofree char *fmt = *value ? normalise_format(value) : g_strdup("");
-		set_text(&n->format, fmt);
-		break;
-	}
-	case SLOT_NONE:
-	case SLOT_COUNT: set_other(n, f, value); break;
-	}
+	g_autofree char *kept = f->slot == SLOT_EMAIL	       ? extract_email(value)
+				: f->slot == SLOT_SERVICE_TYPE ? g_utf8_strdown(value, -1)
+				: f->slot == SLOT_FORMAT       ? (*value ? normalise_format(value) : g_strdup(""))
+							       : g_strdup(value);
+	set_text(slot, kept);
 }
 
 gboolean nominee_has(const struct nominee *n, const struct form_field *f)
@@ -382,25 +363,21 @@ gboolean nominee_has(const struct nominee *n, const struct form_field *f)
 	return v && *v;
 }
 
+const struct form_field *nominee_missing(const struct nominee *n, const struct form_spec *spec)
+{
+	for (guint i = 0; i < spec->fields->len; i++) {
+		const struct form_field *f = spec->fields->pdata[i];
+		if (f->required && !nominee_has(n, f))
+			return f;
+	}
+	return NULL;
+}
+
 const char *nominee_value(const struct nominee *n, const char *id)
 {
-	static const struct {
-		const char *id;
-		gsize offset;
-	} texts[] = {
-		{ "name", G_STRUCT_OFFSET(struct nominee, name) },
-		{ "email", G_STRUCT_OFFSET(struct nominee, email) },
-		{ "job_title", G_STRUCT_OFFSET(struct nominee, job_title) },
-		{ "service", G_STRUCT_OFFSET(struct nominee, service) },
-		{ "service_type", G_STRUCT_OFFSET(struct nominee, service_type) },
-		{ "aspiration", G_STRUCT_OFFSET(struct nominee, aspiration) },
-		{ "expertise", G_STRUCT_OFFSET(struct nominee, expertise) },
-		{ "location", G_STRUCT_OFFSET(struct nominee, location) },
-		{ "format", G_STRUCT_OFFSET(struct nominee, format) },
-	};
-	for (gsize i = 0; i < G_N_ELEMENTS(texts); i++)
-		if (strcmp(texts[i].id, id) == 0)
-			return G_STRUCT_MEMBER(const char *, n, texts[i].offset);
+	char **slot = text_slot((struct nominee *)n, form_slot_of(id));
+	if (slot)
+		return *slot;
 	const struct form_value *v = value_of((struct nominee *)n, id);
 	return v ? v->value : NULL;
 }
@@ -501,7 +478,7 @@ static void long_add(struct long_text *lt, const char *line)
 {
 	if (!lt->field || lt->text->len >= FORM_MAX_LONG)
 		return;
-	g_autofree char *clean = clean_value_cap(line, FORM_MAX_LONG);
+	g_autofree char *clean = form_collapse_blanks(line, FORM_MAX_LONG);
 	if (!*clean)
 		return;
 	if (lt->text->len)
@@ -719,7 +696,7 @@ void form_add_rows_spec(struct form *f, GPtrArray *rows, const struct form_spec 
 			if (g_strcmp0(key, role_key) == 0)
 				continue;
 			struct label l = lookup_label(spec, key);
-			g_autofree char *clean = clean_value_cap(
+			g_autofree char *clean = form_collapse_blanks(
 				value ? value : "",
 				l.field && l.field->type == FIELD_LONG ? FORM_MAX_LONG : FORM_MAX_VALUE);
 			if (l.organisation) {

@@ -72,6 +72,8 @@ void form_add_rows_spec(struct form *f, GPtrArray *rows, const struct form_spec 
 const char *nominee_value(const struct nominee *n, const char *id);
 /* Whether `n` gave field `f` (years: a number of them). */
 gboolean nominee_has(const struct nominee *n, const struct form_field *f);
+/* The first field `spec` requires that `n` did not give, or NULL. */
+const struct form_field *nominee_missing(const struct nominee *n, const struct form_spec *spec);
 /* Move the nominees of `from` (the form read out of an attached document)
  * to the end of `into`, up to FORM_MAX_NOMINEES (the rest counted as
  * dropped); `into` takes `from`'s organisation when it has none. */

@@ -66,22 +66,36 @@ gboolean form_field_type_parse(const char *name, enum form_field_type *t)
 	return FALSE;
 }
 
-char *form_spec_fold(const char *s)
+char *form_collapse_blanks(const char *s, gsize cap)
 {
-	g_autofree char *low = g_utf8_casefold(s, -1);
-	GString *out = g_string_new(NULL);
+	GString *out = g_string_sized_new(64);
 	gboolean space = FALSE;
-	for (const char *p = low; *p; p++) {
+	for (const char *p = s; *p; p++) {
 		if (g_ascii_isspace(*p)) {
 			space = out->len > 0;
 			continue;
 		}
+		if (out->len + (space ? 2 : 1) > cap)
+			break;
 		if (space)
 			g_string_append_c(out, ' ');
 		space = FALSE;
 		g_string_append_c(out, *p);
 	}
+	/* The cap may have cut a character in two: drop the piece, and any
+	 * blank it leaves at the end. */
+	const char *end;
+	if (!g_utf8_validate(out->str, out->len, &end))
+		g_string_truncate(out, end - out->str);
+	while (out->len && out->str[out->len - 1] == ' ')
+		g_string_truncate(out, out->len - 1);
 	return g_string_free(out, FALSE);
+}
+
+char *form_spec_fold(const char *s)
+{
+	g_autofree char *low = g_utf8_casefold(s, -1);
+	return form_collapse_blanks(low, G_MAXSIZE);
 }
 
 static void field_free(struct form_field *f)
@@ -216,7 +230,7 @@ gboolean form_spec_add_role(struct form_spec *s, const char *id, const char *lab
 	return TRUE;
 }
 
-static enum form_slot slot_of(const char *id)
+enum form_slot form_slot_of(const char *id)
 {
 	for (int i = 0; i < SLOT_COUNT; i++)
 		if (strcmp(slots[i].id, id) == 0)
@@ -240,7 +254,7 @@ gboolean form_spec_add_field(struct form_spec *s, const char *id, enum form_fiel
 		g_set_error(error, SPEC_ERROR, 0, "field %s: more than %d fields", id, FORM_SPEC_MAX_FIELDS);
 		return FALSE;
 	}
-	enum form_slot slot = slot_of(id);
+	enum form_slot slot = form_slot_of(id);
 	if (slot != SLOT_NONE && type != slots[slot].type && !(slots[slot].type == FIELD_TEXT && type == FIELD_LONG)) {
 		g_set_error(error, SPEC_ERROR, 0, "field %s is nomd's own, of type %s", id,
 			    form_field_type_name(slots[slot].type));

@@ -83,9 +83,14 @@ void form_spec_add_builtin_fields(struct form_spec *s);
  * (added with their usual labels when not defined). */
 gboolean form_spec_finish(struct form_spec *s, GError **error);
 
+/* Runs of blanks as one space, trimmed, at most `cap` bytes cut on a
+ * character boundary: how the form reader keeps a value. */
+char *form_collapse_blanks(const char *s, gsize cap);
 /* How labels, role words and choices compare: case folded, blanks
  * collapsed. */
 char *form_spec_fold(const char *s);
+/* The place nomd has of its own for field `id`, or SLOT_NONE. */
+enum form_slot form_slot_of(const char *id);
 /* Whether a folded label names the organisation the form is for
  * ("Organisation", "Council name"): the form's own, in every programme. */
 gboolean form_spec_organisation_label(const char *folded);

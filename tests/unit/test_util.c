@@ -105,5 +105,14 @@ int main(void)
 		ok(duration_parse(durations[i].in) == durations[i].want, "duration '%s' is %" G_GINT64_FORMAT,
 		   durations[i].in, durations[i].want);
 	ok(duration_parse(NULL) == -1, "no duration is -1");
+	{
+		const char *w[] = { "Angus", "Fife", "Moray" };
+		g_autofree char *one = words_joined(w, 1, "and");
+		g_autofree char *two = words_joined(w, 2, "or");
+		g_autofree char *three = words_joined(w, 3, "and");
+		ok(g_str_equal(one, "Angus") && g_str_equal(two, "Angus or Fife") &&
+			   g_str_equal(three, "Angus, Fife and Moray"),
+		   "words_joined: one, two, three");
+	}
 	return tap_done();
 }
