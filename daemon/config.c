@@ -79,6 +79,8 @@ static const struct key keys[] = {
 	  .def_string = "Local Government Connect Network" },
 	{ .path = "programme.max_members", .type = KT_INT, .offset = OFF(programme.max_members), .min = 0, .max = 1000, .def_int = 5 },
 	{ .path = "programme.max_mentors", .type = KT_INT, .offset = OFF(programme.max_mentors), .min = 0, .max = 1000, .def_int = 5 },
+	{ .path = "programme.equal_numbers", .type = KT_BOOL, .offset = OFF(programme.equal_numbers), .def_int = 1 },
+	{ .path = "programme.senders", .type = KT_STRING, .offset = OFF(programme.senders), .def_string = "nominators" },
 	{ .path = "programme.closes", .type = KT_STRING, .offset = OFF(programme.closes) },
 	/* Names the round in the keys of its call, chasers and summaries: a new name, a new round. */
 	{ .path = "programme.round", .type = KT_STRING, .offset = OFF(programme.round), .def_string = "1" },
@@ -93,6 +95,7 @@ static const struct key keys[] = {
 	{ .path = "programme.retain_days", .type = KT_INT, .offset = OFF(programme.retain_days), .min = 0, .max = 3650, .def_int = 0 },
 	{ .path = "programme.trusted_authserv_id", .type = KT_STRING, .offset = OFF(programme.trusted_authserv_id) },
 	{ .path = "programme.own_received_headers", .type = KT_INT, .offset = OFF(programme.own_received_headers), .min = 0, .max = 8, .def_int = 0 },
+	{ .path = "consent.enabled", .type = KT_BOOL, .offset = OFF(consent.enabled), .def_int = 1 },
 	{ .path = "consent.reminder_days", .type = KT_INT, .offset = OFF(consent.reminder_days), .min = 0, .max = 90, .def_int = 7 },
 	{ .path = "consent.privacy_notice", .type = KT_TEXT, .offset = OFF(consent.privacy_notice),
 	  .def_string = "We hold your name, work email address, job title, service and the details your chief "
@@ -100,6 +103,7 @@ static const struct key keys[] = {
 			"programme's events. Only the programme team sees them; pairing notices share your name, "
 			"organisation, job title and email with your partner. We keep them until the end of the "
 			"programme year. To be removed at any time, reply NO or write to us." },
+	{ .path = "pairing.enabled", .type = KT_BOOL, .offset = OFF(pairing.enabled), .def_int = 1 },
 	{ .path = "pairing.require_consent", .type = KT_BOOL, .offset = OFF(pairing.require_consent), .def_int = 1 },
 	{ .path = "pairing.mentor_capacity", .type = KT_INT, .offset = OFF(pairing.mentor_capacity), .min = 1, .max = 10, .def_int = 1 },
 	{ .path = "pairing.copy_staff", .type = KT_BOOL, .offset = OFF(pairing.copy_staff) },
@@ -113,6 +117,7 @@ static const struct key keys[] = {
 	/* After pairing: days to the first-meeting question, and between check-ins; 0: none. */
 	{ .path = "mentoring.first_meeting_days", .type = KT_INT, .offset = OFF(mentoring.first_meeting_days), .min = 0, .max = 365, .def_int = 14 },
 	{ .path = "mentoring.checkin_days", .type = KT_INT, .offset = OFF(mentoring.checkin_days), .min = 0, .max = 365, .def_int = 30 },
+	{ .path = "events.enabled", .type = KT_BOOL, .offset = OFF(events.enabled), .def_int = 1 },
 	{ .path = "events.reminder_days", .type = KT_INT, .offset = OFF(events.reminder_days), .min = 0, .max = 60, .def_int = 2 },
 	{ .path = "events.require_consent", .type = KT_BOOL, .offset = OFF(events.require_consent), .def_int = 1 },
 	{ .path = "documents.enabled", .type = KT_BOOL, .offset = OFF(documents.enabled), .def_int = 1 },
@@ -165,6 +170,11 @@ void config_free(struct nomd_config *cfg)
 	}
 	g_free(cfg->path);
 	g_free(cfg->instance);
+	for (int i = 0; i < FORM_SPEC_MAX_ROLES; i++) {
+		g_free(cfg->roles[i].id);
+		g_free(cfg->roles[i].label);
+		g_free(cfg->roles[i].plural);
+	}
 	form_spec_free(cfg->form);
 	g_free(cfg->smtp.from_name);
 	g_free(cfg->smtp.from_address);
@@ -378,7 +388,8 @@ static gboolean check_unknown(const char *path, config_t *cf, GError **error)
 		for (int j = 0; j < config_setting_length(s); j++) {
 			config_setting_t *c = config_setting_get_elem(s, j);
 			g_autofree char *full = g_strdup_printf("%s.%s", name, config_setting_name(c));
-			if (!known_key(full) && strcmp(full, "programme.fields") != 0)
+			if (!known_key(full) && strcmp(full, "programme.fields") != 0 &&
+			    strcmp(full, "programme.roles") != 0)
 				return config_fail_at(error, path, c, "unknown setting '%s'", full);
 		}
 	}
@@ -696,6 +707,12 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 	}
 	if (!config_read_form(path, &cf, cfg, error))
 		goto out;
+	/* A programme's templates sit beside its definition. */
+	if (*cfg->templates && !g_path_is_absolute(cfg->templates)) {
+		char *full = g_build_filename(dir, cfg->templates, NULL);
+		g_free(cfg->templates);
+		cfg->templates = full;
+	}
 	if (cfg->imap.port == 0)
 		cfg->imap.port = cfg->imap.security == SEC_TLS ? 993 : 143;
 	if (!split_from(cfg)) {
@@ -819,6 +836,8 @@ gboolean config_load(const char *path, struct nomd_config **out, GError **error)
 	for (int i = 0; i < config_setting_length(orgs); i++)
 		if (!read_organisation(path, config_setting_get_elem(orgs, i), cfg, error))
 			goto out;
+	if (!config_check_programme(path, &cf, cfg, error))
+		goto out;
 	ok = TRUE;
 out:
 	config_destroy(&cf);

@@ -13,6 +13,30 @@ GQuark config_error_quark(void);
 
 enum security { SEC_TLS, SEC_STARTTLS, SEC_NONE };
 
+/* Who may send a programme its forms. */
+enum senders {
+	SENDERS_NOMINATORS, /* an organisation's configured nominators, about others */
+	SENDERS_DOMAIN,	    /* anyone at an organisation's domains, about themselves */
+	SENDERS_ANYONE,	    /* anyone, for the organisation the form names */
+	SENDERS_COUNT
+};
+const char *config_senders_name(enum senders s);
+
+#define CONFIG_NO_QUOTA (-1)
+#define CONFIG_NO_YEARS (-1)
+
+/* A role of the programme, by its index in the form's spec (0 or 1).
+ * Storage knows the two as "member" and "mentor" whatever they are
+ * called; `id` is what staff and exports see. */
+struct programme_role {
+	char *id;      /* "member", "nominee" */
+	char *label;   /* "Member" */
+	char *plural;  /* "Members" */
+	int quota;     /* per organisation; CONFIG_NO_QUOTA: none */
+	int min_years; /* a warning below; CONFIG_NO_YEARS: none */
+	int max_years; /* a warning above; CONFIG_NO_YEARS: none */
+};
+
 struct organisation {
 	char *id;
 	char *name;
@@ -29,6 +53,11 @@ struct nomd_config {
 	/* The form with the programme's own fields (programme.fields); NULL:
 	 * the built-in one. Read it through config_form(). */
 	struct form_spec *form;
+	/* The programme's roles (programme.roles, or the Connect Network's
+	 * member and mentor); n_roles is 1 or 2. */
+	struct programme_role roles[FORM_SPEC_MAX_ROLES];
+	int n_roles;
+	enum senders senders; /* programme.senders */
 	char *database;
 	char *templates;
 	struct {
@@ -72,6 +101,8 @@ struct nomd_config {
 		char *name;
 		int max_members;
 		int max_mentors;
+		gboolean equal_numbers; /* two roles: each organisation nominates as many of one as of the other */
+		char *senders;		/* as configured; see cfg->senders */
 		char *closes;		/* as configured */
 		gint64 closes_at;	/* seconds since the epoch; 0: never */
 		char *round;		/* names the round in idempotency keys */
@@ -87,10 +118,12 @@ struct nomd_config {
 		int own_received_headers; /* Received fields our servers add above it */
 	} programme;
 	struct {
+		gboolean enabled;     /* nominees are asked to confirm; off: taken as confirmed */
 		int reminder_days;    /* after the welcome, one reminder; 0: none */
 		char *privacy_notice; /* shown in every welcome; may hold line breaks */
 	} consent;
 	struct {
+		gboolean enabled;	  /* the programme pairs its two roles */
 		gboolean require_consent; /* only nominees who said YES are paired */
 		int mentor_capacity;	  /* members one mentor may take */
 		gboolean copy_staff;	  /* pairing notices copied to staff.addresses */
@@ -103,6 +136,7 @@ struct nomd_config {
 		int checkin_days;	/* between check-ins while a pair lasts; 0: none */
 	} mentoring;
 	struct {
+		gboolean enabled;	  /* the programme runs events */
 		int reminder_days;	  /* invitees are reminded this long before; 0: never */
 		gboolean require_consent; /* invite only nominees who said YES */
 	} events;
@@ -141,6 +175,18 @@ const struct form_spec *config_form(const struct nomd_config *cfg);
 /* The ids of the fields the programme adds (nomd has no column of its own
  * for them), in the order defined; borrowed strings. */
 GPtrArray *config_own_fields(const struct nomd_config *cfg);
+
+/* Role `role` (0 or 1; NULL past the programme's roles). */
+const struct programme_role *config_role(const struct nomd_config *cfg, int role);
+/* The quota of role `role`, or CONFIG_NO_QUOTA (also past the roles). */
+int config_quota(const struct nomd_config *cfg, int role);
+/* The programme's role a stored role name ("member", "mentor") is: its
+ * index, or -1. */
+int config_role_of_stored(const char *stored);
+/* The id staff see for a stored role name. */
+const char *config_role_id(const struct nomd_config *cfg, const char *stored);
+/* The role's label in lower case ("member", "mentee"), for a sentence. */
+char *config_role_word(const struct nomd_config *cfg, int role, gboolean plural);
 
 /* Lookups used by the rules; all comparisons are case-insensitive. */
 const struct organisation *config_find_organisation(const struct nomd_config *cfg, const char *id_or_name);

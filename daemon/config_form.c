@@ -1,12 +1,22 @@
-/* config_form: `programme.fields`, the programme's own fields on top of
- * the Connect Network's form: each a group { id; label; synonyms; type;
- * choices; max_words; required; }, checked by form_spec and refused at
- * its FILE:LINE. Part of config; see config.h. */
+/* config_form: the programme's definition: `programme.roles` (one or
+ * two, each a group { id; label; plural; synonyms; quota; min_years;
+ * max_years; }, else the Connect Network's member and mentor),
+ * `programme.fields` (its own fields on top of the Connect Network's
+ * form: each a group { id; label; synonyms; type; choices; max_words;
+ * required; }) and `programme.senders`; each checked by form_spec and
+ * refused at its FILE:LINE. Part of config; see config.h. */
 #include "config_internal.h"
 
 #include <string.h>
 
 static const char *const field_keys[] = { "id", "label", "synonyms", "type", "choices", "max_words", "required" };
+static const char *const role_keys[] = { "id", "label", "plural", "synonyms", "quota", "min_years", "max_years" };
+static const char *const senders_names[SENDERS_COUNT] = { "nominators", "domain", "anyone" };
+
+const char *config_senders_name(enum senders s)
+{
+	return s < SENDERS_COUNT ? senders_names[s] : "?";
+}
 
 /* A list of strings as a NULL-terminated vector of borrowed strings. */
 static gboolean strings(const char *path, const config_setting_t *s, const char *what, GPtrArray *out, GError **error)
@@ -66,24 +76,197 @@ static gboolean read_field(const char *path, config_setting_t *s, struct form_sp
 	return TRUE;
 }
 
+/* A whole number of at least `min` in member `key` of `s`, or `*out`
+ * left as it is when absent. */
+static gboolean whole(const char *path, const config_setting_t *s, const char *key, const char *what, int min, int max,
+		      int *out, GError **error)
+{
+	const config_setting_t *v = config_setting_get_member(s, key);
+	if (!v)
+		return TRUE;
+	if (config_setting_type(v) != CONFIG_TYPE_INT || config_setting_get_int(v) < min ||
+	    config_setting_get_int(v) > max)
+		return config_fail_at(error, path, v, "%s: %s must be a whole number from %d to %d", what, key, min,
+				      max);
+	*out = config_setting_get_int(v);
+	return TRUE;
+}
+
+static gboolean read_role(const char *path, config_setting_t *s, struct form_spec *spec, struct programme_role *r,
+			  GError **error)
+{
+	if (!config_setting_is_group(s))
+		return config_fail_at(error, path, s, "each role must be a group { id = ...; label = ...; }");
+	if (!config_known_members(path, s, role_keys, G_N_ELEMENTS(role_keys), "role", error))
+		return FALSE;
+	const char *id = NULL, *label = NULL, *plural = NULL;
+	if (!config_setting_lookup_string(s, "id", &id))
+		return config_fail_at(error, path, s, "role without a string 'id'");
+	if (!config_setting_lookup_string(s, "label", &label))
+		return config_fail_at(error, path, s, "role %s without a string 'label'", id);
+	g_autofree char *what = g_strdup_printf("role %s", id);
+	r->quota = CONFIG_NO_QUOTA;
+	r->min_years = r->max_years = CONFIG_NO_YEARS;
+	if (!whole(path, s, "quota", what, 1, 1000, &r->quota, error) ||
+	    !whole(path, s, "min_years", what, 0, 80, &r->min_years, error) ||
+	    !whole(path, s, "max_years", what, 0, 80, &r->max_years, error))
+		return FALSE;
+	if (config_setting_lookup_string(s, "plural", &plural) && (!*plural || strpbrk(plural, "\r\n")))
+		return config_fail_at(error, path, config_setting_get_member(s, "plural"),
+				      "role %s: plural must be one line", id);
+	g_autoptr(GPtrArray) synonyms = g_ptr_array_new();
+	if (!strings(path, config_setting_get_member(s, "synonyms"), "synonyms", synonyms, error))
+		return FALSE;
+	g_ptr_array_add(synonyms, NULL);
+	g_autoptr(GError) local = NULL;
+	if (!form_spec_add_role(spec, id, label, (const char *const *)synonyms->pdata, &local))
+		return config_fail_at(error, path, s, "%s", local->message);
+	r->id = g_strdup(id);
+	r->label = g_strdup(label);
+	r->plural = plural ? g_strdup(plural) : g_strdup_printf("%ss", label);
+	return TRUE;
+}
+
+/* programme.roles into `spec` and cfg->roles; without it, the Connect
+ * Network's two with the quotas and years of programme.max_members and
+ * the rest. */
+static gboolean read_roles(const char *path, config_t *cf, struct nomd_config *cfg, struct form_spec *spec,
+			   GError **error)
+{
+	config_setting_t *roles = config_lookup(cf, "programme.roles");
+	if (!roles) {
+		form_spec_add_builtin_roles(spec);
+		const struct programme_role builtin[] = {
+			{ "member", "Member", "Members", cfg->programme.max_members, CONFIG_NO_YEARS,
+			  cfg->programme.member_max_years },
+			{ "mentor", "Mentor", "Mentors", cfg->programme.max_mentors, cfg->programme.mentor_min_years,
+			  CONFIG_NO_YEARS },
+		};
+		for (int i = 0; i < 2; i++) {
+			cfg->roles[i] = builtin[i];
+			cfg->roles[i].id = g_strdup(builtin[i].id);
+			cfg->roles[i].label = g_strdup(builtin[i].label);
+			cfg->roles[i].plural = g_strdup(builtin[i].plural);
+		}
+		cfg->n_roles = 2;
+		return TRUE;
+	}
+	static const char *const builtin_keys[] = { "programme.max_members", "programme.max_mentors",
+						    "programme.member_max_years", "programme.mentor_min_years" };
+	for (gsize i = 0; i < G_N_ELEMENTS(builtin_keys); i++) {
+		config_setting_t *k = config_lookup(cf, builtin_keys[i]);
+		if (k)
+			return config_fail_at(error, path, k,
+					      "'%s' is for the built-in roles; with programme.roles, give each "
+					      "role its quota, min_years or max_years",
+					      builtin_keys[i]);
+	}
+	if (!config_setting_is_list(roles) || config_setting_length(roles) < 1 ||
+	    config_setting_length(roles) > FORM_SPEC_MAX_ROLES)
+		return config_fail_at(error, path, roles,
+				      "programme.roles must be a list of one or two roles "
+				      "( { id = ...; label = ...; }, ... )");
+	for (int i = 0; i < config_setting_length(roles); i++) {
+		if (!read_role(path, config_setting_get_elem(roles, i), spec, &cfg->roles[i], error))
+			return FALSE;
+		cfg->n_roles = i + 1;
+	}
+	return TRUE;
+}
+
+static gboolean read_senders(const char *path, config_t *cf, struct nomd_config *cfg, GError **error)
+{
+	for (int i = 0; i < SENDERS_COUNT; i++)
+		if (strcmp(cfg->programme.senders, senders_names[i]) == 0) {
+			cfg->senders = i;
+			return TRUE;
+		}
+	return config_fail_at(error, path, config_lookup(cf, "programme.senders"),
+			      "'programme.senders' must be \"nominators\", \"domain\" or \"anyone\"");
+}
+
 gboolean config_read_form(const char *path, config_t *cf, struct nomd_config *cfg, GError **error)
 {
-	config_setting_t *fields = config_lookup(cf, "programme.fields");
-	if (!fields)
-		return TRUE;
-	if (!config_setting_is_list(fields))
-		return config_fail_at(error, path, fields, "programme.fields must be a list ( { ... }, ... )");
+	if (!read_senders(path, cf, cfg, error))
+		return FALSE;
 	g_autoptr(form_spec) spec = form_spec_new();
-	form_spec_add_builtin_roles(spec);
-	for (int i = 0; i < config_setting_length(fields); i++)
+	if (!read_roles(path, cf, cfg, spec, error))
+		return FALSE;
+	config_setting_t *fields = config_lookup(cf, "programme.fields");
+	if (!fields && !config_lookup(cf, "programme.roles") && cfg->senders == SENDERS_NOMINATORS)
+		return TRUE;
+	/* A form about its sender, or of one role, needs no heading. */
+	spec->unsectioned = cfg->n_roles == 1 || cfg->senders != SENDERS_NOMINATORS;
+	if (fields && !config_setting_is_list(fields))
+		return config_fail_at(error, path, fields, "programme.fields must be a list ( { ... }, ... )");
+	for (int i = 0; fields && i < config_setting_length(fields); i++)
 		if (!read_field(path, config_setting_get_elem(fields, i), spec, error))
 			return FALSE;
 	form_spec_add_builtin_fields(spec);
 	g_autoptr(GError) local = NULL;
 	if (!form_spec_finish(spec, &local))
-		return config_fail_at(error, path, fields, "%s", local->message);
+		return config_fail_at(error, path, fields ? fields : config_lookup(cf, "programme.roles"), "%s",
+				      local->message);
 	cfg->form = g_steal_pointer(&spec);
 	return TRUE;
+}
+
+gboolean config_check_programme(const char *path, config_t *cf, const struct nomd_config *cfg, GError **error)
+{
+	if (cfg->pairing.enabled && cfg->n_roles != 2)
+		return config_fail_at(error, path,
+				      config_lookup(cf, "pairing.enabled") ? config_lookup(cf, "pairing.enabled")
+									   : config_lookup(cf, "programme.roles"),
+				      "pairing pairs the programme's two roles: with one role, set "
+				      "pairing = { enabled = false; }");
+	if (cfg->senders != SENDERS_DOMAIN)
+		return TRUE;
+	/* Nobody may be registered by someone else: the welcome asks the
+	 * person, as consent. */
+	if (!cfg->consent.enabled)
+		return config_fail_at(error, path, config_lookup(cf, "consent.enabled"),
+				      "programme.senders = \"domain\" needs consent: each person confirms their "
+				      "registration by replying to the welcome");
+	config_setting_t *orgs = config_lookup(cf, "organisations");
+	for (guint i = 0; i < cfg->organisations->len; i++) {
+		const struct organisation *o = cfg->organisations->pdata[i];
+		if (o->domains->len == 0)
+			return config_fail_at(error, path, config_setting_get_elem(orgs, i),
+					      "organisation '%s' has no domains: with programme.senders = \"domain\" "
+					      "people register from an address at their organisation's domains",
+					      o->id);
+	}
+	return TRUE;
+}
+
+const struct programme_role *config_role(const struct nomd_config *cfg, int role)
+{
+	return role >= 0 && role < cfg->n_roles ? &cfg->roles[role] : NULL;
+}
+
+int config_quota(const struct nomd_config *cfg, int role)
+{
+	const struct programme_role *r = config_role(cfg, role);
+	return r ? r->quota : CONFIG_NO_QUOTA;
+}
+
+int config_role_of_stored(const char *stored)
+{
+	return g_strcmp0(stored, "member") == 0 ? 0 : g_strcmp0(stored, "mentor") == 0 ? 1 : -1;
+}
+
+const char *config_role_id(const struct nomd_config *cfg, const char *stored)
+{
+	const struct programme_role *r = config_role(cfg, config_role_of_stored(stored));
+	return r ? r->id : stored;
+}
+
+char *config_role_word(const struct nomd_config *cfg, int role, gboolean plural)
+{
+	const struct programme_role *r = config_role(cfg, role);
+	if (!r)
+		return g_strdup("");
+	return g_utf8_strdown(plural ? r->plural : r->label, -1);
 }
 
 const struct form_spec *config_form(const struct nomd_config *cfg)

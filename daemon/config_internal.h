@@ -15,6 +15,9 @@ gboolean config_fail_at(GError **error, const char *path, const config_setting_t
  * among `names`. */
 gboolean config_known_members(const char *path, const config_setting_t *s, const char *const *names, gsize n,
 			      const char *what, GError **error);
+/* What the definition asks of the rest once all is read: the stages
+ * its roles and senders allow, the domains self-registration needs. */
+gboolean config_check_programme(const char *path, config_t *cf, const struct nomd_config *cfg, GError **error);
 /* programme.fields into cfg->form; none: cfg->form stays NULL. */
 gboolean config_read_form(const char *path, config_t *cf, struct nomd_config *cfg, GError **error);
 

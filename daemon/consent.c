@@ -29,9 +29,41 @@ static gboolean ask_consent(const struct nomd_config *cfg, struct store *st, con
  * A failure rolls back the page; its idempotency keys make the retry safe. */
 #define PEOPLE_PAGE 200
 
+/* A programme that asks nobody (consent.enabled = false) takes each new
+ * nominee as confirmed, with the token later mail finds them by, and
+ * writes to nobody. */
+static gboolean take_as_confirmed(struct store *st, gint64 now, GError **error)
+{
+	for (;;) {
+		g_autoptr(GPtrArray) due = NULL;
+		if (!store_people(st, PEOPLE_UNWELCOMED, 0, 0, PEOPLE_PAGE, &due, error))
+			return FALSE;
+		if (due->len == 0)
+			return TRUE;
+		if (!store_begin(st, error))
+			return FALSE;
+		for (guint i = 0; i < due->len; i++) {
+			const struct person *p = due->pdata[i];
+			g_autofree char *token = p->token ? g_strdup(p->token) : random_hex(6);
+			if (!store_set_consent(st, p->id, CONSENT_CONFIRMED, error) ||
+			    !store_set_welcomed(st, p->id, token, now, error)) {
+				store_rollback(st);
+				return FALSE;
+			}
+		}
+		if (!store_commit(st, error)) {
+			store_rollback(st);
+			return FALSE;
+		}
+		log_info("%u nominee(s) taken as confirmed: the programme asks no consent", due->len);
+	}
+}
+
 gboolean consent_schedule(const struct nomd_config *cfg, struct store *st, gint64 now, guint *queued, GError **error)
 {
 	*queued = 0;
+	if (!cfg->consent.enabled)
+		return take_as_confirmed(st, now, error);
 	for (int pass = 0; pass < 2; pass++) {
 		gboolean reminder = pass == 1;
 		if (reminder && cfg->consent.reminder_days == 0)

@@ -64,6 +64,10 @@ const char *reason_text(const char *code)
 		{ REASON_NOT_AUTHORISED, "the sender is not a nominator for this organisation" },
 		{ REASON_UNKNOWN_ORGANISATION, "we could not tell which organisation the nominations are for" },
 		{ REASON_FIELD_MISSING, "the form leaves out a field the programme needs" },
+		{ REASON_ROLE_MISSING, "the form does not say which role the person is for" },
+		{ REASON_NOT_YOURSELF,
+		  "a registration must be about its sender: each person registers from their own address" },
+		{ REASON_NOT_YOURS, "someone else made this nomination: only they can change or withdraw it" },
 		{ REASON_NOT_A_CHOICE, "a field holds something other than one of its choices" },
 		{ REASON_NOT_A_NUMBER, "a field that takes a number holds something else" },
 		{ REASON_TOO_LONG, "a text is longer than the programme allows" },
@@ -485,6 +489,19 @@ static struct decision *decide_ask(const struct nomd_config *cfg, const struct p
 	return decision_finish(d, REASON_ANSWER_UNCLEAR, NULL);
 }
 
+void decide_complete_form(const struct nomd_config *cfg, const struct parsed_message *msg, struct form *form)
+{
+	if (cfg->senders != SENDERS_DOMAIN || !msg->from)
+		return;
+	for (guint i = 0; i < form->nominees->len; i++) {
+		struct nominee *n = form->nominees->pdata[i];
+		if (!n->email || !*n->email) {
+			g_free(n->email);
+			n->email = g_strdup(msg->from);
+		}
+	}
+}
+
 gboolean decide_reads_documents(const struct nomd_config *cfg, const struct parsed_message *msg)
 {
 	if (!cfg->documents.enabled || !msg->parsed || msg->limit || !msg->documents || msg->documents->len == 0)
@@ -495,10 +512,7 @@ gboolean decide_reads_documents(const struct nomd_config *cfg, const struct pars
 		return FALSE;
 	if (cfg->programme.require_authentication && !origin_authenticated(cfg, msg))
 		return FALSE;
-	for (guint i = 0; i < cfg->organisations->len; i++)
-		if (config_is_nominator(cfg->organisations->pdata[i], msg->from))
-			return TRUE;
-	return FALSE;
+	return judge_may_send(cfg, msg->from);
 }
 
 /* "FORM", "STATUS", "WITHDRAW alex@x" after any Re:/Fwd: prefixes. */
@@ -509,7 +523,8 @@ static enum command parse_command(const char *subject, char **arg)
 	const char *rest = space ? g_strstrip(space + 1) : "";
 	if (space)
 		*space = '\0';
-	if (g_ascii_strcasecmp(word, "form") == 0 && !*rest)
+	/* JOIN: what someone who registers themselves asks for the form by. */
+	if ((g_ascii_strcasecmp(word, "form") == 0 || g_ascii_strcasecmp(word, "join") == 0) && !*rest)
 		return CMD_FORM;
 	if (g_ascii_strcasecmp(word, "status") == 0 && !*rest)
 		return CMD_STATUS;

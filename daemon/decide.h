@@ -30,6 +30,9 @@ enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD
 #define REASON_WRONG_ORGANISATION "wrong_organisation" /* a nominator, for another organisation */
 /* A programme's own fields (programme.fields): per nominee. */
 #define REASON_FIELD_MISSING "field_missing" /* a required field left out */
+#define REASON_ROLE_MISSING "role_missing"   /* two roles, and the form said neither */
+#define REASON_NOT_YOURSELF "not_yourself"   /* a registration about someone other than its sender */
+#define REASON_NOT_YOURS "not_yours"	     /* someone else's nomination, sent again or withdrawn */
 #define REASON_NOT_A_CHOICE "not_a_choice"
 #define REASON_NOT_A_NUMBER "not_a_number"
 #define REASON_TOO_LONG "too_long" /* a long text past its word limit */
@@ -157,6 +160,10 @@ struct decide_state {
 	void (*summary)(void *ctx, const char *org_id, struct org_summary *out);
 	/* The organisation and role an address (lower-cased) is accepted under. */
 	gboolean (*email_owner)(void *ctx, const char *email_key, char **org_id, char **role);
+	/* Who sent the accepted nomination of an address (lower-cased), or
+	 * NULL; may be NULL itself when the programme's nominators are
+	 * configured (then who sent it does not matter). */
+	char *(*nominated_by)(void *ctx, const char *email_key);
 	/* Whether a message with this Message-ID was already recorded. */
 	gboolean (*message_known)(void *ctx, const char *message_id);
 	/* Whether we sent mail with this Message-ID (for bounces). */
@@ -262,6 +269,11 @@ enum message_class classify(const struct nomd_config *cfg, const struct parsed_m
 const char *outcome_name(enum outcome o);
 /* Plain words for a code, for people rather than programs. */
 const char *reason_text(const char *code);
+
+/* What a form means from its sender, before it is judged: someone
+ * registering themselves (senders domain) who leaves Email out means
+ * their own address. */
+void decide_complete_form(const struct nomd_config *cfg, const struct parsed_message *msg, struct form *form);
 
 struct decision *decide(const struct nomd_config *cfg, const struct parsed_message *msg, const struct form *form,
 			const struct decide_state *state);

@@ -31,5 +31,7 @@ typedef struct decision *class_rules(const struct nomd_config *cfg, const struct
  * both from a nominator. */
 class_rules judge_command;
 class_rules judge_nomination;
+/* Whether `sender` may send the programme forms for some organisation. */
+gboolean judge_may_send(const struct nomd_config *cfg, const char *sender);
 
 #endif

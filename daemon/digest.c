@@ -222,39 +222,60 @@ static void html_bar(GString *h, int done, int of, const char *colour, const cha
 		h, "</tr></table><div style=\"font-size:12px;color:#444444;white-space:nowrap;\">%s</div>", w);
 }
 
-/* Every organisation: its members and mentors as bars, coloured by state;
- * `states` counts them per state. */
+/* "3 of 5 members", "3 members" for a role without a quota; without
+ * `word`, "3 of 5" or "3". */
+static char *role_count(const struct nomd_config *cfg, int role, int n, gboolean word)
+{
+	int q = config_quota(cfg, role);
+	g_autofree char *w = word ? config_role_word(cfg, role, !(q == CONFIG_NO_QUOTA && n == 1)) : NULL;
+	g_autofree char *of = q == CONFIG_NO_QUOTA ? g_strdup_printf("%d", n) : g_strdup_printf("%d of %d", n, q);
+	return word ? g_strdup_printf("%s %s", of, w) : g_steal_pointer(&of);
+}
+
+/* Every organisation: its count of each role as a bar (against the
+ * quota, or the largest count when the role has none), coloured by
+ * state; `states` counts them per state. */
 static void org_bars(const struct nomd_config *cfg, GHashTable *counts, GString *h, int states[ORG_STATE_COUNT])
 {
+	int most[FORM_SPEC_MAX_ROLES] = { 0 };
+	for (guint i = 0; i < cfg->organisations->len; i++) {
+		char **r = g_hash_table_lookup(counts, ((const struct organisation *)cfg->organisations->pdata[i])->id);
+		for (int k = 0; r && k < cfg->n_roles; k++)
+			most[k] = MAX(most[k], atoi(r[1 + k]));
+	}
 	g_string_append(h, "<table role=\"presentation\" cellpadding=\"4\" cellspacing=\"0\" width=\"100%\""
 			   " style=\"border-collapse:collapse;font-size:14px;margin:8px 0;\">\n<tr>"
-			   "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">Organisation</th>"
-			   "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">Members</th>"
-			   "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">Mentors</th></tr>\n");
+			   "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">Organisation</th>");
+	for (int k = 0; k < cfg->n_roles; k++) {
+		g_autofree char *plural = g_markup_escape_text(cfg->roles[k].plural, -1);
+		g_string_append_printf(h, "<th align=\"left\" style=\"border-bottom:2px solid #1d4f7c;\">%s</th>",
+				       plural);
+	}
+	g_string_append(h, "</tr>\n");
 	for (guint i = 0; i < cfg->organisations->len; i++) {
 		const struct organisation *o = cfg->organisations->pdata[i];
 		char **r = g_hash_table_lookup(counts, o->id);
-		int members = r ? atoi(r[1]) : 0, mentors = r ? atoi(r[2]) : 0;
-		enum org_state state = listing_org_state(cfg, members, mentors);
+		int n[FORM_SPEC_MAX_ROLES] = { r ? atoi(r[1]) : 0, r ? atoi(r[2]) : 0 };
+		enum org_state state = listing_org_state(cfg, n[0], n[1]);
 		const char *colour = chart_state_colour(state);
 		states[state]++;
 		g_autofree char *name = g_markup_escape_text(o->name, -1);
-		g_autofree char *m = g_strdup_printf("%d of %d members", members, cfg->programme.max_members);
-		g_autofree char *t = g_strdup_printf("%d of %d mentors", mentors, cfg->programme.max_mentors);
 		/* The state in words under the name, not a column of its own:
 		 * a phone has room for the name and two bars. */
-		g_string_append_printf(
-			h,
-			"<tr><td valign=\"top\" style=\"border-bottom:1px solid #dddddd;\">%s<br>"
-			"<span style=\"font-size:12px;color:%s;\">&#9632;</span> "
-			"<span style=\"font-size:12px;font-weight:bold;color:%s;\">%s</span></td>"
-			"<td valign=\"top\" style=\"border-bottom:1px solid #dddddd;padding-top:10px;\">",
-			name, colour, chart_state_ink(state), org_state_name(state));
-		html_bar(h, members, cfg->programme.max_members, colour, m);
-		g_string_append(h,
-				"</td><td valign=\"top\" style=\"border-bottom:1px solid #dddddd;padding-top:10px;\">");
-		html_bar(h, mentors, cfg->programme.max_mentors, colour, t);
-		g_string_append(h, "</td></tr>\n");
+		g_string_append_printf(h,
+				       "<tr><td valign=\"top\" style=\"border-bottom:1px solid #dddddd;\">%s<br>"
+				       "<span style=\"font-size:12px;color:%s;\">&#9632;</span> "
+				       "<span style=\"font-size:12px;font-weight:bold;color:%s;\">%s</span></td>",
+				       name, colour, chart_state_ink(state), org_state_name(state));
+		for (int k = 0; k < cfg->n_roles; k++) {
+			int q = config_quota(cfg, k);
+			g_autofree char *words = role_count(cfg, k, n[k], TRUE);
+			g_string_append(h, "<td valign=\"top\" style=\"border-bottom:1px solid #dddddd;"
+					   "padding-top:10px;\">");
+			html_bar(h, n[k], q == CONFIG_NO_QUOTA ? most[k] : q, colour, words);
+			g_string_append(h, "</td>");
+		}
+		g_string_append(h, "</tr>\n");
 	}
 	g_string_append(h, "</table>\n");
 }
@@ -288,10 +309,12 @@ static void section_organisations(const struct nomd_config *cfg, const GPtrArray
 			continue;
 		}
 		int members = atoi(r[1]), mentors = atoi(r[2]);
-		g_ptr_array_add(out, cells(4, g_strdup(o->name),
-					   g_strdup_printf("%d of %d", members, cfg->programme.max_members),
-					   g_strdup_printf("%d of %d", mentors, cfg->programme.max_mentors),
-					   g_strdup(members != mentors ? "unbalanced" : "")));
+		gboolean unequal = listing_org_state(cfg, members, mentors) == ORG_UNEQUAL;
+		g_ptr_array_add(
+			out, cfg->n_roles == 2
+				     ? cells(4, g_strdup(o->name), role_count(cfg, 0, members, FALSE),
+					     role_count(cfg, 1, mentors, FALSE), g_strdup(unequal ? "unbalanced" : ""))
+				     : cells(3, g_strdup(o->name), role_count(cfg, 0, members, FALSE), g_strdup("")));
 	}
 	heading(w, "Organisations with no nominations yet");
 	if (none->len == 0)
@@ -308,13 +331,23 @@ static void section_organisations(const struct nomd_config *cfg, const GPtrArray
 	/* The text keeps its table; the HTML shows every organisation as bars. */
 	g_autoptr(GString) scratch = g_string_new(NULL);
 	struct writer text_only = { w->text, scratch, w->tz };
-	const char *header[] = { "Organisation", "Members", "Mentors", "Note" };
+	const char *header[] = { "Organisation", cfg->roles[0].plural,
+				 cfg->n_roles == 2 ? cfg->roles[1].plural : "Note", "Note" };
 	if (out->len)
-		table(&text_only, header, 4, out);
+		table(&text_only, header, cfg->n_roles + 2, out);
 	g_autoptr(GString) bars = g_string_new(NULL);
 	org_bars(cfg, counts, bars, states);
 	chart_img(states, w->html);
 	g_string_append(w->html, bars->str);
+}
+
+/* Whether an organisation can be complete: every role has a quota. */
+static gboolean all_quotas(const struct nomd_config *cfg)
+{
+	for (int r = 0; r < cfg->n_roles; r++)
+		if (config_quota(cfg, r) == CONFIG_NO_QUOTA)
+			return FALSE;
+	return TRUE;
 }
 
 /* One figure of the headline strip. */
@@ -360,22 +393,34 @@ static gboolean section_glance(const struct nomd_config *cfg, struct store *st, 
 	g_autofree char *l_event = next ? g_strdup_printf("%s, %s", next->title, when) : g_strdup("next event");
 	g_string_append(w->html, "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" width=\"100%\""
 				 " style=\"border-collapse:collapse;margin:12px 0;\"><tr>");
+	/* The stages the programme runs, each a figure. */
 	glance_cell(w->html, f_nominated, "nominations in");
-	glance_cell(w->html, f_complete, "organisations complete");
-	glance_cell(w->html, f_confirmed, "confirmed their place");
-	glance_cell(w->html, f_pairs, "pairs");
-	glance_cell(w->html, f_yes, l_event);
+	if (all_quotas(cfg))
+		glance_cell(w->html, f_complete, "organisations complete");
+	if (cfg->consent.enabled)
+		glance_cell(w->html, f_confirmed, "confirmed their place");
+	if (cfg->pairing.enabled)
+		glance_cell(w->html, f_pairs, "pairs");
+	if (cfg->events.enabled)
+		glance_cell(w->html, f_yes, l_event);
 	g_string_append(w->html, "</tr></table>\n");
 	/* The same facts in words, for the text part. */
 	g_autoptr(GString) scratch = g_string_new(NULL);
 	struct writer text_only = { w->text, scratch, w->tz };
 	g_autofree char *event = next ? g_strdup_printf("next event %s, %s: %d yes", next->title, when, next->accepted)
 				      : g_strdup("no event planned");
+	g_autoptr(GString) facts = g_string_new(NULL);
+	g_string_append_printf(facts, "At a glance: %d nominations in", nominated);
+	if (all_quotas(cfg))
+		g_string_append_printf(facts, "; %d of %u organisations complete", complete, cfg->organisations->len);
+	if (cfg->consent.enabled)
+		g_string_append_printf(facts, "; %d confirmed their place", confirmed);
+	if (cfg->pairing.enabled)
+		g_string_append_printf(facts, "; %d pairs", pairs);
+	if (cfg->events.enabled)
+		g_string_append_printf(facts, "; %s", event);
 	g_string_append_c(w->text, '\n');
-	line(&text_only,
-	     "At a glance: %d nominations in; %d of %u organisations complete; %d confirmed their place;"
-	     " %d pairs; %s.",
-	     nominated, complete, cfg->organisations->len, confirmed, pairs, event);
+	line(&text_only, "%s.", facts->str);
 	return TRUE;
 }
 
@@ -497,12 +542,15 @@ static gboolean section_undeliverable(const struct nomd_config *cfg, struct stor
 	return TRUE;
 }
 
-static gboolean section_people(struct store *st, struct writer *w, GError **error)
+/* Only when the programme asks for consent or pairs people. */
+static gboolean section_people(const struct nomd_config *cfg, struct store *st, struct writer *w, GError **error)
 {
+	if (!cfg->consent.enabled && !cfg->pairing.enabled)
+		return TRUE;
 	g_autoptr(GPtrArray) rows = NULL;
 	if (!rows_of(st, REPORT_PEOPLE, 0, &rows, error))
 		return FALSE;
-	heading(w, "Consent and pairing");
+	heading(w, cfg->pairing.enabled ? "Consent and pairing" : "Consent");
 	int total[2][CONSENT_COUNT] = { { 0 } }, paired[2] = { 0 };
 	for (guint i = 0; i < rows->len; i++) {
 		char **r = rows->pdata[i]; /* role consent people paired */
@@ -512,10 +560,14 @@ static gboolean section_people(struct store *st, struct writer *w, GError **erro
 			total[role][c] += atoi(r[2]);
 		paired[role] += atoi(r[3]);
 	}
-	for (int role = 0; role < 2; role++)
-		line(w, "%s: %d confirmed, %d not yet answered; %d paired.", role ? "Mentors" : "Members",
-		     total[role][CONSENT_CONFIRMED], total[role][CONSENT_PENDING], paired[role]);
-	line(w, "nomctl pair --dry-run shows who could be paired now.");
+	for (int role = 0; role < cfg->n_roles; role++) {
+		g_autofree char *pairs =
+			cfg->pairing.enabled ? g_strdup_printf("; %d paired", paired[role]) : g_strdup("");
+		line(w, "%s: %d confirmed, %d not yet answered%s.", cfg->roles[role].plural,
+		     total[role][CONSENT_CONFIRMED], total[role][CONSENT_PENDING], pairs);
+	}
+	if (cfg->pairing.enabled)
+		line(w, "nomctl pair --dry-run shows who could be paired now.");
 	return TRUE;
 }
 
@@ -722,9 +774,10 @@ gboolean digest_build(const struct nomd_config *cfg, struct store *st, gint64 no
 	    !section_undeliverable(cfg, st, &w, error) || !section_round(cfg, st, now, &w, error))
 		return FALSE;
 	section_organisations(cfg, org_counts, &w, states);
-	if (!section_people(st, &w, error) || !section_pairs(cfg, st, now, &w, error) ||
-	    !section_answers(cfg, st, mark, &w, error) || !section_feedback(cfg, st, &w, error) ||
-	    !section_events(st, now, &w, error))
+	if (!section_people(cfg, st, &w, error) ||
+	    (cfg->pairing.enabled &&
+	     (!section_pairs(cfg, st, now, &w, error) || !section_answers(cfg, st, mark, &w, error))) ||
+	    !section_feedback(cfg, st, &w, error) || (cfg->events.enabled && !section_events(st, now, &w, error)))
 		return FALSE;
 	struct digest *d = g_new0(struct digest, 1);
 	if (!attach(cfg, st, day, d, error)) {

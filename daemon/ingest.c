@@ -46,6 +46,15 @@ static gboolean state_email_owner(void *data, const char *key, char **org_id, ch
 	return *org_id != NULL;
 }
 
+static char *state_nominated_by(void *data, const char *key)
+{
+	struct state_ctx *ctx = data;
+	char *by = NULL;
+	if (!ctx->error)
+		store_nominated_by(ctx->st, key, &by, &ctx->error);
+	return by;
+}
+
 static gboolean state_message_known(void *data, const char *message_id)
 {
 	struct state_ctx *ctx = data;
@@ -329,7 +338,10 @@ static gboolean commit_effects(const struct nomd_config *cfg, struct store *st, 
 	if (!d->reply)
 		return TRUE;
 	g_autoptr(GPtrArray) listing = g_ptr_array_new_with_free_func((GDestroyNotify)status_entry_free);
-	if (d->command == CMD_STATUS && !store_each_org_nominee(st, d->org->id, add_status_entry, listing, error))
+	/* Where anyone at an organisation (or anyone) may send, a sender sees
+	 * only what they sent. */
+	const char *by = cfg->senders == SENDERS_NOMINATORS ? NULL : msg->from;
+	if (d->command == CMD_STATUS && !store_each_org_nominee(st, d->org->id, by, add_status_entry, listing, error))
 		return FALSE;
 	g_autoptr(reply_facts) r = reply_facts_of(cfg, d, msg->subject, listing);
 	struct outmail m = { .cause = OUTBOX_REPLY, .cause_text = sha, .answers = msg, .message_row = row };
@@ -463,6 +475,7 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 	if (decide_reads_documents(cfg, msg) &&
 	    !read_documents(cfg, msg, f, msg->message_id ? msg->message_id : sha, error))
 		return FALSE;
+	decide_complete_form(cfg, msg, f);
 	if (!store_begin(st, error))
 		return FALSE;
 	gint64 received = o && o->internal_date ? o->internal_date : g_get_real_time() / G_USEC_PER_SEC;
@@ -471,6 +484,7 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 	struct decide_state state = {
 		.summary = state_summary,
 		.email_owner = state_email_owner,
+		.nominated_by = state_nominated_by,
 		.message_known = state_message_known,
 		.sent_by_us = state_sent_by_us,
 		.recent_replies = state_recent_replies,

@@ -31,6 +31,12 @@ static gboolean email_in_domains(const struct organisation *org, const char *ema
 	return FALSE;
 }
 
+static gboolean same_address(const char *a, const char *b)
+{
+	g_autofree char *ka = email_key(a), *kb = email_key(b);
+	return g_strcmp0(ka, kb) == 0;
+}
+
 static void add_warning(struct verdict *v, const char *code)
 {
 	for (size_t i = 0; i + 1 < G_N_ELEMENTS(v->warnings); i++)
@@ -43,6 +49,7 @@ static void add_warning(struct verdict *v, const char *code)
 struct judge_ctx {
 	const struct nomd_config *cfg;
 	const struct organisation *org;
+	const char *sender;
 	GHashTable *seen;  /* addresses in this message */
 	GHashTable *types; /* service types after this message */
 	int *members, *mentors;
@@ -54,6 +61,7 @@ struct judge_ctx {
  * per nominee before judging (NULLs when the address is new or unusable). */
 struct owner {
 	char *org, *role;
+	gboolean others; /* made by someone else, where that matters (senders domain, anyone) */
 };
 
 /* What the programme's form refuses in a nominee's values: a required
@@ -84,8 +92,16 @@ static void judge(struct judge_ctx *j, struct verdict *v, const struct owner *ow
 		v->reason = REASON_MISSING_FIELD;
 		return;
 	}
+	if (!n->role_said && cfg->n_roles > 1) {
+		v->reason = REASON_ROLE_MISSING;
+		return;
+	}
 	if (!email_valid(n->email)) {
 		v->reason = REASON_INVALID_EMAIL;
+		return;
+	}
+	if (cfg->senders == SENDERS_DOMAIN && !same_address(n->email, j->sender)) {
+		v->reason = REASON_NOT_YOURSELF;
 		return;
 	}
 	const char *refused = spec_refusal(cfg, n);
@@ -104,13 +120,17 @@ static void judge(struct judge_ctx *j, struct verdict *v, const struct owner *ow
 			v->reason = REASON_DUPLICATE;
 			return;
 		}
+		if (own->others) {
+			v->reason = REASON_NOT_YOURS;
+			return;
+		}
 		v->amended = TRUE;
 	}
 	int *count = n->role == ROLE_MENTOR ? j->mentors : j->members;
-	int limit = n->role == ROLE_MENTOR ? cfg->programme.max_mentors : cfg->programme.max_members;
+	int limit = config_quota(cfg, n->role);
 	/* An amendment in the same role takes no new place. */
 	gboolean new_place = !v->amended || g_strcmp0(owner_role, form_role_name(n->role)) != 0;
-	if (new_place && *count >= limit) {
+	if (new_place && limit != CONFIG_NO_QUOTA && *count >= limit) {
 		v->reason = REASON_QUOTA_EXCEEDED;
 		v->amended = FALSE;
 		return;
@@ -125,9 +145,10 @@ static void judge(struct judge_ctx *j, struct verdict *v, const struct owner *ow
 		g_hash_table_add(j->types, g_strdup(n->service_type));
 		j->typed++;
 	}
-	if (n->role == ROLE_MEMBER && n->years >= 0 && n->years > cfg->programme.member_max_years)
+	const struct programme_role *r = config_role(cfg, n->role);
+	if (n->years >= 0 && r->max_years != CONFIG_NO_YEARS && n->years > r->max_years)
 		add_warning(v, WARN_MEMBER_EXPERIENCED);
-	if (n->role == ROLE_MENTOR && n->years >= 0 && n->years < cfg->programme.mentor_min_years)
+	if (n->years >= 0 && r->min_years != CONFIG_NO_YEARS && n->years < r->min_years)
 		add_warning(v, WARN_MENTOR_INEXPERIENCED);
 	if (!email_in_domains(j->org, n->email))
 		add_warning(v, WARN_EXTERNAL_EMAIL);
@@ -167,31 +188,55 @@ static const struct mime_document *document_unread(const struct parsed_message *
 	return NULL;
 }
 
-/* The organisation the sender nominates for, when exactly one. */
-static const struct organisation *sole_organisation(const struct nomd_config *cfg, const char *sender, guint *count)
+/* Whether the accepted nomination of `key` came from someone other than
+ * `sender`: where anyone may send, one sender's nomination is not
+ * another's to change. */
+static gboolean made_by_other(const struct nomd_config *cfg, const struct decide_state *state, const char *key,
+			      const char *sender)
 {
-	const struct organisation *found = NULL;
-	*count = 0;
-	for (guint i = 0; i < cfg->organisations->len; i++) {
-		const struct organisation *o = cfg->organisations->pdata[i];
-		if (config_is_nominator(o, sender)) {
-			found = o;
-			(*count)++;
-		}
-	}
-	return *count == 1 ? found : NULL;
+	if (cfg->senders == SENDERS_NOMINATORS || !state->nominated_by)
+		return FALSE;
+	g_autofree char *by = state->nominated_by(state->ctx, key);
+	return !by || !same_address(by, sender);
 }
 
-/* The organisations `sender` nominates for, in configuration order. */
+/* Whether `sender` may send for `o`: one of its nominators, or (senders
+ * domain) an address at its domains; anyone may send for any. */
+static gboolean sends_for(const struct nomd_config *cfg, const struct organisation *o, const char *sender)
+{
+	switch (cfg->senders) {
+	case SENDERS_NOMINATORS: return config_is_nominator(o, sender);
+	case SENDERS_DOMAIN: return o->domains->len && email_in_domains(o, sender);
+	case SENDERS_ANYONE:
+	case SENDERS_COUNT: break;
+	}
+	return TRUE;
+}
+
+/* The organisations `sender` may send for, in configuration order. */
 static GPtrArray *nominator_of(const struct nomd_config *cfg, const char *sender)
 {
 	GPtrArray *orgs = g_ptr_array_new();
 	for (guint i = 0; i < cfg->organisations->len; i++) {
 		const struct organisation *o = cfg->organisations->pdata[i];
-		if (config_is_nominator(o, sender))
+		if (sends_for(cfg, o, sender))
 			g_ptr_array_add(orgs, (gpointer)o);
 	}
 	return orgs;
+}
+
+gboolean judge_may_send(const struct nomd_config *cfg, const char *sender)
+{
+	g_autoptr(GPtrArray) orgs = nominator_of(cfg, sender);
+	return orgs->len > 0;
+}
+
+/* The organisation the sender sends for, when exactly one. */
+static const struct organisation *sole_organisation(const struct nomd_config *cfg, const char *sender, guint *count)
+{
+	g_autoptr(GPtrArray) orgs = nominator_of(cfg, sender);
+	*count = orgs->len;
+	return orgs->len == 1 ? orgs->pdata[0] : NULL;
 }
 
 static void org_summary_clear(struct org_summary *sum)
@@ -211,7 +256,7 @@ static void owners_free(struct owner *owners, guint n)
 /* The nominations of `form` for d->org, whose totals before this message
  * are in d->members, d->mentors and `sum`: one verdict per nominee, the
  * message's reasons, warnings and outcome. Returns d. */
-static struct decision *judge_nominations(const struct nomd_config *cfg, const struct form *form,
+static struct decision *judge_nominations(const struct nomd_config *cfg, const struct form *form, const char *sender,
 					  const struct decide_state *state, struct decision *d,
 					  const struct org_summary *sum)
 {
@@ -223,6 +268,7 @@ static struct decision *judge_nominations(const struct nomd_config *cfg, const s
 	struct judge_ctx j = {
 		.cfg = cfg,
 		.org = org,
+		.sender = sender,
 		.seen = seen,
 		.types = types,
 		.members = &d->members,
@@ -241,6 +287,7 @@ static struct decision *judge_nominations(const struct nomd_config *cfg, const s
 			continue;
 		g_autofree char *key = email_key(n->email);
 		state->email_owner(state->ctx, key, &owners[i].org, &owners[i].role);
+		owners[i].others = owners[i].org && made_by_other(cfg, state, key, sender);
 	}
 	/* Amendments first: a role change may free a place, and the answer
 	 * must not depend on where in the form it stands. */
@@ -267,7 +314,7 @@ static struct decision *judge_nominations(const struct nomd_config *cfg, const s
 			decision_add_code(d->warnings, v->warnings[w]);
 	}
 	if (accepted > 0) {
-		if (d->members != d->mentors)
+		if (cfg->n_roles == 2 && cfg->programme.equal_numbers && d->members != d->mentors)
 			decision_add_code(d->warnings, WARN_UNBALANCED);
 		if (j.typed >= 2 && g_hash_table_size(types) == 1)
 			decision_add_code(d->warnings, WARN_NARROW_SERVICES);
@@ -334,6 +381,11 @@ static struct decision *decide_command(const struct nomd_config *cfg, const stru
 		g_clear_pointer(&d->withdraw, g_free);
 		return decision_finish(d, REASON_NOT_FOUND, arg);
 	}
+	if (made_by_other(cfg, state, key, msg->from)) {
+		d->outcome = OUTCOME_REJECTED;
+		g_clear_pointer(&d->withdraw, g_free);
+		return decision_finish(d, REASON_NOT_YOURS, arg);
+	}
 	/* A From address is easily forged: unless the message authenticated,
 	 * the nominator's own mailbox must confirm before anyone is removed. */
 	if (!confirmed && !origin_authenticated(cfg, msg)) {
@@ -364,7 +416,10 @@ static struct decision *nominator_decision(const struct nomd_config *cfg, const 
 	*settled = TRUE;
 	guint count = 0;
 	const struct organisation *org = sole_organisation(cfg, msg->from, &count);
-	if (count == 0)
+	/* Where anyone may send, the form's Organisation line decides. */
+	if (count == 0 || (cfg->senders == SENDERS_ANYONE && cfg->organisations->len > 1))
+		org = NULL;
+	if (count == 0 && cfg->senders != SENDERS_ANYONE)
 		return decide_held(REASON_NOT_AUTHORISED);
 	if (cfg->programme.require_authentication && !origin_authenticated(cfg, msg))
 		return decide_held(REASON_UNAUTHENTICATED);
@@ -373,14 +428,14 @@ static struct decision *nominator_decision(const struct nomd_config *cfg, const 
 	 * a neighbour): answered, naming the ones they may nominate for. */
 	const struct organisation *named =
 		form->organisation ? config_find_organisation(cfg, form->organisation) : NULL;
-	gboolean wrong = named && !config_is_nominator(named, msg->from);
+	gboolean wrong = named && !sends_for(cfg, named, msg->from);
 	if (form->organisation)
 		org = named;
 	gboolean limited = FALSE;
 	struct decision *d = decide_reply_gate(cfg, msg, state, OUTCOME_REJECTED, &limited);
 	if (limited)
 		return d;
-	if (wrong || (!org && count > 1))
+	if (cfg->senders != SENDERS_ANYONE && (wrong || (!org && count > 1)))
 		d->nominates_for = nominator_of(cfg, msg->from);
 	if (wrong)
 		return decision_finish(d, REASON_WRONG_ORGANISATION, named->name);
@@ -429,8 +484,17 @@ struct decision *judge_nomination(const struct nomd_config *cfg, const struct pa
 	struct org_summary sum = { 0 };
 	gboolean settled = TRUE;
 	struct decision *d = nominator_decision(cfg, msg, form, state, &sum, &settled);
-	if (!settled)
-		d = judge_nominations(cfg, form, state, d, &sum);
+	if (!settled) {
+		d = judge_nominations(cfg, form, msg->from, state, d, &sum);
+		/* Someone registering themselves is asked to confirm by the
+		 * welcome to their own address: that one mail is the answer. */
+		gboolean amended = FALSE;
+		for (guint i = 0; i < d->verdicts->len; i++)
+			amended |= g_array_index(d->verdicts, struct verdict, i).amended;
+		if (cfg->senders == SENDERS_DOMAIN && cfg->consent.enabled && d->outcome == OUTCOME_ACCEPTED &&
+		    !amended)
+			d->reply = FALSE;
+	}
 	org_summary_clear(&sum);
 	return d;
 }

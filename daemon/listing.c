@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "mentoring.h"
+#include "round.h"
 #include "util.h"
 
 struct pairs_view {
@@ -112,13 +113,19 @@ static void add_count(void *ctx, int n, const char *const *names, const char *co
 	g_hash_table_insert(ctx, g_strdup(values[0]), c);
 }
 
+char *listing_quota_text(const struct nomd_config *cfg, int role)
+{
+	int q = config_quota(cfg, role);
+	return q == CONFIG_NO_QUOTA ? g_strdup("") : g_strdup_printf("%d", q);
+}
+
 enum org_state listing_org_state(const struct nomd_config *cfg, int members, int mentors)
 {
 	if (members + mentors == 0)
 		return ORG_NONE_YET;
-	if (members != mentors)
+	if (cfg->n_roles == 2 && cfg->programme.equal_numbers && members != mentors)
 		return ORG_UNEQUAL;
-	if (members >= cfg->programme.max_members && mentors >= cfg->programme.max_mentors)
+	if (round_quotas_met(cfg, members, mentors))
 		return ORG_COMPLETE;
 	return ORG_IN_PROGRESS;
 }
@@ -131,8 +138,8 @@ gboolean listing_each_organisation(const struct nomd_config *cfg, struct store *
 		return FALSE;
 	const char *names[] = { "organisation", "name",	       "kind",	      "members",
 				"mentors",	"max_members", "max_mentors", "state" };
-	g_autofree char *max_members = g_strdup_printf("%d", cfg->programme.max_members);
-	g_autofree char *max_mentors = g_strdup_printf("%d", cfg->programme.max_mentors);
+	g_autofree char *max_members = listing_quota_text(cfg, 0);
+	g_autofree char *max_mentors = listing_quota_text(cfg, 1);
 	for (guint i = 0; i < cfg->organisations->len; i++) {
 		const struct organisation *o = cfg->organisations->pdata[i];
 		const struct org_count *c = g_hash_table_lookup(counts, o->id);
@@ -154,11 +161,28 @@ static gboolean each_held(struct store *st, store_row_fn fn, void *ctx, GError *
 	return store_report(st, REPORT_HELD, 0, fn, ctx, error);
 }
 
+struct role_rows {
+	const struct nomd_config *cfg;
+	store_row_fn fn;
+	void *ctx;
+};
+
+/* A row with its "role" column as the programme calls it. */
+static void role_row(void *ctx, int n, const char *const *names, const char *const *values)
+{
+	struct role_rows *rr = ctx;
+	const char *out[n > 0 ? n : 1];
+	for (int i = 0; i < n; i++)
+		out[i] = strcmp(names[i], "role") == 0 ? config_role_id(rr->cfg, values[i]) : values[i];
+	rr->fn(rr->ctx, n, names, out);
+}
+
 gboolean listing_each_nominee(const struct nomd_config *cfg, struct store *st, store_row_fn fn, void *ctx,
 			      GError **error)
 {
 	g_autoptr(GPtrArray) fields = config_own_fields(cfg);
-	return store_each_nominee_with(st, fields, fn, ctx, error);
+	struct role_rows rr = { cfg, fn, ctx };
+	return store_each_nominee_with(st, fields, role_row, &rr, error);
 }
 
 gboolean listing_workbook(const struct nomd_config *cfg, struct store *st, struct xlsx *book, GError **error)

@@ -20,6 +20,8 @@ gboolean listing_each_event(struct store *st, store_row_fn fn, void *ctx, GError
 /* Where an organisation with these accepted nominees stands: complete
  * when both quotas are full, unequal when members and mentors differ. */
 enum org_state listing_org_state(const struct nomd_config *cfg, int members, int mentors);
+/* A role's quota as a listing shows it: "5", or "" for none. */
+char *listing_quota_text(const struct nomd_config *cfg, int role);
 /* Every configured organisation: counts, quotas and state. */
 /* Every nominee (store_each_nominee's columns), then a column for each of
  * the programme's own fields. */

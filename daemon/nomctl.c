@@ -375,9 +375,9 @@ static const struct nomctl_command commands[] = {
 	{ "pair", NULL,
 	  "--dry-run|--commit [--format table|json|csv]\n"
 	  "[--pin MEMBER_EMAIL MENTOR_EMAIL]... [--forbid MEMBER_EMAIL MENTOR_EMAIL]...",
-	  "propose pairs, or record them and tell them", 0, -1, NOMCTL_TABLE, run_pair },
+	  "propose pairs, or record them and tell them", 0, -1, NOMCTL_TABLE | NOMCTL_PAIRING, run_pair },
 	{ "pair", NULL, "--rematch MEMBER_EMAIL [--dry-run] [--why TEXT] [--format table|json|csv]",
-	  "end a member's pair and pair them again", 0, -1, NOMCTL_TABLE, run_pair },
+	  "end a member's pair and pair them again", 0, -1, NOMCTL_TABLE | NOMCTL_PAIRING, run_pair },
 	{ "feedback", NULL, "[--format table|json|csv|xlsx --output FILE]",
 	  "ratings and comments at the programme's end", 0, 0, NOMCTL_TABLE | NOMCTL_XLSX, nomctl_feedback },
 	{ "report", NULL, "--output FILE.xlsx", "every sheet in one workbook: nominees, organisations, pairs, ...", 0,
@@ -387,9 +387,10 @@ static const struct nomctl_command commands[] = {
 	  "--title T --start \"YYYY-MM-DD HH:MM\" --duration 2h\n"
 	  "[--timezone Europe/London] (--online-url URL | --location TEXT)\n"
 	  "--audience members|mentors|all [--capacity N] [--description TEXT]",
-	  "invite the audience", 0, -1, 0, nomctl_event_add },
-	{ "event", "update", "ID [the same options]", "invitees get the update", 1, -1, 0, nomctl_event_update },
-	{ "event", "cancel", "ID", "invitees get a cancellation", 1, 1, 0, nomctl_event_cancel },
+	  "invite the audience", 0, -1, NOMCTL_EVENTS, nomctl_event_add },
+	{ "event", "update", "ID [the same options]", "invitees get the update", 1, -1, NOMCTL_EVENTS,
+	  nomctl_event_update },
+	{ "event", "cancel", "ID", "invitees get a cancellation", 1, 1, NOMCTL_EVENTS, nomctl_event_cancel },
 	{ "event", "list", "[--format table|json|csv|xlsx --output FILE]", "events and their answers", 0, 0,
 	  NOMCTL_TABLE | NOMCTL_XLSX, nomctl_event_list },
 	{ "call", NULL, "--dry-run|--send", "the call for nominations, to each organisation once", 1, 1, 0,
@@ -542,6 +543,14 @@ int main(int argc, char **argv)
 	if (!(cmd->flags & NOMCTL_NO_CONFIG)) {
 		if (!config_load(config_path, &cfg, &error)) {
 			fprintf(stderr, "%s\n", error->message);
+			return EX_CONFIG;
+		}
+		const char *off = (cmd->flags & NOMCTL_PAIRING) && !cfg->pairing.enabled ? "pairing"
+				  : (cmd->flags & NOMCTL_EVENTS) && !cfg->events.enabled ? "events"
+											 : NULL;
+		if (off) {
+			fprintf(stderr, "nomctl: %s: this programme has no %s (%s.enabled = false in %s)\n", cmd->name,
+				off, off, config_path);
 			return EX_CONFIG;
 		}
 		if (!store_open(cfg->database, &st, &error)) {

@@ -29,6 +29,8 @@ enum nomctl_flags {
 	NOMCTL_NO_CONFIG = 1 << 1, /* neither configuration nor store: cfg and *st are NULL */
 	NOMCTL_XLSX = 1 << 2,	   /* --format xlsx --output FILE is allowed */
 	NOMCTL_XLSX_ONLY = 1 << 3, /* writes a workbook and nothing else: --output FILE required */
+	NOMCTL_PAIRING = 1 << 4,   /* a stage the programme may leave out: pairing.enabled */
+	NOMCTL_EVENTS = 1 << 5,	   /* events.enabled */
 };
 
 struct nomctl_command {

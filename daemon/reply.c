@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "../parsers/subject.h"
+#include "listing.h"
 #include "template.h"
 #include "util.h"
 
@@ -163,7 +164,36 @@ static gboolean load_pair(const char *dir, const char *name, const char *const *
 {
 	g_autofree char *txt = g_strconcat(name, ".txt", NULL);
 	g_autofree char *htm = g_strconcat(name, ".html", NULL);
-	return (*text = template_open(dir, txt, allowed, error)) && (*html = template_open(dir, htm, allowed, error));
+	*html = NULL;
+	if (!(*text = template_open(dir, txt, allowed, error)))
+		return FALSE;
+	/* Words changed in the text alone are not left unchanged in the
+	 * HTML: it is made from the text (see text_as_html). */
+	if (dir && *dir) {
+		g_autofree char *own_txt = g_build_filename(dir, txt, NULL);
+		g_autofree char *own_htm = g_build_filename(dir, htm, NULL);
+		if (g_file_test(own_txt, G_FILE_TEST_EXISTS) && !g_file_test(own_htm, G_FILE_TEST_EXISTS))
+			return TRUE;
+	}
+	return (*html = template_open(dir, htm, allowed, error)) != NULL;
+}
+
+/* A text part as the HTML body: escaped, a paragraph per run of lines,
+ * the lines of one kept apart. */
+static char *text_as_html(const char *text)
+{
+	GString *h = g_string_new(NULL);
+	g_auto(GStrv) paragraphs = g_regex_split_simple("\\n[ \\t]*\\n", text, 0, 0);
+	for (guint i = 0; paragraphs[i]; i++) {
+		g_autofree char *p = g_strstrip(g_strdup(paragraphs[i]));
+		if (!*p)
+			continue;
+		g_autofree char *esc = g_markup_escape_text(p, -1);
+		g_auto(GStrv) lines = g_strsplit(esc, "\n", -1);
+		g_autofree char *joined = g_strjoinv("<br>\n", lines);
+		g_string_append_printf(h, "<p style=\"margin:0 0 16px 0;\">%s</p>\n", joined);
+	}
+	return g_string_free(h, FALSE);
 }
 
 gboolean reply_templates_load(const char *dir, struct reply_templates **out, GError **error)
@@ -267,6 +297,9 @@ static char *field_reason(const struct nomd_config *cfg, const struct verdict *v
 {
 	const struct form_spec *spec = config_form(cfg);
 	const struct nominee *n = v->nominee;
+	if (g_strcmp0(v->reason, REASON_ROLE_MISSING) == 0 && cfg->n_roles == 2)
+		return g_strdup_printf("the form needs to say which: \"Role: %s\" or \"Role: %s\"", cfg->roles[0].label,
+				       cfg->roles[1].label);
 	if (g_strcmp0(v->reason, REASON_FIELD_MISSING) == 0) {
 		const struct form_field *missing = nominee_missing(n, spec);
 		return missing ? g_strdup_printf("the form needs \"%s:\" filled in", missing->label) : NULL;
@@ -297,7 +330,7 @@ static void fill_nominees(const struct nomd_config *cfg, struct tdata *data, con
 		struct tdata *item = tdata_add_item(data, "nominees");
 		tdata_set(item, "name", n->name && *n->name ? n->name : "(no name given)");
 		tdata_set(item, "email", n->email ? n->email : "");
-		tdata_set(item, "role", form_role_name(n->role));
+		tdata_set_take(item, "role", config_role_word(cfg, n->role, FALSE));
 		tdata_set_flag(item, "accepted", v->reason == NULL);
 		tdata_set_flag(item, "refused", v->reason != NULL);
 		tdata_set_flag(item, "amended", v->amended);
@@ -308,8 +341,13 @@ static void fill_nominees(const struct nomd_config *cfg, struct tdata *data, con
 	/* Message-level notes; warnings of single nominees are shown with them. */
 	for (guint i = 0; i < d->warnings->len; i++) {
 		const char *w = d->warnings->pdata[i];
-		if (strcmp(w, WARN_UNBALANCED) == 0 || strcmp(w, WARN_NARROW_SERVICES) == 0)
+		if (strcmp(w, WARN_UNBALANCED) == 0 && cfg->n_roles == 2) {
+			g_autofree char *a = config_role_word(cfg, 0, TRUE), *b = config_role_word(cfg, 1, TRUE);
+			tdata_set_take(tdata_add_item(data, "notes"), "text",
+				       g_strdup_printf("the programme asks for equal numbers of %s and %s", a, b));
+		} else if (strcmp(w, WARN_NARROW_SERVICES) == 0) {
 			tdata_set(tdata_add_item(data, "notes"), "text", reason_text(w));
+		}
 	}
 	if (d->document) {
 		/* The template ends the note with a full stop. */
@@ -497,7 +535,7 @@ struct reply_out *reply_facts_render(const struct reply_templates *t, struct rep
 		g_free(r->subject);
 		r->subject = g_strdup(f->fallback_subject ? f->fallback_subject : "");
 	}
-	r->html = frame(t, f->data, template_render(html, f->data));
+	r->html = frame(t, f->data, html ? template_render(html, f->data) : text_as_html(r->text));
 	/* A reference that finds a record stays in the subject however staff
 	 * edit the template. */
 	if (f->token && *f->token && !strstr(r->subject, f->token)) {
@@ -598,14 +636,15 @@ struct reply_facts *reply_facts_notice(const struct nomd_config *cfg, enum notic
 	return f;
 }
 
-static void add_round_people(struct tdata *data, const char *list, const GPtrArray *people)
+static void add_round_people(const struct nomd_config *cfg, struct tdata *data, const char *list,
+			     const GPtrArray *people)
 {
 	for (guint i = 0; people && i < people->len; i++) {
 		const struct round_person *p = people->pdata[i];
 		struct tdata *item = tdata_add_item(data, list);
 		tdata_set(item, "name", p->name && *p->name ? p->name : "(no name given)");
 		tdata_set(item, "email", p->email && *p->email ? p->email : "(no address given)");
-		tdata_set(item, "role", p->role);
+		tdata_set_take(item, "role", config_role_word(cfg, config_role_of_stored(p->role), FALSE));
 		tdata_set_flag(item, "confirmed", p->confirmed);
 		tdata_set(item, "problem", p->problem);
 	}
@@ -620,10 +659,10 @@ struct reply_facts *reply_facts_round(const struct nomd_config *cfg, enum round_
 	tdata_set_take(data, "days_left", g_strdup_printf("%d", l->days_left));
 	tdata_set_take(data, "members", g_strdup_printf("%d", l->members));
 	tdata_set_take(data, "mentors", g_strdup_printf("%d", l->mentors));
-	tdata_set_take(data, "max_members", g_strdup_printf("%d", cfg->programme.max_members));
-	tdata_set_take(data, "max_mentors", g_strdup_printf("%d", cfg->programme.max_mentors));
-	add_round_people(data, "nominees", l->nominees);
-	add_round_people(data, "to_fix", l->to_fix);
+	tdata_set_take(data, "max_members", listing_quota_text(cfg, 0));
+	tdata_set_take(data, "max_mentors", listing_quota_text(cfg, 1));
+	add_round_people(cfg, data, "nominees", l->nominees);
+	add_round_people(cfg, data, "to_fix", l->to_fix);
 	gboolean waiting = FALSE;
 	for (guint i = 0; l->nominees && i < l->nominees->len; i++)
 		waiting |= !((const struct round_person *)l->nominees->pdata[i])->confirmed;
@@ -672,8 +711,8 @@ struct reply_facts *reply_facts_of(const struct nomd_config *cfg, const struct d
 	tdata_set(data, "organisation", d->org ? d->org->name : "your organisation");
 	tdata_set_take(data, "members", g_strdup_printf("%d", d->members));
 	tdata_set_take(data, "mentors", g_strdup_printf("%d", d->mentors));
-	tdata_set_take(data, "max_members", g_strdup_printf("%d", cfg->programme.max_members));
-	tdata_set_take(data, "max_mentors", g_strdup_printf("%d", cfg->programme.max_mentors));
+	tdata_set_take(data, "max_members", listing_quota_text(cfg, 0));
+	tdata_set_take(data, "max_mentors", listing_quota_text(cfg, 1));
 	/* One "Re:" is enough however many Re: and Fwd: the thread has collected. */
 	const char *s = subject_clean(subject);
 	tdata_set(data, "subject", *s ? s : "your nominations");
@@ -689,7 +728,7 @@ struct reply_facts *reply_facts_of(const struct nomd_config *cfg, const struct d
 			struct tdata *item = tdata_add_item(data, "status_list");
 			tdata_set(item, "name", e->name);
 			tdata_set(item, "email", e->email);
-			tdata_set(item, "role", e->role);
+			tdata_set_take(item, "role", config_role_word(cfg, config_role_of_stored(e->role), FALSE));
 		}
 		break;
 	case K_WITHDRAW:

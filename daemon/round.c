@@ -31,18 +31,32 @@ int round_chaser_due(const struct nomd_config *cfg, gint64 now)
 
 char *round_balance(const struct nomd_config *cfg, int members, int mentors)
 {
-	int more_mentors = MIN(members, cfg->programme.max_mentors) - mentors;
-	int more_members = MIN(mentors, cfg->programme.max_members) - members;
-	if (more_mentors > 0)
-		return g_strdup_printf("%d more mentor%s", more_mentors, more_mentors == 1 ? "" : "s");
-	if (more_members > 0)
-		return g_strdup_printf("%d more member%s", more_members, more_members == 1 ? "" : "s");
-	return g_strdup("");
+	if (cfg->n_roles != 2 || !cfg->programme.equal_numbers)
+		return g_strdup("");
+	int q0 = config_quota(cfg, 0), q1 = config_quota(cfg, 1);
+	int more_mentors = (q1 == CONFIG_NO_QUOTA ? members : MIN(members, q1)) - mentors;
+	int more_members = (q0 == CONFIG_NO_QUOTA ? mentors : MIN(mentors, q0)) - members;
+	int role = more_mentors > 0 ? 1 : more_members > 0 ? 0 : -1;
+	if (role < 0)
+		return g_strdup("");
+	int more = role ? more_mentors : more_members;
+	g_autofree char *word = config_role_word(cfg, role, more != 1);
+	return g_strdup_printf("%d more %s", more, word);
+}
+
+gboolean round_quotas_met(const struct nomd_config *cfg, int members, int mentors)
+{
+	for (int r = 0; r < cfg->n_roles; r++) {
+		int q = config_quota(cfg, r);
+		if (q == CONFIG_NO_QUOTA || (r ? mentors : members) < q)
+			return FALSE;
+	}
+	return TRUE;
 }
 
 enum round_need round_chaser_need(const struct nomd_config *cfg, int members, int mentors, guint to_fix)
 {
-	if (members >= cfg->programme.max_members && mentors >= cfg->programme.max_mentors)
+	if (round_quotas_met(cfg, members, mentors))
 		return ROUND_NEED_NONE;
 	if (members + mentors == 0 && to_fix == 0)
 		return ROUND_NEED_NOTHING_YET;

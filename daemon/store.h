@@ -119,6 +119,9 @@ gboolean store_outbox_queued_at(struct store *st, const char *idem_key, char **a
 gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray **types, int *typed, GError **error);
 /* The organisation and role an address is accepted under; NULLs if none. */
 gboolean store_email_owner(struct store *st, const char *email_key, char **org_id, char **role, GError **error);
+/* Who sent the accepted nomination of `email_key` (as they wrote their
+ * address), or NULL. */
+gboolean store_nominated_by(struct store *st, const char *email_key, char **by, GError **error);
 /* Whether the outbox holds mail with this Message-ID. */
 gboolean store_sent_by_us(struct store *st, const char *message_id, gboolean *found, GError **error);
 /* A nominee sent again by the same organisation: update the entry. */
@@ -199,7 +202,9 @@ gboolean store_each_outbox_key(struct store *st, const char *prefix, store_row_f
 gboolean store_each_nominating_org(struct store *st, store_row_fn fn, void *ctx, GError **error);
 gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError **error);
 /* An organisation's accepted nominees: role, name, email. */
-gboolean store_each_org_nominee(struct store *st, const char *org_id, store_row_fn fn, void *ctx, GError **error);
+/* `by` non-NULL: only those that address sent. */
+gboolean store_each_org_nominee(struct store *st, const char *org_id, const char *by, store_row_fn fn, void *ctx,
+				GError **error);
 
 /* People: one accepted (or once accepted) nominee, with consent and pairs. */
 struct person {

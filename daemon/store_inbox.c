@@ -241,6 +241,22 @@ gboolean store_email_owner(struct store *st, const char *email_key, char **org_i
 	return TRUE;
 }
 
+gboolean store_nominated_by(struct store *st, const char *email_key, char **by, GError **error)
+{
+	*by = NULL;
+	g_autoptr(sqlite3_stmt) stmt = store_prepare(
+		st, "SELECT nominated_by FROM nominees WHERE email_key = ?1 AND status = 'accepted'", error);
+	if (!stmt)
+		return FALSE;
+	store_bind_text(stmt, 1, email_key);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*by = store_column_dup(stmt, 0);
+	else if (rc != SQLITE_DONE)
+		return store_fail(st, error, "look up nominator");
+	return TRUE;
+}
+
 gboolean store_checkpoint(struct store *st, const char *mailbox, guint32 *uidvalidity, guint32 *last_uid,
 			  GError **error)
 {

@@ -55,15 +55,19 @@ gboolean store_each_outbox(struct store *st, store_row_fn fn, void *ctx, GError 
 		fn, ctx, error);
 }
 
-gboolean store_each_org_nominee(struct store *st, const char *org_id, store_row_fn fn, void *ctx, GError **error)
+gboolean store_each_org_nominee(struct store *st, const char *org_id, const char *by, store_row_fn fn, void *ctx,
+				GError **error)
 {
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
-						     "SELECT role, name, email FROM nominees WHERE organisation = ?1"
-						     " AND status = 'accepted' ORDER BY role DESC, id",
-						     error);
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "SELECT role, name, email FROM nominees WHERE organisation = ?1"
+			      " AND status = 'accepted' AND (?2 IS NULL OR lower(nominated_by) = lower(?2))"
+			      " ORDER BY role DESC, id",
+			      error);
 	if (!stmt)
 		return FALSE;
 	store_bind_text(stmt, 1, org_id);
+	store_bind_text(stmt, 2, by);
 	return store_each_step(st, stmt, "read nominees", fn, ctx, error);
 }
 

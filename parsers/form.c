@@ -141,6 +141,25 @@ static gboolean known(struct label l)
 	return l.organisation || l.field;
 }
 
+/* Whether a label (folded) names the role column: "Role", "Member or
+ * mentor", or the spec's own two roles the same way. */
+static gboolean role_label(const struct form_spec *spec, const char *folded)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(role_columns); i++)
+		if (strcmp(folded, role_columns[i]) == 0)
+			return TRUE;
+	if (spec->roles->len != 2)
+		return FALSE;
+	const struct form_role *a = spec->roles->pdata[0], *b = spec->roles->pdata[1];
+	g_autofree char *la = form_spec_fold(a->label), *lb = form_spec_fold(b->label);
+	g_autofree char *or1 = g_strdup_printf("%s or %s", la, lb), *or2 = g_strdup_printf("%s or %s", lb, la);
+	g_autofree char *sl1 = g_strdup_printf("%s/%s", la, lb), *sl2 = g_strdup_printf("%s/%s", lb, la);
+	return strcmp(folded, or1) == 0 || strcmp(folded, or2) == 0 || strcmp(folded, sl1) == 0 ||
+	       strcmp(folded, sl2) == 0;
+}
+
+static gboolean role_line(const struct form_spec *spec, const char *label, const char *value, enum nominee_role *role);
+
 /* "Member", "Mentee 2", "[Mentor 1]", "-- Member #2 --", "Mentor:": a
  * section heading, the index of its role in `spec`, or -1. */
 static int section_role(const struct form_spec *spec, const char *line)
@@ -155,8 +174,9 @@ static int section_role(const struct form_spec *spec, const char *line)
 		end--;
 	*end = '\0';
 	const char *w = p;
-	while (g_ascii_isalpha(*p))
-		p++;
+	/* A role word may be any language's letters ("Màthair"). */
+	while (*p && g_unichar_isalpha(g_utf8_get_char_validated(p, -1)))
+		p = g_utf8_next_char(p);
 	int role = form_spec_role(spec, w, p - w);
 	if (role < 0)
 		return -1;
@@ -390,6 +410,7 @@ static struct nominee *add_nominee(struct form *f, enum nominee_role role)
 	}
 	struct nominee *n = g_new0(struct nominee, 1);
 	n->role = role;
+	n->role_said = TRUE;
 	n->years = -1;
 	g_ptr_array_add(f->nominees, n);
 	return n;
@@ -524,6 +545,7 @@ struct form *form_parse_spec(const char *text, gboolean forwarded, const struct 
 	*w = '\0';
 	g_auto(GStrv) lines = g_strsplit(norm, "\n", -1);
 	struct nominee *cur = NULL;
+	gboolean cur_role_line = FALSE; /* cur's role came from a "Role:" line */
 	gboolean in_signature = FALSE, in_headers = FALSE;
 	g_autoptr(GString) long_buf = g_string_new(NULL);
 	struct long_text lt = { .text = long_buf };
@@ -567,6 +589,7 @@ struct form *form_parse_spec(const char *text, gboolean forwarded, const struct 
 		if (role >= 0) {
 			long_end(&lt);
 			cur = add_nominee(f, role);
+			cur_role_line = FALSE;
 			continue;
 		}
 		g_autofree char *whole = g_strdup(line);
@@ -577,6 +600,20 @@ struct form *form_parse_spec(const char *text, gboolean forwarded, const struct 
 		struct label label = { FALSE, NULL };
 		if (split) {
 			*split = '\0';
+			enum nominee_role said;
+			if (role_line(spec, body, split + 1, &said)) {
+				/* "Role: Mentor" names the role of the nominee it
+				 * opens, or of one a heading has not named. */
+				long_end(&lt);
+				if (cur && !cur_role_line)
+					cur->role = said;
+				else
+					cur = add_nominee(f, said);
+				if (cur)
+					cur->role_said = TRUE;
+				cur_role_line = TRUE;
+				continue;
+			}
 			label = lookup_label(spec, body);
 		}
 		if (!known(label)) {
@@ -594,8 +631,13 @@ struct form *form_parse_spec(const char *text, gboolean forwarded, const struct 
 				f->organisation = g_steal_pointer(&value);
 			continue;
 		}
-		/* A field outside any section belongs to no nominee; a
-		 * section past the cap is dropped whole, not merged. */
+		/* A field outside any section belongs to no nominee, unless
+		 * the form has none; a section past the cap is dropped
+		 * whole, not merged. */
+		if (!cur && spec->unsectioned && f->nominees->len == 0 && !f->dropped) {
+			cur = add_nominee(f, 0);
+			cur->role_said = spec->roles->len == 1;
+		}
 		if (!cur)
 			continue;
 		if (label.field->type == FIELD_LONG) {
@@ -622,6 +664,15 @@ static gboolean role_value(const struct form_spec *spec, const char *v, enum nom
 	if (r >= 0)
 		*role = r;
 	return r >= 0;
+}
+
+static gboolean role_line(const struct form_spec *spec, const char *label, const char *value, enum nominee_role *role)
+{
+	g_autofree char *plain = strip_emphasis(label);
+	g_autofree char *clean = clean_value(plain);
+	g_autofree char *folded = form_spec_fold(clean);
+	g_autofree char *v = strip_emphasis(value);
+	return role_label(spec, folded) && role_value(spec, v, role);
 }
 
 gboolean form_role_value(const char *v, enum nominee_role *role)
@@ -682,8 +733,10 @@ void form_add_rows_spec(struct form *f, GPtrArray *rows, const struct form_spec 
 				role_key = role_columns[i];
 			}
 		}
-		/* Without a role a row is not a nomination (a notes row, a total). */
-		if (!have_role)
+		/* Without a role a row is not a nomination (a notes row, a
+		 * total), unless the programme has one role; a row of it
+		 * without a name or an email is left out at the end. */
+		if (!have_role && spec->roles->len != 1)
 			continue;
 		struct nominee *n = add_nominee(f, role);
 		if (!n)

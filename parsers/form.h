@@ -31,6 +31,9 @@ struct form_value {
 
 struct nominee {
 	enum nominee_role role;
+	/* A heading, a role line or column said which role: a form read
+	 * without one (unsectioned, two roles) leaves it to the rules. */
+	gboolean role_said;
 	char *name;
 	char *email;
 	char *job_title;

@@ -55,6 +55,9 @@ struct form_role {
 struct form_spec {
 	GPtrArray *roles;  /* of struct form_role *, at most FORM_SPEC_MAX_ROLES */
 	GPtrArray *fields; /* of struct form_field * */
+	/* Fields before any section heading are a nominee's (a form about
+	 * its sender, or with one role), not the covering note's. */
+	gboolean unsectioned;
 };
 
 const char *form_field_type_name(enum form_field_type t); /* "text", "email", "number", "choice", "long" */

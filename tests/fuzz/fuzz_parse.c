@@ -189,7 +189,7 @@ static struct entry *entry_new(const char *name, const char *org, const char *ro
 
 /* A new callback in decide_state would be NULL here and crash at its first
  * call: fail the build instead, so that the fake state learns it. */
-_Static_assert(sizeof(struct decide_state) == 10 * sizeof(void *) + sizeof(gint64),
+_Static_assert(sizeof(struct decide_state) == 11 * sizeof(void *) + sizeof(gint64),
 	       "struct decide_state changed: give the fake state in tests/fuzz/fuzz_parse.c the new callbacks");
 
 struct fake_state {
@@ -285,6 +285,15 @@ static gboolean cb_email_owner(void *ctx, const char *key, char **org_id, char *
 	*org_id = e ? g_strdup(e->org) : NULL;
 	*role = e ? g_strdup(e->role) : NULL;
 	return e != NULL;
+}
+
+/* Every nomination was sent by someone else: where that matters (anyone
+ * may send), the rules must refuse to change it, never crash. */
+static char *cb_nominated_by(void *ctx, const char *key)
+{
+	struct fake_state *f = ctx;
+	CHECK(key != NULL, "nominated_by() asked with NULL");
+	return g_hash_table_contains(f->nominees, key) ? g_strdup("someone.else@example.net") : NULL;
 }
 
 static gboolean cb_message_known(void *ctx, const char *message_id)
@@ -1171,6 +1180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct decide_state state = {
 		.summary = cb_summary,
 		.email_owner = cb_email_owner,
+		.nominated_by = cb_nominated_by,
 		.message_known = cb_message_known,
 		.sent_by_us = cb_sent_by_us,
 		.recent_replies = cb_recent_replies,

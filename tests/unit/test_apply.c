@@ -106,7 +106,8 @@ int main(void)
 	mime_init();
 	log_set_level(LOG_LVL_WARN);
 	g_autofree char *dir = g_dir_make_tmp("nomd-apply-XXXXXX", NULL);
-	g_autofree char *tdir = tap_source_path("templates");
+	g_autofree char *rel = tap_source_path("templates");
+	g_autofree char *tdir = g_canonicalize_filename(rel, NULL);
 	g_autofree char *conf = g_build_filename(dir, "t.conf", NULL);
 	g_autofree char *text =
 		g_strdup_printf("database = \"%s/nomd.db\";\ntemplates = \"%s\";\n"

@@ -80,6 +80,61 @@ int main(void)
 		ok(config_load(plain, &p, NULL) && config_form(p) == form_spec_builtin(), "none: the built-in form");
 	}
 	{
+		/* A programme's own roles, senders and stages. */
+		g_autofree char *path = write_conf(
+			"roles.conf",
+			BASE "organisations = ( { id = \"fife\"; name = \"Fife Council\"; domains = [ \"fife.example\" "
+			     "]; } );\n"
+			     "programme = { senders = \"domain\"; roles = ( { id = \"mentee\"; label = \"Mentee\";"
+			     " synonyms = [ \"Member\" ]; max_years = 8; }, { id = \"mentor\"; label = \"Mentor\";"
+			     " plural = \"Mentors\"; quota = 3; min_years = 5; } ); };\n");
+		g_autoptr(nomd_config) cfg = NULL;
+		g_autoptr(GError) error = NULL;
+		ok(config_load(path, &cfg, &error), "programme.roles loads (%s)", error ? error->message : "");
+		ok(cfg && cfg->n_roles == 2 && cfg->senders == SENDERS_DOMAIN, "two roles; senders domain");
+		ok(cfg && config_quota(cfg, 0) == CONFIG_NO_QUOTA && config_quota(cfg, 1) == 3,
+		   "a role without a quota has none; the other has 3");
+		is_str(cfg ? cfg->roles[0].plural : NULL, "Mentees", "the plural defaults to the label and s");
+		is_str(cfg ? config_role_id(cfg, "member") : NULL, "mentee", "stored 'member' is the first role");
+		ok(cfg && form_spec_role(config_form(cfg), "member", 6) == 0 &&
+			   form_spec_role(config_form(cfg), "Mentor", 6) == 1,
+		   "the form reads the roles' labels and synonyms");
+		ok(cfg && cfg->roles[0].max_years == 8 && cfg->roles[1].min_years == 5 &&
+			   cfg->roles[0].min_years == CONFIG_NO_YEARS,
+		   "years per role");
+		g_autofree char *plain = write_conf("plain2.conf", BASE ORG);
+		g_autoptr(nomd_config) p = NULL;
+		ok(config_load(plain, &p, NULL) && p->n_roles == 2 && config_quota(p, 0) == 5 &&
+			   g_str_equal(p->roles[1].id, "mentor") && p->roles[1].min_years == 10 &&
+			   p->senders == SENDERS_NOMINATORS && p->consent.enabled && p->pairing.enabled,
+		   "without a definition: member and mentor, 5 each, nominators, every stage");
+		const struct {
+			const char *text, *error;
+		} bad[] = {
+			{ "programme = { roles = ( { id = \"a\"; label = \"A\"; }, { id = \"b\"; label = \"B\"; },"
+			  " { id = \"c\"; label = \"C\"; } ); };\n",
+			  "t.conf:4: programme.roles must be a list of one or two roles" },
+			{ "programme = { max_members = 3; roles = ( { id = \"a\"; label = \"A\"; } ); };\n",
+			  "t.conf:4: 'programme.max_members' is for the built-in roles" },
+			{ "programme = { roles = ( { id = \"a\"; label = \"A\"; quota = 0; } ); };\n",
+			  "t.conf:4: role a: quota must be a whole number from 1 to 1000" },
+			{ "programme = { roles = ( { id = \"a\"; label = \"A\"; colour = 1; } ); };\n",
+			  "t.conf:4: unknown role setting 'colour'" },
+			{ "programme = { roles = ( { id = \"a\"; label = \"A\"; } ); };\n",
+			  "t.conf:4: pairing pairs the programme's two roles" },
+			{ "programme = { senders = \"everyone\"; };\n", "t.conf:4: 'programme.senders' must be" },
+			{ "programme = { senders = \"domain\"; };\n", "t.conf:3: organisation 'fife' has no domains" },
+			{ "programme = { senders = \"domain\"; };\nconsent = { enabled = false; };\n",
+			  "t.conf:5: programme.senders = \"domain\" needs consent" },
+		};
+		for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+			g_autofree char *text = g_strdup_printf(BASE ORG "%s", bad[i].text);
+			g_autofree char *e = load_error(text);
+			ok(e && g_str_has_prefix(e, bad[i].error), "refused at FILE:LINE: %s (%s)", bad[i].error,
+			   e ? e : "loaded");
+		}
+	}
+	{
 		/* Programmes side by side: NAME.conf is NAME, its state apart. */
 		g_autofree char *one = write_conf("nomd.conf", BASE ORG);
 		g_autofree char *awards = write_conf("awards.conf", BASE ORG);

@@ -159,26 +159,31 @@ static GBytes *itip_reply(const char *partstat)
 	return g_bytes_new(text, strlen(text));
 }
 
-static struct nomd_config *load_cfg(void)
+static struct nomd_config *load_cfg_with(const char *definition)
 {
 	g_autofree char *dir = g_dir_make_tmp("nomd-decide-XXXXXX", NULL);
 	g_autofree char *path = g_build_filename(dir, "t.conf", NULL);
-	g_file_set_contents(
-		path,
-		"imap = { host = \"h\"; user = \"u\"; password = \"p\"; };\n"
-		"smtp = { url = \"smtp://h\"; from = \"team@example.org\"; };\n"
-		"programme = { max_members = 2; max_mentors = 1; };\n"
-		"organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ \"ce@fife.example\" ]; "
-		"domains = [ \"fife.example\" ]; },\n"
-		"  { id = \"angus\"; name = \"Angus Council\"; nominators = [ \"ce@angus.example\", \"both@x.example\" "
-		"]; },\n"
-		"  { id = \"moray\"; name = \"The Moray Council\"; nominators = [ \"both@x.example\" ]; } );\n",
-		-1, NULL);
+	g_autofree char *text = g_strdup_printf("imap = { host = \"h\"; user = \"u\"; password = \"p\"; };\n"
+						"smtp = { url = \"smtp://h\"; from = \"team@example.org\"; };\n"
+						"%s",
+						definition);
+	g_file_set_contents(path, text, -1, NULL);
 	struct nomd_config *cfg = NULL;
 	g_autoptr(GError) error = NULL;
 	if (!config_load(path, &cfg, &error))
 		printf("# %s\n", error->message);
 	return cfg;
+}
+
+static struct nomd_config *load_cfg(void)
+{
+	return load_cfg_with(
+		"programme = { max_members = 2; max_mentors = 1; };\n"
+		"organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ \"ce@fife.example\" ]; "
+		"domains = [ \"fife.example\" ]; },\n"
+		"  { id = \"angus\"; name = \"Angus Council\"; nominators = [ \"ce@angus.example\", \"both@x.example\" "
+		"]; },\n"
+		"  { id = \"moray\"; name = \"The Moray Council\"; nominators = [ \"both@x.example\" ]; } );\n");
 }
 
 static struct parsed_message *msg_from(const char *from)
@@ -624,6 +629,92 @@ static void test_subject_prefixes(const struct nomd_config *cfg, const struct de
 	g_autoptr(decision) e = decide(cfg, c, none, st);
 	ok(e->command == CMD_FORM && has_code(e->reasons, REASON_CMD_FORM),
 	   "FORM behind Fw: and Re: prefixes: a command");
+}
+
+/* Every accepted nomination was sent by other@x.example. */
+static char *fake_by(void *ctx, const char *key)
+{
+	return g_hash_table_contains(((struct fake *)ctx)->known, key) ? g_strdup("Other@x.example") : NULL;
+}
+
+/* Self-registration (senders domain, two roles) and nominations by
+ * anyone (one role, no pairing, no consent). */
+static void test_senders(struct decide_state *st, struct fake *fake)
+{
+	static const char *const orgs =
+		"organisations = ( { id = \"fife\"; name = \"Fife Council\"; domains = [ \"fife.example\" ]; },\n"
+		"  { id = \"angus\"; name = \"Angus Council\"; domains = [ \"angus.example\" ]; } );\n";
+	g_autofree char *self_text = g_strdup_printf(
+		"programme = { senders = \"domain\"; roles = ( { id = \"mentee\"; label = \"Mentee\"; },"
+		" { id = \"mentor\"; label = \"Mentor\"; } ); };\n%s",
+		orgs);
+	g_autoptr(nomd_config) self = load_cfg_with(self_text);
+	ok(self != NULL, "a self-registration programme loads");
+	if (!self)
+		return;
+	const struct {
+		const char *from, *form, *outcome, *reason;
+		gboolean reply;
+		const char *what;
+	} cases[] = {
+		{ "jo@fife.example", "Mentee or mentor: Mentor\nName: Jo Bell\n", "accepted", NULL, FALSE,
+		  "their own registration, Email left out: accepted, the welcome is the answer" },
+		{ "jo@fife.example", "Mentee\nName: Pat Kerr\nEmail: pat@fife.example\n", "rejected",
+		  REASON_NOT_YOURSELF, TRUE, "someone else's registration: refused, and told why" },
+		{ "jo@fife.example", "Name: Jo Bell\nEmail: jo@fife.example\n", "rejected", REASON_ROLE_MISSING, TRUE,
+		  "no word of which role: refused" },
+		{ "jo@fife.example", "Organisation: Angus Council\nMentor\nName: Jo Bell\n", "rejected",
+		  REASON_WRONG_ORGANISATION, TRUE, "an organisation whose domains are not the sender's" },
+		{ "jo@gmail.example", "Mentor\nName: Jo Bell\n", "held", REASON_NOT_AUTHORISED, FALSE,
+		  "an address at no organisation's domain: held, unanswered" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(parsed_message) m = msg_from(cases[i].from);
+		g_autoptr(form) f = form_parse_spec(cases[i].form, FALSE, config_form(self));
+		decide_complete_form(self, m, f);
+		g_autoptr(decision) d = decide(self, m, f, st);
+		const char *reason = d->reasons->len ? d->reasons->pdata[0] : NULL;
+		ok(g_str_equal(outcome_name(d->outcome), cases[i].outcome) && g_strcmp0(reason, cases[i].reason) == 0 &&
+			   d->reply == cases[i].reply,
+		   "%s (%s, %s)", cases[i].what, outcome_name(d->outcome), reason ? reason : "-");
+	}
+	g_autofree char *anyone_text =
+		g_strdup_printf("programme = { senders = \"anyone\"; roles = ( { id = \"nominee\"; label = "
+				"\"Nominee\"; quota = 2; } ); };\n"
+				"consent = { enabled = false; };\npairing = { enabled = false; };\n%s",
+				orgs);
+	g_autoptr(nomd_config) any = load_cfg_with(anyone_text);
+	ok(any != NULL, "an awards-like programme loads");
+	if (!any)
+		return;
+	g_hash_table_insert(fake->known, "mine@fife.example", "fife member");
+	st->nominated_by = fake_by;
+	const struct {
+		const char *form, *subject, *outcome, *reason;
+		const char *what;
+	} any_cases[] = {
+		{ "Organisation: Fife Council\nName: Ann Reid\nEmail: ann@fife.example\n", "Nomination", "accepted",
+		  NULL, "a stranger's nomination for the organisation the form names" },
+		{ "Name: Ann Reid\nEmail: ann@fife.example\n", "Nomination", "rejected", REASON_UNKNOWN_ORGANISATION,
+		  "no Organisation line: answered, which one?" },
+		{ "Organisation: Fife Council\nName: Mine\nEmail: mine@fife.example\n", "Nomination", "rejected",
+		  REASON_NOT_YOURS, "someone else's nomination sent again: not theirs to change" },
+		{ "Organisation: Fife Council\n", "WITHDRAW mine@fife.example", "rejected", REASON_NOT_YOURS,
+		  "someone else's nomination withdrawn: not theirs to withdraw" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(any_cases); i++) {
+		g_autoptr(parsed_message) m = msg_from("fan@gmail.example");
+		g_free(m->subject);
+		m->subject = g_strdup(any_cases[i].subject);
+		g_autoptr(form) f = form_parse_spec(any_cases[i].form, FALSE, config_form(any));
+		g_autoptr(decision) d = decide(any, m, f, st);
+		const char *reason = d->reasons->len ? d->reasons->pdata[0] : NULL;
+		ok(g_str_equal(outcome_name(d->outcome), any_cases[i].outcome) &&
+			   g_strcmp0(reason, any_cases[i].reason) == 0 && d->reply,
+		   "%s (%s, %s)", any_cases[i].what, outcome_name(d->outcome), reason ? reason : "-");
+	}
+	st->nominated_by = NULL;
+	g_hash_table_remove(fake->known, "mine@fife.example");
 }
 
 int main(void)
@@ -1171,6 +1262,7 @@ int main(void)
 	test_subject_prefixes(cfg, &st);
 	test_reply_gate(cfg, &st, &fake);
 	test_documents(cfg, &st);
+	test_senders(&st, &fake);
 	g_hash_table_unref(fake.known);
 	return tap_done();
 }

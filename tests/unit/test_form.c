@@ -307,6 +307,43 @@ int main(void)
 		   "a row: the role by the programme's word, the choice as written");
 	}
 	{
+		/* A form about its sender or with one role: fields before any
+		 * heading are the nominee's. */
+		g_autoptr(form_spec) one = form_spec_new();
+		ok(form_spec_add_role(one, "nominee", "Nominee", NULL, NULL) && form_spec_finish(one, NULL),
+		   "one role");
+		one->unsectioned = TRUE;
+		g_autoptr(form) f =
+			form_parse_spec("Hello,\n\nName: Eilidh Ross\nEmail: eilidh@x.example\n\nThanks\n", FALSE, one);
+		ok(f->nominees->len == 1 && nth(f, 0)->role == 0 && nth(f, 0)->role_said &&
+			   g_strcmp0(nth(f, 0)->name, "Eilidh Ross") == 0,
+		   "no heading: one nominee of the one role");
+		g_autoptr(form) b =
+			form_parse_spec("Name: Eilidh Ross\nEmail: eilidh@x.example\n", FALSE, form_spec_builtin());
+		ok(b->nominees->len == 0, "the built-in form: fields outside a section are nobody's");
+		g_autoptr(form_spec) two = form_spec_new();
+		static const char *const mentee[] = { "Màthair", NULL };
+		ok(form_spec_add_role(two, "mentee", "Mentee", mentee, NULL) &&
+			   form_spec_add_role(two, "mentor", "Mentor", NULL, NULL) && form_spec_finish(two, NULL),
+		   "two roles");
+		two->unsectioned = TRUE;
+		g_autoptr(form) r = form_parse_spec("Name: Jo Bell\nMentee or mentor: Mentor\nEmail: jo@x.example\n"
+						    "Role: Mentee\nName: Al Kerr\nEmail: al@x.example\n",
+						    FALSE, two);
+		ok(r->nominees->len == 2 && nth(r, 0)->role == 1 && nth(r, 0)->role_said &&
+			   g_strcmp0(nth(r, 0)->email, "jo@x.example") == 0 && nth(r, 1)->role == 0 &&
+			   g_strcmp0(nth(r, 1)->name, "Al Kerr") == 0,
+		   "a role line names the role of the first, and opens the next");
+		g_autoptr(form) u = form_parse_spec("Name: Jo Bell\nEmail: jo@x.example\n", FALSE, two);
+		ok(u->nominees->len == 1 && !nth(u, 0)->role_said, "two roles and no word of which: left to the rules");
+		g_autoptr(form) g = form_parse_spec("Màthair 1\nName: Ùna\nEmail: una@x.example\n", FALSE, two);
+		ok(g->nominees->len == 1 && nth(g, 0)->role == 0, "a heading in a role word with accents");
+		g_autoptr(form) j = form_parse_spec("Member 1\nName: X\nRole: Senior officer\nEmail: x@x.example\n",
+						    FALSE, form_spec_builtin());
+		ok(j->nominees->len == 1 && g_strcmp0(nth(j, 0)->job_title, "Senior officer") == 0,
+		   "Role: with no role word is the job title still");
+	}
+	{
 		/* A definition with a mistake says what it is. */
 		static const char *const two[] = { "A", "B", NULL };
 		g_autofree char *e1 = spec_error("email", FIELD_TEXT, "Contact", NULL, 0);
