@@ -58,7 +58,7 @@ endif
 
 CORE_SRCS = daemon/log.c daemon/util.c daemon/states.c daemon/config.c daemon/config_form.c daemon/store.c daemon/store_inbox.c daemon/store_outbox.c daemon/store_report.c daemon/store_people.c daemon/store_events.c daemon/store_forget.c daemon/store_mentoring.c daemon/decide.c daemon/judge.c \
 	daemon/template.c daemon/reply.c daemon/compose.c daemon/outbox.c daemon/imap.c daemon/smtp.c \
-	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/origin.c daemon/assign.c daemon/pairing.c daemon/pairing_run.c daemon/people.c daemon/consent.c daemon/clock.c daemon/schedule.c daemon/events.c daemon/digest.c daemon/round.c daemon/mentoring.c daemon/xlsx.c daemon/listing.c daemon/chart.c daemon/notify.c daemon/docread.c \
+	daemon/deliver.c daemon/ingest.c daemon/daemon.c daemon/crashmark.c daemon/origin.c daemon/assign.c daemon/pairing.c daemon/pairing_run.c daemon/people.c daemon/consent.c daemon/clock.c daemon/schedule.c daemon/events.c daemon/digest.c daemon/round.c daemon/mentoring.c daemon/xlsx.c daemon/listing.c daemon/chart.c daemon/notify.c daemon/docread.c daemon/formdoc.c \
 	parsers/document.c parsers/mime.c parsers/mime_scan.c parsers/mime_text.c parsers/form.c parsers/form_spec.c parsers/html.c parsers/csv.c parsers/answer.c parsers/ical.c parsers/address.c parsers/subject.c
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/obj/%.o) $(VERSION_OBJ)
 # Files built into nomd with GResource: the blank form as a Word document,
@@ -84,7 +84,8 @@ $(BUILD)/obj/%.o: %.c $(wildcard daemon/*.h parsers/*.h tests/unit/*.h)
 
 # Made again when the reader's code changes, not when only its version
 # does (the binary is then order-only). The reader leaves out the lines
-# of a programme's own fields ({{...}}): the Word form is the built-in one.
+# of a programme's own fields ({{...}}): this is the built-in programme's
+# Word form; nomd has the reader make a defined programme's (formdoc.c).
 $(GEN)/nomination-form.docx: $(BUILD)/obj/daemon/nomd_reader.o $(BUILD)/libnomd-reader.a templates/blank-form.txt \
 		| $(BUILD)/nomd-reader
 	@mkdir -p $(dir $@)

@@ -1,4 +1,9 @@
-/* docread: one document through nomd-reader in a child process.
+/* docread: one document through nomd-reader in a child process (and the
+ * programme's blank Word form, made by the same reader the same way).
+ *
+ * A programme with its own form definition is handed to the reader ahead
+ * of the document (nomd-reader --spec, framed as document.h says); the
+ * built-in programme's reader runs without one, as it always has.
  *
  * The child gets the document on standard input, an empty environment,
  * "/" as its directory, its own process group, and limits set before exec:
@@ -62,10 +67,19 @@ enum stop { STOP_NONE, STOP_TIMEOUT, STOP_FLOOD };
 
 struct run {
 	int in, out, err;
-	const guint8 *data;
-	gsize len, written;
+	const guint8 *head, *data; /* standard input: the spec's frame, then the document */
+	gsize head_len, len, written;
+	gsize cap; /* bytes of output past which the reader floods */
 	GString *text, *detail;
 	gint64 deadline; /* monotonic, microseconds */
+};
+
+/* What became of one run of the reader. */
+struct outcome {
+	enum stop stop;
+	gboolean timed_out;
+	int status;
+	struct rusage ru;
 };
 
 static void close_fd(int *fd)
@@ -96,8 +110,11 @@ static gboolean drain(int *fd, GString *into, gsize keep, gsize limit, gsize *to
 
 static void feed(struct run *r)
 {
-	gsize chunk = MIN(r->len - r->written, (gsize)64 * 1024);
-	ssize_t n = chunk ? write(r->in, r->data + r->written, chunk) : 0;
+	gboolean in_head = r->written < r->head_len;
+	const guint8 *from = in_head ? r->head + r->written : r->data + (r->written - r->head_len);
+	gsize left = in_head ? r->head_len - r->written : r->head_len + r->len - r->written;
+	gsize chunk = MIN(left, (gsize)64 * 1024);
+	ssize_t n = chunk ? write(r->in, from, chunk) : 0;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n < 0) {
@@ -106,7 +123,7 @@ static void feed(struct run *r)
 		return;
 	}
 	r->written += n;
-	if (r->written >= r->len)
+	if (r->written >= r->head_len + r->len)
 		close_fd(&r->in);
 }
 
@@ -137,8 +154,7 @@ static enum stop exchange(struct run *r)
 				continue;
 			if (fds[i] == &r->in)
 				feed(r);
-			else if (fds[i] == &r->out && !drain(&r->out, r->text, DOC_MAX_TEXT + DOCREAD_TEXT_SLACK,
-							     DOC_MAX_TEXT + DOCREAD_TEXT_SLACK, &out_total))
+			else if (fds[i] == &r->out && !drain(&r->out, r->text, r->cap, r->cap, &out_total))
 				return STOP_FLOOD;
 			else if (fds[i] == &r->err)
 				drain(&r->err, r->detail, DOCREAD_MAX_DETAIL, G_MAXSIZE, &err_total);
@@ -243,10 +259,34 @@ static void settle(const struct nomd_config *cfg, struct mime_document *doc, enu
 	}
 }
 
-gboolean docread_run(const struct nomd_config *cfg, struct mime_document *doc, char **text, GError **error)
+/* The programme's spec framed for nomd-reader --spec (document.h); NULL
+ * (no error) for the built-in programme, which the reader knows. */
+static GBytes *spec_frame(const struct nomd_config *cfg, GError **error)
 {
-	*text = NULL;
-	const char *argv[] = { cfg->documents.reader, NULL };
+	if (!cfg->form)
+		return NULL;
+	gsize len = 0;
+	g_autofree char *text = form_spec_to_text(cfg->form, &len, error);
+	if (!text)
+		return NULL;
+	GString *frame = g_string_new(NULL);
+	g_string_printf(frame, "%zu\n", len);
+	g_string_append_len(frame, text, len);
+	gsize n = frame->len;
+	return g_bytes_new_take(g_string_free(frame, FALSE), n);
+}
+
+/* One run of the reader with `args` after its path; standard input is
+ * `head` (may be NULL) then `data`; at most `cap` bytes of output go
+ * into *out. FALSE only when it could not be started. */
+static gboolean run_reader(const struct nomd_config *cfg, const char *const *args, GBytes *head, GBytes *data,
+			   gsize cap, GString **out, GString **detail, struct outcome *o, GError **error)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_ptr_array_add(argv, cfg->documents.reader);
+	for (gsize i = 0; args && args[i]; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
 	/* An empty environment; a sanitized build hands on its report options. */
 	g_autoptr(GStrvBuilder) env = g_strv_builder_new();
 	g_strv_builder_add(env, "LANG=C.UTF-8");
@@ -263,37 +303,89 @@ gboolean docread_run(const struct nomd_config *cfg, struct mime_document *doc, c
 	struct limits lim = { .memory = (rlim_t)cfg->documents.memory_limit * 1024 * 1024,
 			      .cpu = (rlim_t)cfg->documents.cpu_seconds };
 	GPid pid = 0;
-	struct run r = { .in = -1, .out = -1, .err = -1 };
-	if (!g_spawn_async_with_pipes_and_fds("/", argv, (const char *const *)envp, G_SPAWN_DO_NOT_REAP_CHILD,
-					      child_setup, &lim, -1, -1, -1, NULL, NULL, 0, &pid, &r.in, &r.out, &r.err,
-					      error))
+	struct run r = { .in = -1, .out = -1, .err = -1, .cap = cap };
+	if (!g_spawn_async_with_pipes_and_fds("/", (const char *const *)argv->pdata, (const char *const *)envp,
+					      G_SPAWN_DO_NOT_REAP_CHILD, child_setup, &lim, -1, -1, -1, NULL, NULL, 0,
+					      &pid, &r.in, &r.out, &r.err, error))
 		return FALSE;
 	g_unix_set_fd_nonblocking(r.in, TRUE, NULL);
 	g_unix_set_fd_nonblocking(r.out, TRUE, NULL);
 	g_unix_set_fd_nonblocking(r.err, TRUE, NULL);
-	r.data = g_bytes_get_data(doc->data, &r.len);
+	if (head)
+		r.head = g_bytes_get_data(head, &r.head_len);
+	r.data = g_bytes_get_data(data, &r.len);
 	r.text = g_string_new(NULL);
 	r.detail = g_string_new(NULL);
 	r.deadline = g_get_monotonic_time() + (gint64)cfg->documents.timeout * G_USEC_PER_SEC;
-	if (r.len == 0)
+	if (r.head_len + r.len == 0)
 		close_fd(&r.in);
-	enum stop stop = exchange(&r);
+	*o = (struct outcome){ .stop = exchange(&r) };
 	close_fd(&r.in);
 	close_fd(&r.out);
 	close_fd(&r.err);
-	int status = 0;
-	struct rusage ru = { 0 };
-	gboolean timed_out = FALSE;
-	reap(pid, r.deadline, stop != STOP_NONE, &status, &ru, &timed_out);
-	settle(cfg, doc, stop, timed_out, status, &ru, r.detail);
-	g_string_free(r.detail, TRUE);
+	reap(pid, r.deadline, o->stop != STOP_NONE, &o->status, &o->ru, &o->timed_out);
+	*out = r.text;
+	*detail = r.detail;
+	return TRUE;
+}
+
+gboolean docread_run(const struct nomd_config *cfg, struct mime_document *doc, char **text, GError **error)
+{
+	*text = NULL;
+	g_autoptr(GError) unframed = NULL;
+	g_autoptr(GBytes) head = spec_frame(cfg, &unframed);
+	if (unframed) {
+		g_propagate_error(error, g_steal_pointer(&unframed));
+		return FALSE;
+	}
+	static const char *const with_spec[] = { DOC_SPEC_OPTION, NULL };
+	GString *out = NULL, *detail = NULL;
+	struct outcome o;
+	if (!run_reader(cfg, head ? with_spec : NULL, head, doc->data, DOC_MAX_TEXT + DOCREAD_TEXT_SLACK, &out, &detail,
+			&o, error))
+		return FALSE;
+	settle(cfg, doc, o.stop, o.timed_out, o.status, &o.ru, detail);
+	g_string_free(detail, TRUE);
 	if (doc->status == DOC_OK) {
 		/* The reader's text is promised valid UTF-8; a NUL would end it. */
-		for (gsize i = 0; i < r.text->len; i++)
-			if (r.text->str[i] == '\0')
-				r.text->str[i] = ' ';
-		*text = g_utf8_make_valid(r.text->str, r.text->len);
+		for (gsize i = 0; i < out->len; i++)
+			if (out->str[i] == '\0')
+				out->str[i] = ' ';
+		*text = g_utf8_make_valid(out->str, out->len);
 	}
-	g_string_free(r.text, TRUE);
+	g_string_free(out, TRUE);
 	return TRUE;
+}
+
+GBytes *docread_make_form(const struct nomd_config *cfg, const char *form_text, guint sections, GError **error)
+{
+	g_autoptr(GBytes) head = spec_frame(cfg, error);
+	if (!head && cfg->form)
+		return NULL;
+	g_autofree char *n = g_strdup_printf("%u", sections);
+	const char *const args[] = { "--make-form", "--sections", n, head ? DOC_SPEC_OPTION : NULL, NULL };
+	g_autoptr(GBytes) data = g_bytes_new(form_text, strlen(form_text));
+	GString *out = NULL, *detail = NULL;
+	struct outcome o;
+	if (!run_reader(cfg, args, head, data, DOCREAD_MAX_FORM, &out, &detail, &o, error))
+		return NULL;
+	g_autofree char *said = first_line(detail);
+	g_string_free(detail, TRUE);
+	g_autofree char *why = NULL;
+	if (o.stop == STOP_FLOOD)
+		why = g_strdup_printf("wrote more than %d KiB", DOCREAD_MAX_FORM / 1024);
+	else if (o.stop != STOP_NONE || o.timed_out)
+		why = g_strdup_printf("timed out after %d s", cfg->documents.timeout);
+	else if (WIFSIGNALED(o.status))
+		why = g_strdup_printf("killed by %s", signal_name(WTERMSIG(o.status)));
+	else if (WEXITSTATUS(o.status) != 0)
+		why = g_strdup_printf("exit status %d", WEXITSTATUS(o.status));
+	if (why) {
+		g_string_free(out, TRUE);
+		g_set_error(error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "nomd-reader --make-form: %s%s%s", why,
+			    said ? ": " : "", said ? said : "");
+		return NULL;
+	}
+	gsize len = out->len;
+	return g_bytes_new_take(g_string_free(out, FALSE), len);
 }

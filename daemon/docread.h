@@ -24,4 +24,12 @@
  * not of the document. */
 gboolean docread_run(const struct nomd_config *cfg, struct mime_document *doc, char **text, GError **error);
 
+/* Bytes of Word form nomd-reader --make-form may write. */
+#define DOCREAD_MAX_FORM (1024 * 1024)
+/* The blank form as a Word document, made by nomd-reader --make-form
+ * from `form_text` (the text blank form) with `sections` of each role,
+ * in a child as documents are read, following the programme's form;
+ * NULL with `error` when the reader fails. */
+GBytes *docread_make_form(const struct nomd_config *cfg, const char *form_text, guint sections, GError **error);
+
 #endif

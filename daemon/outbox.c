@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "chart.h"
+#include "formdoc.h"
 #include "template.h"
 
 /* Every idempotency key, one shape per cause. {field} is filled in from
@@ -275,9 +276,11 @@ gboolean outbox_render(const struct nomd_config *cfg, const struct reply_templat
 		head.attachment = (struct compose_attachment){ attachment, get_string(&d, "attachment_type"),
 							       get_string(&d, "attachment_name") };
 	} else if (g_variant_dict_lookup(&d, "form", "b", &form) && form) {
-		if (!(attachment = reply_form_document(error)))
+		if (!formdoc_get(cfg, t, &attachment, error))
 			return FALSE;
-		head.attachment = (struct compose_attachment){ attachment, REPLY_FORM_TYPE, REPLY_FORM_FILENAME };
+		if (attachment)
+			head.attachment =
+				(struct compose_attachment){ attachment, REPLY_FORM_TYPE, REPLY_FORM_FILENAME };
 	}
 	/* The chart is drawn now, in the sender: nothing in ingest pays for it. */
 	int states[ORG_STATE_COUNT];

@@ -769,3 +769,9 @@ GBytes *reply_form_document(GError **error)
 {
 	return g_resources_lookup_data("/org/nomd/" REPLY_FORM_FILENAME, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
 }
+
+char *reply_blank_form(const struct nomd_config *cfg, const struct reply_templates *t)
+{
+	g_autoptr(reply_facts) f = facts_new("form", cfg);
+	return template_render(t->blank, f->data);
+}

@@ -143,5 +143,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(reply_facts, reply_facts_free)
 #define REPLY_FORM_FILENAME "nomination-form.docx"
 #define REPLY_FORM_TYPE "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 GBytes *reply_form_document(GError **error);
+/* The text blank form (blank-form.txt) as a reply shows it: a programme's
+ * Word form is made from it (formdoc.h). */
+char *reply_blank_form(const struct nomd_config *cfg, const struct reply_templates *t);
 
 #endif

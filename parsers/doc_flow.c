@@ -22,6 +22,7 @@ struct frame {
 struct doc_flow {
 	GString *out;
 	guint flags;
+	const struct form_spec *spec;
 	GPtrArray *frames; /* of struct frame *, the innermost last */
 	GString *para;
 	guint para_depth; /* paragraphs nest in text boxes */
@@ -37,11 +38,12 @@ static void frame_free(struct frame *fr)
 	g_free(fr);
 }
 
-struct doc_flow *doc_flow_new(GString *out, guint table_flags)
+struct doc_flow *doc_flow_new(GString *out, guint table_flags, const struct form_spec *spec)
 {
 	struct doc_flow *f = g_new0(struct doc_flow, 1);
 	f->out = out;
 	f->flags = table_flags;
+	f->spec = spec;
 	f->frames = g_ptr_array_new_with_free_func((GDestroyNotify)frame_free);
 	f->para = g_string_new(NULL);
 	return f;
@@ -109,7 +111,7 @@ void doc_flow_text(struct doc_flow *f, const char *text, gssize len)
 void doc_flow_table_start(struct doc_flow *f)
 {
 	struct frame *fr = g_new0(struct frame, 1);
-	fr->table = doc_table_new(f->flags);
+	fr->table = doc_table_new(f->flags, f->spec);
 	fr->row = g_ptr_array_new_with_free_func(g_free);
 	fr->cell = g_string_new(NULL);
 	/* A table in a text box inside a paragraph: that paragraph waits. */

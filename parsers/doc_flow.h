@@ -8,11 +8,14 @@
 
 #include <glib.h>
 
+#include "form_spec.h"
+
 struct doc_flow;
 
-/* Lines are appended to `out` (borrowed). `table_flags` go to every
- * doc_table; with DOC_TABLE_SHEET, text outside tables is left out. */
-struct doc_flow *doc_flow_new(GString *out, guint table_flags);
+/* Lines are appended to `out` (borrowed). `table_flags` and `spec`
+ * (borrowed; NULL: the built-in form) go to every doc_table; with
+ * DOC_TABLE_SHEET, text outside tables is left out. */
+struct doc_flow *doc_flow_new(GString *out, guint table_flags, const struct form_spec *spec);
 void doc_flow_free(struct doc_flow *f);
 
 void doc_flow_para_start(struct doc_flow *f);

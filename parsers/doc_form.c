@@ -5,7 +5,11 @@
  * parentheses, so an untouched hint is no answer); a section line
  * ("Member 1") becomes a heading, and each role's first section is
  * repeated `sections` times; any other line is a paragraph. Read back
- * through doc_read_docx, a filled copy gives the form's own lines. */
+ * through doc_read_docx, a filled copy gives the form's own lines. The
+ * roles and labels are those of the spec the form is made for: a
+ * programme's own fields become rows too, and its roles' labels head the
+ * sections. A long field's answer goes in its cell, so its hint is the
+ * word limit alone, whatever the text form says of lines below. */
 #include "doc_read.h"
 
 #include <string.h>
@@ -125,16 +129,26 @@ struct line {
 };
 
 /* "Member 1", "Mentor": a section line. */
-static gboolean section_line(const char *line, enum nominee_role *role)
+static gboolean section_line(const struct form_spec *spec, const char *line, enum nominee_role *role)
 {
 	g_auto(GStrv) words = g_strsplit(line, " ", 3);
-	if (!words[0] || !form_role_value(words[0], role))
+	if (!words[0] || !form_role_value_spec(spec, words[0], role))
 		return FALSE;
 	guint64 n;
 	return !words[1] || (!words[2] && g_ascii_string_to_unsigned(words[1], 10, 0, 999, &n, NULL));
 }
 
-static struct line classify(const char *raw)
+/* The hint of a long field in the Word form: its word limit, if any. */
+static char *long_hint(const struct form_spec *spec, const char *label, const char *hint)
+{
+	g_autofree char *folded = form_spec_fold(label);
+	const struct form_field *f = form_spec_field(spec, folded);
+	if (!f || f->type != FIELD_LONG)
+		return g_strdup(hint);
+	return f->max_words ? g_strdup_printf("(up to %u words)", f->max_words) : g_strdup("");
+}
+
+static struct line classify(const struct form_spec *spec, const char *raw)
 {
 	g_autofree char *text = g_strstrip(g_strdup(raw));
 	struct line l = { .kind = LINE_TEXT };
@@ -142,12 +156,13 @@ static struct line classify(const char *raw)
 	g_autofree char *label = colon ? g_strstrip(g_strndup(text, colon - text)) : NULL;
 	if (!*text)
 		l.kind = LINE_BLANK;
-	else if (section_line(text, &l.role))
+	else if (section_line(spec, text, &l.role))
 		l.kind = LINE_SECTION;
-	else if (label && *label && form_column_kind(label) != FORM_COLUMN_OTHER) {
+	else if (label && *label && form_column_kind_spec(spec, label) != FORM_COLUMN_OTHER) {
 		l.kind = LINE_FIELD;
+		g_autofree char *hint = g_strstrip(g_strdup(colon + 1));
+		l.hint = long_hint(spec, label, hint);
 		l.label = g_steal_pointer(&label);
-		l.hint = g_strstrip(g_strdup(colon + 1));
 		return l;
 	}
 	l.label = g_steal_pointer(&text);
@@ -156,11 +171,11 @@ static struct line classify(const char *raw)
 
 /* Lines from `from` up to the next section line (or the end), as
  * paragraphs and tables. */
-static void write_lines(GString *x, char **lines, gsize from)
+static void write_lines(const struct form_spec *spec, GString *x, char **lines, gsize from)
 {
 	gboolean in_table = FALSE;
 	for (gsize i = from; lines[i]; i++) {
-		struct line l = classify(lines[i]);
+		struct line l = classify(spec, lines[i]);
 		gboolean stop = l.kind == LINE_SECTION;
 		if (in_table && l.kind != LINE_FIELD) {
 			g_string_append(x, "</w:tbl>");
@@ -184,13 +199,13 @@ static void write_lines(GString *x, char **lines, gsize from)
 }
 
 /* Where each role's first section starts, in the order the roles come. */
-static guint section_starts(char **lines, gsize *starts, enum nominee_role *roles)
+static guint section_starts(const struct form_spec *spec, char **lines, gsize *starts, enum nominee_role *roles)
 {
 	guint n = 0;
 	for (gsize i = 0; lines[i] && n < 2; i++) {
 		enum nominee_role role;
 		g_autofree char *t = g_strstrip(g_strdup(lines[i]));
-		if (!section_line(t, &role) || (n == 1 && roles[0] == role))
+		if (!section_line(spec, t, &role) || (n == 1 && roles[0] == role))
 			continue;
 		roles[n] = role;
 		starts[n++] = i + 1;
@@ -198,7 +213,7 @@ static guint section_starts(char **lines, gsize *starts, enum nominee_role *role
 	return n;
 }
 
-static GString *document_xml(const char *form_text, guint sections)
+static GString *document_xml(const struct form_spec *spec, const char *form_text, guint sections)
 {
 	GString *x = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
 				  "<w:document xmlns:w=\"" W_NS "\"><w:body>");
@@ -213,14 +228,14 @@ static GString *document_xml(const char *form_text, guint sections)
 	char **lines = (char **)kept->pdata;
 	gsize starts[2];
 	enum nominee_role roles[2];
-	guint n = section_starts(lines, starts, roles);
-	write_lines(x, lines, 0);
+	guint n = section_starts(spec, lines, starts, roles);
+	write_lines(spec, x, lines, 0);
 	for (guint r = 0; r < n; r++)
 		for (guint i = 1; i <= sections; i++) {
-			g_autofree char *heading =
-				g_strdup_printf("%s %u", roles[r] == ROLE_MENTOR ? "Mentor" : "Member", i);
+			const struct form_role *role = spec->roles->pdata[roles[r]];
+			g_autofree char *heading = g_strdup_printf("%s %u", role->label, i);
 			paragraph(x, heading, "Heading2");
-			write_lines(x, lines, starts[r]);
+			write_lines(spec, x, lines, starts[r]);
 		}
 	paragraph(x, "", NULL);
 	g_string_append(x, "<w:sectPr><w:pgSz w:w=\"11906\" w:h=\"16838\"/>"
@@ -229,9 +244,10 @@ static GString *document_xml(const char *form_text, guint sections)
 	return x;
 }
 
-gboolean doc_write_form_docx(const char *form_text, guint sections, GBytes **out, GError **error)
+gboolean doc_write_form_docx(const char *form_text, guint sections, const struct form_spec *spec, GBytes **out,
+			     GError **error)
 {
-	g_autoptr(GString) doc = document_xml(form_text, MAX(sections, 1));
+	g_autoptr(GString) doc = document_xml(spec ? spec : form_spec_builtin(), form_text, MAX(sections, 1));
 	const struct {
 		const char *path, *data;
 		gsize len;

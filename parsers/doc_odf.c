@@ -135,13 +135,14 @@ static enum doc_status odf_event(struct doc_xml *x, enum doc_xml_event ev, void 
 	return DOC_OK;
 }
 
-static enum doc_status odf_read(struct doc_zip *z, gboolean sheet, GString *out, char **detail)
+static enum doc_status odf_read(struct doc_zip *z, gboolean sheet, const struct form_spec *spec, GString *out,
+				char **detail)
 {
 	g_autoptr(GBytes) bytes = NULL;
 	enum doc_status st = doc_zip_read(z, "content.xml", &bytes, detail);
 	if (st != DOC_OK)
 		return st;
-	g_autoptr(doc_flow) flow = doc_flow_new(out, sheet ? DOC_TABLE_SHEET : 0);
+	g_autoptr(doc_flow) flow = doc_flow_new(out, sheet ? DOC_TABLE_SHEET : 0, spec);
 	struct odf o = { .flow = flow, .sheet = sheet, .row_repeat = 1, .cell_repeat = 1 };
 	st = doc_xml_walk(bytes, "content.xml", odf_event, &o, detail);
 	g_free(o.cell_value);
@@ -150,12 +151,12 @@ static enum doc_status odf_read(struct doc_zip *z, gboolean sheet, GString *out,
 	return st;
 }
 
-enum doc_status doc_read_odt(struct doc_zip *z, GString *out, char **detail)
+enum doc_status doc_read_odt(struct doc_zip *z, const struct form_spec *spec, GString *out, char **detail)
 {
-	return odf_read(z, FALSE, out, detail);
+	return odf_read(z, FALSE, spec, out, detail);
 }
 
-enum doc_status doc_read_ods(struct doc_zip *z, GString *out, char **detail)
+enum doc_status doc_read_ods(struct doc_zip *z, const struct form_spec *spec, GString *out, char **detail)
 {
-	return odf_read(z, TRUE, out, detail);
+	return odf_read(z, TRUE, spec, out, detail);
 }

@@ -77,7 +77,7 @@ static char **name_words(const char *name)
 	return words;
 }
 
-static void parse_field_name(const char *name, struct field_name *f)
+static void parse_field_name(const struct form_spec *spec, const char *name, struct field_name *f)
 {
 	memset(f, 0, sizeof *f);
 	g_auto(GStrv) words = name_words(name ? name : "");
@@ -85,7 +85,7 @@ static void parse_field_name(const char *name, struct field_name *f)
 	for (size_t i = 0; words[i]; i++) {
 		if (!*words[i])
 			continue;
-		if (!f->has_role && form_role_value(words[i], &f->role)) {
+		if (!f->has_role && form_role_value_spec(spec, words[i], &f->role)) {
 			f->has_role = TRUE;
 			guint64 n;
 			if (words[i + 1] && g_ascii_string_to_unsigned(words[i + 1], 10, 1, 999, &n, NULL)) {
@@ -102,11 +102,11 @@ static void parse_field_name(const char *name, struct field_name *f)
 }
 
 /* A label the form reader knows; "organisation name" is the organisation. */
-static const char *known_label(const char *label)
+static const char *known_label(const struct form_spec *spec, const char *label)
 {
 	if (strstr(label, "organisation") || strstr(label, "organization"))
 		return "organisation";
-	return *label && form_column_kind(label) != FORM_COLUMN_OTHER ? label : NULL;
+	return *label && form_column_kind_spec(spec, label) != FORM_COLUMN_OTHER ? label : NULL;
 }
 
 /* One section of the output: "Member 1" and its lines, or the lines
@@ -177,22 +177,22 @@ static char *field_value(PopplerFormField *field)
 }
 
 /* The field's section and label, from its name, else its tooltip. */
-static const char *field_place(PopplerFormField *field, struct field_name *where)
+static const char *field_place(const struct form_spec *spec, PopplerFormField *field, struct field_name *where)
 {
 	g_autofree char *name = poppler_form_field_get_name(field);
 	if (!name)
 		name = poppler_form_field_get_partial_name(field);
 	g_autofree char *tip = poppler_form_field_get_alternate_ui_name(field);
 	struct field_name by_tip;
-	parse_field_name(name, where);
-	parse_field_name(tip, &by_tip);
+	parse_field_name(spec, name, where);
+	parse_field_name(spec, tip, &by_tip);
 	if (!where->has_role && by_tip.has_role) {
 		where->has_role = TRUE;
 		where->role = by_tip.role;
 		where->number = by_tip.number;
 	}
-	const char *label = known_label(where->label);
-	if (!label && (label = known_label(by_tip.label))) {
+	const char *label = known_label(spec, where->label);
+	if (!label && (label = known_label(spec, by_tip.label))) {
 		g_free(where->label);
 		where->label = g_strdup(label);
 		label = where->label;
@@ -201,14 +201,14 @@ static const char *field_place(PopplerFormField *field, struct field_name *where
 	return label;
 }
 
-static void add_field(PopplerFormField *field, GPtrArray *sections)
+static void add_field(const struct form_spec *spec, PopplerFormField *field, GPtrArray *sections)
 {
 	g_autofree char *raw = field_value(field);
 	g_autofree char *value = raw ? clean_value(raw) : NULL;
 	if (!value || !*value)
 		return;
 	struct field_name where;
-	const char *label = field_place(field, &where);
+	const char *label = field_place(spec, field, &where);
 	if (label) {
 		struct section *s = section_for(sections, &where);
 		g_string_append_printf(s->lines, "%c%s: %s\n", g_ascii_toupper(label[0]), label + 1, value);
@@ -218,7 +218,7 @@ static void add_field(PopplerFormField *field, GPtrArray *sections)
 
 /* The fields of the first pages, as form lines; TRUE if any section (a
  * nominee) came of them. */
-static gboolean read_fields(PopplerDocument *doc, int pages, GString *out)
+static gboolean read_fields(const struct form_spec *spec, PopplerDocument *doc, int pages, GString *out)
 {
 	g_autoptr(GPtrArray) sections = g_ptr_array_new_with_free_func((GDestroyNotify)section_free);
 	guint fields = 0;
@@ -227,7 +227,7 @@ static gboolean read_fields(PopplerDocument *doc, int pages, GString *out)
 		/* poppler lists a page's fields last to first */
 		GList *map = page ? g_list_reverse(poppler_page_get_form_field_mapping(page)) : NULL;
 		for (GList *l = map; l && fields++ < DOC_MAX_CELLS; l = l->next)
-			add_field(((PopplerFormFieldMapping *)l->data)->field, sections);
+			add_field(spec, ((PopplerFormFieldMapping *)l->data)->field, sections);
 		poppler_page_free_form_field_mapping(map);
 	}
 	gboolean nominee = FALSE;
@@ -237,7 +237,7 @@ static gboolean read_fields(PopplerDocument *doc, int pages, GString *out)
 			if (s->has_role != (pass == 1))
 				continue;
 			if (s->has_role) {
-				const char *role = s->role == ROLE_MENTOR ? "Mentor" : "Member";
+				const char *role = ((const struct form_role *)spec->roles->pdata[s->role])->label;
 				g_string_append_printf(out, s->number ? "%s %u\n" : "%s\n", role, s->number);
 				nominee = TRUE;
 			}
@@ -272,8 +272,10 @@ static enum doc_status open_error(const GError *error, char **detail)
 	return fail(DOC_UNREADABLE, detail, "damaged PDF");
 }
 
-enum doc_status doc_read_pdf(const guint8 *data, gsize len, GString *out, char **detail)
+enum doc_status doc_read_pdf(const guint8 *data, gsize len, const struct form_spec *spec, GString *out, char **detail)
 {
+	if (!spec)
+		spec = form_spec_builtin();
 	quiet_poppler();
 	g_autoptr(GBytes) bytes = g_bytes_new_static(data, len);
 	g_autoptr(GError) error = NULL;
@@ -282,7 +284,7 @@ enum doc_status doc_read_pdf(const guint8 *data, gsize len, GString *out, char *
 		return open_error(error, detail);
 	int pages = MIN(poppler_document_get_n_pages(doc), DOC_MAX_PAGES);
 	gsize start = out->len;
-	if (read_fields(doc, pages, out))
+	if (read_fields(spec, doc, pages, out))
 		return DOC_OK;
 	gboolean fields = out->len > start;
 	if (!read_text(doc, pages, out) && !fields)

@@ -46,20 +46,21 @@ static gboolean odf_type_is(struct doc_zip *z, const char *type)
 	return n == strlen(type) && memcmp(s, type, n) == 0;
 }
 
-static enum doc_status read_package(const guint8 *data, gsize len, GString *out, char **detail)
+static enum doc_status read_package(const guint8 *data, gsize len, const struct form_spec *spec, GString *out,
+				    char **detail)
 {
 	g_autoptr(doc_zip) z = NULL;
 	enum doc_status st = doc_zip_open(data, len, &z, detail);
 	if (st != DOC_OK)
 		return st;
 	if (odf_type_is(z, ODF_TEXT))
-		return doc_read_odt(z, out, detail);
+		return doc_read_odt(z, spec, out, detail);
 	if (odf_type_is(z, ODF_SHEET))
-		return doc_read_ods(z, out, detail);
+		return doc_read_ods(z, spec, out, detail);
 	if (doc_zip_has(z, "word/document.xml"))
-		return doc_read_docx(z, out, detail);
+		return doc_read_docx(z, spec, out, detail);
 	if (doc_zip_has(z, "xl/workbook.xml"))
-		return doc_read_xlsx(z, out, detail);
+		return doc_read_xlsx(z, spec, out, detail);
 	return fail(DOC_UNREADABLE, detail, "ZIP archive that is not a Word, Excel or OpenDocument file");
 }
 
@@ -79,22 +80,23 @@ static void cap_text(GString *out)
 	g_string_truncate(out, n);
 }
 
-static enum doc_status dispatch(const guint8 *data, gsize len, GString *out, char **detail)
+static enum doc_status dispatch(const guint8 *data, gsize len, const struct form_spec *spec, GString *out,
+				char **detail)
 {
 	if (is_pdf(data, len))
-		return doc_read_pdf(data, len, out, detail);
+		return doc_read_pdf(data, len, spec, out, detail);
 	if (starts_with(data, len, OLE2_MAGIC, 8))
-		return doc_read_xls(data, len, out, detail);
+		return doc_read_xls(data, len, spec, out, detail);
 	if (starts_with(data, len, "{\\rtf", 5))
 		return fail(DOC_UNSUPPORTED, detail, "RTF document");
 	if (starts_with(data, len, "PK\x03\x04", 4))
-		return read_package(data, len, out, detail);
+		return read_package(data, len, spec, out, detail);
 	return fail(DOC_UNREADABLE, detail, "not a PDF, Word, Excel or OpenDocument file");
 }
 
-enum doc_status doc_read(const guint8 *data, gsize len, GString *out, char **detail)
+enum doc_status doc_read(const guint8 *data, gsize len, const struct form_spec *spec, GString *out, char **detail)
 {
-	enum doc_status st = dispatch(data, len, out, detail);
+	enum doc_status st = dispatch(data, len, spec, out, detail);
 	cap_text(out);
 	return st;
 }

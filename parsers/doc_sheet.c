@@ -212,7 +212,8 @@ static void book_clear(struct book *b)
 	doc_table_free(b->table);
 }
 
-static enum doc_status read_sheets(struct doc_zip *z, struct book *b, GString *out, char **detail)
+static enum doc_status read_sheets(struct doc_zip *z, struct book *b, const struct form_spec *spec, GString *out,
+				   char **detail)
 {
 	enum doc_status st = book_part(z, "xl/workbook.xml", FALSE, workbook_event, b, detail);
 	if (st == DOC_OK)
@@ -223,7 +224,7 @@ static enum doc_status read_sheets(struct doc_zip *z, struct book *b, GString *o
 		const char *path = g_hash_table_lookup(b->targets, b->sheet_ids->pdata[i]);
 		if (!path || !doc_zip_has(z, path))
 			continue; /* a chart sheet, or a dangling reference */
-		b->table = doc_table_new(DOC_TABLE_SHEET);
+		b->table = doc_table_new(DOC_TABLE_SHEET, spec);
 		st = book_part(z, path, FALSE, sheet_event, b, detail);
 		if (st == DOC_OK) {
 			if (b->row_len)
@@ -235,7 +236,7 @@ static enum doc_status read_sheets(struct doc_zip *z, struct book *b, GString *o
 	return st;
 }
 
-enum doc_status doc_read_xlsx(struct doc_zip *z, GString *out, char **detail)
+enum doc_status doc_read_xlsx(struct doc_zip *z, const struct form_spec *spec, GString *out, char **detail)
 {
 	struct book b = {
 		.sheet_ids = g_ptr_array_new_with_free_func(g_free),
@@ -243,7 +244,7 @@ enum doc_status doc_read_xlsx(struct doc_zip *z, GString *out, char **detail)
 		.strings = g_ptr_array_new_with_free_func(g_free),
 		.text = g_string_new(NULL),
 	};
-	enum doc_status st = read_sheets(z, &b, out, detail);
+	enum doc_status st = read_sheets(z, &b, spec, out, detail);
 	book_clear(&b);
 	return st;
 }

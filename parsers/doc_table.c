@@ -1,6 +1,7 @@
 /* doc_table: tables into the form's language (rules in doc_table.h). The
- * labels are form.c's own, through form_column_kind() and
- * form_role_value(), so a table and a typed form read alike. */
+ * labels are those of the spec the table was made with, through form.c's
+ * form_column_kind_spec() and form_role_value_spec(), so a table and a
+ * typed form read alike. */
 #include "doc_table.h"
 
 #include <math.h>
@@ -14,9 +15,10 @@
 
 struct doc_table {
 	guint flags;
-	GPtrArray *rows; /* of GPtrArray of char *, cleaned */
-	gsize bytes;	 /* cell text kept, in all */
-	gboolean full;	 /* DOC_MAX_ROWS reached: later rows are ignored */
+	const struct form_spec *spec; /* borrowed */
+	GPtrArray *rows;	      /* of GPtrArray of char *, cleaned */
+	gsize bytes;		      /* cell text kept, in all */
+	gboolean full;		      /* DOC_MAX_ROWS reached: later rows are ignored */
 };
 
 /* Valid UTF-8, control characters and blank runs made one space (one tab
@@ -86,10 +88,11 @@ char *doc_number_text(const char *value)
 	return g_strdup(g_ascii_formatd(buf, sizeof buf, "%.15g", x));
 }
 
-struct doc_table *doc_table_new(guint flags)
+struct doc_table *doc_table_new(guint flags, const struct form_spec *spec)
 {
 	struct doc_table *t = g_new0(struct doc_table, 1);
 	t->flags = flags;
+	t->spec = spec ? spec : form_spec_builtin();
 	t->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
 	return t;
 }
@@ -158,32 +161,41 @@ static void plain_row(GString *out, const GPtrArray *row)
 	}
 }
 
-/* Whether `row` is a header: a role column, and a name or email column. */
-static gboolean is_header(const GPtrArray *row)
+/* Whether `row` is a header: a name or email column, and a role column
+ * (a programme of one role: or another column the form knows). */
+static gboolean is_header(const struct doc_table *t, const GPtrArray *row)
 {
 	gboolean role = FALSE, who = FALSE;
+	guint known = 0;
 	for (guint c = 0; c < row->len; c++) {
-		enum form_column k = form_column_kind(row->pdata[c]);
+		enum form_column k = form_column_kind_spec(t->spec, row->pdata[c]);
 		role = role || k == FORM_COLUMN_ROLE;
 		who = who || k == FORM_COLUMN_NAME || k == FORM_COLUMN_EMAIL;
+		known += k == FORM_COLUMN_NAME || k == FORM_COLUMN_EMAIL || k == FORM_COLUMN_FIELD;
 	}
-	return role && who;
+	return who && (role || (t->spec->roles->len == 1 && known >= 2));
 }
 
 /* A row under the header: a section if a role column names a role. A
  * label such as "Role" is both a role column and the job title: the
  * first role column that holds a role word is the role, the others are
- * fields. */
-static void section_row(GString *out, const GPtrArray *header, const guint8 *role_cols, const GPtrArray *row)
+ * fields. In a programme of one role, a row without a role word is that
+ * role's when it has a name or an email. */
+static void section_row(const struct doc_table *t, GString *out, const GPtrArray *header, const guint8 *kinds,
+			const GPtrArray *row)
 {
 	enum nominee_role role = ROLE_MEMBER;
 	guint role_col = G_MAXUINT;
 	for (guint c = 0; c < header->len && c < row->len && role_col == G_MAXUINT; c++)
-		if (role_cols[c] && form_role_value(row->pdata[c], &role))
+		if (kinds[c] == FORM_COLUMN_ROLE && form_role_value_spec(t->spec, row->pdata[c], &role))
 			role_col = c;
-	if (role_col == G_MAXUINT)
+	gboolean who = FALSE;
+	for (guint c = 0; c < header->len && c < row->len && !who; c++)
+		who = (kinds[c] == FORM_COLUMN_NAME || kinds[c] == FORM_COLUMN_EMAIL) && *(const char *)row->pdata[c];
+	if (role_col == G_MAXUINT && !(t->spec->roles->len == 1 && who))
 		return;
-	doc_text_line(out, role == ROLE_MENTOR ? "Mentor" : "Member", -1);
+	const struct form_role *r = t->spec->roles->pdata[role];
+	doc_text_line(out, r->label, -1);
 	for (guint c = 0; c < row->len && c < header->len; c++) {
 		const char *label = header->pdata[c], *value = row->pdata[c];
 		if (c != role_col && *label && *value)
@@ -195,7 +207,7 @@ void doc_table_emit(const struct doc_table *t, GString *out)
 {
 	guint header = G_MAXUINT;
 	for (guint r = 0; r < t->rows->len && r < TABLE_HEADER_ROWS && header == G_MAXUINT; r++)
-		if (is_header(t->rows->pdata[r]))
+		if (is_header(t, t->rows->pdata[r]))
 			header = r;
 	if (header == G_MAXUINT) {
 		if (t->flags & DOC_TABLE_SHEET)
@@ -207,9 +219,9 @@ void doc_table_emit(const struct doc_table *t, GString *out)
 	for (guint r = 0; r < header; r++)
 		plain_row(out, t->rows->pdata[r]);
 	const GPtrArray *head = t->rows->pdata[header];
-	guint8 role_cols[DOC_MAX_COLUMNS] = { 0 };
+	guint8 kinds[DOC_MAX_COLUMNS] = { 0 };
 	for (guint c = 0; c < head->len; c++)
-		role_cols[c] = form_column_kind(cell_at(head, c)) == FORM_COLUMN_ROLE;
+		kinds[c] = form_column_kind_spec(t->spec, cell_at(head, c));
 	for (guint r = header + 1; r < t->rows->len; r++)
-		section_row(out, head, role_cols, t->rows->pdata[r]);
+		section_row(t, out, head, kinds, t->rows->pdata[r]);
 }

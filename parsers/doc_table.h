@@ -1,6 +1,8 @@
 /* doc_table: turns a table (a Word or OpenDocument table, a worksheet)
  * into lines of the form's language, so that every rule of the form
- * reader applies to documents unchanged. Uses form.c's labels.
+ * reader applies to documents unchanged. Follows a form spec (the
+ * programme's roles and field labels; the built-in one when none is
+ * given), through form.c's column kinds.
  *
  * Rules:
  *  - Cells are trimmed, line breaks and runs of blanks made one space,
@@ -8,11 +10,20 @@
  *    rule below. Rows past DOC_MAX_ROWS and cells past DOC_MAX_COLUMNS
  *    are ignored.
  *  - The header row is the first row, among the first 50, that has a
- *    role column ("Member or mentor", "Role", "Type", ...) and a name or
- *    email column. Each later row whose role cell says member, mentee or
- *    mentor becomes a section: a line "Member" or "Mentor", then one line
- *    "Label: value" for each other non-empty cell under a labelled column.
- *    Later rows without a role (notes, totals) are left out.
+ *    name or email column and a role column ("Member or mentor", "Role",
+ *    "Type", or the spec's two roles joined: "Mentee or mentor"). Each
+ *    later row whose role cell names one of the spec's roles becomes a
+ *    section: a line with that role's label ("Member", "Mentor"), then
+ *    one line "Label: value" for each other non-empty cell under a
+ *    labelled column. Later rows without a role (notes, totals) are left
+ *    out.
+ *  - A spec of one role ("Nominee") needs no role column: a row with a
+ *    name or email column and at least one more column the spec knows
+ *    ("Name | Email", "Name | Citation") is a header too, and each later
+ *    row that has a name or an email (or a role cell naming the role) is
+ *    a section of that role. A two-column "Label | value" table does not
+ *    look like that, so the blank form's tables still follow the line
+ *    rule.
  *  - Rows above the header, and every row of a table without one, follow
  *    the line rule: one cell is its text ("Member 1"), two are
  *    "Label: value", more are joined with " | ".
@@ -23,13 +34,17 @@
 
 #include <glib.h>
 
+#include "form_spec.h"
+
 enum doc_table_flags {
 	DOC_TABLE_SHEET = 1 << 0,
 };
 
 struct doc_table;
 
-struct doc_table *doc_table_new(guint flags);
+/* `spec` (borrowed, outliving the table): the programme's form; NULL for
+ * the built-in one. */
+struct doc_table *doc_table_new(guint flags, const struct form_spec *spec);
 void doc_table_free(struct doc_table *t);
 /* Start a new row; later cells go into it. */
 void doc_table_row(struct doc_table *t);

@@ -80,13 +80,14 @@ static enum doc_status word_event(struct doc_xml *x, enum doc_xml_event ev, void
 }
 
 /* One part of the document (the body, a header) into lines. */
-static enum doc_status word_part(struct doc_zip *z, const char *path, GString *out, char **detail)
+static enum doc_status word_part(struct doc_zip *z, const char *path, const struct form_spec *spec, GString *out,
+				 char **detail)
 {
 	g_autoptr(GBytes) bytes = NULL;
 	enum doc_status st = doc_zip_read(z, path, &bytes, detail);
 	if (st != DOC_OK)
 		return st;
-	g_autoptr(doc_flow) f = doc_flow_new(out, 0);
+	g_autoptr(doc_flow) f = doc_flow_new(out, 0, spec);
 	struct word w = { .flow = f };
 	st = doc_xml_walk(bytes, path, word_event, &w, detail);
 	if (st == DOC_OK)
@@ -94,7 +95,7 @@ static enum doc_status word_part(struct doc_zip *z, const char *path, GString *o
 	return st;
 }
 
-enum doc_status doc_read_docx(struct doc_zip *z, GString *out, char **detail)
+enum doc_status doc_read_docx(struct doc_zip *z, const struct form_spec *spec, GString *out, char **detail)
 {
 	g_autoptr(GPtrArray) parts = doc_zip_list(z, "word");
 	for (guint i = 0; i < parts->len; i++) {
@@ -102,9 +103,9 @@ enum doc_status doc_read_docx(struct doc_zip *z, GString *out, char **detail)
 		if (!g_str_has_prefix(name, "header") || !g_str_has_suffix(name, ".xml"))
 			continue;
 		g_autofree char *path = g_strconcat("word/", name, NULL);
-		enum doc_status st = word_part(z, path, out, detail);
+		enum doc_status st = word_part(z, path, spec, out, detail);
 		if (st != DOC_OK)
 			return st;
 	}
-	return word_part(z, "word/document.xml", out, detail);
+	return word_part(z, "word/document.xml", spec, out, detail);
 }

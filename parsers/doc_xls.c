@@ -67,7 +67,8 @@ static char *cell_text(const FreeXL_CellValue *v)
 }
 
 /* The active worksheet into `out`; *cells counts toward DOC_MAX_CELLS. */
-static enum doc_status read_sheet(const void *xls, guint *cells, GString *out, char **detail)
+static enum doc_status read_sheet(const void *xls, guint *cells, const struct form_spec *spec, GString *out,
+				  char **detail)
 {
 	unsigned int rows = 0;
 	unsigned short cols = 0;
@@ -75,7 +76,7 @@ static enum doc_status read_sheet(const void *xls, guint *cells, GString *out, c
 		return fail(DOC_UNREADABLE, detail, g_strdup("damaged worksheet"));
 	rows = MIN(rows, (unsigned)DOC_MAX_ROWS);
 	cols = MIN(cols, (unsigned short)DOC_MAX_COLUMNS);
-	g_autoptr(doc_table) t = doc_table_new(DOC_TABLE_SHEET);
+	g_autoptr(doc_table) t = doc_table_new(DOC_TABLE_SHEET, spec);
 	for (unsigned r = 0; r < rows; r++) {
 		doc_table_row(t);
 		for (unsigned short c = 0; c < cols; c++) {
@@ -92,7 +93,7 @@ static enum doc_status read_sheet(const void *xls, guint *cells, GString *out, c
 	return DOC_OK;
 }
 
-static enum doc_status read_workbook(const void *xls, GString *out, char **detail)
+static enum doc_status read_workbook(const void *xls, const struct form_spec *spec, GString *out, char **detail)
 {
 	unsigned int protection = FREEXL_BIFF_PLAIN, sheets = 0;
 	if (freexl_get_info(xls, FREEXL_BIFF_PASSWORD, &protection) == FREEXL_OK && protection != FREEXL_BIFF_PLAIN)
@@ -103,14 +104,14 @@ static enum doc_status read_workbook(const void *xls, GString *out, char **detai
 	for (unsigned i = 0; i < MIN(sheets, (unsigned)DOC_MAX_SHEETS); i++) {
 		if (freexl_select_active_worksheet(xls, (unsigned short)i) != FREEXL_OK)
 			return fail(DOC_UNREADABLE, detail, g_strdup("damaged Excel workbook"));
-		enum doc_status st = read_sheet(xls, &cells, out, detail);
+		enum doc_status st = read_sheet(xls, &cells, spec, out, detail);
 		if (st != DOC_OK)
 			return st;
 	}
 	return DOC_OK;
 }
 
-enum doc_status doc_read_xls(const guint8 *data, gsize len, GString *out, char **detail)
+enum doc_status doc_read_xls(const guint8 *data, gsize len, const struct form_spec *spec, GString *out, char **detail)
 {
 	g_autoptr(GBytes) book = NULL;
 	enum doc_status st = doc_ole_workbook(data, len, &book, detail);
@@ -125,7 +126,7 @@ enum doc_status doc_read_xls(const guint8 *data, gsize len, GString *out, char *
 	const void *xls = NULL;
 	int rc = freexl_open(path, &xls);
 	if (rc == FREEXL_OK)
-		st = read_workbook(xls, out, detail);
+		st = read_workbook(xls, spec, out, detail);
 	else if (rc == FREEXL_INSUFFICIENT_MEMORY)
 		st = fail(DOC_TOO_COMPLEX, detail, g_strdup("Excel workbook too large to open"));
 	else

@@ -34,6 +34,13 @@ enum doc_status doc_status_from_exit(int code);
 #define DOC_MAX_DETAIL 200
 char *doc_detail_clean(char *detail);
 
+/* nomd-reader --spec: standard input starts with the programme's form
+ * (form_spec_to_text, at most FORM_SPEC_MAX_TEXT bytes) framed as its
+ * length in decimal digits and "\n"; the document (or, with --make-form,
+ * the blank form's text) follows. Without it the built-in form is used. */
+#define DOC_SPEC_OPTION "--spec"
+#define DOC_SPEC_MAX_DIGITS 8
+
 /* Caps, applied by the reader before and while it works. */
 #define DOC_MAX_INPUT (8 * 1024 * 1024)	    /* bytes of one document */
 #define DOC_MAX_MEMBERS 2000		    /* entries in a ZIP archive */

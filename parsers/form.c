@@ -680,7 +680,17 @@ gboolean form_role_value(const char *v, enum nominee_role *role)
 	return role_value(form_spec_builtin(), v, role);
 }
 
+gboolean form_role_value_spec(const struct form_spec *spec, const char *v, enum nominee_role *role)
+{
+	return role_value(spec, v, role);
+}
+
 enum form_column form_column_kind(const char *label)
+{
+	return form_column_kind_spec(form_spec_builtin(), label);
+}
+
+enum form_column form_column_kind_spec(const struct form_spec *spec, const char *label)
 {
 	g_autofree char *plain = strip_emphasis(label ? label : "");
 	g_autofree char *clean = clean_value(plain);
@@ -691,7 +701,10 @@ enum form_column form_column_kind(const char *label)
 	for (size_t i = 0; i < G_N_ELEMENTS(role_columns); i++)
 		if (strcmp(folded, role_columns[i]) == 0)
 			return FORM_COLUMN_ROLE;
-	struct label l = lookup_label(form_spec_builtin(), folded);
+	g_autofree char *words = form_spec_fold(folded);
+	if (form_spec_role_column(spec, words))
+		return FORM_COLUMN_ROLE;
+	struct label l = lookup_label(spec, folded);
 	if (!l.field)
 		return l.organisation ? FORM_COLUMN_FIELD : FORM_COLUMN_OTHER;
 	return l.field->slot == SLOT_NAME    ? FORM_COLUMN_NAME

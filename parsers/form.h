@@ -87,8 +87,12 @@ void form_merge(struct form *into, struct form *from);
  * name, the email, another field the form knows, or none of these. */
 enum form_column { FORM_COLUMN_OTHER, FORM_COLUMN_ROLE, FORM_COLUMN_NAME, FORM_COLUMN_EMAIL, FORM_COLUMN_FIELD };
 enum form_column form_column_kind(const char *label);
+/* The same with a programme's roles and fields: its own labels, and a
+ * column naming both its roles ("Mentee or mentor") says the role. */
+enum form_column form_column_kind_spec(const struct form_spec *spec, const char *label);
 /* The role a cell names ("Mentor", " mentee "): TRUE and *role. */
 gboolean form_role_value(const char *value, enum nominee_role *role);
+gboolean form_role_value_spec(const struct form_spec *spec, const char *value, enum nominee_role *role);
 
 typedef struct form form;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(form, form_free)

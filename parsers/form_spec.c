@@ -401,3 +401,145 @@ const struct form_spec *form_spec_builtin(void)
 	static GOnce once = G_ONCE_INIT;
 	return g_once(&once, build_builtin, NULL);
 }
+
+gboolean form_spec_role_column(const struct form_spec *s, const char *folded)
+{
+	if (s->roles->len != 2)
+		return FALSE;
+	const char *sep = strstr(folded, " or ");
+	gsize skip = 4;
+	if (!sep) {
+		sep = strchr(folded, '/');
+		skip = 1;
+	}
+	if (!sep)
+		return FALSE;
+	g_autofree char *a = g_strstrip(g_strndup(folded, sep - folded));
+	g_autofree char *b = g_strstrip(g_strdup(sep + skip));
+	int ra = role_index(s, a), rb = role_index(s, b);
+	return ra >= 0 && rb >= 0 && ra != rb;
+}
+
+/* --- The spec as text, for nomd-reader. --- */
+
+#define TEXT_GROUP "spec"
+#define TEXT_VERSION 1
+
+/* Elements `from`.. of an array of strings as a key's list, if any. */
+static void set_list(GKeyFile *k, const char *group, const char *key, const GPtrArray *a, guint from)
+{
+	if (a && a->len > from)
+		g_key_file_set_string_list(k, group, key, (const char *const *)a->pdata + from, a->len - from);
+}
+
+char *form_spec_to_text(const struct form_spec *s, gsize *len, GError **error)
+{
+	g_autoptr(GKeyFile) k = g_key_file_new();
+	g_key_file_set_integer(k, TEXT_GROUP, "version", TEXT_VERSION);
+	for (guint i = 0; i < s->roles->len; i++) {
+		const struct form_role *r = s->roles->pdata[i];
+		g_autofree char *group = g_strconcat("role ", r->id, NULL);
+		g_key_file_set_string(k, group, "label", r->label);
+		/* words[0] is the label, folded: the reader folds it again. */
+		set_list(k, group, "synonyms", r->words, 1);
+	}
+	for (guint i = 0; i < s->fields->len; i++) {
+		const struct form_field *f = s->fields->pdata[i];
+		g_autofree char *group = g_strconcat("field ", f->id, NULL);
+		g_key_file_set_string(k, group, "label", f->label);
+		g_key_file_set_string(k, group, "type", form_field_type_name(f->type));
+		set_list(k, group, "synonyms", f->labels, 1);
+		set_list(k, group, "choices", f->choices, 0);
+		if (f->max_words)
+			g_key_file_set_integer(k, group, "max_words", (gint)f->max_words);
+		if (f->required)
+			g_key_file_set_boolean(k, group, "required", TRUE);
+	}
+	gsize n = 0;
+	g_autofree char *text = g_key_file_to_data(k, &n, NULL);
+	if (n > FORM_SPEC_MAX_TEXT) {
+		g_set_error(error, SPEC_ERROR, 0, "the form's definition takes %zu bytes as text, over %d", n,
+			    FORM_SPEC_MAX_TEXT);
+		return NULL;
+	}
+	if (len)
+		*len = n;
+	return g_steal_pointer(&text);
+}
+
+/* A key's list as a NULL-terminated vector, or NULL when it is absent. */
+static char **get_list(GKeyFile *k, const char *group, const char *key)
+{
+	return g_key_file_has_key(k, group, key, NULL) ? g_key_file_get_string_list(k, group, key, NULL, NULL) : NULL;
+}
+
+static gboolean role_from_text(GKeyFile *k, const char *group, struct form_spec *s, GError **error)
+{
+	g_autofree char *label = g_key_file_get_string(k, group, "label", error);
+	g_auto(GStrv) synonyms = get_list(k, group, "synonyms");
+	return label && form_spec_add_role(s, group + strlen("role "), label, (const char *const *)synonyms, error);
+}
+
+static gboolean field_from_text(GKeyFile *k, const char *group, struct form_spec *s, GError **error)
+{
+	const char *id = group + strlen("field ");
+	g_autofree char *label = g_key_file_get_string(k, group, "label", error);
+	if (!label)
+		return FALSE;
+	g_autofree char *type_name = g_key_file_get_string(k, group, "type", NULL);
+	enum form_field_type type;
+	if (!form_field_type_parse(type_name, &type)) {
+		g_set_error(error, SPEC_ERROR, 0, "field %s: no type", id);
+		return FALSE;
+	}
+	gint64 words =
+		g_key_file_has_key(k, group, "max_words", NULL) ? g_key_file_get_int64(k, group, "max_words", NULL) : 0;
+	if (words < 0 || words > FORM_MAX_WORDS) {
+		g_set_error(error, SPEC_ERROR, 0, "field %s: max_words out of range", id);
+		return FALSE;
+	}
+	g_auto(GStrv) synonyms = get_list(k, group, "synonyms");
+	g_auto(GStrv) choices = get_list(k, group, "choices");
+	if (!form_spec_add_field(s, id, type, label, (const char *const *)synonyms, (const char *const *)choices,
+				 (guint)words, error))
+		return FALSE;
+	if (g_key_file_get_boolean(k, group, "required", NULL))
+		form_spec_require(s, id);
+	return TRUE;
+}
+
+struct form_spec *form_spec_from_text(const char *text, gsize len, GError **error)
+{
+	if (len > FORM_SPEC_MAX_TEXT || !g_utf8_validate(text, len, NULL) || memchr(text, '\0', len)) {
+		g_set_error(error, SPEC_ERROR, 0, "the form's definition is not text of at most %d bytes",
+			    FORM_SPEC_MAX_TEXT);
+		return NULL;
+	}
+	g_autoptr(GKeyFile) k = g_key_file_new();
+	if (!g_key_file_load_from_data(k, text, len, G_KEY_FILE_NONE, error))
+		return NULL;
+	if (!g_key_file_has_key(k, TEXT_GROUP, "version", NULL) ||
+	    g_key_file_get_integer(k, TEXT_GROUP, "version", NULL) != TEXT_VERSION) {
+		g_set_error(error, SPEC_ERROR, 0, "the form's definition is not version %d", TEXT_VERSION);
+		return NULL;
+	}
+	g_autoptr(form_spec) s = form_spec_new();
+	g_auto(GStrv) groups = g_key_file_get_groups(k, NULL);
+	for (gsize i = 0; groups[i]; i++) {
+		const char *g = groups[i];
+		gboolean ok = TRUE;
+		if (g_str_has_prefix(g, "role "))
+			ok = role_from_text(k, g, s, error);
+		else if (g_str_has_prefix(g, "field "))
+			ok = field_from_text(k, g, s, error);
+		else if (strcmp(g, TEXT_GROUP) != 0) {
+			g_set_error(error, SPEC_ERROR, 0, "the form's definition has an unknown part");
+			ok = FALSE;
+		}
+		if (!ok)
+			return NULL;
+	}
+	if (!form_spec_finish(s, error))
+		return NULL;
+	return g_steal_pointer(&s);
+}

@@ -107,6 +107,21 @@ int form_spec_role(const struct form_spec *s, const char *word, gsize n);
  * or NULL. */
 const char *form_spec_choice(const struct form_field *f, const char *value);
 
+/* Whether a folded column label names both roles of a two-role spec,
+ * "mentee or mentor", "member/mentor": a column that says which role. */
+gboolean form_spec_role_column(const struct form_spec *s, const char *folded);
+
+/* The spec as text, for nomd-reader (which cannot read the
+ * configuration): a GKeyFile, a group "spec" with version=1, then a group
+ * "role ID" per role and "field ID" per field in order (label, synonyms
+ * folded, type, choices, max_words, required). At most
+ * FORM_SPEC_MAX_TEXT bytes; NULL with `error` past that. */
+#define FORM_SPEC_MAX_TEXT (256 * 1024)
+char *form_spec_to_text(const struct form_spec *s, gsize *len, GError **error);
+/* The spec `form_spec_to_text` wrote, checked as a configuration's is
+ * (roles, labels, types, caps); NULL with `error` when it is not one. */
+struct form_spec *form_spec_from_text(const char *text, gsize len, GError **error);
+
 typedef struct form_spec form_spec;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(form_spec, form_spec_free)
 

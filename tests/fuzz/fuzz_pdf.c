@@ -18,13 +18,14 @@
 
 #include "../../parsers/doc_read.h"
 
-typedef enum doc_status (*reader_fn)(const guint8 *data, gsize len, GString *out, char **detail);
+typedef enum doc_status (*reader_fn)(const guint8 *data, gsize len, const struct form_spec *spec, GString *out,
+				     char **detail);
 
 static void check(const char *what, reader_fn fn, const guint8 *data, size_t size, gboolean capped)
 {
 	g_autoptr(GString) out = g_string_new(NULL);
 	char *detail = NULL;
-	enum doc_status st = fn(data, size, out, &detail);
+	enum doc_status st = fn(data, size, NULL, out, &detail);
 	CHECK((unsigned)st < DOC_STATUS_COUNT && st != DOC_TOO_LARGE, "%s: status %d", what, (int)st);
 	if (st == DOC_OK) {
 		CHECK(g_utf8_validate(out->str, out->len, NULL), "%s: text is not valid UTF-8", what);

@@ -33,7 +33,7 @@ static int dump_text(const char *format)
 {
 	static const struct {
 		const char *name;
-		enum doc_status (*read)(struct doc_zip *, GString *, char **);
+		enum doc_status (*read)(struct doc_zip *, const struct form_spec *, GString *, char **);
 	} readers[] = {
 		{ "docx", doc_read_docx }, { "odt", doc_read_odt }, { "xlsx", doc_read_xlsx }, { "ods", doc_read_ods }
 	};
@@ -42,7 +42,7 @@ static int dump_text(const char *format)
 	g_autofree char *detail = NULL;
 	enum doc_status st = DOC_UNREADABLE;
 	if (strcmp(format, "auto") == 0) {
-		st = doc_read(in->data, in->len, out, &detail);
+		st = doc_read(in->data, in->len, NULL, out, &detail);
 	} else {
 		size_t i = 0;
 		while (i < G_N_ELEMENTS(readers) && strcmp(format, readers[i].name) != 0)
@@ -52,7 +52,7 @@ static int dump_text(const char *format)
 		g_autoptr(doc_zip) z = NULL;
 		st = doc_zip_open(in->data, in->len, &z, &detail);
 		if (st == DOC_OK)
-			st = readers[i].read(z, out, &detail);
+			st = readers[i].read(z, NULL, out, &detail);
 	}
 	if (st != DOC_OK) {
 		fprintf(stderr, "%s: %s\n", doc_status_name(st), detail ? detail : "");

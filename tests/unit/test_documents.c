@@ -156,7 +156,8 @@ static void test_collect(void)
 	}
 }
 
-static struct nomd_config *load_cfg(const char *reader, int timeout, int memory)
+/* `extra`: more configuration, e.g. a programme's own fields. */
+static struct nomd_config *load_cfg_with(const char *reader, int timeout, int memory, const char *extra)
 {
 	g_autofree char *path = g_build_filename(tmp, "t.conf", NULL);
 	g_autofree char *text =
@@ -164,14 +165,19 @@ static struct nomd_config *load_cfg(const char *reader, int timeout, int memory)
 				"smtp = { url = \"smtp://h\"; from = \"team@example.org\"; };\n"
 				"documents = { reader = \"%s\"; timeout = %d; memory_limit = %d; cpu_seconds = 2; };\n"
 				"organisations = ( { id = \"fife\"; name = \"Fife Council\"; nominators = [ "
-				"\"ce@fife.example\" ]; } );\n",
-				reader, timeout, memory);
+				"\"ce@fife.example\" ]; } );\n%s",
+				reader, timeout, memory, extra);
 	g_file_set_contents(path, text, -1, NULL);
 	struct nomd_config *cfg = NULL;
 	g_autoptr(GError) error = NULL;
 	if (!config_load(path, &cfg, &error))
 		printf("# %s\n", error->message);
 	return cfg;
+}
+
+static struct nomd_config *load_cfg(const char *reader, int timeout, int memory)
+{
+	return load_cfg_with(reader, timeout, memory, "");
 }
 
 static char *script(const char *name, const char *body)
@@ -339,6 +345,50 @@ static void test_docread(void)
 	}
 }
 
+#define OWN_FIELDS                                                                                                     \
+	"programme = { name = \"Awards\"; fields = ( { id = \"citation\"; label = \"Citation\"; type = \"long\"; "     \
+	"max_words = 30; } ); };\n"
+
+/* What a programme with its own fields hands the reader: --spec and its
+ * definition framed ahead of the document; the built-in one neither. */
+static void test_spec_frame(void)
+{
+	g_autofree char *echo = script("echo-reader", "printf '%s\\n' \"$*\"; cat");
+	g_autoptr(nomd_config) own = load_cfg_with(echo, 10, 64, OWN_FIELDS);
+	g_autoptr(nomd_config) plain = load_cfg(echo, 10, 64);
+	if (!own || !plain)
+		return;
+	gsize len = 0;
+	g_autofree char *spec = form_spec_to_text(own->form, &len, NULL);
+	g_autofree char *framed = g_strdup_printf("--spec\n%zu\n%s%%PDF-", len, spec);
+	struct mime_document d = { .filename = "f.pdf", .data = g_bytes_new("%PDF-", 5) };
+	g_autofree char *text = NULL;
+	ok(docread_run(own, &d, &text, NULL) && d.status == DOC_OK, "the reader runs with the programme's form");
+	is_str(text, framed, "--spec, then the definition framed by its length, then the document");
+	g_free(d.detail);
+	g_clear_pointer(&text, g_free);
+	d.settled = FALSE;
+	ok(docread_run(plain, &d, &text, NULL) && g_strcmp0(text, "\n%PDF-") == 0,
+	   "the built-in programme's reader gets no argument and the document alone");
+	g_free(d.detail);
+	g_bytes_unref(d.data);
+
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) form = docread_make_form(own, "Member 1\nCitation:\n", 5, &error);
+	g_autofree char *want =
+		g_strdup_printf("--make-form --sections 5 --spec\n%zu\n%sMember 1\nCitation:\n", len, spec);
+	gsize n = 0;
+	const char *got = form ? g_bytes_get_data(form, &n) : "";
+	ok(form && n == strlen(want) && memcmp(got, want, n) == 0,
+	   "--make-form: the sections, the definition, the text");
+	g_autofree char *failing = script("failing-reader", "cat >/dev/null; echo 'no room' >&2; exit 70");
+	g_autoptr(nomd_config) bad = load_cfg_with(failing, 10, 64, OWN_FIELDS);
+	g_clear_error(&error);
+	g_autoptr(GBytes) none = bad ? docread_make_form(bad, "Member 1\n", 5, &error) : NULL;
+	ok(!none && error && strstr(error->message, "exit status 70: no room"),
+	   "a reader that fails to make the form: an error saying so (%s)", error ? error->message : "none");
+}
+
 static void test_reply(void)
 {
 	g_autoptr(nomd_config) cfg = load_cfg("/bin/false", 10, 64);
@@ -389,6 +439,7 @@ int main(void)
 	tmp = g_dir_make_tmp("nomd-documents-XXXXXX", NULL);
 	test_collect();
 	test_docread();
+	test_spec_frame();
 	test_reply();
 	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
