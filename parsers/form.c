@@ -148,14 +148,7 @@ static gboolean role_label(const struct form_spec *spec, const char *folded)
 	for (size_t i = 0; i < G_N_ELEMENTS(role_columns); i++)
 		if (strcmp(folded, role_columns[i]) == 0)
 			return TRUE;
-	if (spec->roles->len != 2)
-		return FALSE;
-	const struct form_role *a = spec->roles->pdata[0], *b = spec->roles->pdata[1];
-	g_autofree char *la = form_spec_fold(a->label), *lb = form_spec_fold(b->label);
-	g_autofree char *or1 = g_strdup_printf("%s or %s", la, lb), *or2 = g_strdup_printf("%s or %s", lb, la);
-	g_autofree char *sl1 = g_strdup_printf("%s/%s", la, lb), *sl2 = g_strdup_printf("%s/%s", lb, la);
-	return strcmp(folded, or1) == 0 || strcmp(folded, or2) == 0 || strcmp(folded, sl1) == 0 ||
-	       strcmp(folded, sl2) == 0;
+	return form_spec_role_column(spec, folded);
 }
 
 static gboolean role_line(const struct form_spec *spec, const char *label, const char *value, enum nominee_role *role);
@@ -173,24 +166,21 @@ static int section_role(const struct form_spec *spec, const char *line)
 	while (end > p && strchr(trim, end[-1]))
 		end--;
 	*end = '\0';
-	const char *w = p;
-	/* A role word may be any language's letters ("Màthair"). */
-	while (*p && g_unichar_isalpha(g_utf8_get_char_validated(p, -1)))
-		p = g_utf8_next_char(p);
-	int role = form_spec_role(spec, w, p - w);
-	if (role < 0)
-		return -1;
-	while (*p == ' ' || *p == '\t' || *p == '#' || *p == '(' || *p == ')' || *p == '[' || *p == ']')
-		p++;
-	if (g_ascii_strncasecmp(p, "no.", 3) == 0)
-		p += 3;
-	while (*p == ' ')
-		p++;
-	while (g_ascii_isdigit(*p))
-		p++;
-	while (*p == ' ' || *p == ')' || *p == ']')
-		p++;
-	return *p == '\0' ? role : -1;
+	/* The number after the role word: "2", "#2", "(2)", "No. 2". */
+	while (end > p && (g_ascii_isdigit(end[-1]) || strchr(" \t#()[]", end[-1])))
+		end--;
+	if (end - p >= 3 && g_ascii_strncasecmp(end - 3, "no.", 3) == 0 && (end - p == 3 || end[-4] == ' '))
+		end -= 3;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	/* A role word may be several words, in any language's letters
+	 * ("Young person", "Màthair"). */
+	for (const char *c = p; c < end; c = g_utf8_next_char(c)) {
+		gunichar u = g_utf8_get_char_validated(c, end - c);
+		if (u == (gunichar)-1 || u == (gunichar)-2 || !(g_unichar_isalpha(u) || u == ' ' || u == '-'))
+			return -1;
+	}
+	return end > p ? form_spec_role(spec, p, end - p) : -1;
 }
 
 static int parse_years(const char *v)
@@ -739,11 +729,14 @@ void form_add_rows_spec(struct form *f, GPtrArray *rows, const struct form_spec 
 		enum nominee_role role = ROLE_MEMBER;
 		gboolean have_role = FALSE;
 		const char *role_key = NULL;
-		for (size_t i = 0; i < G_N_ELEMENTS(role_columns) && !have_role; i++) {
-			const char *v = g_hash_table_lookup(row, role_columns[i]);
-			if (v && role_value(spec, v, &role)) {
+		GHashTableIter ri;
+		gpointer rk, rv;
+		g_hash_table_iter_init(&ri, row);
+		while (!have_role && g_hash_table_iter_next(&ri, &rk, &rv)) {
+			g_autofree char *folded = form_spec_fold(rk);
+			if (rv && role_label(spec, folded) && role_value(spec, rv, &role)) {
 				have_role = TRUE;
-				role_key = role_columns[i];
+				role_key = rk;
 			}
 		}
 		/* Without a role a row is not a nomination (a notes row, a

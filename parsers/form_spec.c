@@ -436,6 +436,8 @@ char *form_spec_to_text(const struct form_spec *s, gsize *len, GError **error)
 {
 	g_autoptr(GKeyFile) k = g_key_file_new();
 	g_key_file_set_integer(k, TEXT_GROUP, "version", TEXT_VERSION);
+	if (s->unsectioned)
+		g_key_file_set_boolean(k, TEXT_GROUP, "unsectioned", TRUE);
 	for (guint i = 0; i < s->roles->len; i++) {
 		const struct form_role *r = s->roles->pdata[i];
 		g_autofree char *group = g_strconcat("role ", r->id, NULL);
@@ -541,5 +543,6 @@ struct form_spec *form_spec_from_text(const char *text, gsize len, GError **erro
 	}
 	if (!form_spec_finish(s, error))
 		return NULL;
+	s->unsectioned = g_key_file_get_boolean(k, TEXT_GROUP, "unsectioned", NULL);
 	return g_steal_pointer(&s);
 }

@@ -338,6 +338,15 @@ int main(void)
 		ok(u->nominees->len == 1 && !nth(u, 0)->role_said, "two roles and no word of which: left to the rules");
 		g_autoptr(form) g = form_parse_spec("Màthair 1\nName: Ùna\nEmail: una@x.example\n", FALSE, two);
 		ok(g->nominees->len == 1 && nth(g, 0)->role == 0, "a heading in a role word with accents");
+		g_autoptr(form_spec) yp = form_spec_new();
+		ok(form_spec_add_role(yp, "young", "Young person", NULL, NULL) &&
+			   form_spec_add_role(yp, "adult", "Adult", NULL, NULL) && form_spec_finish(yp, NULL),
+		   "a role of two words");
+		g_autoptr(form) y = form_parse_spec("Young person No. 2\nName: Y\nEmail: y@x.example\n[Adult 1]\n"
+						    "Name: A\nEmail: a@x.example\nYoung person or adult: Adult\n",
+						    FALSE, yp);
+		ok(y->nominees->len == 2 && nth(y, 0)->role == 0 && nth(y, 1)->role == 1,
+		   "headings of two words, numbered either way");
 		g_autoptr(form) j = form_parse_spec("Member 1\nName: X\nRole: Senior officer\nEmail: x@x.example\n",
 						    FALSE, form_spec_builtin());
 		ok(j->nominees->len == 1 && g_strcmp0(nth(j, 0)->job_title, "Senior officer") == 0,

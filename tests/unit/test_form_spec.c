@@ -22,6 +22,8 @@ static gboolean same_strings(const GPtrArray *a, const GPtrArray *b)
 /* The first difference between two specs, or NULL. */
 static char *spec_diff(const struct form_spec *a, const struct form_spec *b)
 {
+	if (a->unsectioned != b->unsectioned)
+		return g_strdup("unsectioned");
 	if (a->roles->len != b->roles->len || a->fields->len != b->fields->len)
 		return g_strdup_printf("%u/%u roles, %u/%u fields", a->roles->len, b->roles->len, a->fields->len,
 				       b->fields->len);
@@ -74,6 +76,7 @@ static struct form_spec *awards_spec(gboolean one_role)
 	form_spec_require(s, "category");
 	form_spec_add_builtin_fields(s);
 	g_assert(form_spec_finish(s, NULL));
+	s->unsectioned = one_role;
 	return s;
 }
 
