@@ -9,6 +9,8 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 LIBEXECDIR ?= $(PREFIX)/libexec/nomd
 MANDIR ?= $(PREFIX)/share/man
+# The shipped programme definitions, to copy from (etc/programmes).
+PROGRAMMESDIR ?= $(PREFIX)/share/doc/nomd/programmes
 # /usr installs configure /etc; others their own etc/.
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR ?= $(PREFIX)/lib/systemd/system
@@ -274,12 +276,19 @@ install: all
 			install -m 0644 etc/$$f $(DESTDIR)$(SYSCONFDIR)/nomd/$$f; \
 		fi; \
 	done
+	install -d $(DESTDIR)$(PROGRAMMESDIR)
+	install -m 0644 etc/programmes/*.conf $(DESTDIR)$(PROGRAMMESDIR)/
+	for d in etc/programmes/*/; do \
+		install -d $(DESTDIR)$(PROGRAMMESDIR)/$$(basename $$d); \
+		install -m 0644 $$d* $(DESTDIR)$(PROGRAMMESDIR)/$$(basename $$d)/; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/nomd $(DESTDIR)$(BINDIR)/nomctl $(DESTDIR)$(UNITDIR)/nomd.service \
 		$(DESTDIR)$(UNITDIR)/nomd@.service \
 		$(DESTDIR)$(MANDIR)/man1/nomctl.1 $(DESTDIR)$(MANDIR)/man5/nomd.conf.5 $(DESTDIR)$(MANDIR)/man8/nomd.8
-	rm -rf $(DESTDIR)$(LIBEXECDIR)
+	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(PROGRAMMESDIR)
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc/nomd 2>/dev/null
 	for f in nomd.conf organisations.conf; do \
 		if cmp -s etc/$$f $(DESTDIR)$(SYSCONFDIR)/nomd/$$f; then \
 			rm -f $(DESTDIR)$(SYSCONFDIR)/nomd/$$f; \

@@ -9,8 +9,10 @@
 
 #include <string.h>
 
-static const char *const field_keys[] = { "id", "label", "synonyms", "type", "choices", "max_words", "required" };
-static const char *const role_keys[] = { "id", "label", "plural", "synonyms", "quota", "min_years", "max_years" };
+static const char *const field_keys[] = { "id",	     "label",	  "synonyms", "type",
+					  "choices", "max_words", "required", "per_organisation" };
+static const char *const role_keys[] = { "id",	  "label",     "plural",    "synonyms",
+					 "quota", "min_years", "max_years", "requires" };
 static const char *const senders_names[SENDERS_COUNT] = { "nominators", "domain", "anyone" };
 
 const char *config_senders_name(enum senders s)
@@ -32,6 +34,22 @@ static gboolean strings(const char *path, const config_setting_t *s, const char 
 			return config_fail_at(error, path, e, "%s must be a list of strings, each one line", what);
 		g_ptr_array_add(out, (gpointer)v);
 	}
+	return TRUE;
+}
+
+/* A whole number of at least `min` in member `key` of `s`, or `*out`
+ * left as it is when absent. */
+static gboolean whole(const char *path, const config_setting_t *s, const char *key, const char *what, int min, int max,
+		      int *out, GError **error)
+{
+	const config_setting_t *v = config_setting_get_member(s, key);
+	if (!v)
+		return TRUE;
+	if (config_setting_type(v) != CONFIG_TYPE_INT || config_setting_get_int(v) < min ||
+	    config_setting_get_int(v) > max)
+		return config_fail_at(error, path, v, "%s: %s must be a whole number from %d to %d", what, key, min,
+				      max);
+	*out = config_setting_get_int(v);
 	return TRUE;
 }
 
@@ -73,22 +91,14 @@ static gboolean read_field(const char *path, config_setting_t *s, struct form_sp
 		return config_fail_at(error, path, s, "%s", local->message);
 	if (required)
 		form_spec_require(spec, id);
-	return TRUE;
-}
-
-/* A whole number of at least `min` in member `key` of `s`, or `*out`
- * left as it is when absent. */
-static gboolean whole(const char *path, const config_setting_t *s, const char *key, const char *what, int min, int max,
-		      int *out, GError **error)
-{
-	const config_setting_t *v = config_setting_get_member(s, key);
-	if (!v)
-		return TRUE;
-	if (config_setting_type(v) != CONFIG_TYPE_INT || config_setting_get_int(v) < min ||
-	    config_setting_get_int(v) > max)
-		return config_fail_at(error, path, v, "%s: %s must be a whole number from %d to %d", what, key, min,
-				      max);
-	*out = config_setting_get_int(v);
+	int per_org = 0;
+	g_autofree char *what = g_strdup_printf("field %s", id);
+	if (!whole(path, s, "per_organisation", what, 1, 1000, &per_org, error))
+		return FALSE;
+	if (per_org && type != FIELD_CHOICE)
+		return config_fail_at(error, path, config_setting_get_member(s, "per_organisation"),
+				      "field %s: per_organisation limits each choice of a choice field", id);
+	((struct form_field *)form_spec_field_by_id(spec, id))->per_organisation = (guint)per_org;
 	return TRUE;
 }
 
@@ -174,6 +184,24 @@ static gboolean read_roles(const char *path, config_t *cf, struct nomd_config *c
 	return TRUE;
 }
 
+/* Each role's `requires`, once every field is known. */
+static gboolean read_requires(const char *path, config_t *cf, struct form_spec *spec, GError **error)
+{
+	config_setting_t *roles = config_lookup(cf, "programme.roles");
+	for (int i = 0; roles && i < config_setting_length(roles); i++) {
+		config_setting_t *req = config_setting_get_member(config_setting_get_elem(roles, i), "requires");
+		g_autoptr(GPtrArray) ids = g_ptr_array_new();
+		if (!strings(path, req, "requires", ids, error))
+			return FALSE;
+		for (guint k = 0; k < ids->len; k++)
+			if (!form_spec_role_requires(spec, i, ids->pdata[k]))
+				return config_fail_at(error, path, config_setting_get_elem(req, k),
+						      "requires: the form has no field '%s'",
+						      (const char *)ids->pdata[k]);
+	}
+	return TRUE;
+}
+
 static gboolean read_senders(const char *path, config_t *cf, struct nomd_config *cfg, GError **error)
 {
 	for (int i = 0; i < SENDERS_COUNT; i++)
@@ -203,6 +231,8 @@ gboolean config_read_form(const char *path, config_t *cf, struct nomd_config *cf
 		if (!read_field(path, config_setting_get_elem(fields, i), spec, error))
 			return FALSE;
 	form_spec_add_builtin_fields(spec);
+	if (!read_requires(path, cf, spec, error))
+		return FALSE;
 	g_autoptr(GError) local = NULL;
 	if (!form_spec_finish(spec, &local))
 		return config_fail_at(error, path, fields ? fields : config_lookup(cf, "programme.roles"), "%s",

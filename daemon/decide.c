@@ -68,6 +68,9 @@ const char *reason_text(const char *code)
 		{ REASON_NOT_YOURSELF,
 		  "a registration must be about its sender: each person registers from their own address" },
 		{ REASON_NOT_YOURS, "someone else made this nomination: only they can change or withdraw it" },
+		{ REASON_CHOICE_FULL,
+		  "the organisation has as many nominations with that choice (such as a category) as the programme "
+		  "allows" },
 		{ REASON_NOT_A_CHOICE, "a field holds something other than one of its choices" },
 		{ REASON_NOT_A_NUMBER, "a field that takes a number holds something else" },
 		{ REASON_TOO_LONG, "a text is longer than the programme allows" },

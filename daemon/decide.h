@@ -33,6 +33,7 @@ enum outcome { OUTCOME_ACCEPTED, OUTCOME_PARTIAL, OUTCOME_REJECTED, OUTCOME_HELD
 #define REASON_ROLE_MISSING "role_missing"   /* two roles, and the form said neither */
 #define REASON_NOT_YOURSELF "not_yourself"   /* a registration about someone other than its sender */
 #define REASON_NOT_YOURS "not_yours"	     /* someone else's nomination, sent again or withdrawn */
+#define REASON_CHOICE_FULL "choice_full"     /* an organisation's nominations with that choice are all taken */
 #define REASON_NOT_A_CHOICE "not_a_choice"
 #define REASON_NOT_A_NUMBER "not_a_number"
 #define REASON_TOO_LONG "too_long" /* a long text past its word limit */
@@ -164,6 +165,11 @@ struct decide_state {
 	 * NULL; may be NULL itself when the programme's nominators are
 	 * configured (then who sent it does not matter). */
 	char *(*nominated_by)(void *ctx, const char *email_key);
+	/* Accepted nominees of organisation `org_id` whose field `field_id`
+	 * holds `choice`, the one with address `except_key` left out; may be
+	 * NULL when no field limits its choices per organisation. */
+	int (*choice_count)(void *ctx, const char *org_id, const char *field_id, const char *choice,
+			    const char *except_key);
 	/* Whether a message with this Message-ID was already recorded. */
 	gboolean (*message_known)(void *ctx, const char *message_id);
 	/* Whether we sent mail with this Message-ID (for bounces). */

@@ -32,6 +32,22 @@ static void describe(const struct event_record *e, char *when, struct notice *n)
 	n->event_where = e->location;
 	n->event_url = e->online_url;
 	n->event_description = e->description;
+	n->event_topic = e->topic;
+	n->event_presenters = e->presenters;
+}
+
+/* What a calendar shows of the event: its topic and presenters, then its
+ * description. */
+static char *calendar_text(const struct event_record *e)
+{
+	GString *s = g_string_new(NULL);
+	if (e->topic)
+		g_string_append_printf(s, "Topic: %s\n", e->topic);
+	if (e->presenters)
+		g_string_append_printf(s, "Presenters: %s\n", e->presenters);
+	if (e->description)
+		g_string_append_printf(s, "%s%s", s->len ? "\n" : "", e->description);
+	return g_string_free(s, s->len == 0);
 }
 
 static void person_of(const struct nomd_config *cfg, const struct invitation_view *v, struct notice *n)
@@ -49,11 +65,12 @@ static gboolean send_invitation(const struct nomd_config *cfg, struct store *st,
 	const struct event_record *e = v->event;
 	/* The event called off, or the invitee no longer taking part. */
 	gboolean cancel = g_strcmp0(e->status, "cancelled") == 0 || v->status != NOMINEE_ACCEPTED;
+	g_autofree char *text = calendar_text(e);
 	struct ical_event ie = {
 		.uid = e->uid,
 		.sequence = e->sequence,
 		.title = e->title,
-		.description = e->description,
+		.description = text,
 		.location = e->location,
 		.url = e->online_url,
 		.start = e->starts_at,

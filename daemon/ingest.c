@@ -55,6 +55,16 @@ static char *state_nominated_by(void *data, const char *key)
 	return by;
 }
 
+static int state_choice_count(void *data, const char *org_id, const char *field_id, const char *choice,
+			      const char *except_key)
+{
+	struct state_ctx *ctx = data;
+	int n = 0;
+	if (!ctx->error)
+		store_choice_count(ctx->st, org_id, field_id, choice, except_key, &n, &ctx->error);
+	return n;
+}
+
 static gboolean state_message_known(void *data, const char *message_id)
 {
 	struct state_ctx *ctx = data;
@@ -485,6 +495,7 @@ gboolean ingest_apply(struct ingest *ing, GBytes *raw, const struct origin *o, c
 		.summary = state_summary,
 		.email_owner = state_email_owner,
 		.nominated_by = state_nominated_by,
+		.choice_count = state_choice_count,
 		.message_known = state_message_known,
 		.sent_by_us = state_sent_by_us,
 		.recent_replies = state_recent_replies,

@@ -48,10 +48,12 @@ static void add_warning(struct verdict *v, const char *code)
 
 struct judge_ctx {
 	const struct nomd_config *cfg;
+	const struct decide_state *state;
 	const struct organisation *org;
 	const char *sender;
-	GHashTable *seen;  /* addresses in this message */
-	GHashTable *types; /* service types after this message */
+	GHashTable *choices; /* "field\x1f" "choice" -> places taken in this message */
+	GHashTable *seen;    /* addresses in this message */
+	GHashTable *types;   /* service types after this message */
 	int *members, *mentors;
 	int typed;
 	gboolean closed;
@@ -78,6 +80,37 @@ static const char *spec_refusal(const struct nomd_config *cfg, const struct nomi
 	case FORM_OK: break;
 	}
 	return NULL;
+}
+
+/* The key of a field's choice among the places this message takes. */
+static char *choice_key(const struct form_field *f, const char *choice)
+{
+	return g_strdup_printf("%s\x1f%s", f->id, choice);
+}
+
+/* Whether a field that limits its choices per organisation (an award's
+ * category) has no place left for `n`'s choice; if it has, `n` takes it. */
+static gboolean choice_full(struct judge_ctx *j, const struct nominee *n)
+{
+	const struct form_spec *spec = config_form(j->cfg);
+	g_autofree char *email = email_key(n->email);
+	for (int pass = 0; pass < 2; pass++)
+		for (guint i = 0; i < spec->fields->len; i++) {
+			const struct form_field *f = spec->fields->pdata[i];
+			const char *choice = f->per_organisation ? nominee_value(n, f->id) : NULL;
+			if (!choice || !j->state->choice_count)
+				continue;
+			g_autofree char *key = choice_key(f, choice);
+			int here = GPOINTER_TO_INT(g_hash_table_lookup(j->choices, key));
+			if (pass == 1) {
+				g_hash_table_insert(j->choices, g_steal_pointer(&key), GINT_TO_POINTER(here + 1));
+				continue;
+			}
+			int taken = j->state->choice_count(j->state->ctx, j->org->id, f->id, choice, email);
+			if (taken + here >= (int)f->per_organisation)
+				return TRUE;
+		}
+	return FALSE;
 }
 
 static void judge(struct judge_ctx *j, struct verdict *v, const struct owner *own)
@@ -132,6 +165,11 @@ static void judge(struct judge_ctx *j, struct verdict *v, const struct owner *ow
 	gboolean new_place = !v->amended || g_strcmp0(owner_role, form_role_name(n->role)) != 0;
 	if (new_place && limit != CONFIG_NO_QUOTA && *count >= limit) {
 		v->reason = REASON_QUOTA_EXCEEDED;
+		v->amended = FALSE;
+		return;
+	}
+	if (choice_full(j, n)) {
+		v->reason = REASON_CHOICE_FULL;
 		v->amended = FALSE;
 		return;
 	}
@@ -265,8 +303,11 @@ static struct decision *judge_nominations(const struct nomd_config *cfg, const s
 	g_autoptr(GHashTable) types = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; sum->service_types && i < sum->service_types->len; i++)
 		g_hash_table_add(types, g_strdup(sum->service_types->pdata[i]));
+	g_autoptr(GHashTable) choices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	struct judge_ctx j = {
 		.cfg = cfg,
+		.state = state,
+		.choices = choices,
 		.org = org,
 		.sender = sender,
 		.seen = seen,

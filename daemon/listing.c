@@ -185,6 +185,100 @@ gboolean listing_each_nominee(const struct nomd_config *cfg, struct store *st, s
 	return store_each_nominee_with(st, fields, role_row, &rr, error);
 }
 
+/* The field judges read nominations by: one that limits its choices per
+ * organisation (an award's category), else the first choice field. */
+const struct form_field *listing_judged_field(const struct nomd_config *cfg, const char *id)
+{
+	const struct form_spec *spec = config_form(cfg);
+	if (id) {
+		const struct form_field *f = form_spec_field_by_id(spec, id);
+		return f && f->type == FIELD_CHOICE ? f : NULL;
+	}
+	const struct form_field *first = NULL;
+	for (guint i = 0; i < spec->fields->len; i++) {
+		const struct form_field *f = spec->fields->pdata[i];
+		if (f->type == FIELD_CHOICE && f->per_organisation)
+			return f;
+		if (f->type == FIELD_CHOICE && !first)
+			first = f;
+	}
+	return first;
+}
+
+struct judges_ctx {
+	const struct nomd_config *cfg;
+	const char *field, *choice;
+	GPtrArray *header; /* the columns judges read, in order */
+	struct xlsx *book;
+};
+
+/* What judges read of an accepted nomination with the sheet's choice: who,
+ * from where, and the programme's own fields. */
+static void judges_row(void *ctx, int n, const char *const *names, const char *const *values)
+{
+	struct judges_ctx *j = ctx;
+	const char *status = NULL, *choice = NULL;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(names[i], "status") == 0)
+			status = values[i];
+		if (strcmp(names[i], j->field) == 0)
+			choice = values[i];
+	}
+	if (g_strcmp0(status, "accepted") != 0 || g_strcmp0(choice, j->choice) != 0)
+		return;
+	g_autoptr(GPtrArray) out = g_ptr_array_new();
+	for (guint k = 0; k < j->header->len; k++) {
+		const char *v = NULL;
+		for (int i = 0; i < n && !v; i++)
+			if (strcmp(names[i], j->header->pdata[k]) == 0)
+				v = values[i] ? values[i] : "";
+		const struct organisation *o = k == 1 ? config_find_organisation(j->cfg, v) : NULL;
+		g_ptr_array_add(out, (gpointer)(o ? o->name : v ? v : ""));
+	}
+	xlsx_row(j->book, (int)out->len, (const char *const *)j->header->pdata, (const char *const *)out->pdata);
+}
+
+/* A sheet name Excel takes: at most 31 characters, none of []:*?/\,
+ * not used before in `book` (`used`). */
+static char *sheet_name(const char *choice, GHashTable *used)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+	for (const char *p = choice; *p && g_utf8_strlen(s->str, -1) < 28; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		g_string_append_unichar(s, strchr("[]:*?/\\", (int)(c < 128 ? c : 'x')) ? '-' : c);
+	}
+	char *name = g_strdup(s->str);
+	for (int k = 2; g_hash_table_contains(used, name); k++) {
+		g_free(name);
+		name = g_strdup_printf("%s %d", s->str, k);
+	}
+	g_hash_table_add(used, g_strdup(name));
+	return name;
+}
+
+gboolean listing_judges(const struct nomd_config *cfg, struct store *st, const struct form_field *field,
+			struct xlsx *book, GError **error)
+{
+	g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GPtrArray) header = g_ptr_array_new();
+	static const char *const who[] = { "name", "organisation", "email", "job_title" };
+	for (size_t k = 0; k < G_N_ELEMENTS(who); k++)
+		g_ptr_array_add(header, (gpointer)who[k]);
+	g_autoptr(GPtrArray) own = config_own_fields(cfg);
+	for (guint k = 0; k < own->len; k++)
+		if (strcmp(own->pdata[k], field->id) != 0)
+			g_ptr_array_add(header, own->pdata[k]);
+	for (guint i = 0; i < field->choices->len; i++) {
+		g_autofree char *name = sheet_name(field->choices->pdata[i], used);
+		xlsx_sheet(book, name);
+		xlsx_header(book, (int)header->len, (const char *const *)header->pdata);
+		struct judges_ctx j = { cfg, field->id, field->choices->pdata[i], header, book };
+		if (!listing_each_nominee(cfg, st, judges_row, &j, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean listing_workbook(const struct nomd_config *cfg, struct store *st, struct xlsx *book, GError **error)
 {
 	/* Each sheet from the store alone, or (`by_config`) as the

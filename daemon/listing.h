@@ -29,6 +29,13 @@ gboolean listing_each_nominee(const struct nomd_config *cfg, struct store *st, s
 			      GError **error);
 gboolean listing_each_organisation(const struct nomd_config *cfg, struct store *st, store_row_fn fn, void *ctx,
 				   GError **error);
+/* The choice field judges read by: `id`'s, or one limited per
+ * organisation (an award's category), else the first; NULL when none. */
+const struct form_field *listing_judged_field(const struct nomd_config *cfg, const char *id);
+/* A sheet per choice of `field`, each with the accepted nominations of
+ * that choice: who, from where, and the programme's own fields. */
+gboolean listing_judges(const struct nomd_config *cfg, struct store *st, const struct form_field *field,
+			struct xlsx *book, GError **error);
 /* Sheets Nominees, Organisations, Pairs, Events and Held mail. */
 gboolean listing_workbook(const struct nomd_config *cfg, struct store *st, struct xlsx *book, GError **error);
 

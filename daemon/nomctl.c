@@ -382,11 +382,15 @@ static const struct nomctl_command commands[] = {
 	  "ratings and comments at the programme's end", 0, 0, NOMCTL_TABLE | NOMCTL_XLSX, nomctl_feedback },
 	{ "report", NULL, "--output FILE.xlsx", "every sheet in one workbook: nominees, organisations, pairs, ...", 0,
 	  0, NOMCTL_XLSX | NOMCTL_XLSX_ONLY, nomctl_report },
+	{ "judges", NULL, "[FIELD] --output FILE.xlsx",
+	  "accepted nominations for judges, a sheet per category (or FIELD's choices)", 0, 1,
+	  NOMCTL_XLSX | NOMCTL_XLSX_ONLY, nomctl_judges },
 	{ "withdraw", NULL, "EMAIL", "withdraw a nominee; a partner is told", 1, 1, 0, run_withdraw },
 	{ "event", "add",
 	  "--title T --start \"YYYY-MM-DD HH:MM\" --duration 2h\n"
 	  "[--timezone Europe/London] (--online-url URL | --location TEXT)\n"
-	  "--audience members|mentors|all [--capacity N] [--description TEXT]",
+	  "--audience members|mentors|all [--capacity N] [--description TEXT]\n"
+	  "[--topic TEXT] [--presenters TEXT]",
 	  "invite the audience", 0, -1, NOMCTL_EVENTS, nomctl_event_add },
 	{ "event", "update", "ID [the same options]", "invitees get the update", 1, -1, NOMCTL_EVENTS,
 	  nomctl_event_update },

@@ -58,6 +58,7 @@ int nomctl_print_end(struct printer *pr);
 
 /* nomctl report --output FILE.xlsx: every sheet at once (nomctl_report.c) */
 int nomctl_report(const struct nomctl_run *r);
+int nomctl_judges(const struct nomctl_run *r);
 
 /* nomctl pairs, feedback, and pair --rematch (nomctl_mentoring.c) */
 int nomctl_pairs(const struct nomctl_run *r);

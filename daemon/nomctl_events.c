@@ -19,22 +19,24 @@
 
 struct event_args {
 	char *title, *start, *duration, *timezone, *online_url, *location, *audience, *capacity, *description;
+	char *topic, *presenters;
 };
 
 static void event_args_clear(struct event_args *a)
 {
-	char **all[] = { &a->title,    &a->start,    &a->duration, &a->timezone,   &a->online_url,
-			 &a->location, &a->audience, &a->capacity, &a->description };
+	char **all[] = { &a->title,    &a->start,    &a->duration,    &a->timezone, &a->online_url, &a->location,
+			 &a->audience, &a->capacity, &a->description, &a->topic,    &a->presenters };
 	for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
 		g_clear_pointer(all[i], g_free);
 }
 
 static gboolean parse_event_args(int argc, char **argv, struct event_args *a)
 {
-	static const char *const names[] = { "--title",	   "--start",	 "--duration", "--timezone",   "--online-url",
-					     "--location", "--audience", "--capacity", "--description" };
-	char **slots[] = { &a->title,	 &a->start,    &a->duration, &a->timezone,   &a->online_url,
-			   &a->location, &a->audience, &a->capacity, &a->description };
+	static const char *const names[] = { "--title",	      "--start",    "--duration",  "--timezone",
+					     "--online-url",  "--location", "--audience",  "--capacity",
+					     "--description", "--topic",    "--presenters" };
+	char **slots[] = { &a->title,	 &a->start,    &a->duration,	&a->timezone, &a->online_url, &a->location,
+			   &a->audience, &a->capacity, &a->description, &a->topic,    &a->presenters };
 	for (int i = 0; i < argc; i++) {
 		size_t k = 0;
 		while (k < G_N_ELEMENTS(names) && strcmp(argv[i], names[k]) != 0)
@@ -125,10 +127,18 @@ static gboolean apply_args(const struct event_args *a, struct event_record *e)
 		g_free(e->location);
 		e->location = *a->location ? g_strdup(a->location) : NULL;
 	}
-	if (a->description) {
-		g_free(e->description);
-		e->description = *a->description ? g_strdup(a->description) : NULL;
-	}
+	/* "" clears a text that may be left out. */
+	struct {
+		const char *given;
+		char **slot;
+	} optional[] = { { a->description, &e->description },
+			 { a->topic, &e->topic },
+			 { a->presenters, &e->presenters } };
+	for (size_t i = 0; i < G_N_ELEMENTS(optional); i++)
+		if (optional[i].given) {
+			g_free(*optional[i].slot);
+			*optional[i].slot = *optional[i].given ? g_strdup(optional[i].given) : NULL;
+		}
 	if (a->audience) {
 		if (strcmp(a->audience, "members") != 0 && strcmp(a->audience, "mentors") != 0 &&
 		    strcmp(a->audience, "all") != 0) {

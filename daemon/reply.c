@@ -90,6 +90,8 @@ static const char *const notice_names[] = {
 	"event_where",
 	"event_url",
 	"event_description",
+	"event_topic",
+	"event_presenters",
 	"accepted",
 	"declined",
 	"tentative",
@@ -300,6 +302,18 @@ static char *field_reason(const struct nomd_config *cfg, const struct verdict *v
 	if (g_strcmp0(v->reason, REASON_ROLE_MISSING) == 0 && cfg->n_roles == 2)
 		return g_strdup_printf("the form needs to say which: \"Role: %s\" or \"Role: %s\"", cfg->roles[0].label,
 				       cfg->roles[1].label);
+	if (g_strcmp0(v->reason, REASON_CHOICE_FULL) == 0) {
+		for (guint i = 0; i < spec->fields->len; i++) {
+			const struct form_field *f = spec->fields->pdata[i];
+			const char *choice = f->per_organisation ? nominee_value(n, f->id) : NULL;
+			if (choice)
+				return g_strdup_printf("the organisation already has %u nomination%s with \"%s: %s\", "
+						       "as many as the programme takes",
+						       f->per_organisation, f->per_organisation == 1 ? "" : "s",
+						       f->label, choice);
+		}
+		return NULL;
+	}
 	if (g_strcmp0(v->reason, REASON_FIELD_MISSING) == 0) {
 		const struct form_field *missing = nominee_missing(n, spec);
 		return missing ? g_strdup_printf("the form needs \"%s:\" filled in", missing->label) : NULL;
@@ -557,14 +571,17 @@ static struct reply_out *render_now(const struct reply_templates *t, struct repl
 	return r;
 }
 
-static void set_person(struct tdata *data, const char *prefix, const struct notice_person *p)
+static void set_person(const struct nomd_config *cfg, struct tdata *data, const char *prefix,
+		       const struct notice_person *p)
 {
+	/* The role in the programme's word ("mentee"), not the stored one. */
+	g_autofree char *role = p->role ? config_role_word(cfg, config_role_of_stored(p->role), FALSE) : NULL;
 	const struct {
 		const char *name, *value;
 	} fields[] = {
 		{ "name", p->name },
 		{ "email", p->email },
-		{ "role", p->role },
+		{ "role", role && *role ? role : p->role },
 		{ "organisation", p->organisation },
 		{ "job_title", p->job_title },
 		{ "service", p->service },
@@ -585,8 +602,8 @@ struct reply_facts *reply_facts_notice(const struct nomd_config *cfg, enum notic
 {
 	struct reply_facts *f = facts_new(notice_files[k], cfg);
 	struct tdata *data = f->data;
-	set_person(data, "person_", &n->person);
-	set_person(data, "partner_", &n->partner);
+	set_person(cfg, data, "person_", &n->person);
+	set_person(cfg, data, "partner_", &n->partner);
 	if (!n->person.name || !*n->person.name)
 		tdata_set(data, "person_name", "colleague");
 	tdata_set_flag(data, "is_member", g_strcmp0(n->person.role, "member") == 0);
@@ -606,6 +623,8 @@ struct reply_facts *reply_facts_notice(const struct nomd_config *cfg, enum notic
 	tdata_set(data, "event_where", n->event_where);
 	tdata_set(data, "event_url", n->event_url);
 	tdata_set(data, "event_description", n->event_description);
+	tdata_set(data, "event_topic", n->event_topic);
+	tdata_set(data, "event_presenters", n->event_presenters);
 	for (enum rsvp a = RSVP_NONE + 1; a < RSVP_COUNT; a++) /* {{#accepted}} ... {{#waiting}} */
 		tdata_set_flag(data, rsvp_name(a), n->answer == a);
 	gboolean about_ask = k >= NOTICE_FIRST_MEETING && k <= NOTICE_ANSWER_UNCLEAR;

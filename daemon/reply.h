@@ -73,6 +73,7 @@ struct notice {
 	const char *why;
 	/* Events. */
 	const char *event_title, *event_when, *event_where, *event_url, *event_description;
+	const char *event_topic, *event_presenters;
 	enum rsvp answer; /* RSVP notices; RSVP_NONE in the others */
 	/* The questions to a pair (NOTICE_FIRST_MEETING to NOTICE_ANSWER_UNCLEAR). */
 	enum ask_kind ask;

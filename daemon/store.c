@@ -22,7 +22,7 @@
 G_DEFINE_QUARK(nomd-store-error-quark, store_error)
 /* clang-format on */
 
-#define SCHEMA_VERSION 14
+#define SCHEMA_VERSION 15
 #define BUSY_TIMEOUT_MS 10000
 
 static const char *const migrations[SCHEMA_VERSION] = {
@@ -246,6 +246,9 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  field TEXT NOT NULL,"
 	"  value TEXT NOT NULL,"
 	"  PRIMARY KEY (nominee, field));",
+	/* 15: an event's topic and presenters, shown in its invitation. */
+	"ALTER TABLE events ADD COLUMN topic TEXT;"
+	"ALTER TABLE events ADD COLUMN presenters TEXT;",
 };
 
 gboolean store_error_is_environment(const GError *error)

@@ -119,6 +119,10 @@ gboolean store_outbox_queued_at(struct store *st, const char *idem_key, char **a
 gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray **types, int *typed, GError **error);
 /* The organisation and role an address is accepted under; NULLs if none. */
 gboolean store_email_owner(struct store *st, const char *email_key, char **org_id, char **role, GError **error);
+/* Accepted nominees of `org_id` whose own field `field_id` is `choice`,
+ * leaving out `except_key`'s. */
+gboolean store_choice_count(struct store *st, const char *org_id, const char *field_id, const char *choice,
+			    const char *except_key, int *count, GError **error);
 /* Who sent the accepted nomination of `email_key` (as they wrote their
  * address), or NULL. */
 gboolean store_nominated_by(struct store *st, const char *email_key, char **by, GError **error);
@@ -337,9 +341,10 @@ gboolean store_each_feedback(struct store *st, store_row_fn fn, void *ctx, GErro
 struct event_record {
 	gint64 id;
 	char *uid, *title, *description, *timezone, *location, *online_url, *audience, *status;
-	gint64 starts_at; /* seconds since the epoch */
-	int duration;	  /* seconds */
-	int capacity;	  /* 0: no limit */
+	char *topic, *presenters; /* NULL: none */
+	gint64 starts_at;	  /* seconds since the epoch */
+	int duration;		  /* seconds */
+	int capacity;		  /* 0: no limit */
 	int sequence;
 	/* Answers so far (read only). */
 	int invited, accepted, declined, tentative, waiting;

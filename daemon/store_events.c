@@ -11,8 +11,9 @@
 	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'accepted'),"                        \
 	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'declined'),"                        \
 	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'tentative'),"                       \
-	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'waiting')"
-#define EVENT_NCOLS 18
+	" (SELECT count(*) FROM invitations i WHERE i.event = e.id AND i.answer = 'waiting'),"                         \
+	" e.topic, e.presenters"
+#define EVENT_NCOLS 20
 
 /* ... and invitation queries these, then the event's. */
 #define INVITATION_COLUMNS                                                                                             \
@@ -32,6 +33,8 @@ void event_record_free(struct event_record *e)
 	g_free(e->online_url);
 	g_free(e->audience);
 	g_free(e->status);
+	g_free(e->topic);
+	g_free(e->presenters);
 	g_free(e);
 }
 
@@ -64,6 +67,8 @@ static struct event_record *read_event(sqlite3_stmt *stmt, int c)
 	e->declined = sqlite3_column_int(stmt, c + 15);
 	e->tentative = sqlite3_column_int(stmt, c + 16);
 	e->waiting = sqlite3_column_int(stmt, c + 17);
+	e->topic = store_column_dup(stmt, c + 18);
+	e->presenters = store_column_dup(stmt, c + 19);
 	return e;
 }
 
@@ -111,7 +116,7 @@ static gboolean read_all(struct store *st, sqlite3_stmt *stmt, gboolean invitati
 	return TRUE;
 }
 
-/* The fields of an event bound as ?2..?11 (the INSERT and the UPDATE). */
+/* The fields of an event bound as ?2..?13 (the INSERT and the UPDATE). */
 static void bind_event(sqlite3_stmt *stmt, const struct event_record *e)
 {
 	store_bind_text(stmt, 2, e->title);
@@ -128,14 +133,17 @@ static void bind_event(sqlite3_stmt *stmt, const struct event_record *e)
 		sqlite3_bind_null(stmt, 10);
 	g_autofree char *now = utc_now_iso();
 	store_bind_text(stmt, 11, now);
+	store_bind_text(stmt, 12, e->topic);
+	store_bind_text(stmt, 13, e->presenters);
 }
 
 gboolean store_add_event(struct store *st, const struct event_record *e, gint64 *id, GError **error)
 {
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(st,
 						     "INSERT INTO events (uid, title, description, starts_at, duration,"
-						     " timezone, location, online_url, audience, capacity, created_at)"
-						     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+						     " timezone, location, online_url, audience, capacity, created_at,"
+						     " topic, presenters)"
+						     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 						     error);
 	if (!stmt)
 		return FALSE;
@@ -153,7 +161,8 @@ gboolean store_update_event(struct store *st, const struct event_record *e, GErr
 		store_prepare(st,
 			      "UPDATE events SET title = ?2, description = ?3, starts_at = ?4, duration = ?5,"
 			      " timezone = ?6, location = ?7, online_url = ?8, audience = ?9, capacity = ?10,"
-			      " updated_at = ?11, sequence = sequence + 1 WHERE id = ?1 AND status = 'active'",
+			      " updated_at = ?11, topic = ?12, presenters = ?13, sequence = sequence + 1 WHERE id = ?1 "
+			      "AND status = 'active'",
 			      error);
 	if (!stmt)
 		return FALSE;

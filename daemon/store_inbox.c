@@ -257,6 +257,28 @@ gboolean store_nominated_by(struct store *st, const char *email_key, char **by, 
 	return TRUE;
 }
 
+gboolean store_choice_count(struct store *st, const char *org_id, const char *field_id, const char *choice,
+			    const char *except_key, int *count, GError **error)
+{
+	*count = 0;
+	g_autoptr(sqlite3_stmt) stmt =
+		store_prepare(st,
+			      "SELECT count(*) FROM nominees n JOIN nominee_fields f ON f.nominee = n.id"
+			      " WHERE n.organisation = ?1 AND n.status = 'accepted' AND f.field = ?2 AND f.value = ?3"
+			      " AND n.email_key IS NOT ?4",
+			      error);
+	if (!stmt)
+		return FALSE;
+	store_bind_text(stmt, 1, org_id);
+	store_bind_text(stmt, 2, field_id);
+	store_bind_text(stmt, 3, choice);
+	store_bind_text(stmt, 4, except_key);
+	if (sqlite3_step(stmt) != SQLITE_ROW)
+		return store_fail(st, error, "count nominations by choice");
+	*count = sqlite3_column_int(stmt, 0);
+	return TRUE;
+}
+
 gboolean store_checkpoint(struct store *st, const char *mailbox, guint32 *uidvalidity, guint32 *last_uid,
 			  GError **error)
 {

@@ -380,6 +380,12 @@ const struct form_field *nominee_missing(const struct nominee *n, const struct f
 		if (f->required && !nominee_has(n, f))
 			return f;
 	}
+	const struct form_role *r = (guint)n->role < spec->roles->len ? spec->roles->pdata[n->role] : NULL;
+	for (guint i = 0; r && i < r->requires->len; i++) {
+		const struct form_field *f = form_spec_field_by_id(spec, r->requires->pdata[i]);
+		if (f && !nominee_has(n, f))
+			return f;
+	}
 	return NULL;
 }
 

@@ -117,6 +117,7 @@ static void role_free(struct form_role *r)
 	g_free(r->id);
 	g_free(r->label);
 	g_ptr_array_unref(r->words);
+	g_ptr_array_unref(r->requires);
 	g_free(r);
 }
 
@@ -226,6 +227,7 @@ gboolean form_spec_add_role(struct form_spec *s, const char *id, const char *lab
 	r->id = g_strdup(id);
 	r->label = g_strdup(label);
 	r->words = words;
+	r->requires = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(s->roles, r);
 	return TRUE;
 }
@@ -353,6 +355,15 @@ void form_spec_require(struct form_spec *s, const char *id)
 		if (strcmp(f->id, id) == 0)
 			f->required = TRUE;
 	}
+}
+
+gboolean form_spec_role_requires(struct form_spec *s, int role, const char *id)
+{
+	if (role < 0 || (guint)role >= s->roles->len || !form_spec_field_by_id(s, id))
+		return FALSE;
+	struct form_role *r = s->roles->pdata[role];
+	g_ptr_array_add(r->requires, g_strdup(id));
+	return TRUE;
 }
 
 void form_spec_add_builtin_roles(struct form_spec *s)

@@ -44,12 +44,16 @@ struct form_field {
 	guint max_words;     /* FIELD_LONG: 0 for none */
 	enum form_slot slot; /* SLOT_NONE: kept in nominee->values */
 	gboolean required;   /* a nomination without it is refused */
+	/* FIELD_CHOICE: at most this many accepted nominations of one
+	 * organisation with each choice (an award's category); 0: none. */
+	guint per_organisation;
 };
 
 struct form_role {
-	char *id;	  /* "member" */
-	char *label;	  /* "Member" */
-	GPtrArray *words; /* folded: "member", "mentee" */
+	char *id;	     /* "member" */
+	char *label;	     /* "Member" */
+	GPtrArray *words;    /* folded: "member", "mentee" */
+	GPtrArray *requires; /* ids of fields a nominee of this role must give */
 };
 
 struct form_spec {
@@ -77,6 +81,9 @@ gboolean form_spec_add_field(struct form_spec *s, const char *id, enum form_fiel
 			     const char *const *synonyms, const char *const *choices, guint max_words, GError **error);
 /* A nomination without field `id` is to be refused. */
 void form_spec_require(struct form_spec *s, const char *id);
+/* ... a nomination in role `role` (an index) without it. FALSE when the
+ * spec has no such field or role. */
+gboolean form_spec_role_requires(struct form_spec *s, int role, const char *id);
 /* The Connect Network's roles (member or mentee; mentor). */
 void form_spec_add_builtin_roles(struct form_spec *s);
 /* nomd's own fields the spec has not defined, with the labels of the

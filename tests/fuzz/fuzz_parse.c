@@ -189,7 +189,7 @@ static struct entry *entry_new(const char *name, const char *org, const char *ro
 
 /* A new callback in decide_state would be NULL here and crash at its first
  * call: fail the build instead, so that the fake state learns it. */
-_Static_assert(sizeof(struct decide_state) == 11 * sizeof(void *) + sizeof(gint64),
+_Static_assert(sizeof(struct decide_state) == 12 * sizeof(void *) + sizeof(gint64),
 	       "struct decide_state changed: give the fake state in tests/fuzz/fuzz_parse.c the new callbacks");
 
 struct fake_state {
@@ -294,6 +294,15 @@ static char *cb_nominated_by(void *ctx, const char *key)
 	struct fake_state *f = ctx;
 	CHECK(key != NULL, "nominated_by() asked with NULL");
 	return g_hash_table_contains(f->nominees, key) ? g_strdup("someone.else@example.net") : NULL;
+}
+
+static int cb_choice_count(void *ctx, const char *org_id, const char *field_id, const char *choice,
+			   const char *except_key)
+{
+	(void)ctx;
+	(void)except_key;
+	CHECK(org_id && field_id && choice, "choice_count() asked with NULL");
+	return 1;
 }
 
 static gboolean cb_message_known(void *ctx, const char *message_id)
@@ -1181,6 +1190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.summary = cb_summary,
 		.email_owner = cb_email_owner,
 		.nominated_by = cb_nominated_by,
+		.choice_count = cb_choice_count,
 		.message_known = cb_message_known,
 		.sent_by_us = cb_sent_by_us,
 		.recent_replies = cb_recent_replies,

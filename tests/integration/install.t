@@ -53,6 +53,10 @@ tap.ok(b"/usr/local/etc/nomd/nomd.conf" in strings
        and b"/usr/local/libexec/nomd/nomd-reader" in strings, "compiled-in paths follow PREFIX (the reader's too)")
 tap.ok(not any(f.startswith("usr/local/share/nomd") for f in files) and b"/usr/local/share/nomd" not in strings,
        "no templates installed or looked for under share/nomd: they are built in")
+tap.ok(all(f"usr/local/share/doc/nomd/programmes/{n}.conf" in files
+           for n in ("connect-network", "leadership-forum", "mentoring-scheme", "awards"))
+       and "usr/local/share/doc/nomd/programmes/awards/confirmation.txt" in files,
+       "the shipped programme definitions, with their templates, to copy from")
 tap.is_(oct(os.stat(os.path.join(dest, "usr/local/libexec/nomd/nomd-reader")).st_mode & 0o777), "0o755",
         "nomd-reader is executable")
 
