@@ -719,6 +719,27 @@ static void keep_csv_row(void *data, int n, const char *const *names, const char
 	g_string_append(csv, "\r\n");
 }
 
+/* The current nominees for the CSV: accepted ones, without the columns of
+ * how they were judged; the programme's own fields stay, a column each. */
+static void keep_current_row(void *data, int n, const char *const *names, const char *const *values)
+{
+	static const char *const judged[] = { "status", "reason", "warnings", "message_id", "updated_at" };
+	const char *kept_names[n > 0 ? n : 1], *kept[n > 0 ? n : 1];
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(names[i], "status") == 0 && g_strcmp0(values[i], "accepted") != 0)
+			return;
+		gboolean drop = FALSE;
+		for (size_t j = 0; j < G_N_ELEMENTS(judged); j++)
+			drop |= strcmp(names[i], judged[j]) == 0;
+		if (!drop) {
+			kept_names[k] = names[i];
+			kept[k++] = values[i];
+		}
+	}
+	keep_csv_row(data, k, kept_names, kept);
+}
+
 /* The attachment staff.digest_attachment asks for, named for `day`. */
 static gboolean attach(const struct nomd_config *cfg, struct store *st, const char *day, struct digest *d,
 		       GError **error)
@@ -731,7 +752,7 @@ static gboolean attach(const struct nomd_config *cfg, struct store *st, const ch
 		d->attachment_type = XLSX_TYPE;
 	} else if (strcmp(cfg->digest_attachment, "csv") == 0) {
 		g_autoptr(GString) csv = g_string_new("\xEF\xBB\xBF");
-		if (!store_report(st, REPORT_CURRENT_NOMINEES, 0, keep_csv_row, csv, error))
+		if (!listing_each_nominee(cfg, st, keep_current_row, csv, error))
 			return FALSE;
 		gsize len = csv->len;
 		d->attachment = g_bytes_new_take(g_string_free(g_steal_pointer(&csv), FALSE), len);

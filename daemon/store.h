@@ -397,14 +397,13 @@ gboolean store_mark_digest(struct store *st, const char *period, gint64 due_at, 
 /* What the staff digest reports (store_report.c); rows to `fn`. "New"
  * means from a message recorded after the message row `mark`. */
 enum report {
-	REPORT_NEW_NOMINEES,	 /* nominees recorded or amended by new messages */
-	REPORT_ORG_COUNTS,	 /* accepted members and mentors per organisation */
-	REPORT_HELD,		 /* new held messages */
-	REPORT_MAIL_PROBLEMS,	 /* outgoing mail failed, and new bounce reports */
-	REPORT_PEOPLE,		 /* accepted nominees by role and consent, with active pairs */
-	REPORT_CURRENT_NOMINEES, /* every accepted nominee, for the spreadsheet */
-	REPORT_OUTCOMES,	 /* messages by outcome */
-	REPORT_UNDELIVERABLE,	 /* accepted nominees whose address did not work */
+	REPORT_NEW_NOMINEES,  /* nominees recorded or amended by new messages */
+	REPORT_ORG_COUNTS,    /* accepted members and mentors per organisation */
+	REPORT_HELD,	      /* new held messages */
+	REPORT_MAIL_PROBLEMS, /* outgoing mail failed, and new bounce reports */
+	REPORT_PEOPLE,	      /* accepted nominees by role and consent, with active pairs */
+	REPORT_OUTCOMES,      /* messages by outcome */
+	REPORT_UNDELIVERABLE, /* accepted nominees whose address did not work */
 };
 gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn fn, void *ctx, GError **error);
 /* The nominee rows (gint64) a digest covering messages after `mark`

@@ -139,11 +139,6 @@ gboolean store_report(struct store *st, enum report r, gint64 mark, store_row_fn
 				  " AND p.ended_at IS NULL)) AS paired"
 				  " FROM nominees n WHERE n.status = 'accepted' GROUP BY n.role, n.consent"
 				  " ORDER BY n.role, n.consent",
-		[REPORT_CURRENT_NOMINEES] =
-			"SELECT n.organisation, n.role, n.name, n.email, n.job_title, n.service, n.service_type,"
-			" n.years, n.aspiration, n.expertise, n.location, n.format, n.consent, n.nominated_by,"
-			" m.received_at FROM nominees n JOIN messages m ON m.id = n.message"
-			" WHERE n.status = 'accepted' ORDER BY n.organisation, n.role DESC, n.id",
 		[REPORT_OUTCOMES] =
 			"SELECT outcome, count(*) AS messages FROM messages GROUP BY outcome ORDER BY outcome",
 		[REPORT_UNDELIVERABLE] = "SELECT organisation, role, name, email, undeliverable, undeliverable_at"

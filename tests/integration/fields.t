@@ -7,6 +7,7 @@
 # `nomctl export` and the workbook have a column for each; an amendment
 # replaces a value; `nomctl forget` erases them; a definition with a
 # mistake is refused at FILE:LINE by --check-config.
+import csv
 import io
 import json
 import os
@@ -106,6 +107,22 @@ with MailStack(os.path.join(work, "stack")) as ms:
         tap.ok(head[-3:] == ["category", "citation", "team_size"], f"the workbook's Nominees sheet too ({head[-3:]})")
     except ImportError:
         tap.skip("python3-openpyxl is not installed")
+
+    # The digest's CSV of current nominees has the fields too.
+    csv_conf = os.path.join(work, "csv.conf")
+    with open(conf) as f, open(csv_conf, "w") as g:
+        g.write(f.read().replace('digest = "off";', 'digest = "off"; digest_attachment = "csv";'))
+    os.chmod(csv_conf, 0o600)
+    r = nomctl(csv_conf, "digest", "--send")
+    nomd(csv_conf, "--once")
+    staff = [parse_mail(raw) for raw in ms.fetch("programme-team@example.org", expect=1, timeout=60)]
+    att = [a for m in staff for a in m.iter_attachments() if (a.get_filename() or "").endswith(".csv")]
+    raw = att[0].get_content() if att else b""
+    raw = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    tap.ok(rows and rows[0].keys() >= {"category", "citation", "team_size"} and "status" not in rows[0]
+           and {r["email"] for r in rows} >= {"alex@fife.example"} and all(r["category"] for r in rows),
+           f"the digest's CSV: current nominees, a column for each field ({list(rows[0].keys()) if rows else None})")
 
     # The blank form carries the fields, with what each takes; filled in
     # as people do (the citation on the lines under its label), it is read.
