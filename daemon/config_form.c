@@ -1,10 +1,11 @@
 /* config_form: the programme's definition: `programme.roles` (one or
  * two, each a group { id; label; plural; synonyms; quota; min_years;
- * max_years; }, else the Connect Network's member and mentor),
+ * max_years; requires; }, else the Connect Network's member and mentor),
  * `programme.fields` (its own fields on top of the Connect Network's
  * form: each a group { id; label; synonyms; type; choices; max_words;
- * required; }) and `programme.senders`; each checked by form_spec and
- * refused at its FILE:LINE. Part of config; see config.h. */
+ * required; per_organisation; }), `programme.senders`, and what they ask
+ * of the stages; each checked by form_spec and refused at its FILE:LINE.
+ * Part of config; see config.h. */
 #include "config_internal.h"
 
 #include <string.h>
@@ -37,7 +38,7 @@ static gboolean strings(const char *path, const config_setting_t *s, const char 
 	return TRUE;
 }
 
-/* A whole number of at least `min` in member `key` of `s`, or `*out`
+/* A whole number from `min` to `max` in member `key` of `s`, or `*out`
  * left as it is when absent. */
 static gboolean whole(const char *path, const config_setting_t *s, const char *key, const char *what, int min, int max,
 		      int *out, GError **error)
@@ -121,7 +122,8 @@ static gboolean read_role(const char *path, config_setting_t *s, struct form_spe
 	    !whole(path, s, "min_years", what, 0, 80, &r->min_years, error) ||
 	    !whole(path, s, "max_years", what, 0, 80, &r->max_years, error))
 		return FALSE;
-	if (config_setting_lookup_string(s, "plural", &plural) && (!*plural || strpbrk(plural, "\r\n")))
+	if (config_setting_lookup_string(s, "plural", &plural) &&
+	    (!*plural || strpbrk(plural, "\r\n") || !g_utf8_validate(plural, -1, NULL)))
 		return config_fail_at(error, path, config_setting_get_member(s, "plural"),
 				      "role %s: plural must be one line", id);
 	g_autoptr(GPtrArray) synonyms = g_ptr_array_new();

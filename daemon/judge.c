@@ -1,14 +1,19 @@
-/* judge: mail from a nominator, a command or nominations. The sender must
- * nominate for the organisation (and authenticate when the programme
- * requires it), pass the reply gate, and attach no document that stopped
- * the reader at a limit. Then commands (FORM, STATUS, WITHDRAW and its
- * confirmation), or each nominee on its own, in form order: closing date,
- * required fields, address syntax, duplicates (in this message, or
- * accepted for another organisation; the same organisation sending someone
- * again amends the entry), then the quota for the role. Accepted nominees
- * may carry warnings (career stage, external address); the message may
- * carry unbalanced and narrow_services warnings. Pure, like the rest of
- * decide: the state only through its callbacks. */
+/* judge: mail from a sender, a command or nominations. The sender must
+ * be one the programme takes (programme.senders: a nominator of the
+ * organisation, an address at its domains, or anyone for the organisation
+ * the form names), authenticate when the programme requires it, pass the
+ * reply gate, and attach no document that stopped the reader at a limit.
+ * Then commands (FORM or JOIN, STATUS, WITHDRAW and its confirmation), or
+ * each nominee on its own, in form order: closing date, name and address,
+ * the role said (two roles), the registrant themselves (domain senders),
+ * the programme's fields, duplicates (in this message, or accepted for
+ * another organisation; the same organisation sending someone again
+ * amends the entry, unless someone else sent it where anyone may send),
+ * the quota for the role, then a choice's places per organisation.
+ * Accepted nominees may carry warnings (years for the role, external
+ * address); the message may carry unbalanced and narrow_services
+ * warnings. Pure, like the rest of decide: the state only through its
+ * callbacks. */
 #include "decide_internal.h"
 
 #include <string.h>

@@ -123,6 +123,11 @@ int main(void)
 			{ "programme = { roles = ( { id = \"a\"; label = \"A\"; } ); };\n",
 			  "t.conf:4: pairing pairs the programme's two roles" },
 			{ "programme = { senders = \"everyone\"; };\n", "t.conf:4: 'programme.senders' must be" },
+			{ "pairing = { enabled = false; };\nprogramme = { roles = ( { id = \"a\"; label = \"A\";"
+			  " requires = [ \"goals\" ]; } ); };\n",
+			  "t.conf:5: requires: the form has no field 'goals'" },
+			{ "programme = { fields = ( { id = \"n\"; label = \"N\"; per_organisation = 2; } ); };\n",
+			  "t.conf:4: field n: per_organisation limits each choice of a choice field" },
 			{ "programme = { senders = \"domain\"; };\n", "t.conf:3: organisation 'fife' has no domains" },
 			{ "programme = { senders = \"domain\"; };\nconsent = { enabled = false; };\n",
 			  "t.conf:5: programme.senders = \"domain\" needs consent" },
