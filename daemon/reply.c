@@ -126,7 +126,8 @@ static const char *const round_names[] = {
 };
 
 /* Every name the HTML frame may use: it frames staff mail too. */
-static const char *const layout_names[] = { "programme", "from_address", "body", "to_staff", NULL };
+/* signed: the body is made from a text that ends with its own sign-off. */
+static const char *const layout_names[] = { "programme", "from_address", "body", "to_staff", "signed", NULL };
 
 struct reply_templates {
 	struct template *layout;
@@ -180,20 +181,36 @@ static gboolean load_pair(const char *dir, const char *name, const char *const *
 	return (*html = template_open(dir, htm, allowed, error)) != NULL;
 }
 
+/* Whether a line of text starts a line of its own in HTML: a list item
+ * or an indented line ("- Alex: accepted", "  STATUS ..."), or a short
+ * one such as a sign-off's; other lines were wrapped and run on. */
+static gboolean own_line(const char *line, const char *previous)
+{
+	return strchr("-*\xe2 \t", line[0]) || g_ascii_isdigit(line[0]) || strlen(previous) < 40;
+}
+
 /* A text part as the HTML body: escaped, a paragraph per run of lines,
- * the lines of one kept apart. */
+ * wrapped lines run on, list items and short lines kept apart. */
 static char *text_as_html(const char *text)
 {
 	GString *h = g_string_new(NULL);
 	g_auto(GStrv) paragraphs = g_regex_split_simple("\\n[ \\t]*\\n", text, 0, 0);
 	for (guint i = 0; paragraphs[i]; i++) {
-		g_autofree char *p = g_strstrip(g_strdup(paragraphs[i]));
-		if (!*p)
-			continue;
-		g_autofree char *esc = g_markup_escape_text(p, -1);
-		g_auto(GStrv) lines = g_strsplit(esc, "\n", -1);
-		g_autofree char *joined = g_strjoinv("<br>\n", lines);
-		g_string_append_printf(h, "<p style=\"margin:0 0 16px 0;\">%s</p>\n", joined);
+		g_auto(GStrv) lines = g_strsplit(paragraphs[i], "\n", -1);
+		g_autoptr(GString) p = g_string_new(NULL);
+		const char *previous = NULL;
+		for (guint k = 0; lines[k]; k++) {
+			g_strchomp(lines[k]);
+			if (!*lines[k])
+				continue;
+			g_autofree char *esc = g_markup_escape_text(lines[k], -1);
+			if (previous)
+				g_string_append(p, own_line(lines[k], previous) ? "<br>\n" : " ");
+			g_string_append(p, previous ? esc : esc + strspn(esc, " \t"));
+			previous = lines[k];
+		}
+		if (p->len)
+			g_string_append_printf(h, "<p style=\"margin:0 0 16px 0;\">%s</p>\n", p->str);
 	}
 	return g_string_free(h, FALSE);
 }
@@ -549,6 +566,7 @@ struct reply_out *reply_facts_render(const struct reply_templates *t, struct rep
 		g_free(r->subject);
 		r->subject = g_strdup(f->fallback_subject ? f->fallback_subject : "");
 	}
+	tdata_set_flag(f->data, "signed", html == NULL);
 	r->html = frame(t, f->data, html ? template_render(html, f->data) : text_as_html(r->text));
 	/* A reference that finds a record stays in the subject however staff
 	 * edit the template. */

@@ -89,7 +89,8 @@ with MailStack(os.path.join(work, "stack")) as ms:
     over = folder("over", {
         "confirmation.txt": shipped("confirmation.txt").replace("Thank you for your nominations",
                                                                 "Many thanks from the override for your nominations"),
-        "layout.html": shipped("layout.html").replace("With thanks,", "Kind regards from the staff frame,"),
+        "layout.html": shipped("layout.html").replace("With thanks,", "Kind regards from the staff frame,")
+                                             .replace("{{{body}}}", "<!-- the staff frame -->\n{{{body}}}"),
     })
     conf = with_templates(base, "over.conf", over)
     r = nomd(conf, "--check-config")
@@ -106,7 +107,12 @@ with MailStack(os.path.join(work, "stack")) as ms:
     # what Outlook shows says what staff wrote.
     tap.ok("Many thanks from the override for your nominations" in html
            and "Thank you for your nominations" not in html, "the HTML part is made from the overridden text")
-    tap.ok("Kind regards from the staff frame," in html, "the overridden frame wraps it")
+    tap.ok("<!-- the staff frame -->" in html, "the overridden frame wraps it")
+    # The text signs off itself: the frame adds no second sign-off, and
+    # lines the text wrapped run on as one paragraph in HTML.
+    tap.ok(html.count("With thanks,") == 1 and "Kind regards from the staff frame," not in html
+           and "write to connect@example.org; a nominee sent again replaces" in " ".join(html.split()),
+           "one sign-off, the text's; wrapped lines run on")
     r = nomctl(conf, "digest", "--send")
     tap.is_(r.returncode, 0, f"nomctl digest --send ({r.stderr.strip()[-200:]})")
     ms.wait_queue_empty(timeout=60)

@@ -80,7 +80,7 @@ int main(void)
 	   "the frame and the blank form among them");
 
 	/* Overrides: a file in the folder wins; missing ones come built in. */
-	static const char *const page[] = { "programme", "from_address", "body", "to_staff", NULL };
+	static const char *const page[] = { "programme", "from_address", "body", "to_staff", "signed", NULL };
 	g_autofree char *over = g_build_filename(dir, "over", NULL);
 	g_mkdir(over, 0700);
 	g_autofree char *layout_path = g_build_filename(over, "layout.html", NULL);
