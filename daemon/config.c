@@ -176,6 +176,7 @@ void config_free(struct nomd_config *cfg)
 		g_free(cfg->roles[i].plural);
 	}
 	form_spec_free(cfg->form);
+	g_free(cfg->form_text);
 	g_free(cfg->smtp.from_name);
 	g_free(cfg->smtp.from_address);
 	g_free(cfg->smtp.from_domain);

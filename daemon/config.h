@@ -53,6 +53,9 @@ struct nomd_config {
 	/* The form with the programme's own fields (programme.fields); NULL:
 	 * the built-in one. Read it through config_form(). */
 	struct form_spec *form;
+	/* `form` as the text nomd-reader reads (form_spec_to_text), made
+	 * once; NULL with the built-in form. */
+	char *form_text;
 	/* The programme's roles (programme.roles, or the Connect Network's
 	 * member and mentor); n_roles is 1 or 2. */
 	struct programme_role roles[FORM_SPEC_MAX_ROLES];
@@ -180,13 +183,13 @@ GPtrArray *config_own_fields(const struct nomd_config *cfg);
 const struct programme_role *config_role(const struct nomd_config *cfg, int role);
 /* The quota of role `role`, or CONFIG_NO_QUOTA (also past the roles). */
 int config_quota(const struct nomd_config *cfg, int role);
-/* The programme's role a stored role name ("member", "mentor") is: its
- * index, or -1. */
-int config_role_of_stored(const char *stored);
-/* The id staff see for a stored role name. */
+/* The id staff see for a stored role name ("member", "mentor"). */
 const char *config_role_id(const struct nomd_config *cfg, const char *stored);
 /* The role's label in lower case ("member", "mentee"), for a sentence. */
 char *config_role_word(const struct nomd_config *cfg, int role, gboolean plural);
+/* The same for a stored role name; a name of no role as it is; NULL for
+ * NULL. */
+char *config_stored_role_word(const struct nomd_config *cfg, const char *stored);
 
 /* Lookups used by the rules; all comparisons are case-insensitive. */
 const struct organisation *config_find_organisation(const struct nomd_config *cfg, const char *id_or_name);

@@ -236,7 +236,7 @@ gboolean config_read_form(const char *path, config_t *cf, struct nomd_config *cf
 	if (!read_requires(path, cf, spec, error))
 		return FALSE;
 	g_autoptr(GError) local = NULL;
-	if (!form_spec_finish(spec, &local))
+	if (!form_spec_finish(spec, &local) || !(cfg->form_text = form_spec_to_text(spec, NULL, &local)))
 		return config_fail_at(error, path, fields ? fields : config_lookup(cf, "programme.roles"), "%s",
 				      local->message);
 	cfg->form = g_steal_pointer(&spec);
@@ -282,15 +282,24 @@ int config_quota(const struct nomd_config *cfg, int role)
 	return r ? r->quota : CONFIG_NO_QUOTA;
 }
 
-int config_role_of_stored(const char *stored)
+/* The programme's role a stored role name is: its index, or -1. */
+static int role_of_stored(const char *stored)
 {
 	return g_strcmp0(stored, "member") == 0 ? 0 : g_strcmp0(stored, "mentor") == 0 ? 1 : -1;
 }
 
 const char *config_role_id(const struct nomd_config *cfg, const char *stored)
 {
-	const struct programme_role *r = config_role(cfg, config_role_of_stored(stored));
+	const struct programme_role *r = config_role(cfg, role_of_stored(stored));
 	return r ? r->id : stored;
+}
+
+char *config_stored_role_word(const struct nomd_config *cfg, const char *stored)
+{
+	if (!stored)
+		return NULL;
+	int role = role_of_stored(stored);
+	return role < cfg->n_roles && role >= 0 ? config_role_word(cfg, role, FALSE) : g_strdup(stored);
 }
 
 char *config_role_word(const struct nomd_config *cfg, int role, gboolean plural)

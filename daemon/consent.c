@@ -32,11 +32,28 @@ static gboolean ask_consent(const struct nomd_config *cfg, struct store *st, con
 /* A programme that asks nobody (consent.enabled = false) takes each new
  * nominee as confirmed, with the token later mail finds them by, and
  * writes to nobody. */
-static gboolean take_as_confirmed(struct store *st, gint64 now, GError **error)
+static gboolean take_as_confirmed(const struct nomd_config *cfg, struct store *st, const struct person *p,
+				  gboolean reminder, gint64 now, GError **error)
 {
-	for (;;) {
+	(void)cfg;
+	(void)reminder;
+	g_autofree char *token = p->token ? g_strdup(p->token) : random_hex(6);
+	return store_set_consent(st, p->id, CONSENT_CONFIRMED, error) &&
+	       store_set_welcomed(st, p->id, token, now, error);
+}
+
+typedef gboolean (*person_step)(const struct nomd_config *cfg, struct store *st, const struct person *p,
+				gboolean reminder, gint64 now, GError **error);
+
+/* `step` for every person `kind` lists (`before` as it takes it), a page
+ * to a transaction; *done counts them. Each is logged as `what` queued
+ * once its page is committed (nothing when NULL). */
+static gboolean in_pages(const struct nomd_config *cfg, struct store *st, enum people_query kind, gint64 before,
+			 person_step step, gboolean reminder, const char *what, gint64 now, guint *done, GError **error)
+{
+	for (gint64 after = 0;;) {
 		g_autoptr(GPtrArray) due = NULL;
-		if (!store_people(st, PEOPLE_UNWELCOMED, 0, 0, PEOPLE_PAGE, &due, error))
+		if (!store_people(st, kind, before, after, PEOPLE_PAGE, &due, error))
 			return FALSE;
 		if (due->len == 0)
 			return TRUE;
@@ -44,61 +61,38 @@ static gboolean take_as_confirmed(struct store *st, gint64 now, GError **error)
 			return FALSE;
 		for (guint i = 0; i < due->len; i++) {
 			const struct person *p = due->pdata[i];
-			g_autofree char *token = p->token ? g_strdup(p->token) : random_hex(6);
-			if (!store_set_consent(st, p->id, CONSENT_CONFIRMED, error) ||
-			    !store_set_welcomed(st, p->id, token, now, error)) {
+			if (!step(cfg, st, p, reminder, now, error)) {
 				store_rollback(st);
 				return FALSE;
 			}
+			after = p->id;
 		}
 		if (!store_commit(st, error)) {
 			store_rollback(st);
 			return FALSE;
 		}
-		log_info("%u nominee(s) taken as confirmed: the programme asks no consent", due->len);
+		for (guint i = 0; what && i < due->len; i++)
+			log_info("nominee %" G_GINT64_FORMAT ": %s queued", ((const struct person *)due->pdata[i])->id,
+				 what);
+		*done += due->len;
 	}
 }
 
 gboolean consent_schedule(const struct nomd_config *cfg, struct store *st, gint64 now, guint *queued, GError **error)
 {
 	*queued = 0;
-	if (!cfg->consent.enabled)
-		return take_as_confirmed(st, now, error);
-	for (int pass = 0; pass < 2; pass++) {
-		gboolean reminder = pass == 1;
-		if (reminder && cfg->consent.reminder_days == 0)
-			break;
-		gint64 before = now - (gint64)cfg->consent.reminder_days * 86400;
-		for (gint64 after = 0;;) {
-			g_autoptr(GPtrArray) due = NULL;
-			if (!store_people(st, reminder ? PEOPLE_REMINDER_DUE : PEOPLE_UNWELCOMED, before, after,
-					  PEOPLE_PAGE, &due, error))
-				return FALSE;
-			if (due->len == 0)
-				break;
-			if (!store_begin(st, error))
-				return FALSE;
-			for (guint i = 0; i < due->len; i++) {
-				const struct person *p = due->pdata[i];
-				if (!ask_consent(cfg, st, p, reminder, now, error)) {
-					store_rollback(st);
-					return FALSE;
-				}
-				after = p->id;
-			}
-			if (!store_commit(st, error)) {
-				store_rollback(st);
-				return FALSE;
-			}
-			for (guint i = 0; i < due->len; i++) {
-				const struct person *p = due->pdata[i];
-				log_info("nominee %" G_GINT64_FORMAT ": %s queued", p->id,
-					 reminder ? "consent reminder" : "welcome");
-			}
-			*queued += due->len;
-		}
+	if (!cfg->consent.enabled) {
+		guint taken = 0;
+		if (!in_pages(cfg, st, PEOPLE_UNWELCOMED, 0, take_as_confirmed, FALSE, NULL, now, &taken, error))
+			return FALSE;
+		if (taken)
+			log_info("%u nominee(s) taken as confirmed: the programme asks no consent", taken);
+		return TRUE;
 	}
-	return TRUE;
+	gint64 before = now - (gint64)cfg->consent.reminder_days * 86400;
+	return in_pages(cfg, st, PEOPLE_UNWELCOMED, before, ask_consent, FALSE, "welcome", now, queued, error) &&
+	       (cfg->consent.reminder_days == 0 || in_pages(cfg, st, PEOPLE_REMINDER_DUE, before, ask_consent, TRUE,
+							    "consent reminder", now, queued, error));
 }
 
 gboolean consent_apply_answer(const struct nomd_config *cfg, struct store *st, const struct parsed_message *msg,

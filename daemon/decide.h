@@ -198,6 +198,7 @@ struct verdict {
 	const char *reason;	       /* NULL when accepted */
 	gboolean amended;	       /* replaces this organisation's earlier entry */
 	const char *warnings[4];       /* NULL-terminated */
+	const struct form_field *full; /* REASON_CHOICE_FULL: the field whose choice is taken */
 };
 
 struct decision {

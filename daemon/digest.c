@@ -341,15 +341,6 @@ static void section_organisations(const struct nomd_config *cfg, const GPtrArray
 	g_string_append(w->html, bars->str);
 }
 
-/* Whether an organisation can be complete: every role has a quota. */
-static gboolean all_quotas(const struct nomd_config *cfg)
-{
-	for (int r = 0; r < cfg->n_roles; r++)
-		if (config_quota(cfg, r) == CONFIG_NO_QUOTA)
-			return FALSE;
-	return TRUE;
-}
-
 /* One figure of the headline strip. */
 static void glance_cell(GString *h, const char *figure, const char *label)
 {
@@ -395,7 +386,7 @@ static gboolean section_glance(const struct nomd_config *cfg, struct store *st, 
 				 " style=\"border-collapse:collapse;margin:12px 0;\"><tr>");
 	/* The stages the programme runs, each a figure. */
 	glance_cell(w->html, f_nominated, "nominations in");
-	if (all_quotas(cfg))
+	if (round_has_quotas(cfg))
 		glance_cell(w->html, f_complete, "organisations complete");
 	if (cfg->consent.enabled)
 		glance_cell(w->html, f_confirmed, "confirmed their place");
@@ -411,7 +402,7 @@ static gboolean section_glance(const struct nomd_config *cfg, struct store *st, 
 				      : g_strdup("no event planned");
 	g_autoptr(GString) facts = g_string_new(NULL);
 	g_string_append_printf(facts, "At a glance: %d nominations in", nominated);
-	if (all_quotas(cfg))
+	if (round_has_quotas(cfg))
 		g_string_append_printf(facts, "; %d of %u organisations complete", complete, cfg->organisations->len);
 	if (cfg->consent.enabled)
 		g_string_append_printf(facts, "; %d confirmed their place", confirmed);

@@ -261,17 +261,13 @@ static void settle(const struct nomd_config *cfg, struct mime_document *doc, enu
 
 /* The programme's spec framed for nomd-reader --spec (document.h); NULL
  * (no error) for the built-in programme, which the reader knows. */
-static GBytes *spec_frame(const struct nomd_config *cfg, GError **error)
+static GBytes *spec_frame(const struct nomd_config *cfg)
 {
-	if (!cfg->form)
-		return NULL;
-	gsize len = 0;
-	g_autofree char *text = form_spec_to_text(cfg->form, &len, error);
-	if (!text)
+	if (!cfg->form_text)
 		return NULL;
 	GString *frame = g_string_new(NULL);
-	g_string_printf(frame, "%zu\n", len);
-	g_string_append_len(frame, text, len);
+	g_string_printf(frame, "%zu\n", strlen(cfg->form_text));
+	g_string_append(frame, cfg->form_text);
 	gsize n = frame->len;
 	return g_bytes_new_take(g_string_free(frame, FALSE), n);
 }
@@ -332,12 +328,7 @@ static gboolean run_reader(const struct nomd_config *cfg, const char *const *arg
 gboolean docread_run(const struct nomd_config *cfg, struct mime_document *doc, char **text, GError **error)
 {
 	*text = NULL;
-	g_autoptr(GError) unframed = NULL;
-	g_autoptr(GBytes) head = spec_frame(cfg, &unframed);
-	if (unframed) {
-		g_propagate_error(error, g_steal_pointer(&unframed));
-		return FALSE;
-	}
+	g_autoptr(GBytes) head = spec_frame(cfg);
 	static const char *const with_spec[] = { DOC_SPEC_OPTION, NULL };
 	GString *out = NULL, *detail = NULL;
 	struct outcome o;
@@ -359,9 +350,7 @@ gboolean docread_run(const struct nomd_config *cfg, struct mime_document *doc, c
 
 GBytes *docread_make_form(const struct nomd_config *cfg, const char *form_text, guint sections, GError **error)
 {
-	g_autoptr(GBytes) head = spec_frame(cfg, error);
-	if (!head && cfg->form)
-		return NULL;
+	g_autoptr(GBytes) head = spec_frame(cfg);
 	g_autofree char *n = g_strdup_printf("%u", sections);
 	const char *const args[] = { "--make-form", "--sections", n, head ? DOC_SPEC_OPTION : NULL, NULL };
 	g_autoptr(GBytes) data = g_bytes_new(form_text, strlen(form_text));

@@ -18,11 +18,9 @@ static struct {
 
 /* What the Word form is made from: a new definition or template makes a
  * new one. */
-static char *cache_key(const struct nomd_config *cfg, const char *text, GError **error)
+static char *cache_key(const struct nomd_config *cfg, const char *text)
 {
-	gsize len = 0;
-	g_autofree char *spec = form_spec_to_text(cfg->form, &len, error);
-	return spec ? g_strconcat(spec, "\n\f\n", text, NULL) : NULL;
+	return g_strconcat(cfg->form_text, "\n\f\n", text, NULL);
 }
 
 gboolean formdoc_get(const struct nomd_config *cfg, const struct reply_templates *t, GBytes **docx, GError **error)
@@ -32,11 +30,7 @@ gboolean formdoc_get(const struct nomd_config *cfg, const struct reply_templates
 		return (*docx = reply_form_document(error)) != NULL;
 	g_autofree char *text = reply_blank_form(cfg, t);
 	g_autoptr(GError) local = NULL;
-	g_autofree char *key = cache_key(cfg, text, &local);
-	if (!key) {
-		log_warn("the Word form is left out: %s", local->message);
-		return TRUE;
-	}
+	g_autofree char *key = cache_key(cfg, text);
 	gint64 now = g_get_monotonic_time() / G_USEC_PER_SEC;
 	g_mutex_lock(&cache.lock);
 	gboolean same = g_strcmp0(cache.key, key) == 0;

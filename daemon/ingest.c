@@ -42,7 +42,7 @@ static gboolean state_email_owner(void *data, const char *key, char **org_id, ch
 	struct state_ctx *ctx = data;
 	*org_id = *role = NULL;
 	if (!ctx->error)
-		store_email_owner(ctx->st, key, org_id, role, &ctx->error);
+		store_email_owner(ctx->st, key, org_id, role, NULL, &ctx->error);
 	return *org_id != NULL;
 }
 
@@ -51,7 +51,7 @@ static char *state_nominated_by(void *data, const char *key)
 	struct state_ctx *ctx = data;
 	char *by = NULL;
 	if (!ctx->error)
-		store_nominated_by(ctx->st, key, &by, &ctx->error);
+		store_email_owner(ctx->st, key, NULL, NULL, &by, &ctx->error);
 	return by;
 }
 

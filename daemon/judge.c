@@ -93,9 +93,10 @@ static char *choice_key(const struct form_field *f, const char *choice)
 	return g_strdup_printf("%s\x1f%s", f->id, choice);
 }
 
-/* Whether a field that limits its choices per organisation (an award's
- * category) has no place left for `n`'s choice; if it has, `n` takes it. */
-static gboolean choice_full(struct judge_ctx *j, const struct nominee *n)
+/* The field that limits its choices per organisation (an award's
+ * category) with no place left for `n`'s choice, or NULL; then `n` takes
+ * a place of each. */
+static const struct form_field *choice_full(struct judge_ctx *j, const struct nominee *n)
 {
 	const struct form_spec *spec = config_form(j->cfg);
 	g_autofree char *email = email_key(n->email);
@@ -113,9 +114,9 @@ static gboolean choice_full(struct judge_ctx *j, const struct nominee *n)
 			}
 			int taken = j->state->choice_count(j->state->ctx, j->org->id, f->id, choice, email);
 			if (taken + here >= (int)f->per_organisation)
-				return TRUE;
+				return f;
 		}
-	return FALSE;
+	return NULL;
 }
 
 static void judge(struct judge_ctx *j, struct verdict *v, const struct owner *own)
@@ -173,7 +174,7 @@ static void judge(struct judge_ctx *j, struct verdict *v, const struct owner *ow
 		v->amended = FALSE;
 		return;
 	}
-	if (choice_full(j, n)) {
+	if ((v->full = choice_full(j, n))) {
 		v->reason = REASON_CHOICE_FULL;
 		v->amended = FALSE;
 		return;

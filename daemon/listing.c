@@ -232,7 +232,8 @@ static void judges_row(void *ctx, int n, const char *const *names, const char *c
 		for (int i = 0; i < n && !v; i++)
 			if (strcmp(names[i], j->header->pdata[k]) == 0)
 				v = values[i] ? values[i] : "";
-		const struct organisation *o = k == 1 ? config_find_organisation(j->cfg, v) : NULL;
+		const struct organisation *o =
+			strcmp(j->header->pdata[k], "organisation") == 0 ? config_find_organisation(j->cfg, v) : NULL;
 		g_ptr_array_add(out, (gpointer)(o ? o->name : v ? v : ""));
 	}
 	xlsx_row(j->book, (int)out->len, (const char *const *)j->header->pdata, (const char *const *)out->pdata);

@@ -7,13 +7,15 @@
 #include "listing.h"
 #include "nomctl.h"
 
-int nomctl_report(const struct nomctl_run *r)
+/* The round's workbook, or (with `field`) the judges' one, written to
+ * --output; `what` says what was written. */
+static int write_book(const struct nomctl_run *r, const struct form_field *field, const char *what)
 {
-	const struct nomd_config *cfg = r->cfg;
-	struct store *st = *r->st;
-	g_autoptr(xlsx) book = xlsx_new(cfg->timezone);
+	g_autoptr(xlsx) book = xlsx_new(r->cfg->timezone);
 	g_autoptr(GError) error = NULL;
-	if (!listing_workbook(cfg, st, book, &error)) {
+	gboolean filled = field ? listing_judges(r->cfg, *r->st, field, book, &error)
+				: listing_workbook(r->cfg, *r->st, book, &error);
+	if (!filled) {
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_SOFTWARE;
 	}
@@ -21,31 +23,25 @@ int nomctl_report(const struct nomctl_run *r)
 		fprintf(stderr, "nomctl: %s\n", error->message);
 		return EX_CANTCREAT;
 	}
-	fprintf(stderr, "nomctl: report written to %s\n", r->output);
+	fprintf(stderr, "nomctl: %s written to %s\n", what, r->output);
 	return EX_OK;
+}
+
+int nomctl_report(const struct nomctl_run *r)
+{
+	return write_book(r, NULL, "report");
 }
 
 int nomctl_judges(const struct nomctl_run *r)
 {
-	const struct nomd_config *cfg = r->cfg;
 	const char *id = r->argc > 0 ? r->argv[0] : NULL;
-	const struct form_field *field = listing_judged_field(cfg, id);
+	const struct form_field *field = listing_judged_field(r->cfg, id);
 	if (!field) {
 		fprintf(stderr, "nomctl: judges: %s\n",
 			id ? "no choice field of that id in the programme's form"
 			   : "the programme's form has no choice field (such as a category) to sort by");
 		return EX_CONFIG;
 	}
-	g_autoptr(xlsx) book = xlsx_new(cfg->timezone);
-	g_autoptr(GError) error = NULL;
-	if (!listing_judges(cfg, *r->st, field, book, &error)) {
-		fprintf(stderr, "nomctl: %s\n", error->message);
-		return EX_SOFTWARE;
-	}
-	if (!xlsx_write_file(book, r->output, &error)) {
-		fprintf(stderr, "nomctl: %s\n", error->message);
-		return EX_CANTCREAT;
-	}
-	fprintf(stderr, "nomctl: a sheet for each %s written to %s\n", field->label, r->output);
-	return EX_OK;
+	g_autofree char *what = g_strdup_printf("a sheet for each %s", field->label);
+	return write_book(r, field, what);
 }

@@ -319,18 +319,12 @@ static char *field_reason(const struct nomd_config *cfg, const struct verdict *v
 	if (g_strcmp0(v->reason, REASON_ROLE_MISSING) == 0 && cfg->n_roles == 2)
 		return g_strdup_printf("the form needs to say which: \"Role: %s\" or \"Role: %s\"", cfg->roles[0].label,
 				       cfg->roles[1].label);
-	if (g_strcmp0(v->reason, REASON_CHOICE_FULL) == 0) {
-		for (guint i = 0; i < spec->fields->len; i++) {
-			const struct form_field *f = spec->fields->pdata[i];
-			const char *choice = f->per_organisation ? nominee_value(n, f->id) : NULL;
-			if (choice)
-				return g_strdup_printf("the organisation already has %u nomination%s with \"%s: %s\", "
-						       "as many as the programme takes",
-						       f->per_organisation, f->per_organisation == 1 ? "" : "s",
-						       f->label, choice);
-		}
-		return NULL;
-	}
+	const struct form_field *full = v->full;
+	if (g_strcmp0(v->reason, REASON_CHOICE_FULL) == 0 && full)
+		return g_strdup_printf("the organisation already has %u nomination%s with \"%s: %s\", as many as the "
+				       "programme takes",
+				       full->per_organisation, full->per_organisation == 1 ? "" : "s", full->label,
+				       nominee_value(n, full->id));
 	if (g_strcmp0(v->reason, REASON_FIELD_MISSING) == 0) {
 		const struct form_field *missing = nominee_missing(n, spec);
 		return missing ? g_strdup_printf("the form needs \"%s:\" filled in", missing->label) : NULL;
@@ -593,13 +587,13 @@ static void set_person(const struct nomd_config *cfg, struct tdata *data, const 
 		       const struct notice_person *p)
 {
 	/* The role in the programme's word ("mentee"), not the stored one. */
-	g_autofree char *role = p->role ? config_role_word(cfg, config_role_of_stored(p->role), FALSE) : NULL;
+	g_autofree char *role = config_stored_role_word(cfg, p->role);
 	const struct {
 		const char *name, *value;
 	} fields[] = {
 		{ "name", p->name },
 		{ "email", p->email },
-		{ "role", role && *role ? role : p->role },
+		{ "role", role },
 		{ "organisation", p->organisation },
 		{ "job_title", p->job_title },
 		{ "service", p->service },
@@ -681,7 +675,7 @@ static void add_round_people(const struct nomd_config *cfg, struct tdata *data, 
 		struct tdata *item = tdata_add_item(data, list);
 		tdata_set(item, "name", p->name && *p->name ? p->name : "(no name given)");
 		tdata_set(item, "email", p->email && *p->email ? p->email : "(no address given)");
-		tdata_set_take(item, "role", config_role_word(cfg, config_role_of_stored(p->role), FALSE));
+		tdata_set_take(item, "role", config_stored_role_word(cfg, p->role));
 		tdata_set_flag(item, "confirmed", p->confirmed);
 		tdata_set(item, "problem", p->problem);
 	}
@@ -765,7 +759,7 @@ struct reply_facts *reply_facts_of(const struct nomd_config *cfg, const struct d
 			struct tdata *item = tdata_add_item(data, "status_list");
 			tdata_set(item, "name", e->name);
 			tdata_set(item, "email", e->email);
-			tdata_set_take(item, "role", config_role_word(cfg, config_role_of_stored(e->role), FALSE));
+			tdata_set_take(item, "role", config_stored_role_word(cfg, e->role));
 		}
 		break;
 	case K_WITHDRAW:

@@ -44,14 +44,18 @@ char *round_balance(const struct nomd_config *cfg, int members, int mentors)
 	return g_strdup_printf("%d more %s", more, word);
 }
 
+gboolean round_has_quotas(const struct nomd_config *cfg)
+{
+	for (int r = 0; r < cfg->n_roles; r++)
+		if (config_quota(cfg, r) == CONFIG_NO_QUOTA)
+			return FALSE;
+	return TRUE;
+}
+
 gboolean round_quotas_met(const struct nomd_config *cfg, int members, int mentors)
 {
-	for (int r = 0; r < cfg->n_roles; r++) {
-		int q = config_quota(cfg, r);
-		if (q == CONFIG_NO_QUOTA || (r ? mentors : members) < q)
-			return FALSE;
-	}
-	return TRUE;
+	return round_has_quotas(cfg) && members >= config_quota(cfg, 0) &&
+	       (cfg->n_roles < 2 || mentors >= config_quota(cfg, 1));
 }
 
 enum round_need round_chaser_need(const struct nomd_config *cfg, int members, int mentors, guint to_fix)

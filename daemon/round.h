@@ -26,6 +26,8 @@ enum round_need { ROUND_NEED_NONE, ROUND_NEED_NOTHING_YET, ROUND_NEED_INCOMPLETE
 /* What would make the numbers equal within the quotas ("2 more
  * mentors"); "" when nothing can: the rule chasers go by. */
 char *round_balance(const struct nomd_config *cfg, int members, int mentors);
+/* Every role has a quota: an organisation can be complete. */
+gboolean round_has_quotas(const struct nomd_config *cfg);
 /* Every role has a quota and the counts reach it. */
 gboolean round_quotas_met(const struct nomd_config *cfg, int members, int mentors);
 enum round_need round_chaser_need(const struct nomd_config *cfg, int members, int mentors, guint to_fix);

@@ -117,15 +117,15 @@ gboolean store_outbox_queued_at(struct store *st, const char *idem_key, char **a
 /* The distinct service types of an organisation's accepted nominees, and
  * how many nominees have one. */
 gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray **types, int *typed, GError **error);
-/* The organisation and role an address is accepted under; NULLs if none. */
-gboolean store_email_owner(struct store *st, const char *email_key, char **org_id, char **role, GError **error);
+/* The organisation and role an address is accepted under, and who sent
+ * that nomination (as they wrote their address); NULLs if none. Any of
+ * the three may be NULL when not wanted. */
+gboolean store_email_owner(struct store *st, const char *email_key, char **org_id, char **role, char **by,
+			   GError **error);
 /* Accepted nominees of `org_id` whose own field `field_id` is `choice`,
  * leaving out `except_key`'s. */
 gboolean store_choice_count(struct store *st, const char *org_id, const char *field_id, const char *choice,
 			    const char *except_key, int *count, GError **error);
-/* Who sent the accepted nomination of `email_key` (as they wrote their
- * address), or NULL. */
-gboolean store_nominated_by(struct store *st, const char *email_key, char **by, GError **error);
 /* Whether the outbox holds mail with this Message-ID. */
 gboolean store_sent_by_us(struct store *st, const char *message_id, gboolean *found, GError **error);
 /* A nominee sent again by the same organisation: update the entry. */

@@ -223,37 +223,28 @@ gboolean store_org_service_types(struct store *st, const char *org_id, GPtrArray
 	return TRUE;
 }
 
-gboolean store_email_owner(struct store *st, const char *email_key, char **org_id, char **role, GError **error)
+gboolean store_email_owner(struct store *st, const char *email_key, char **org_id, char **role, char **by,
+			   GError **error)
 {
-	*org_id = *role = NULL;
+	char **out[] = { org_id, role, by };
+	for (size_t i = 0; i < G_N_ELEMENTS(out); i++)
+		if (out[i])
+			*out[i] = NULL;
 	g_autoptr(sqlite3_stmt) stmt = store_prepare(
-		st, "SELECT organisation, role FROM nominees WHERE email_key = ?1 AND status = 'accepted'", error);
+		st,
+		"SELECT organisation, role, nominated_by FROM nominees WHERE email_key = ?1 AND status = 'accepted'",
+		error);
 	if (!stmt)
 		return FALSE;
 	store_bind_text(stmt, 1, email_key);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		*org_id = store_column_dup(stmt, 0);
-		*role = store_column_dup(stmt, 1);
+		for (size_t i = 0; i < G_N_ELEMENTS(out); i++)
+			if (out[i])
+				*out[i] = store_column_dup(stmt, (int)i);
 	} else if (rc != SQLITE_DONE) {
 		return store_fail(st, error, "look up nominee");
 	}
-	return TRUE;
-}
-
-gboolean store_nominated_by(struct store *st, const char *email_key, char **by, GError **error)
-{
-	*by = NULL;
-	g_autoptr(sqlite3_stmt) stmt = store_prepare(
-		st, "SELECT nominated_by FROM nominees WHERE email_key = ?1 AND status = 'accepted'", error);
-	if (!stmt)
-		return FALSE;
-	store_bind_text(stmt, 1, email_key);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*by = store_column_dup(stmt, 0);
-	else if (rc != SQLITE_DONE)
-		return store_fail(st, error, "look up nominator");
 	return TRUE;
 }
 

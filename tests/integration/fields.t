@@ -18,26 +18,11 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
-from nomdtest import (INBOX_USER, form_message, nomctl, nomctl_json, nomd, parse_mail, text_of,  # noqa: E402
-                      workdir, write_config)
-
-FIELDS = """programme = { name = "Local Government Connect Network"; max_members = 5; max_mentors = 5;
-  fields = (
-    { id = "category"; label = "Category"; type = "choice"; required = true;
-      choices = [ "Innovation", "Digital", "Team of the Year" ]; },
-    { id = "citation"; label = "Citation"; synonyms = [ "Why they deserve it" ]; type = "long"; max_words = 30; },
-    { id = "team_size"; label = "Team size"; type = "number"; }
-  ); };
-"""
+from nomdtest import (INBOX_USER, OWN_FIELDS, form_message, nomctl, nomctl_json, nomd, parse_mail,  # noqa: E402
+                      text_of, with_fields, workdir, write_config)
 
 
-def with_fields(conf, fields=FIELDS):
-    with open(conf) as f:
-        text = f.read()
-    text = re.sub(r"^programme = \{.*\};\n", fields, text, flags=re.M)
-    with open(conf, "w") as f:
-        f.write(text)
-    return conf
+
 
 
 def block(role, name, email, *lines):
@@ -169,8 +154,8 @@ with MailStack(os.path.join(work, "stack")) as ms:
             ("key", 'fields = ( { id = "a"; label = "A"; size = 3; } );', "unknown field setting 'size'")):
         bad = os.path.join(work, f"bad-{name}")
         os.makedirs(bad, exist_ok=True)
-        c = with_fields(write_config(ms, bad), FIELDS.replace(FIELDS[FIELDS.index("fields"):FIELDS.rindex(");") + 2],
-                                                                      fields))
+        own = OWN_FIELDS[OWN_FIELDS.index("fields"):OWN_FIELDS.rindex(");") + 2]
+        c = with_fields(write_config(ms, bad), OWN_FIELDS.replace(own, fields))
         r = nomd(c, "--check-config", expect=78)
         tap.ok(r.returncode == 78 and re.search(r"nomd\.conf:\d+: " + message, r.stderr),
                f"refused at FILE:LINE: {r.stderr.strip()}")

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import tap  # noqa: E402
 from mailstack import MailStack  # noqa: E402
 from nomdtest import (INBOX_USER, form_message, nomctl_json, nomd, parse_mail, text_of,  # noqa: E402
-                      workdir, write_config)
+                      with_fields, workdir, write_config)
 
 try:
     import docx  # python3-docx
@@ -28,14 +28,6 @@ try:
 except ImportError as e:
     tap.skip_all("needs python3-docx and python3-openpyxl: %s" % e)
 
-FIELDS = """programme = { name = "Local Government Connect Network"; max_members = 5; max_mentors = 5;
-  fields = (
-    { id = "category"; label = "Category"; type = "choice"; required = true;
-      choices = [ "Innovation", "Digital", "Team of the Year" ]; },
-    { id = "citation"; label = "Citation"; synonyms = [ "Why they deserve it" ]; type = "long"; max_words = 30; },
-    { id = "team_size"; label = "Team size"; type = "number"; }
-  ); };
-"""
 ANGUS = "chief.executive@angus.example"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,12 +41,6 @@ PEOPLE = {
 SPELT = {"Team of the Year": "Team of the Year", "digital": "Digital"}
 
 
-def with_fields(conf):
-    with open(conf) as f:
-        text = f.read()
-    with open(conf, "w") as f:
-        f.write(re.sub(r"^programme = \{.*\};\n", FIELDS, text, flags=re.M))
-    return conf
 
 
 def word_form(msg):
@@ -64,9 +50,10 @@ def word_form(msg):
     return None, b""
 
 
-def rows_of(doc):
-    """(heading, label, hint) for each labelled row, in order."""
-    out, heading = [], None
+def labelled_rows(doc):
+    """(heading, row) for each row of the form's tables, under the last
+    paragraph of text above it."""
+    heading = None
     tables = {t._tbl: t for t in doc.tables}
     for child in doc.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
@@ -75,28 +62,25 @@ def rows_of(doc):
             heading = text or heading
         elif tag == "tbl" and child in tables:
             for row in tables[child].rows:
-                out.append((heading, row.cells[0].text.strip(), row.cells[1].text.strip()))
-    return out
+                yield heading, row
+
+
+def rows_of(doc):
+    """(heading, label, hint) for each labelled row, in order."""
+    return [(heading, row.cells[0].text.strip(), row.cells[1].text.strip()) for heading, row in labelled_rows(doc)]
 
 
 def fill(data):
     doc = docx.Document(io.BytesIO(data))
-    heading, written = None, 0
-    tables = {t._tbl: t for t in doc.tables}
-    for child in doc.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            text = "".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")).strip()
-            heading = text or heading
-        elif tag == "tbl" and child in tables:
-            for row in tables[child].rows:
-                label = row.cells[0].text.strip().lower()
-                if label == "organisation":
-                    row.cells[1].text = "Angus Council"
-                    written += 1
-                elif heading in PEOPLE and label in PEOPLE[heading]:
-                    row.cells[1].text = PEOPLE[heading][label]
-                    written += 1
+    written = 0
+    for heading, row in labelled_rows(doc):
+        label = row.cells[0].text.strip().lower()
+        if label == "organisation":
+            row.cells[1].text = "Angus Council"
+            written += 1
+        elif heading in PEOPLE and label in PEOPLE[heading]:
+            row.cells[1].text = PEOPLE[heading][label]
+            written += 1
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue(), written

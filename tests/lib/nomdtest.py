@@ -60,6 +60,28 @@ documents = {{ {documents_extra if "reader" in documents_extra else f'reader = "
     return path
 
 
+# A programme's own fields, as fields.t and fields_docx.t define them: a
+# required choice, a long text of at most 30 words, a number.
+OWN_FIELDS = """programme = { name = "Local Government Connect Network"; max_members = 5; max_mentors = 5;
+  fields = (
+    { id = "category"; label = "Category"; type = "choice"; required = true;
+      choices = [ "Innovation", "Digital", "Team of the Year" ]; },
+    { id = "citation"; label = "Citation"; synonyms = [ "Why they deserve it" ]; type = "long"; max_words = 30; },
+    { id = "team_size"; label = "Team size"; type = "number"; }
+  ); };
+"""
+
+
+def with_fields(conf, fields=OWN_FIELDS):
+    """`conf` (from write_config) with its programme line replaced by `fields`."""
+    with open(conf) as f:
+        text = f.read()
+    text = re.sub(r"^programme = \{.*\};\n", fields, text, flags=re.M)
+    with open(conf, "w") as f:
+        f.write(text)
+    return conf
+
+
 # NOMD_WRAP="valgrind --leak-check=full ..." runs every nomd and nomctl
 # under that command (make check-valgrind).
 WRAP = shlex.split(os.environ.get("NOMD_WRAP", ""))

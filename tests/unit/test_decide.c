@@ -637,6 +637,28 @@ static char *fake_by(void *ctx, const char *key)
 	return g_hash_table_contains(((struct fake *)ctx)->known, key) ? g_strdup("Other@x.example") : NULL;
 }
 
+/* A message from `from` with `subject` and the form `form` read by the
+ * programme's spec (and completed as ingest does), decided. */
+struct sender_case {
+	const char *from, *subject, *form, *outcome, *reason;
+	gboolean reply;
+	const char *what;
+};
+
+static void check_case(const struct nomd_config *cfg, struct decide_state *st, const struct sender_case *c)
+{
+	g_autoptr(parsed_message) m = msg_from(c->from);
+	g_free(m->subject);
+	m->subject = g_strdup(c->subject);
+	g_autoptr(form) f = form_parse_spec(c->form, FALSE, config_form(cfg));
+	decide_complete_form(cfg, m, f);
+	g_autoptr(decision) d = decide(cfg, m, f, st);
+	const char *reason = d->reasons->len ? d->reasons->pdata[0] : NULL;
+	ok(g_str_equal(outcome_name(d->outcome), c->outcome) && g_strcmp0(reason, c->reason) == 0 &&
+		   d->reply == c->reply,
+	   "%s (%s, %s)", c->what, outcome_name(d->outcome), reason ? reason : "-");
+}
+
 /* Self-registration (senders domain, two roles) and nominations by
  * anyone (one role, no pairing, no consent). */
 static void test_senders(struct decide_state *st, struct fake *fake)
@@ -652,32 +674,20 @@ static void test_senders(struct decide_state *st, struct fake *fake)
 	ok(self != NULL, "a self-registration programme loads");
 	if (!self)
 		return;
-	const struct {
-		const char *from, *form, *outcome, *reason;
-		gboolean reply;
-		const char *what;
-	} cases[] = {
-		{ "jo@fife.example", "Mentee or mentor: Mentor\nName: Jo Bell\n", "accepted", NULL, FALSE,
-		  "their own registration, Email left out: accepted, the welcome is the answer" },
-		{ "jo@fife.example", "Mentee\nName: Pat Kerr\nEmail: pat@fife.example\n", "rejected",
+	static const struct sender_case cases[] = {
+		{ "jo@fife.example", "Nominations", "Mentee or mentor: Mentor\nName: Jo Bell\n", "accepted", NULL,
+		  FALSE, "their own registration, Email left out: accepted, the welcome is the answer" },
+		{ "jo@fife.example", "Nominations", "Mentee\nName: Pat Kerr\nEmail: pat@fife.example\n", "rejected",
 		  REASON_NOT_YOURSELF, TRUE, "someone else's registration: refused, and told why" },
-		{ "jo@fife.example", "Name: Jo Bell\nEmail: jo@fife.example\n", "rejected", REASON_ROLE_MISSING, TRUE,
-		  "no word of which role: refused" },
-		{ "jo@fife.example", "Organisation: Angus Council\nMentor\nName: Jo Bell\n", "rejected",
+		{ "jo@fife.example", "Nominations", "Name: Jo Bell\nEmail: jo@fife.example\n", "rejected",
+		  REASON_ROLE_MISSING, TRUE, "no word of which role: refused" },
+		{ "jo@fife.example", "Nominations", "Organisation: Angus Council\nMentor\nName: Jo Bell\n", "rejected",
 		  REASON_WRONG_ORGANISATION, TRUE, "an organisation whose domains are not the sender's" },
-		{ "jo@gmail.example", "Mentor\nName: Jo Bell\n", "held", REASON_NOT_AUTHORISED, FALSE,
+		{ "jo@gmail.example", "Nominations", "Mentor\nName: Jo Bell\n", "held", REASON_NOT_AUTHORISED, FALSE,
 		  "an address at no organisation's domain: held, unanswered" },
 	};
-	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autoptr(parsed_message) m = msg_from(cases[i].from);
-		g_autoptr(form) f = form_parse_spec(cases[i].form, FALSE, config_form(self));
-		decide_complete_form(self, m, f);
-		g_autoptr(decision) d = decide(self, m, f, st);
-		const char *reason = d->reasons->len ? d->reasons->pdata[0] : NULL;
-		ok(g_str_equal(outcome_name(d->outcome), cases[i].outcome) && g_strcmp0(reason, cases[i].reason) == 0 &&
-			   d->reply == cases[i].reply,
-		   "%s (%s, %s)", cases[i].what, outcome_name(d->outcome), reason ? reason : "-");
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+		check_case(self, st, &cases[i]);
 	g_autofree char *anyone_text =
 		g_strdup_printf("programme = { senders = \"anyone\"; roles = ( { id = \"nominee\"; label = "
 				"\"Nominee\"; quota = 2; } ); };\n"
@@ -689,30 +699,20 @@ static void test_senders(struct decide_state *st, struct fake *fake)
 		return;
 	g_hash_table_insert(fake->known, "mine@fife.example", "fife member");
 	st->nominated_by = fake_by;
-	const struct {
-		const char *form, *subject, *outcome, *reason;
-		const char *what;
-	} any_cases[] = {
-		{ "Organisation: Fife Council\nName: Ann Reid\nEmail: ann@fife.example\n", "Nomination", "accepted",
-		  NULL, "a stranger's nomination for the organisation the form names" },
-		{ "Name: Ann Reid\nEmail: ann@fife.example\n", "Nomination", "rejected", REASON_UNKNOWN_ORGANISATION,
-		  "no Organisation line: answered, which one?" },
-		{ "Organisation: Fife Council\nName: Mine\nEmail: mine@fife.example\n", "Nomination", "rejected",
-		  REASON_NOT_YOURS, "someone else's nomination sent again: not theirs to change" },
-		{ "Organisation: Fife Council\n", "WITHDRAW mine@fife.example", "rejected", REASON_NOT_YOURS,
-		  "someone else's nomination withdrawn: not theirs to withdraw" },
+	static const struct sender_case any_cases[] = {
+		{ "fan@gmail.example", "Nomination",
+		  "Organisation: Fife Council\nName: Ann Reid\nEmail: ann@fife.example\n", "accepted", NULL, TRUE,
+		  "a stranger's nomination for the organisation the form names" },
+		{ "fan@gmail.example", "Nomination", "Name: Ann Reid\nEmail: ann@fife.example\n", "rejected",
+		  REASON_UNKNOWN_ORGANISATION, TRUE, "no Organisation line: answered, which one?" },
+		{ "fan@gmail.example", "Nomination",
+		  "Organisation: Fife Council\nName: Mine\nEmail: mine@fife.example\n", "rejected", REASON_NOT_YOURS,
+		  TRUE, "someone else's nomination sent again: not theirs to change" },
+		{ "fan@gmail.example", "WITHDRAW mine@fife.example", "Organisation: Fife Council\n", "rejected",
+		  REASON_NOT_YOURS, TRUE, "someone else's nomination withdrawn: not theirs to withdraw" },
 	};
-	for (size_t i = 0; i < G_N_ELEMENTS(any_cases); i++) {
-		g_autoptr(parsed_message) m = msg_from("fan@gmail.example");
-		g_free(m->subject);
-		m->subject = g_strdup(any_cases[i].subject);
-		g_autoptr(form) f = form_parse_spec(any_cases[i].form, FALSE, config_form(any));
-		g_autoptr(decision) d = decide(any, m, f, st);
-		const char *reason = d->reasons->len ? d->reasons->pdata[0] : NULL;
-		ok(g_str_equal(outcome_name(d->outcome), any_cases[i].outcome) &&
-			   g_strcmp0(reason, any_cases[i].reason) == 0 && d->reply,
-		   "%s (%s, %s)", any_cases[i].what, outcome_name(d->outcome), reason ? reason : "-");
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(any_cases); i++)
+		check_case(any, st, &any_cases[i]);
 	st->nominated_by = NULL;
 	g_hash_table_remove(fake->known, "mine@fife.example");
 }
