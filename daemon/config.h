@@ -190,6 +190,9 @@ char *config_role_word(const struct nomd_config *cfg, int role, gboolean plural)
 /* The same for a stored role name; a name of no role as it is; NULL for
  * NULL. */
 char *config_stored_role_word(const struct nomd_config *cfg, const char *stored);
+/* The role a word a person types names (its id, the id and "s", its label
+ * or its plural, in any case): its index, or -1. */
+int config_role_named(const struct nomd_config *cfg, const char *word);
 
 /* Lookups used by the rules; all comparisons are case-insensitive. */
 const struct organisation *config_find_organisation(const struct nomd_config *cfg, const char *id_or_name);

@@ -310,6 +310,22 @@ char *config_role_word(const struct nomd_config *cfg, int role, gboolean plural)
 	return g_utf8_strdown(plural ? r->plural : r->label, -1);
 }
 
+int config_role_named(const struct nomd_config *cfg, const char *word)
+{
+	g_autofree char *folded = g_utf8_casefold(word, -1);
+	for (int i = 0; i < cfg->n_roles; i++) {
+		const struct programme_role *r = &cfg->roles[i];
+		g_autofree char *ids = g_strconcat(r->id, "s", NULL);
+		const char *names[] = { r->id, ids, r->label, r->plural };
+		for (size_t k = 0; k < G_N_ELEMENTS(names); k++) {
+			g_autofree char *name = g_utf8_casefold(names[k], -1);
+			if (strcmp(name, folded) == 0)
+				return i;
+		}
+	}
+	return -1;
+}
+
 const struct form_spec *config_form(const struct nomd_config *cfg)
 {
 	return cfg->form ? cfg->form : form_spec_builtin();

@@ -389,7 +389,7 @@ static const struct nomctl_command commands[] = {
 	{ "event", "add",
 	  "--title T --start \"YYYY-MM-DD HH:MM\" --duration 2h\n"
 	  "[--timezone Europe/London] (--online-url URL | --location TEXT)\n"
-	  "--audience members|mentors|all [--capacity N] [--description TEXT]\n"
+	  "--audience ROLE|all [--capacity N] [--description TEXT]\n"
 	  "[--topic TEXT] [--presenters TEXT]",
 	  "invite the audience", 0, -1, NOMCTL_EVENTS, nomctl_event_add },
 	{ "event", "update", "ID [the same options]", "invitees get the update", 1, -1, NOMCTL_EVENTS,

@@ -80,7 +80,28 @@ static gint64 parse_start(const char *v, const char *tzid)
 }
 
 /* Fill `e` from the arguments given; FALSE (said why) when one is wrong. */
-static gboolean apply_args(const struct event_args *a, struct event_record *e)
+/* The stored audience ("members", "mentors" or "all") a word staff type
+ * names, in the programme's own words; NULL, said why, for none. */
+static const char *audience_named(const struct nomd_config *cfg, const char *word)
+{
+	static const char *const stored[] = { "members", "mentors" };
+	G_STATIC_ASSERT(G_N_ELEMENTS(stored) == FORM_SPEC_MAX_ROLES);
+	if (g_ascii_strcasecmp(word, "all") == 0)
+		return "all";
+	int role = config_role_named(cfg, word);
+	if (role >= 0)
+		return stored[role];
+	g_autoptr(GString) words = g_string_new(NULL);
+	for (int i = 0; i < cfg->n_roles; i++) {
+		g_autofree char *w = config_role_word(cfg, i, TRUE);
+		g_string_append_printf(words, "%s, ", w);
+	}
+	g_autofree char *shown = terminal_text(word, FALSE);
+	fprintf(stderr, "nomctl: event: --audience '%s' is none of %sall\n", shown, words->str);
+	return NULL;
+}
+
+static gboolean apply_args(const struct nomd_config *cfg, const struct event_args *a, struct event_record *e)
 {
 	if (a->title) {
 		g_free(e->title);
@@ -140,13 +161,11 @@ static gboolean apply_args(const struct event_args *a, struct event_record *e)
 			*optional[i].slot = *optional[i].given ? g_strdup(optional[i].given) : NULL;
 		}
 	if (a->audience) {
-		if (strcmp(a->audience, "members") != 0 && strcmp(a->audience, "mentors") != 0 &&
-		    strcmp(a->audience, "all") != 0) {
-			fprintf(stderr, "nomctl: event: --audience must be members, mentors or all\n");
+		const char *stored = audience_named(cfg, a->audience);
+		if (!stored)
 			return FALSE;
-		}
 		g_free(e->audience);
-		e->audience = g_strdup(a->audience);
+		e->audience = g_strdup(stored);
 	}
 	if (a->capacity) {
 		char *end = NULL;
@@ -202,7 +221,7 @@ static int event_add(const struct nomd_config *cfg, struct store *st, const stru
 	}
 	g_autoptr(event_record) e = g_new0(struct event_record, 1);
 	e->timezone = g_strdup("Europe/London");
-	if (!apply_args(a, e))
+	if (!apply_args(cfg, a, e))
 		return EX_USAGE;
 	if (e->starts_at <= clock_now()) {
 		fputs("nomctl: event: the start is in the past\n", stderr);
@@ -239,7 +258,7 @@ static int event_change(const struct nomd_config *cfg, struct store *st, gint64 
 			return EX_SOFTWARE;
 		}
 	} else {
-		if (!apply_args(a, e))
+		if (!apply_args(cfg, a, e))
 			return EX_USAGE;
 		if (!store_update_event(st, e, &error)) {
 			fprintf(stderr, "nomctl: %s\n", error->message);

@@ -137,10 +137,14 @@ with MailStack(os.path.join(work, "stack")) as ms:
     tap.is_({n["email"]: n for n in nomctl_json(conf, "export")}[EILIDH]["consent"], "confirmed",
             "leadership-forum: YES confirms the registration")
     r = nomctl(conf, "event", "add", "--title", "Forum session: leading change", "--start", "2027-02-10 10:00",
-               "--duration", "2h", "--online-url", "https://meet.example/forum", "--audience", "all",
+               "--duration", "2h", "--online-url", "https://meet.example/forum", "--audience", "forum Members",
                "--topic", "Anchors of the transformation programme",
                "--presenters", "Pippa Milne (Argyll and Bute Council)")
     tap.is_(r.returncode, 0, f"leadership-forum: an event with a topic and presenters ({r.stderr.strip()[-200:]})")
+    r2 = nomctl(conf, "event", "add", "--title", "x", "--start", "2027-02-11 10:00", "--duration", "1h",
+                "--location", "Perth", "--audience", "mentors", expect=64)
+    tap.ok(r2.returncode == 64 and "'mentors' is none of forum members, all" in r2.stderr,
+           f"leadership-forum: the audience in the Forum's words; a role it has not is refused ({r2.stderr.strip()})")
     once(conf, "invite")
     inv = (mails(ms, EILIDH, expect=4, subject="Invitation:") or [None])[0]
     tap.ok("Topic: Anchors of the transformation programme" in flat(inv)

@@ -96,6 +96,10 @@ int main(void)
 		   "a role without a quota has none; the other has 3");
 		is_str(cfg ? cfg->roles[0].plural : NULL, "Mentees", "the plural defaults to the label and s");
 		is_str(cfg ? config_role_id(cfg, "member") : NULL, "mentee", "stored 'member' is the first role");
+		ok(cfg && config_role_named(cfg, "MENTEES") == 0 && config_role_named(cfg, "mentee") == 0 &&
+			   config_role_named(cfg, "Mentors") == 1 && config_role_named(cfg, "members") == -1 &&
+			   config_role_named(cfg, "") == -1,
+		   "a role named by its id, its plural, in any case; not by the stored name");
 		ok(cfg && form_spec_role(config_form(cfg), "member", 6) == 0 &&
 			   form_spec_role(config_form(cfg), "Mentor", 6) == 1,
 		   "the form reads the roles' labels and synonyms");
