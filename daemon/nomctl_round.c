@@ -72,8 +72,17 @@ int nomctl_call(const struct nomctl_run *r)
 			cfg->programme.round, closes, open);
 		return EX_OK;
 	}
+	if (!queued && unreachable == lines->len) {
+		/* A programme people join themselves may have no nominators:
+		 * "every organisation has had the call" would be untrue. */
+		fputs("nomctl: no call sent: the call and the chasers go only to configured nominators, and no "
+		      "organisation has one\n",
+		      stderr);
+		return EX_CONFIG;
+	}
 	if (!queued) {
-		fprintf(stderr, "nomctl: every organisation has had the call of round %s\n", cfg->programme.round);
+		fprintf(stderr, "nomctl: every organisation%s has had the call of round %s\n",
+			unreachable ? " with a nominator address" : "", cfg->programme.round);
 		return EX_OK;
 	}
 	struct deliver_stats out = { 0 };

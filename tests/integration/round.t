@@ -415,4 +415,12 @@ with stack as ms:
     tap.ok(r.returncode == 0 and left == 0 and pairs_left == 0,
            f"nomctl forget erases Ann's answers, her words and her pairs ({left}, {pairs_left} left)")
     tap.ok("not replied" not in json.dumps(pairs_at("2027-07-02T09:00:00Z")), "nomctl pairs no longer shows them")
+
+    # Without nominators (people who register themselves) nobody gets the
+    # call, and nomctl says so rather than "every organisation has had it".
+    with open(os.path.join(work, "organisations.conf"), "w") as f:
+        f.write(re.sub(r"nominators = \[[^]]*\];", "", orgtext))
+    r = nomctl_at(conf, "2027-01-06T09:00:00Z", "call", "--send", expect=78)
+    tap.ok(r.returncode == 78 and "no call sent: the call and the chasers go only to configured nominators" in r.stderr
+           and "has had the call" not in r.stderr, f"no nominator anywhere: no call, and why ({r.stderr.strip()})")
 tap.done()
