@@ -190,6 +190,8 @@ char *config_role_word(const struct nomd_config *cfg, int role, gboolean plural)
 /* The same for a stored role name; a name of no role as it is; NULL for
  * NULL. */
 char *config_stored_role_word(const struct nomd_config *cfg, const char *stored);
+/* The store's name of role `role` ("member", "mentor"); NULL past them. */
+const char *config_stored_role(int role);
 /* The role a word a person types names (its id, the id and "s", its label
  * or its plural, in any case): its index, or -1. */
 int config_role_named(const struct nomd_config *cfg, const char *word);

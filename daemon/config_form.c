@@ -282,10 +282,22 @@ int config_quota(const struct nomd_config *cfg, int role)
 	return r ? r->quota : CONFIG_NO_QUOTA;
 }
 
+/* The store's name of each role slot, whatever the programme calls it. */
+static const char *const stored_roles[] = { "member", "mentor" };
+G_STATIC_ASSERT(G_N_ELEMENTS(stored_roles) == FORM_SPEC_MAX_ROLES);
+
+const char *config_stored_role(int role)
+{
+	return role >= 0 && role < (int)G_N_ELEMENTS(stored_roles) ? stored_roles[role] : NULL;
+}
+
 /* The programme's role a stored role name is: its index, or -1. */
 static int role_of_stored(const char *stored)
 {
-	return g_strcmp0(stored, "member") == 0 ? 0 : g_strcmp0(stored, "mentor") == 0 ? 1 : -1;
+	for (int i = 0; stored && i < (int)G_N_ELEMENTS(stored_roles); i++)
+		if (strcmp(stored, stored_roles[i]) == 0)
+			return i;
+	return -1;
 }
 
 const char *config_role_id(const struct nomd_config *cfg, const char *stored)

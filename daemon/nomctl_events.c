@@ -79,18 +79,16 @@ static gint64 parse_start(const char *v, const char *tzid)
 	return t ? g_date_time_to_unix(t) : -1;
 }
 
-/* Fill `e` from the arguments given; FALSE (said why) when one is wrong. */
-/* The stored audience ("members", "mentors" or "all") a word staff type
- * names, in the programme's own words; NULL, said why, for none. */
-static const char *audience_named(const struct nomd_config *cfg, const char *word)
+/* The stored audience (a stored role name and "s", or "all") a word
+ * staff type names, in the programme's own words; NULL, said why, for
+ * none. */
+static char *audience_named(const struct nomd_config *cfg, const char *word)
 {
-	static const char *const stored[] = { "members", "mentors" };
-	G_STATIC_ASSERT(G_N_ELEMENTS(stored) == FORM_SPEC_MAX_ROLES);
 	if (g_ascii_strcasecmp(word, "all") == 0)
-		return "all";
+		return g_strdup("all");
 	int role = config_role_named(cfg, word);
 	if (role >= 0)
-		return stored[role];
+		return g_strconcat(config_stored_role(role), "s", NULL);
 	g_autoptr(GString) words = g_string_new(NULL);
 	for (int i = 0; i < cfg->n_roles; i++) {
 		g_autofree char *w = config_role_word(cfg, i, TRUE);
@@ -101,6 +99,7 @@ static const char *audience_named(const struct nomd_config *cfg, const char *wor
 	return NULL;
 }
 
+/* Fill `e` from the arguments given; FALSE (said why) when one is wrong. */
 static gboolean apply_args(const struct nomd_config *cfg, const struct event_args *a, struct event_record *e)
 {
 	if (a->title) {
@@ -161,11 +160,11 @@ static gboolean apply_args(const struct nomd_config *cfg, const struct event_arg
 			*optional[i].slot = *optional[i].given ? g_strdup(optional[i].given) : NULL;
 		}
 	if (a->audience) {
-		const char *stored = audience_named(cfg, a->audience);
+		char *stored = audience_named(cfg, a->audience);
 		if (!stored)
 			return FALSE;
 		g_free(e->audience);
-		e->audience = g_strdup(stored);
+		e->audience = stored;
 	}
 	if (a->capacity) {
 		char *end = NULL;
